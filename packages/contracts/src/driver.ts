@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { DriverName, SidecarSpec, Tier } from './deployment.js';
+import { envelopeOf } from './envelope.js';
+import { Slug } from './slug.js';
+
+/**
+ * The command/event contract between the console and any driver (LocalDocker today; Kubernetes or a
+ * cloud later implement the same). Commands go to `cmd.<driver>.<slug>` on the DRIVER_COMMANDS work
+ * queue; the driver answers with events on `evt.driver-<driver>.deployment.<EventType>`.
+ */
+export const ProvisionSidecarsV1 = envelopeOf(
+  'ProvisionSidecarsV1',
+  z.object({ slug: Slug, tier: Tier, driver: DriverName, sidecars: z.array(SidecarSpec) }).strict(),
+);
+export const DeprovisionSidecarsV1 = envelopeOf(
+  'DeprovisionSidecarsV1',
+  z.object({ slug: Slug, driver: DriverName }).strict(),
+);
+export const DriverCommand = z.discriminatedUnion('type', [
+  ProvisionSidecarsV1,
+  DeprovisionSidecarsV1,
+]);
+export type DriverCommand = z.infer<typeof DriverCommand>;
+
+const answering = { slug: Slug, command_id: z.uuid() };
+
+export const ProvisioningStartedV1 = envelopeOf(
+  'ProvisioningStartedV1',
+  z.object(answering).strict(),
+);
+export const SidecarsProvisionedV1 = envelopeOf(
+  'SidecarsProvisionedV1',
+  z
+    .object({ ...answering, endpoint: z.string().min(1).max(1024) })
+    .strict(),
+);
+export const ProvisioningFailedV1 = envelopeOf(
+  'ProvisioningFailedV1',
+  z
+    .object({ ...answering, reason: z.string().min(1).max(2048) })
+    .strict(),
+);
+export const SidecarsDeprovisionedV1 = envelopeOf(
+  'SidecarsDeprovisionedV1',
+  z.object(answering).strict(),
+);
+export const DriverEvent = z.discriminatedUnion('type', [
+  ProvisioningStartedV1,
+  SidecarsProvisionedV1,
+  ProvisioningFailedV1,
+  SidecarsDeprovisionedV1,
+]);
+export type DriverEvent = z.infer<typeof DriverEvent>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const OperatorRole = z.enum(['admin', 'operator', 'auditor']);
+export type OperatorRole = z.infer<typeof OperatorRole>;
+
+export const TokenCreateRequest = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'a token name is 1-63 of a-z 0-9 . _ -' }),
+    role: OperatorRole,
+  })
+  .strict();
+export type TokenCreateRequest = z.infer<typeof TokenCreateRequest>;
+
+/** Answered once, at creation: the console keeps only the token's SHA-256. */
+export const TokenCreated = z
+  .object({ id: z.uuid(), name: z.string(), role: OperatorRole, token: z.string() })
+  .strict();
+export type TokenCreated = z.infer<typeof TokenCreated>;

@@ -1,0 +1,24 @@
+/**
+ * Subject names on the bus. Request-reply: `<service>.<aggregate>.<verb>`; driver commands:
+ * `cmd.<driver>.<slug>`; integration events: `evt.<service>.<aggregate>.<EventType>`.
+ */
+export const Subjects = {
+  deploymentGet: 'console.deployment.get',
+  driverCommand: (driver: string, slug: string) => `cmd.${driver}.${slug}`,
+  driverEvent: (driver: string, type: string) => `evt.driver-${driver}.deployment.${type}`,
+} as const;
+
+/**
+ * JetStream streams and the subjects they hold. Driver commands are a work queue: a command is gone
+ * once a driver acked it. Driver events are kept (limits) so a consumer can be rebuilt from them.
+ */
+export const Streams = {
+  driverCommands: { name: 'DRIVER_COMMANDS', subjects: ['cmd.>'], retention: 'workqueue' },
+  driverEvents: { name: 'DRIVER_EVENTS', subjects: ['evt.driver-*.>'], retention: 'limits' },
+} as const;
+
+/** NATS services API error headers (the services protocol names them). */
+export const ServiceErrorHeaders = {
+  code: 'Nats-Service-Error-Code',
+  message: 'Nats-Service-Error',
+} as const;

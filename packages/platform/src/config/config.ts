@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's config schema; names keys, never values. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses `env` once against `schema` and fails fast. The message names each offending variable and
+ * why, but never echoes a value: a mistyped secret must not end up in a crash log.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+const port = z.coerce.number().int().min(1).max(65_535);
+
+/** Settings every service shares; the defaults are the ones in DESIGN.md and are never secrets. */
+export const PlatformEnv = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  PGHOST: z.string().default('127.0.0.1'),
+  PGPORT: port.default(5432),
+  PGUSER: z.string().default('postgres'),
+  PGPASSWORD: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type PlatformEnv = z.infer<typeof PlatformEnv>;
+
+export { port as PortSchema };

@@ -1,0 +1,95 @@
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { HearthError } from '@hearth/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubjects?: string[];
+}
+
+/** What a handler decides about a message it cannot process. */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}
+
+export type MessageHandler = (message: { id: string; subject: string; body: unknown }, tx: EntityManager) => Promise<void>;
+
+/**
+ * Consumes a durable JetStream consumer so that each message takes effect once: in one
+ * transaction the message id is recorded in `processed_messages` and the handler runs; the ack is
+ * sent only after that commit. A redelivery (or a re-publish outside JetStream's duplicate window)
+ * finds the id and is acked without running the handler again.
+ */
+export class IdempotentConsumer {
+  private stopped = false;
+  private messages: { stop(): void; closed(): Promise<void | Error> } | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+    private readonly spec: ConsumerSpec,
+    private readonly handler: MessageHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    const { stream, durable, filterSubjects } = this.spec;
+    await this.jsm.consumers
+      .add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: 30_000_000_000,
+        ...(filterSubjects ? { filter_subjects: filterSubjects } : {}),
+      })
+      .catch((error: unknown) => {
+        if (!String(error).includes('already in use') && !String(error).includes('exists')) throw error;
+      });
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages = await consumer.consume({ max_messages: 64 });
+    this.messages = messages;
+    this.loop = (async () => {
+      for await (const msg of messages) {
+        if (this.stopped) break;
+        await this.process(msg);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.messages?.stop();
+    await this.loop;
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    const id = msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
+    try {
+      await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, () =>
+        this.dataSource.transaction(async (tx) => {
+          const inserted: unknown[] = await tx.query(
+            `INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING RETURNING 1`,
+            [this.spec.durable, id],
+          );
+          if (inserted.length === 0) return;
+          await this.handler({ id, subject: msg.subject, body: msg.json() }, tx);
+        }),
+      );
+      msg.ack();
+    } catch (error) {
+      if (error instanceof PoisonMessageError || (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') || error instanceof SyntaxError) {
+        this.logger.error({ err: error, message_id: id, subject: msg.subject }, 'message refused; terminated');
+        msg.term(error instanceof Error ? error.message : 'refused');
+        return;
+      }
+      this.logger.warn({ err: error, message_id: id, subject: msg.subject }, 'message failed; redelivering');
+      msg.nak(Math.min(250 * msg.info.deliveryCount, 10_000));
+    }
+  }
+}

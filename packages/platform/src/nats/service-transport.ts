@@ -1,0 +1,95 @@
+import { ErrorCode, HearthError, ServiceErrorHeaders } from '@hearth/contracts';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { lastValueFrom, type Observable } from 'rxjs';
+import type { Logger } from 'pino';
+import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
+
+/** What a NATS endpoint handler receives besides the decoded body. */
+export class NatsRequestContext extends BaseRpcContext<[ServiceMsg]> {
+  get message(): ServiceMsg {
+    return this.args[0];
+  }
+}
+
+export interface ServiceTransportOptions {
+  nc: NatsConnection;
+  name: string;
+  version: string;
+  description: string;
+  logger: Logger;
+  /** Queue group shared by the replicas of one service. */
+  queue?: string;
+}
+
+/**
+ * Serves the app's `@MessagePattern(subject)` handlers as endpoints of a NATS service (the NATS
+ * services API: `$SRV.PING|INFO|STATS` discovery for free). Bodies are plain JSON both ways, so any
+ * NATS client can call; a failure answers with the stable code in `Nats-Service-Error-Code` and the
+ * message in `Nats-Service-Error`, plus a JSON error body.
+ */
+export class NatsServiceTransport extends Server implements CustomTransportStrategy {
+  private service: Service | null = null;
+
+  constructor(private readonly options: ServiceTransportOptions) {
+    super();
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
+    const { nc, name, version, description, queue } = this.options;
+    const service = await new Svcm(nc).add({ name, version, description, ...(queue ? { queue } : {}) });
+    this.service = service;
+    for (const [subject, handler] of this.messageHandlers) {
+      service.addEndpoint(subject.replaceAll('.', '-'), {
+        subject,
+        handler: (_err, msg) => void this.serve(subject, handler, msg),
+      });
+    }
+    callback();
+  }
+
+  async close(): Promise<void> {
+    await this.service?.stop();
+    this.service = null;
+  }
+
+  on(): never {
+    throw new Error('NatsServiceTransport has no events to subscribe to');
+  }
+
+  unwrap<T>(): T {
+    return this.service as T;
+  }
+
+  private async serve(subject: string, handler: MessageHandler, msg: ServiceMsg): Promise<void> {
+    await inSpan(subject, extractTraceContext(msg.headers), SpanKind.SERVER, async () => {
+      try {
+        let body: unknown;
+        try {
+          body = msg.data.length === 0 ? {} : msg.json();
+        } catch {
+          throw new HearthError(ErrorCode.MalformedJson, 'request body is not valid JSON');
+        }
+        const result: unknown = await lastValueFrom(
+          this.transformToObservable(await handler(body, new NatsRequestContext([msg]))) as Observable<unknown>,
+          { defaultValue: null },
+        );
+        msg.respond(JSON.stringify(result ?? null));
+      } catch (error) {
+        this.respondError(msg, subject, error);
+      }
+    });
+  }
+
+  private respondError(msg: ServiceMsg, subject: string, error: unknown): void {
+    const known = error instanceof HearthError ? error : null;
+    if (!known) this.options.logger.error({ err: error, subject }, 'endpoint failed');
+    const code = known?.code ?? ErrorCode.Internal;
+    const message = known?.message ?? 'internal error';
+    const h = headers();
+    h.set(ServiceErrorHeaders.code, code);
+    h.set(ServiceErrorHeaders.message, message);
+    msg.respond(JSON.stringify({ error: { code, message } }), { headers: h });
+  }
+}

@@ -1,0 +1,80 @@
+import pg from 'pg';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import type { PlatformEnv } from '../config/config.js';
+
+type Connection = Pick<PlatformEnv, 'PGHOST' | 'PGPORT' | 'PGUSER' | 'PGPASSWORD'>;
+
+const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Creates `database` if it is missing; safe when several services start at once. */
+export async function ensureDatabase(env: Connection, database: string): Promise<void> {
+  if (!DATABASE_NAME.test(database)) throw new Error(`not a database name: ${database}`);
+  const client = new pg.Client({ ...connectionOf(env), database: 'postgres' });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount) return;
+    await client.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04' && error.code !== '23505') throw error; // created meanwhile
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(env: Connection, database: string): Promise<void> {
+  if (!DATABASE_NAME.test(database)) throw new Error(`not a database name: ${database}`);
+  const client = new pg.Client({ ...connectionOf(env), database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface DatabaseOptions {
+  database: string;
+  migrations: (new () => MigrationInterface)[];
+  poolSize?: number;
+  applicationName: string;
+}
+
+/**
+ * Opens a service's own database (creating it if missing) and brings its schema up to date.
+ * TypeORM only ever changes the schema through migrations: `synchronize` stays off.
+ */
+export async function openDatabase(env: Connection, options: DatabaseOptions): Promise<DataSource> {
+  await ensureDatabase(env, options.database);
+  const { user, ...connection } = connectionOf(env);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    ...connection,
+    username: user,
+    database: options.database,
+    applicationName: options.applicationName,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: options.migrations,
+    migrationsTableName: 'schema_migrations',
+    poolSize: options.poolSize ?? 10,
+    logging: false,
+  });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/** The pg pool under a data source, for hot paths that want named prepared statements. */
+export function poolOf(dataSource: DataSource): pg.Pool {
+  return (dataSource.driver as unknown as { master: pg.Pool }).master;
+}
+
+function connectionOf(env: Connection) {
+  return {
+    host: env.PGHOST,
+    port: env.PGPORT,
+    user: env.PGUSER,
+    ...(env.PGPASSWORD ? { password: env.PGPASSWORD } : {}),
+  };
+}

@@ -1,0 +1,56 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The tables every event-sourced service shares: the event store, the transactional outbox and the
+ * idempotent-consumer ledger. Each service lists this migration first in its own migrations.
+ */
+export class PlatformSchema1763800000000 implements MigrationInterface {
+  name = 'PlatformSchema1763800000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE events (
+        global_position bigserial PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        event_id uuid NOT NULL,
+        stream_id text NOT NULL,
+        stream_version integer NOT NULL CHECK (stream_version > 0),
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
+        CONSTRAINT events_event_id_key UNIQUE (event_id)
+      )`);
+    await q.query(`
+      CREATE TABLE outbox (
+        position bigserial PRIMARY KEY,
+        message_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        payload text NOT NULL,
+        headers jsonb NOT NULL DEFAULT '{}',
+        enqueued_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('outbox', ''); RETURN NULL; END $$`);
+    await q.query(`
+      CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+      FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`);
+    await q.query(`
+      CREATE TABLE processed_messages (
+        consumer text NOT NULL,
+        message_id text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, message_id)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE processed_messages');
+    await q.query('DROP TRIGGER outbox_notify ON outbox');
+    await q.query('DROP FUNCTION outbox_notify()');
+    await q.query('DROP TABLE outbox');
+    await q.query('DROP TABLE events');
+  }
+}

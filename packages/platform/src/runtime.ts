@@ -1,0 +1,69 @@
+import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource, MigrationInterface } from 'typeorm';
+import type { PlatformEnv } from './config/config.js';
+import { createLogger, type Logger, type SecretScrubber } from './logging/logger.js';
+import { connectNats, ensureStream, type StreamSpec } from './nats/connection.js';
+import { openDatabase } from './postgres/database.js';
+import { startTelemetry, type Telemetry } from './telemetry/telemetry.js';
+
+export interface ServiceRuntime {
+  logger: Logger;
+  dataSource: DataSource;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Registers a step to run at shutdown; steps run in reverse order of registration. */
+  onShutdown(step: () => Promise<unknown>): void;
+  shutdown(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  service: string;
+  env: PlatformEnv;
+  database: string;
+  migrations: (new () => MigrationInterface)[];
+  streams: StreamSpec[];
+  scrubber?: SecretScrubber;
+  telemetry?: Telemetry;
+}
+
+/**
+ * What every Hearth service starts with: telemetry, a logger, its own database (created and
+ * migrated), a NATS connection, and the JetStream streams it writes to or reads from.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
+  const telemetry = options.telemetry ?? startTelemetry(options.service);
+  const logger = createLogger({
+    service: options.service,
+    level: options.env.LOG_LEVEL,
+    ...(options.scrubber ? { scrubber: options.scrubber } : {}),
+  });
+  const steps: Array<() => Promise<unknown>> = [() => telemetry.shutdown()];
+  const dataSource = await openDatabase(options.env, {
+    database: options.database,
+    migrations: options.migrations,
+    applicationName: `hearth-${options.service}`,
+  });
+  steps.push(() => dataSource.destroy());
+  const nc = await connectNats(options.env.NATS_URL, `hearth-${options.service}`);
+  steps.push(() => nc.drain());
+  const jsm = await jetstreamManager(nc);
+  for (const stream of options.streams) await ensureStream(jsm, stream);
+  let stopping: Promise<void> | null = null;
+  return {
+    logger,
+    dataSource,
+    nc,
+    js: jsm.jetstream(),
+    jsm,
+    onShutdown: (step) => steps.push(step),
+    shutdown: () =>
+      (stopping ??= (async () => {
+        for (const step of steps.reverse()) {
+          await step().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+        }
+        logger.flush();
+      })()),
+  };
+}

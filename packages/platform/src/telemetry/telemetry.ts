@@ -1,0 +1,80 @@
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import { startNodeSdk } from '@opentelemetry/sdk-node';
+import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+
+interface HeaderBag {
+  get(key: string): string;
+  set(key: string, value: string): void;
+  keys(): string[];
+}
+
+const setter: TextMapSetter<HeaderBag> = { set: (carrier, key, value) => carrier.set(key, value) };
+const getter: TextMapGetter<HeaderBag | undefined> = {
+  get: (carrier, key) => carrier?.get(key) || undefined,
+  keys: (carrier) => carrier?.keys() ?? [],
+};
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK for a service with W3C trace context. Spans always get ids (logs and
+ * events carry them); they are exported only where OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER say
+ * so, or to the processors a caller passes in.
+ */
+export function startTelemetry(serviceName: string, spanProcessors?: SpanProcessor[]): Telemetry {
+  const env = process.env;
+  return startNodeSdk({
+    resourceAttributes: { 'service.name': serviceName },
+    resourceDetectors: [],
+    spanProcessors: spanProcessors ?? (env.OTEL_TRACES_EXPORTER ? undefined : [new NoopSpanProcessor()]),
+    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
+    instrumentations: [],
+  });
+}
+
+/** Writes the active trace context into NATS (or any) headers. */
+export function injectTraceContext(headers: HeaderBag, ctx: Context = context.active()): void {
+  propagation.inject(ctx, headers, setter);
+}
+
+/** Reads a W3C trace context from NATS (or any) headers. */
+export function extractTraceContext(headers: HeaderBag | undefined): Context {
+  return propagation.extract(context.active(), headers, getter);
+}
+
+/** Runs `work` in a span that continues the trace found in `headers`. */
+export async function inSpan<T>(
+  name: string,
+  parent: Context,
+  kind: SpanKind,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = trace.getTracer('hearth').startSpan(name, { kind }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+export function currentTraceId(): string | null {
+  return trace.getActiveSpan()?.spanContext().traceId ?? null;
+}
+
+export { SpanKind };

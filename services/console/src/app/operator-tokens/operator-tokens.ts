@@ -1,0 +1,41 @@
+import { ErrorCode, HearthError, type TokenCreated, type TokenCreateRequest } from '@hearth/contracts';
+import { randomBytes } from 'node:crypto';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { OperatorTokens } from '../../infra/postgres/operator-tokens.js';
+import type { Ids } from '../ports.js';
+import { isUniqueViolation } from '@hearth/platform';
+
+const BOOTSTRAP_NAME = 'bootstrap-admin';
+
+/** Issuing and checking operator bearer tokens; the clear token exists only in the creator's reply. */
+export class OperatorAccess {
+  constructor(
+    private readonly tokens: Pick<OperatorTokens, 'save' | 'replace' | 'findBySecret'>,
+    private readonly ids: Ids,
+  ) {}
+
+  /** Makes HEARTH_BOOTSTRAP_ADMIN_TOKEN the first admin; a changed value replaces the old one. */
+  async bootstrap(secret: string): Promise<void> {
+    await this.tokens.replace({ id: this.ids.next(), name: BOOTSTRAP_NAME, role: 'admin', createdBy: 'bootstrap' }, secret);
+  }
+
+  async create(request: TokenCreateRequest, caller: OperatorToken): Promise<TokenCreated> {
+    authorize(caller, 'token.create');
+    const secret = `hth_${randomBytes(32).toString('base64url')}`;
+    const token: OperatorToken = { id: this.ids.next(), name: request.name, role: request.role, createdBy: caller.name };
+    try {
+      await this.tokens.save(token, secret);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new HearthError(ErrorCode.TokenExists, `a token named ${request.name} exists`);
+      throw error;
+    }
+    return { id: token.id, name: token.name, role: token.role, token: secret };
+  }
+
+  async authenticate(authorization: string | undefined): Promise<OperatorToken> {
+    const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const token = secret ? await this.tokens.findBySecret(secret) : null;
+    if (!token) throw new HearthError(ErrorCode.Unauthenticated, 'a valid bearer token is required');
+    return token;
+  }
+}

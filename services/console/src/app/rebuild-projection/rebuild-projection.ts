@@ -1,0 +1,45 @@
+import type { EventStore } from '@hearth/platform';
+import type { DataSource } from 'typeorm';
+import { deploymentDecider, type DeploymentState } from '../../domain/deployment/deployment.js';
+import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
+import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
+import type { DeploymentRefs } from '../../infra/postgres/deployment-refs.js';
+
+const PAGE = 1_000;
+
+/**
+ * Drops the `deployment_refs` projection and replays every event into it, in one transaction:
+ * readers see the old rows until the new ones commit. The rows come out identical because the
+ * projection is a function of the events alone.
+ */
+export class RebuildProjection {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: EventStore,
+    private readonly refs: DeploymentRefs,
+  ) {}
+
+  async run(): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const states = new Map<string, { state: DeploymentState; version: number }>();
+      for (let after = 0n; ; ) {
+        const page = await this.store.readAll(tx, after, PAGE);
+        for (const event of page) {
+          if (!event.stream.startsWith('deployment-')) continue;
+          const previous = states.get(event.stream)?.state ?? deploymentDecider.initialState;
+          states.set(event.stream, {
+            state: deploymentDecider.evolve(previous, upcastDeploymentEvent(event)),
+            version: event.version,
+          });
+        }
+        if (page.length < PAGE) break;
+        after = page.at(-1)!.globalPosition;
+      }
+      await this.refs.clear(tx);
+      for (const { state, version } of states.values()) {
+        if (state.status !== 'absent') await this.refs.upsert(tx, deploymentRefOf(state), version);
+      }
+      return states.size;
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import type { DriverEvent } from '@hearth/contracts';
+import type { EntityManager } from 'typeorm';
+import type { DeploymentCommand } from '../../domain/deployment/deployment.js';
+import type { DeploymentCommands } from '../deployment-commands.js';
+
+/** What a driver reported, as the command it means for the deployment. */
+export function commandFor(event: DriverEvent): DeploymentCommand {
+  switch (event.type) {
+    case 'ProvisioningStartedV1':
+      return { type: 'StartProvisioning', commandId: event.data.command_id };
+    case 'SidecarsProvisionedV1':
+      return { type: 'MarkReady', commandId: event.data.command_id, endpoint: event.data.endpoint };
+    case 'ProvisioningFailedV1':
+      return { type: 'MarkFailed', commandId: event.data.command_id, reason: event.data.reason };
+    case 'SidecarsDeprovisionedV1':
+      return { type: 'MarkDeprovisioned', commandId: event.data.command_id };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+/** Moves a deployment's state machine on a driver's event. */
+export class RecordDriverEvent {
+  constructor(private readonly commands: Pick<DeploymentCommands, 'execute'>) {}
+
+  /** Runs inside the consumer's transaction, so the event counts as processed only if it took effect. */
+  async run(event: DriverEvent, tx: EntityManager): Promise<void> {
+    await this.commands.execute(
+      event.data.slug,
+      commandFor(event),
+      { actor: event.metadata.actor, causationId: event.id },
+      tx,
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { EventStore, IdempotentConsumer, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
+import { randomUUID } from 'node:crypto';
+import { CreateDeployment } from './app/create-deployment/create-deployment.js';
+import { DeploymentCommands } from './app/deployment-commands.js';
+import { DeprovisionDeployment } from './app/deprovision-deployment/deprovision-deployment.js';
+import { GetDeployment } from './app/get-deployment/get-deployment.js';
+import { ListDeployments } from './app/list-deployments/list-deployments.js';
+import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
+import type { Clock, Ids } from './app/ports.js';
+import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
+import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
+import { RetryDeployment } from './app/retry-deployment/retry-deployment.js';
+import { DeploymentRefs } from './infra/postgres/deployment-refs.js';
+import { OperatorTokens } from './infra/postgres/operator-tokens.js';
+import { driverEventsConsumer } from './transport/driver/driver-events.consumer.js';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: Ids = { next: () => randomUUID() };
+
+/** Every use case of the console, built once from the runtime's connections. */
+export function composeConsole(runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>, clock = systemClock, ids = randomIds) {
+  const { dataSource } = runtime;
+  const store = new EventStore();
+  const refs = new DeploymentRefs(dataSource);
+  const commands = new DeploymentCommands(dataSource, store, refs, clock, ids);
+  const recordDriverEvent = new RecordDriverEvent(commands);
+  return {
+    createDeployment: new CreateDeployment(commands, clock, ids),
+    getDeployment: new GetDeployment(refs),
+    listDeployments: new ListDeployments(refs),
+    deprovisionDeployment: new DeprovisionDeployment(commands, ids),
+    retryDeployment: new RetryDeployment(commands, ids),
+    recordDriverEvent,
+    rebuildProjection: new RebuildProjection(dataSource, store, refs),
+    access: new OperatorAccess(new OperatorTokens(dataSource), ids),
+    relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
+    driverEvents: driverEventsConsumer(dataSource, runtime.js, runtime.jsm, runtime.logger, recordDriverEvent) as IdempotentConsumer,
+  };
+}
+export type Console = ReturnType<typeof composeConsole>;

@@ -1,0 +1,15 @@
+import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { z } from 'zod';
+
+export const ConsoleEnv = PlatformEnv.extend({
+  CONSOLE_PORT: PortSchema.default(7700),
+  CONSOLE_HOST: z.string().default('127.0.0.1'),
+  CONSOLE_DATABASE: z.string().default('hearth_console'),
+  /** The first admin's bearer token; hashed on start, never stored in clear. No default. */
+  HEARTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }),
+});
+export type ConsoleConfig = z.infer<typeof ConsoleEnv>;
+
+export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
+  return loadConfig(ConsoleEnv, env);
+}

@@ -1,0 +1,33 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CreateDeployment } from './app/create-deployment/create-deployment.js';
+import { DeprovisionDeployment } from './app/deprovision-deployment/deprovision-deployment.js';
+import { GetDeployment } from './app/get-deployment/get-deployment.js';
+import { ListDeployments } from './app/list-deployments/list-deployments.js';
+import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
+import { RetryDeployment } from './app/retry-deployment/retry-deployment.js';
+import type { Console } from './compose.js';
+import { BearerTokenGuard } from './transport/http/caller.js';
+import { DeploymentsController } from './transport/http/deployments.controller.js';
+import { OpenApiController } from './transport/http/openapi.js';
+import { TokensController } from './transport/http/tokens.controller.js';
+import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
+
+/** The console's wiring, in one place: the use cases are built by composeConsole, Nest only routes. */
+@Module({})
+export class ConsoleModule {
+  static with(console: Console): DynamicModule {
+    return {
+      module: ConsoleModule,
+      controllers: [DeploymentsController, TokensController, OpenApiController, DeploymentEndpoints],
+      providers: [
+        { provide: CreateDeployment, useValue: console.createDeployment },
+        { provide: GetDeployment, useValue: console.getDeployment },
+        { provide: ListDeployments, useValue: console.listDeployments },
+        { provide: DeprovisionDeployment, useValue: console.deprovisionDeployment },
+        { provide: RetryDeployment, useValue: console.retryDeployment },
+        { provide: OperatorAccess, useValue: console.access },
+        BearerTokenGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  canTransition,
+  ErrorCode,
+  HearthError,
+  type DriverName,
+  type SidecarSpec,
+  type Status,
+  type Tier,
+} from '@hearth/contracts';
+
+// ── Events ───────────────────────────────────────────────────────────────────────────────────────
+// Each names what happened, in the past tense, with a version suffix. `command_id` names the driver
+// command a state waits on, so a late answer to an earlier command cannot move a newer one.
+
+export type DeploymentEvent =
+  | {
+      type: 'DeploymentRequestedV1';
+      data: {
+        slug: string;
+        tier: Tier;
+        driver: DriverName;
+        sidecars: SidecarSpec[];
+        requested_at: string;
+        command_id: string;
+      };
+    }
+  | { type: 'DeploymentProvisioningStartedV1'; data: { command_id: string } }
+  | { type: 'DeploymentReadyV1'; data: { command_id: string; endpoint: string } }
+  | { type: 'DeploymentFailedV1'; data: { command_id: string; reason: string } }
+  | { type: 'DeploymentRetriedV1'; data: { command_id: string } }
+  | { type: 'DeploymentDeprovisionRequestedV1'; data: { command_id: string } }
+  | { type: 'DeploymentDeprovisionedV1'; data: { command_id: string } };
+
+export type DeploymentEventType = DeploymentEvent['type'];
+
+// ── Commands ─────────────────────────────────────────────────────────────────────────────────────
+
+export type DeploymentCommand =
+  | {
+      type: 'RequestDeployment';
+      slug: string;
+      tier: Tier;
+      driver: DriverName;
+      sidecars: SidecarSpec[];
+      now: string;
+      commandId: string;
+    }
+  | { type: 'StartProvisioning'; commandId: string }
+  | { type: 'MarkReady'; commandId: string; endpoint: string }
+  | { type: 'MarkFailed'; commandId: string; reason: string }
+  | { type: 'RetryProvisioning'; commandId: string }
+  | { type: 'RequestDeprovision'; commandId: string }
+  | { type: 'MarkDeprovisioned'; commandId: string };
+
+// ── State ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface Deployment {
+  slug: string;
+  tier: Tier;
+  driver: DriverName;
+  sidecars: SidecarSpec[];
+  requestedAt: string;
+  status: Status;
+  endpoint: string;
+  failureReason: string | null;
+  /** The driver command this deployment waits on. */
+  pendingCommand: string;
+}
+
+export type DeploymentState = { status: 'absent' } | Deployment;
+
+export const initialState: DeploymentState = { status: 'absent' };
+
+export function evolve(state: DeploymentState, event: DeploymentEvent): DeploymentState {
+  if (event.type === 'DeploymentRequestedV1') {
+    const { data } = event;
+    return {
+      slug: data.slug,
+      tier: data.tier,
+      driver: data.driver,
+      sidecars: data.sidecars,
+      requestedAt: data.requested_at,
+      status: 'requested',
+      endpoint: '',
+      failureReason: null,
+      pendingCommand: data.command_id,
+    };
+  }
+  if (state.status === 'absent') return state;
+  switch (event.type) {
+    case 'DeploymentProvisioningStartedV1':
+      return { ...state, status: 'provisioning' };
+    case 'DeploymentReadyV1':
+      return { ...state, status: 'ready', endpoint: event.data.endpoint };
+    case 'DeploymentFailedV1':
+      return { ...state, status: 'failed', failureReason: event.data.reason };
+    case 'DeploymentRetriedV1':
+      return { ...state, status: 'provisioning', failureReason: null, pendingCommand: event.data.command_id };
+    case 'DeploymentDeprovisionRequestedV1':
+      return { ...state, status: 'deprovisioning', pendingCommand: event.data.command_id };
+    case 'DeploymentDeprovisionedV1':
+      return { ...state, status: 'deprovisioned', endpoint: '' };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+// ── Decisions ────────────────────────────────────────────────────────────────────────────────────
+
+export function decide(command: DeploymentCommand, state: DeploymentState): DeploymentEvent[] {
+  if (command.type === 'RequestDeployment') {
+    if (state.status !== 'absent') {
+      throw new HearthError(ErrorCode.DeploymentExists, `deployment ${command.slug} already exists`);
+    }
+    return [
+      {
+        type: 'DeploymentRequestedV1',
+        data: {
+          slug: command.slug,
+          tier: command.tier,
+          driver: command.driver,
+          sidecars: command.sidecars,
+          requested_at: command.now,
+          command_id: command.commandId,
+        },
+      },
+    ];
+  }
+  if (state.status === 'absent') {
+    throw new HearthError(ErrorCode.DeploymentNotFound, 'no such deployment');
+  }
+  switch (command.type) {
+    case 'StartProvisioning':
+      return answer(state, command.commandId, 'provisioning', () => [
+        { type: 'DeploymentProvisioningStartedV1', data: { command_id: command.commandId } },
+      ]);
+    case 'MarkReady':
+      return answer(state, command.commandId, 'ready', () => [
+        { type: 'DeploymentReadyV1', data: { command_id: command.commandId, endpoint: command.endpoint } },
+      ]);
+    case 'MarkFailed':
+      return answer(state, command.commandId, 'failed', () => [
+        { type: 'DeploymentFailedV1', data: { command_id: command.commandId, reason: command.reason } },
+      ]);
+    case 'MarkDeprovisioned':
+      return answer(state, command.commandId, 'deprovisioned', () => [
+        { type: 'DeploymentDeprovisionedV1', data: { command_id: command.commandId } },
+      ]);
+    case 'RetryProvisioning':
+      guard(state, 'provisioning');
+      return [{ type: 'DeploymentRetriedV1', data: { command_id: command.commandId } }];
+    case 'RequestDeprovision':
+      if (state.status === 'deprovisioning' || state.status === 'deprovisioned') return [];
+      guard(state, 'deprovisioning');
+      return [{ type: 'DeploymentDeprovisionRequestedV1', data: { command_id: command.commandId } }];
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
+/**
+ * A driver's answer to a command. An answer to a command this deployment no longer waits on, or a
+ * repeat of one already taken (the deployment is already where it leads), changes nothing.
+ */
+function answer(
+  state: Deployment,
+  commandId: string,
+  to: Status,
+  events: () => DeploymentEvent[],
+): DeploymentEvent[] {
+  if (commandId !== state.pendingCommand || state.status === to) return [];
+  guard(state, to);
+  return events();
+}
+
+function guard(state: Deployment, to: Status): void {
+  if (!canTransition(state.status, to)) {
+    throw new HearthError(ErrorCode.IllegalTransition, `a ${state.status} deployment cannot become ${to}`);
+  }
+}
+
+export const deploymentDecider = { decide, evolve, initialState };
+
+export function streamOf(slug: string): string {
+  return `deployment-${slug}`;
+}

@@ -1,0 +1,28 @@
+import { ErrorCode, HearthError, type OperatorRole } from '@hearth/contracts';
+
+export type { OperatorRole };
+
+export interface OperatorToken {
+  id: string;
+  name: string;
+  role: OperatorRole;
+  createdBy: string;
+}
+
+export type Permission = 'deployment.read' | 'deployment.write' | 'token.create';
+
+const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
+  admin: ['deployment.read', 'deployment.write', 'token.create'],
+  operator: ['deployment.read', 'deployment.write'],
+  auditor: ['deployment.read'],
+};
+
+export function mayDo(role: OperatorRole, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
+
+export function authorize(caller: OperatorToken, permission: Permission): void {
+  if (!mayDo(caller.role, permission)) {
+    throw new HearthError(ErrorCode.Forbidden, `role ${caller.role} may not ${permission}`);
+  }
+}

@@ -1,0 +1,63 @@
+import {
+  DeploymentListQuery,
+  DeploymentRequest,
+  ErrorCode,
+  GetDeploymentRequest,
+  HearthError,
+  parseRequest,
+  type DeploymentList,
+  type DeploymentRef,
+} from '@hearth/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { CreateDeployment } from '../../app/create-deployment/create-deployment.js';
+import { DeprovisionDeployment } from '../../app/deprovision-deployment/deprovision-deployment.js';
+import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
+import { ListDeployments } from '../../app/list-deployments/list-deployments.js';
+import { RetryDeployment } from '../../app/retry-deployment/retry-deployment.js';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import { BearerTokenGuard, Caller } from './caller.js';
+
+const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).slug;
+
+@Controller('v1/deployments')
+@UseGuards(BearerTokenGuard)
+export class DeploymentsController {
+  constructor(
+    private readonly createDeployment: CreateDeployment,
+    private readonly getDeployment: GetDeployment,
+    private readonly listDeployments: ListDeployments,
+    private readonly deprovisionDeployment: DeprovisionDeployment,
+    private readonly retryDeployment: RetryDeployment,
+  ) {}
+
+  @Post()
+  create(@Body() body: unknown, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
+    return this.createDeployment.run(parseRequest(DeploymentRequest, body), caller);
+  }
+
+  @Get()
+  list(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<DeploymentList> {
+    authorize(caller, 'deployment.read');
+    return this.listDeployments.run(parseRequest(DeploymentListQuery, query));
+  }
+
+  @Get(':slug')
+  async get(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
+    authorize(caller, 'deployment.read');
+    const ref = await this.getDeployment.run(slugOf(slug));
+    if (!ref) throw new HearthError(ErrorCode.DeploymentNotFound, `no deployment ${slug}`);
+    return ref;
+  }
+
+  @Delete(':slug')
+  @HttpCode(202)
+  deprovision(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
+    return this.deprovisionDeployment.run(slugOf(slug), caller);
+  }
+
+  @Post(':slug/retry')
+  @HttpCode(202)
+  retry(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
+    return this.retryDeployment.run(slugOf(slug), caller);
+  }
+}
