@@ -8,14 +8,7 @@ export type Tier = z.infer<typeof Tier>;
 export const DriverName = z.enum(['localdocker']);
 export type DriverName = z.infer<typeof DriverName>;
 
-export const Status = z.enum([
-  'requested',
-  'provisioning',
-  'ready',
-  'failed',
-  'deprovisioning',
-  'deprovisioned',
-]);
+export const Status = z.enum(['requested', 'provisioning', 'ready', 'failed', 'deprovisioning', 'deprovisioned']);
 export type Status = z.infer<typeof Status>;
 
 /**

@@ -16,34 +16,21 @@ export const DeprovisionSidecarsV1 = envelopeOf(
   'DeprovisionSidecarsV1',
   z.object({ slug: Slug, driver: DriverName }).strict(),
 );
-export const DriverCommand = z.discriminatedUnion('type', [
-  ProvisionSidecarsV1,
-  DeprovisionSidecarsV1,
-]);
+export const DriverCommand = z.discriminatedUnion('type', [ProvisionSidecarsV1, DeprovisionSidecarsV1]);
 export type DriverCommand = z.infer<typeof DriverCommand>;
 
 const answering = { slug: Slug, command_id: z.uuid() };
 
-export const ProvisioningStartedV1 = envelopeOf(
-  'ProvisioningStartedV1',
-  z.object(answering).strict(),
-);
+export const ProvisioningStartedV1 = envelopeOf('ProvisioningStartedV1', z.object(answering).strict());
 export const SidecarsProvisionedV1 = envelopeOf(
   'SidecarsProvisionedV1',
-  z
-    .object({ ...answering, endpoint: z.string().min(1).max(1024) })
-    .strict(),
+  z.object({ ...answering, endpoint: z.string().min(1).max(1024) }).strict(),
 );
 export const ProvisioningFailedV1 = envelopeOf(
   'ProvisioningFailedV1',
-  z
-    .object({ ...answering, reason: z.string().min(1).max(2048) })
-    .strict(),
+  z.object({ ...answering, reason: z.string().min(1).max(2048) }).strict(),
 );
-export const SidecarsDeprovisionedV1 = envelopeOf(
-  'SidecarsDeprovisionedV1',
-  z.object(answering).strict(),
-);
+export const SidecarsDeprovisionedV1 = envelopeOf('SidecarsDeprovisionedV1', z.object(answering).strict());
 export const DriverEvent = z.discriminatedUnion('type', [
   ProvisioningStartedV1,
   SidecarsProvisionedV1,

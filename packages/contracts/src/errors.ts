@@ -21,13 +21,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The kind of failure, which each edge maps to its own status (HTTP 4xx/5xx, NATS header). */
 export type ErrorKind =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unavailable'
-  | 'internal';
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
 
 export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'HEARTH.INVALID_REQUEST': 'invalid',

@@ -14,7 +14,9 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
   const message = issues
     .map((issue) => {
       const where = issue.path.length ? issue.path.join('.') : 'body';
-      return issue.code === 'unrecognized_keys' ? `${where}: unknown field(s) ${issue.keys.join(', ')}` : `${where}: ${issue.message}`;
+      return issue.code === 'unrecognized_keys'
+        ? `${where}: unknown field(s) ${issue.keys.join(', ')}`
+        : `${where}: ${issue.message}`;
     })
     .join('; ');
   throw new HearthError(badSlug ? ErrorCode.InvalidSlug : ErrorCode.InvalidRequest, message);

@@ -1,4 +1,4 @@
-import { EventStore, IdempotentConsumer, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
+import { EventStore, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
 import { randomUUID } from 'node:crypto';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { DeploymentCommands } from './app/deployment-commands.js';
@@ -18,7 +18,11 @@ export const systemClock: Clock = { now: () => new Date() };
 export const randomIds: Ids = { next: () => randomUUID() };
 
 /** Every use case of the console, built once from the runtime's connections. */
-export function composeConsole(runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>, clock = systemClock, ids = randomIds) {
+export function composeConsole(
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>,
+  clock = systemClock,
+  ids = randomIds,
+) {
   const { dataSource } = runtime;
   const store = new EventStore();
   const refs = new DeploymentRefs(dataSource);
@@ -34,7 +38,7 @@ export function composeConsole(runtime: Pick<ServiceRuntime, 'dataSource' | 'js'
     rebuildProjection: new RebuildProjection(dataSource, store, refs),
     access: new OperatorAccess(new OperatorTokens(dataSource), ids),
     relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
-    driverEvents: driverEventsConsumer(dataSource, runtime.js, runtime.jsm, runtime.logger, recordDriverEvent) as IdempotentConsumer,
+    driverEvents: driverEventsConsumer(dataSource, runtime.js, runtime.jsm, runtime.logger, recordDriverEvent),
   };
 }
 export type Console = ReturnType<typeof composeConsole>;

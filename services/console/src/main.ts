@@ -1,12 +1,6 @@
 import 'reflect-metadata';
 import { Streams } from '@hearth/contracts';
-import {
-  correlation,
-  EdgeErrorFilter,
-  NatsServiceTransport,
-  NestPinoLogger,
-  startRuntime,
-} from '@hearth/platform';
+import { correlation, EdgeErrorFilter, NatsServiceTransport, NestPinoLogger, startRuntime } from '@hearth/platform';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';

@@ -15,7 +15,10 @@ export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
 }
 
-export type MessageHandler = (message: { id: string; subject: string; body: unknown }, tx: EntityManager) => Promise<void>;
+export type MessageHandler = (
+  message: { id: string; subject: string; body: unknown },
+  tx: EntityManager,
+) => Promise<void>;
 
 /**
  * Consumes a durable JetStream consumer so that each message takes effect once: in one
@@ -83,7 +86,11 @@ export class IdempotentConsumer {
       );
       msg.ack();
     } catch (error) {
-      if (error instanceof PoisonMessageError || (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') || error instanceof SyntaxError) {
+      if (
+        error instanceof PoisonMessageError ||
+        (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') ||
+        error instanceof SyntaxError
+      ) {
         this.logger.error({ err: error, message_id: id, subject: msg.subject }, 'message refused; terminated');
         msg.term(error instanceof Error ? error.message : 'refused');
         return;

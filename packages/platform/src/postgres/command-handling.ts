@@ -4,8 +4,8 @@ import type { EventMetadata } from '@hearth/contracts';
 
 /** A pure decider: what a command means given the state, and how events build the state. */
 export interface Decider<Command, Event extends { type: string; data: unknown }, State> {
-  decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
+  decide: (command: Command, state: State) => Event[];
+  evolve: (state: State, event: Event) => State;
   initialState: State;
 }
 

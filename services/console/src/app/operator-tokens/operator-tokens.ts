@@ -16,17 +16,26 @@ export class OperatorAccess {
 
   /** Makes HEARTH_BOOTSTRAP_ADMIN_TOKEN the first admin; a changed value replaces the old one. */
   async bootstrap(secret: string): Promise<void> {
-    await this.tokens.replace({ id: this.ids.next(), name: BOOTSTRAP_NAME, role: 'admin', createdBy: 'bootstrap' }, secret);
+    await this.tokens.replace(
+      { id: this.ids.next(), name: BOOTSTRAP_NAME, role: 'admin', createdBy: 'bootstrap' },
+      secret,
+    );
   }
 
   async create(request: TokenCreateRequest, caller: OperatorToken): Promise<TokenCreated> {
     authorize(caller, 'token.create');
     const secret = `hth_${randomBytes(32).toString('base64url')}`;
-    const token: OperatorToken = { id: this.ids.next(), name: request.name, role: request.role, createdBy: caller.name };
+    const token: OperatorToken = {
+      id: this.ids.next(),
+      name: request.name,
+      role: request.role,
+      createdBy: caller.name,
+    };
     try {
       await this.tokens.save(token, secret);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new HearthError(ErrorCode.TokenExists, `a token named ${request.name} exists`);
+      if (isUniqueViolation(error))
+        throw new HearthError(ErrorCode.TokenExists, `a token named ${request.name} exists`);
       throw error;
     }
     return { id: token.id, name: token.name, role: token.role, token: secret };

@@ -22,7 +22,7 @@ export class RebuildProjection {
   async run(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const states = new Map<string, { state: DeploymentState; version: number }>();
-      for (let after = 0n; ; ) {
+      for (let after = 0n; ;) {
         const page = await this.store.readAll(tx, after, PAGE);
         for (const event of page) {
           if (!event.stream.startsWith('deployment-')) continue;

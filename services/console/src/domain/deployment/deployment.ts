@@ -166,12 +166,7 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
  * A driver's answer to a command. An answer to a command this deployment no longer waits on, or a
  * repeat of one already taken (the deployment is already where it leads), changes nothing.
  */
-function answer(
-  state: Deployment,
-  commandId: string,
-  to: Status,
-  events: () => DeploymentEvent[],
-): DeploymentEvent[] {
+function answer(state: Deployment, commandId: string, to: Status, events: () => DeploymentEvent[]): DeploymentEvent[] {
   if (commandId !== state.pendingCommand || state.status === to) return [];
   guard(state, to);
   return events();

@@ -8,10 +8,7 @@ export type DriverCommandBody = Pick<DriverCommand, 'id' | 'type' | 'data'>;
  * The driver commands that events call for: a request or a retry provisions, a deprovision request
  * tears down. Each command's id is the `command_id` the deployment then waits on.
  */
-export function driverCommandsFor(
-  events: readonly DeploymentEvent[],
-  state: Deployment,
-): DriverCommandBody[] {
+export function driverCommandsFor(events: readonly DeploymentEvent[], state: Deployment): DriverCommandBody[] {
   return events.flatMap((event): DriverCommandBody[] => {
     switch (event.type) {
       case 'DeploymentRequestedV1':

@@ -20,5 +20,6 @@ export class BearerTokenGuard implements CanActivate {
 }
 
 export const Caller = createParamDecorator(
-  (_: unknown, context: ExecutionContext): OperatorToken => context.switchToHttp().getRequest<AuthenticatedRequest>().caller!,
+  (_: unknown, context: ExecutionContext): OperatorToken =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().caller!,
 );

@@ -11,7 +11,9 @@ import { Controller, Get } from '@nestjs/common';
 import { z } from 'zod';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const error = (description: string) => ({ description, ...json('Error') });
 const slugParam = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -73,7 +75,10 @@ export const openApiDocument = {
       delete: {
         summary: 'Deprovision a ready or failed deployment',
         parameters: [slugParam],
-        responses: { 202: { description: 'deprovisioning', ...json('DeploymentRef') }, 409: error('illegal transition') },
+        responses: {
+          202: { description: 'deprovisioning', ...json('DeploymentRef') },
+          409: error('illegal transition'),
+        },
       },
     },
     '/v1/deployments/{slug}/retry': {

@@ -1,0 +1,39 @@
+// Three tiers by suffix: *.unit.spec.ts (pure), *.int.spec.ts (one service against real Postgres and
+// NATS), test/integration/*.e2e.spec.ts (services as processes). Workspace packages resolve to their
+// sources, so a test never runs against a stale build; e2e tests spawn the built services.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2023',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+const base = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@hearth/(contracts|platform|testkit)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  rootDir: import.meta.dirname,
+};
+
+export default {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/src/**/*.unit.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{packages,services}/*/src/**/*.int.spec.ts'],
+      testTimeout: 60_000,
+    },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/integration/**/*.e2e.spec.ts'], testTimeout: 120_000 },
+  ],
+};
