@@ -23,17 +23,18 @@ const base = {
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   rootDir: import.meta.dirname,
+  testTimeout: 120_000,
 };
 
 export default {
+  testTimeout: 120_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{packages,services}/*/src/**/*.unit.spec.ts'] },
     {
       ...base,
       displayName: 'int',
       testMatch: ['<rootDir>/{packages,services}/*/src/**/*.int.spec.ts'],
-      testTimeout: 60_000,
     },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/integration/**/*.e2e.spec.ts'], testTimeout: 120_000 },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/integration/**/*.e2e.spec.ts'] },
   ],
 };

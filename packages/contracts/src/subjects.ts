@@ -1,3 +1,5 @@
+import { DriverName } from './deployment.js';
+
 /**
  * Subject names on the bus. Request-reply: `<service>.<aggregate>.<verb>`; driver commands:
  * `cmd.<driver>.<slug>`; integration events: `evt.<service>.<aggregate>.<EventType>`.
@@ -14,7 +16,11 @@ export const Subjects = {
  */
 export const Streams = {
   driverCommands: { name: 'DRIVER_COMMANDS', subjects: ['cmd.>'], retention: 'workqueue' },
-  driverEvents: { name: 'DRIVER_EVENTS', subjects: ['evt.driver-*.>'], retention: 'limits' },
+  driverEvents: {
+    name: 'DRIVER_EVENTS',
+    subjects: DriverName.options.map((driver) => `evt.driver-${driver}.>`),
+    retention: 'limits',
+  },
 } as const;
 
 /** NATS services API error headers (the services protocol names them). */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { VersionConflictError, type EventStore, type NewEvent, type StoredEvent } from './event-store.js';
 import type { EventMetadata } from '@hearth/contracts';
@@ -46,7 +47,7 @@ export async function handleCommand<Command, Event extends { type: string; data:
   options: HandleCommandOptions<Command, Event, State>,
 ): Promise<CommandContext<Event, State>> {
   const { decider, store, stream } = options;
-  const maxAttempts = options.maxAttempts ?? 5;
+  const maxAttempts = options.maxAttempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     try {
       return await (options.tx ?? options.dataSource.manager).transaction(async (tx) => {
@@ -62,7 +63,10 @@ export async function handleCommand<Command, Event extends { type: string; data:
         return context;
       });
     } catch (error) {
-      if (error instanceof VersionConflictError && attempt < maxAttempts) continue;
+      if (error instanceof VersionConflictError && attempt < maxAttempts) {
+        await sleep(Math.random() * 5 * attempt); // jitter, so racers do not collide again in lockstep
+        continue;
+      }
       throw error;
     }
   }

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, pgEnv, type TestDatabase } from '@hearth/testkit';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { handleCommand, type Decider } from './command-handling.js';
+import { openDatabase } from './database.js';
+import { EventStore, VersionConflictError, type NewEvent } from './event-store.js';
+import { PlatformSchema1763800000000 } from './platform-schema.migration.js';
+
+const metadata = () => ({
+  actor: 'test',
+  correlation_id: randomUUID(),
+  causation_id: null,
+  trace_id: null,
+  occurred_at: new Date().toISOString(),
+});
+const event = (type: string, data: unknown = {}): NewEvent => ({ id: randomUUID(), type, data, metadata: metadata() });
+
+/** A counter that only counts up to a limit: enough to make concurrent commands race. */
+type CounterEvent = { type: 'Incremented'; data: { by: number } };
+const counter: Decider<{ by: number }, CounterEvent, number> = {
+  initialState: 0,
+  evolve: (total, e) => total + e.data.by,
+  decide: (command) => [{ type: 'Incremented', data: { by: command.by } }],
+};
+
+describe('event store', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  const store = new EventStore();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('hearth_platform');
+    dataSource = await openDatabase(pgEnv, {
+      database: db.name,
+      migrations: [PlatformSchema1763800000000],
+      applicationName: 'test',
+    });
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('appends with versions and reads the stream back in order', async () => {
+    const stream = `s-${randomUUID()}`;
+    await dataSource.transaction((tx) => store.append(tx, stream, 0, [event('A'), event('B')]));
+    await dataSource.transaction((tx) => store.append(tx, stream, 2, [event('C')]));
+    const read = await store.readStream(dataSource.manager, stream);
+    expect(read.map((e) => [e.type, e.version])).toEqual([
+      ['A', 1],
+      ['B', 2],
+      ['C', 3],
+    ]);
+  });
+
+  it('lets exactly one of two appends at the same expected version win', async () => {
+    const stream = `s-${randomUUID()}`;
+    await dataSource.transaction((tx) => store.append(tx, stream, 0, [event('Opened')]));
+    const results = await Promise.allSettled([
+      dataSource.transaction((tx) => store.append(tx, stream, 1, [event('First')])),
+      dataSource.transaction((tx) => store.append(tx, stream, 1, [event('Second')])),
+    ]);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toBeInstanceOf(VersionConflictError);
+    expect((rejected[0]!.reason as VersionConflictError).code).toBe('STORE.VERSION_CONFLICT');
+    expect(await store.readStream(dataSource.manager, stream)).toHaveLength(2);
+  });
+
+  it('retries a command that lost the race, on the state the winner left', async () => {
+    const stream = `s-${randomUUID()}`;
+    const run = (by: number) =>
+      handleCommand({
+        dataSource,
+        store,
+        decider: counter,
+        upcast: (stored) => stored as unknown as CounterEvent,
+        stream,
+        command: { by },
+        metadata,
+        newId: randomUUID,
+      });
+    const outcomes = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(run));
+    const read = await store.readStream(dataSource.manager, stream);
+    expect(read.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(Math.max(...outcomes.map((o) => o.state))).toBe(36);
+    expect(outcomes.some((o) => o.history.length > 0)).toBe(true);
+  });
+
+  it('reads all events from a global position', async () => {
+    const stream = `s-${randomUUID()}`;
+    const [first] = await dataSource.transaction((tx) => store.append(tx, stream, 0, [event('X'), event('Y')]));
+    const after = await store.readAll(dataSource.manager, first!.globalPosition, 100);
+    expect(after.map((e) => e.type)).toContain('Y');
+    expect(after.every((e) => e.globalPosition > first!.globalPosition)).toBe(true);
+  });
+});
