@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConsoleClient, DeploymentRef, ServiceErrorHeaders, Subjects } from '@hearth/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  pgEnv,
+  startNats,
+  startService,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const adminToken = randomBytes(24).toString('base64url');
+const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
+
+describe('console, as a process: create over HTTP, discover over NATS', () => {
+  let nats: TestNats;
+  let db: TestDatabase;
+  let consoleProcess: ServiceProcess;
+  let nc: NatsConnection;
+  let base: string;
+
+  const http = (path: string, init: { method?: string; token?: string | null; body?: string } = {}) =>
+    fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? adminToken}` }),
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+  const create = (body: unknown, token?: string | null) =>
+    http('/v1/deployments', { method: 'POST', body: JSON.stringify(body), ...(token === undefined ? {} : { token }) });
+  const spec = (slug: string) => ({
+    slug,
+    tier: 'dev',
+    driver: 'localdocker',
+    sidecars: [{ name: 'postgres', image: 'postgres:16' }],
+  });
+  const eventCount = async () => {
+    const client = new pg.Client({ host: pgEnv.PGHOST, port: pgEnv.PGPORT, user: pgEnv.PGUSER, database: db.name });
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    await client.end();
+    return rows[0]!.n;
+  };
+
+  beforeAll(async () => {
+    nats = await startNats();
+    db = await createTestDatabase('hearth_console');
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    consoleProcess = await startService(
+      'services/console/dist/main.js',
+      {
+        NATS_URL: nats.url,
+        CONSOLE_DATABASE: db.name,
+        CONSOLE_PORT: String(port),
+        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'info',
+      },
+      'console ready',
+    );
+    nc = await connect({ servers: nats.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await consoleProcess?.kill();
+    await db?.drop();
+    await nats?.stop();
+  });
+
+  it('answers getWorkspaceDeployment with the vault pointer of a created deployment', async () => {
+    const response = await create(spec('acme'));
+    expect(response.status).toBe(201);
+    expect(DeploymentRef.parse(await response.json())).toMatchObject({
+      workspace_slug: 'acme',
+      last_status: 'requested',
+    });
+
+    // A plain NATS request, as any subsystem would make it without our client.
+    const reply = await nc.request(Subjects.deploymentGet, JSON.stringify({ slug: 'acme' }), { timeout: 5_000 });
+    const ref = DeploymentRef.parse(reply.json());
+    expect(ref).toMatchObject({
+      workspace_slug: 'acme',
+      tier: 'dev',
+      driver: 'localdocker',
+      secrets_vault_path: 'vault://hearth/acme',
+    });
+    expect(await new ConsoleClient(nc).getWorkspaceDeployment('acme')).toEqual(ref);
+  });
+
+  it('answers null for an unknown slug', async () => {
+    const reply = await nc.request(Subjects.deploymentGet, JSON.stringify({ slug: 'nobody-here' }), { timeout: 5_000 });
+    expect(reply.headers?.get(ServiceErrorHeaders.code) ?? '').toBe('');
+    expect(reply.json()).toBeNull();
+  });
+
+  it.each(BAD_SLUGS.map((slug) => [JSON.stringify(slug), slug]))(
+    'refuses the slug %s on both edges, writing nothing',
+    async (_, slug) => {
+      const before = await eventCount();
+      const response = await create(spec(slug));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'CONSOLE.INVALID_SLUG' } });
+
+      const reply = await nc.request(Subjects.deploymentGet, JSON.stringify({ slug }), { timeout: 5_000 });
+      expect(reply.headers?.get(ServiceErrorHeaders.code)).toBe('CONSOLE.INVALID_SLUG');
+      await expect(new ConsoleClient(nc).getWorkspaceDeployment(slug)).rejects.toMatchObject({
+        code: 'CONSOLE.INVALID_SLUG',
+      });
+      expect(await eventCount()).toBe(before);
+    },
+  );
+
+  it('refuses a duplicate slug with 409', async () => {
+    expect((await create(spec('twice'))).status).toBe(201);
+    const again = await create(spec('twice'));
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'CONSOLE.DEPLOYMENT_EXISTS' } });
+  });
+
+  it('wants a token (401) and a role that may write (403)', async () => {
+    const anonymous = await create(spec('no-token'), null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'AUTH.UNAUTHENTICATED' } });
+    expect((await create(spec('bad-token'), 'not-a-token')).status).toBe(401);
+
+    const issued = await http('/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'auditor-1', role: 'auditor' }),
+    });
+    expect(issued.status).toBe(201);
+    const { token } = (await issued.json()) as { token: string };
+    const forbidden = await create(spec('by-auditor'), token);
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ error: { code: 'AUTH.FORBIDDEN' } });
+    expect((await http('/v1/deployments/acme', { token })).status).toBe(200); // auditors read
+    expect((await http('/v1/deployments/by-auditor')).status).toBe(404);
+  });
+
+  it('refuses malformed JSON and unknown fields with 400 and a clear message', async () => {
+    const malformed = await http('/v1/deployments', { method: 'POST', body: '{"slug": "x",' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: 'HEARTH.MALFORMED_JSON' } });
+
+    const unknown = await create({ ...spec('extra'), privileged: true });
+    expect(unknown.status).toBe(400);
+    const body = (await unknown.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('HEARTH.INVALID_REQUEST');
+    expect(body.error.message).toContain('privileged');
+  });
+
+  it('lists deployments paged and filtered by status', async () => {
+    for (const slug of ['page-a', 'page-b', 'page-c']) expect((await create(spec(slug))).status).toBe(201);
+    const first = (await (await http('/v1/deployments?status=requested&limit=2')).json()) as {
+      items: DeploymentRef[];
+      next_cursor: string;
+    };
+    expect(first.items).toHaveLength(2);
+    const second = (await (
+      await http(`/v1/deployments?status=requested&limit=50&cursor=${first.next_cursor}`)
+    ).json()) as { items: DeploymentRef[] };
+    const slugs = [...first.items, ...second.items].map((r) => r.workspace_slug);
+    expect(slugs).toEqual(expect.arrayContaining(['acme', 'page-a', 'page-b', 'page-c', 'twice']));
+    expect(new Set(slugs).size).toBe(slugs.length);
+    expect((await http('/v1/deployments?status=bogus')).status).toBe(400);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const doc = (await (await http('/v1/openapi.json', { token: null })).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/deployments', '/v1/deployments/{slug}', '/v1/tokens']),
+    );
+  });
+
+  it('never logs the bootstrap token', () => {
+    expect(consoleProcess.output.join('\n')).not.toContain(adminToken);
+  });
+});
