@@ -1,0 +1,88 @@
+// `pnpm start`: runs every Hearth service against local NATS and Postgres with the defaults of
+// DESIGN.md. Each service creates and migrates its own database; full JSON logs go to .hearth/logs/.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+
+const SERVICES = [{ name: 'console', entry: 'services/console/dist/main.js', ready: 'console ready' }].filter((s) =>
+  existsSync(s.entry),
+);
+
+mkdirSync('.hearth/logs', { recursive: true });
+const tokenFile = '.hearth/admin-token';
+if (!process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN && !existsSync(tokenFile)) {
+  writeFileSync(tokenFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  console.log(`hearth: generated the first admin token in ${tokenFile} (the CLI reads it from there)`);
+}
+const adminToken = process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN ?? readFileSync(tokenFile, 'utf8').trim();
+
+await reachable(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'NATS with JetStream');
+await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
+
+const children = [];
+let stopping = false;
+await Promise.all(SERVICES.map(startService));
+console.log(`hearth: all ${SERVICES.length} services ready — try \`pnpm hearth deploy list\`; Ctrl-C stops them`);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopping = true;
+    for (const child of children) child.kill('SIGTERM');
+  });
+}
+
+function startService({ name, entry, ready }) {
+  const log = createWriteStream(`.hearth/logs/${name}.log`, { flags: 'a' });
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (stopping) return;
+      console.error(`hearth: ${name} exited (${code}); see .hearth/logs/${name}.log`);
+      reject(new Error(`${name} exited`));
+      process.exitCode = 1;
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        log.write(`${line}\n`);
+        const entry = parseJson(line);
+        if (entry?.msg === ready) {
+          const where = [entry.http, entry.nats].filter(Boolean).join(' ');
+          console.log(`hearth: ${name} ready ${where}`);
+          resolve();
+        } else if (!entry || entry.level >= 40) {
+          console.log(`[${name}] ${entry ? `${entry.msg}` : line}`);
+        }
+      });
+    }
+  });
+}
+
+function parseJson(line) {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+}
+
+function reachable(url, what) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', () => {
+      console.error(
+        `hearth: ${what} does not answer at ${hostname}:${port}. Start it, or run \`docker-compose -f infra/compose.yml up -d\`.`,
+      );
+      process.exit(1);
+    });
+  });
+}
