@@ -62,7 +62,7 @@ describe('outbox relay', () => {
     );
 
     // A relay in a process of its own, killed without warning once it is under way.
-    const child = spawn(process.execPath, ['packages/testkit/dist/relay-child.js'], {
+    const child = spawn(process.execPath, ['packages/platform/dist/outbox/relay.fixture.js'], {
       env: { ...process.env, NATS_URL: nats.url, RELAY_DATABASE: db.name, LOG_LEVEL: 'silent' },
       stdio: 'ignore',
     });
