@@ -18,7 +18,7 @@ const base = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@hearth/(contracts|platform|testkit)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@hearth/(contracts|platform|testkit|audit-chain)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

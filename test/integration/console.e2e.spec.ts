@@ -11,7 +11,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 const adminToken = randomBytes(24).toString('base64url');
@@ -169,6 +169,19 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect(slugs).toEqual(expect.arrayContaining(['acme', 'page-a', 'page-b', 'page-c', 'twice']));
     expect(new Set(slugs).size).toBe(slugs.length);
     expect((await http('/v1/deployments?status=bogus')).status).toBe(400);
+  });
+
+  it('tells another service who holds a token, from its SHA-256 alone', async () => {
+    const ask = async (token: string) =>
+      (
+        await nc.request(
+          Subjects.tokenAuthenticate,
+          JSON.stringify({ token_sha256: createHash('sha256').update(token).digest('hex') }),
+          { timeout: 5_000 },
+        )
+      ).json<unknown>();
+    expect(await ask(adminToken)).toEqual({ name: 'bootstrap-admin', role: 'admin' });
+    expect(await ask('not-a-token')).toBeNull();
   });
 
   it('serves its OpenAPI document', async () => {

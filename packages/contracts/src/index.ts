@@ -8,3 +8,4 @@ export * from './subjects.js';
 export * from './vault-pointer.js';
 export * from './parse.js';
 export * from './operator.js';
+export * from './audit.js';

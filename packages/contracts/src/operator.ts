@@ -16,3 +16,13 @@ export const TokenCreated = z
   .object({ id: z.uuid(), name: z.string(), role: OperatorRole, token: z.string() })
   .strict();
 export type TokenCreated = z.infer<typeof TokenCreated>;
+
+/**
+ * `console.token.authenticate`: other services' HTTP edges check an operator bearer token by its
+ * SHA-256 (hex), never by the token itself, so the token does not cross the bus.
+ */
+export const TokenAuthenticateRequest = z.object({ token_sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+export type TokenAuthenticateRequest = z.infer<typeof TokenAuthenticateRequest>;
+
+export const AuthenticatedOperator = z.object({ name: z.string(), role: OperatorRole }).strict();
+export type AuthenticatedOperator = z.infer<typeof AuthenticatedOperator>;

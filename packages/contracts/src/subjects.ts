@@ -6,6 +6,7 @@ import { DriverName } from './deployment.js';
  */
 export const Subjects = {
   deploymentGet: 'console.deployment.get',
+  tokenAuthenticate: 'console.token.authenticate',
   driverCommand: (driver: string, slug: string) => `cmd.${driver}.${slug}`,
   driverEvent: (driver: string, type: string) => `evt.driver-${driver}.deployment.${type}`,
 } as const;

@@ -11,6 +11,7 @@ import { DeploymentsController } from './transport/http/deployments.controller.j
 import { OpenApiController } from './transport/http/openapi.js';
 import { TokensController } from './transport/http/tokens.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
+import { TokenEndpoints } from './transport/nats/token.endpoints.js';
 
 /** The console's wiring, in one place: the use cases are built by composeConsole, Nest only routes. */
 @Module({})
@@ -18,7 +19,7 @@ export class ConsoleModule {
   static with(console: Console): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [DeploymentsController, TokensController, OpenApiController, DeploymentEndpoints],
+      controllers: [DeploymentsController, TokensController, OpenApiController, DeploymentEndpoints, TokenEndpoints],
       providers: [
         { provide: CreateDeployment, useValue: console.createDeployment },
         { provide: GetDeployment, useValue: console.getDeployment },

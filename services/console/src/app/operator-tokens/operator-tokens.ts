@@ -1,4 +1,10 @@
-import { ErrorCode, HearthError, type TokenCreated, type TokenCreateRequest } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  type AuthenticatedOperator,
+  type TokenCreated,
+  type TokenCreateRequest,
+} from '@hearth/contracts';
 import { randomBytes } from 'node:crypto';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { OperatorTokens } from '../../infra/postgres/operator-tokens.js';
@@ -10,7 +16,7 @@ const BOOTSTRAP_NAME = 'bootstrap-admin';
 /** Issuing and checking operator bearer tokens; the clear token exists only in the creator's reply. */
 export class OperatorAccess {
   constructor(
-    private readonly tokens: Pick<OperatorTokens, 'save' | 'replace' | 'findBySecret'>,
+    private readonly tokens: Pick<OperatorTokens, 'save' | 'replace' | 'findBySecret' | 'findByHash'>,
     private readonly ids: Ids,
   ) {}
 
@@ -39,6 +45,12 @@ export class OperatorAccess {
       throw error;
     }
     return { id: token.id, name: token.name, role: token.role, token: secret };
+  }
+
+  /** For another service's edge, which only ever sees the token's SHA-256. */
+  async authenticateHash(tokenSha256Hex: string): Promise<AuthenticatedOperator | null> {
+    const token = await this.tokens.findByHash(Buffer.from(tokenSha256Hex, 'hex'));
+    return token ? { name: token.name, role: token.role } : null;
   }
 
   async authenticate(authorization: string | undefined): Promise<OperatorToken> {

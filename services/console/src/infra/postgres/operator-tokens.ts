@@ -26,10 +26,14 @@ export class OperatorTokens {
     );
   }
 
-  async findBySecret(secret: string): Promise<OperatorToken | null> {
+  findBySecret(secret: string): Promise<OperatorToken | null> {
+    return this.findByHash(sha256(secret));
+  }
+
+  async findByHash(hash: Buffer): Promise<OperatorToken | null> {
     const rows: Array<{ id: string; name: string; role: OperatorRole; created_by: string }> =
       await this.dataSource.query('SELECT id, name, role, created_by FROM operator_tokens WHERE token_sha256 = $1', [
-        sha256(secret),
+        hash,
       ]);
     const row = rows[0];
     return row ? { id: row.id, name: row.name, role: row.role, createdBy: row.created_by } : null;
