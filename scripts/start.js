@@ -6,9 +6,10 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
-const SERVICES = [{ name: 'console', entry: 'services/console/dist/main.js', ready: 'console ready' }].filter((s) =>
-  existsSync(s.entry),
-);
+const SERVICES = [
+  { name: 'console', entry: 'services/console/dist/main.js', ready: 'console ready' },
+  { name: 'vault', entry: 'services/vault/dist/main.js', ready: 'vault ready' },
+];
 
 mkdirSync('.hearth/logs', { recursive: true });
 const tokenFile = '.hearth/admin-token';
@@ -17,6 +18,28 @@ if (!process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN && !existsSync(tokenFile)) {
   console.log(`hearth: generated the first admin token in ${tokenFile} (the CLI reads it from there)`);
 }
 const adminToken = process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN ?? readFileSync(tokenFile, 'utf8').trim();
+
+// The vault's key-encryption key and its root principal: generated once, kept beside the token.
+mkdirSync('.hearth/keys', { recursive: true, mode: 0o700 });
+const kekFile = '.hearth/vault-kek.json';
+if (!process.env.VAULT_KEKS && !process.env.VAULT_KEK_FILE && !existsSync(kekFile)) {
+  writeFileSync(kekFile, JSON.stringify({ active: 'k1', keys: { k1: randomBytes(32).toString('base64') } }), {
+    mode: 0o600,
+  });
+  console.log(`hearth: generated the vault's key-encryption key in ${kekFile}`);
+}
+const rootKeyFile = '.hearth/keys/root.json';
+if (!existsSync(rootKeyFile)) {
+  const { generatePrincipalKeys, cryptoReady } = await import('@hearth/contracts');
+  await cryptoReady();
+  writeFileSync(rootKeyFile, JSON.stringify({ name: 'root', ...generatePrincipalKeys() }, null, 2), { mode: 0o600 });
+  console.log(`hearth: generated the vault's root principal in ${rootKeyFile} (the CLI signs with it)`);
+}
+const serviceEnv = {
+  HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+  ...(process.env.VAULT_KEKS ? {} : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? kekFile }),
+  VAULT_ROOT_PUBLIC_KEY: JSON.parse(readFileSync(rootKeyFile, 'utf8')).publicKey,
+};
 
 await reachable(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'NATS with JetStream');
 await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
@@ -36,7 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 function startService({ name, entry, ready }) {
   const log = createWriteStream(`.hearth/logs/${name}.log`, { flags: 'a' });
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken },
+    env: { ...process.env, ...serviceEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

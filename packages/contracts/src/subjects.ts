@@ -7,6 +7,8 @@ import { DriverName } from './deployment.js';
 export const Subjects = {
   deploymentGet: 'console.deployment.get',
   tokenAuthenticate: 'console.token.authenticate',
+  /** Hatch's record search. Not under `hatch.`: the HATCH stream captures `hatch.>`. */
+  auditRecordsQuery: 'audit.records.query',
   driverCommand: (driver: string, slug: string) => `cmd.${driver}.${slug}`,
   driverEvent: (driver: string, type: string) => `evt.driver-${driver}.deployment.${type}`,
 } as const;

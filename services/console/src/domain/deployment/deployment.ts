@@ -149,7 +149,12 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
         { type: 'DeploymentDeprovisionedV1', data: { command_id: command.commandId } },
       ]);
     case 'RetryProvisioning':
-      guard(state, 'provisioning');
+      if (state.status !== 'failed') {
+        throw new HearthError(
+          ErrorCode.IllegalTransition,
+          `only a failed deployment is retried; this one is ${state.status}`,
+        );
+      }
       return [{ type: 'DeploymentRetriedV1', data: { command_id: command.commandId } }];
     case 'RequestDeprovision':
       if (state.status === 'deprovisioning' || state.status === 'deprovisioned') return [];

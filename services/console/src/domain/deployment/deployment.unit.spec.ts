@@ -161,6 +161,10 @@ describe('a deployment', () => {
       .then([{ type: 'DeploymentRetriedV1', data: { command_id: 'c3' } }]);
   });
 
+  it('cannot retry what is only requested', () => {
+    given([requested]).when({ type: 'RetryProvisioning', commandId: 'c3' }).thenFails(ErrorCode.IllegalTransition);
+  });
+
   it('cannot retry what did not fail', () => {
     given([requested, started, ready])
       .when({ type: 'RetryProvisioning', commandId: 'c3' })

@@ -1,0 +1,15 @@
+/**
+ * Every benchmark `pnpm bench <name>` can run. Each is imported only when asked for, so one whose
+ * dependencies are broken or mid-change does not stop the others.
+ */
+const benchmarks: Record<string, () => Promise<void>> = {
+  discovery: async () => (await import('./discovery.js')).runDiscovery(),
+};
+
+const name = process.argv[2];
+const benchmark = name !== undefined && Object.hasOwn(benchmarks, name) ? benchmarks[name] : undefined;
+if (!benchmark) {
+  console.error(`usage: pnpm bench <name>\n  names: ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+await benchmark();

@@ -1,0 +1,101 @@
+import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { z } from 'zod';
+import { serviceErrorOf } from './client.js';
+import { openSealed, signRequest, type PrincipalKeys } from './vault-crypto.js';
+import {
+  PolicyRule,
+  SealedSecret,
+  SecretMetadata,
+  SecretValues,
+  SecretVersionInfo,
+  SecretWritten,
+  VaultSubjects,
+  type SecretWriteRequest,
+} from './vault.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface SecretRead {
+  path: string;
+  version: number;
+  values: SecretValues;
+  read_event_id: string;
+}
+
+const VersionsChanged = z.object({ path: z.string(), versions: z.array(z.number()) }).strict();
+
+/**
+ * The vault's typed client: signs every request as its principal and opens sealed replies with the
+ * principal's key, so a value is readable by this caller only, never by another bus subscriber.
+ */
+export class VaultClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly actor: string,
+    private readonly keys: PrincipalKeys,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  async read(path: string, version?: number): Promise<SecretRead> {
+    const reply = await this.call(VaultSubjects.read, { path, ...(version ? { version } : {}) }, SealedSecret);
+    const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
+    try {
+      const values = SecretValues.parse(JSON.parse(decoder.decode(opened)));
+      return { path: reply.path, version: reply.version, values, read_event_id: reply.read_event_id };
+    } finally {
+      opened.fill(0);
+    }
+  }
+
+  write(request: SecretWriteRequest): Promise<SecretWritten> {
+    return this.call(VaultSubjects.write, request, SecretWritten);
+  }
+
+  list(prefix = ''): Promise<SecretMetadata[]> {
+    return this.call(VaultSubjects.list, { prefix }, z.array(SecretMetadata));
+  }
+
+  versions(path: string): Promise<SecretVersionInfo[]> {
+    return this.call(VaultSubjects.versions, { path }, z.array(SecretVersionInfo));
+  }
+
+  delete(path: string, versions: number[]) {
+    return this.call(VaultSubjects.delete, { path, versions }, VersionsChanged);
+  }
+
+  undelete(path: string, versions: number[]) {
+    return this.call(VaultSubjects.undelete, { path, versions }, VersionsChanged);
+  }
+
+  destroy(path: string, versions?: number[]) {
+    return this.call(VaultSubjects.destroy, { path, ...(versions ? { versions } : {}) }, VersionsChanged);
+  }
+
+  createPrincipal(name: string, publicKey: string) {
+    return this.call(VaultSubjects.principalCreate, { name, public_key: publicKey }, z.object({ name: z.string() }));
+  }
+
+  grant(principal: string, rule: z.input<typeof PolicyRule>) {
+    return this.call(VaultSubjects.policyGrant, { principal, rule }, z.object({ name: z.string(), rule: PolicyRule }));
+  }
+
+  revoke(principal: string, pattern: string) {
+    return this.call(
+      VaultSubjects.policyRevoke,
+      { principal, pattern },
+      z.object({ name: z.string(), revoked: z.boolean() }),
+    );
+  }
+
+  private async call<S extends z.ZodType>(subject: string, body: unknown, reply: S): Promise<z.infer<S>> {
+    const bytes = encoder.encode(JSON.stringify(body));
+    const h = headers();
+    for (const [name, value] of Object.entries(signRequest(subject, bytes, this.actor, this.keys.secretKey)))
+      h.set(name, value);
+    const msg = await this.nc.request(subject, bytes, { timeout: this.timeoutMs, headers: h });
+    const error = serviceErrorOf(msg.headers);
+    if (error) throw error;
+    return reply.parse(msg.json());
+  }
+}

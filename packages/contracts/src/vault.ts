@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * A secret path: 1–8 segments of lowercase letters, digits, `_` and `-` (each starting and ending
+ * with a letter or digit), joined by single `/`, at most 255 characters. The grammar leaves no room
+ * for `..`, `//`, percent-encoding, NUL or control characters, so no check elsewhere has to.
+ */
+export const SECRET_PATH_PATTERN =
+  /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\/[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?){0,7}$/;
+export const SecretPath = z.string().max(255).regex(SECRET_PATH_PATTERN, {
+  message: 'a path is 1-8 segments of a-z 0-9 _ - joined by "/" (no "..", "//", encodings or control characters)',
+});
+
+/** A pattern in a policy: a path, or a path prefix ending in `*` (`hearth/acme/*`, `*`). */
+export const PathPattern = z
+  .string()
+  .max(256)
+  .regex(/^(?:\*|(?:[a-z0-9_-]+\/)*[a-z0-9_-]*\*?)$/, { message: 'a pattern is a path, optionally ending in *' });
+
+/** Documented limits: at most 32 named values of at most 16 KiB each, 64 KiB in all. */
+export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64 * 1024 } as const;
+
+export const SecretName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'a value name is like POSTGRES_PASSWORD' });
+export const SecretValues = z.record(SecretName, z.string());
+export type SecretValues = z.infer<typeof SecretValues>;
+
+export const Provider = z.enum(['USER', 'AUTO_MANAGED']);
+export type Provider = z.infer<typeof Provider>;
+
+export const Capability = z.enum(['read', 'write', 'list', 'delete', 'destroy']);
+export type Capability = z.infer<typeof Capability>;
+
+const tags = z.record(z.string().regex(/^[a-z0-9_.-]{1,63}$/), z.string().max(256)).default({});
+
+export const SecretWriteRequest = z
+  .object({
+    path: SecretPath,
+    values: SecretValues,
+    provider: Provider.default('USER'),
+    tags,
+    description: z.string().max(1024).optional(),
+    expires_at: z.iso.datetime().optional(),
+    /** Check-and-set: the version the writer expects to be current (0: the path must be new). */
+    cas: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type SecretWriteRequest = z.input<typeof SecretWriteRequest>;
+/** A write request once parsed, defaults applied. */
+export type ParsedSecretWrite = z.output<typeof SecretWriteRequest>;
+
+export const SecretReadRequest = z
+  .object({ path: SecretPath, version: z.number().int().positive().optional() })
+  .strict();
+export type SecretReadRequest = z.infer<typeof SecretReadRequest>;
+
+export const SecretPathRequest = z.object({ path: SecretPath }).strict();
+export const SecretListRequest = z.object({ prefix: z.string().max(255).default('') }).strict();
+export const SecretVersionsChange = z
+  .object({ path: SecretPath, versions: z.array(z.number().int().positive()).min(1).max(100) })
+  .strict();
+export const SecretDestroyRequest = z
+  .object({ path: SecretPath, versions: z.array(z.number().int().positive()).min(1).max(100).optional() })
+  .strict();
+
+export const SecretVersionInfo = z
+  .object({
+    version: z.number().int().positive(),
+    created_at: z.iso.datetime(),
+    created_by: z.string(),
+    deleted: z.boolean(),
+    destroyed: z.boolean(),
+  })
+  .strict();
+export type SecretVersionInfo = z.infer<typeof SecretVersionInfo>;
+
+/** What anyone with `list` may see of a secret: never a value. */
+export const SecretMetadata = z
+  .object({
+    path: SecretPath,
+    current_version: z.number().int().nonnegative(),
+    provider: Provider,
+    tags: z.record(z.string(), z.string()),
+    description: z.string().nullable(),
+    expires_at: z.iso.datetime().nullable(),
+    value_names: z.array(z.string()),
+    updated_at: z.iso.datetime(),
+  })
+  .strict();
+export type SecretMetadata = z.infer<typeof SecretMetadata>;
+
+export const SecretWritten = z.object({ path: SecretPath, version: z.number().int().positive() }).strict();
+export type SecretWritten = z.infer<typeof SecretWritten>;
+
+/** The reply to a read: the values sealed to the caller's key, and the id of the read's audit event. */
+export const SealedSecret = z
+  .object({
+    path: SecretPath,
+    version: z.number().int().positive(),
+    sealed: z.base64(),
+    read_event_id: z.uuid(),
+  })
+  .strict();
+export type SealedSecret = z.infer<typeof SealedSecret>;
+
+export const PrincipalCreateRequest = z
+  .object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), public_key: z.base64() })
+  .strict();
+export const PolicyRule = z
+  .object({
+    pattern: PathPattern,
+    capabilities: z.array(Capability).min(1),
+    effect: z.enum(['allow', 'deny']).default('allow'),
+  })
+  .strict();
+export type PolicyRule = z.infer<typeof PolicyRule>;
+export const PolicyGrantRequest = z.object({ principal: z.string(), rule: PolicyRule }).strict();
+export const PolicyRevokeRequest = z.object({ principal: z.string(), pattern: PathPattern }).strict();
+
+export const VaultSubjects = {
+  write: 'vault.secret.write',
+  read: 'vault.secret.read',
+  list: 'vault.secret.list',
+  versions: 'vault.secret.versions',
+  delete: 'vault.secret.delete',
+  undelete: 'vault.secret.undelete',
+  destroy: 'vault.secret.destroy',
+  principalCreate: 'vault.principal.create',
+  policyGrant: 'vault.policy.grant',
+  policyRevoke: 'vault.policy.revoke',
+} as const;

@@ -1,0 +1,58 @@
+import { ErrorCode, HearthError, SignatureHeaders, verifyRequestSignature } from '@hearth/contracts';
+import type { Principal, Principals } from '../infra/postgres/principals.js';
+import type { Clock } from './ports.js';
+
+export interface SignedRequest {
+  subject: string;
+  body: Uint8Array;
+  header(name: string): string | undefined;
+}
+
+export interface Caller {
+  principal: Principal;
+  nonce: string;
+  timestamp: number;
+}
+
+/** How far a request's timestamp may be from the vault's clock. */
+export const FRESHNESS_MS = 30_000;
+
+/**
+ * Who signed a request. The signature covers subject, timestamp, nonce and the body's hash, and
+ * must verify against the public key of the principal the request names: a claimed actor that is
+ * not the signer fails here like a wrong key does.
+ */
+export class CallerIdentity {
+  constructor(
+    private readonly principals: Pick<Principals, 'find'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async identify(request: SignedRequest): Promise<Caller> {
+    const actor = request.header(SignatureHeaders.actor);
+    const timestamp = request.header(SignatureHeaders.timestamp);
+    const nonce = request.header(SignatureHeaders.nonce);
+    const signature = request.header(SignatureHeaders.signature);
+    if (!actor || !timestamp || !nonce || !signature) {
+      throw new HearthError(
+        ErrorCode.Unsigned,
+        'vault requests must be signed (Hearth-Actor, -Timestamp, -Nonce, -Signature)',
+      );
+    }
+    const principal = await this.principals.find(actor);
+    if (
+      !principal ||
+      !verifyRequestSignature(request.subject, request.body, timestamp, nonce, signature, principal.publicKey)
+    ) {
+      throw new HearthError(ErrorCode.BadSignature, 'the signature does not verify for the named actor');
+    }
+    return { principal, nonce, timestamp: Number(timestamp) };
+  }
+
+  /** Thrown separately from identify: a stale request's caller is known, so its refusal is recorded. */
+  assertFresh(caller: Caller): void {
+    if (!Number.isFinite(caller.timestamp) || Math.abs(this.clock.now().getTime() - caller.timestamp) > FRESHNESS_MS) {
+      throw new HearthError(ErrorCode.StaleRequest, `the request timestamp is more than ${FRESHNESS_MS / 1000} s off`);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { Capability } from '@hearth/contracts';
+import { handleCommand, type EventStore } from '@hearth/platform';
+import type { DataSource } from 'typeorm';
+import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
+import type { SecretStore } from '../../infra/postgres/secret-store.js';
+import type { AuditTrail } from '../audit-trail.js';
+import type { SignedRequest } from '../caller-identity.js';
+import type { Gatekeeper } from '../gatekeeper.js';
+import { applySecretEvents } from '../secret-projection.js';
+
+export type VersionChange =
+  | { type: 'DeleteVersions'; path: string; versions: number[] }
+  | { type: 'UndeleteVersions'; path: string; versions: number[] }
+  | { type: 'DestroyVersions'; path: string; versions: number[] | 'all' };
+
+const CAPABILITY: Record<VersionChange['type'], Capability> = {
+  DeleteVersions: 'delete',
+  UndeleteVersions: 'delete',
+  DestroyVersions: 'destroy',
+};
+
+/** Soft delete, undelete and destroy (crypto-shredding) of secret versions. */
+export class ChangeVersions {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gate: Pick<Gatekeeper, 'run'>,
+    private readonly store: EventStore,
+    private readonly secrets: SecretStore,
+    private readonly audit: Pick<AuditTrail, 'metadata' | 'publish'>,
+    private readonly newId: () => string,
+  ) {}
+
+  async run(change: VersionChange, signed: SignedRequest): Promise<{ path: string; versions: number[] }> {
+    return this.gate.run(signed, change.path, CAPABILITY[change.type], async (tx, caller) => {
+      const { events } = await handleCommand({
+        dataSource: this.dataSource,
+        tx,
+        store: this.store,
+        decider: secretDecider,
+        upcast: (stored) => stored as unknown as SecretEvent,
+        stream: secretStream(change.path),
+        command: { ...change, actor: caller.principal.name },
+        metadata: () => this.audit.metadata(caller.principal.name),
+        newId: this.newId,
+        afterAppend: async ({ tx: inner, events: decided, appended }) => {
+          await applySecretEvents(inner, this.secrets, decided);
+          await this.audit.publish(inner, appended);
+        },
+      });
+      return { path: change.path, versions: events.flatMap((e) => ('versions' in e.data ? e.data.versions : [])) };
+    });
+  }
+}

@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generatePrincipalKeys, SignatureHeaders, signRequest, VaultClient, VaultSubjects } from '@hearth/contracts';
+import { headers } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+
+const encoder = new TextEncoder();
+
+describe('the audited read', () => {
+  let h: VaultHarness;
+  let acme: VaultClient;
+  let acmeKeys: ReturnType<typeof generatePrincipalKeys>;
+  const reads = (outcome: string) =>
+    h.running.runtime.dataSource.query<[{ n: number }]>(
+      "SELECT count(*)::int AS n FROM events WHERE type = 'SecretReadV1' AND data->>'outcome' = $1",
+      [outcome],
+    );
+
+  beforeAll(async () => {
+    h = await startVaultHarness();
+    await h.root.write({
+      path: 'hearth/acme',
+      values: { POSTGRES_PASSWORD: 'acme-password-1' },
+      provider: 'AUTO_MANAGED',
+    });
+    await h.root.write({ path: 'hearth/globex', values: { POSTGRES_PASSWORD: 'globex-password-1' } });
+    ({ client: acme, keys: acmeKeys } = await h.principal('acme-app', [
+      { pattern: 'hearth/acme*', capabilities: ['read'] },
+    ]));
+  });
+  afterAll(() => h?.close());
+
+  /** A raw request with whatever headers a test wants, as an attacker on the bus could send. */
+  async function raw(subject: string, body: unknown, extra: Record<string, string> = {}) {
+    const h2 = headers();
+    for (const [k, v] of Object.entries(extra)) h2.set(k, v);
+    const msg = await h.nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000, headers: h2 });
+    return { code: msg.headers?.get('Nats-Service-Error-Code') ?? null, body: msg.string() };
+  }
+
+  it('returns the value sealed to the caller, after its read event committed', async () => {
+    const [{ n: before }] = await reads('OK');
+    const read = await acme.read('hearth/acme');
+    expect(read.values).toEqual({ POSTGRES_PASSWORD: 'acme-password-1' });
+    const [{ n: after }] = await reads('OK');
+    expect(after).toBe(before + 1);
+    const [event] = await h.running.runtime.dataSource.query<[{ data: Record<string, unknown> }]>(
+      'SELECT data FROM events WHERE event_id = $1',
+      [read.read_event_id],
+    );
+    expect(event.data).toMatchObject({
+      actor: 'acme-app',
+      path: 'hearth/acme',
+      version: 1,
+      workspace_slug: 'acme',
+      outcome: 'OK',
+    });
+    expect(JSON.stringify(event.data)).not.toContain('acme-password-1');
+  });
+
+  it('is sealed on the wire: a bus subscriber sees ciphertext only', async () => {
+    const seen: string[] = [];
+    const sub = h.nc.subscribe('_INBOX.>', {
+      callback: (_e, m) => {
+        seen.push(Buffer.from(m.data).toString('latin1'));
+      },
+    });
+    await acme.read('hearth/acme');
+    await sleep(100);
+    sub.unsubscribe();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.join('')).not.toContain('acme-password-1');
+    // and the sealed reply cannot be opened with another key
+    const other = new VaultClient(h.nc, 'acme-app', { ...acmeKeys, secretKey: generatePrincipalKeys().secretKey });
+    await expect(other.read('hearth/acme')).rejects.toMatchObject({ code: 'VAULT.BAD_SIGNATURE' });
+  });
+
+  it('refuses an unsigned request', async () => {
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' })).code).toBe('VAULT.UNSIGNED');
+  });
+
+  it('refuses a request signed with the wrong key, or by another signer than the claimed actor', async () => {
+    const intruder = generatePrincipalKeys();
+    const body = encoder.encode(JSON.stringify({ path: 'hearth/acme' }));
+    const forged = signRequest(VaultSubjects.read, body, 'acme-app', intruder.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, forged)).code).toBe('VAULT.BAD_SIGNATURE');
+    const rootSigned = signRequest(VaultSubjects.read, body, 'root', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, rootSigned)).code).toBe('VAULT.BAD_SIGNATURE');
+  });
+
+  it('refuses a replayed nonce and a stale timestamp, recording each as DENIED', async () => {
+    const [{ n: deniedBefore }] = await reads('DENIED');
+    const body = encoder.encode(JSON.stringify({ path: 'hearth/acme' }));
+    const signed = signRequest(VaultSubjects.read, body, 'acme-app', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, signed)).code).toBeNull();
+    const replay = await raw(VaultSubjects.read, { path: 'hearth/acme' }, signed);
+    expect(replay.code).toBe('VAULT.REPLAYED_NONCE');
+    expect(replay.body).not.toContain('sealed');
+
+    const stale = signRequest(VaultSubjects.read, body, 'acme-app', acmeKeys.secretKey, Date.now() - 60_000);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, stale)).code).toBe('VAULT.STALE_REQUEST');
+    const [{ n: deniedAfter }] = await reads('DENIED');
+    expect(deniedAfter).toBe(deniedBefore + 2);
+  });
+
+  it('refuses a body that is not the one signed', async () => {
+    const signed = signRequest(
+      VaultSubjects.read,
+      encoder.encode(JSON.stringify({ path: 'hearth/acme' })),
+      'acme-app',
+      acmeKeys.secretKey,
+    );
+    expect((await raw(VaultSubjects.read, { path: 'hearth/globex' }, signed)).code).toBe('VAULT.BAD_SIGNATURE');
+    expect(signed[SignatureHeaders.signature]).toBeTruthy();
+  });
+
+  it("denies another workspace's path and records it", async () => {
+    const [{ n: before }] = await reads('DENIED');
+    await expect(acme.read('hearth/globex')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    const [{ n: after }] = await reads('DENIED');
+    expect(after).toBe(before + 1);
+  });
+
+  it.each([
+    ['traversal', 'hearth/../x'],
+    ['percent-encoded traversal', 'hearth/%2e%2e/x'],
+    ['a double slash', 'hearth//x'],
+    ['a NUL', 'hearth/a\u0000'],
+    ['a control character', 'hearth/a\u0007'],
+    ['a leading slash', '/hearth/acme'],
+  ])('refuses a path with %s', async (_, path) => {
+    await expect(acme.read(path)).rejects.toMatchObject({ code: 'VAULT.INVALID_PATH' });
+  });
+
+  it('records a missing path as NOT_FOUND and an expired one as EXPIRED', async () => {
+    await h.root.write({
+      path: 'hearth/acme/old',
+      values: { TOKEN_A: 'expired-value' },
+      expires_at: new Date(Date.now() - 1000).toISOString(),
+    });
+    const [{ n: missingBefore }] = await reads('NOT_FOUND');
+    const [{ n: expiredBefore }] = await reads('EXPIRED');
+    await expect(acme.read('hearth/acme/none')).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
+    await expect(acme.read('hearth/acme/old')).rejects.toMatchObject({ code: 'VAULT.SECRET_EXPIRED' });
+    expect((await reads('NOT_FOUND'))[0].n).toBe(missingBefore + 1);
+    expect((await reads('EXPIRED'))[0].n).toBe(expiredBefore + 1);
+  });
+
+  it('returns no value when the read cannot be committed', async () => {
+    const ds = h.running.runtime.dataSource;
+    await ds.query(`CREATE FUNCTION refuse_reads() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.type = 'SecretReadV1' AND NEW.data->>'outcome' = 'OK' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$`);
+    await ds.query('CREATE TRIGGER refuse_reads BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_reads()');
+    try {
+      const error = (await acme.read('hearth/acme').catch((e: unknown) => e)) as { code?: string; message?: string };
+      expect(error.code).toBe('VAULT.READ_NOT_RECORDED');
+      expect(JSON.stringify(error)).not.toContain('acme-password-1');
+    } finally {
+      await ds.query('DROP TRIGGER refuse_reads ON events');
+      await ds.query('DROP FUNCTION refuse_reads()');
+    }
+    expect((await acme.read('hearth/acme')).values.POSTGRES_PASSWORD).toBe('acme-password-1');
+  });
+});
+
+describe('writes', () => {
+  let h: VaultHarness;
+  beforeAll(async () => {
+    h = await startVaultHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('makes a version per write, with check-and-set', async () => {
+    expect(await h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'one' }, cas: 0 })).toEqual({
+      path: 'hearth/w1',
+      version: 1,
+    });
+    expect(await h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'two' }, cas: 1 })).toEqual({
+      path: 'hearth/w1',
+      version: 2,
+    });
+    await expect(h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'three' }, cas: 1 })).rejects.toMatchObject({
+      code: 'VAULT.CAS_MISMATCH',
+    });
+    expect((await h.root.read('hearth/w1')).values).toEqual({ A_VALUE: 'two' });
+    expect((await h.root.read('hearth/w1', 1)).values).toEqual({ A_VALUE: 'one' });
+  });
+
+  it('never overwrites a USER credential with an AUTO_MANAGED one', async () => {
+    await h.root.write({ path: 'hearth/w2', values: { POSTGRES_PASSWORD: 'chosen-by-a-person' }, provider: 'USER' });
+    await expect(
+      h.root.write({ path: 'hearth/w2', values: { POSTGRES_PASSWORD: 'generated' }, provider: 'AUTO_MANAGED' }),
+    ).rejects.toMatchObject({
+      code: 'VAULT.PROVIDER_CONFLICT',
+    });
+  });
+
+  it('refuses a value over the documented limit', async () => {
+    await expect(h.root.write({ path: 'hearth/w3', values: { BIG: 'x'.repeat(16 * 1024 + 1) } })).rejects.toMatchObject(
+      { code: 'VAULT.VALUE_TOO_LARGE' },
+    );
+    expect(await h.root.list('hearth/w3')).toEqual([]);
+  });
+
+  it('soft-deletes, undeletes and destroys versions; a destroyed one is gone for good', async () => {
+    await h.root.write({ path: 'hearth/w4', values: { K: 'v1-value' } });
+    await h.root.write({ path: 'hearth/w4', values: { K: 'v2-value' } });
+    await h.root.delete('hearth/w4', [2]);
+    await expect(h.root.read('hearth/w4')).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
+    await h.root.undelete('hearth/w4', [2]);
+    expect((await h.root.read('hearth/w4')).values.K).toBe('v2-value');
+    await h.root.destroy('hearth/w4');
+    await expect(h.root.read('hearth/w4', 1)).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
+    const [row] = await h.running.runtime.dataSource.query<[{ wrapped_dek: unknown; ciphertext: unknown }]>(
+      "SELECT wrapped_dek, ciphertext FROM secret_versions WHERE path = 'hearth/w4' AND version = 2",
+    );
+    expect(row).toEqual({ wrapped_dek: null, ciphertext: null });
+    expect((await h.root.versions('hearth/w4')).map((v) => v.destroyed)).toEqual([true, true]);
+  });
+
+  it('keeps the last N versions and shreds the older ones', async () => {
+    for (let n = 1; n <= 12; n++) await h.root.write({ path: 'hearth/w5', values: { K: `value-${n}` } });
+    const versions = await h.root.versions('hearth/w5');
+    expect(versions.filter((v) => !v.destroyed).map((v) => v.version)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('lets a principal write only where its policy says', async () => {
+    const { client } = await h.principal('writer', [
+      { pattern: 'hearth/*', capabilities: ['write', 'read'] },
+      { pattern: 'hearth/locked*', capabilities: ['write'], effect: 'deny' },
+    ]);
+    await client.write({ path: 'hearth/open', values: { K: 'ok-value' } });
+    await expect(client.write({ path: 'hearth/locked', values: { K: 'no' } })).rejects.toMatchObject({
+      code: 'VAULT.POLICY_DENIED',
+    });
+    await expect(client.createPrincipal('sneaky', generatePrincipalKeys().publicKey)).rejects.toMatchObject({
+      code: 'VAULT.POLICY_DENIED',
+    });
+    const denied = await h.running.runtime.dataSource.query<unknown[]>(
+      "SELECT 1 FROM events WHERE type = 'AccessDeniedV1'",
+    );
+    expect(denied.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves no plaintext in the database', async () => {
+    const canary = `canary-${randomBytes(12).toString('hex')}`;
+    await h.root.write({ path: 'hearth/canary', values: { SECRET_K: canary } });
+    await h.root.read('hearth/canary');
+    const tables = await h.running.runtime.dataSource.query<Array<{ tablename: string }>>(
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+    );
+    for (const { tablename } of tables) {
+      const rows = await h.running.runtime.dataSource.query<Array<{ t: string }>>(
+        `SELECT t::text AS t FROM "${tablename}" t`,
+      );
+      const text = rows.map((r) => r.t).join('\n');
+      for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) {
+        expect({ tablename, found: text.includes(form) }).toEqual({ tablename, found: false });
+      }
+    }
+  });
+});

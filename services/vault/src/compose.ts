@@ -1,0 +1,64 @@
+import { EventStore, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
+import { randomUUID } from 'node:crypto';
+import { AuditTrail } from './app/audit-trail.js';
+import { CallerIdentity } from './app/caller-identity.js';
+import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { Gatekeeper } from './app/gatekeeper.js';
+import { ListSecrets } from './app/list-secrets/list-secrets.js';
+import type { Clock, Ids } from './app/ports.js';
+import { ManagePrincipals } from './app/principals/manage-principals.js';
+import { ReadSecret } from './app/read-secret/read-secret.js';
+import { Rewrap } from './app/rewrap/rewrap.js';
+import { WriteSecret } from './app/write-secret/write-secret.js';
+import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
+import { Nonces } from './infra/postgres/nonces.js';
+import { Principals } from './infra/postgres/principals.js';
+import { SecretStore } from './infra/postgres/secret-store.js';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: Ids = { next: () => randomUUID() };
+
+export interface VaultSettings {
+  ring: KeyRing;
+  keepVersions: number;
+}
+
+/** Every use case of the vault, built once from the runtime's connections. */
+export function composeVault(
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger'>,
+  settings: VaultSettings,
+  clock = systemClock,
+  ids = randomIds,
+) {
+  const { dataSource } = runtime;
+  const store = new EventStore();
+  const secrets = new SecretStore(dataSource);
+  const principals = new Principals(dataSource);
+  const nonces = new Nonces(dataSource);
+  const envelope = new Envelope(settings.ring);
+  const audit = new AuditTrail(dataSource, store, clock, ids);
+  const identity = new CallerIdentity(principals, clock);
+  const gate = new Gatekeeper(dataSource, identity, nonces, audit);
+  const newId = () => ids.next();
+  return {
+    readSecret: new ReadSecret(dataSource, identity, secrets, envelope, nonces, audit, clock, ids),
+    writeSecret: new WriteSecret(
+      dataSource,
+      gate,
+      store,
+      secrets,
+      envelope,
+      audit,
+      clock,
+      newId,
+      settings.keepVersions,
+    ),
+    listSecrets: new ListSecrets(gate, secrets),
+    changeVersions: new ChangeVersions(dataSource, gate, store, secrets, audit, newId),
+    principals: new ManagePrincipals(dataSource, gate, principals, audit),
+    rewrap: new Rewrap(dataSource, secrets, envelope, settings.ring),
+    nonces,
+    relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
+  };
+}
+export type Vault = ReturnType<typeof composeVault>;

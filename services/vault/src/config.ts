@@ -1,0 +1,21 @@
+import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { z } from 'zod';
+
+export const VaultEnv = PlatformEnv.extend({
+  VAULT_PORT: PortSchema.default(7701),
+  VAULT_HOST: z.string().default('127.0.0.1'),
+  VAULT_DATABASE: z.string().default('hearth_vault'),
+  /** KEKs: `id:<base64 32 bytes>,…` with VAULT_ACTIVE_KEK, or a JSON key file. No default key. */
+  VAULT_KEKS: z.string().optional(),
+  VAULT_ACTIVE_KEK: z.string().optional(),
+  VAULT_KEK_FILE: z.string().optional(),
+  /** The ed25519 public key (base64) of the `root` principal, allowed everything. */
+  VAULT_ROOT_PUBLIC_KEY: z.base64().min(40),
+  /** How many versions of a secret are kept before older ones are crypto-shredded. */
+  VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+});
+export type VaultConfig = z.infer<typeof VaultEnv>;
+
+export function loadVaultConfig(env: NodeJS.ProcessEnv = process.env): VaultConfig {
+  return loadConfig(VaultEnv, env);
+}

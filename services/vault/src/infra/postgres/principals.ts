@@ -1,0 +1,74 @@
+import { ErrorCode, HearthError, type PolicyRule } from '@hearth/contracts';
+import { isUniqueViolation, poolOf } from '@hearth/platform';
+import type pg from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface Principal {
+  name: string;
+  publicKey: string;
+  rules: PolicyRule[];
+}
+
+/** Principals (their ed25519 public keys) and their policy rules. */
+export class Principals {
+  private readonly pool: pg.Pool;
+
+  constructor(dataSource: DataSource) {
+    this.pool = poolOf(dataSource);
+  }
+
+  /** Every request's lookup: the key and the rules in one prepared statement. */
+  async find(name: string): Promise<Principal | null> {
+    const { rows } = await this.pool.query<{ public_key: string; rules: PolicyRule[] }>({
+      name: 'principal_with_rules',
+      text: `SELECT p.public_key,
+               COALESCE(json_agg(json_build_object('pattern', r.pattern, 'effect', r.effect, 'capabilities', r.capabilities))
+                 FILTER (WHERE r.pattern IS NOT NULL), '[]') AS rules
+             FROM principals p LEFT JOIN policy_rules r ON r.principal = p.name
+             WHERE p.name = $1 GROUP BY p.public_key`,
+      values: [name],
+    });
+    const row = rows[0];
+    return row ? { name, publicKey: row.public_key, rules: row.rules } : null;
+  }
+
+  async create(tx: EntityManager, name: string, publicKey: string): Promise<void> {
+    try {
+      await tx.query('INSERT INTO principals (name, public_key) VALUES ($1, $2)', [name, publicKey]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new HearthError(ErrorCode.PrincipalExists, `principal ${name} exists`);
+      throw error;
+    }
+  }
+
+  /** Sets a principal's key, creating it if needed (the root principal at start). */
+  async upsert(tx: EntityManager, name: string, publicKey: string): Promise<void> {
+    await tx.query(
+      'INSERT INTO principals (name, public_key) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET public_key = EXCLUDED.public_key',
+      [name, publicKey],
+    );
+  }
+
+  async grant(tx: EntityManager, name: string, rule: PolicyRule): Promise<void> {
+    await this.mustExist(tx, name);
+    await tx.query(
+      `INSERT INTO policy_rules (principal, pattern, effect, capabilities) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (principal, pattern) DO UPDATE SET effect = EXCLUDED.effect, capabilities = EXCLUDED.capabilities`,
+      [name, rule.pattern, rule.effect, rule.capabilities],
+    );
+  }
+
+  async revoke(tx: EntityManager, name: string, pattern: string): Promise<boolean> {
+    await this.mustExist(tx, name);
+    const rows = await tx.query<unknown[]>(
+      'DELETE FROM policy_rules WHERE principal = $1 AND pattern = $2 RETURNING 1',
+      [name, pattern],
+    );
+    return rows.length > 0;
+  }
+
+  private async mustExist(tx: EntityManager, name: string): Promise<void> {
+    const rows = await tx.query<unknown[]>('SELECT 1 FROM principals WHERE name = $1', [name]);
+    if (rows.length === 0) throw new HearthError(ErrorCode.PrincipalNotFound, `no principal ${name}`);
+  }
+}

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cryptoReady, generatePrincipalKeys, HatchStream, VaultClient } from '@hearth/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  pgEnv,
+  startNats,
+  startService,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+
+async function query<T>(database: string, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ host: pgEnv.PGHOST, port: pgEnv.PGPORT, user: pgEnv.PGUSER, database });
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every row of every table of `database`, as text (bytea as hex). */
+async function databaseText(database: string): Promise<string> {
+  const tables = await query<{ tablename: string }>(
+    database,
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+  );
+  const parts = await Promise.all(
+    tables.map(({ tablename }) => query<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
+  );
+  return parts
+    .flat()
+    .map((r) => r.t)
+    .join('\n');
+}
+
+/** Every message of every JetStream stream, headers and data, as text. */
+async function jetStreamText(jsm: JetStreamManager): Promise<string> {
+  const out: string[] = [];
+  for await (const stream of jsm.streams.list()) {
+    for (let seq = stream.state.first_seq; seq <= stream.state.last_seq && stream.state.messages > 0; seq++) {
+      const message = await jsm.streams.getMessage(stream.config.name, { seq }).catch(() => null);
+      if (message)
+        out.push(
+          message.subject,
+          Buffer.from(message.data).toString('latin1'),
+          JSON.stringify(message.header ? [...message.header.keys()].map((k) => message.header.get(k)) : []),
+        );
+    }
+  }
+  return out.join('\n');
+}
+
+/** Nats-Msg-Id of every HATCH message on `subject`. */
+async function hatchIds(jsm: JetStreamManager, subject: string): Promise<string[]> {
+  const info = await jsm.streams.info(HatchStream.name);
+  const ids: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const message = await jsm.streams.getMessage(HatchStream.name, { seq }).catch(() => null);
+    if (message?.subject === subject) ids.push(message.header.get('Nats-Msg-Id'));
+  }
+  return ids;
+}
+
+describe('vault, as a process', () => {
+  let nats: TestNats;
+  let vaultDb: TestDatabase;
+  let consoleDb: TestDatabase;
+  let vault: ServiceProcess;
+  let consoleProcess: ServiceProcess;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let root: VaultClient;
+
+  const outboxDrained = async () => {
+    for (let i = 0; i < 400; i++) {
+      const [row] = await query<{ n: number }>(vaultDb.name, 'SELECT count(*)::int AS n FROM outbox');
+      if (row?.n === 0) return;
+      await sleep(50);
+    }
+    throw new Error('the outbox did not drain');
+  };
+
+  beforeAll(async () => {
+    await cryptoReady();
+    nats = await startNats();
+    vaultDb = await createTestDatabase('hearth_vault');
+    consoleDb = await createTestDatabase('hearth_console');
+    const rootKeys = generatePrincipalKeys();
+    vault = await startService(
+      'services/vault/dist/main.js',
+      {
+        NATS_URL: nats.url,
+        VAULT_DATABASE: vaultDb.name,
+        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+        VAULT_ACTIVE_KEK: 'k1',
+        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
+        LOG_LEVEL: 'debug',
+        OTEL_TRACES_EXPORTER: 'console', // spans and their attributes go to the output we scan
+      },
+      'vault ready',
+    );
+    consoleProcess = await startService(
+      'services/console/dist/main.js',
+      {
+        NATS_URL: nats.url,
+        CONSOLE_DATABASE: consoleDb.name,
+        CONSOLE_PORT: String(await freePort()),
+        HEARTH_BOOTSTRAP_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+        LOG_LEVEL: 'debug',
+      },
+      'console ready',
+    );
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    jsm = await jetstreamManager(nc);
+    root = new VaultClient(nc, 'root', rootKeys);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await vault?.kill();
+    await consoleProcess?.kill();
+    await vaultDb?.drop();
+    await consoleDb?.drop();
+    await nats?.stop();
+  });
+
+  it('keeps a canary value out of everything but its ciphertext, over 100 recorded reads', async () => {
+    const canary = `canary-${randomBytes(16).toString('hex')}`;
+    await root.write({
+      path: 'hearth/canary',
+      values: { POSTGRES_PASSWORD: canary },
+      provider: 'AUTO_MANAGED',
+      tags: { provisioned_for_service: 'canary/postgres' },
+    });
+    const readerKeys = generatePrincipalKeys();
+    await root.createPrincipal('canary-reader', readerKeys.publicKey);
+    await root.grant('canary-reader', { pattern: 'hearth/canary', capabilities: ['read'] });
+    const reader = new VaultClient(nc, 'canary-reader', readerKeys);
+
+    const eventIds: string[] = [];
+    for (let n = 0; n < 100; n++) {
+      const read = await reader.read('hearth/canary');
+      expect(read.values.POSTGRES_PASSWORD).toBe(canary);
+      eventIds.push(read.read_event_id);
+    }
+    const recorded = await query<{ n: number }>(
+      vaultDb.name,
+      "SELECT count(*)::int AS n FROM events WHERE type = 'SecretReadV1' AND data->>'path' = 'hearth/canary' AND data->>'outcome' = 'OK'",
+    );
+    expect(recorded[0]!.n).toBe(100);
+    await outboxDrained();
+    const inHatch = await hatchIds(jsm, 'hatch.vault.secret.read');
+    for (const id of eventIds) expect(inHatch.filter((x) => x === id)).toHaveLength(1);
+
+    await sleep(500); // let batched log lines and spans reach the output
+    const places = {
+      'vault logs and spans': vault.output.join('\n'),
+      'console logs': consoleProcess.output.join('\n'),
+      'every JetStream stream': await jetStreamText(jsm),
+      "the console's database": await databaseText(consoleDb.name),
+      "the vault's database (bytea as hex)": await databaseText(vaultDb.name),
+    };
+    expect(places['vault logs and spans']).toContain("name: 'vault.secret.read'"); // the scan sees the reads' spans
+    for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) {
+      for (const [place, text] of Object.entries(places))
+        expect({ place, found: text.includes(form) }).toEqual({ place, found: false });
+    }
+  });
+
+  it('puts every read that returned a value in HATCH exactly once, across a NATS restart', async () => {
+    await root.write({ path: 'hearth/restart', values: { K: 'restart-value' } });
+    const ids: string[] = [];
+    let failures = 0;
+    let done = 0;
+    const worker = async () => {
+      while (done < 1_000) {
+        done++;
+        try {
+          ids.push((await root.read('hearth/restart')).read_event_id);
+        } catch {
+          failures++;
+        }
+      }
+    };
+    const restart = (async () => {
+      while (done < 300) await sleep(10);
+      await nats.restart(300);
+    })();
+    await Promise.all([worker(), worker(), worker(), worker(), restart]);
+    expect(ids.length).toBeGreaterThan(500);
+    await outboxDrained();
+    const inHatch = await hatchIds(jsm, 'hatch.vault.secret.read');
+    const counts = new Map<string, number>();
+    for (const id of inHatch) counts.set(id, (counts.get(id) ?? 0) + 1);
+    expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    expect(failures + ids.length).toBeGreaterThanOrEqual(1_000);
+  });
+});
