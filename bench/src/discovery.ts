@@ -15,28 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { measure, summarize, type Measurement } from './measure.js';
-import { fixed, printTable, whole } from './report.js';
+import { compareSides, withCleanup, type Side } from './compare.js';
+import { measure, summarize } from './measure.js';
+import { fixed, whole } from './report.js';
 
 const DEPLOYMENTS = 10_000;
 const SEED_CONCURRENCY = 32;
 const BASELINE_SUBJECT = 'bench.baseline.deployment.get';
-const SEGMENT_MS = 5_000;
 /** Targets: hearth/baseline p50 at one caller, and throughput at 64 callers. */
 const TARGET = { p50RatioAt1: 1.5, throughputRatioAt64: 0.6 };
-
-type Side = 'baseline' | 'hearth';
-/** Measured in this order: each pair swaps places in the second round, so drift hits both sides alike. */
-const SEGMENTS: ReadonlyArray<readonly [Side, number]> = [
-  ['baseline', 1],
-  ['hearth', 1],
-  ['baseline', 64],
-  ['hearth', 64],
-  ['hearth', 1],
-  ['baseline', 1],
-  ['hearth', 64],
-  ['baseline', 64],
-];
 
 const consoleEntry = fileURLToPath(new URL('../../services/console/dist/main.js', import.meta.url));
 const baselineEntry = fileURLToPath(new URL('./discovery-baseline.js', import.meta.url));
@@ -52,18 +39,7 @@ export async function runDiscovery(): Promise<void> {
     `discovery: getWorkspaceDeployment over NATS, hearth vs. minimal baseline` +
       ` (${availableParallelism()} cores, load average ${fixed(loadavg()[0]!, 2)} before start)`,
   );
-  const cleanup: Array<() => Promise<unknown>> = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanUp = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanup.reverse()) {
-        await step().catch((error: unknown) => console.error('cleanup step failed:', error));
-      }
-    })());
-  // Ctrl-C mid-run still kills the console and drops the databases.
-  const interrupted = () => void cleanUp().then(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  try {
+  await withCleanup(async (cleanup) => {
     const nats = await startNats();
     cleanup.push(() => nats.stop());
     const consoleDb = await createTestDatabase('hearth_bench');
@@ -110,10 +86,7 @@ export async function runDiscovery(): Promise<void> {
     };
     await checkSameAnswers(requests);
     await measureBoth(requests);
-  } finally {
-    process.off('SIGINT', interrupted);
-    await cleanUp();
-  }
+  });
 }
 
 function hearthRequest(client: ConsoleClient) {
@@ -232,55 +205,10 @@ async function checkSameAnswers(requests: Record<Side, (slug: string) => Promise
   }
 }
 
-async function measureBoth(requests: Record<Side, (slug: string) => Promise<unknown>>): Promise<void> {
-  const call = (side: Side) => () => requests[side](randomSlug());
-  for (const side of ['baseline', 'hearth'] as const) {
-    await measure(call(side), { concurrency: 64, requests: 5_000 });
-    await measure(call(side), { concurrency: 1, requests: 1_000 });
-  }
-
-  const runs = new Map<string, Measurement[]>();
-  console.log(
-    `\nmeasuring ${SEGMENTS.length} segments of ${SEGMENT_MS / 1000} s, random slugs among ${whole(DEPLOYMENTS)}`,
-  );
-  for (const [side, concurrency] of SEGMENTS) {
-    await measure(call(side), { concurrency, requests: 50 * concurrency });
-    const run = await measure(call(side), { concurrency, durationMs: SEGMENT_MS });
-    const key = `${side}@${concurrency}`;
-    runs.set(key, [...(runs.get(key) ?? []), run]);
-    const s = summarize([run]);
-    console.log(
-      `  ${side.padEnd(8)} c=${String(concurrency).padEnd(2)}  p50 ${fixed(s.p50Ms, 3).padStart(6)} ms` +
-        `  p99 ${fixed(s.p99Ms, 3).padStart(6)} ms  ${whole(s.perSecond).padStart(5)} req/s`,
-    );
-  }
-
-  const summary = (side: Side, concurrency: number) => summarize(runs.get(`${side}@${concurrency}`) ?? []);
-  console.log('\ngetWorkspaceDeployment over NATS (both rounds together)');
-  printTable(
-    ['side', 'callers', 'requests', 'p50 ms', 'p99 ms', 'req/s'],
-    [1, 64].flatMap((concurrency) =>
-      (['baseline', 'hearth'] as const).map((side) => {
-        const s = summary(side, concurrency);
-        return [side, String(concurrency), whole(s.requests), fixed(s.p50Ms, 3), fixed(s.p99Ms, 3), whole(s.perSecond)];
-      }),
-    ),
-  );
-
-  const p50Ratio = summary('hearth', 1).p50Ms / summary('baseline', 1).p50Ms;
-  const throughputRatio = summary('hearth', 64).perSecond / summary('baseline', 64).perSecond;
-  const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
-  console.log('\ntargets (hearth / baseline)');
-  printTable(
-    ['measure', 'ratio', 'target', 'verdict'],
-    [
-      ['p50 at 1 caller', fixed(p50Ratio, 2), `≤ ${TARGET.p50RatioAt1}`, verdict(p50Ratio <= TARGET.p50RatioAt1)],
-      [
-        'throughput at 64 callers',
-        fixed(throughputRatio, 2),
-        `≥ ${TARGET.throughputRatioAt64}`,
-        verdict(throughputRatio >= TARGET.throughputRatioAt64),
-      ],
-    ],
-  );
+function measureBoth(requests: Record<Side, (slug: string) => Promise<unknown>>): Promise<void> {
+  return compareSides({
+    title: `getWorkspaceDeployment over NATS, random slugs among ${whole(DEPLOYMENTS)}`,
+    requests: { hearth: () => requests.hearth(randomSlug()), baseline: () => requests.baseline(randomSlug()) },
+    targets: TARGET,
+  });
 }

@@ -4,6 +4,7 @@
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   discovery: async () => (await import('./discovery.js')).runDiscovery(),
+  'vault-read': async () => (await import('./vault-read.js')).runVaultRead(),
 };
 
 const name = process.argv[2];

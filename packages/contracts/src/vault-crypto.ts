@@ -44,7 +44,10 @@ export function signingPayload(subject: string, timestamp: string, nonce: string
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const publicKeys = new Map<string, KeyObject>();
+const secretKeys = new Map<string, KeyObject>();
 const curveKeys = new Map<string, Uint8Array>();
+const curvePairs = new Map<string, { publicKey: Uint8Array; secretKey: Uint8Array }>();
+/** Derived key objects are cached per key: a signer or verifier sees the same few keys again and again. */
 const KEY_CACHE_LIMIT = 10_000;
 
 function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
@@ -66,9 +69,11 @@ function publicKeyObject(publicKey: string): KeyObject {
 }
 
 function secretKeyObject(secretKey: string): KeyObject {
-  const raw = Buffer.from(secretKey, 'base64');
-  if (raw.length !== 64) throw new Error('an ed25519 secret key is 64 bytes');
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+  return remember(secretKeys, secretKey, () => {
+    const raw = Buffer.from(secretKey, 'base64');
+    if (raw.length !== 64) throw new Error('an ed25519 secret key is 64 bytes');
+    return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+  });
 }
 
 /** Headers that sign a request for `actor`; the timestamp is ms since the epoch, the nonce 16 random bytes. */
@@ -108,24 +113,40 @@ export function verifyRequestSignature(
   }
 }
 
-/** Seals `plaintext` so that only the holder of `publicKey`'s secret key can open it. */
+/**
+ * Seals `plaintext` so that only the holder of `publicKey`'s secret key can open it: libsodium's
+ * crypto_box_seal construction byte for byte (ephemeral key ‖ crypto_box with the nonce
+ * blake2b(ephemeral ‖ recipient)), with the ephemeral key drawn from node:crypto, which is far
+ * faster than libsodium-wrappers' random source. crypto_box_seal_open opens it.
+ */
 export function sealTo(publicKey: string, plaintext: Uint8Array): Uint8Array {
-  const curve = remember(curveKeys, publicKey, () =>
+  const recipient = remember(curveKeys, publicKey, () =>
     sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(publicKey, 'base64')),
   );
-  return sodium.crypto_box_seal(plaintext, curve);
+  const ephemeralSecret = randomBytes(sodium.crypto_box_SECRETKEYBYTES);
+  try {
+    const ephemeralPublic = sodium.crypto_scalarmult_base(ephemeralSecret);
+    const nonce = sodium.crypto_generichash(
+      sodium.crypto_box_NONCEBYTES,
+      Buffer.concat([ephemeralPublic, recipient]),
+      null,
+    );
+    const box = sodium.crypto_box_easy(plaintext, nonce, recipient, ephemeralSecret);
+    return Buffer.concat([ephemeralPublic, box]);
+  } finally {
+    sodium.memzero(ephemeralSecret);
+  }
 }
 
 /** Opens what `sealTo` sealed for these keys. */
 export function openSealed(sealed: Uint8Array, keys: PrincipalKeys): Uint8Array {
-  const secret = Buffer.from(keys.secretKey, 'base64');
-  const curveSecret = sodium.crypto_sign_ed25519_sk_to_curve25519(secret);
-  const curvePublic = sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64'));
+  const pair = remember(curvePairs, keys.secretKey, () => ({
+    publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64')),
+    secretKey: sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(keys.secretKey, 'base64')),
+  }));
   try {
-    return sodium.crypto_box_seal_open(sealed, curvePublic, curveSecret);
+    return sodium.crypto_box_seal_open(sealed, pair.publicKey, pair.secretKey);
   } catch {
     throw new Error('cannot open sealed reply');
-  } finally {
-    sodium.memzero(curveSecret);
   }
 }

@@ -13,6 +13,7 @@ import { WriteSecret } from './app/write-secret/write-secret.js';
 import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
 import { Nonces } from './infra/postgres/nonces.js';
 import { Principals } from './infra/postgres/principals.js';
+import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -41,7 +42,7 @@ export function composeVault(
   const gate = new Gatekeeper(dataSource, identity, nonces, audit);
   const newId = () => ids.next();
   return {
-    readSecret: new ReadSecret(dataSource, identity, secrets, envelope, nonces, audit, clock, ids),
+    readSecret: new ReadSecret(identity, secrets, envelope, new ReadLedger(dataSource), audit, clock, ids),
     writeSecret: new WriteSecret(
       dataSource,
       gate,

@@ -28,8 +28,7 @@ class HeaderRecord {
  */
 export async function enqueue(tx: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  const headers = new HeaderRecord();
-  injectTraceContext(headers);
+  const headers = currentTraceHeaders();
   await tx.query(
     `INSERT INTO outbox (message_id, subject, payload, headers)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
@@ -37,7 +36,14 @@ export async function enqueue(tx: EntityManager, messages: readonly OutboxMessag
       messages.map((m) => m.id),
       messages.map((m) => m.subject),
       messages.map((m) => JSON.stringify(m.payload)),
-      messages.map(() => JSON.stringify(headers.values)),
+      messages.map(() => JSON.stringify(headers)),
     ],
   );
+}
+
+/** The active trace context as the headers an outbox row keeps for the relay to publish. */
+export function currentTraceHeaders(): Record<string, string> {
+  const headers = new HeaderRecord();
+  injectTraceContext(headers);
+  return headers.values;
 }

@@ -8,6 +8,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** How long to wait for a notification before looking anyway. */
   pollMs?: number;
+  /** After a notification, how long to let more messages gather before a batch (fewer round trips under load). */
+  gatherMs?: number;
 }
 
 interface OutboxRow {
@@ -31,6 +33,7 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly gatherMs: number;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -40,6 +43,7 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1_000;
+    this.gatherMs = options.gatherMs ?? 5;
   }
 
   async start(): Promise<void> {
@@ -84,6 +88,7 @@ export class OutboxRelay {
         continue;
       }
       await Promise.race([idle, sleep(this.pollMs)]);
+      if (this.running) await sleep(this.gatherMs);
     }
   }
 

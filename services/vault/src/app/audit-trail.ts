@@ -1,5 +1,5 @@
-import { auditSubject, type EventMetadata } from '@hearth/contracts';
-import { correlation, currentTraceId, enqueue, type EventStore, type StoredEvent } from '@hearth/platform';
+import { auditSubject, type Envelope, type EventMetadata } from '@hearth/contracts';
+import { correlation, currentTraceId, enqueue, type EventStore, type OutboxMessage } from '@hearth/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AUDIT_ACTIONS, type AuditedEventType } from '../domain/audit.js';
 import type { Clock, Ids } from './ports.js';
@@ -31,23 +31,27 @@ export class AuditTrail {
     };
   }
 
+  /** The envelope of a fact recorded as a stream of its own (no version to contend for). */
+  envelopeOf(event: AuditedEvent, actor: string, id = this.ids.next()): Envelope {
+    return {
+      id,
+      type: event.type,
+      stream: `${event.type}-${id}`,
+      version: 1,
+      data: event.data,
+      metadata: this.metadata(actor),
+    };
+  }
+
   /** Queues already appended events for HATCH, in the caller's transaction. */
-  async publish(tx: EntityManager, events: readonly StoredEvent[]): Promise<void> {
-    await enqueue(
-      tx,
-      events.map((e) => ({
-        id: e.id,
-        subject: auditSubject('vault', AUDIT_ACTIONS[e.type as AuditedEventType]),
-        payload: { id: e.id, type: e.type, stream: e.stream, version: e.version, data: e.data, metadata: e.metadata },
-      })),
-    );
+  async publish(tx: EntityManager, events: readonly Envelope[]): Promise<void> {
+    await enqueue(tx, events.map(hatchMessageOf));
   }
 
   /** Appends one fact as a stream of its own (no version to contend for) and queues it for HATCH. */
   async record(tx: EntityManager, event: AuditedEvent, actor: string, id = this.ids.next()): Promise<string> {
-    const stored = await this.store.append(tx, `${event.type}-${id}`, 0, [
-      { id, type: event.type, data: event.data, metadata: this.metadata(actor) },
-    ]);
+    const envelope = this.envelopeOf(event, actor, id);
+    const stored = await this.store.append(tx, envelope.stream, 0, [envelope]);
     await this.publish(tx, stored);
     return id;
   }
@@ -56,4 +60,13 @@ export class AuditTrail {
   recordAlone(event: AuditedEvent, actor: string): Promise<string> {
     return this.dataSource.transaction((tx) => this.record(tx, event, actor));
   }
+}
+
+/** The HATCH message of a vault event: `hatch.vault.<action>`, the envelope as it was stored. */
+export function hatchMessageOf(e: Envelope): OutboxMessage {
+  return {
+    id: e.id,
+    subject: auditSubject('vault', AUDIT_ACTIONS[e.type as AuditedEventType]),
+    payload: { id: e.id, type: e.type, stream: e.stream, version: e.version, data: e.data, metadata: e.metadata },
+  };
 }

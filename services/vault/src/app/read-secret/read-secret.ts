@@ -7,13 +7,12 @@ import {
   type SecretReadRequest,
 } from '@hearth/contracts';
 import { currentTraceId } from '@hearth/platform';
-import type { DataSource } from 'typeorm';
 import { mayAccess } from '../../domain/policy/policy.js';
 import { secretRead } from '../../domain/read.js';
 import type { Envelope } from '../../infra/crypto/envelope.js';
-import type { Nonces } from '../../infra/postgres/nonces.js';
+import type { ReadLedger } from '../../infra/postgres/read-ledger.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
-import type { AuditTrail } from '../audit-trail.js';
+import { hatchMessageOf, type AuditTrail } from '../audit-trail.js';
 import type { CallerIdentity, SignedRequest } from '../caller-identity.js';
 import type { Clock, Ids } from '../ports.js';
 
@@ -24,12 +23,11 @@ import type { Clock, Ids } from '../ports.js';
  */
 export class ReadSecret {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly identity: CallerIdentity,
     private readonly secrets: Pick<SecretStore, 'findVersion'>,
     private readonly envelope: Pick<Envelope, 'open'>,
-    private readonly nonces: Pick<Nonces, 'remember'>,
-    private readonly audit: Pick<AuditTrail, 'record' | 'recordAlone'>,
+    private readonly ledger: Pick<ReadLedger, 'record'>,
+    private readonly audit: Pick<AuditTrail, 'envelopeOf' | 'recordAlone'>,
     private readonly clock: Clock,
     private readonly ids: Ids,
   ) {}
@@ -68,12 +66,9 @@ export class ReadSecret {
 
     const plaintext = this.envelope.open(stored.sealed, { path: request.path, version: stored.version });
     try {
-      const eventId = this.ids.next();
+      const event = this.audit.envelopeOf(secretRead(read, stored.version, 'OK'), actor);
       try {
-        await this.dataSource.transaction(async (tx) => {
-          await this.nonces.remember(tx, caller.nonce);
-          await this.audit.record(tx, secretRead(read, stored.version, 'OK'), actor, eventId);
-        });
+        await this.ledger.record(caller.nonce, event, hatchMessageOf(event));
       } catch (error) {
         if (error instanceof HearthError && error.code === ErrorCode.ReplayedNonce)
           return await refuse('DENIED', error);
@@ -84,7 +79,7 @@ export class ReadSecret {
         path: request.path,
         version: stored.version,
         sealed: Buffer.from(sealed).toString('base64'),
-        read_event_id: eventId,
+        read_event_id: event.id,
       };
     } finally {
       plaintext.fill(0);

@@ -69,16 +69,17 @@ export class KeyRing {
 }
 
 const encoder = new TextEncoder();
-const valueAd = (format: string, ref: VersionRef, kekId: string) =>
-  encoder.encode(`${format}|${ref.path}|${ref.version}|${kekId}`);
+const valueAd = (format: string, ref: VersionRef) => encoder.encode(`${format}|${ref.path}|${ref.version}`);
 const dekAd = (ref: VersionRef, kekId: string) => encoder.encode(`dek|${ref.path}|${ref.version}|${kekId}`);
 const NONCE_BYTES = 24; // XChaCha20-Poly1305-IETF
 
 /**
- * Envelope encryption at rest: a random DEK per version seals the value with XChaCha20-Poly1305,
- * whose additional data binds format, path, version and KEK id, so a row moved to another path or
- * version, or relabelled with another KEK, fails to open. Nonces come from node:crypto (measured far
- * faster than libsodium-wrappers' generator).
+ * Envelope encryption at rest: a random DEK per version seals the value with XChaCha20-Poly1305
+ * (additional data `format|path|version`), and the KEK named `kek_id` wraps the DEK (additional data
+ * `dek|path|version|kek_id`). A row moved to another path or version fails at both layers; one
+ * relabelled with another KEK fails at the unwrap. The KEK id is bound at the wrap, not in the value:
+ * a rewrap then touches only the DEK, never the ciphertext. Nonces come from node:crypto (measured
+ * far faster than libsodium-wrappers' generator).
  */
 export class Envelope {
   constructor(private readonly ring: KeyRing) {}
@@ -90,7 +91,7 @@ export class Envelope {
       const nonce = randomBytes(NONCE_BYTES);
       const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         plaintext,
-        valueAd(format, ref, kekId),
+        valueAd(format, ref),
         null,
         nonce,
         dek,
@@ -104,7 +105,7 @@ export class Envelope {
   open(sealed: SealedVersion, ref: VersionRef): Uint8Array {
     const dek = this.unwrap(sealed, ref);
     try {
-      return decrypt(sealed.ciphertext, valueAd(sealed.format, ref, sealed.kekId), sealed.nonce, dek);
+      return decrypt(sealed.ciphertext, valueAd(sealed.format, ref), sealed.nonce, dek);
     } finally {
       sodium.memzero(dek);
     }
