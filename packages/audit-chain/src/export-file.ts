@@ -1,0 +1,98 @@
+import { AuditExportLine, type AuditCheckpoint, type AuditExportHeader, type AuditRecord } from '@hearth/contracts';
+import type { KeyObject } from 'node:crypto';
+import { KeyFormatError, loadPublicKey } from './keys.js';
+import { verifyChain, type ChainFault, type ChainVerdict } from './verify.js';
+
+/** One line of an export, as written: JSON with no embedded newline. */
+export function exportLine(line: AuditExportLine): string {
+  return `${JSON.stringify(line)}\n`;
+}
+
+export interface ParsedExport {
+  header: AuditExportHeader | null;
+  records: AuditRecord[];
+  checkpoints: AuditCheckpoint[];
+  /** Lines that are not what an export holds, each named by the seq it stands in for. */
+  faults: ChainFault[];
+}
+
+/**
+ * Reads an export (JSON Lines). A line that does not parse is kept as a fault at the seq it should
+ * have had (its own `seq` if readable, else the one after the previous record), so a mangled record
+ * fails verification at its place in the chain rather than vanishing from it.
+ */
+export function parseExport(text: string): ParsedExport {
+  const parsed: ParsedExport = { header: null, records: [], checkpoints: [], faults: [] };
+  const lines = text.split('\n');
+  for (const [index, raw] of lines.entries()) {
+    if (raw.trim() === '') continue;
+    const line = parseLine(raw);
+    if (!line) {
+      const seq = seqOf(raw) ?? (parsed.records.at(-1)?.seq ?? 0) + 1;
+      parsed.faults.push({ seq, reason: `line ${index + 1} is not a record, checkpoint or header of an export` });
+      continue;
+    }
+    switch (line.kind) {
+      case 'hatch-export':
+        parsed.header ??= line;
+        break;
+      case 'record':
+        parsed.records.push(line.record);
+        break;
+      case 'checkpoint':
+        parsed.checkpoints.push(line.checkpoint);
+        break;
+      default: {
+        const unknown: never = line;
+        return unknown;
+      }
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Verifies an export on its own. With `publicKey` (pinned by the auditor), the key in the file is
+ * ignored: whoever can edit the file could also have replaced the key and re-signed.
+ */
+export function verifyExport(text: string, options: { publicKey?: KeyObject } = {}): ChainVerdict {
+  const parsed = parseExport(text);
+  let key = options.publicKey;
+  if (!key) {
+    if (!parsed.header) return unusable("the export has no header line with hatch's public key");
+    try {
+      key = loadPublicKey(parsed.header.public_key);
+    } catch (error) {
+      if (error instanceof KeyFormatError) return unusable(`the export's public key is unusable: ${error.message}`);
+      throw error;
+    }
+  }
+  const verdict = verifyChain(parsed.records, parsed.checkpoints, key);
+  const faults = [...parsed.faults, ...(verdict.ok ? [] : verdict.faults)];
+  if (faults.length === 0) return verdict;
+  const first = faults.reduce((a, b) => (b.seq < a.seq ? b : a));
+  return { ok: false, firstBadSeq: first.seq, reason: first.reason, faults };
+}
+
+function unusable(reason: string): ChainVerdict {
+  return { ok: false, firstBadSeq: null, reason, faults: [] };
+}
+
+function parseLine(raw: string): AuditExportLine | null {
+  try {
+    const parsed = AuditExportLine.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function seqOf(raw: string): number | null {
+  try {
+    const value = JSON.parse(raw) as { record?: { seq?: unknown }; checkpoint?: { seq?: unknown } };
+    const seq = value.record?.seq ?? value.checkpoint?.seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,366 @@
+import {
+  AuditFilter,
+  AuditOutcome,
+  AuditRecord,
+  AuditRecordPage,
+  ErrorCode,
+  HearthError,
+  type AuditRecordQuery,
+} from '@hearth/contracts';
+import { loadPublicKey, verifyExport, type ChainVerdict } from '@hearth/audit-chain';
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { consoleConnection } from '../config.js';
+
+export const DEFAULT_HATCH_URL = 'http://127.0.0.1:7702';
+const TIMEOUT_MS = 30_000;
+
+interface HatchConnection {
+  baseUrl: string;
+  token: string;
+}
+
+/** hatch's URL from HEARTH_HATCH_URL; the token is the one every other command uses. */
+export function hatchConnection(env = process.env, cwd = process.cwd()): HatchConnection {
+  const text = env.HEARTH_HATCH_URL ?? DEFAULT_HATCH_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_HATCH_URL is not a URL: ${text}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_HATCH_URL must be http(s): ${text}`);
+  }
+  return { baseUrl: url.href.replace(/\/+$/, ''), token: consoleConnection(env, cwd).token };
+}
+
+interface TailOptions {
+  follow?: boolean;
+  since?: string;
+  lines: string;
+  actor?: string;
+  path?: string;
+  workspace?: string;
+  action?: string;
+  outcome?: string;
+  json?: boolean;
+}
+
+interface VerifyOptions {
+  file?: string;
+  key?: string;
+  json?: boolean;
+}
+
+/** `hearth audit …`: the HATCH log for auditors (an auditor or admin token). */
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('the HATCH audit log: search it, follow it, prove it untouched');
+
+  audit
+    .command('tail')
+    .description('the latest audit records; with -f, then every new one as it is recorded')
+    .option('-f, --follow', 'keep following the log live')
+    .option('--since <seq|time>', 'from this seq, or from this time (ISO 8601, or an age: 90s, 15m, 2h, 7d)')
+    .option('-n, --lines <n>', 'how many of the latest records to show without --since', '20')
+    .option('--actor <actor>', 'only this actor')
+    .option('--path <prefix>', 'only subject paths starting with this')
+    .option('--workspace <slug>', 'only this workspace')
+    .option('--action <action>', 'only this action (say secret.read)')
+    .option('--outcome <outcome>', `only this outcome: ${AuditOutcome.options.join(', ')}`)
+    .option('--json', 'one JSON record per line')
+    .action((options: TailOptions) => tail(options));
+
+  audit
+    .command('verify')
+    .description('recompute the hash chain and check the checkpoint signatures; exits 1 naming the first bad seq')
+    .option('--file <export>', 'verify an export (JSON Lines) offline instead of fetching one from hatch')
+    .option('--key <pem-file>', 'trust this public key rather than the one inside the export')
+    .option('--json', 'the verdict as JSON')
+    .action((options: VerifyOptions) => verify(options));
+}
+
+// ---------------------------------------------------------------------------------------- tail
+
+async function tail(options: TailOptions): Promise<void> {
+  const filter = filterOf(options);
+  const since = options.since === undefined ? null : parseSince(options.since, new Date());
+  const lines = Number(options.lines);
+  if (!Number.isInteger(lines) || lines < 1 || lines > 1000) {
+    throw new HearthError(ErrorCode.InvalidRequest, '--lines must be a whole number from 1 to 1000');
+  }
+  const api = new HatchApi(hatchConnection());
+  const print = printer(options.json ?? false);
+
+  let cursor: number;
+  if (since === null) {
+    const page = await api.records({ ...filter, order: 'desc', limit: lines });
+    for (const record of [...page.items].reverse()) print(record);
+    cursor = page.head_seq;
+  } else {
+    const start = since.kind === 'seq' ? { after_seq: since.seq - 1 } : { after_seq: 0, from: since.from };
+    let page: AuditRecordPage;
+    let after = start.after_seq;
+    do {
+      page = await api.records({ ...filter, ...start, after_seq: after, order: 'asc', limit: 1000 });
+      page.items.forEach(print);
+      after = page.next_cursor ?? after;
+    } while (page.next_cursor !== null);
+    cursor = Math.max(after, page.head_seq);
+    if (since.kind === 'time') filter.from = since.from;
+  }
+  if (options.follow) await api.follow(filter, cursor, print);
+}
+
+function filterOf(options: TailOptions): AuditFilter {
+  const parsed = AuditFilter.safeParse({
+    actor: options.actor,
+    path_prefix: options.path,
+    workspace: options.workspace,
+    action: options.action,
+    outcome: options.outcome,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `--${flagOf(String(i.path[0]))}: ${i.message}`);
+    throw new HearthError(ErrorCode.InvalidRequest, problems.join('; '));
+  }
+  return parsed.data;
+}
+
+const flagOf = (field: string) => (field === 'path_prefix' ? 'path' : field);
+
+export type Since = { kind: 'seq'; seq: number } | { kind: 'time'; from: string };
+
+const AGE_UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 1200` (a seq), `--since 15m` (an age), `--since 2026-11-22T10:00:00Z` (a time). */
+export function parseSince(text: string, now: Date): Since {
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number.isSafeInteger(Number(text))) {
+    return { kind: 'seq', seq: Number(text) };
+  }
+  const age = /^(\d+)([smhd])$/.exec(text);
+  if (age) return { kind: 'time', from: new Date(now.getTime() - Number(age[1]) * AGE_UNITS[age[2]!]!).toISOString() };
+  const time = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(time))
+    return { kind: 'time', from: new Date(time).toISOString() };
+  throw new HearthError(
+    ErrorCode.InvalidRequest,
+    `--since takes a seq (1200), an age (90s, 15m, 2h, 7d) or an ISO 8601 time, not ${JSON.stringify(text)}`,
+  );
+}
+
+/** Fixed widths, so rows printed one by one while following line up with the ones before. */
+const COLUMNS = [
+  ['SEQ', 7],
+  ['OCCURRED (UTC)', 20],
+  ['SOURCE', 8],
+  ['ACTION', 18],
+  ['ACTOR', 20],
+  ['OUTCOME', 9],
+  ['WORKSPACE', 16],
+  ['PATH', 0],
+] as const;
+
+export function formatRow(cells: readonly string[]): string {
+  return COLUMNS.map(([, width], i) => {
+    const cell = cells[i] ?? '';
+    return i === COLUMNS.length - 1 ? cell : cell.padEnd(width);
+  })
+    .join('  ')
+    .trimEnd();
+}
+
+export const HEADER_ROW = formatRow(COLUMNS.map(([name]) => name));
+
+export function formatRecord(record: AuditRecord): string {
+  return formatRow([
+    String(record.seq),
+    record.occurred_at.replace(/\.\d+Z$/, 'Z'),
+    record.source,
+    record.action,
+    record.actor,
+    record.outcome ?? '-',
+    record.workspace_slug ?? '-',
+    record.subject_path ?? '-',
+  ]);
+}
+
+function printer(json: boolean): (record: AuditRecord) => void {
+  let headerShown = json;
+  return (record) => {
+    if (!headerShown) {
+      console.log(HEADER_ROW);
+      headerShown = true;
+    }
+    console.log(json ? JSON.stringify(record) : formatRecord(record));
+  };
+}
+
+// -------------------------------------------------------------------------------------- verify
+
+async function verify(options: VerifyOptions): Promise<void> {
+  const publicKey = options.key ? loadPublicKey(readText(options.key, '--key')) : undefined;
+  const text = options.file ? readText(options.file, '--file') : await new HatchApi(hatchConnection()).exportText();
+  const verdict = verifyExport(text, publicKey ? { publicKey } : {});
+  if (options.json) console.log(JSON.stringify(verdict, null, 2));
+  else console.log(describeVerdict(verdict, options.key ? `the key in ${options.key}` : null));
+  if (!verdict.ok) process.exitCode = 1;
+}
+
+export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null): string {
+  if (!verdict.ok) {
+    const head =
+      verdict.firstBadSeq === null
+        ? `NOT VERIFIED: ${verdict.reason}`
+        : `TAMPERED: first bad seq ${verdict.firstBadSeq}: ${verdict.reason}`;
+    const more = verdict.faults.filter((f) => f.reason !== verdict.reason).slice(0, 5);
+    return [head, ...more.map((f) => `  also at seq ${f.seq}: ${f.reason}`)].join('\n');
+  }
+  const lines = [
+    verdict.records === 0
+      ? 'verified: the log is empty'
+      : `verified: ${verdict.records} records (seq 1..${verdict.lastSeq}), ${verdict.checkpoints} signed checkpoints`,
+  ];
+  if (verdict.lastCheckpointSeq !== null) lines.push(`the last checkpoint signs seq ${verdict.lastCheckpointSeq}`);
+  if (verdict.unsignedTail > 0) {
+    lines.push(`${verdict.unsignedTail} records after it are chained but not yet signed by a checkpoint`);
+  }
+  lines.push(
+    pinnedKey
+      ? `signatures checked with ${pinnedKey}`
+      : "signatures checked with the key inside the export: pass --key with hatch's public key to rule out a swapped key",
+  );
+  return lines.join('\n');
+}
+
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new HearthError(ErrorCode.InvalidRequest, `${flag}: cannot read ${path}`);
+  }
+}
+
+// ------------------------------------------------------------------------------- hatch's API
+
+/**
+ * hatch's HTTP API for auditors. Answers are checked against the contracts; failures become
+ * HearthErrors that say what to do. The token stays private to the instance.
+ */
+class HatchApi {
+  readonly #token: string;
+  private readonly baseUrl: string;
+
+  constructor(connection: HatchConnection) {
+    this.baseUrl = connection.baseUrl;
+    this.#token = connection.token;
+  }
+
+  async records(query: Partial<AuditRecordQuery>): Promise<AuditRecordPage> {
+    const response = await this.get(`/v1/audit/records?${searchOf(query)}`, AbortSignal.timeout(TIMEOUT_MS));
+    const parsed = AuditRecordPage.safeParse(await response.json());
+    if (!parsed.success) throw new HearthError(ErrorCode.Internal, "hatch's answer is not a page of records");
+    return parsed.data;
+  }
+
+  async exportText(): Promise<string> {
+    const response = await this.get('/v1/audit/export');
+    return response.text();
+  }
+
+  /** Follows the live tail after `afterSeq`, reconnecting (resuming after the last seq seen) until killed. */
+  async follow(filter: AuditFilter, afterSeq: number, print: (record: AuditRecord) => void): Promise<never> {
+    let last = afterSeq;
+    for (let failures = 0; ; failures++) {
+      try {
+        const response = await this.get(`/v1/audit/tail?${searchOf(filter)}`, undefined, {
+          accept: 'text/event-stream',
+          'last-event-id': String(last),
+        });
+        failures = 0;
+        for await (const event of sseEvents(response)) {
+          if (event.event !== 'record') continue;
+          const record = AuditRecord.parse(JSON.parse(event.data));
+          last = record.seq;
+          print(record);
+        }
+      } catch (error) {
+        if (error instanceof HearthError && error.kind !== 'unavailable') throw error;
+      }
+      if (failures === 0) console.error(`hearth: the live tail dropped after seq ${last}; reconnecting…`);
+      await sleep(Math.min(500 * 2 ** failures, 10_000));
+    }
+  }
+
+  private async get(path: string, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        headers: { accept: 'application/json', ...headers, authorization: `Bearer ${this.#token}` },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw new HearthError(
+        ErrorCode.Unavailable,
+        `cannot reach hatch at ${this.baseUrl} (${reasonOf(error)}): is it running, and is HEARTH_HATCH_URL right?`,
+      );
+    }
+    if (response.ok) return response;
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    const code = Object.values(ErrorCode).find((c) => c === body?.error?.code) ?? ErrorCode.Internal;
+    throw new HearthError(code, body?.error?.message ?? `hatch answered HTTP ${response.status}`);
+  }
+}
+
+function searchOf(query: object): string {
+  const entries = Object.entries(query)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([key, value]): [string, string] => [key, String(value)]);
+  return new URLSearchParams(entries).toString();
+}
+
+function reasonOf(error: unknown): string {
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface SseEvent {
+  id: string | null;
+  event: string;
+  data: string;
+}
+
+/** The events of a text/event-stream body, as the WHATWG rules read them (comments skipped). */
+export async function* sseEvents(response: Response): AsyncGenerator<SseEvent> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+      const event = parseSseBlock(block);
+      if (event) yield event;
+    }
+  }
+}
+
+export function parseSseBlock(block: string): SseEvent | null {
+  let id: string | null = null;
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'id') id = value;
+    else if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  return data.length === 0 ? null : { id, event, data: data.join('\n') };
+}

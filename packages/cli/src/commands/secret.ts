@@ -1,0 +1,151 @@
+import { ErrorCode, HearthError, Provider, SecretWriteRequest, parseRequest } from '@hearth/contracts';
+import type { Command } from 'commander';
+import { formatTable } from '../table.js';
+import { withVault } from '../vault-session.js';
+
+const print = (json: boolean, value: unknown, table: () => string) =>
+  console.log(json ? JSON.stringify(value, null, 2) : table());
+const versionsOf = (list: string) => list.split(',').map((v) => Number(v));
+const pairs = (items: string[] | undefined, what: string): Record<string, string> =>
+  Object.fromEntries(
+    (items ?? []).map((item) => {
+      const at = item.indexOf('=');
+      if (at <= 0) throw new Error(`${what} must look like NAME=value, got ${item.split('=')[0] ?? ''}=…`);
+      return [item.slice(0, at), item.slice(at + 1)];
+    }),
+  );
+
+/** `hearth secret …`: the vault over NATS, signed with the key file's principal. */
+export function registerSecretCommands(program: Command): void {
+  const secret = program
+    .command('secret')
+    .description('read and manage secrets in the vault (signed with HEARTH_KEY_FILE)');
+
+  secret
+    .command('read <path>')
+    .description('read a USER secret (the read is recorded in HATCH first); auto-managed values are never shown')
+    .option('--version <n>', 'a past version', Number)
+    .option('--json', 'raw JSON')
+    .action((path: string, options: { version?: number; json?: boolean }) =>
+      withVault(async (vault) => {
+        // Operators never see an auto-managed value: the subsystem that needs it reads it as itself.
+        const metadata = (await vault.list(path)).find((s) => s.path === path);
+        if (metadata?.provider === 'AUTO_MANAGED') {
+          throw new HearthError(
+            ErrorCode.PolicyDenied,
+            `${path} is auto-managed: its value is not revealed to operators`,
+          );
+        }
+        const read = await vault.read(path, options.version);
+        print(
+          options.json ?? false,
+          read,
+          () =>
+            formatTable(['NAME', 'VALUE'], Object.entries(read.values)) +
+            `\n(version ${read.version}, read ${read.read_event_id})`,
+        );
+      }),
+    );
+
+  secret
+    .command('write <path> <values...>')
+    .description('write a new version: NAME=value pairs')
+    .option('--provider <provider>', 'USER or AUTO_MANAGED', 'USER')
+    .option('--cas <version>', 'check-and-set: the version expected to be current (0: new)', Number)
+    .option('--tag <key=value...>', 'tags')
+    .option('--description <text>', 'what it is for')
+    .option('--expires-at <iso>', 'when it stops being readable')
+    .option('--json', 'raw JSON')
+    .action(
+      (
+        path: string,
+        values: string[],
+        o: { provider: string; cas?: number; tag?: string[]; description?: string; expiresAt?: string; json?: boolean },
+      ) =>
+        withVault(async (vault) => {
+          const request = parseRequest(SecretWriteRequest, {
+            path,
+            values: pairs(values, 'a value'),
+            provider: Provider.parse(o.provider),
+            tags: pairs(o.tag, 'a tag'),
+            ...(o.description ? { description: o.description } : {}),
+            ...(o.expiresAt ? { expires_at: o.expiresAt } : {}),
+            ...(o.cas !== undefined ? { cas: o.cas } : {}),
+          });
+          const written = await vault.write(request);
+          print(o.json ?? false, written, () => `${written.path} is at version ${written.version}`);
+        }),
+    );
+
+  secret
+    .command('list [prefix]')
+    .description('metadata of the secrets under a prefix (never values)')
+    .option('--json', 'raw JSON')
+    .action((prefix: string | undefined, o: { json?: boolean }) =>
+      withVault(async (vault) => {
+        const list = await vault.list(prefix ?? '');
+        print(o.json ?? false, list, () =>
+          formatTable(
+            ['PATH', 'VERSION', 'PROVIDER', 'VALUES', 'TAGS', 'UPDATED'],
+            list.map((s) => [
+              s.path,
+              String(s.current_version),
+              s.provider,
+              s.value_names.join(','),
+              Object.entries(s.tags)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(','),
+              s.updated_at,
+            ]),
+          ),
+        );
+      }),
+    );
+
+  secret
+    .command('versions <path>')
+    .option('--json', 'raw JSON')
+    .action((path: string, o: { json?: boolean }) =>
+      withVault(async (vault) => {
+        const versions = await vault.versions(path);
+        print(o.json ?? false, versions, () =>
+          formatTable(
+            ['VERSION', 'CREATED', 'BY', 'STATE'],
+            versions.map((v) => [
+              String(v.version),
+              v.created_at,
+              v.created_by,
+              v.destroyed ? 'destroyed' : v.deleted ? 'deleted' : 'live',
+            ]),
+          ),
+        );
+      }),
+    );
+
+  for (const [verb, describe] of [
+    ['delete', 'soft-delete versions (undelete brings them back)'],
+    ['undelete', 'bring soft-deleted versions back'],
+  ] as const) {
+    secret
+      .command(`${verb} <path>`)
+      .description(describe)
+      .requiredOption('--versions <list>', 'comma-separated versions')
+      .action((path: string, o: { versions: string }) =>
+        withVault(async (vault) => {
+          const changed = await vault[verb](path, versionsOf(o.versions));
+          console.log(`${verb}d ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
+        }),
+      );
+  }
+
+  secret
+    .command('destroy <path>')
+    .description('crypto-shred versions (all when none are named): nobody can read them again')
+    .option('--versions <list>', 'comma-separated versions')
+    .action((path: string, o: { versions?: string }) =>
+      withVault(async (vault) => {
+        const changed = await vault.destroy(path, o.versions ? versionsOf(o.versions) : undefined);
+        console.log(`destroyed ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
+      }),
+    );
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { HearthError } from '@hearth/contracts';
+import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerDeployCommands } from './commands/deploy.js';
+import { registerPrincipalCommands } from './commands/principal.js';
+import { registerSecretCommands } from './commands/secret.js';
+import { registerTokenCommands } from './commands/token.js';
+
+// Exit codes: 0 done, 1 the command failed (a service said no, or could not be reached),
+// 2 the command line itself was wrong.
+const program = new Command('hearth')
+  .description(
+    'operate Hearth: deployments and tokens (console), secrets and principals (vault), the audit trail (hatch)',
+  )
+  .exitOverride();
+registerDeployCommands(program);
+registerTokenCommands(program);
+registerSecretCommands(program);
+registerPrincipalCommands(program);
+registerAuditCommands(program);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = report(error);
+}
+
+function report(error: unknown): number {
+  // Commander has already printed its own message (or the help) by the time it throws.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof HearthError) console.error(`error ${error.code}: ${error.message}`);
+  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}

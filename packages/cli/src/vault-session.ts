@@ -1,0 +1,41 @@
+import { cryptoReady, VaultClient, type PrincipalKeys } from '@hearth/contracts';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** A principal's key file, as `hearth principal create --out` and `pnpm start` write it. */
+export const KeyFile = z.object({ name: z.string(), publicKey: z.string(), secretKey: z.string() }).strict();
+export type KeyFile = z.infer<typeof KeyFile>;
+
+export const DEFAULT_KEY_FILE = '.hearth/keys/root.json';
+
+export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? DEFAULT_KEY_FILE): KeyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(
+      `no key file at ${path}: set HEARTH_KEY_FILE to a principal's key file (pnpm start writes ${DEFAULT_KEY_FILE})`,
+    );
+  }
+  return KeyFile.parse(JSON.parse(text));
+}
+
+/** Runs `work` with a vault client signing as the key file's principal, then closes the connection. */
+export async function withVault<T>(work: (vault: VaultClient) => Promise<T>): Promise<T> {
+  await cryptoReady();
+  const key = readKeyFile();
+  const keys: PrincipalKeys = { publicKey: key.publicKey, secretKey: key.secretKey };
+  const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: url, noAsyncTraces: true });
+  } catch {
+    throw new Error(`cannot reach NATS at ${url}`);
+  }
+  try {
+    return await work(new VaultClient(nc, key.name, keys));
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,35 @@
+import type { AuditCheckpoint, AuthenticatedOperator } from '@hearth/contracts';
+import type { ChainHead } from '@hearth/audit-chain';
+
+/** The side effects a use case may ask for, so medium tests choose real or fake per dependency. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  next(): string;
+}
+
+/** hatch's ed25519 key; the private half never leaves the signer. */
+export interface CheckpointSigner {
+  sign(head: ChainHead, at: string): AuditCheckpoint;
+  readonly publicKeyPem: string;
+}
+
+/** Who holds an operator token, asked of the console by the token's SHA-256 (hex). */
+export interface OperatorDirectory {
+  authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null>;
+}
+
+/** What hatch counts as it goes (OpenTelemetry in production, nothing in tests that do not care). */
+export interface AuditMetrics {
+  recorded(count: number): void;
+  parked(): void;
+  checkpointed(checkpoint: AuditCheckpoint): void;
+}
+
+export const noMetrics: AuditMetrics = {
+  recorded: () => undefined,
+  parked: () => undefined,
+  checkpointed: () => undefined,
+};

@@ -1,0 +1,108 @@
+import { chainRecord, type ChainHead } from '@hearth/audit-chain';
+import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import type { EntityManager } from 'typeorm';
+import { admit, type Admission, type AuditEntry } from '../../domain/audit-entry/audit-entry.js';
+import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
+import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
+import type { IngestLedger } from '../../infra/postgres/ingest-ledger.js';
+import type { ParkedEvent, ParkedEvents } from '../../infra/postgres/parked-events.js';
+import type { CheckpointSigner, Clock, Ids } from '../ports.js';
+
+/** One message of the HATCH stream, as JetStream delivered it. */
+export interface HatchMessage {
+  /** The Nats-Msg-Id (the event id, by convention), else `HATCH:<stream seq>`. */
+  id: string;
+  subject: string;
+  streamSeq: number;
+  /** The payload as text; whether it is JSON at all is for this use case to find out. */
+  text: string;
+}
+
+export interface RecordedBatch {
+  records: AuditRecord[];
+  parked: ParkedEvent[];
+  duplicates: number;
+  checkpoints: AuditCheckpoint[];
+}
+
+/**
+ * Appends a run of consecutive HATCH messages to the chain in the caller's transaction, which also
+ * moves the ingest position over them: either all of it commits or none, and a restart resumes
+ * after the last commit. A message already in the ledger, or an event already in the log, is
+ * skipped (a re-publish); one that may not be recorded is parked, not thrown: a throw would
+ * stall the log behind it for ever.
+ */
+export class RecordAuditEvents {
+  constructor(
+    private readonly ledger: Pick<IngestLedger, 'advance' | 'claim'>,
+    private readonly log: Pick<AuditLogTable, 'head' | 'recordedEvents' | 'append' | 'addCheckpoint'>,
+    private readonly parking: Pick<ParkedEvents, 'park'>,
+    private readonly signer: CheckpointSigner,
+    private readonly clock: Clock,
+    private readonly ids: Ids,
+    private readonly settings: { stream: string; checkpointEvery: number },
+  ) {}
+
+  /** `messages` in stream order, right after the position `from`. */
+  async run(messages: readonly HatchMessage[], from: number, tx: EntityManager): Promise<RecordedBatch> {
+    const to = messages.at(-1)?.streamSeq ?? from;
+    await this.ledger.advance(tx, this.settings.stream, from, to); // first: a stale ingester stops here
+    const fresh = await this.ledger.claim(
+      tx,
+      messages.map((m) => m.id),
+    );
+
+    const entries: AuditEntry[] = [];
+    const parked: ParkedEvent[] = [];
+    for (const message of messages) {
+      if (!fresh.delete(message.id)) continue; // taken before, or twice in this run
+      const body = parseJson(message.text);
+      const admission = body === NOT_JSON ? notJson : admit(message.subject, body);
+      if (admission.kind === 'record') entries.push(admission.entry);
+      else
+        parked.push({
+          id: this.ids.next(),
+          messageId: message.id,
+          subject: message.subject,
+          reason: admission.reason,
+          body: admission.keepBody ? body : undefined,
+        });
+    }
+
+    // The same event under another message id is the same event.
+    const recorded = await this.log.recordedEvents(
+      tx,
+      entries.map((e) => e.event_id),
+    );
+    const recordedAt = this.clock.now().toISOString();
+    let head: ChainHead = await this.log.head(tx);
+    const records: AuditRecord[] = [];
+    for (const entry of entries) {
+      if (recorded.has(entry.event_id)) continue;
+      recorded.add(entry.event_id);
+      const record = chainRecord(head, { ...entry, recorded_at: recordedAt });
+      records.push(record);
+      head = record;
+    }
+    await this.log.append(tx, records);
+    await this.parking.park(tx, parked);
+
+    const checkpoints: AuditCheckpoint[] = [];
+    for (const record of records.filter((r) => checkpointOnAppend(r.seq, this.settings.checkpointEvery))) {
+      const checkpoint = this.signer.sign(record, this.clock.now().toISOString());
+      if (await this.log.addCheckpoint(tx, checkpoint)) checkpoints.push(checkpoint);
+    }
+    return { records, parked, duplicates: messages.length - records.length - parked.length, checkpoints };
+  }
+}
+
+const NOT_JSON = Symbol('not JSON');
+const notJson: Admission = { kind: 'park', reason: 'not JSON', keepBody: false };
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}

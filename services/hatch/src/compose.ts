@@ -1,0 +1,73 @@
+import { HatchStream } from '@hearth/contracts';
+import { poolOf, type ServiceRuntime } from '@hearth/platform';
+import { randomUUID } from 'node:crypto';
+import { AuditorAccess } from './app/auditor-access/auditor-access.js';
+import { ExportLog } from './app/export-log/export-log.js';
+import { noMetrics, type AuditMetrics, type CheckpointSigner, type Clock, type Ids } from './app/ports.js';
+import { RecordAuditEvents } from './app/record-events/record-events.js';
+import { SearchRecords } from './app/search-records/search-records.js';
+import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
+import { TailRecords } from './app/tail-records/tail-records.js';
+import type { HatchConfig } from './config.js';
+import { ConsoleDirectory } from './infra/nats/console-directory.js';
+import { AuditLogTable } from './infra/postgres/audit-log.js';
+import { IngestLedger } from './infra/postgres/ingest-ledger.js';
+import { ParkedEvents } from './infra/postgres/parked-events.js';
+import { RecordFeed } from './infra/postgres/record-feed.js';
+import { AuditIngest } from './transport/jetstream/audit-ingest.js';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: Ids = { next: () => randomUUID() };
+/** hatch's name in the processed_messages ledger. */
+export const INGEST_CONSUMER = 'hatch';
+
+export type HatchSettings = Pick<
+  HatchConfig,
+  'HATCH_CHECKPOINT_EVERY' | 'HATCH_INGEST_BATCH' | 'HATCH_READER_ROLES'
+  | 'HATCH_TOKEN_CACHE_SECONDS'
+>;
+
+export interface HatchDependencies {
+  signer: CheckpointSigner;
+  clock?: Clock;
+  ids?: Ids;
+  metrics?: AuditMetrics;
+  /** How often live tails look for new records when no notification came (default 1 s). */
+  feedPollMs?: number;
+}
+
+/** Every use case of hatch, built once from the runtime's connections. */
+export function composeHatch(
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'nc' | 'js' | 'jsm' | 'logger'>,
+  settings: HatchSettings,
+  { signer, clock = systemClock, ids = randomIds, metrics = noMetrics, feedPollMs }: HatchDependencies,
+) {
+  const { dataSource, logger } = runtime;
+  const log = new AuditLogTable(dataSource);
+  const ledger = new IngestLedger(INGEST_CONSUMER);
+  const feed = new RecordFeed(poolOf(dataSource), logger, feedPollMs);
+  const recordAuditEvents = new RecordAuditEvents(ledger, log, new ParkedEvents(), signer, clock, ids, {
+    stream: HatchStream.name,
+    checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
+  });
+  return {
+    log,
+    feed,
+    signer,
+    recordAuditEvents,
+    ingest: new AuditIngest(dataSource, runtime.js, runtime.jsm, ledger, recordAuditEvents, metrics, logger, {
+      batchSize: settings.HATCH_INGEST_BATCH,
+    }),
+    signCheckpoint: new SignCheckpoint(dataSource, log, signer, clock, metrics, logger),
+    searchRecords: new SearchRecords(log),
+    tailRecords: new TailRecords(log, feed),
+    exportLog: new ExportLog(log, signer, clock),
+    access: new AuditorAccess(
+      new ConsoleDirectory(runtime.nc),
+      clock,
+      settings.HATCH_READER_ROLES,
+      settings.HATCH_TOKEN_CACHE_SECONDS * 1000,
+    ),
+  };
+}
+export type Hatch = ReturnType<typeof composeHatch>;

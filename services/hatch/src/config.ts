@@ -1,0 +1,53 @@
+import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { OperatorRole } from '@hearth/contracts';
+import { z } from 'zod';
+
+const seconds = z.coerce.number().positive();
+
+export const HatchEnv = PlatformEnv.extend({
+  HATCH_PORT: PortSchema.default(7702),
+  HATCH_HOST: z.string().default('127.0.0.1'),
+  HATCH_DATABASE: z.string().default('hearth_hatch'),
+  /** The ed25519 checkpoint key, PEM or base64 PKCS#8; or the path of a file holding it. No default. */
+  HATCH_SIGNING_KEY: z.string().min(1).optional(),
+  HATCH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** A checkpoint every this many records … */
+  HATCH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
+  /** … and, if records arrived since the last one, every this many seconds. */
+  HATCH_CHECKPOINT_SECONDS: seconds.default(10),
+  /** The HATCH stream keeps events this long (0: for ever); hatch's own log is kept regardless. */
+  HATCH_STREAM_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .nonnegative()
+    .default(30 * 24 * 3600),
+  /** JetStream drops a re-published event id within this window; hatch's ledger catches the rest. */
+  HATCH_STREAM_DUPLICATE_WINDOW_SECONDS: seconds.default(120),
+  /** Most events appended in one transaction when they arrive faster than they commit. */
+  HATCH_INGEST_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
+  /** Roles that may read the audit API. */
+  HATCH_READER_ROLES: z
+    .string()
+    .default('admin,auditor')
+    .transform((text) => text.split(',').map((role) => role.trim()))
+    .pipe(z.array(OperatorRole).min(1)),
+  /** How long an answer from the console about a token is trusted. */
+  HATCH_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
+})
+  .refine((env) => (env.HATCH_SIGNING_KEY === undefined) !== (env.HATCH_SIGNING_KEY_FILE === undefined), {
+    message: 'set exactly one of HATCH_SIGNING_KEY and HATCH_SIGNING_KEY_FILE',
+    path: ['HATCH_SIGNING_KEY'],
+  })
+  .refine(
+    (env) =>
+      env.HATCH_STREAM_MAX_AGE_SECONDS === 0 ||
+      env.HATCH_STREAM_DUPLICATE_WINDOW_SECONDS <= env.HATCH_STREAM_MAX_AGE_SECONDS,
+    {
+      message: 'the duplicate window cannot outlast the stream max age',
+      path: ['HATCH_STREAM_DUPLICATE_WINDOW_SECONDS'],
+    },
+  );
+export type HatchConfig = z.infer<typeof HatchEnv>;
+
+export function loadHatchConfig(env: NodeJS.ProcessEnv = process.env): HatchConfig {
+  return loadConfig(HatchEnv, env);
+}

@@ -1,0 +1,77 @@
+import { AuditEvent, findSecretField, parseAuditSubject } from '@hearth/contracts';
+import type { RecordFields } from '@hearth/audit-chain';
+
+/** An event's fields as they go into the chain, less the time hatch records it. */
+export type AuditEntry = Omit<RecordFields, 'recorded_at'>;
+
+/**
+ * What hatch does with a message from the HATCH stream: record it, or park it with a reason.
+ * `keepBody` is false when the body must not be kept even in the parking lot: it holds a
+ * secret-looking field, or text Postgres cannot store.
+ */
+export type Admission = { kind: 'record'; entry: AuditEntry } | { kind: 'park'; reason: string; keepBody: boolean };
+
+/**
+ * Decides whether a message becomes an audit record. The secret check comes first and covers the
+ * whole body, so a refused event's values are never looked at again, nor echoed in the reason.
+ */
+export function admit(subject: string, body: unknown): Admission {
+  const secretField = findSecretField(body);
+  if (secretField) return park(`carries a secret-looking field: ${secretField}`, false);
+  const unstorable = findUnstorableText(body);
+  if (unstorable !== null) return park(`unstorable text at ${unstorable || 'body'}`, false);
+  const route = parseAuditSubject(subject);
+  if (!route) return park('not an audit subject (hatch.<service>.<action>)', true);
+  const parsed = AuditEvent.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    return park(`not an audit event: ${issues}`, true);
+  }
+
+  const { id, type, data, metadata } = parsed.data;
+  return {
+    kind: 'record',
+    entry: {
+      event_id: id,
+      event_type: type,
+      // Millisecond precision, in UTC: what timestamptz keeps and gives back, so the hash recomputes.
+      occurred_at: new Date(metadata.occurred_at).toISOString(),
+      source: route.service,
+      action: route.action,
+      actor: metadata.actor,
+      subject_path: data.path ?? null,
+      workspace_slug: data.workspace_slug ?? null,
+      outcome: data.outcome ?? null,
+      trace_id: metadata.trace_id,
+      correlation_id: metadata.correlation_id,
+      causation_id: metadata.causation_id,
+      data,
+    },
+  };
+}
+
+/** The reason is stored as text, so whatever key names it quotes are made storable first. */
+function park(reason: string, keepBody: boolean): Admission {
+  return { kind: 'park', reason: reason.replace(UNSTORABLE_ALL, '\uFFFD'), keepBody };
+}
+
+/**
+ * The first path holding text Postgres refuses (a NUL, a lone surrogate) or a number JSON cannot
+ * carry. Such an event would fail its insert on every redelivery and stall the log behind it.
+ */
+/** NUL, or half of a surrogate pair (in unicode mode a whole pair is one code point, not Cs). */
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+const UNSTORABLE_ALL = /\u0000|\p{Cs}/gu;
+
+export function findUnstorableText(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path.join('.') : null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path.join('.');
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const here = [...path, key];
+    if (UNSTORABLE.test(key)) return here.join('.');
+    const found = findUnstorableText(item, here);
+    if (found) return found;
+  }
+  return null;
+}

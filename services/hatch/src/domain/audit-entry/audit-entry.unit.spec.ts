@@ -1,0 +1,97 @@
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { admit } from './audit-entry.js';
+
+const event = (data: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) => ({
+  id: randomUUID(),
+  type: 'SecretReadV1',
+  stream: 'SecretReadV1-x',
+  version: 1,
+  data: { path: 'hearth/acme/postgres', workspace_slug: 'acme', outcome: 'OK', ...data },
+  metadata: {
+    actor: 'svc-billing',
+    correlation_id: 'c-1',
+    causation_id: null,
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    occurred_at: '2026-11-22T10:00:00.123456Z',
+    ...metadata,
+  },
+});
+
+describe('admitting a message from the HATCH stream', () => {
+  it('records an audit event with what hatch indexes taken from its subject and data', () => {
+    const body = event({ version: 3 });
+    expect(admit('hatch.vault.secret.read', body)).toEqual({
+      kind: 'record',
+      entry: {
+        event_id: body.id,
+        event_type: 'SecretReadV1',
+        occurred_at: '2026-11-22T10:00:00.123Z',
+        source: 'vault',
+        action: 'secret.read',
+        actor: 'svc-billing',
+        subject_path: 'hearth/acme/postgres',
+        workspace_slug: 'acme',
+        outcome: 'OK',
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+        correlation_id: 'c-1',
+        causation_id: null,
+        data: body.data,
+      },
+    });
+  });
+
+  it('records an event without path, workspace or outcome with those left empty', () => {
+    const body = { ...event(), data: { name: 'svc-billing' } };
+    expect(admit('hatch.vault.principal.create', body)).toMatchObject({
+      kind: 'record',
+      entry: { subject_path: null, workspace_slug: null, outcome: null, action: 'principal.create' },
+    });
+  });
+
+  it.each([
+    ['data.password', event({ password: 'p' })],
+    ['data.nested.0.Secret', event({ nested: [{ Secret: 's' }] })],
+    ['data.values', event({ values: { user: 'u' } })],
+    ['data.token', event({ token: 't' })],
+  ])('parks an event carrying %s, without its body', (path, body) => {
+    expect(admit('hatch.vault.secret.read', body)).toEqual({
+      kind: 'park',
+      reason: `carries a secret-looking field: ${path}`,
+      keepBody: false,
+    });
+  });
+
+  it('parks a secret-looking field even in a body that is not an event', () => {
+    expect(admit('hatch.x.y', { password: 'p' })).toMatchObject({ kind: 'park', keepBody: false });
+  });
+
+  it('parks what is not an audit event, keeping the body', () => {
+    expect(admit('hatch.vault.secret.read', { hello: 'world' })).toMatchObject({ kind: 'park', keepBody: true });
+    expect(admit('hatch.vault.secret.read', event({ outcome: 'MAYBE' }))).toMatchObject({
+      kind: 'park',
+      reason: expect.stringContaining('data.outcome'),
+    });
+  });
+
+  it.each(['hatch.Vault.secret.read', 'hatch.vault', 'hatch..x', 'other.vault.secret.read'])(
+    'parks an event on the subject %s',
+    (subject) => {
+      expect(admit(subject, event())).toMatchObject({ kind: 'park', reason: expect.stringContaining('subject') });
+    },
+  );
+
+  it.each([
+    ['a NUL', event({ note: 'a\u0000b' })],
+    ['a lone surrogate', event({ note: 'a\ud800b' })],
+    ['a NUL in a key', event({ 'k\u0000': 1 })],
+  ])('parks text Postgres cannot store (%s) without its body, and a storable reason', (_, body) => {
+    const admission = admit('hatch.vault.secret.read', body);
+    expect(admission).toMatchObject({ kind: 'park', keepBody: false });
+    expect(admission.kind === 'park' && /\u0000|\p{Cs}/u.test(admission.reason)).toBe(false);
+  });
+
+  it('keeps an emoji, a well-formed surrogate pair', () => {
+    expect(admit('hatch.vault.secret.read', event({ note: '🔥' }))).toMatchObject({ kind: 'record' });
+  });
+});

@@ -1,0 +1,23 @@
+import { HatchStream } from '@hearth/contracts';
+import type { StreamSpec } from '@hearth/platform';
+import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { HatchConfig } from '../../config.js';
+
+const NANOS_PER_SECOND = 1_000_000_000;
+
+/**
+ * The HATCH stream as hatch wants it. Other services ensure it with `{name, subjects}` only, which
+ * leaves these settings standing whichever service started first.
+ */
+export function hatchStreamSpec(
+  config: Pick<HatchConfig, 'HATCH_STREAM_MAX_AGE_SECONDS' | 'HATCH_STREAM_DUPLICATE_WINDOW_SECONDS'>,
+): StreamSpec {
+  return {
+    ...HatchStream,
+    subjects: [...HatchStream.subjects],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    max_age: Math.round(config.HATCH_STREAM_MAX_AGE_SECONDS * NANOS_PER_SECOND),
+    duplicate_window: Math.round(config.HATCH_STREAM_DUPLICATE_WINDOW_SECONDS * NANOS_PER_SECOND),
+  };
+}

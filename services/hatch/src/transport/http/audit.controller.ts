@@ -1,0 +1,79 @@
+import {
+  AuditRecordQuery,
+  AuditTailQuery,
+  ErrorCode,
+  HearthError,
+  parseRequest,
+  type AuditExportLine,
+  type AuditRecordPage,
+} from '@hearth/contracts';
+import { exportLine } from '@hearth/audit-chain';
+import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { ExportLog } from '../../app/export-log/export-log.js';
+import { SearchRecords } from '../../app/search-records/search-records.js';
+import { TailRecords, type TailItem } from '../../app/tail-records/tail-records.js';
+import { AuditReaderGuard } from './audit-reader.guard.js';
+import { closedSignal, writeChunks } from './streaming.js';
+
+/** The auditor's HTTP API. Read-only: no route changes or deletes a record. */
+@Controller('v1/audit')
+@UseGuards(AuditReaderGuard)
+export class AuditController {
+  constructor(
+    private readonly searchRecords: SearchRecords,
+    private readonly tailRecords: TailRecords,
+    private readonly exportLog: ExportLog,
+  ) {}
+
+  @Get('records')
+  records(@Query() query: unknown): Promise<AuditRecordPage> {
+    return this.searchRecords.run(parseRequest(AuditRecordQuery, query));
+  }
+
+  /** Server-Sent Events; a reconnecting EventSource resumes after its Last-Event-ID. */
+  @Get('tail')
+  async tail(
+    @Query() query: unknown,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { since_seq, ...filter } = parseRequest(AuditTailQuery, query);
+    const after =
+      resumeAfter(lastEventId) ?? (since_seq !== undefined ? since_seq - 1 : await this.tailRecords.headSeq());
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    response.write(`: tail after seq ${after}\n\n`);
+    await writeChunks(response, sse(this.tailRecords.run(filter, after, closedSignal(response))));
+  }
+
+  @Get('export')
+  async export(@Res() response: Response): Promise<void> {
+    response.writeHead(200, {
+      'content-type': 'application/jsonl; charset=utf-8',
+      'content-disposition': 'attachment; filename="hatch-audit.jsonl"',
+    });
+    await writeChunks(response, jsonLines(this.exportLog.run(closedSignal(response))));
+  }
+}
+
+function resumeAfter(lastEventId: string | undefined): number | null {
+  if (lastEventId === undefined) return null;
+  if (!/^\d{1,15}$/.test(lastEventId)) throw new HearthError(ErrorCode.InvalidRequest, 'Last-Event-ID: not a seq');
+  return Number(lastEventId);
+}
+
+async function* sse(items: AsyncIterable<TailItem>): AsyncGenerator<string> {
+  for await (const item of items) {
+    yield item.kind === 'record'
+      ? `id: ${item.record.seq}\nevent: record\ndata: ${JSON.stringify(item.record)}\n\n`
+      : ': keep-alive\n\n';
+  }
+}
+
+async function* jsonLines(lines: AsyncIterable<AuditExportLine>): AsyncGenerator<string> {
+  for await (const line of lines) yield exportLine(line);
+}

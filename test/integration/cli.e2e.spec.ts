@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DeploymentList, DeploymentRef, TokenCreated } from '@hearth/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  startNats,
+  startService,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve('packages/cli/dist/main.js');
+const adminToken = randomBytes(32).toString('base64url');
+const slug = `cli-${randomBytes(4).toString('hex')}`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the hearth CLI against a running console', () => {
+  let nats: TestNats;
+  let db: TestDatabase;
+  let consoleProcess: ServiceProcess;
+  let consoleUrl: string;
+  /** The CLI runs here, away from the repository's own .hearth/admin-token. */
+  let workDir: string;
+  const outputs: string[] = [];
+
+  /** `hearth …` as an operator types it; env replaces, never adds to, the caller's HEARTH_* settings. */
+  const hearth = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<Run>((done, fail) => {
+      const inherited = { ...process.env };
+      delete inherited.HEARTH_TOKEN;
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: workDir,
+        env: { ...inherited, HEARTH_CONSOLE_URL: consoleUrl, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', fail);
+      child.once('close', (code) => {
+        outputs.push(stdout, stderr);
+        done({ code, stdout, stderr });
+      });
+    });
+  const asAdmin = (...args: string[]) => hearth(args, { HEARTH_TOKEN: adminToken });
+
+  beforeAll(async () => {
+    nats = await startNats();
+    db = await createTestDatabase('hearth_console');
+    const port = await freePort();
+    consoleUrl = `http://127.0.0.1:${port}`;
+    consoleProcess = await startService(
+      'services/console/dist/main.js',
+      {
+        NATS_URL: nats.url,
+        CONSOLE_DATABASE: db.name,
+        CONSOLE_PORT: String(port),
+        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+        // Not 'warn': startService waits for the 'console ready' line, which is logged at info.
+        LOG_LEVEL: 'info',
+      },
+      'console ready',
+    );
+    workDir = await mkdtemp(join(tmpdir(), 'hearth-cli-'));
+  });
+  afterAll(async () => {
+    await consoleProcess?.kill();
+    await db?.drop();
+    await nats?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('creates a deployment and prints it as a table', async () => {
+    const run = await asAdmin('deploy', 'create', slug, '--tier', 'dev', '--sidecar', 'postgres=postgres:16');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const [header, row] = run.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s+/)).toEqual(['SLUG', 'STATUS', 'TIER', 'DRIVER', 'ENDPOINT', 'SECRETS', 'CREATED']);
+    expect(row!.split(/\s+/).slice(0, 6)).toEqual([
+      slug,
+      'requested',
+      'dev',
+      'localdocker',
+      '-',
+      `vault://hearth/${slug}`,
+    ]);
+  });
+
+  it('gets it as JSON: the DeploymentRef and nothing else', async () => {
+    const run = await asAdmin('deploy', 'get', slug, '--json');
+    expect(run.code).toBe(0);
+    const ref = DeploymentRef.parse(JSON.parse(run.stdout));
+    expect(ref).toMatchObject({ workspace_slug: slug, tier: 'dev', last_status: 'requested' });
+    expect(ref.secrets_vault_path).toBe(`vault://hearth/${slug}`);
+  });
+
+  it('lists it, in the table and in the JSON page', async () => {
+    const table = await asAdmin('deploy', 'list', '--status', 'requested');
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').some((line) => line.startsWith(`${slug} `))).toBe(true);
+
+    const page = DeploymentList.parse(JSON.parse((await asAdmin('deploy', 'list', '--limit', '1', '--json')).stdout));
+    expect(page.items.map((r) => r.workspace_slug)).toEqual([slug]);
+    expect(page.next_cursor).toBeNull();
+  });
+
+  it('prints the console error code and exits 1 when the console refuses', async () => {
+    const again = await asAdmin('deploy', 'create', slug, '--tier', 'dev');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error CONSOLE.DEPLOYMENT_EXISTS:');
+    expect(again.stdout).toBe('');
+
+    // With no driver running it stays requested, which cannot be torn down before it is provisioned.
+    const early = await asAdmin('deploy', 'rm', slug);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('error CONSOLE.ILLEGAL_TRANSITION:');
+    expect((await asAdmin('deploy', 'get', 'nobody-here')).stderr).toContain('error CONSOLE.DEPLOYMENT_NOT_FOUND:');
+  });
+
+  it('issues an auditor token, which reads but may not create', async () => {
+    const run = await asAdmin('token', 'create', 'ci-bot', '--role', 'auditor', '--json');
+    expect(run.code).toBe(0);
+    const created = TokenCreated.parse(JSON.parse(run.stdout));
+    expect(created).toMatchObject({ name: 'ci-bot', role: 'auditor' });
+    expect(created.token.length).toBeGreaterThanOrEqual(32);
+    expect(run.stderr).toContain('only time');
+
+    const auditor = { HEARTH_TOKEN: created.token };
+    expect((await hearth(['deploy', 'get', slug], auditor)).code).toBe(0);
+    const forbidden = await hearth(['deploy', 'create', `${slug}-2`, '--tier', 'dev'], auditor);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toContain('error AUTH.FORBIDDEN:');
+    expect(forbidden.stderr).not.toContain(created.token);
+  });
+
+  it('prints the token in readable form too, once, with the warning', async () => {
+    const run = await asAdmin('token', 'create', 'ci-bot-2', '--role', 'operator');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^NAME\s+ROLE\s+ID\nci-bot-2\s+operator\s+[0-9a-f-]{36}\n\ntoken: \S{32,}\n$/);
+    expect(run.stderr).toContain('only time');
+  });
+
+  it('refuses a bad slug before calling the console', async () => {
+    // The URL points at a closed port: reaching for the console would fail with HEARTH.UNAVAILABLE instead.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    for (const args of [
+      ['deploy', 'create', 'A', '--tier', 'dev'],
+      ['deploy', 'get', 'A'],
+      ['deploy', 'rm', '../x'],
+    ]) {
+      const run = await hearth(args, { HEARTH_TOKEN: adminToken, HEARTH_CONSOLE_URL: closed });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('error CONSOLE.INVALID_SLUG:');
+    }
+    const badTier = await hearth(['deploy', 'create', 'ok', '--tier', 'gold'], { HEARTH_CONSOLE_URL: closed });
+    expect(badTier.code).toBe(1);
+    expect(badTier.stderr).toContain('error HEARTH.INVALID_REQUEST: tier:');
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const missingTier = await asAdmin('deploy', 'create', slug);
+    expect(missingTier.code).toBe(2);
+    expect(missingTier.stderr).toContain('--tier');
+    expect((await asAdmin('deploy', 'create', 'ok', '--tier', 'dev', '--sidecar', 'postgres')).code).toBe(2);
+    expect((await asAdmin('deploy', 'launch')).code).toBe(2);
+  });
+
+  it('names the URL when the console cannot be reached', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const run = await hearth(['deploy', 'list'], { HEARTH_TOKEN: adminToken, HEARTH_CONSOLE_URL: closed });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error HEARTH.UNAVAILABLE: cannot reach the console at ${closed}`);
+  });
+
+  it('finds the token in .hearth/admin-token, and says to set HEARTH_TOKEN when there is none', async () => {
+    const none = await hearth(['deploy', 'get', slug]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('HEARTH_TOKEN');
+
+    await mkdir(join(workDir, '.hearth'));
+    await writeFile(join(workDir, '.hearth/admin-token'), `${adminToken}\n`);
+    const fromFile = await hearth(['deploy', 'get', slug, '--json']);
+    expect(fromFile.code).toBe(0);
+    expect(DeploymentRef.parse(JSON.parse(fromFile.stdout)).workspace_slug).toBe(slug);
+  });
+
+  it('never prints the admin token', () => {
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(outputs.join('\n')).not.toContain(adminToken);
+  });
+});

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AuditExportLine,
+  AuditRecord,
+  AuditRecordPage,
+  ServiceErrorHeaders,
+  Subjects,
+  type AuditEvent,
+} from '@hearth/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  startNats,
+  startService,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const adminToken = randomBytes(24).toString('base64url');
+const signingKey = generateKeyPairSync('ed25519');
+
+/** What the vault would publish for a read, at a fixed time so time filters can be tested. */
+function secretRead(n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED'): AuditEvent {
+  const id = randomUUID();
+  return {
+    id,
+    type: 'SecretReadV1',
+    stream: `SecretReadV1-${id}`,
+    version: 1,
+    data: { path: `hearth/${workspace}/postgres`, workspace_slug: workspace, outcome, version: n },
+    metadata: {
+      actor,
+      correlation_id: randomUUID(),
+      causation_id: null,
+      trace_id: null,
+      occurred_at: new Date(Date.UTC(2026, 10, 22, 10, n)).toISOString(),
+    },
+  };
+}
+
+describe('hatch, as a process beside the console: auditors read, nobody writes', () => {
+  let nats: TestNats;
+  let consoleDb: TestDatabase;
+  let hatchDb: TestDatabase;
+  let consoleProcess: ServiceProcess;
+  let hatchProcess: ServiceProcess;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let consoleBase: string;
+  let hatchBase: string;
+  let auditorToken: string;
+  let operatorToken: string;
+
+  const request = (base: string, path: string, token: string | null, init: { method?: string; body?: unknown } = {}) =>
+    fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  const hatch = (path: string, token: string | null = auditorToken, init = {}) => request(hatchBase, path, token, init);
+  const page = async (query: string, token = auditorToken) => {
+    const response = await hatch(`/v1/audit/records?${query}`, token);
+    expect(response.status).toBe(200);
+    return AuditRecordPage.parse(await response.json());
+  };
+  const publish = async (event: AuditEvent) => {
+    await js.publish('hatch.vault.secret.read', JSON.stringify(event), { msgID: event.id });
+    return event;
+  };
+  const until = async (condition: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (await condition()) return;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  };
+  const issueToken = async (name: string, role: string) => {
+    const response = await fetch(`${consoleBase}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, role }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { token: string }).token;
+  };
+
+  beforeAll(async () => {
+    nats = await startNats();
+    consoleDb = await createTestDatabase('hearth_console');
+    hatchDb = await createTestDatabase('hearth_hatch');
+    const [consolePort, hatchPort] = [await freePort(), await freePort()];
+    consoleBase = `http://127.0.0.1:${consolePort}`;
+    hatchBase = `http://127.0.0.1:${hatchPort}`;
+    [consoleProcess, hatchProcess] = await Promise.all([
+      startService(
+        'services/console/dist/main.js',
+        {
+          NATS_URL: nats.url,
+          CONSOLE_DATABASE: consoleDb.name,
+          CONSOLE_PORT: String(consolePort),
+          HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+          LOG_LEVEL: 'info',
+        },
+        'console ready',
+      ),
+      startService(
+        'services/hatch/dist/main.js',
+        {
+          NATS_URL: nats.url,
+          HATCH_DATABASE: hatchDb.name,
+          HATCH_PORT: String(hatchPort),
+          HATCH_SIGNING_KEY: signingKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          HATCH_CHECKPOINT_EVERY: '5',
+          HATCH_CHECKPOINT_SECONDS: '1',
+          LOG_LEVEL: 'info',
+        },
+        'hatch ready',
+      ),
+    ]);
+    nc = await connect({ servers: nats.url });
+    js = jetstream(nc);
+    auditorToken = await issueToken('auditor-1', 'auditor');
+    operatorToken = await issueToken('operator-1', 'operator');
+
+    const spec: Array<[string, string, 'OK' | 'DENIED']> = [
+      ['svc-billing', 'acme', 'OK'],
+      ['svc-search', 'acme', 'OK'],
+      ['svc-billing', 'globex', 'DENIED'],
+      ['svc-billing', 'acme', 'OK'],
+      ['svc-search', 'globex', 'OK'],
+      ['svc-billing', 'acme', 'DENIED'],
+      ['svc-billing', 'initech', 'OK'],
+      ['svc-search', 'acme', 'OK'],
+      ['svc-billing', 'acme', 'OK'],
+      ['svc-billing', 'globex', 'OK'],
+      ['svc-search', 'initech', 'OK'],
+      ['svc-billing', 'acme', 'OK'],
+    ];
+    for (const [n, [actor, workspace, outcome]] of spec.entries())
+      await publish(secretRead(n + 1, actor, workspace, outcome));
+    await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= 12, 'hatch recorded 12 events');
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await hatchProcess?.kill();
+    await consoleProcess?.kill();
+    await hatchDb?.drop();
+    await consoleDb?.drop();
+    await nats?.stop();
+  });
+
+  it('lets an auditor search by actor, path prefix, workspace, action, outcome and time, paged by seq', async () => {
+    const billing = await page('actor=svc-billing&limit=3');
+    expect(billing.items.map((r) => r.seq)).toEqual([1, 3, 4]);
+    expect(billing.next_cursor).toBe(4);
+    const next = await page(`actor=svc-billing&limit=3&after_seq=${billing.next_cursor}`);
+    expect(next.items.map((r) => r.seq)).toEqual([6, 7, 9]);
+
+    expect((await page('path_prefix=hearth/glob')).items.map((r) => r.seq)).toEqual([3, 5, 10]);
+    expect((await page('workspace=initech')).items.map((r) => r.seq)).toEqual([7, 11]);
+    expect((await page('outcome=DENIED')).items.map((r) => r.seq)).toEqual([3, 6]);
+    expect((await page('action=secret.read&source=vault&limit=1')).items.map((r) => r.seq)).toEqual([1]);
+    expect((await page('action=secret.write')).items).toEqual([]);
+    const window = await page('from=2026-11-22T10:03:00Z&to=2026-11-22T10:05:00Z');
+    expect(window.items.map((r) => r.seq)).toEqual([3, 4]);
+    const newest = await page('order=desc&limit=2');
+    expect(newest.items.map((r) => r.seq)).toEqual([12, 11]);
+    expect((await page(`order=desc&limit=2&before_seq=${newest.next_cursor}`)).items.map((r) => r.seq)).toEqual([
+      10, 9,
+    ]);
+
+    const bad = await hatch('/v1/audit/records?limit=0&sneaky=1');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'HEARTH.INVALID_REQUEST' } });
+  });
+
+  it('answers the same search over NATS', async () => {
+    const reply = await nc.request(Subjects.auditRecordsQuery, JSON.stringify({ workspace: 'initech' }), {
+      timeout: 5_000,
+    });
+    expect(AuditRecordPage.parse(reply.json()).items.map((r) => r.seq)).toEqual([7, 11]);
+    const refused = await nc.request(Subjects.auditRecordsQuery, JSON.stringify({ limit: 'many' }), { timeout: 5_000 });
+    expect(refused.headers?.get(ServiceErrorHeaders.code)).toBe('HEARTH.INVALID_REQUEST');
+  });
+
+  it('refuses an operator token (403), and no token or an unknown one (401)', async () => {
+    for (const path of ['/v1/audit/records', '/v1/audit/tail', '/v1/audit/export']) {
+      const asOperator = await hatch(path, operatorToken);
+      expect(asOperator.status).toBe(403);
+      expect(await asOperator.json()).toMatchObject({ error: { code: 'AUTH.FORBIDDEN' } });
+      const anonymous = await hatch(path, null);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ error: { code: 'AUTH.UNAUTHENTICATED' } });
+      expect((await hatch(path, 'hth_not-a-token')).status).toBe(401);
+    }
+  });
+
+  it('has no route that changes or deletes a record, whoever asks; an auditor cannot write to the console either', async () => {
+    const before = await page('limit=1000', adminToken);
+    for (const token of [auditorToken, adminToken]) {
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+        for (const path of [
+          '/v1/audit/records',
+          '/v1/audit/records/1',
+          '/v1/audit/export',
+          '/v1/audit/tail',
+          '/v1/audit',
+        ]) {
+          const response = await hatch(path, token, { method, body: { seq: 1, actor: 'mallory' } });
+          expect([404, 405]).toContain(response.status);
+        }
+      }
+    }
+    const after = await page(`limit=1000&after_seq=0`, adminToken);
+    expect(after.items.slice(0, before.items.length)).toEqual(before.items);
+
+    const write = await request(consoleBase, '/v1/deployments', auditorToken, {
+      method: 'POST',
+      body: { slug: 'by-auditor', tier: 'dev', driver: 'localdocker', sidecars: [] },
+    });
+    expect(write.status).toBe(403);
+  });
+
+  it('streams the live tail: history from since_seq, then live events, resuming after Last-Event-ID', async () => {
+    const tail = await openTail('/v1/audit/tail?since_seq=10');
+    expect(tail.response.headers.get('content-type')).toContain('text/event-stream');
+    expect((await tail.next(3)).map((r) => r.seq)).toEqual([10, 11, 12]);
+    const live = await publish(secretRead(13, 'svc-live', 'acme', 'OK'));
+    expect(await tail.next(1)).toMatchObject([{ seq: 13, event_id: live.id, actor: 'svc-live' }]);
+    tail.close();
+
+    await publish(secretRead(14, 'svc-live', 'acme', 'OK'));
+    const resumed = await openTail('/v1/audit/tail', { 'last-event-id': '12' });
+    expect((await resumed.next(2)).map((r) => r.seq)).toEqual([13, 14]);
+    resumed.close();
+
+    const filtered = await openTail('/v1/audit/tail?since_seq=1&workspace=globex');
+    expect((await filtered.next(3)).map((r) => r.seq)).toEqual([3, 5, 10]);
+    filtered.close();
+  });
+
+  it('exports JSON Lines with hatch public key, every record and signed checkpoints', async () => {
+    await until(
+      async () => exportLines().then((lines) => lines.some((l) => l.kind === 'checkpoint' && l.checkpoint.seq >= 12)),
+      'a checkpoint covers seq 12',
+    );
+    const lines = await exportLines();
+    const [header, ...rest] = lines;
+    expect(header).toMatchObject({
+      kind: 'hatch-export',
+      algorithm: 'ed25519',
+      public_key: signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    });
+    const records = rest.flatMap((l) => (l.kind === 'record' ? [l.record] : []));
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(records.length).toBeGreaterThanOrEqual(12);
+    expect(records[0]!.prev_hash).toBe('0'.repeat(64));
+    expect(records.slice(1).every((r, i) => r.prev_hash === records[i]!.hash)).toBe(true);
+    expect((await hatch('/v1/audit/export', operatorToken)).status).toBe(403);
+  });
+
+  it('never logs a token', () => {
+    const output = hatchProcess.output.join('\n');
+    for (const token of [adminToken, auditorToken, operatorToken]) expect(output).not.toContain(token);
+  });
+
+  async function exportLines(): Promise<AuditExportLine[]> {
+    const response = await hatch('/v1/audit/export');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    return text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => AuditExportLine.parse(JSON.parse(l)));
+  }
+
+  /** An SSE reader that hands out the next `count` records as they come. */
+  async function openTail(path: string, headers: Record<string, string> = {}) {
+    const stop = new AbortController();
+    const response = await fetch(`${hatchBase}${path}`, {
+      headers: { authorization: `Bearer ${auditorToken}`, accept: 'text/event-stream', ...headers },
+      signal: stop.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const next = async (count: number): Promise<AuditRecord[]> => {
+      const records: AuditRecord[] = [];
+      const deadline = Date.now() + 15_000;
+      while (records.length < count) {
+        let end: number;
+        while (records.length < count && (end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((line) => line.startsWith('data: '));
+          if (block.includes('event: record') && data) records.push(AuditRecord.parse(JSON.parse(data.slice(6))));
+        }
+        if (records.length === count) break;
+        if (Date.now() > deadline) throw new Error(`the tail gave ${records.length} of ${count} records`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the tail ended');
+        buffer += decoder.decode(value, { stream: true });
+      }
+      return records;
+    };
+    return { response, next, close: () => stop.abort() };
+  }
+});
