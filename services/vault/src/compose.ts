@@ -59,6 +59,7 @@ export function composeVault(
     principals: new ManagePrincipals(dataSource, gate, principals, audit),
     rewrap: new Rewrap(dataSource, secrets, envelope, settings.ring),
     nonces,
+    principalCache: principals,
     relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
   };
 }

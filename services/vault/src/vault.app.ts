@@ -38,6 +38,8 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
   });
   const { logger } = runtime;
   const vault = composeVault(runtime, { ring, keepVersions: config.VAULT_KEEP_VERSIONS });
+  await vault.principalCache.listen();
+  runtime.onShutdown(() => vault.principalCache.stop());
   await vault.principals.bootstrapRoot(config.VAULT_ROOT_PUBLIC_KEY);
 
   // Nest gets the logger for its own messages only: no request body of the vault is ever logged.

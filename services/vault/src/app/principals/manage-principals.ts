@@ -13,53 +13,71 @@ export class ManagePrincipals {
   constructor(
     private readonly dataSource: DataSource,
     private readonly gate: Pick<Gatekeeper, 'run'>,
-    private readonly principals: Pick<Principals, 'create' | 'upsert' | 'grant' | 'revoke' | 'find'>,
+    private readonly principals: Pick<Principals, 'create' | 'upsert' | 'grant' | 'revoke' | 'find' | 'forget'>,
     private readonly audit: Pick<AuditTrail, 'record'>,
   ) {}
 
   create(name: string, publicKey: string, signed: SignedRequest): Promise<{ name: string }> {
-    return this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
-      await this.principals.create(tx, name, publicKey);
-      await this.audit.record(
-        tx,
-        { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } },
-        caller.principal.name,
-      );
-      return { name };
-    });
+    return this.changed(
+      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+        await this.principals.create(tx, name, publicKey);
+        await this.audit.record(
+          tx,
+          { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } },
+          caller.principal.name,
+        );
+        return { name };
+      }),
+    );
   }
 
   grant(name: string, rule: PolicyRule, signed: SignedRequest): Promise<{ name: string; rule: PolicyRule }> {
-    return this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
-      await this.principals.grant(tx, name, rule);
-      await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, caller.principal.name);
-      return { name, rule };
-    });
+    return this.changed(
+      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+        await this.principals.grant(tx, name, rule);
+        await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, caller.principal.name);
+        return { name, rule };
+      }),
+    );
   }
 
   revoke(name: string, pattern: string, signed: SignedRequest): Promise<{ name: string; revoked: boolean }> {
-    return this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
-      const revoked = await this.principals.revoke(tx, name, pattern);
-      if (revoked)
-        await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);
-      return { name, revoked };
-    });
+    return this.changed(
+      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+        const revoked = await this.principals.revoke(tx, name, pattern);
+        if (revoked)
+          await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);
+        return { name, revoked };
+      }),
+    );
   }
 
   /** The first principal comes from configuration: `root`, allowed everything. Recorded when it changes. */
   async bootstrapRoot(publicKey: string): Promise<void> {
     const existing = await this.principals.find(ROOT_PRINCIPAL);
     if (existing?.publicKey === publicKey) return;
-    await this.dataSource.transaction(async (tx) => {
-      await this.principals.upsert(tx, ROOT_PRINCIPAL, publicKey);
-      const rule: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
-      await this.principals.grant(tx, ROOT_PRINCIPAL, rule);
-      await this.audit.record(
-        tx,
-        { type: 'PrincipalCreatedV1', data: { name: ROOT_PRINCIPAL, public_key: publicKey } },
-        'vault',
-      );
-      await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name: ROOT_PRINCIPAL, rule } }, 'vault');
-    });
+    await this.changed(
+      this.dataSource.transaction(async (tx) => {
+        await this.principals.upsert(tx, ROOT_PRINCIPAL, publicKey);
+        const rule: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
+        await this.principals.grant(tx, ROOT_PRINCIPAL, rule);
+        await this.audit.record(
+          tx,
+          { type: 'PrincipalCreatedV1', data: { name: ROOT_PRINCIPAL, public_key: publicKey } },
+          'vault',
+        );
+        await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name: ROOT_PRINCIPAL, rule } }, 'vault');
+      }),
+    );
+  }
+
+  /**
+   * Once a change has committed, this process stops trusting its cached principals at once; other
+   * vault processes hear of it through the `principals_changed` notification.
+   */
+  private async changed<T>(committed: Promise<T>): Promise<T> {
+    const result = await committed;
+    this.principals.forget();
+    return result;
   }
 }

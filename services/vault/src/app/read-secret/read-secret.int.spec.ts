@@ -122,6 +122,13 @@ describe('the audited read', () => {
     expect(after).toBe(before + 1);
   });
 
+  it('stops a principal the moment its rule is revoked', async () => {
+    const { client } = await h.principal('short-lived', [{ pattern: 'hearth/acme', capabilities: ['read'] }]);
+    expect((await client.read('hearth/acme')).version).toBe(1);
+    await h.root.revoke('short-lived', 'hearth/acme');
+    await expect(client.read('hearth/acme')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+  });
+
   it.each([
     ['traversal', 'hearth/../x'],
     ['percent-encoded traversal', 'hearth/%2e%2e/x'],

@@ -9,16 +9,53 @@ export interface Principal {
   rules: PolicyRule[];
 }
 
-/** Principals (their ed25519 public keys) and their policy rules. */
+/** How long a cached principal is trusted without a change notification (a lost LISTEN connection). */
+const CACHE_SECONDS = 30;
+
+/**
+ * Principals (their ed25519 public keys) and their policy rules. Every request looks its signer up,
+ * so lookups are cached; a trigger on both tables notifies `principals_changed`, which clears the
+ * cache of every vault process, and entries expire anyway after CACHE_SECONDS.
+ */
 export class Principals {
   private readonly pool: pg.Pool;
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private listener: pg.PoolClient | null = null;
 
   constructor(dataSource: DataSource) {
     this.pool = poolOf(dataSource);
   }
 
-  /** Every request's lookup: the key and the rules in one prepared statement. */
+  async listen(): Promise<void> {
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.cache.clear());
+    this.listener.on('error', () => this.cache.clear());
+    await this.listener.query('LISTEN principals_changed');
+  }
+
+  stop(): Promise<void> {
+    this.listener?.release();
+    this.listener = null;
+    this.cache.clear();
+    return Promise.resolve();
+  }
+
+  /** Called after this process commits a change; other processes hear of it by notification. */
+  forget(): void {
+    this.cache.clear();
+  }
+
   async find(name: string): Promise<Principal | null> {
+    const now = Date.now();
+    const hit = this.cache.get(name);
+    if (hit && hit.until > now && this.listener) return hit.principal;
+    const principal = await this.load(name);
+    this.cache.set(name, { principal, until: now + CACHE_SECONDS * 1000 });
+    return principal;
+  }
+
+  /** The key and the rules in one prepared statement. */
+  private async load(name: string): Promise<Principal | null> {
     const { rows } = await this.pool.query<{ public_key: string; rules: PolicyRule[] }>({
       name: 'principal_with_rules',
       text: `SELECT p.public_key,

@@ -47,6 +47,14 @@ export class VaultSchema1763800000200 implements MigrationInterface {
         capabilities text[] NOT NULL,
         PRIMARY KEY (principal, pattern)
       )`);
+    // Vault processes cache principals; any change to a key or a rule tells them to forget.
+    await q.query(`
+      CREATE FUNCTION principals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('principals_changed', ''); RETURN NULL; END $$`);
+    for (const table of ['principals', 'policy_rules']) {
+      await q.query(`CREATE TRIGGER ${table}_changed AFTER INSERT OR UPDATE OR DELETE ON ${table}
+                     FOR EACH STATEMENT EXECUTE FUNCTION principals_changed()`);
+    }
     await q.query(`
       CREATE TABLE seen_nonces (
         nonce text PRIMARY KEY,
@@ -56,7 +64,9 @@ export class VaultSchema1763800000200 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of ['seen_nonces', 'policy_rules', 'principals', 'secret_versions', 'secrets']) {
+      // triggers and the notify function go with their tables
       await q.query(`DROP TABLE ${table}`);
     }
+    await q.query('DROP FUNCTION principals_changed()');
   }
 }
