@@ -2,14 +2,13 @@ import { EventStore, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/pl
 import { randomUUID } from 'node:crypto';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { DeploymentCommands } from './app/deployment-commands.js';
-import { DeprovisionDeployment } from './app/deprovision-deployment/deprovision-deployment.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
+import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
 import type { Clock, Ids } from './app/ports.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
-import { RetryDeployment } from './app/retry-deployment/retry-deployment.js';
 import { DeploymentRefs } from './infra/postgres/deployment-refs.js';
 import { OperatorTokens } from './infra/postgres/operator-tokens.js';
 import { driverEventsConsumer } from './transport/driver/driver-events.consumer.js';
@@ -32,8 +31,7 @@ export function composeConsole(
     createDeployment: new CreateDeployment(commands, clock, ids),
     getDeployment: new GetDeployment(refs),
     listDeployments: new ListDeployments(refs),
-    deprovisionDeployment: new DeprovisionDeployment(commands, ids),
-    retryDeployment: new RetryDeployment(commands, ids),
+    operateDeployment: new OperateDeployment(commands, ids),
     recordDriverEvent,
     rebuildProjection: new RebuildProjection(dataSource, store, refs),
     access: new OperatorAccess(new OperatorTokens(dataSource), ids),

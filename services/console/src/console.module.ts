@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
-import { DeprovisionDeployment } from './app/deprovision-deployment/deprovision-deployment.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
+import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
-import { RetryDeployment } from './app/retry-deployment/retry-deployment.js';
 import type { Console } from './compose.js';
 import { BearerTokenGuard } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
@@ -24,8 +23,7 @@ export class ConsoleModule {
         { provide: CreateDeployment, useValue: console.createDeployment },
         { provide: GetDeployment, useValue: console.getDeployment },
         { provide: ListDeployments, useValue: console.listDeployments },
-        { provide: DeprovisionDeployment, useValue: console.deprovisionDeployment },
-        { provide: RetryDeployment, useValue: console.retryDeployment },
+        { provide: OperateDeployment, useValue: console.operateDeployment },
         { provide: OperatorAccess, useValue: console.access },
         BearerTokenGuard,
       ],

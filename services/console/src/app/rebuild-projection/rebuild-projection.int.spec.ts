@@ -20,7 +20,7 @@ describe('the deployment_refs projection', () => {
         admin,
       );
     }
-    await h.console.deprovisionDeployment.run('ws-3', admin).catch(() => undefined); // illegal from requested: no event
+    await h.console.operateDeployment.deprovision('ws-3', admin).catch(() => undefined); // illegal from requested: no event
     const before = await rows(h);
     expect(before).toHaveLength(30);
 

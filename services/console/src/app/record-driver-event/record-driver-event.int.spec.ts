@@ -108,7 +108,7 @@ describe('driver events move a deployment', () => {
     await sleep(300);
     expect((await status(slug))?.endpoint).toBe(ready?.endpoint);
 
-    await h.console.deprovisionDeployment.run(slug, admin);
+    await h.console.operateDeployment.deprovision(slug, admin);
     const teardown = await takeCommand(slug);
     expect(teardown.type).toBe('DeprovisionSidecarsV1');
     await publish({ type: 'SidecarsDeprovisionedV1', data: { slug, command_id: teardown.id } });
@@ -143,7 +143,7 @@ describe('driver events move a deployment', () => {
       (r) => r?.last_status === 'failed',
     );
 
-    await h.console.retryDeployment.run(slug, admin);
+    await h.console.operateDeployment.retry(slug, admin);
     const second = await takeCommand(slug);
     expect(second.id).not.toBe(first.id);
     await publish({ type: 'SidecarsProvisionedV1', data: { slug, command_id: first.id, endpoint: 'stale' } });

@@ -10,10 +10,9 @@ import {
 } from '@hearth/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CreateDeployment } from '../../app/create-deployment/create-deployment.js';
-import { DeprovisionDeployment } from '../../app/deprovision-deployment/deprovision-deployment.js';
 import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
 import { ListDeployments } from '../../app/list-deployments/list-deployments.js';
-import { RetryDeployment } from '../../app/retry-deployment/retry-deployment.js';
+import { OperateDeployment } from '../../app/operate-deployment/operate-deployment.js';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import { BearerTokenGuard, Caller } from './caller.js';
 
@@ -26,8 +25,7 @@ export class DeploymentsController {
     private readonly createDeployment: CreateDeployment,
     private readonly getDeployment: GetDeployment,
     private readonly listDeployments: ListDeployments,
-    private readonly deprovisionDeployment: DeprovisionDeployment,
-    private readonly retryDeployment: RetryDeployment,
+    private readonly operateDeployment: OperateDeployment,
   ) {}
 
   @Post()
@@ -52,12 +50,12 @@ export class DeploymentsController {
   @Delete(':slug')
   @HttpCode(202)
   deprovision(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
-    return this.deprovisionDeployment.run(slugOf(slug), caller);
+    return this.operateDeployment.deprovision(slugOf(slug), caller);
   }
 
   @Post(':slug/retry')
   @HttpCode(202)
   retry(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
-    return this.retryDeployment.run(slugOf(slug), caller);
+    return this.operateDeployment.retry(slugOf(slug), caller);
   }
 }
