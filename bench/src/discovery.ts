@@ -1,15 +1,14 @@
 import { ConsoleClient, type DeploymentRef } from '@hearth/contracts';
 import {
   createTestDatabase,
-  freePort,
   pgEnv,
+  startConsoleProcess,
   startNats,
   startService,
   type ServiceProcess,
   type TestDatabase,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -25,7 +24,6 @@ const BASELINE_SUBJECT = 'bench.baseline.deployment.get';
 /** Targets: hearth/baseline p50 at one caller, and throughput at 64 callers. */
 const TARGET = { p50RatioAt1: 1.5, throughputRatioAt64: 0.6 };
 
-const consoleEntry = fileURLToPath(new URL('../../services/console/dist/main.js', import.meta.url));
 const baselineEntry = fileURLToPath(new URL('./discovery-baseline.js', import.meta.url));
 const slugs = Array.from({ length: DEPLOYMENTS }, (_, i) => `bench-${String(i + 1).padStart(5, '0')}`);
 const randomSlug = () => slugs[Math.floor(Math.random() * slugs.length)]!;
@@ -42,32 +40,19 @@ export async function runDiscovery(): Promise<void> {
   await withCleanup(async (cleanup) => {
     const nats = await startNats();
     cleanup.push(() => nats.stop());
-    const consoleDb = await createTestDatabase('hearth_bench');
-    cleanup.push(() => consoleDb.drop());
     const baselineDb = await createTestDatabase('hearth_bench');
     cleanup.push(() => baselineDb.drop());
 
-    const port = await freePort();
-    const adminToken = randomBytes(24).toString('base64url');
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
-    const consoleProcess = await startService(
-      consoleEntry,
-      {
-        NATS_URL: nats.url,
-        CONSOLE_DATABASE: consoleDb.name,
-        CONSOLE_PORT: String(port),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        // 'warn' would hide the 'console ready' line startService waits for; the console logs nothing
-        // else at info (Nest's own messages go to debug), so the request path logs the same either way.
-        LOG_LEVEL: 'info',
-        ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
-      },
-      'console ready',
+    // The console logs nothing at info on the request path (Nest's own messages go to debug).
+    const hearth = await startConsoleProcess(
+      nats.url,
+      profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {},
     );
-    cleanup.push(() => consoleProcess.kill());
+    cleanup.push(() => hearth.stop());
 
-    await seedConsole(`http://127.0.0.1:${port}`, adminToken);
-    await copyRefs(consoleDb, baselineDb);
+    await seedConsole(hearth.url, hearth.adminToken);
+    await copyRefs(hearth.db, baselineDb);
 
     const baseline: ServiceProcess = await startService(
       baselineEntry,

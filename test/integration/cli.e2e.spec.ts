@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeploymentList, DeploymentRef, TokenCreated } from '@hearth/contracts';
-import {
-  createTestDatabase,
-  freePort,
-  startNats,
-  startService,
-  type ServiceProcess,
-  type TestDatabase,
-  type TestNats,
-} from '@hearth/testkit';
+import { freePort, startConsoleProcess, startNats, type RunningConsole, type TestNats } from '@hearth/testkit';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const CLI = resolve('packages/cli/dist/main.js');
-const adminToken = randomBytes(32).toString('base64url');
 const slug = `cli-${randomBytes(4).toString('hex')}`;
 
 interface Run {
@@ -27,9 +18,7 @@ interface Run {
 
 describe('the hearth CLI against a running console', () => {
   let nats: TestNats;
-  let db: TestDatabase;
-  let consoleProcess: ServiceProcess;
-  let consoleUrl: string;
+  let hearthConsole: RunningConsole;
   /** The CLI runs here, away from the repository's own .hearth/admin-token. */
   let workDir: string;
   const outputs: string[] = [];
@@ -41,7 +30,7 @@ describe('the hearth CLI against a running console', () => {
       delete inherited.HEARTH_TOKEN;
       const child = spawn(process.execPath, [CLI, ...args], {
         cwd: workDir,
-        env: { ...inherited, HEARTH_CONSOLE_URL: consoleUrl, ...env },
+        env: { ...inherited, HEARTH_CONSOLE_URL: hearthConsole.url, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -54,30 +43,15 @@ describe('the hearth CLI against a running console', () => {
         done({ code, stdout, stderr });
       });
     });
-  const asAdmin = (...args: string[]) => hearth(args, { HEARTH_TOKEN: adminToken });
+  const asAdmin = (...args: string[]) => hearth(args, { HEARTH_TOKEN: hearthConsole.adminToken });
 
   beforeAll(async () => {
     nats = await startNats();
-    db = await createTestDatabase('hearth_console');
-    const port = await freePort();
-    consoleUrl = `http://127.0.0.1:${port}`;
-    consoleProcess = await startService(
-      'services/console/dist/main.js',
-      {
-        NATS_URL: nats.url,
-        CONSOLE_DATABASE: db.name,
-        CONSOLE_PORT: String(port),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        // Not 'warn': startService waits for the 'console ready' line, which is logged at info.
-        LOG_LEVEL: 'info',
-      },
-      'console ready',
-    );
+    hearthConsole = await startConsoleProcess(nats.url);
     workDir = await mkdtemp(join(tmpdir(), 'hearth-cli-'));
   });
   afterAll(async () => {
-    await consoleProcess?.kill();
-    await db?.drop();
+    await hearthConsole?.stop();
     await nats?.stop();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
@@ -159,7 +133,7 @@ describe('the hearth CLI against a running console', () => {
       ['deploy', 'get', 'A'],
       ['deploy', 'rm', '../x'],
     ]) {
-      const run = await hearth(args, { HEARTH_TOKEN: adminToken, HEARTH_CONSOLE_URL: closed });
+      const run = await hearth(args, { HEARTH_TOKEN: hearthConsole.adminToken, HEARTH_CONSOLE_URL: closed });
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('error CONSOLE.INVALID_SLUG:');
     }
@@ -178,7 +152,10 @@ describe('the hearth CLI against a running console', () => {
 
   it('names the URL when the console cannot be reached', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const run = await hearth(['deploy', 'list'], { HEARTH_TOKEN: adminToken, HEARTH_CONSOLE_URL: closed });
+    const run = await hearth(['deploy', 'list'], {
+      HEARTH_TOKEN: hearthConsole.adminToken,
+      HEARTH_CONSOLE_URL: closed,
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`error HEARTH.UNAVAILABLE: cannot reach the console at ${closed}`);
   });
@@ -189,7 +166,7 @@ describe('the hearth CLI against a running console', () => {
     expect(none.stderr).toContain('HEARTH_TOKEN');
 
     await mkdir(join(workDir, '.hearth'));
-    await writeFile(join(workDir, '.hearth/admin-token'), `${adminToken}\n`);
+    await writeFile(join(workDir, '.hearth/admin-token'), `${hearthConsole.adminToken}\n`);
     const fromFile = await hearth(['deploy', 'get', slug, '--json']);
     expect(fromFile.code).toBe(0);
     expect(DeploymentRef.parse(JSON.parse(fromFile.stdout)).workspace_slug).toBe(slug);
@@ -197,6 +174,6 @@ describe('the hearth CLI against a running console', () => {
 
   it('never prints the admin token', () => {
     expect(outputs.length).toBeGreaterThan(0);
-    expect(outputs.join('\n')).not.toContain(adminToken);
+    expect(outputs.join('\n')).not.toContain(hearthConsole.adminToken);
   });
 });

@@ -1,34 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient, DeploymentRef, ServiceErrorHeaders, Subjects } from '@hearth/contracts';
-import {
-  createTestDatabase,
-  freePort,
-  pgEnv,
-  startNats,
-  startService,
-  type ServiceProcess,
-  type TestDatabase,
-  type TestNats,
-} from '@hearth/testkit';
+import { queryDatabase, startConsoleProcess, startNats, type RunningConsole, type TestNats } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createHash } from 'node:crypto';
 
-const adminToken = randomBytes(24).toString('base64url');
 const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
 
 describe('console, as a process: create over HTTP, discover over NATS', () => {
   let nats: TestNats;
-  let db: TestDatabase;
-  let consoleProcess: ServiceProcess;
+  let hearth: RunningConsole;
   let nc: NatsConnection;
-  let base: string;
 
   const http = (path: string, init: { method?: string; token?: string | null; body?: string } = {}) =>
-    fetch(`${base}${path}`, {
+    fetch(`${hearth.url}${path}`, {
       method: init.method ?? 'GET',
       headers: {
-        ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? adminToken}` }),
+        ...(init.token === null ? {} : { authorization: `Bearer ${init.token ?? hearth.adminToken}` }),
         ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(init.body === undefined ? {} : { body: init.body }),
@@ -41,36 +28,17 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     driver: 'localdocker',
     sidecars: [{ name: 'postgres', image: 'postgres:16' }],
   });
-  const eventCount = async () => {
-    const client = new pg.Client({ host: pgEnv.PGHOST, port: pgEnv.PGPORT, user: pgEnv.PGUSER, database: db.name });
-    await client.connect();
-    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
-    await client.end();
-    return rows[0]!.n;
-  };
+  const eventCount = async () =>
+    (await queryDatabase<{ n: number }>(hearth.db.name, 'SELECT count(*)::int AS n FROM events'))[0]!.n;
 
   beforeAll(async () => {
     nats = await startNats();
-    db = await createTestDatabase('hearth_console');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    consoleProcess = await startService(
-      'services/console/dist/main.js',
-      {
-        NATS_URL: nats.url,
-        CONSOLE_DATABASE: db.name,
-        CONSOLE_PORT: String(port),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: 'info',
-      },
-      'console ready',
-    );
+    hearth = await startConsoleProcess(nats.url);
     nc = await connect({ servers: nats.url });
   });
   afterAll(async () => {
     await nc?.close();
-    await consoleProcess?.kill();
-    await db?.drop();
+    await hearth?.stop();
     await nats?.stop();
   });
 
@@ -180,7 +148,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
           { timeout: 5_000 },
         )
       ).json<unknown>();
-    expect(await ask(adminToken)).toEqual({ name: 'bootstrap-admin', role: 'admin' });
+    expect(await ask(hearth.adminToken)).toEqual({ name: 'bootstrap-admin', role: 'admin' });
     expect(await ask('not-a-token')).toBeNull();
   });
 
@@ -196,6 +164,6 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   });
 
   it('never logs the bootstrap token', () => {
-    expect(consoleProcess.output.join('\n')).not.toContain(adminToken);
+    expect(hearth.process.output.join('\n')).not.toContain(hearth.adminToken);
   });
 });

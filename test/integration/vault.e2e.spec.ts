@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, HatchStream, VaultClient } from '@hearth/contracts';
 import {
   createTestDatabase,
-  freePort,
-  pgEnv,
+  queryDatabase,
+  startConsoleProcess,
   startNats,
   startService,
+  type RunningConsole,
   type ServiceProcess,
   type TestDatabase,
   type TestNats,
@@ -14,26 +15,15 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-
-async function query<T>(database: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ host: pgEnv.PGHOST, port: pgEnv.PGPORT, user: pgEnv.PGUSER, database });
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Every row of every table of `database`, as text (bytea as hex). */
 async function databaseText(database: string): Promise<string> {
-  const tables = await query<{ tablename: string }>(
+  const tables = await queryDatabase<{ tablename: string }>(
     database,
     "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
   );
   const parts = await Promise.all(
-    tables.map(({ tablename }) => query<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
+    tables.map(({ tablename }) => queryDatabase<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
   );
   return parts
     .flat()
@@ -72,16 +62,15 @@ async function hatchIds(jsm: JetStreamManager, subject: string): Promise<string[
 describe('vault, as a process', () => {
   let nats: TestNats;
   let vaultDb: TestDatabase;
-  let consoleDb: TestDatabase;
   let vault: ServiceProcess;
-  let consoleProcess: ServiceProcess;
+  let hearthConsole: RunningConsole;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   let root: VaultClient;
 
   const outboxDrained = async () => {
     for (let i = 0; i < 400; i++) {
-      const [row] = await query<{ n: number }>(vaultDb.name, 'SELECT count(*)::int AS n FROM outbox');
+      const [row] = await queryDatabase<{ n: number }>(vaultDb.name, 'SELECT count(*)::int AS n FROM outbox');
       if (row?.n === 0) return;
       await sleep(50);
     }
@@ -92,7 +81,6 @@ describe('vault, as a process', () => {
     await cryptoReady();
     nats = await startNats();
     vaultDb = await createTestDatabase('hearth_vault');
-    consoleDb = await createTestDatabase('hearth_console');
     const rootKeys = generatePrincipalKeys();
     vault = await startService(
       'services/vault/dist/main.js',
@@ -107,17 +95,7 @@ describe('vault, as a process', () => {
       },
       'vault ready',
     );
-    consoleProcess = await startService(
-      'services/console/dist/main.js',
-      {
-        NATS_URL: nats.url,
-        CONSOLE_DATABASE: consoleDb.name,
-        CONSOLE_PORT: String(await freePort()),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
-        LOG_LEVEL: 'debug',
-      },
-      'console ready',
-    );
+    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     jsm = await jetstreamManager(nc);
     root = new VaultClient(nc, 'root', rootKeys);
@@ -125,9 +103,8 @@ describe('vault, as a process', () => {
   afterAll(async () => {
     await nc?.close();
     await vault?.kill();
-    await consoleProcess?.kill();
+    await hearthConsole?.stop();
     await vaultDb?.drop();
-    await consoleDb?.drop();
     await nats?.stop();
   });
 
@@ -150,7 +127,7 @@ describe('vault, as a process', () => {
       expect(read.values.POSTGRES_PASSWORD).toBe(canary);
       eventIds.push(read.read_event_id);
     }
-    const recorded = await query<{ n: number }>(
+    const recorded = await queryDatabase<{ n: number }>(
       vaultDb.name,
       "SELECT count(*)::int AS n FROM events WHERE type = 'SecretReadV1' AND data->>'path' = 'hearth/canary' AND data->>'outcome' = 'OK'",
     );
@@ -162,9 +139,9 @@ describe('vault, as a process', () => {
     await sleep(500); // let batched log lines and spans reach the output
     const places = {
       'vault logs and spans': vault.output.join('\n'),
-      'console logs': consoleProcess.output.join('\n'),
+      'console logs': hearthConsole.process.output.join('\n'),
       'every JetStream stream': await jetStreamText(jsm),
-      "the console's database": await databaseText(consoleDb.name),
+      "the console's database": await databaseText(hearthConsole.db.name),
       "the vault's database (bytea as hex)": await databaseText(vaultDb.name),
     };
     expect(places['vault logs and spans']).toContain("name: 'vault.secret.read'"); // the scan sees the reads' spans

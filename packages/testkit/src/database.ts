@@ -40,3 +40,20 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
+
+/** Runs one query against `database` on a connection of its own. */
+export async function queryDatabase<T>(database: string, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({
+    host: pgEnv.PGHOST,
+    port: pgEnv.PGPORT,
+    user: pgEnv.PGUSER,
+    password: pgEnv.PGPASSWORD,
+    database,
+  });
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

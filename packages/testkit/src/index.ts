@@ -1,3 +1,4 @@
 export * from './database.js';
 export * from './nats-server.js';
 export * from './service-process.js';
+export * from './hearth-services.js';

@@ -38,7 +38,12 @@ export async function startService(
       reject(new Error(`${entry} exited with ${code}:\n${output.join('\n')}`));
     });
   });
-  await ready;
+  try {
+    await ready;
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw error;
+  }
   return {
     output,
     kill: async (signal = 'SIGTERM') => {
