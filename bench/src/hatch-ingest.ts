@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   freePort,
   pgEnv,
+  startConsoleProcess,
   startNats,
   startService,
   type ServiceProcess,
@@ -11,7 +12,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -26,7 +27,6 @@ const EVENT_SUBJECT = 'hatch.vault.secret.read';
 /** Target: events/s recorded by hatch (chain, checkpoints, dedup ledger) over the raw consume + insert. */
 const TARGET_RATIO = 0.5;
 
-const consoleEntry = fileURLToPath(new URL('../../services/console/dist/main.js', import.meta.url));
 const hatchEntry = fileURLToPath(new URL('../../services/hatch/dist/main.js', import.meta.url));
 
 type JetStreamManager = Awaited<ReturnType<typeof jetstreamManager>>;
@@ -49,27 +49,13 @@ export async function runHatchIngest(): Promise<void> {
   try {
     const nats = await startNats();
     cleanup.push(() => nats.stop());
-    const consoleDb = await createTestDatabase('hearth_bench');
-    cleanup.push(() => consoleDb.drop());
+    // The console answers hatch's token checks for the live tail.
+    const consoleService = await startConsoleProcess(nats.url);
+    cleanup.push(() => consoleService.stop());
     const hatchDb = await createTestDatabase('hearth_bench');
     cleanup.push(() => hatchDb.drop());
     const baselineDb = await createTestDatabase('hearth_bench');
     cleanup.push(() => baselineDb.drop());
-
-    const adminToken = randomBytes(24).toString('base64url');
-    const consolePort = await freePort();
-    const consoleProcess = await startService(
-      consoleEntry,
-      {
-        NATS_URL: nats.url,
-        CONSOLE_DATABASE: consoleDb.name,
-        CONSOLE_PORT: String(consolePort),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: 'info',
-      },
-      'console ready',
-    );
-    cleanup.push(() => consoleProcess.kill());
 
     const nc = await connect({ servers: nats.url, noAsyncTraces: true });
     cleanup.push(() => nc.close());
@@ -113,7 +99,7 @@ export async function runHatchIngest(): Promise<void> {
       ]),
     );
 
-    const tail = await measureTail(nc, `http://127.0.0.1:${hatchPort}`, adminToken);
+    const tail = await measureTail(nc, `http://127.0.0.1:${hatchPort}`, consoleService.adminToken);
     const raw = await measureRawDelivery(jsm);
     console.log(`\nlive tail: ${TAIL_SAMPLES} events, one at a time, publish → line read`);
     printTable(
@@ -177,8 +163,8 @@ function pgConfig(db: TestDatabase): pg.ClientConfig {
 }
 
 /**
- * The hatch process, stopped while events pile up and started to drain them. Its rate comes from
- * the recorded_at of the first and last record of the drain, so start-up time does not count.
+ * The hatch process, stopped while events pile up and started to drain them. Its rate runs from
+ * the first commit seen to the last (polled every 10 ms), so start-up time does not count.
  */
 class HatchRunner {
   private process: ServiceProcess | null = null;
@@ -208,20 +194,22 @@ class HatchRunner {
     await client.connect();
     try {
       const target = this.recorded + count;
-      for (let waited = 0; ; waited += 50) {
-        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
-        if (rows[0]!.n >= target) break;
-        if (waited > 300_000) throw new Error(`hatch recorded ${rows[0]!.n} of ${target} events in 5 minutes`);
-        await sleep(50);
+      const recorded = async () =>
+        (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log')).rows[0]!.n;
+      // From the first commit of this drain to the last, as the baseline is timed.
+      let first: { at: bigint; n: number } | null = null;
+      const deadline = Date.now() + 300_000;
+      for (let n = await recorded(); n < target; n = await recorded()) {
+        if (n > this.recorded) first ??= { at: process.hrtime.bigint(), n };
+        if (Date.now() > deadline) throw new Error(`hatch recorded ${n} of ${target} events in 5 minutes`);
+        await sleep(10);
       }
-      const { rows } = await client.query<{ seconds: number }>(
-        `SELECT EXTRACT(EPOCH FROM max(recorded_at) - min(recorded_at))::float8 AS seconds
-         FROM audit_log WHERE seq > $1 AND seq <= $2`,
-        [this.recorded, target],
-      );
+      const end = process.hrtime.bigint();
+      first ??= { at: end, n: this.recorded };
       this.recorded = target;
-      const seconds = rows[0]!.seconds;
-      return { events: count - 1, seconds, perSecond: (count - 1) / seconds };
+      const seconds = Number(end - first.at) / 1e9;
+      const events = target - first.n;
+      return { events, seconds, perSecond: events / seconds };
     } finally {
       await client.end();
     }
@@ -255,8 +243,8 @@ class Baseline {
       )`);
     const config: ConsumerConfig = {
       durable_name: 'baseline',
-      ack_policy: 'explicit' as ConsumerConfig['ack_policy'],
-      deliver_policy: 'all' as ConsumerConfig['deliver_policy'],
+      ack_policy: 'explicit',
+      deliver_policy: 'all',
     };
     await jsm.consumers.add(RAW_STREAM.name, config);
     return new Baseline(pool, jsm);
@@ -300,7 +288,7 @@ async function measureTail(nc: NatsConnection, base: string, token: string) {
     signal: stop.signal,
   });
   if (response.status !== 200) throw new Error(`hatch's tail answered ${response.status}: ${await response.text()}`);
-  const reader = response.body!.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   const waitFor = async (id: string) => {
@@ -348,8 +336,9 @@ async function measureRawDelivery(jsm: JetStreamManager) {
       const sent = process.hrtime.bigint();
       await js.publish('bench.raw.tail', event.body, { msgID: event.id });
       for (;;) {
-        const { value } = await iterator.next();
-        if (value && value.string().includes(event.id)) break;
+        const next = await iterator.next();
+        if (next.done) throw new Error('the reference consumer ended');
+        if (next.value.string().includes(event.id)) break;
       }
       latenciesNs.push(process.hrtime.bigint() - sent);
       await sleep(5);

@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<void>> = {
   discovery: async () => (await import('./discovery.js')).runDiscovery(),
   'vault-read': async () => (await import('./vault-read.js')).runVaultRead(),
+  'hatch-ingest': async () => (await import('./hatch-ingest.js')).runHatchIngest(),
 };
 
 const name = process.argv[2];

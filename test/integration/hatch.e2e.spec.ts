@@ -10,18 +10,23 @@ import {
 import {
   createTestDatabase,
   freePort,
+  startConsoleProcess,
   startNats,
   startService,
+  type RunningConsole,
   type ServiceProcess,
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const adminToken = randomBytes(24).toString('base64url');
 const signingKey = generateKeyPairSync('ed25519');
 
 /** What the vault would publish for a read, at a fixed time so time filters can be tested. */
@@ -45,10 +50,10 @@ function secretRead(n: number, actor: string, workspace: string, outcome: 'OK' |
 
 describe('hatch, as a process beside the console: auditors read, nobody writes', () => {
   let nats: TestNats;
-  let consoleDb: TestDatabase;
   let hatchDb: TestDatabase;
-  let consoleProcess: ServiceProcess;
+  let consoleService: RunningConsole;
   let hatchProcess: ServiceProcess;
+  let adminToken: string;
   let nc: NatsConnection;
   let js: JetStreamClient;
   let consoleBase: string;
@@ -83,7 +88,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     throw new Error(`timed out waiting until ${what}`);
   };
   const issueToken = async (name: string, role: string) => {
-    const response = await fetch(`${consoleBase}/v1/tokens`, {
+    const response = await fetch(`${consoleService.url}/v1/tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name, role }),
@@ -94,23 +99,11 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
 
   beforeAll(async () => {
     nats = await startNats();
-    consoleDb = await createTestDatabase('hearth_console');
     hatchDb = await createTestDatabase('hearth_hatch');
-    const [consolePort, hatchPort] = [await freePort(), await freePort()];
-    consoleBase = `http://127.0.0.1:${consolePort}`;
+    const hatchPort = await freePort();
     hatchBase = `http://127.0.0.1:${hatchPort}`;
-    [consoleProcess, hatchProcess] = await Promise.all([
-      startService(
-        'services/console/dist/main.js',
-        {
-          NATS_URL: nats.url,
-          CONSOLE_DATABASE: consoleDb.name,
-          CONSOLE_PORT: String(consolePort),
-          HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-          LOG_LEVEL: 'info',
-        },
-        'console ready',
-      ),
+    [consoleService, hatchProcess] = await Promise.all([
+      startConsoleProcess(nats.url),
       startService(
         'services/hatch/dist/main.js',
         {
@@ -125,6 +118,8 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
         'hatch ready',
       ),
     ]);
+    adminToken = consoleService.adminToken;
+    consoleBase = consoleService.url;
     nc = await connect({ servers: nats.url });
     js = jetstream(nc);
     auditorToken = await issueToken('auditor-1', 'auditor');
@@ -151,9 +146,8 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
   afterAll(async () => {
     await nc?.close();
     await hatchProcess?.kill();
-    await consoleProcess?.kill();
+    await consoleService?.stop();
     await hatchDb?.drop();
-    await consoleDb?.drop();
     await nats?.stop();
   });
 
@@ -267,10 +261,63 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     expect((await hatch('/v1/audit/export', operatorToken)).status).toBe(403);
   });
 
+  it('is verified, tailed and refused through the hearth CLI', async () => {
+    const verified = await hearth(['audit', 'verify'], auditorToken);
+    expect(verified).toMatchObject({ code: 0 });
+    expect(verified.stdout).toMatch(/^verified: \d+ records \(seq 1\.\.\d+\), \d+ signed checkpoints/);
+
+    const tail = await hearth(['audit', 'tail', '-n', '3', '--workspace', 'acme', '--json'], auditorToken);
+    expect(tail.code).toBe(0);
+    const lines = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => AuditRecord.parse(JSON.parse(l)));
+    expect(lines.map((r) => r.workspace_slug)).toEqual(['acme', 'acme', 'acme']);
+    expect(lines.map((r) => r.seq)).toEqual([...lines.map((r) => r.seq)].sort((a, b) => a - b));
+    const table = await hearth(['audit', 'tail', '--since', '1', '--actor', 'svc-search'], auditorToken);
+    expect(table.stdout.split('\n')[0]).toMatch(/^SEQ +OCCURRED \(UTC\) +SOURCE +ACTION +ACTOR/);
+    expect(table.stdout).toContain('vault     secret.read         svc-search');
+
+    // An export edited offline: verify names the record and fails.
+    const dir = mkdtempSync(join(tmpdir(), 'hatch-e2e-'));
+    try {
+      const exported = await (await hatch('/v1/audit/export')).text();
+      const edited = exported.replace('"actor":"svc-search"', '"actor":"svc-billing"');
+      const file = join(dir, 'edited.jsonl');
+      writeFileSync(file, edited);
+      const firstSearch = exported.split('\n').find((l) => l.includes('"actor":"svc-search"'))!;
+      const seq = (JSON.parse(firstSearch) as { record: AuditRecord }).record.seq;
+      const tampered = await hearth(['audit', 'verify', '--file', file], null);
+      expect(tampered.code).toBe(1);
+      expect(tampered.stdout).toContain(`TAMPERED: first bad seq ${seq}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const refused = await hearth(['audit', 'tail'], operatorToken);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('AUTH.FORBIDDEN');
+  });
+
   it('never logs a token', () => {
     const output = hatchProcess.output.join('\n');
     for (const token of [adminToken, auditorToken, operatorToken]) expect(output).not.toContain(token);
   });
+
+  /** Runs the built `hearth` CLI against this hatch with `token` (or none). */
+  function hearth(args: string[], token: string | null): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['packages/cli/dist/main.js', ...args],
+        {
+          env: { ...process.env, HEARTH_HATCH_URL: hatchBase, ...(token ? { HEARTH_TOKEN: token } : {}) },
+          timeout: 30_000,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
 
   async function exportLines(): Promise<AuditExportLine[]> {
     const response = await hatch('/v1/audit/export');
@@ -290,7 +337,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       signal: stop.signal,
     });
     expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffer = '';
     const next = async (count: number): Promise<AuditRecord[]> => {

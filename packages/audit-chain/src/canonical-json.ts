@@ -22,7 +22,11 @@ export function canonicalJson(value: unknown): string {
         .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`);
       return `{${members.join(',')}}`;
     }
-    default:
-      throw new TypeError(`canonical JSON has no ${typeof value}`);
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      break;
   }
+  throw new TypeError(`canonical JSON has no ${typeof value}`);
 }

@@ -45,8 +45,7 @@ function reseal(records: AuditRecord[], from: number): AuditRecord[] {
   const out = records.slice(0, from - 1);
   let head: ChainHead = out.at(-1) ?? EMPTY_CHAIN;
   for (const record of records.slice(from - 1)) {
-    const { seq: _seq, prev_hash: _prev, hash: _hash, ...fields } = record;
-    const resealed = chainRecord(head, fields);
+    const resealed = chainRecord(head, record); // seq, prev_hash and hash are set afresh
     out.push(resealed);
     head = resealed;
   }

@@ -1,10 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 
 /**
- * The caller's side of the vault's identity and sealing. Requests are signed with ed25519 (node's
- * native implementation: the same signatures as libsodium's, measured faster here); replies are
- * sealed with libsodium's crypto_box_seal to the X25519 form of the caller's ed25519 key.
+ * The caller's side of the vault's identity and sealing. Requests are signed with ed25519: node's
+ * native signer (byte-identical signatures, measured ~20% faster than libsodium's) and libsodium's
+ * verifier (as fast as node's here, and stricter: it refuses small-order and non-canonical keys and
+ * signatures). Replies are sealed with crypto_box_seal to the X25519 form of the caller's ed25519 key.
  */
 
 let ready: Promise<void> | null = null;
@@ -41,13 +42,11 @@ export function signingPayload(subject: string, timestamp: string, nonce: string
   return Buffer.from(`${subject}\n${timestamp}\n${nonce}\n${bodyHash}`, 'utf8');
 }
 
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const publicKeys = new Map<string, KeyObject>();
 const secretKeys = new Map<string, KeyObject>();
 const curveKeys = new Map<string, Uint8Array>();
 const curvePairs = new Map<string, { publicKey: Uint8Array; secretKey: Uint8Array }>();
-/** Derived key objects are cached per key: a signer or verifier sees the same few keys again and again. */
+/** Derived keys are cached per key: a signer or the sealing vault sees the same few keys again and again. */
 const KEY_CACHE_LIMIT = 10_000;
 
 function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
@@ -60,19 +59,23 @@ function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
   return value;
 }
 
-function publicKeyObject(publicKey: string): KeyObject {
-  return remember(publicKeys, publicKey, () => {
-    const raw = Buffer.from(publicKey, 'base64');
-    if (raw.length !== 32) throw new Error('an ed25519 public key is 32 bytes');
-    return createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' });
-  });
+/** The bytes of canonical standard base64 (padded) of exactly `length` bytes, else null: node's decoder skips junk. */
+function strictBase64(text: string, length: number): Buffer | null {
+  const raw = Buffer.from(text, 'base64');
+  return raw.length === length && raw.toString('base64') === text ? raw : null;
 }
 
 function secretKeyObject(secretKey: string): KeyObject {
   return remember(secretKeys, secretKey, () => {
     const raw = Buffer.from(secretKey, 'base64');
     if (raw.length !== 64) throw new Error('an ed25519 secret key is 64 bytes');
-    return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+    const der = Buffer.concat([PKCS8_ED25519, raw.subarray(0, 32)]);
+    try {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+      raw.fill(0);
+    }
   });
 }
 
@@ -104,13 +107,16 @@ export function verifyRequestSignature(
   signature: string,
   publicKey: string,
 ): boolean {
-  try {
-    const raw = Buffer.from(signature, 'base64');
-    if (raw.length !== 64) return false;
-    return verify(null, signingPayload(subject, timestamp, nonce, body), publicKeyObject(publicKey), raw);
-  } catch {
-    return false;
-  }
+  const rawSignature = strictBase64(signature, 64);
+  const rawPublicKey = strictBase64(publicKey, 32);
+  if (!rawSignature || !rawPublicKey) return false;
+  // With the lengths checked, libsodium answers false rather than throwing; a throw here means
+  // cryptoReady() was never awaited, which must be loud, not a silent refusal of every caller.
+  return sodium.crypto_sign_verify_detached(
+    rawSignature,
+    signingPayload(subject, timestamp, nonce, body),
+    rawPublicKey,
+  );
 }
 
 /**
@@ -138,13 +144,13 @@ export function sealTo(publicKey: string, plaintext: Uint8Array): Uint8Array {
   }
 }
 
-/** Opens what `sealTo` sealed for these keys. */
+/** Opens what `sealTo` sealed for these keys; throws `cannot open sealed reply` (and nothing more) otherwise. */
 export function openSealed(sealed: Uint8Array, keys: PrincipalKeys): Uint8Array {
-  const pair = remember(curvePairs, keys.secretKey, () => ({
-    publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64')),
-    secretKey: sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(keys.secretKey, 'base64')),
-  }));
   try {
+    const pair = remember(curvePairs, `${keys.publicKey}:${keys.secretKey}`, () => ({
+      publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64')),
+      secretKey: sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(keys.secretKey, 'base64')),
+    }));
     return sodium.crypto_box_seal_open(sealed, pair.publicKey, pair.secretKey);
   } catch {
     throw new Error('cannot open sealed reply');

@@ -7,11 +7,13 @@ import {
   openSealed,
   sealTo,
   SignatureHeaders,
+  signingPayload,
   signRequest,
   verifyRequestSignature,
   type PrincipalKeys,
 } from './vault-crypto.js';
 
+const subject = 'vault.secret.read';
 const body = new TextEncoder().encode('{"path":"hearth/acme"}');
 let alice: PrincipalKeys;
 let bob: PrincipalKeys;
@@ -22,69 +24,115 @@ beforeAll(async () => {
   bob = generatePrincipalKeys();
 });
 
+/** The same text with one bit of one character changed. */
+const flipChar = (text: string, at = 0) =>
+  text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ 1) + text.slice(at + 1);
+const flipByte = (bytes: Uint8Array, at = 0) => {
+  const copy = Uint8Array.from(bytes);
+  copy[at] = copy[at]! ^ 1;
+  return copy;
+};
+
+interface Signed {
+  subject: string;
+  body: Uint8Array;
+  timestamp: string;
+  nonce: string;
+  signature: string;
+  publicKey: string;
+}
+
+function signedByAlice(): Signed {
+  const h = signRequest(subject, body, 'alice', alice.secretKey);
+  return {
+    subject,
+    body,
+    timestamp: h[SignatureHeaders.timestamp]!,
+    nonce: h[SignatureHeaders.nonce]!,
+    signature: h[SignatureHeaders.signature]!,
+    publicKey: alice.publicKey,
+  };
+}
+const verifies = (s: Signed) =>
+  verifyRequestSignature(s.subject, s.body, s.timestamp, s.nonce, s.signature, s.publicKey);
+
 describe('request signatures', () => {
-  const signed = () => signRequest('vault.secret.read', body, 'alice', alice.secretKey);
-  const verifies = (
-    h: Record<string, string>,
-    over: { subject?: string; body?: Uint8Array; publicKey?: string } = {},
-  ) =>
-    verifyRequestSignature(
-      over.subject ?? 'vault.secret.read',
-      over.body ?? body,
-      h[SignatureHeaders.timestamp]!,
-      h[SignatureHeaders.nonce]!,
-      h[SignatureHeaders.signature]!,
-      over.publicKey ?? alice.publicKey,
-    );
-
   it('verify for the signer', () => {
-    const h = signed();
+    expect(verifies(signedByAlice())).toBe(true);
+  });
+
+  it('carry the actor, a ms timestamp and a fresh 16-byte base64url nonce', () => {
+    const h = signRequest(subject, body, 'alice', alice.secretKey, 1_700_000_000_123);
     expect(h[SignatureHeaders.actor]).toBe('alice');
-    expect(verifies(h)).toBe(true);
-  });
-
-  it('agree with libsodium', () => {
-    const h = signed();
-    const payload = Buffer.from(
-      `vault.secret.read\n${h[SignatureHeaders.timestamp]}\n${h[SignatureHeaders.nonce]}\n${createHash('sha256').update(body).digest('hex')}`,
+    expect(h[SignatureHeaders.timestamp]).toBe('1700000000123');
+    expect(Buffer.from(h[SignatureHeaders.nonce]!, 'base64url')).toHaveLength(16);
+    expect(h[SignatureHeaders.nonce]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(signRequest(subject, body, 'alice', alice.secretKey)[SignatureHeaders.nonce]).not.toBe(
+      h[SignatureHeaders.nonce],
     );
-    expect(
-      sodium.crypto_sign_verify_detached(
-        Buffer.from(h[SignatureHeaders.signature]!, 'base64'),
-        payload,
-        Buffer.from(alice.publicKey, 'base64'),
-      ),
-    ).toBe(true);
   });
 
-  it('fail for another body, subject, timestamp, nonce, signature or key', () => {
-    const h = signed();
-    expect(verifies(h, { body: new TextEncoder().encode('{"path":"hearth/globex"}') })).toBe(false);
-    expect(verifies(h, { subject: 'vault.secret.write' })).toBe(false);
-    expect(verifies({ ...h, [SignatureHeaders.timestamp]: String(Number(h[SignatureHeaders.timestamp]) + 1) })).toBe(
-      false,
-    );
-    expect(verifies({ ...h, [SignatureHeaders.nonce]: 'another' })).toBe(false);
-    const flipped = Buffer.from(h[SignatureHeaders.signature]!, 'base64');
-    flipped[0] = flipped[0]! ^ 1;
-    expect(verifies({ ...h, [SignatureHeaders.signature]: flipped.toString('base64') })).toBe(false);
-    expect(verifies(h, { publicKey: bob.publicKey })).toBe(false);
+  it('sign subject, timestamp, nonce and the body hash, newline separated', () => {
+    const hash = createHash('sha256').update(body).digest('hex');
+    expect(Buffer.from(signingPayload(subject, '1', 'n', body)).toString()).toBe(`${subject}\n1\nn\n${hash}`);
   });
 
-  it('return false on malformed input rather than throw', () => {
-    const h = signed();
-    expect(verifies({ ...h, [SignatureHeaders.signature]: '%%%' })).toBe(false);
-    expect(verifies(h, { publicKey: 'not-a-key' })).toBe(false);
+  it("are libsodium's ed25519 signatures, byte for byte", () => {
+    const s = signedByAlice();
+    const payload = signingPayload(s.subject, s.timestamp, s.nonce, s.body);
+    const bySodium = sodium.crypto_sign_detached(payload, Buffer.from(alice.secretKey, 'base64'));
+    expect(Buffer.from(bySodium).toString('base64')).toBe(s.signature);
+  });
+
+  it.each<[string, (s: Signed) => Signed]>([
+    ['body', (s) => ({ ...s, body: flipByte(s.body, 3) })],
+    ['subject', (s) => ({ ...s, subject: flipChar(s.subject, s.subject.length - 1) })],
+    ['timestamp', (s) => ({ ...s, timestamp: flipChar(s.timestamp, s.timestamp.length - 1) })],
+    ['nonce', (s) => ({ ...s, nonce: flipChar(s.nonce, 5) })],
+    [
+      'signature',
+      (s) => ({ ...s, signature: Buffer.from(flipByte(Buffer.from(s.signature, 'base64'), 10)).toString('base64') }),
+    ],
+  ])('fail when one byte of the %s changes', (_, tamper) => {
+    expect(verifies(tamper(signedByAlice()))).toBe(false);
+  });
+
+  it("fail under another principal's key", () => {
+    expect(verifies({ ...signedByAlice(), publicKey: bob.publicKey })).toBe(false);
+  });
+
+  it('return false, never throw, on malformed signatures and keys', () => {
+    const s = signedByAlice();
+    const unpadded = s.signature.replace(/=+$/, '');
+    for (const signature of ['', '%%%', unpadded, `${s.signature}!`, `!${s.signature}`, s.signature.slice(4)]) {
+      expect(verifies({ ...s, signature })).toBe(false);
+    }
+    const shortKey = Buffer.from(alice.publicKey, 'base64').subarray(1).toString('base64');
+    for (const publicKey of ['', 'not-a-key', shortKey, `${alice.publicKey}*`, alice.secretKey]) {
+      expect(verifies({ ...s, publicKey })).toBe(false);
+    }
   });
 });
 
 describe('sealed replies', () => {
   const secret = new TextEncoder().encode('{"POSTGRES_PASSWORD":"s3cret"}');
 
-  it('open for the recipient only', () => {
+  it('open for the recipient', () => {
+    expect(Buffer.from(openSealed(sealTo(alice.publicKey, secret), alice)).toString()).toBe(
+      '{"POSTGRES_PASSWORD":"s3cret"}',
+    );
+  });
+
+  it('do not open for another principal', () => {
+    expect(() => openSealed(sealTo(alice.publicKey, secret), bob)).toThrow(new Error('cannot open sealed reply'));
+  });
+
+  it('do not open when altered or truncated, with the same error and nothing more', () => {
     const sealed = sealTo(alice.publicKey, secret);
-    expect(Buffer.from(openSealed(sealed, alice)).toString()).toBe('{"POSTGRES_PASSWORD":"s3cret"}');
-    expect(() => openSealed(sealed, bob)).toThrow('cannot open sealed reply');
+    for (const broken of [flipByte(sealed, 0), flipByte(sealed, sealed.length - 1), sealed.subarray(0, 40)]) {
+      expect(() => openSealed(broken, alice)).toThrow(new Error('cannot open sealed reply'));
+    }
+    expect(() => openSealed(sealed, { publicKey: 'x', secretKey: 'y' })).toThrow(new Error('cannot open sealed reply'));
   });
 
   it("are libsodium's crypto_box_seal: its open accepts them", () => {

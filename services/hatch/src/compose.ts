@@ -23,8 +23,7 @@ export const INGEST_CONSUMER = 'hatch';
 
 export type HatchSettings = Pick<
   HatchConfig,
-  'HATCH_CHECKPOINT_EVERY' | 'HATCH_INGEST_BATCH' | 'HATCH_READER_ROLES'
-  | 'HATCH_TOKEN_CACHE_SECONDS'
+  'HATCH_CHECKPOINT_EVERY' | 'HATCH_INGEST_BATCH' | 'HATCH_READER_ROLES' | 'HATCH_TOKEN_CACHE_SECONDS'
 >;
 
 export interface HatchDependencies {

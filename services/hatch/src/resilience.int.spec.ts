@@ -121,7 +121,7 @@ describe('hatch, killed and cut off from its database mid-stream', () => {
     await sleep(1_500); // anything recorded twice would show up by now; and the timer signs the head
 
     const { records, checkpoints } = await inDatabase((c) =>
-      readChain({ query: async (sql) => (await c.query(sql)).rows }),
+      readChain({ query: async (sql) => (await c.query<Record<string, unknown>>(sql)).rows }),
     );
     expect(records.map((r) => r.event_id)).toEqual(published);
     expect(records.map((r) => r.seq)).toEqual(published.map((_, i) => i + 1));

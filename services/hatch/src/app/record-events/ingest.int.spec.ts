@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
+import { composeHatch } from '../../compose.js';
 import { readChain } from '../../test/read-chain.js';
 
 describe('recording the HATCH stream', () => {
@@ -53,6 +54,50 @@ describe('recording the HATCH stream', () => {
     expect(records.slice(before).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
     expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
     expect(await h.hatch.ingest.lag()).toBe(0);
+  });
+
+  it('stays in stream order, each event once, with a second hatch ingesting the same stream', async () => {
+    const second = composeHatch(
+      h.runtime,
+      {
+        HATCH_CHECKPOINT_EVERY: 10,
+        HATCH_INGEST_BATCH: 7,
+        HATCH_READER_ROLES: ['auditor'],
+        HATCH_TOKEN_CACHE_SECONDS: 0,
+      },
+      { signer: h.hatch.signer },
+    );
+    second.ingest.start();
+    try {
+      const before = await total();
+      const events = Array.from({ length: 120 }, (_, n) => secretRead({ actor: `svc-pair-${n}` }));
+      for (const event of events) await h.publish(event);
+      await h.recorded(before + 120);
+      await sleep(300);
+      const { records, checkpoints } = await readChain(h.runtime.dataSource.manager);
+      expect(records.slice(before).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+      expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
+    } finally {
+      await second.ingest.stop();
+    }
+  });
+
+  it('refuses a batch from an ingester whose position is stale, recording nothing of it', async () => {
+    const before = await total();
+    const rows = await query<Array<{ stream_seq: string }>>('SELECT stream_seq FROM ingest_position');
+    const position = Number(rows[0]!.stream_seq);
+    const body = secretRead({ actor: 'svc-stale' });
+    const message = {
+      id: body.id,
+      subject: 'hatch.vault.secret.read',
+      streamSeq: position + 1,
+      text: JSON.stringify(body),
+    };
+    await expect(
+      h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run([message], position - 1, tx)),
+    ).rejects.toMatchObject({ code: 'STORE.VERSION_CONFLICT' });
+    expect(await total()).toBe(before);
+    expect(await countOf(body.id)).toBe(0);
   });
 
   it('parks a message that is not JSON, and goes on', async () => {

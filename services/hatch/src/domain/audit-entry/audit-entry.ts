@@ -52,24 +52,25 @@ export function admit(subject: string, body: unknown): Admission {
 
 /** The reason is stored as text, so whatever key names it quotes are made storable first. */
 function park(reason: string, keepBody: boolean): Admission {
-  return { kind: 'park', reason: reason.replace(UNSTORABLE_ALL, '\uFFFD'), keepBody };
+  return { kind: 'park', reason: reason.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATES, '\uFFFD'), keepBody };
 }
 
 /**
  * The first path holding text Postgres refuses (a NUL, a lone surrogate) or a number JSON cannot
  * carry. Such an event would fail its insert on every redelivery and stall the log behind it.
  */
-/** NUL, or half of a surrogate pair (in unicode mode a whole pair is one code point, not Cs). */
-const UNSTORABLE = /\u0000|\p{Cs}/u;
-const UNSTORABLE_ALL = /\u0000|\p{Cs}/gu;
+/** Postgres text holds no NUL, and jsonb no half of a surrogate pair (in unicode mode a whole pair is one code point, not Cs). */
+const NUL = '\u0000';
+const LONE_SURROGATES = /\p{Cs}/gu;
+const unstorable = (text: string) => text.includes(NUL) || /\p{Cs}/u.test(text);
 
 export function findUnstorableText(value: unknown, path: string[] = []): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path.join('.') : null;
+  if (typeof value === 'string') return unstorable(value) ? path.join('.') : null;
   if (typeof value === 'number') return Number.isFinite(value) ? null : path.join('.');
   if (value === null || typeof value !== 'object') return null;
   for (const [key, item] of Object.entries(value)) {
     const here = [...path, key];
-    if (UNSTORABLE.test(key)) return here.join('.');
+    if (unstorable(key)) return here.join('.');
     const found = findUnstorableText(item, here);
     if (found) return found;
   }

@@ -88,7 +88,9 @@ describe('admitting a message from the HATCH stream', () => {
   ])('parks text Postgres cannot store (%s) without its body, and a storable reason', (_, body) => {
     const admission = admit('hatch.vault.secret.read', body);
     expect(admission).toMatchObject({ kind: 'park', keepBody: false });
-    expect(admission.kind === 'park' && /\u0000|\p{Cs}/u.test(admission.reason)).toBe(false);
+    expect(admission.kind === 'park' && (admission.reason.includes('\u0000') || /\p{Cs}/u.test(admission.reason))).toBe(
+      false,
+    );
   });
 
   it('keeps an emoji, a well-formed surrogate pair', () => {

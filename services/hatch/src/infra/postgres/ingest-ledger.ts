@@ -31,10 +31,11 @@ export class IngestLedger {
    * row stays locked until commit: appenders take turns, and the log's seq order is commit order.
    */
   async advance(tx: EntityManager, stream: string, from: number, to: number): Promise<void> {
-    const [, affected] = (await tx.query(
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [, affected] = await tx.query<[unknown, number]>(
       'UPDATE ingest_position SET stream_seq = $3 WHERE stream = $1 AND stream_seq = $2',
       [stream, from, to],
-    )) as [unknown, number];
+    );
     if (affected !== 1) throw new StaleIngestError(stream, from);
   }
 

@@ -33,11 +33,6 @@ export class RecordFeed {
     await Promise.all(this.loops);
   }
 
-  /** The last seq known to have committed. */
-  currentHead(): number {
-    return this.head;
-  }
-
   /**
    * Resolves once the head is past `seq` (true), or when `signal` aborts, `timeoutMs` passes or the
    * feed stops, without it moving (false).

@@ -22,18 +22,24 @@ export interface VersionRef {
 export class EnvelopeError extends HearthError {}
 
 const KEY_BYTES = 32;
-const KeyFile = z.object({ active: z.string().min(1), keys: z.record(z.string().min(1), z.string()) }).strict();
+/** KEK ids end up in additional data and in `VAULT_KEKS`, so none of `|`, `,`, `:` or spaces. */
+const KEK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const KeyFile = z.object({ active: z.string().min(1), keys: z.record(z.string(), z.string()) }).strict();
 
 /** The key-encryption keys by id, one of them active for new DEKs. There is never a default key. */
 export class KeyRing {
+  private readonly keys: ReadonlyMap<string, Uint8Array>;
+
   constructor(
-    private readonly keys: ReadonlyMap<string, Uint8Array>,
+    keys: ReadonlyMap<string, Uint8Array>,
     readonly activeId: string,
   ) {
-    if (!keys.has(activeId)) throw new Error(`the active KEK ${activeId} is not among the configured KEKs`);
     for (const [id, key] of keys) {
+      if (!KEK_ID.test(id)) throw new Error(`KEK id ${JSON.stringify(id)} is not letters, digits, ".", "_" or "-"`);
       if (key.length !== KEY_BYTES) throw new Error(`KEK ${id} is not ${KEY_BYTES} bytes`);
     }
+    if (!keys.has(activeId)) throw new Error(`the active KEK ${activeId} is not among the configured KEKs`);
+    this.keys = new Map([...keys].map(([id, key]) => [id, Uint8Array.from(key)]));
   }
 
   /** `VAULT_KEKS="id1:<base64>,id2:<base64>"` with `VAULT_ACTIVE_KEK`, or a key file `{"active", "keys"}`. */
@@ -43,11 +49,10 @@ export class KeyRing {
     keyFile?: string | undefined;
   }): KeyRing {
     if (spec.keyFile) {
-      const file = KeyFile.parse(JSON.parse(readFileSync(spec.keyFile, 'utf8')));
-      return new KeyRing(
-        new Map(Object.entries(file.keys).map(([id, b64]) => [id, Buffer.from(b64, 'base64')])),
-        file.active,
-      );
+      if (spec.keks || spec.activeKek) {
+        throw new Error('configure the KEKs either by VAULT_KEKS and VAULT_ACTIVE_KEK or by VAULT_KEK_FILE, not both');
+      }
+      return KeyRing.fromFile(spec.keyFile);
     }
     if (!spec.keks || !spec.activeKek) {
       throw new Error('no key-encryption key configured: set VAULT_KEKS and VAULT_ACTIVE_KEK, or VAULT_KEK_FILE');
@@ -56,9 +61,33 @@ export class KeyRing {
     for (const entry of spec.keks.split(',')) {
       const at = entry.indexOf(':');
       if (at <= 0) throw new Error('VAULT_KEKS entries look like id:<base64 of 32 bytes>');
-      keys.set(entry.slice(0, at).trim(), Buffer.from(entry.slice(at + 1).trim(), 'base64'));
+      const id = entry.slice(0, at).trim();
+      if (keys.has(id)) throw new Error(`KEK ${id} appears twice in VAULT_KEKS`);
+      keys.set(id, decodeKey(id, entry.slice(at + 1).trim()));
     }
-    return new KeyRing(keys, spec.activeKek);
+    return new KeyRing(keys, spec.activeKek.trim());
+  }
+
+  private static fromFile(path: string): KeyRing {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      // JSON.parse quotes the text it choked on, which here is key material: say only where, and
+      // attach no cause (loggers print causes).
+      const reason =
+        error instanceof SyntaxError
+          ? 'is not valid JSON'
+          : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+      // eslint-disable-next-line preserve-caught-error -- the cause would carry key material
+      throw new Error(`the KEK file ${path} ${reason}`);
+    }
+    const file = KeyFile.safeParse(json);
+    if (!file.success) throw new Error(`the KEK file ${path} is not {"active": "<id>", "keys": {"<id>": "<base64>"}}`);
+    return new KeyRing(
+      new Map(Object.entries(file.data.keys).map(([id, b64]) => [id, decodeKey(id, b64)])),
+      file.data.active,
+    );
   }
 
   key(id: string): Uint8Array {
@@ -66,6 +95,13 @@ export class KeyRing {
     if (!key) throw new EnvelopeError(ErrorCode.UnknownKek, `no KEK with id ${id} is configured`);
     return key;
   }
+}
+
+/** Canonical base64 only: node's decoder skips stray characters, so a typo would silently become another key. */
+function decodeKey(id: string, b64: string): Uint8Array {
+  const key = Buffer.from(b64, 'base64');
+  if (key.toString('base64') !== b64) throw new Error(`KEK ${id} is not standard base64 (with padding)`);
+  return key;
 }
 
 const encoder = new TextEncoder();
