@@ -1,7 +1,7 @@
 // `pnpm start`: runs every Hearth service against local NATS and Postgres with the defaults of
 // DESIGN.md. Each service creates and migrates its own database; full JSON logs go to .hearth/logs/.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 const SERVICES = [
   { name: 'console', entry: 'services/console/dist/main.js', ready: 'console ready' },
   { name: 'vault', entry: 'services/vault/dist/main.js', ready: 'vault ready' },
+  { name: 'hatch', entry: 'services/hatch/dist/main.js', ready: 'hatch ready' },
 ];
 
 mkdirSync('.hearth/logs', { recursive: true });
@@ -35,7 +36,14 @@ if (!existsSync(rootKeyFile)) {
   writeFileSync(rootKeyFile, JSON.stringify({ name: 'root', ...generatePrincipalKeys() }, null, 2), { mode: 0o600 });
   console.log(`hearth: generated the vault's root principal in ${rootKeyFile} (the CLI signs with it)`);
 }
+const hatchKeyFile = '.hearth/hatch-signing-key.pem';
+if (!process.env.HATCH_SIGNING_KEY && !process.env.HATCH_SIGNING_KEY_FILE && !existsSync(hatchKeyFile)) {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(hatchKeyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  console.log(`hearth: generated HATCH's checkpoint signing key in ${hatchKeyFile}`);
+}
 const serviceEnv = {
+  ...(process.env.HATCH_SIGNING_KEY ? {} : { HATCH_SIGNING_KEY_FILE: process.env.HATCH_SIGNING_KEY_FILE ?? hatchKeyFile }),
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
   ...(process.env.VAULT_KEKS ? {} : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? kekFile }),
   VAULT_ROOT_PUBLIC_KEY: JSON.parse(readFileSync(rootKeyFile, 'utf8')).publicKey,
