@@ -1,4 +1,4 @@
-import { cryptoReady, VaultClient, type PrincipalKeys } from '@hearth/contracts';
+import { cryptoReady, ErrorCode, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -35,6 +35,11 @@ export async function withVault<T>(work: (vault: VaultClient) => Promise<T>): Pr
   }
   try {
     return await work(new VaultClient(nc, key.name, keys));
+  } catch (error) {
+    if (/no responders/i.test(String(error))) {
+      throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${url}: is it running?`);
+    }
+    throw error;
   } finally {
     await nc.close();
   }
