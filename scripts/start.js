@@ -43,7 +43,9 @@ if (!process.env.HATCH_SIGNING_KEY && !process.env.HATCH_SIGNING_KEY_FILE && !ex
   console.log(`hearth: generated HATCH's checkpoint signing key in ${hatchKeyFile}`);
 }
 const serviceEnv = {
-  ...(process.env.HATCH_SIGNING_KEY ? {} : { HATCH_SIGNING_KEY_FILE: process.env.HATCH_SIGNING_KEY_FILE ?? hatchKeyFile }),
+  ...(process.env.HATCH_SIGNING_KEY
+    ? {}
+    : { HATCH_SIGNING_KEY_FILE: process.env.HATCH_SIGNING_KEY_FILE ?? hatchKeyFile }),
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
   ...(process.env.VAULT_KEKS ? {} : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? kekFile }),
   VAULT_ROOT_PUBLIC_KEY: JSON.parse(readFileSync(rootKeyFile, 'utf8')).publicKey,
