@@ -13,3 +13,4 @@ export * from './postgres/platform-schema.migration.js';
 export * from './telemetry/telemetry.js';
 export * from './nest/nest-logger.js';
 export * from './runtime.js';
+export * from './nest/serve.js';

@@ -1,12 +1,5 @@
 import { cryptoReady, HatchStream } from '@hearth/contracts';
-import {
-  EdgeErrorFilter,
-  NatsServiceTransport,
-  NestPinoLogger,
-  startRuntime,
-  type ServiceRuntime,
-} from '@hearth/platform';
-import { NestFactory } from '@nestjs/core';
+import { serveNest, startRuntime, type ServiceRuntime } from '@hearth/platform';
 import { FRESHNESS_MS } from './app/caller-identity.js';
 import { composeVault, type Vault } from './compose.js';
 import type { VaultConfig } from './config.js';
@@ -36,29 +29,24 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
     migrations: vaultMigrations,
     streams: [{ ...HatchStream, subjects: [...HatchStream.subjects] }],
   });
-  const { logger } = runtime;
   const vault = composeVault(runtime, { ring, keepVersions: config.VAULT_KEEP_VERSIONS });
   await vault.principalCache.listen();
   runtime.onShutdown(() => vault.principalCache.stop());
   await vault.principals.bootstrapRoot(config.VAULT_ROOT_PUBLIC_KEY);
 
-  // Nest gets the logger for its own messages only: no request body of the vault is ever logged.
-  const app = await NestFactory.createMicroservice(VaultModule.with(vault), {
-    strategy: new NatsServiceTransport({
-      nc: runtime.nc,
+  // No request body of the vault is ever logged: Nest gets the logger for its own messages only.
+  await serveNest({
+    module: VaultModule.with(vault),
+    runtime,
+    service: {
       name: 'hearth-vault',
       version: '0.1.0',
       description: 'The only credential store: signed callers, every read recorded',
       queue: 'vault',
-      logger,
-    }),
-    logger: new NestPinoLogger(logger),
+    },
   });
-  app.useGlobalFilters(new EdgeErrorFilter(logger));
-  await app.listen();
   await vault.relay.start();
   const sweeper = setInterval(() => void vault.nonces.sweep((2 * FRESHNESS_MS) / 1000).catch(() => undefined), 10_000);
-  runtime.onShutdown(() => app.close());
   runtime.onShutdown(() => vault.relay.stop());
   runtime.onShutdown(() => Promise.resolve(clearInterval(sweeper)));
   return { vault, runtime, ring, stop: () => runtime.shutdown() };

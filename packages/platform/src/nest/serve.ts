@@ -1,0 +1,53 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { correlation } from '../logging/logger.js';
+import { NatsServiceTransport } from '../nats/service-transport.js';
+import type { ServiceRuntime } from '../runtime.js';
+import { EdgeErrorFilter } from './http-error.filter.js';
+import { NestPinoLogger } from './nest-logger.js';
+
+export interface ServeOptions {
+  module: DynamicModule;
+  runtime: Pick<ServiceRuntime, 'nc' | 'logger' | 'onShutdown'>;
+  /** The NATS service the module's @MessagePattern endpoints join (name, version, queue group). */
+  service: { name: string; version: string; description: string; queue: string };
+  /** The HTTP edge, when the service has one. */
+  http?: { port: number; host: string; forceCloseConnections?: boolean };
+}
+
+/**
+ * Serves a service's Nest module the one Hearth way: its NATS endpoints on the NATS services API,
+ * its HTTP routes (if any) with correlation ids, stable error codes on both edges, Nest's own
+ * messages through the service logger, and closing at shutdown.
+ */
+export async function serveNest({ module, runtime, service, http }: ServeOptions): Promise<void> {
+  const { logger } = runtime;
+  const strategy = new NatsServiceTransport({ nc: runtime.nc, logger, ...service });
+  if (!http) {
+    const app = await NestFactory.createMicroservice(module, { strategy, logger: new NestPinoLogger(logger) });
+    app.useGlobalFilters(new EdgeErrorFilter(logger));
+    await app.listen();
+    runtime.onShutdown(() => app.close());
+    return;
+  }
+  const app = await NestFactory.create(module, {
+    logger: new NestPinoLogger(logger),
+    forceCloseConnections: http.forceCloseConnections ?? false,
+  });
+  app.useGlobalFilters(new EdgeErrorFilter(logger));
+  app.use((request: { headers: Record<string, string | undefined> }, _response: unknown, next: () => void) => {
+    correlation.run(request.headers['x-correlation-id'] ?? randomUUID(), next);
+  });
+  app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(http.port, http.host);
+  runtime.onShutdown(() => app.close());
+}
+
+/** SIGINT and SIGTERM shut the runtime down in order, then exit. */
+export function exitOnSignals(runtime: Pick<ServiceRuntime, 'shutdown'>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void runtime.shutdown().then(() => process.exit(0)));
+  }
+}
