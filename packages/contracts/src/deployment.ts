@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Slug } from './slug.js';
+import { SecretName } from './vault.js';
 import { VaultPointerText } from './vault-pointer.js';
 
 export const Tier = z.enum(['dev', 'standard', 'premium']);
@@ -29,12 +30,63 @@ export function canTransition(from: Status, to: Status): boolean {
   return STATUS_TRANSITIONS[from].includes(to);
 }
 
-/** What a deployment asks its driver to start next to the workspace. */
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
+const ContainerPort = z.number().int().min(1).max(65_535);
+
+/**
+ * A credential the driver generates for a sidecar and keeps in the vault only. `name` is the value's
+ * name in the vault; `env` the variable the image reads (the name by default), delivered as
+ * `<env>_FILE` pointing at a file unless `delivery` is `env`. An entry whose `env` is the catalog
+ * credential's replaces it (another name); any other entry adds a credential.
+ */
+export const AutoCredentialSpec = z
+  .object({
+    name: SecretName,
+    env: EnvName.optional(),
+    delivery: z.enum(['file', 'env']).optional(),
+  })
+  .strict();
+export type AutoCredentialSpec = z.infer<typeof AutoCredentialSpec>;
+
+/**
+ * What a deployment asks its driver to start next to the workspace. The container options a driver
+ * must refuse (privileged, host network, added capabilities, host ports beside generated credentials,
+ * mounts of the Docker socket or of `/`) are part of the shape so that the refusal has a code of its
+ * own; anything not named here is an unknown field.
+ */
 export const SidecarSpec = z
   .object({
     name: Slug,
     image: z.string().min(1).max(255),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/), z.string().max(4096)).optional(),
+    env: z.record(EnvName, z.string().max(4096)).optional(),
+    auto_credentials: z.array(AutoCredentialSpec).max(16).optional(),
+    ports: z
+      .array(
+        z
+          .object({
+            container: ContainerPort,
+            host: ContainerPort.optional(),
+            protocol: z.enum(['tcp', 'udp']).optional(),
+          })
+          .strict(),
+      )
+      .max(32)
+      .optional(),
+    volumes: z
+      .array(
+        z
+          .object({
+            source: z.string().min(1).max(1024),
+            target: z.string().min(1).max(1024),
+            read_only: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .max(32)
+      .optional(),
+    privileged: z.boolean().optional(),
+    network_mode: z.string().min(1).max(128).optional(),
+    cap_add: z.array(z.string().min(1).max(64)).max(64).optional(),
   })
   .strict();
 export type SidecarSpec = z.infer<typeof SidecarSpec>;

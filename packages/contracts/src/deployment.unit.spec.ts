@@ -38,7 +38,7 @@ describe('a deployment request', () => {
     ['duplicate sidecar names', { ...valid, sidecars: [valid.sidecars[0], valid.sidecars[0]] }],
     [
       'a sidecar with an unknown field',
-      { ...valid, sidecars: [{ name: 'pg', image: 'postgres', ports: ['5432:5432'] }] },
+      { ...valid, sidecars: [{ name: 'pg', image: 'postgres', devices: ['/dev/kvm'] }] },
     ],
   ])('refuses %s', (_, body) => {
     expect(DeploymentRequest.safeParse(body).success).toBe(false);

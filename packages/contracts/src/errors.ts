@@ -32,6 +32,15 @@ export const ErrorCode = {
   ReadNotRecorded: 'VAULT.READ_NOT_RECORDED',
   DecryptFailed: 'VAULT.DECRYPT_FAILED',
   UnknownKek: 'VAULT.UNKNOWN_KEK',
+  HostPortWithAutoCredential: 'DRIVER.HOST_PORT_WITH_AUTO_CREDENTIAL',
+  HostPortUnsupported: 'DRIVER.HOST_PORT_UNSUPPORTED',
+  PrivilegedRefused: 'DRIVER.PRIVILEGED_REFUSED',
+  NetworkModeRefused: 'DRIVER.NETWORK_MODE_REFUSED',
+  CapabilitiesRefused: 'DRIVER.CAPABILITIES_REFUSED',
+  MountRefused: 'DRIVER.MOUNT_REFUSED',
+  CredentialConflict: 'DRIVER.CREDENTIAL_CONFLICT',
+  ImageNotFound: 'DRIVER.IMAGE_NOT_FOUND',
+  SidecarNotReady: 'DRIVER.SIDECAR_NOT_READY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -69,6 +78,15 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'VAULT.READ_NOT_RECORDED': 'unavailable',
   'VAULT.DECRYPT_FAILED': 'internal',
   'VAULT.UNKNOWN_KEK': 'internal',
+  'DRIVER.HOST_PORT_WITH_AUTO_CREDENTIAL': 'invalid',
+  'DRIVER.HOST_PORT_UNSUPPORTED': 'invalid',
+  'DRIVER.PRIVILEGED_REFUSED': 'invalid',
+  'DRIVER.NETWORK_MODE_REFUSED': 'invalid',
+  'DRIVER.CAPABILITIES_REFUSED': 'invalid',
+  'DRIVER.MOUNT_REFUSED': 'invalid',
+  'DRIVER.CREDENTIAL_CONFLICT': 'invalid',
+  'DRIVER.IMAGE_NOT_FOUND': 'invalid',
+  'DRIVER.SIDECAR_NOT_READY': 'unavailable',
 };
 
 /** A failure with a stable code. Messages are for people and never carry secret material. */
