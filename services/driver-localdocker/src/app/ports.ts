@@ -1,0 +1,102 @@
+import type { DriverEvent, Status } from '@hearth/contracts';
+import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
+
+/**
+ * The driver's side effects, each behind a small port so that medium tests pick real or fake per
+ * dependency. A use case asks for the methods it needs (`Pick<…>`), not a whole port.
+ */
+
+export interface Clock {
+  now(): Date;
+}
+
+/** A fresh credential: 32 random bytes as text. */
+export interface CredentialGenerator {
+  generate(): string;
+}
+
+/** Known secret values, kept out of log lines and failure reasons while they are in this process. */
+export interface ValueScrubber {
+  remember(value: string): void;
+  forget(value: string): void;
+  scrub(text: string): string;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  running: boolean;
+}
+
+export interface ManagedNetwork {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerRequest {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: string;
+  aliases: string[];
+  exposedPorts: string[];
+  binds: Array<{ source: string; target: string; readOnly: boolean }>;
+  limits: ResourceLimits;
+}
+
+/** A file put into a container before it starts; `content` is zeroed once placed. */
+export interface ContainerFile {
+  path: string;
+  content: Buffer;
+}
+
+export interface ContainerState {
+  running: boolean;
+  restarting: boolean;
+  exitCode: number | null;
+}
+
+/** The container engine, as far as the driver uses it. Every list is filtered by labels. */
+export interface ContainerEngine {
+  imageExists(image: string): Promise<boolean>;
+  /** An internal bridge network that reaches neither the outside nor the host; fails if the name is taken. */
+  createNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]>;
+  /** Removes a network; one that is already gone is fine. */
+  removeNetwork(id: string): Promise<void>;
+  createContainer(request: ContainerRequest): Promise<string>;
+  /** Puts files into a created container, before it starts. */
+  placeFiles(containerId: string, files: ContainerFile[]): Promise<void>;
+  startContainer(containerId: string): Promise<void>;
+  stateOf(containerId: string): Promise<ContainerState>;
+  /** Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`. */
+  exec(containerId: string, script: string, timeoutMs: number): Promise<number | null>;
+  listContainers(labels: Record<string, string>): Promise<ManagedContainer[]>;
+  /** Removes a container, running or not, with its anonymous volumes; one that is already gone is fine. */
+  removeContainer(containerId: string): Promise<void>;
+}
+
+/** The vault, as far as the driver uses it: generated (AUTO_MANAGED) credentials only. */
+export interface CredentialStore {
+  /**
+   * Writes a new version at `path`, the only readable one: earlier versions are destroyed. Refused
+   * (VAULT.PROVIDER_CONFLICT) where a USER credential lives.
+   */
+  writeGenerated(path: string, values: Record<string, string>, tags: Record<string, string>): Promise<void>;
+  /** Destroys every version of an AUTO_MANAGED secret at `path`; false when there is none to destroy. */
+  destroyGenerated(path: string): Promise<boolean>;
+  /** Paths under `prefix` holding a readable credential this driver generated. */
+  generatedPaths(prefix: string): Promise<string[]>;
+}
+
+export interface AnswerPublisher {
+  publish(event: DriverEvent): Promise<void>;
+}
+
+/** What the console says a deployment is at; null when it knows none. */
+export interface DeploymentDirectory {
+  statusOf(slug: string): Promise<Status | null>;
+}

@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ErrorCode, type SidecarSpec } from '@hearth/contracts';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { Labels } from '../../domain/naming.js';
+import { BUSYBOX_IMAGE, POSTGRES_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
+
+/** Runs `docker <args>`, `input` on its stdin; asynchronous, so a listener in this process can answer meanwhile. */
+function docker(args: string[], input = ''): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout: stdout.trim() }));
+    child.stdin.end(input);
+  });
+}
+
+/** Runs `script` with sh inside a container, `input` on its stdin (so no value is on a command line). */
+const execIn = (container: string, script: string, input = '') =>
+  docker(['exec', '-i', container, 'sh', '-c', script], input);
+
+/** A password login over TCP to the container's own address, the password read from stdin. */
+const LOGIN = `read -r PGPASSWORD; export PGPASSWORD; psql -h "$(hostname -i | cut -d' ' -f1)" -U postgres -d postgres -Atqc 'SELECT 1'`;
+
+describe('provisioning on the real engine', () => {
+  let h: DriverHarness;
+  beforeAll(async () => {
+    h = await startDriverHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const mine = (slug: string) => ({ [Labels.instance]: h.instance, [Labels.slug]: slug });
+  const leftovers = async (slug: string) => ({
+    containers: (await h.engine.listContainers(mine(slug))).length,
+    networks: (await h.engine.listNetworks(mine(slug))).length,
+  });
+
+  it('starts a postgres sidecar whose password is in the vault only, written before any container, and logs in with it', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
+    await h.driver.commands.handle(command);
+
+    const answers = await h.answersTo(command.id);
+    expect(answers.map((a) => [a.type, a.data])).toEqual([
+      ['ProvisioningStartedV1', { slug, command_id: command.id }],
+      [
+        'SidecarsProvisionedV1',
+        { slug, command_id: command.id, endpoint: `postgres://hearth-${slug}-postgres:5432/postgres` },
+      ],
+    ]);
+    const secret = h.vault.secrets.get(`hearth/${slug}`)!;
+    expect(secret).toMatchObject({ provider: 'AUTO_MANAGED', tags: { provisioned_for_service: `${slug}/postgres` } });
+    const password = secret.values.POSTGRES_PASSWORD!;
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes
+    expect(h.journal.indexOf(`vault.write hearth/${slug}`)).toBeGreaterThanOrEqual(0);
+    expect(h.journal.indexOf(`vault.write hearth/${slug}`)).toBeLessThan(
+      h.journal.indexOf(`docker.create hearth-${slug}-postgres`),
+    );
+
+    const container = `hearth-${slug}-postgres`;
+    const inspect = await h.docker.getContainer(container).inspect();
+    expect(JSON.stringify(inspect)).not.toContain(password);
+    expect(inspect.Config.Env).toContain('POSTGRES_PASSWORD_FILE=/run/secrets/POSTGRES_PASSWORD');
+    expect(inspect.Config.Env.some((e) => e.startsWith('POSTGRES_PASSWORD='))).toBe(false);
+    expect(inspect.Config.Labels).toMatchObject({
+      [Labels.slug]: slug,
+      [Labels.sidecar]: 'postgres',
+      [Labels.command]: command.id,
+      [Labels.instance]: h.instance,
+    });
+    expect(inspect.HostConfig).toMatchObject({
+      NetworkMode: `hearth-${slug}`,
+      Memory: 512 * 1024 * 1024,
+      PidsLimit: 256,
+      Privileged: false,
+      PublishAllPorts: false,
+    });
+    expect(Object.values((inspect.HostConfig.PortBindings ?? {}) as Record<string, unknown[]>).flat()).toEqual([]);
+    expect(Object.values(inspect.NetworkSettings.Ports ?? {}).every((binding) => binding === null)).toBe(true);
+    expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([`hearth-${slug}`]);
+
+    const network = await h.docker.getNetwork(`hearth-${slug}`).inspect();
+    expect(network).toMatchObject({
+      Internal: true,
+      Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+      Labels: { [Labels.slug]: slug, [Labels.instance]: h.instance },
+    });
+
+    expect(await execIn(container, LOGIN, `${password}\n`)).toEqual({ status: 0, stdout: '1' });
+    expect((await execIn(container, LOGIN, `${password}x\n`)).status).not.toBe(0);
+    expect((await execIn(container, LOGIN, 'postgres\n')).status).not.toBe(0);
+    expect(h.logs.join('\n')).not.toContain(password);
+  });
+
+  it('leaves the host out of reach from inside a sidecar, while sidecars of one workspace reach each other', async () => {
+    const listener: Server = createServer((socket) => socket.end('hello\n'));
+    await new Promise<void>((resolve) => listener.listen(0, '0.0.0.0', resolve));
+    const { port } = listener.address() as { port: number };
+    try {
+      const slug = h.newSlug();
+      const command = h.provisionCommand(slug, [
+        { name: 'a', image: BUSYBOX_IMAGE },
+        { name: 'b', image: BUSYBOX_IMAGE },
+      ]);
+      await h.driver.commands.handle(command);
+      /** Prints each address where something answered on the listener's port (all tried at once). */
+      const probe = (addresses: string[]) =>
+        `for a in ${addresses.join(' ')}; do (nc -w 2 "$a" ${port} </dev/null >/dev/null 2>&1 && echo "$a") & done; wait`;
+      const gatewayOf = "ip route | awk '/default/ { print $3 }'";
+      // From the engine's default bridge the listener is found at the bridge's gateway (docker0):
+      // there is something to be reached.
+      const control = await docker([
+        'run',
+        '--rm',
+        BUSYBOX_IMAGE,
+        'sh',
+        '-c',
+        `gw=$(${gatewayOf}); echo "$gw"; ${probe(['"$gw"'])}`,
+      ]);
+      const [docker0, reached] = control.stdout.split('\n');
+      expect(docker0).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(reached).toBe(docker0);
+
+      const gateway = (await execIn(`hearth-${slug}-a`, gatewayOf)).stdout;
+      const hostAddresses = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+        .map((a) => a!.address);
+      expect((await execIn(`hearth-${slug}-a`, probe([gateway, docker0!, ...hostAddresses]))).stdout).toBe('');
+      expect(
+        (await execIn(`hearth-${slug}-a`, `ping -c 1 -W 2 hearth-${slug}-b >/dev/null && echo reached`)).stdout,
+      ).toBe('reached');
+    } finally {
+      listener.close();
+    }
+  });
+
+  it.each<[string, SidecarSpec, string]>([
+    [
+      'a privileged sidecar',
+      { name: 'postgres', image: POSTGRES_IMAGE, privileged: true },
+      ErrorCode.PrivilegedRefused,
+    ],
+    [
+      'a Docker socket mount',
+      {
+        name: 'tool',
+        image: BUSYBOX_IMAGE,
+        volumes: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }],
+      },
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a host port beside a generated credential',
+      { name: 'postgres', image: POSTGRES_IMAGE, ports: [{ container: 5432, host: 15432 }] },
+      ErrorCode.HostPortWithAutoCredential,
+    ],
+    [
+      'the host network',
+      { name: 'postgres', image: POSTGRES_IMAGE, network_mode: 'host' },
+      ErrorCode.NetworkModeRefused,
+    ],
+    [
+      'an added capability',
+      { name: 'tool', image: BUSYBOX_IMAGE, cap_add: ['SYS_ADMIN'] },
+      ErrorCode.CapabilitiesRefused,
+    ],
+  ])('refuses %s with its code, having created nothing and written nothing', async (_, sidecar, code) => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [sidecar]);
+    await h.driver.commands.handle(command);
+    const answers = await h.answersTo(command.id);
+    expect(answers.map((a) => a.type)).toEqual(['ProvisioningStartedV1', 'ProvisioningFailedV1']);
+    expect(answers[1]!.data).toMatchObject({ reason: expect.stringMatching(new RegExp(`^${code}: `)) as unknown });
+    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+    expect(h.vault.secrets.has(`hearth/${slug}`)).toBe(false);
+    expect(h.journal.filter((line) => line.includes(slug))).toEqual([]);
+  });
+
+  it('refuses where a USER credential lives, and leaves that credential alone', async () => {
+    const slug = h.newSlug();
+    h.vault.secrets.set(`hearth/${slug}`, {
+      provider: 'USER',
+      values: { POSTGRES_PASSWORD: 'typed-by-an-operator' },
+      tags: {},
+      destroyed: false,
+    });
+    const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
+    await h.driver.commands.handle(command);
+    const [, failed] = await h.answersTo(command.id);
+    expect(failed).toMatchObject({
+      type: 'ProvisioningFailedV1',
+      data: { reason: expect.stringMatching(/^VAULT\.PROVIDER_CONFLICT: /) as unknown },
+    });
+    expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({
+      provider: 'USER',
+      values: { POSTGRES_PASSWORD: 'typed-by-an-operator' },
+      destroyed: false,
+    });
+    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+  });
+
+  it('refuses an image the host does not have, before writing anything', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [{ name: 'postgres', image: 'postgres:0-never-built' }]);
+    await h.driver.commands.handle(command);
+    const [, failed] = await h.answersTo(command.id);
+    expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.IMAGE_NOT_FOUND: /) as unknown });
+    expect(h.vault.secrets.has(`hearth/${slug}`)).toBe(false);
+    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+  });
+
+  it('gives an image outside the catalog only the credentials its spec declares, by file', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [
+      { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'TOOL_TOKEN' }] },
+      { name: 'plain', image: BUSYBOX_IMAGE },
+    ]);
+    await h.driver.commands.handle(command);
+    const [, provisioned] = await h.answersTo(command.id);
+    expect(provisioned?.data).toMatchObject({ endpoint: `hearth-${slug}-tool,hearth-${slug}-plain` });
+    const secret = h.vault.secrets.get(`hearth/${slug}`)!;
+    expect(Object.keys(secret.values)).toEqual(['TOOL_TOKEN']);
+    expect(secret.tags).toEqual({ provisioned_for_service: `${slug}/tool` });
+    expect((await execIn(`hearth-${slug}-tool`, 'cat "$TOOL_TOKEN_FILE"')).stdout).toBe(secret.values.TOOL_TOKEN);
+    expect((await execIn(`hearth-${slug}-plain`, 'ls /run/secrets 2>/dev/null; env | grep -c _FILE')).stdout).toBe('0');
+  });
+
+  it('answers a command delivered again with the same ids, finishing what is there instead of making it anew', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
+    await h.driver.commands.handle(command);
+    const first = await h.answersTo(command.id);
+    const [container] = await h.engine.listContainers(mine(slug));
+    const password = h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD;
+    const journalBefore = h.journal.length;
+
+    h.directory.statuses.set(slug, 'provisioning');
+    await h.driver.commands.handle(command);
+    expect(await h.answersTo(command.id)).toEqual(first);
+    expect((await h.engine.listContainers(mine(slug))).map((c) => c.id)).toEqual([container!.id]);
+    expect(h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD).toBe(password);
+    expect(h.journal.slice(journalBefore)).toEqual([]);
+
+    // Once the deployment has moved on, a late delivery changes nothing at all.
+    h.directory.statuses.set(slug, 'ready');
+    await h.driver.commands.handle(command);
+    expect(await h.answersTo(command.id)).toEqual(first);
+  });
+
+  it('deprovisions: no container, no network, the credential destroyed; again, nothing more', async () => {
+    const slug = h.newSlug();
+    const provision = h.provisionCommand(slug, [
+      { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] },
+    ]);
+    await h.driver.commands.handle(provision);
+    expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
+
+    const stale = h.deprovisionCommand(slug);
+    h.directory.statuses.set(slug, 'ready'); // provisioned again since that command was sent
+    await h.driver.commands.handle(stale);
+    expect(await h.answersTo(stale.id)).toEqual([]);
+    expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
+
+    h.directory.statuses.set(slug, 'deprovisioning');
+    const command = h.deprovisionCommand(slug);
+    await h.driver.commands.handle(command);
+    await h.driver.commands.handle(command);
+    expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual(['SidecarsDeprovisionedV1']);
+    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+    expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true, values: {} });
+  });
+
+  it('reconciles by label: what a gone deployment left is removed, a ready one restarted, a pending one left alone', async () => {
+    const [gone, ready, pending, vaultOnly] = [h.newSlug(), h.newSlug(), h.newSlug(), h.newSlug()];
+    for (const slug of [gone, ready, pending]) {
+      await h.driver.commands.handle(
+        h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+      );
+    }
+    await h.vault.writeGenerated(
+      `hearth/${vaultOnly}`,
+      { K: 'left-by-a-crash' },
+      { provisioned_for_service: `${vaultOnly}/tool` },
+    );
+    h.directory.statuses.delete(gone);
+    h.directory.statuses.set(ready, 'ready');
+    h.directory.statuses.set(pending, 'provisioning');
+    h.directory.statuses.set(vaultOnly, 'failed');
+    await h.docker.getContainer(`hearth-${ready}-tool`).stop({ t: 0 });
+
+    const report = await h.driver.commands.reconcileNow();
+    expect(report.removed).toEqual(expect.arrayContaining([gone, vaultOnly]));
+    expect(report.restarted).toContain(ready);
+    expect(report.left).toContain(pending);
+    expect(await leftovers(gone)).toEqual({ containers: 0, networks: 0 });
+    expect(h.vault.secrets.get(`hearth/${gone}`)?.destroyed).toBe(true);
+    expect(h.vault.secrets.get(`hearth/${vaultOnly}`)?.destroyed).toBe(true);
+    expect((await h.engine.listContainers(mine(ready)))[0]?.running).toBe(true);
+    expect(await leftovers(pending)).toEqual({ containers: 1, networks: 1 });
+    expect(h.vault.secrets.get(`hearth/${pending}`)?.destroyed).toBe(false);
+  });
+});
+
+describe('a sidecar that is not ready in time', () => {
+  let h: DriverHarness;
+  beforeAll(async () => {
+    h = await startDriverHarness({ readyTimeoutMs: 300 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('fails the deployment with nothing left: no container, no network, the credential destroyed', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
+    await h.driver.commands.handle(command);
+    const [, failed] = await h.answersTo(command.id);
+    expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.SIDECAR_NOT_READY: /) as unknown });
+    const labels = { [Labels.instance]: h.instance, [Labels.slug]: slug };
+    expect((await h.engine.listContainers(labels)).length + (await h.engine.listNetworks(labels)).length).toBe(0);
+    expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true });
+  });
+});

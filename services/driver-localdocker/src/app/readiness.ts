@@ -1,0 +1,50 @@
+import { ErrorCode, HearthError } from '@hearth/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SidecarPlan } from '../domain/plan/deployment-plan.js';
+import type { ContainerEngine } from './ports.js';
+
+export interface ReadinessOptions {
+  timeoutMs: number;
+  pollMs: number;
+  /** How long an image without a check must keep running to count as ready. */
+  settleMs: number;
+}
+
+/**
+ * Waits until a sidecar answers: its catalog check (run by exec inside the container: a login with
+ * the credential over TCP to its own address) exits 0, or, for an image outside the catalog, it has
+ * kept running for `settleMs`. A container that stops (or restarts) on the way fails at once.
+ */
+export async function waitUntilReady(
+  engine: Pick<ContainerEngine, 'stateOf' | 'exec'>,
+  containerId: string,
+  sidecar: Pick<SidecarPlan, 'name' | 'readiness'>,
+  options: ReadinessOptions,
+): Promise<void> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  for (;;) {
+    const state = await engine.stateOf(containerId);
+    if (!state.running || state.restarting) {
+      // Restarting means it stopped once already: waiting on a crash loop would only spend the timeout.
+      throw new HearthError(
+        ErrorCode.SidecarNotReady,
+        `sidecar ${sidecar.name} stopped (exit code ${state.exitCode ?? 'unknown'}) before it was ready`,
+      );
+    }
+    const remaining = deadline - Date.now();
+    if (sidecar.readiness === null) {
+      if (Date.now() - started >= options.settleMs) return;
+    } else if (remaining > 0) {
+      const exitCode = await engine.exec(containerId, sidecar.readiness, Math.min(remaining, 5_000));
+      if (exitCode === 0) return;
+    }
+    if (Date.now() >= deadline) {
+      throw new HearthError(
+        ErrorCode.SidecarNotReady,
+        `sidecar ${sidecar.name} was not ready within ${Math.round(options.timeoutMs / 1000)} s`,
+      );
+    }
+    await sleep(options.pollMs);
+  }
+}

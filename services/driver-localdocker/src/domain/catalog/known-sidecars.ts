@@ -1,0 +1,84 @@
+/**
+ * The known-sidecar catalog: the images whose root credential Hearth generates, keeps in the vault
+ * and never shows to anyone. A new row is a reviewed change to this file, not "any image we
+ * recognise": the behaviour stays auditable. Rows match an image by its base name (image-name.ts).
+ *
+ * Each row says which defaults the image gets (`sugar`, overridable by the spec's env), how its
+ * credential reaches it (`file`: the variable `<env>_FILE` names a file holding the value, so
+ * `docker inspect` shows no value; `env`: only where the image reads no file), where clients reach
+ * it on the workspace network, and the check that proves it is ready: a shell line run by
+ * `docker exec` inside the container that logs in with the credential over TCP to the container's
+ * own address (a socket or loopback login is trusted by these images and proves nothing).
+ */
+export interface KnownSidecar {
+  /** The image's base name: no registry, path, tag or digest. */
+  readonly image: string;
+  readonly sugar: Readonly<Record<string, string>>;
+  readonly credential: { readonly name: string; readonly env: string; readonly delivery: 'file' | 'env' };
+  readonly endpoint: { readonly scheme: string; readonly port: number; readonly path: string };
+  readonly readiness: string;
+}
+
+/** The container's own address on its network (`hostname -i` may list more than one). */
+const OWN_ADDRESS = `"$(hostname -i | cut -d' ' -f1)"`;
+
+/** `pw` := the credential, whether it came by file or by env. */
+const credentialOf = (env: string) => `pw="\${${env}:-}"; [ -n "$pw" ] || pw="$(cat "\${${env}_FILE}")"`;
+
+export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
+  {
+    image: 'postgres',
+    sugar: { POSTGRES_USER: 'postgres' },
+    credential: { name: 'POSTGRES_PASSWORD', env: 'POSTGRES_PASSWORD', delivery: 'file' },
+    endpoint: { scheme: 'postgres', port: 5432, path: '/postgres' },
+    readiness:
+      `${credentialOf('POSTGRES_PASSWORD')}; PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 ` +
+      `psql -h ${OWN_ADDRESS} -U "\${POSTGRES_USER:-postgres}" -d postgres -Atqc 'SELECT 1' >/dev/null`,
+  },
+  {
+    image: 'mariadb',
+    sugar: {},
+    credential: { name: 'MARIADB_ROOT_PASSWORD', env: 'MARIADB_ROOT_PASSWORD', delivery: 'file' },
+    endpoint: { scheme: 'mysql', port: 3306, path: '' },
+    readiness:
+      `${credentialOf('MARIADB_ROOT_PASSWORD')}; MYSQL_PWD="$pw" ` +
+      `mariadb --connect-timeout=3 -h ${OWN_ADDRESS} -uroot -e 'SELECT 1' >/dev/null`,
+  },
+  {
+    image: 'mysql',
+    sugar: {},
+    credential: { name: 'MYSQL_ROOT_PASSWORD', env: 'MYSQL_ROOT_PASSWORD', delivery: 'file' },
+    endpoint: { scheme: 'mysql', port: 3306, path: '' },
+    readiness:
+      `${credentialOf('MYSQL_ROOT_PASSWORD')}; MYSQL_PWD="$pw" ` +
+      `mysql --connect-timeout=3 -h ${OWN_ADDRESS} -uroot -e 'SELECT 1' >/dev/null`,
+  },
+  {
+    image: 'mongo',
+    sugar: { MONGO_INITDB_ROOT_USERNAME: 'root' },
+    credential: { name: 'MONGO_INITDB_ROOT_PASSWORD', env: 'MONGO_INITDB_ROOT_PASSWORD', delivery: 'file' },
+    endpoint: { scheme: 'mongodb', port: 27017, path: '' },
+    readiness:
+      `${credentialOf('MONGO_INITDB_ROOT_PASSWORD')}; HEARTH_PW="$pw" mongosh --quiet --host ${OWN_ADDRESS} ` +
+      `--eval 'db.getSiblingDB("admin").auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.HEARTH_PW).ok' >/dev/null`,
+  },
+  {
+    // The image reads no *_FILE for these: RabbitMQ takes them from its environment only.
+    image: 'rabbitmq',
+    sugar: { RABBITMQ_DEFAULT_USER: 'admin' },
+    credential: { name: 'RABBITMQ_DEFAULT_PASS', env: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' },
+    endpoint: { scheme: 'amqp', port: 5672, path: '' },
+    readiness:
+      `${credentialOf('RABBITMQ_DEFAULT_PASS')}; rabbitmq-diagnostics -q check_port_listener 5672 >/dev/null && ` +
+      `printf '%s' "$pw" | rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" >/dev/null`,
+  },
+  {
+    image: 'elasticsearch',
+    sugar: { 'discovery.type': 'single-node' },
+    credential: { name: 'ELASTIC_PASSWORD', env: 'ELASTIC_PASSWORD', delivery: 'file' },
+    endpoint: { scheme: 'https', port: 9200, path: '' },
+    readiness:
+      `${credentialOf('ELASTIC_PASSWORD')}; printf 'user = "elastic:%s"\\n' "$pw" | ` +
+      `curl -fsSk --max-time 3 -K - "https://${OWN_ADDRESS.slice(1, -1)}:9200/" >/dev/null`,
+  },
+];

@@ -1,0 +1,223 @@
+import { posix } from 'node:path';
+import { ErrorCode, HearthError, type SidecarSpec, type Tier } from '@hearth/contracts';
+import { knownSidecarFor } from '../catalog/image-name.js';
+import type { KnownSidecar } from '../catalog/known-sidecars.js';
+import { containerName, networkName, workspaceSecretPath } from '../naming.js';
+
+/** Where a credential delivered by file sits inside its container. */
+export const SECRETS_DIR = '/run/secrets';
+
+export interface PlannedCredential {
+  /** The value's name in the vault. */
+  name: string;
+  /** The variable the image reads. */
+  env: string;
+  delivery: 'file' | 'env';
+  /** The file `<env>_FILE` names, for delivery by file. */
+  file: string | null;
+}
+
+export interface ResourceLimits {
+  memoryBytes: number;
+  pids: number;
+}
+
+export interface SidecarPlan {
+  name: string;
+  container: string;
+  image: string;
+  /** The catalog row the image matched, by its base name, or null. */
+  known: string | null;
+  /** Everything the container's environment holds except values delivered by env: sugar, the spec's env, `<env>_FILE` pointers. */
+  env: Record<string, string>;
+  credentials: PlannedCredential[];
+  /** Shell line run inside the container; exit 0 means ready. Null: ready once running. */
+  readiness: string | null;
+  endpoint: string;
+  exposedPorts: string[];
+  binds: Array<{ source: string; target: string; readOnly: boolean }>;
+}
+
+export interface DeploymentPlan {
+  slug: string;
+  network: string;
+  vaultPath: string;
+  limits: ResourceLimits;
+  sidecars: SidecarPlan[];
+  /** What the deployment answers with: the sidecars' endpoints on the workspace network. */
+  endpoint: string;
+  /** Tags of the vault secret: who the credentials were provisioned for. */
+  credentialTags: Record<string, string>;
+}
+
+const MiB = 1024 * 1024;
+
+/** Per-container limits by tier: memory (no swap beyond it) and process count. */
+export const TIER_LIMITS: Readonly<Record<Tier, ResourceLimits>> = {
+  dev: { memoryBytes: 512 * MiB, pids: 256 },
+  standard: { memoryBytes: 1024 * MiB, pids: 512 },
+  premium: { memoryBytes: 2048 * MiB, pids: 1024 },
+};
+
+/** Host paths that hand a container the Docker engine (or containerd) when mounted, or any parent of them. */
+const ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'];
+
+export interface PlanRequest {
+  slug: string;
+  tier: Tier;
+  sidecars: readonly SidecarSpec[];
+}
+
+/**
+ * Resolves a deployment's sidecars against the catalog and refuses, before anything is created or
+ * written, what the driver must never start: privileged containers, another network mode than the
+ * workspace's bridge, added capabilities, mounts of `/` or of the engine's socket, host ports
+ * (beside generated credentials above all), and a spec that sets a generated credential itself.
+ */
+export function planDeployment(request: PlanRequest): DeploymentPlan {
+  const names = request.sidecars.map((s) => s.name);
+  if (new Set(names).size !== names.length) {
+    throw new HearthError(ErrorCode.InvalidRequest, 'sidecar names must be unique');
+  }
+  const sidecars = request.sidecars.map((spec) => planSidecar(request.slug, spec));
+  const owners = new Map<string, string>();
+  for (const sidecar of sidecars) {
+    for (const credential of sidecar.credentials) {
+      const other = owners.get(credential.name);
+      if (other !== undefined) {
+        throw new HearthError(
+          ErrorCode.CredentialConflict,
+          `sidecars ${other} and ${sidecar.name} both generate ${credential.name}; rename one with auto_credentials`,
+        );
+      }
+      owners.set(credential.name, sidecar.name);
+    }
+  }
+  const provisionedFor = sidecars.filter((s) => s.credentials.length > 0).map((s) => `${request.slug}/${s.name}`);
+  return {
+    slug: request.slug,
+    network: networkName(request.slug),
+    vaultPath: workspaceSecretPath(request.slug),
+    limits: TIER_LIMITS[request.tier],
+    sidecars,
+    endpoint: sidecars.length > 0 ? sidecars.map((s) => s.endpoint).join(',') : networkName(request.slug),
+    credentialTags: provisionedFor.length > 0 ? { provisioned_for_service: provisionedFor.join(',') } : {},
+  };
+}
+
+function planSidecar(slug: string, spec: SidecarSpec): SidecarPlan {
+  refuseUnsafeOptions(spec);
+  const known = knownSidecarFor(spec.image);
+  const credentials = credentialsOf(spec, known);
+  const published = (spec.ports ?? []).filter((p) => p.host !== undefined);
+  if (published.length > 0) {
+    throw credentials.length > 0
+      ? new HearthError(
+          ErrorCode.HostPortWithAutoCredential,
+          `sidecar ${spec.name}: a host port beside a generated credential is refused; the workspace network is its only boundary`,
+        )
+      : new HearthError(
+          ErrorCode.HostPortUnsupported,
+          `sidecar ${spec.name}: host ports are not published; sidecars sit on an internal network`,
+        );
+  }
+  const env: Record<string, string> = { ...known?.sugar, ...spec.env };
+  for (const credential of credentials) {
+    for (const variable of [credential.env, `${credential.env}_FILE`]) {
+      if (spec.env && variable in spec.env) {
+        throw new HearthError(
+          ErrorCode.CredentialConflict,
+          `sidecar ${spec.name}: env sets ${variable}, which the driver generates and keeps in the vault`,
+        );
+      }
+    }
+    if (credential.file) env[`${credential.env}_FILE`] = credential.file;
+  }
+  const container = containerName(slug, spec.name);
+  const ports = [
+    ...(known ? [`${known.endpoint.port}/tcp`] : []),
+    ...(spec.ports ?? []).map((p) => `${p.container}/${p.protocol ?? 'tcp'}`),
+  ];
+  return {
+    name: spec.name,
+    container,
+    image: spec.image,
+    known: known?.image ?? null,
+    env,
+    credentials,
+    readiness: known?.readiness ?? null,
+    endpoint: endpointOf(container, known, spec),
+    exposedPorts: [...new Set(ports)],
+    binds: (spec.volumes ?? []).map((v) => ({
+      source: posix.normalize(v.source),
+      target: v.target,
+      readOnly: v.read_only ?? false,
+    })),
+  };
+}
+
+function refuseUnsafeOptions(spec: SidecarSpec): void {
+  const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
+  if (spec.privileged) throw refuse(ErrorCode.PrivilegedRefused, 'privileged mode is refused');
+  if (spec.network_mode !== undefined && spec.network_mode !== 'bridge') {
+    throw refuse(
+      ErrorCode.NetworkModeRefused,
+      `network mode ${spec.network_mode} is refused; a sidecar joins its workspace's internal network only`,
+    );
+  }
+  if (spec.cap_add && spec.cap_add.length > 0) {
+    throw refuse(ErrorCode.CapabilitiesRefused, `added capabilities (${spec.cap_add.join(', ')}) are refused`);
+  }
+  for (const volume of spec.volumes ?? []) {
+    if (!volume.source.startsWith('/') || !volume.target.startsWith('/')) {
+      throw refuse(ErrorCode.InvalidRequest, 'a volume binds an absolute host path to an absolute container path');
+    }
+    const source = posix.normalize(volume.source).replace(/(.)\/+$/, '$1');
+    if (source === '/') throw refuse(ErrorCode.MountRefused, "mounting the host's root file system is refused");
+    if (
+      posix.basename(source) === 'docker.sock' ||
+      ENGINE_SOCKETS.some((socket) => socket === source || socket.startsWith(`${source}/`))
+    ) {
+      throw refuse(ErrorCode.MountRefused, `mounting ${source} would hand the sidecar the container engine`);
+    }
+  }
+}
+
+/**
+ * The catalog's credential (renamed, or delivered otherwise, by an `auto_credentials` entry for the
+ * same variable) and every other declared entry; an image outside the catalog gets only the latter.
+ */
+function credentialsOf(spec: SidecarSpec, known: KnownSidecar | null): PlannedCredential[] {
+  const declared = (spec.auto_credentials ?? []).map((d) => ({
+    name: d.name,
+    env: d.env ?? d.name,
+    delivery: d.delivery,
+  }));
+  const catalog = known ? [known.credential] : [];
+  const resolved = [
+    ...catalog.map((c) => {
+      const override = declared.find((d) => d.env === c.env);
+      return { name: override?.name ?? c.name, env: c.env, delivery: override?.delivery ?? c.delivery };
+    }),
+    ...declared
+      .filter((d) => !catalog.some((c) => c.env === d.env))
+      .map((d) => ({ name: d.name, env: d.env, delivery: d.delivery ?? ('file' as const) })),
+  ];
+  for (const key of ['name', 'env'] as const) {
+    const values = resolved.map((c) => c[key]);
+    const repeated = values.find((v, i) => values.indexOf(v) !== i);
+    if (repeated !== undefined) {
+      throw new HearthError(
+        ErrorCode.CredentialConflict,
+        `sidecar ${spec.name}: two credentials share ${key} ${repeated}`,
+      );
+    }
+  }
+  return resolved.map((c) => ({ ...c, file: c.delivery === 'file' ? `${SECRETS_DIR}/${c.name}` : null }));
+}
+
+function endpointOf(container: string, known: KnownSidecar | null, spec: SidecarSpec): string {
+  if (known) return `${known.endpoint.scheme}://${container}:${known.endpoint.port}${known.endpoint.path}`;
+  const port = spec.ports?.[0];
+  return port ? `tcp://${container}:${port.container}` : container;
+}

@@ -1,0 +1,257 @@
+import { describe, expect, it } from '@jest/globals';
+import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
+import { planDeployment, TIER_LIMITS } from './deployment-plan.js';
+
+const postgres = { name: 'postgres', image: 'postgres:16-alpine' };
+
+function refusal(sidecars: SidecarSpec[]): { code: string; message: string } | null {
+  try {
+    planDeployment({ slug: 'acme', tier: 'dev', sidecars: sidecars.map((s) => SidecarSpec.parse(s)) });
+    return null;
+  } catch (error) {
+    if (!(error instanceof HearthError)) throw error;
+    return { code: error.code, message: error.message };
+  }
+}
+
+describe('a deployment plan', () => {
+  it('puts a postgres sidecar on the workspace network with its credential by file and its endpoint', () => {
+    const plan = planDeployment({ slug: 'acme', tier: 'dev', sidecars: [postgres] });
+    expect(plan).toMatchObject({
+      slug: 'acme',
+      network: 'hearth-acme',
+      vaultPath: 'hearth/acme',
+      limits: TIER_LIMITS.dev,
+      endpoint: 'postgres://hearth-acme-postgres:5432/postgres',
+      credentialTags: { provisioned_for_service: 'acme/postgres' },
+    });
+    expect(plan.sidecars[0]).toEqual({
+      name: 'postgres',
+      container: 'hearth-acme-postgres',
+      image: 'postgres:16-alpine',
+      known: 'postgres',
+      env: { POSTGRES_USER: 'postgres', POSTGRES_PASSWORD_FILE: '/run/secrets/POSTGRES_PASSWORD' },
+      credentials: [
+        {
+          name: 'POSTGRES_PASSWORD',
+          env: 'POSTGRES_PASSWORD',
+          delivery: 'file',
+          file: '/run/secrets/POSTGRES_PASSWORD',
+        },
+      ],
+      readiness: expect.stringContaining('psql') as unknown as string,
+      endpoint: 'postgres://hearth-acme-postgres:5432/postgres',
+      exposedPorts: ['5432/tcp'],
+      binds: [],
+    });
+  });
+
+  it('limits memory and processes more generously by tier', () => {
+    expect(TIER_LIMITS.dev.memoryBytes).toBeLessThan(TIER_LIMITS.standard.memoryBytes);
+    expect(TIER_LIMITS.standard.pids).toBeLessThan(TIER_LIMITS.premium.pids);
+    expect(planDeployment({ slug: 'acme', tier: 'premium', sidecars: [] }).limits).toEqual(TIER_LIMITS.premium);
+  });
+
+  it('lets the spec override a sugar default', () => {
+    const [sidecar] = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [{ ...postgres, env: { POSTGRES_USER: 'app', POSTGRES_DB: 'shop' } }],
+    }).sidecars;
+    expect(sidecar!.env).toMatchObject({ POSTGRES_USER: 'app', POSTGRES_DB: 'shop' });
+  });
+
+  it('lets the spec rename the catalog credential, and add credentials beyond it: both in the result', () => {
+    const [sidecar] = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [
+        {
+          ...postgres,
+          auto_credentials: [
+            { name: 'APP_DB_ROOT', env: 'POSTGRES_PASSWORD' },
+            { name: 'REPLICATION_PASSWORD' },
+            { name: 'EXPORTER_TOKEN', env: 'EXPORTER_SECRET', delivery: 'env' },
+          ],
+        },
+      ],
+    }).sidecars;
+    expect(sidecar!.credentials).toEqual([
+      { name: 'APP_DB_ROOT', env: 'POSTGRES_PASSWORD', delivery: 'file', file: '/run/secrets/APP_DB_ROOT' },
+      {
+        name: 'REPLICATION_PASSWORD',
+        env: 'REPLICATION_PASSWORD',
+        delivery: 'file',
+        file: '/run/secrets/REPLICATION_PASSWORD',
+      },
+      { name: 'EXPORTER_TOKEN', env: 'EXPORTER_SECRET', delivery: 'env', file: null },
+    ]);
+    expect(sidecar!.env).toEqual({
+      POSTGRES_USER: 'postgres',
+      POSTGRES_PASSWORD_FILE: '/run/secrets/APP_DB_ROOT',
+      REPLICATION_PASSWORD_FILE: '/run/secrets/REPLICATION_PASSWORD',
+    });
+  });
+
+  it('gives redis a credential only when the spec declares one', () => {
+    const plan = (spec: SidecarSpec) => planDeployment({ slug: 'acme', tier: 'dev', sidecars: [spec] });
+    expect(plan({ name: 'cache', image: 'redis:7' }).sidecars[0]!.credentials).toEqual([]);
+    expect(plan({ name: 'cache', image: 'redis:7' }).credentialTags).toEqual({});
+    const declared = plan({ name: 'cache', image: 'redis:7', auto_credentials: [{ name: 'REDIS_PASSWORD' }] });
+    expect(declared.sidecars[0]!.credentials.map((c) => c.name)).toEqual(['REDIS_PASSWORD']);
+    expect(declared.credentialTags).toEqual({ provisioned_for_service: 'acme/cache' });
+  });
+
+  it('joins several sidecars’ endpoints and names each one the credentials were made for', () => {
+    const plan = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [
+        postgres,
+        { name: 'cache', image: 'redis:7', ports: [{ container: 6379 }] },
+        { name: 'docs', image: 'mongo:7' },
+      ],
+    });
+    expect(plan.endpoint).toBe(
+      'postgres://hearth-acme-postgres:5432/postgres,tcp://hearth-acme-cache:6379,mongodb://hearth-acme-docs:27017',
+    );
+    expect(plan.credentialTags).toEqual({ provisioned_for_service: 'acme/postgres,acme/docs' });
+  });
+
+  it('allows a bind mount of an ordinary host path', () => {
+    const [sidecar] = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [
+        {
+          ...postgres,
+          volumes: [{ source: '/srv/acme//init/', target: '/docker-entrypoint-initdb.d', read_only: true }],
+        },
+      ],
+    }).sidecars;
+    expect(sidecar!.binds).toEqual([
+      { source: '/srv/acme/init/', target: '/docker-entrypoint-initdb.d', readOnly: true },
+    ]);
+  });
+});
+
+describe('a plan is refused before anything starts', () => {
+  it.each<[string, SidecarSpec[], string]>([
+    [
+      'a host port beside a generated credential',
+      [{ ...postgres, ports: [{ container: 5432, host: 5432 }] }],
+      ErrorCode.HostPortWithAutoCredential,
+    ],
+    [
+      'a host port beside a declared credential',
+      [
+        {
+          name: 'cache',
+          image: 'redis',
+          ports: [{ container: 6379, host: 6379 }],
+          auto_credentials: [{ name: 'REDIS_PASSWORD' }],
+        },
+      ],
+      ErrorCode.HostPortWithAutoCredential,
+    ],
+    [
+      'a host port on a sidecar without credentials',
+      [{ name: 'cache', image: 'redis', ports: [{ container: 6379, host: 6379 }] }],
+      ErrorCode.HostPortUnsupported,
+    ],
+    ['a privileged sidecar', [{ ...postgres, privileged: true }], ErrorCode.PrivilegedRefused],
+    [
+      'a privileged sidecar outside the catalog',
+      [{ name: 'x', image: 'busybox', privileged: true }],
+      ErrorCode.PrivilegedRefused,
+    ],
+    ['the host network', [{ ...postgres, network_mode: 'host' }], ErrorCode.NetworkModeRefused],
+    ['another container’s network', [{ ...postgres, network_mode: 'container:vault' }], ErrorCode.NetworkModeRefused],
+    ['an added capability', [{ name: 'x', image: 'busybox', cap_add: ['NET_ADMIN'] }], ErrorCode.CapabilitiesRefused],
+    [
+      'a Docker socket mount',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a Docker socket mount by another path',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/run//docker.sock', target: '/s' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a mount of the directory holding the socket',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/var/run/', target: '/h' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a mount of any docker.sock',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/home/me/docker.sock', target: '/s' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a mount of /',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/', target: '/host' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a mount of / spelled otherwise',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: '/var/..//', target: '/host' }] }],
+      ErrorCode.MountRefused,
+    ],
+    [
+      'a relative (named volume) source',
+      [{ name: 'x', image: 'busybox', volumes: [{ source: 'data', target: '/data' }] }],
+      ErrorCode.InvalidRequest,
+    ],
+    [
+      'env setting the generated credential',
+      [{ ...postgres, env: { POSTGRES_PASSWORD: 'chosen-by-hand' } }],
+      ErrorCode.CredentialConflict,
+    ],
+    [
+      'env pointing the generated credential elsewhere',
+      [{ ...postgres, env: { POSTGRES_PASSWORD_FILE: '/etc/passwd' } }],
+      ErrorCode.CredentialConflict,
+    ],
+    [
+      'two sidecars generating the same credential name',
+      [postgres, { name: 'replica', image: 'postgres:16' }],
+      ErrorCode.CredentialConflict,
+    ],
+    [
+      'two credentials of one sidecar in one variable',
+      [
+        {
+          ...postgres,
+          auto_credentials: [
+            { name: 'A', env: 'X' },
+            { name: 'B', env: 'X' },
+          ],
+        },
+      ],
+      ErrorCode.CredentialConflict,
+    ],
+    ['two sidecars of one name', [postgres, { ...postgres, image: 'redis' }], ErrorCode.InvalidRequest],
+  ])('%s', (_, sidecars, code) => {
+    expect(refusal(sidecars)?.code).toBe(code);
+  });
+
+  it('names the sidecar and the rule, in a message with no value from the spec’s env', () => {
+    const refused = refusal([{ ...postgres, env: { POSTGRES_PASSWORD: 'chosen-by-hand' } }]);
+    expect(refused?.message).toContain('postgres');
+    expect(refused?.message).not.toContain('chosen-by-hand');
+  });
+
+  it('refuses the same sidecar two renamed credentials apart', () => {
+    expect(
+      refusal([
+        postgres,
+        {
+          name: 'replica',
+          image: 'postgres:16',
+          auto_credentials: [{ name: 'REPLICA_PASSWORD', env: 'POSTGRES_PASSWORD' }],
+        },
+      ]),
+    ).toBeNull();
+  });
+});

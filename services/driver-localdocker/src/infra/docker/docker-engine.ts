@@ -1,0 +1,176 @@
+import { ErrorCode, HearthError } from '@hearth/contracts';
+import type Docker from 'dockerode';
+import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  ContainerEngine,
+  ContainerFile,
+  ContainerRequest,
+  ContainerState,
+  ManagedContainer,
+  ManagedNetwork,
+} from '../../app/ports.js';
+import { tarOf, type TarEntry } from './tar.js';
+
+/** The Engine API's status code on an error, if it has one. */
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number } | null)?.statusCode;
+}
+
+function labelFilter(labels: Record<string, string>): { label: string[] } {
+  return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+}
+
+/**
+ * The container engine over dockerode (Engine API 1.41 and later). Networks are internal bridges
+ * that also keep the host out of reach: `Internal` alone drops traffic leaving for the outside but
+ * a container can still open connections to the host's own addresses (the bridge's gateway,
+ * docker0) where anything listens on all interfaces; `inhibit_ipv4` gives the bridge no address on
+ * the host, so nothing there answers, while containers on the network still reach each other.
+ */
+export class DockerEngine implements ContainerEngine {
+  constructor(private readonly docker: Docker) {}
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        CheckDuplicate: true,
+        Driver: 'bridge',
+        Internal: true,
+        Labels: labels,
+        Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+      });
+    } catch (error) {
+      if (statusOf(error) === 409) {
+        throw new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
+      }
+      throw error;
+    }
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]> {
+    const networks = await this.docker.listNetworks({ filters: labelFilter(labels) });
+    return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(id).remove();
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  async createContainer(request: ContainerRequest): Promise<string> {
+    const container = await this.docker.createContainer({
+      name: request.name,
+      Image: request.image,
+      Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
+      Labels: request.labels,
+      ExposedPorts: Object.fromEntries(request.exposedPorts.map((p) => [p, {}])),
+      HostConfig: {
+        NetworkMode: request.network,
+        Memory: request.limits.memoryBytes,
+        MemorySwap: request.limits.memoryBytes,
+        PidsLimit: request.limits.pids,
+        Privileged: false,
+        PublishAllPorts: false,
+        PortBindings: {},
+        SecurityOpt: ['no-new-privileges'],
+        RestartPolicy: { Name: 'unless-stopped' },
+        Binds: request.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
+      },
+      NetworkingConfig: { EndpointsConfig: { [request.network]: { Aliases: request.aliases } } },
+    });
+    return container.id;
+  }
+
+  async placeFiles(containerId: string, files: ContainerFile[]): Promise<void> {
+    const directories = [...new Set(files.map((f) => posix.dirname(f.path).replace(/^\//, '')))];
+    const entries: TarEntry[] = [
+      ...directories.map((path) => ({ path, mode: 0o755 })),
+      // Readable by the image's own user too: some entrypoints drop root before reading *_FILE.
+      ...files.map((f) => ({ path: f.path.replace(/^\//, ''), mode: 0o444, content: f.content })),
+    ];
+    const archive = tarOf(entries);
+    try {
+      await this.docker.getContainer(containerId).putArchive(archive, { path: '/' });
+    } finally {
+      archive.fill(0);
+      for (const file of files) file.content.fill(0);
+    }
+  }
+
+  async startContainer(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).start();
+    } catch (error) {
+      if (statusOf(error) !== 304) throw error; // already started
+    }
+  }
+
+  async stateOf(containerId: string): Promise<ContainerState> {
+    const { State } = await this.docker.getContainer(containerId).inspect();
+    const up = State.Running && !State.Restarting;
+    return { running: State.Running, restarting: State.Restarting, exitCode: up ? null : State.ExitCode };
+  }
+
+  async exec(containerId: string, script: string, timeoutMs: number): Promise<number | null> {
+    const exec = await this.docker.getContainer(containerId).exec({
+      Cmd: ['sh', '-c', script],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const finished = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      stream.on('data', () => undefined); // drained, never kept: a check's output is not logged
+      stream.once('end', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      stream.once('error', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    stream.destroy();
+    if (!finished) return null;
+    for (let i = 0; i < 20; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode ?? null;
+      await sleep(25);
+    }
+    return null;
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ManagedContainer[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
+    return containers.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      labels: c.Labels ?? {},
+      running: c.State === 'running' || c.State === 'restarting',
+    }));
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).remove({ force: true, v: true });
+    } catch (error) {
+      // 404: gone already; 409: another removal of it is under way.
+      if (statusOf(error) !== 404 && statusOf(error) !== 409) throw error;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import {
+  ErrorCode,
+  HearthError,
+  Streams,
+  type DriverCommand,
+  type DriverEvent,
+  type SidecarSpec,
+  type Status,
+} from '@hearth/contracts';
+import { connectNats, createLogger, ensureStream, SecretScrubber } from '@hearth/platform';
+import { startNats, type TestNats } from '@hearth/testkit';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import Docker from 'dockerode';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ContainerEngine, ContainerRequest, CredentialStore, DeploymentDirectory } from '../app/ports.js';
+import { composeDriver, systemClock, type Driver } from '../compose.js';
+import { Labels } from '../domain/naming.js';
+import { randomCredentials } from '../infra/crypto/random-credentials.js';
+import { DockerEngine } from '../infra/docker/docker-engine.js';
+import { JetStreamAnswers } from '../infra/nats/answer-publisher.js';
+
+export const POSTGRES_IMAGE = 'hearth-test/postgres:15';
+export const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
+
+interface StoredSecret {
+  provider: 'USER' | 'AUTO_MANAGED';
+  values: Record<string, string>;
+  tags: Record<string, string>;
+  destroyed: boolean;
+}
+
+/** The vault's rules for the driver's calls, in memory: USER credentials are never overwritten. */
+export class MemoryVault implements CredentialStore {
+  readonly secrets = new Map<string, StoredSecret>();
+
+  constructor(private readonly journal: string[]) {}
+
+  writeGenerated(path: string, values: Record<string, string>, tags: Record<string, string>): Promise<void> {
+    this.journal.push(`vault.write ${path}`);
+    if (this.secrets.get(path)?.provider === 'USER') {
+      return Promise.reject(new HearthError(ErrorCode.ProviderConflict, `${path} holds a USER credential`));
+    }
+    this.secrets.set(path, { provider: 'AUTO_MANAGED', values: { ...values }, tags, destroyed: false });
+    return Promise.resolve();
+  }
+
+  destroyGenerated(path: string): Promise<boolean> {
+    const secret = this.secrets.get(path);
+    if (!secret || secret.provider !== 'AUTO_MANAGED' || secret.destroyed) return Promise.resolve(false);
+    this.journal.push(`vault.destroy ${path}`);
+    secret.destroyed = true;
+    secret.values = {};
+    return Promise.resolve(true);
+  }
+
+  generatedPaths(prefix: string): Promise<string[]> {
+    return Promise.resolve(
+      [...this.secrets]
+        .filter(([path, s]) => path.startsWith(prefix) && s.provider === 'AUTO_MANAGED' && !s.destroyed)
+        .map(([path]) => path),
+    );
+  }
+}
+
+/** The console's view of each deployment, as a test sets it. */
+export class MemoryDirectory implements DeploymentDirectory {
+  readonly statuses = new Map<string, Status>();
+
+  statusOf(slug: string): Promise<Status | null> {
+    return Promise.resolve(this.statuses.get(slug) ?? null);
+  }
+}
+
+export interface DriverHarness {
+  driver: Driver;
+  docker: Docker;
+  engine: ContainerEngine;
+  vault: MemoryVault;
+  directory: MemoryDirectory;
+  /** Every container created and started, every vault write and destroy, in order. */
+  journal: string[];
+  /** Every log line the driver wrote. */
+  logs: string[];
+  nats: TestNats;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  instance: string;
+  /** A fresh workspace slug; the directory says it is requested. */
+  newSlug(): string;
+  provisionCommand(slug: string, sidecars: SidecarSpec[]): DriverCommand & { type: 'ProvisionSidecarsV1' };
+  deprovisionCommand(slug: string): DriverCommand & { type: 'DeprovisionSidecarsV1' };
+  /** The answers in DRIVER_EVENTS for a command, in order. */
+  answersTo(commandId: string): Promise<DriverEvent[]>;
+  close(): Promise<void>;
+}
+
+/** The real engine, noting in the journal when containers are created and started. */
+class JournalingEngine extends DockerEngine {
+  constructor(
+    docker: Docker,
+    private readonly journal: string[],
+  ) {
+    super(docker);
+  }
+
+  override createContainer(request: ContainerRequest): Promise<string> {
+    this.journal.push(`docker.create ${request.name}`);
+    return super.createContainer(request);
+  }
+
+  override startContainer(containerId: string): Promise<void> {
+    this.journal.push(`docker.start ${containerId}`);
+    return super.startContainer(containerId);
+  }
+}
+
+async function requireImages(docker: Docker): Promise<void> {
+  for (const image of [POSTGRES_IMAGE, BUSYBOX_IMAGE]) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      throw new Error(`image ${image} is missing: run scripts/build-test-images.sh (.ci/run does)`);
+    }
+  }
+}
+
+/**
+ * The driver's use cases over the real Docker engine and a nats-server of the test's own (answers go
+ * to its DRIVER_EVENTS stream); the vault and the console's directory are in memory. Everything it
+ * makes carries a label of this harness's own, and `close` removes all of it.
+ */
+export async function startDriverHarness(options: { readyTimeoutMs?: number } = {}): Promise<DriverHarness> {
+  const docker = new Docker();
+  await docker.ping();
+  await requireImages(docker);
+  const nats = await startNats();
+  const nc = await connectNats(nats.url, 'driver-test');
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] });
+  const journal: string[] = [];
+  const logs: string[] = [];
+  const scrubber = new SecretScrubber();
+  const logger = createLogger({
+    service: 'driver-localdocker',
+    level: 'debug',
+    scrubber,
+    destination: { write: (line: string) => void logs.push(line) },
+  });
+  const engine = new JournalingEngine(docker, journal);
+  const vault = new MemoryVault(journal);
+  const directory = new MemoryDirectory();
+  const instance = `test-${randomBytes(4).toString('hex')}`;
+  const driver = composeDriver(
+    {
+      engine,
+      vault,
+      answers: new JetStreamAnswers(jsm.jetstream()),
+      directory,
+      credentials: randomCredentials,
+      scrubber,
+      clock: systemClock,
+      logger,
+    },
+    { instance, readiness: { timeoutMs: options.readyTimeoutMs ?? 30_000, pollMs: 100, settleMs: 500 } },
+  );
+  const metadata = () => ({
+    actor: 'test',
+    correlation_id: randomUUID(),
+    causation_id: null,
+    trace_id: null,
+    occurred_at: new Date().toISOString(),
+  });
+  return {
+    driver,
+    docker,
+    engine,
+    vault,
+    directory,
+    journal,
+    logs,
+    nats,
+    nc,
+    jsm,
+    instance,
+    newSlug: () => {
+      const slug = `it-${randomBytes(4).toString('hex')}`;
+      directory.statuses.set(slug, 'requested');
+      return slug;
+    },
+    provisionCommand: (slug, sidecars) => ({
+      id: randomUUID(),
+      type: 'ProvisionSidecarsV1',
+      stream: `deployment-${slug}`,
+      version: 1,
+      data: { slug, tier: 'dev', driver: 'localdocker', sidecars },
+      metadata: metadata(),
+    }),
+    deprovisionCommand: (slug) => ({
+      id: randomUUID(),
+      type: 'DeprovisionSidecarsV1',
+      stream: `deployment-${slug}`,
+      version: 5,
+      data: { slug, driver: 'localdocker' },
+      metadata: metadata(),
+    }),
+    answersTo: async (commandId) => {
+      const info = await jsm.streams.info(Streams.driverEvents.name);
+      const answers: DriverEvent[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const message = await jsm.streams.getMessage(Streams.driverEvents.name, { seq }).catch(() => null);
+        const event = message?.json<DriverEvent>();
+        if (event?.data.command_id === commandId) answers.push(event);
+      }
+      return answers;
+    },
+    close: async () => {
+      const mine = { label: [`${Labels.instance}=${instance}`] };
+      for (const c of await docker.listContainers({ all: true, filters: mine })) {
+        await docker.getContainer(c.Id).remove({ force: true, v: true });
+      }
+      for (const n of await docker.listNetworks({ filters: mine })) await docker.getNetwork(n.Id).remove();
+      await nc.close();
+      await nats.stop();
+    },
+  };
+}
