@@ -1,10 +1,12 @@
 import {
   context,
+  metrics,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
   type Context,
+  type Meter,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
@@ -78,3 +80,8 @@ export function currentTraceId(): string | null {
 }
 
 export { SpanKind };
+
+/** A service's meter, from the API copy the SDK registered with (services do not import the API themselves). */
+export function meter(name: string): Meter {
+  return metrics.getMeter(name);
+}

@@ -1,29 +1,6 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
-import { createRequire } from 'node:module';
+import { meter } from '@hearth/platform';
 import type { AuditMetrics, Clock } from '../../app/ports.js';
-
-/** The slice of the OpenTelemetry metrics API hatch uses. */
-interface ObservableResult {
-  observe(value: number): void;
-}
-interface Meter {
-  createCounter(name: string, options?: { description?: string; unit?: string }): { add(value: number): void };
-  createObservableGauge(
-    name: string,
-    options?: { description?: string; unit?: string },
-  ): { addCallback(callback: (result: ObservableResult) => void | Promise<void>): void };
-}
-
-/**
- * hatch does not declare @opentelemetry/api as a dependency yet (see the README): until it does,
- * it borrows the copy @hearth/platform depends on, which is the one the SDK registered with.
- */
-function meter(name: string): Meter {
-  const fromHere = createRequire(import.meta.url);
-  const fromPlatform = createRequire(fromHere.resolve('@hearth/platform'));
-  const api = fromPlatform('@opentelemetry/api') as { metrics: { getMeter(name: string): Meter } };
-  return api.metrics.getMeter(name);
-}
 
 /**
  * hatch's metrics: records appended and events parked (counters, so a backend derives records/s),
