@@ -1,9 +1,7 @@
-import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { loadConfig, PlatformEnv } from '@hearth/platform';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
-  VAULT_PORT: PortSchema.default(7701),
-  VAULT_HOST: z.string().default('127.0.0.1'),
   VAULT_DATABASE: z.string().default('hearth_vault'),
   /** KEKs: `id:<base64 32 bytes>,…` with VAULT_ACTIVE_KEK, or a JSON key file. No default key. */
   VAULT_KEKS: z.string().optional(),
