@@ -1,10 +1,15 @@
 import { ErrorCode, HearthError } from '@hearth/contracts';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:7700';
-/** Where `pnpm start` writes the first admin token, relative to the directory the CLI runs in. */
-export const ADMIN_TOKEN_FILE = '.hearth/admin-token';
+/**
+ * Where `pnpm start` keeps what it generates (the first admin token, principal keys): HEARTH_HOME, or
+ * `.hearth/` in the directory the CLI runs in.
+ */
+export function hearthHome(env = process.env, cwd = process.cwd()): string {
+  return resolve(cwd, env.HEARTH_HOME ?? '.hearth');
+}
 
 export interface ConsoleConnection {
   baseUrl: string;
@@ -35,7 +40,7 @@ function consoleUrl(text: string): string {
 function operatorToken(env: NodeJS.ProcessEnv, cwd: string): string {
   const fromEnv = env.HEARTH_TOKEN?.trim();
   if (fromEnv) return fromEnv;
-  const file = join(cwd, ADMIN_TOKEN_FILE);
+  const file = join(hearthHome(env, cwd), 'admin-token');
   let fromFile = '';
   try {
     fromFile = readFileSync(file, 'utf8').trim();
@@ -45,6 +50,6 @@ function operatorToken(env: NodeJS.ProcessEnv, cwd: string): string {
   if (fromFile) return fromFile;
   throw new HearthError(
     ErrorCode.Unauthenticated,
-    `no operator token: set HEARTH_TOKEN (or run from the directory where pnpm start wrote ${ADMIN_TOKEN_FILE})`,
+    `no operator token: set HEARTH_TOKEN (or HEARTH_HOME to where pnpm start wrote admin-token; ${file} is not there)`,
   );
 }

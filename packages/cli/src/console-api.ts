@@ -9,6 +9,7 @@ import {
 } from '@hearth/contracts';
 import { z } from 'zod';
 import type { ConsoleConnection } from './config.js';
+import { reasonOf } from './unreachable.js';
 
 /** What `GET /v1/deployments` takes, as query text; validated by the caller against `DeploymentListQuery`. */
 export interface DeploymentListParams {
@@ -121,11 +122,4 @@ function errorOf(response: Response, answer: unknown, call: string): HearthError
   return isKnownCode(code)
     ? new HearthError(code, message)
     : new HearthError(ErrorCode.Internal, `${code}: ${message}`);
-}
-
-/** Node's fetch hides the socket error (ECONNREFUSED, ENOTFOUND …) in `cause`. */
-function reasonOf(error: unknown): string {
-  const cause: unknown = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
-  return error instanceof Error ? error.message : String(error);
 }

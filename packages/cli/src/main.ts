@@ -2,6 +2,7 @@
 import { HearthError } from '@hearth/contracts';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerPrincipalCommands } from './commands/principal.js';
 import { registerSecretCommands } from './commands/secret.js';
@@ -19,6 +20,7 @@ registerTokenCommands(program);
 registerSecretCommands(program);
 registerPrincipalCommands(program);
 registerAuditCommands(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync();

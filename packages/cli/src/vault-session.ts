@@ -1,28 +1,32 @@
 import { cryptoReady, ErrorCode, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { hearthHome } from './config.js';
 
 /** A principal's key file, as `hearth principal create --out` and `pnpm start` write it. */
 export const KeyFile = z.object({ name: z.string(), publicKey: z.string(), secretKey: z.string() }).strict();
 export type KeyFile = z.infer<typeof KeyFile>;
 
-export const DEFAULT_KEY_FILE = '.hearth/keys/root.json';
-
-export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? DEFAULT_KEY_FILE): KeyFile {
+/** The key file the CLI signs with: HEARTH_KEY_FILE, or the root key `pnpm start` writes. */
+export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? join(hearthHome(), 'keys/root.json')): KeyFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new Error(
-      `no key file at ${path}: set HEARTH_KEY_FILE to a principal's key file (pnpm start writes ${DEFAULT_KEY_FILE})`,
+      `no key file at ${path}: set HEARTH_KEY_FILE to a principal's key file (pnpm start writes keys/root.json in HEARTH_HOME)`,
     );
   }
   return KeyFile.parse(JSON.parse(text));
 }
 
-/** Runs `work` with a vault client signing as the key file's principal, then closes the connection. */
-export async function withVault<T>(work: (vault: VaultClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a vault client signing as the key file's principal, then closes the connection;
+ * `work` may sign as another principal on the same connection.
+ */
+export async function withVault<T>(work: (vault: VaultClient, nc: NatsConnection) => Promise<T>): Promise<T> {
   await cryptoReady();
   const key = readKeyFile();
   const keys: PrincipalKeys = { publicKey: key.publicKey, secretKey: key.secretKey };
@@ -34,7 +38,7 @@ export async function withVault<T>(work: (vault: VaultClient) => Promise<T>): Pr
     throw new Error(`cannot reach NATS at ${url}`);
   }
   try {
-    return await work(new VaultClient(nc, key.name, keys));
+    return await work(new VaultClient(nc, key.name, keys), nc);
   } catch (error) {
     if (/no responders/i.test(String(error))) {
       throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${url}: is it running?`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { isSlug } from './slug.js';
-import { formatVaultPointer, parseVaultPointer, workspaceSecretsPointer } from './vault-pointer.js';
+import { formatVaultPointer, parseVaultPointer, vaultPathOf, workspaceSecretsPointer } from './vault-pointer.js';
 
 describe('slug rule', () => {
   it.each(['a', 'acme', 'a-b', 'a1', '0', 'x'.repeat(63)])('accepts %p', (slug) => {
@@ -35,6 +35,10 @@ describe('vault pointers', () => {
       mount: 'hearth',
       path: ['acme', 'db'],
     });
+  });
+
+  it('names the path the vault takes', () => {
+    expect(vaultPathOf(parseVaultPointer('vault://hearth/acme/db')!)).toBe('hearth/acme/db');
   });
 
   it.each([

@@ -13,7 +13,12 @@ export interface VaultPointer {
 const SCHEME = 'vault://';
 
 export function formatVaultPointer(pointer: VaultPointer): string {
-  return `${SCHEME}${[pointer.mount, ...pointer.path].join('/')}`;
+  return `${SCHEME}${vaultPathOf(pointer)}`;
+}
+
+/** The secret path a pointer names, as the vault's endpoints take it: `vault://hearth/acme` → `hearth/acme`. */
+export function vaultPathOf(pointer: VaultPointer): string {
+  return [pointer.mount, ...pointer.path].join('/');
 }
 
 export function parseVaultPointer(text: string): VaultPointer | null {

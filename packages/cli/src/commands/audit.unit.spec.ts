@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatRecord, HEADER_ROW, parseSince, parseSseBlock, registerAuditCommands } from './audit.js';
+import { formatRecord, HEADER_ROW, parseSince, registerAuditCommands } from './audit.js';
+import { parseSseBlock } from '../hatch-api.js';
 
 const key = generateKeyPairSync('ed25519');
 
