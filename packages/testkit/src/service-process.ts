@@ -8,26 +8,28 @@ export interface ServiceProcess {
 }
 
 /**
- * Runs a built service (`node <entry>`) with `env`, resolving once it logs `readyMessage`;
- * fails with its output if it exits first or takes longer than `timeoutMs`.
+ * Runs a built service or script (`node <entry>`) with `env`, resolving once it logs `ready`: a
+ * service's JSON log line whose msg is that text, or any line the pattern matches. Fails with its
+ * output if it exits first or takes longer than `timeoutMs`.
  */
 export async function startService(
   entry: string,
   env: Record<string, string>,
-  readyMessage: string,
+  ready: string | RegExp,
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
+  const isReady = (line: string) => (typeof ready === 'string' ? line.includes(`"msg":"${ready}"`) : ready.test(line));
   const child: ChildProcess = spawn(process.execPath, [entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const ready = new Promise<void>((resolve, reject) => {
+  const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} not ready:\n${output.join('\n')}`)), timeoutMs);
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         output.push(line);
-        if (line.includes(`"msg":"${readyMessage}"`)) {
+        if (isReady(line)) {
           clearTimeout(timer);
           resolve();
         }
@@ -39,7 +41,7 @@ export async function startService(
     });
   });
   try {
-    await ready;
+    await started;
   } catch (error) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     throw error;

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cryptoReady, DeploymentRef, VaultClient } from '@hearth/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  queryDatabase,
+  startNats,
+  startService,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/**
+ * The README's first command, as an operator runs it: `scripts/start.js` starts the four services and
+ * then the demo; here against a private NATS, fresh databases, free ports and a HEARTH_HOME of its own.
+ */
+describe('pnpm start: four services and the demo, end to end', () => {
+  let nats: TestNats;
+  const databases: TestDatabase[] = [];
+  let home: string;
+  let hearth: ServiceProcess;
+  let consoleUrl: string;
+  let nc: NatsConnection;
+  const slug = `qs-${randomBytes(4).toString('hex')}`;
+  const instance = `qs-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    const [consoleDb, vaultDb, hatchDb] = await Promise.all(
+      ['hearth_console', 'hearth_vault', 'hearth_hatch'].map((name) => createTestDatabase(name)),
+    );
+    databases.push(consoleDb!, vaultDb!, hatchDb!);
+    home = await mkdtemp(join(tmpdir(), 'hearth-home-'));
+    const consolePort = await freePort();
+    consoleUrl = `http://127.0.0.1:${consolePort}`;
+    hearth = await startService(
+      join(root, 'scripts/start.js'),
+      {
+        HEARTH_HOME: home,
+        NATS_URL: nats.url,
+        CONSOLE_PORT: String(consolePort),
+        CONSOLE_DATABASE: consoleDb!.name,
+        VAULT_DATABASE: vaultDb!.name,
+        HATCH_PORT: String(await freePort()),
+        HATCH_DATABASE: hatchDb!.name,
+        DRIVER_INSTANCE: instance,
+        DRIVER_RECONCILE_SECONDS: '0',
+        HEARTH_DEMO_SLUG: slug,
+      },
+      /^hearth: (running|the demo failed)/,
+      180_000,
+    );
+    nc = await connect({ servers: nats.url });
+  });
+
+  afterAll(async () => {
+    const token = await readFile(join(home, 'admin-token'), 'utf8').catch(() => '');
+    if (token) {
+      await fetch(`${consoleUrl}/v1/deployments/${slug}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token.trim()}` },
+      }).catch(() => undefined);
+      for (let i = 0; i < 150; i++) {
+        const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=hearth.instance=${instance}`]).stdout;
+        if (String(left).trim() === '') break;
+        await sleep(200);
+      }
+    }
+    await hearth?.kill();
+    const containers = String(
+      spawnSync('docker', ['ps', '-aq', '--filter', `label=hearth.instance=${instance}`]).stdout,
+    ).trim();
+    if (containers) spawnSync('docker', ['rm', '-fv', ...containers.split('\n')]);
+    const networks = String(
+      spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=hearth.instance=${instance}`]).stdout,
+    ).trim();
+    if (networks) spawnSync('docker', ['network', 'rm', ...networks.split('\n')]);
+    await nc?.close();
+    await Promise.all(databases.map((db) => db.drop()));
+    await nats?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it('starts every service, then deploys, reads, logs in and shows the HATCH line, and the password stays in the vault', async () => {
+    const output = hearth.output.join('\n');
+    expect(output).toContain('hearth: all 4 services ready');
+    for (const name of ['console', 'vault', 'hatch', 'driver-localdocker'])
+      expect(output).toContain(`hearth: ${name} ready`);
+    expect(output).toContain('hearth: running');
+
+    // The DeploymentRef the demo printed: ready, with an endpoint and the pointer.
+    const json = /\n(\{\n[\s\S]*?\n\})\n/.exec(output)?.[1];
+    const ref = DeploymentRef.parse(JSON.parse(json!));
+    expect(ref).toMatchObject({
+      workspace_slug: slug,
+      last_status: 'ready',
+      endpoint: `postgres://hearth-${slug}-postgres:5432/postgres`,
+      secrets_vault_path: `vault://hearth/${slug}`,
+    });
+    // The login inside the sidecar answered with the server's version.
+    expect(output).toMatch(/\n {3}PostgreSQL 15\.\d+ /);
+
+    // The read the demo made is the line it printed, and hatch holds it.
+    const eventId = /read event ([0-9a-f-]{36})/.exec(output)?.[1];
+    expect(eventId).toBeDefined();
+    const line = output.split('\n').find((l) => l.includes('secret.read') && l.includes(`hearth/${slug}`));
+    expect(line).toMatch(new RegExp(`vault +secret\\.read +demo +OK +${slug} +hearth/${slug}$`));
+    const [record] = await queryDatabase<{ actor: string; outcome: string; subject_path: string }>(
+      databases[2]!.name,
+      'SELECT actor, outcome, subject_path FROM audit_log WHERE event_id = $1',
+      [eventId],
+    );
+    expect(record).toEqual({ actor: 'demo', outcome: 'OK', subject_path: `hearth/${slug}` });
+
+    // The password, read as root, appears nowhere in what Hearth printed or logged.
+    await cryptoReady();
+    const rootKey = JSON.parse(await readFile(join(home, 'keys/root.json'), 'utf8')) as {
+      publicKey: string;
+      secretKey: string;
+    };
+    const password = (await new VaultClient(nc, 'root', rootKey).read(`hearth/${slug}`)).values.POSTGRES_PASSWORD!;
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const logs = await Promise.all(
+      (await readdir(join(home, 'logs'))).map((file) => readFile(join(home, 'logs', file), 'utf8')),
+    );
+    expect(logs).toHaveLength(4);
+    for (const form of [password, Buffer.from(password).toString('base64'), Buffer.from(password).toString('hex')]) {
+      expect([output, ...logs].filter((text) => text.includes(form))).toEqual([]);
+    }
+  });
+});
