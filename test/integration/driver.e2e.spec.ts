@@ -12,12 +12,16 @@ import {
 } from '@hearth/contracts';
 import {
   createTestDatabase,
+  databaseText,
+  jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
   startService,
+  streamMessages,
   type RunningConsole,
   type ServiceProcess,
+  type StoredMessage,
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
@@ -58,46 +62,8 @@ const login = (container: string, password: string) =>
     `${password}\n`,
   );
 
-/** Every row of every table of `database`, as text. */
-async function databaseText(database: string): Promise<string> {
-  const tables = await queryDatabase<{ tablename: string }>(
-    database,
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
-  );
-  const parts = await Promise.all(
-    tables.map(({ tablename }) => queryDatabase<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
-  );
-  return parts
-    .flat()
-    .map((r) => r.t)
-    .join('\n');
-}
-
-interface StoredMessage {
-  subject: string;
-  headers: string;
-  body: string;
-}
-
-/** Every message of `only` (of every stream when none is named): subject, headers and body as text. */
-async function jetStreamMessages(jsm: JetStreamManager, only?: string): Promise<StoredMessage[]> {
-  const out: StoredMessage[] = [];
-  for await (const stream of jsm.streams.list()) {
-    if (only !== undefined && stream.config.name !== only) continue;
-    for (let seq = stream.state.first_seq; seq <= stream.state.last_seq && stream.state.messages > 0; seq++) {
-      const message = await jsm.streams.getMessage(stream.config.name, { seq }).catch(() => null);
-      if (!message) continue;
-      out.push({
-        subject: message.subject,
-        headers: message.header
-          ? [...message.header.keys()].map((k) => `${k}: ${message.header.get(k)}`).join('\n')
-          : '',
-        body: Buffer.from(message.data).toString('latin1'),
-      });
-    }
-  }
-  return out;
-}
+/** A stored message's body as text. */
+const bodyOf = (m: StoredMessage) => Buffer.from(m.data).toString('latin1');
 
 describe('a Postgres sidecar, end to end: console, vault and driver as processes on a real Docker engine', () => {
   let nats: TestNats;
@@ -173,8 +139,8 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
       )
     )[0]!.n;
   const driverAnswers = async (slug: string) =>
-    (await jetStreamMessages(jsm, Streams.driverEvents.name))
-      .map((m) => DriverEvent.parse(JSON.parse(m.body)))
+    (await streamMessages(jsm, Streams.driverEvents.name))
+      .map((m) => DriverEvent.parse(JSON.parse(bodyOf(m))))
       .filter((e) => e.data.slug === slug);
 
   beforeAll(async () => {
@@ -274,9 +240,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
       'docker inspect of the sidecar': (await docker(['inspect', container])).stdout,
       'the DeploymentRef': JSON.stringify(ready),
       "the console's database": await databaseText(hearthConsole.db.name),
-      'every JetStream stream': (await jetStreamMessages(jsm))
-        .map((m) => `${m.subject}\n${m.headers}\n${m.body}`)
-        .join('\n'),
+      'every JetStream stream': await jetStreamText(jsm),
       'console logs': hearthConsole.process.output.join('\n'),
       'vault logs': vault.output.join('\n'),
       'driver logs': driver.output.join('\n'),
@@ -299,15 +263,15 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect((after as HearthError).code).toBe('VAULT.SECRET_NOT_FOUND');
     // Destroyed and refused reads are audited like any other.
     const audit = async () =>
-      (await jetStreamMessages(jsm, HatchStream.name)).filter((m) => m.body.includes(`hearth/${slug}`));
-    for (let i = 0; i < 50 && !(await audit()).some((m) => m.body.includes('"NOT_FOUND"')); i++) await sleep(100);
+      (await streamMessages(jsm, HatchStream.name)).filter((m) => bodyOf(m).includes(`hearth/${slug}`));
+    for (let i = 0; i < 50 && !(await audit()).some((m) => bodyOf(m).includes('"NOT_FOUND"')); i++) await sleep(100);
     const subjects = (await audit()).map((m) => m.subject);
     expect(subjects).toEqual(
       expect.arrayContaining(['hatch.vault.secret.write', 'hatch.vault.secret.destroy', 'hatch.vault.secret.read']),
     );
-    expect((await audit()).some((m) => m.subject === 'hatch.vault.secret.read' && m.body.includes('"NOT_FOUND"'))).toBe(
-      true,
-    );
+    expect(
+      (await audit()).some((m) => m.subject === 'hatch.vault.secret.read' && bodyOf(m).includes('"NOT_FOUND"')),
+    ).toBe(true);
   });
 
   it('fails a privileged sidecar with its code, creating nothing and writing nothing to the vault', async () => {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, DeploymentRef, VaultClient } from '@hearth/contracts';
 import {
   createTestDatabase,
+  databaseText,
   freePort,
+  jetStreamText,
   queryDatabase,
   startNats,
   startService,
@@ -10,6 +12,7 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -122,7 +125,8 @@ describe('pnpm start: four services and the demo, end to end', () => {
     );
     expect(record).toEqual({ actor: 'demo', outcome: 'OK', subject_path: `hearth/${slug}` });
 
-    // The password, read as root, appears nowhere in what Hearth printed or logged.
+    // The password, read as root, is nowhere but in the vault: not in what Hearth printed or logged,
+    // not in the console's or hatch's database, not in any JetStream stream.
     await cryptoReady();
     const rootKey = JSON.parse(await readFile(join(home, 'keys/root.json'), 'utf8')) as {
       publicKey: string;
@@ -131,11 +135,26 @@ describe('pnpm start: four services and the demo, end to end', () => {
     const password = (await new VaultClient(nc, 'root', rootKey).read(`hearth/${slug}`)).values.POSTGRES_PASSWORD!;
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const logs = await Promise.all(
-      (await readdir(join(home, 'logs'))).map((file) => readFile(join(home, 'logs', file), 'utf8')),
+      (await readdir(join(home, 'logs'))).map(async (file): Promise<[string, string]> => [
+        file,
+        await readFile(join(home, 'logs', file), 'utf8'),
+      ]),
     );
     expect(logs).toHaveLength(4);
+    const places: Record<string, string> = {
+      'what pnpm start printed': output,
+      ...Object.fromEntries(logs),
+      "the console's database": await databaseText(databases[0]!.name),
+      "hatch's database": await databaseText(databases[2]!.name),
+      'every JetStream stream': await jetStreamText(await jetstreamManager(nc)),
+    };
+    expect(places["hatch's database"]).toContain(eventId); // the scan sees what was recorded
     for (const form of [password, Buffer.from(password).toString('base64'), Buffer.from(password).toString('hex')]) {
-      expect([output, ...logs].filter((text) => text.includes(form))).toEqual([]);
+      expect(
+        Object.entries(places)
+          .filter(([, text]) => text.includes(form))
+          .map(([place]) => place),
+      ).toEqual([]);
     }
   });
 });

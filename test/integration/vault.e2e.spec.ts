@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, HatchStream, VaultClient } from '@hearth/contracts';
 import {
   createTestDatabase,
+  databaseText,
+  jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
   startService,
+  streamMessages,
   type RunningConsole,
   type ServiceProcess,
   type TestDatabase,
@@ -16,47 +19,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Every row of every table of `database`, as text (bytea as hex). */
-async function databaseText(database: string): Promise<string> {
-  const tables = await queryDatabase<{ tablename: string }>(
-    database,
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
-  );
-  const parts = await Promise.all(
-    tables.map(({ tablename }) => queryDatabase<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
-  );
-  return parts
-    .flat()
-    .map((r) => r.t)
-    .join('\n');
-}
-
-/** Every message of every JetStream stream, headers and data, as text. */
-async function jetStreamText(jsm: JetStreamManager): Promise<string> {
-  const out: string[] = [];
-  for await (const stream of jsm.streams.list()) {
-    for (let seq = stream.state.first_seq; seq <= stream.state.last_seq && stream.state.messages > 0; seq++) {
-      const message = await jsm.streams.getMessage(stream.config.name, { seq }).catch(() => null);
-      if (message)
-        out.push(
-          message.subject,
-          Buffer.from(message.data).toString('latin1'),
-          JSON.stringify(message.header ? [...message.header.keys()].map((k) => message.header.get(k)) : []),
-        );
-    }
-  }
-  return out.join('\n');
-}
-
 /** Nats-Msg-Id of every HATCH message on `subject`. */
 async function hatchIds(jsm: JetStreamManager, subject: string): Promise<string[]> {
-  const info = await jsm.streams.info(HatchStream.name);
-  const ids: string[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const message = await jsm.streams.getMessage(HatchStream.name, { seq }).catch(() => null);
-    if (message?.subject === subject) ids.push(message.header.get('Nats-Msg-Id'));
-  }
-  return ids;
+  return (await streamMessages(jsm, HatchStream.name))
+    .filter((m) => m.subject === subject)
+    .map((m) => m.headers['Nats-Msg-Id']!);
 }
 
 describe('vault, as a process', () => {

@@ -57,3 +57,18 @@ export async function queryDatabase<T>(database: string, sql: string, values: un
     await client.end();
   }
 }
+
+/** Every row of every table of `database`, as text (bytea as hex): for grepping for a canary. */
+export async function databaseText(database: string): Promise<string> {
+  const tables = await queryDatabase<{ tablename: string }>(
+    database,
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+  );
+  const parts = await Promise.all(
+    tables.map(({ tablename }) => queryDatabase<{ t: string }>(database, `SELECT t::text AS t FROM "${tablename}" t`)),
+  );
+  return parts
+    .flat()
+    .map((r) => r.t)
+    .join('\n');
+}

@@ -2,3 +2,4 @@ export * from './database.js';
 export * from './nats-server.js';
 export * from './service-process.js';
 export * from './hearth-services.js';
+export * from './jetstream.js';

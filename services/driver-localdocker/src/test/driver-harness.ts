@@ -1,14 +1,14 @@
 import {
+  DriverEvent,
   ErrorCode,
   HearthError,
   Streams,
   type DriverCommand,
-  type DriverEvent,
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
 import { connectNats, createLogger, ensureStream, SecretScrubber } from '@hearth/platform';
-import { startNats, type TestNats } from '@hearth/testkit';
+import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Docker from 'dockerode';
@@ -204,16 +204,10 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
       data: { slug, driver: 'localdocker' },
       metadata: metadata(),
     }),
-    answersTo: async (commandId) => {
-      const info = await jsm.streams.info(Streams.driverEvents.name);
-      const answers: DriverEvent[] = [];
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const message = await jsm.streams.getMessage(Streams.driverEvents.name, { seq }).catch(() => null);
-        const event = message?.json<DriverEvent>();
-        if (event?.data.command_id === commandId) answers.push(event);
-      }
-      return answers;
-    },
+    answersTo: async (commandId) =>
+      (await streamMessages(jsm, Streams.driverEvents.name))
+        .map((m) => DriverEvent.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))
+        .filter((event) => event.data.command_id === commandId),
     close: async () => {
       const mine = { label: [`${Labels.instance}=${instance}`] };
       for (const c of await docker.listContainers({ all: true, filters: mine })) {
