@@ -11,23 +11,23 @@ import {
   type Status,
 } from '@hearth/contracts';
 import {
-  createTestDatabase,
   databaseText,
+  docker,
   jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
   startService,
+  startVaultProcess,
   streamMessages,
   type RunningConsole,
+  type RunningVault,
   type ServiceProcess,
   type StoredMessage,
-  type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,18 +35,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POSTGRES_IMAGE = 'hearth-test/postgres:15';
-
-/** Runs `docker <args>` with `input` on its stdin. */
-function docker(args: string[], input = ''): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout: stdout.trim() }));
-    child.stdin.end(input);
-  });
-}
 
 /** A password login inside the sidecar over TCP to its own address; the password comes on stdin. */
 const login = (container: string, password: string) =>
@@ -67,8 +55,7 @@ const bodyOf = (m: StoredMessage) => Buffer.from(m.data).toString('latin1');
 
 describe('a Postgres sidecar, end to end: console, vault and driver as processes on a real Docker engine', () => {
   let nats: TestNats;
-  let vaultDb: TestDatabase;
-  let vault: ServiceProcess;
+  let vault: RunningVault;
   let hearthConsole: RunningConsole;
   let driver: ServiceProcess;
   const driverOutputs: string[][] = [];
@@ -133,7 +120,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
   const readableVersions = async (slug: string) =>
     (
       await queryDatabase<{ n: number }>(
-        vaultDb.name,
+        vault.db.name,
         'SELECT count(*)::int AS n FROM secret_versions WHERE path = $1 AND NOT destroyed',
         [`hearth/${slug}`],
       )
@@ -148,20 +135,8 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     if (image.status !== 0) throw new Error(`image ${POSTGRES_IMAGE} is missing: run scripts/build-test-images.sh`);
     await cryptoReady();
     nats = await startNats();
-    vaultDb = await createTestDatabase('hearth_vault');
-    const rootKeys = generatePrincipalKeys();
-    vault = await startService(
-      'services/vault/dist/main.js',
-      {
-        NATS_URL: nats.url,
-        VAULT_DATABASE: vaultDb.name,
-        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-        VAULT_ACTIVE_KEK: 'k1',
-        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
-        LOG_LEVEL: 'debug',
-      },
-      'vault ready',
-    );
+    vault = await startVaultProcess(nats.url);
+    const { rootKeys } = vault;
     hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
@@ -192,8 +167,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     }
     await nc?.close();
     await hearthConsole?.stop();
-    await vault?.kill();
-    await vaultDb?.drop();
+    await vault?.stop();
     await nats?.stop();
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   });
@@ -242,7 +216,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
       "the console's database": await databaseText(hearthConsole.db.name),
       'every JetStream stream': await jetStreamText(jsm),
       'console logs': hearthConsole.process.output.join('\n'),
-      'vault logs': vault.output.join('\n'),
+      'vault logs': vault.process.output.join('\n'),
       'driver logs': driver.output.join('\n'),
     };
     expect(places['driver logs']).toContain('sidecars provisioned'); // the scan sees the driver's work
@@ -291,7 +265,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.PRIVILEGED_REFUSED: /) as unknown });
     expect(await leftovers(slug)).toEqual({ containers: '', networks: '' });
     const written = await queryDatabase<{ n: number }>(
-      vaultDb.name,
+      vault.db.name,
       "SELECT count(*)::int AS n FROM events WHERE type = 'SecretVersionWrittenV1' AND data->>'path' = $1",
       [`hearth/${slug}`],
     );

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, HatchStream, VaultClient } from '@hearth/contracts';
 import {
-  createTestDatabase,
   databaseText,
   jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
-  startService,
+  startVaultProcess,
   streamMessages,
   type RunningConsole,
-  type ServiceProcess,
-  type TestDatabase,
+  type RunningVault,
   type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -28,8 +26,7 @@ async function hatchIds(jsm: JetStreamManager, subject: string): Promise<string[
 
 describe('vault, as a process', () => {
   let nats: TestNats;
-  let vaultDb: TestDatabase;
-  let vault: ServiceProcess;
+  let vault: RunningVault;
   let hearthConsole: RunningConsole;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -37,7 +34,7 @@ describe('vault, as a process', () => {
 
   const outboxDrained = async () => {
     for (let i = 0; i < 400; i++) {
-      const [row] = await queryDatabase<{ n: number }>(vaultDb.name, 'SELECT count(*)::int AS n FROM outbox');
+      const [row] = await queryDatabase<{ n: number }>(vault.db.name, 'SELECT count(*)::int AS n FROM outbox');
       if (row?.n === 0) return;
       await sleep(50);
     }
@@ -47,31 +44,18 @@ describe('vault, as a process', () => {
   beforeAll(async () => {
     await cryptoReady();
     nats = await startNats();
-    vaultDb = await createTestDatabase('hearth_vault');
-    const rootKeys = generatePrincipalKeys();
-    vault = await startService(
-      'services/vault/dist/main.js',
-      {
-        NATS_URL: nats.url,
-        VAULT_DATABASE: vaultDb.name,
-        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-        VAULT_ACTIVE_KEK: 'k1',
-        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
-        LOG_LEVEL: 'debug',
-        OTEL_TRACES_EXPORTER: 'console', // spans and their attributes go to the output we scan
-      },
-      'vault ready',
-    );
+    vault = await startVaultProcess(nats.url, {
+      OTEL_TRACES_EXPORTER: 'console', // spans and their attributes go to the output we scan
+    });
     hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     jsm = await jetstreamManager(nc);
-    root = new VaultClient(nc, 'root', rootKeys);
+    root = new VaultClient(nc, 'root', vault.rootKeys);
   });
   afterAll(async () => {
     await nc?.close();
-    await vault?.kill();
+    await vault?.stop();
     await hearthConsole?.stop();
-    await vaultDb?.drop();
     await nats?.stop();
   });
 
@@ -95,7 +79,7 @@ describe('vault, as a process', () => {
       eventIds.push(read.read_event_id);
     }
     const recorded = await queryDatabase<{ n: number }>(
-      vaultDb.name,
+      vault.db.name,
       "SELECT count(*)::int AS n FROM events WHERE type = 'SecretReadV1' AND data->>'path' = 'hearth/canary' AND data->>'outcome' = 'OK'",
     );
     expect(recorded[0]!.n).toBe(100);
@@ -105,11 +89,11 @@ describe('vault, as a process', () => {
 
     await sleep(500); // let batched log lines and spans reach the output
     const places = {
-      'vault logs and spans': vault.output.join('\n'),
+      'vault logs and spans': vault.process.output.join('\n'),
       'console logs': hearthConsole.process.output.join('\n'),
       'every JetStream stream': await jetStreamText(jsm),
       "the console's database": await databaseText(hearthConsole.db.name),
-      "the vault's database (bytea as hex)": await databaseText(vaultDb.name),
+      "the vault's database (bytea as hex)": await databaseText(vault.db.name),
     };
     expect(places['vault logs and spans']).toContain("name: 'vault.secret.read'"); // the scan sees the reads' spans
     for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) {

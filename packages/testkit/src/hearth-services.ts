@@ -1,3 +1,4 @@
+import { cryptoReady, generatePrincipalKeys, type PrincipalKeys } from '@hearth/contracts';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -39,6 +40,51 @@ export async function startConsoleProcess(natsUrl: string, env: Record<string, s
       db,
       url: `http://127.0.0.1:${port}`,
       adminToken,
+      stop: async () => {
+        await process.kill();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}
+
+export interface RunningVault {
+  process: ServiceProcess;
+  db: TestDatabase;
+  /** The keys of the vault's `root` principal, allowed everything. */
+  rootKeys: PrincipalKeys;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built vault as a process of the test's own: its own database, a fresh KEK and root key pair,
+ * logging at debug so that a test can scan everything it says. `env` adds to or overrides that.
+ */
+export async function startVaultProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningVault> {
+  await cryptoReady();
+  const db = await createTestDatabase('hearth_vault');
+  const rootKeys = generatePrincipalKeys();
+  try {
+    const process = await startService(
+      resolve(import.meta.dirname, '../../../services/vault/dist/main.js'),
+      {
+        NATS_URL: natsUrl,
+        VAULT_DATABASE: db.name,
+        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+        VAULT_ACTIVE_KEK: 'k1',
+        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
+        LOG_LEVEL: 'debug',
+        ...env,
+      },
+      'vault ready',
+    );
+    return {
+      process,
+      db,
+      rootKeys,
       stop: async () => {
         await process.kill();
         await db.drop();

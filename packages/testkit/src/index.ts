@@ -3,3 +3,4 @@ export * from './nats-server.js';
 export * from './service-process.js';
 export * from './hearth-services.js';
 export * from './jetstream.js';
+export * from './docker.js';

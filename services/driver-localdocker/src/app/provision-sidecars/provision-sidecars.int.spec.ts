@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode, type SidecarSpec } from '@hearth/contracts';
-import { spawn } from 'node:child_process';
+import { docker } from '@hearth/testkit';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { Labels } from '../../domain/naming.js';
 import { BUSYBOX_IMAGE, POSTGRES_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
-
-/** Runs `docker <args>`, `input` on its stdin; asynchronous, so a listener in this process can answer meanwhile. */
-function docker(args: string[], input = ''): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout: stdout.trim() }));
-    child.stdin.end(input);
-  });
-}
 
 /** Runs `script` with sh inside a container, `input` on its stdin (so no value is on a command line). */
 const execIn = (container: string, script: string, input = '') =>
