@@ -1,6 +1,7 @@
 export * from './config/config.js';
 export * from './logging/logger.js';
 export * from './nats/connection.js';
+export * from './nats/durable-consumer.js';
 export * from './nats/idempotent-consumer.js';
 export * from './nats/service-transport.js';
 export * from './nest/http-error.filter.js';

@@ -1,8 +1,9 @@
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { HearthError } from '@hearth/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
+import { consumeDurable, type RunningConsumer } from './durable-consumer.js';
 
 export interface ConsumerSpec {
   stream: string;
@@ -27,9 +28,7 @@ export type MessageHandler = (
  * finds the id and is acked without running the handler again.
  */
 export class IdempotentConsumer {
-  private stopped = false;
-  private messages: { stop(): void; closed(): Promise<void | Error> } | null = null;
-  private loop: Promise<void> | null = null;
+  private running: RunningConsumer | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -41,33 +40,13 @@ export class IdempotentConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const { stream, durable, filterSubjects } = this.spec;
-    await this.jsm.consumers
-      .add(stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: 30_000_000_000,
-        ...(filterSubjects ? { filter_subjects: filterSubjects } : {}),
-      })
-      .catch((error: unknown) => {
-        if (!String(error).includes('already in use') && !String(error).includes('exists')) throw error;
-      });
-    const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: 64 });
-    this.messages = messages;
-    this.loop = (async () => {
-      for await (const msg of messages) {
-        if (this.stopped) break;
-        await this.process(msg);
-      }
-    })();
+    this.running = await consumeDurable(this.js, this.jsm, { ...this.spec, ackWaitMs: 30_000, batch: 64 }, (msg) =>
+      this.process(msg),
+    );
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.messages?.stop();
-    await this.loop;
+    await this.running?.stop();
   }
 
   private async process(msg: JsMsg): Promise<void> {

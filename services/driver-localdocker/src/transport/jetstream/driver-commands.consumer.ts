@@ -1,6 +1,13 @@
 import { DriverCommand, Streams, Subjects } from '@hearth/contracts';
-import { extractTraceContext, inSpan, SpanKind, type Logger } from '@hearth/platform';
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  consumeDurable,
+  extractTraceContext,
+  inSpan,
+  SpanKind,
+  type Logger,
+  type RunningConsumer,
+} from '@hearth/platform';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { DriverCommands } from '../../app/driver-commands.js';
 
 export interface CommandsConsumerOptions {
@@ -16,9 +23,7 @@ export interface CommandsConsumerOptions {
  * command is terminated; a failure to reach the console, the vault or NATS is retried with backoff.
  */
 export class DriverCommandsConsumer {
-  private messages: { stop(): void } | null = null;
-  private loop: Promise<void> | null = null;
-  private stopped = false;
+  private running: RunningConsumer | null = null;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -29,36 +34,23 @@ export class DriverCommandsConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const config = {
-      durable_name: this.options.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: this.options.ackWaitMs * 1_000_000,
-      max_ack_pending: 1,
-      filter_subject: Subjects.driverCommand('localdocker', '>'),
-    };
-    await this.jsm.consumers.add(Streams.driverCommands.name, config).catch(async (error: unknown) => {
-      if (!/already in use|exists/.test(String(error))) throw error;
-      await this.jsm.consumers.update(Streams.driverCommands.name, this.options.durable, {
-        ack_wait: config.ack_wait,
-        max_ack_pending: config.max_ack_pending,
-      });
-    });
-    const consumer = await this.js.consumers.get(Streams.driverCommands.name, this.options.durable);
-    const messages = await consumer.consume({ max_messages: 1 });
-    this.messages = messages;
-    this.loop = (async () => {
-      for await (const msg of messages) {
-        if (this.stopped) break;
-        await this.process(msg);
-      }
-    })();
+    this.running = await consumeDurable(
+      this.js,
+      this.jsm,
+      {
+        stream: Streams.driverCommands.name,
+        durable: this.options.durable,
+        filterSubjects: [Subjects.driverCommand('localdocker', '>')],
+        ackWaitMs: this.options.ackWaitMs,
+        maxAckPending: 1,
+        batch: 1,
+      },
+      (msg) => this.process(msg),
+    );
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.messages?.stop();
-    await this.loop;
+    await this.running?.stop();
   }
 
   private async process(msg: JsMsg): Promise<void> {
