@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   discovery: async () => (await import('./discovery.js')).runDiscovery(),
   'vault-read': async () => (await import('./vault-read.js')).runVaultRead(),
   'hatch-ingest': async () => (await import('./hatch-ingest.js')).runHatchIngest(),
+  provision: async () => (await import('./provision.js')).runProvision(),
 };
 
 const name = process.argv[2];
