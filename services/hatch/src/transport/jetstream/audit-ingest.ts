@@ -1,4 +1,4 @@
-import { HatchStream } from '@hearth/contracts';
+import { ErrorCode, HatchStream, HearthError } from '@hearth/contracts';
 import { extractTraceContext, inSpan, SpanKind, type Logger } from '@hearth/platform';
 import {
   DeliverPolicy,
@@ -87,6 +87,14 @@ export class AuditIngest {
       } catch (error) {
         this.messages?.stop();
         if (!this.running) break;
+        if (error instanceof HearthError && error.code === ErrorCode.VersionConflict) {
+          // Another hatch recorded these first: that is progress, not a failure. Go on from where it
+          // got to, after a short random pause so that two ingesters do not keep colliding.
+          this.logger.debug('another hatch moved the ingest position; reading on from there');
+          failures = 0;
+          await this.pause(25 + Math.random() * 75);
+          continue;
+        }
         failures++;
         this.logger.warn({ err: error, failures }, 'audit ingest failed; reading again from the committed position');
         await this.pause(Math.min(250 * 2 ** failures, 5_000));
@@ -118,6 +126,8 @@ export class AuditIngest {
       opt_start_seq: Math.max(1, start),
     });
     this.messages = await consumer.consume({ max_messages: this.options.batchSize });
+    // A stop() that came while this consumer was being made found nothing to stop.
+    if (!this.running) this.messages.stop();
     return this.messages;
   }
 
