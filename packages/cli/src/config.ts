@@ -21,18 +21,22 @@ export interface ConsoleConnection {
  * so input errors are reported even on a machine with nothing configured.
  */
 export function consoleConnection(env = process.env, cwd = process.cwd()): ConsoleConnection {
-  return { baseUrl: consoleUrl(env.HEARTH_CONSOLE_URL ?? DEFAULT_CONSOLE_URL), token: operatorToken(env, cwd) };
+  return {
+    baseUrl: httpBaseUrl('HEARTH_CONSOLE_URL', env.HEARTH_CONSOLE_URL ?? DEFAULT_CONSOLE_URL),
+    token: operatorToken(env, cwd),
+  };
 }
 
-function consoleUrl(text: string): string {
+/** An http(s) base URL from the setting `name`, without a trailing slash. */
+export function httpBaseUrl(name: string, text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_CONSOLE_URL is not a URL: ${text}`);
+    throw new HearthError(ErrorCode.InvalidRequest, `${name} is not a URL: ${text}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_CONSOLE_URL must be http(s): ${text}`);
+    throw new HearthError(ErrorCode.InvalidRequest, `${name} must be http(s): ${text}`);
   }
   return url.href.replace(/\/+$/, '');
 }

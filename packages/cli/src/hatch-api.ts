@@ -7,7 +7,7 @@ import {
   type AuditRecordQuery,
 } from '@hearth/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consoleConnection } from './config.js';
+import { consoleConnection, httpBaseUrl } from './config.js';
 import { reasonOf } from './unreachable.js';
 
 export const DEFAULT_HATCH_URL = 'http://127.0.0.1:7702';
@@ -20,17 +20,10 @@ export interface HatchConnection {
 
 /** hatch's URL from HEARTH_HATCH_URL; the token is the one every other command uses. */
 export function hatchConnection(env = process.env, cwd = process.cwd()): HatchConnection {
-  const text = env.HEARTH_HATCH_URL ?? DEFAULT_HATCH_URL;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_HATCH_URL is not a URL: ${text}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new HearthError(ErrorCode.InvalidRequest, `HEARTH_HATCH_URL must be http(s): ${text}`);
-  }
-  return { baseUrl: url.href.replace(/\/+$/, ''), token: consoleConnection(env, cwd).token };
+  return {
+    baseUrl: httpBaseUrl('HEARTH_HATCH_URL', env.HEARTH_HATCH_URL ?? DEFAULT_HATCH_URL),
+    token: consoleConnection(env, cwd).token,
+  };
 }
 
 /**
