@@ -1,6 +1,7 @@
 /**
- * Test fixture: a process running only an outbox relay, so a medium test can SIGKILL it mid-batch.
- * Env: NATS_URL, RELAY_DATABASE (plus the PG* defaults).
+ * Test fixture: a process running only an outbox relay, so a medium test can SIGKILL it mid-batch,
+ * or end its Postgres connections and see whether it survives.
+ * Env: NATS_URL, RELAY_DATABASE, RELAY_POLL_MS (plus the PG* defaults).
  */
 import { jetstream } from '@nats-io/jetstream';
 import { PlatformEnv } from '../config/config.js';
@@ -19,5 +20,6 @@ const dataSource = await openDatabase(env, {
 const nc = await connectNats(env.NATS_URL, 'relay-fixture');
 const relay = new OutboxRelay(poolOf(dataSource), jetstream(nc), createLogger({ service: 'relay-fixture' }), {
   batchSize: 50,
+  ...(process.env.RELAY_POLL_MS ? { pollMs: Number(process.env.RELAY_POLL_MS) } : {}),
 });
 await relay.start();

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, pgEnv, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
+import {
+  createTestDatabase,
+  pgEnv,
+  startNats,
+  streamMessages,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
@@ -32,6 +39,25 @@ describe('outbox relay', () => {
   let nc: NatsConnection;
   let jsm: JetStreamManager;
 
+  /** A relay in a process of its own, to be killed without warning or to be seen surviving. */
+  const spawnRelay = (env: Record<string, string> = {}) =>
+    spawn(process.execPath, ['packages/platform/dist/outbox/relay.fixture.js'], {
+      env: { ...process.env, NATS_URL: nats.url, RELAY_DATABASE: db.name, LOG_LEVEL: 'silent', ...env },
+      stdio: 'ignore',
+    });
+  const relayBackends = (where: string) =>
+    dataSource.query<Array<{ pid: number }>>(
+      `SELECT pid FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'relay-fixture' AND ${where}`,
+    );
+  const enqueueMany = (subject: string, n: number) =>
+    dataSource.transaction((tx) =>
+      enqueue(
+        tx,
+        Array.from({ length: n }, (_, i) => ({ id: randomUUID(), subject, payload: { i } })),
+      ),
+    );
+
   beforeAll(async () => {
     nats = await startNats();
     db = await createTestDatabase('hearth_platform');
@@ -61,21 +87,32 @@ describe('outbox relay', () => {
       ),
     );
 
-    // A relay in a process of its own, killed without warning once it is under way.
-    const child = spawn(process.execPath, ['packages/platform/dist/outbox/relay.fixture.js'], {
-      env: { ...process.env, NATS_URL: nats.url, RELAY_DATABASE: db.name, LOG_LEVEL: 'silent' },
-      stdio: 'ignore',
-    });
-    await until(async () => (await jsm.streams.info('RELAYED')).state.messages >= 300);
+    // SHARE mode lets the relay lock its batch (FOR UPDATE) and publish it, but holds its DELETE: the
+    // kill then lands, for certain, after a batch reached JetStream and before the outbox forgot it.
+    const holder = await poolOf(dataSource).connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE outbox IN SHARE MODE');
+    const child = spawnRelay();
+    await until(async () => (await jsm.streams.info('RELAYED')).state.messages >= 50);
+    await until(async () => (await relayBackends("wait_event_type = 'Lock'")).length > 0);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const [{ left }] = await dataSource.query<[{ left: number }]>('SELECT count(*)::int AS left FROM outbox');
-    expect(left).toBeGreaterThan(0); // killed before it finished: the test proves a resume, not a clean run
+    await holder.query('ROLLBACK');
+    holder.release();
+
+    const published = (await streamMessages(jsm, 'RELAYED')).map((m) => m.headers['Nats-Msg-Id']);
+    const waiting = new Set(
+      (await dataSource.query<Array<{ id: string }>>('SELECT message_id::text AS id FROM outbox')).map((r) => r.id),
+    );
+    expect(published).toHaveLength(50); // one whole batch was out …
+    expect(published.every((id) => waiting.has(id!))).toBe(true); // … and is still in the outbox, to go again
+    expect(waiting.size).toBe(MESSAGES);
 
     const relay = new OutboxRelay(poolOf(dataSource), jsm.jetstream(), logger, { batchSize: 100 });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();
+    // The batch sent twice is stored once: JetStream dropped the copies by Nats-Msg-Id.
     expect((await jsm.streams.info('RELAYED')).state.messages).toBe(MESSAGES);
 
     const consumer = new IdempotentConsumer(
@@ -99,6 +136,37 @@ describe('outbox relay', () => {
     expect(rows).toHaveLength(MESSAGES);
     expect(rows.every((r) => r.times === 1)).toBe(true);
     expect(new Set(rows.map((r) => r.message_id))).toEqual(new Set(ids));
+  });
+
+  it('survives its Postgres connections being terminated, LISTENs again and relays what follows', async () => {
+    await ensureStream(jsm, { name: 'SURVIVE', subjects: ['survive.>'] });
+    // A poll far longer than the test: messages arriving in time prove the LISTEN came back.
+    const child = spawnRelay({ RELAY_POLL_MS: '600000' });
+    try {
+      await until(async () => (await relayBackends("query = 'LISTEN outbox'")).length > 0);
+      const [first] = await relayBackends("query = 'LISTEN outbox'");
+      await enqueueMany('survive.before', 10);
+      await until(async () => (await jsm.streams.info('SURVIVE')).state.messages === 10);
+
+      const terminated = await dataSource.query<Array<{ ok: boolean }>>(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'relay-fixture'`,
+      );
+      expect(terminated.length).toBeGreaterThan(0);
+      await until(async () =>
+        (await relayBackends("query = 'LISTEN outbox'")).some((backend) => backend.pid !== first!.pid),
+      );
+
+      await enqueueMany('survive.after', 100);
+      await until(async () => (await jsm.streams.info('SURVIVE')).state.messages === 110, 10_000);
+      expect(child.exitCode).toBeNull(); // still the same process
+      expect(child.signalCode).toBeNull();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    }
   });
 
   it('applies a message published again after the duplicate window once', async () => {

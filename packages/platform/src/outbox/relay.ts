@@ -12,6 +12,12 @@ export interface RelayOptions {
   gatherMs?: number;
 }
 
+const MAX_BACKOFF_MS = 5_000;
+
+function backoffMs(failures: number): number {
+  return Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
+}
+
 interface OutboxRow {
   position: string;
   message_id: string;
@@ -25,12 +31,19 @@ interface OutboxRow {
  * A batch is deleted in the transaction that locked it, after JetStream acked every message:
  * killed mid-batch, the rows stay and the next run publishes them again, which JetStream
  * (duplicate window) and consumers (processed_messages) both absorb.
+ *
+ * The LISTEN connection is held for the relay's whole life, so a Postgres restart or a
+ * `pg_terminate_backend` ends it under us: pg then emits 'error' on a checked-out client, which with
+ * no listener would kill the process. The relay drops that connection and LISTENs again with backoff;
+ * meanwhile the poll (`pollMs`) keeps messages moving, only less promptly.
  */
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | null = null;
   private listener: pg.PoolClient | null = null;
   private loop: Promise<void> | null = null;
+  private relistening: Promise<void> | null = null;
+  private stopping = new AbortController();
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly gatherMs: number;
@@ -48,20 +61,69 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    this.listener = await this.pool.connect();
-    this.listener.on('notification', () => this.wake?.());
-    await this.listener.query('LISTEN outbox');
+    this.stopping = new AbortController();
+    await this.listen();
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.wake?.();
     await this.loop;
-    if (this.listener) {
-      await this.listener.query('UNLISTEN outbox').catch(() => undefined);
-      this.listener.release();
-      this.listener = null;
+    await this.relistening;
+    const listener = this.listener;
+    this.listener = null;
+    if (listener) {
+      await listener.query('UNLISTEN outbox').catch(() => undefined);
+      listener.release();
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const client = await this.pool.connect();
+    this.listener = client;
+    client.on('notification', () => this.wake?.());
+    // Stays attached after the client is dropped: a dead connection may still emit a second error.
+    client.on('error', (error) => this.lose(client, error));
+    try {
+      await client.query('LISTEN outbox');
+    } catch (error) {
+      this.drop(client, error);
+      throw error;
+    }
+  }
+
+  private lose(client: pg.PoolClient, error: Error): void {
+    if (this.listener !== client) return;
+    this.drop(client, error);
+    if (!this.running) return;
+    this.logger.warn({ err: error }, 'outbox relay lost its LISTEN connection; listening again');
+    this.relistening ??= this.relisten().finally(() => (this.relistening = null));
+  }
+
+  /** Gives a broken connection back to the pool to be destroyed, not reused. */
+  private drop(client: pg.PoolClient, error: unknown): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    client.release(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  private async relisten(): Promise<void> {
+    for (let failures = 1; this.running && !this.listener; failures++) {
+      try {
+        await sleep(backoffMs(failures), undefined, { signal: this.stopping.signal });
+      } catch {
+        return; // stopped while waiting
+      }
+      if (!this.running) return;
+      try {
+        await this.listen();
+        this.logger.info({ failures }, 'outbox relay listening again');
+        this.wake?.(); // messages enqueued while nobody listened are waiting
+      } catch (error) {
+        this.logger.warn({ err: error, failures }, 'outbox relay could not LISTEN again; retrying');
+      }
     }
   }
 
@@ -84,7 +146,7 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         this.logger.warn({ err: error, failures }, 'outbox relay failed; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5_000));
+        await sleep(backoffMs(failures));
         continue;
       }
       await Promise.race([idle, sleep(this.pollMs)]);
@@ -95,6 +157,11 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many messages it moved. */
   async relayBatch(): Promise<number> {
     const client = await this.pool.connect();
+    // The same ending can hit this connection mid-batch: the query fails (and the batch is retried),
+    // and the 'error' pg emits besides must not reach the process.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
@@ -114,7 +181,8 @@ export class OutboxRelay {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      if (!broken) client.off('error', onError); // a broken one keeps it: it may emit again as it dies
+      client.release(broken);
     }
   }
 
