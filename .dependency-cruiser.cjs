@@ -3,11 +3,16 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-domain',
-      comment: "A service's domain/ is pure: it imports nothing from app/, infra/ or transport/, nor I/O libraries.",
+      comment:
+        "A service's domain/ is pure: it imports nothing from app/, infra/ or transport/, nor I/O libraries, nor the platform (event store, NATS, logging: all I/O).",
       severity: 'error',
       from: { path: '^services/[^/]+/src/domain/' },
       to: {
-        path: ['^services/[^/]+/src/(app|infra|transport)/', 'node_modules/(typeorm|pg|@nats-io|@nestjs|dockerode)/'],
+        path: [
+          '^services/[^/]+/src/(app|infra|transport)/',
+          '^packages/platform/',
+          'node_modules/(typeorm|pg|@nats-io|@nestjs|dockerode|@hearth/platform)/',
+        ],
       },
     },
     {
@@ -34,8 +39,9 @@ module.exports = {
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)dist/' },
+    // Workspace packages resolve to their dist/ (package exports): dist must stay in the graph as a
+    // leaf, or every import of @hearth/* vanishes and no rule about packages can ever fire.
+    doNotFollow: { path: ['node_modules', '(^|/)dist/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },
     combinedDependencies: true,
