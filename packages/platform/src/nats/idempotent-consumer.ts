@@ -9,6 +9,11 @@ export interface ConsumerSpec {
   stream: string;
   durable: string;
   filterSubjects?: string[];
+  /**
+   * 1 where the order of messages matters to the handler: a failed message is then redelivered
+   * before any later one is delivered, instead of being overtaken while it waits out its nak delay.
+   */
+  maxAckPending?: number;
 }
 
 /** What a handler decides about a message it cannot process. */

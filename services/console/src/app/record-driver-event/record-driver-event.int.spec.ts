@@ -155,4 +155,44 @@ describe('driver events move a deployment', () => {
       ),
     ).toMatchObject({ endpoint: 'fresh' });
   });
+
+  it('applies a deployment’s events in order even when the first fails once and is redelivered', async () => {
+    const slug = `ws-${randomUUID().slice(0, 8)}`;
+    // A real, transient database failure (serialization_failure) on the first attempt only: a sequence
+    // survives the rollback that undoes everything else the failing transaction did.
+    const { dataSource } = h.runtime;
+    const name = slug.replace('-', '_');
+    await dataSource.query(`CREATE SEQUENCE fail_${name}`);
+    await dataSource.query(`
+      CREATE FUNCTION fail_${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('fail_${name}') = 1 THEN
+          RAISE EXCEPTION 'transient failure for the test' USING ERRCODE = '40001';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await dataSource.query(`
+      CREATE TRIGGER fail_${name} BEFORE INSERT ON events FOR EACH ROW
+      WHEN (NEW.stream_id = 'deployment-${slug}' AND NEW.type = 'DeploymentProvisioningStartedV1')
+      EXECUTE FUNCTION fail_${name}()`);
+    try {
+      await h.console.createDeployment.run({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }, admin);
+      const { id: command_id } = await takeCommand(slug);
+      await publish({ type: 'ProvisioningStartedV1', data: { slug, command_id } });
+      await publish({ type: 'SidecarsProvisionedV1', data: { slug, command_id, endpoint: 'in-order' } });
+
+      expect(
+        await eventually(
+          () => status(slug),
+          (r) => r?.last_status === 'ready',
+        ),
+      ).toMatchObject({ last_status: 'ready', endpoint: 'in-order' });
+      const [{ attempts }] = await dataSource.query<[{ attempts: string }]>(
+        `SELECT last_value AS attempts FROM fail_${name}`,
+      );
+      expect(Number(attempts)).toBe(2); // it did fail once, and went again
+    } finally {
+      await dataSource.query(`DROP TRIGGER fail_${name} ON events`);
+    }
+  });
 });
