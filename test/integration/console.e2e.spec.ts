@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient, DeploymentRef, ServiceErrorHeaders, Subjects } from '@hearth/contracts';
-import { queryDatabase, startConsoleProcess, startNats, type RunningConsole, type TestNats } from '@hearth/testkit';
+import {
+  databaseText,
+  jetStreamText,
+  queryDatabase,
+  startConsoleProcess,
+  startNats,
+  type RunningConsole,
+  type TestNats,
+} from '@hearth/testkit';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
 
@@ -10,6 +19,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   let nats: TestNats;
   let hearth: RunningConsole;
   let nc: NatsConnection;
+  let jsm: JetStreamManager;
 
   const http = (path: string, init: { method?: string; token?: string | null; body?: string } = {}) =>
     fetch(`${hearth.url}${path}`, {
@@ -35,6 +45,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     nats = await startNats();
     hearth = await startConsoleProcess(nats.url);
     nc = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
     await nc?.close();
@@ -90,6 +101,24 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     const again = await create(spec('twice'));
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ error: { code: 'CONSOLE.DEPLOYMENT_EXISTS' } });
+  });
+
+  it('refuses a credential in a sidecar’s env before anything keeps it', async () => {
+    const canary = `canary-${randomBytes(12).toString('hex')}`;
+    const response = await create({
+      ...spec('leaky'),
+      sidecars: [{ name: 'postgres', image: 'postgres:16', env: { POSTGRES_USER: 'app', POSTGRES_PASSWORD: canary } }],
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'CONSOLE.SECRET_IN_SPEC' } });
+    expect(text).toMatch(/vault/);
+    expect(text).not.toContain(canary);
+
+    expect(await databaseText(hearth.db.name)).not.toContain(canary);
+    expect(await jetStreamText(jsm)).not.toContain(canary);
+    expect(hearth.process.output.join('\n')).not.toContain(canary);
+    expect((await http('/v1/deployments/leaky')).status).toBe(404);
   });
 
   it('wants a token (401) and a role that may write (403)', async () => {

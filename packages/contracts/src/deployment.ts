@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode } from './errors.js';
 import { Slug } from './slug.js';
 import { SecretName } from './vault.js';
 import { VaultPointerText } from './vault-pointer.js';
@@ -91,13 +92,49 @@ export const SidecarSpec = z
   .strict();
 export type SidecarSpec = z.infer<typeof SidecarSpec>;
 
+/** Whole words (anywhere in the name) that only a credential's variable carries. */
+const CREDENTIAL_WORDS = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|APIKEY|PRIVATEKEY/;
+/** Words that mean a credential only as a whole `_`-separated part (`RABBITMQ_DEFAULT_PASS`, `MYSQL_PWD`). */
+const CREDENTIAL_PARTS = new Set(['PASS', 'PWD', 'PW']);
+/** What makes a `…_KEY` a key to something (`API_KEY`, `AWS_SECRET_ACCESS_KEY`) rather than `CACHE_KEY_PREFIX`. */
+const KEY_KINDS = new Set(['API', 'ACCESS', 'PRIVATE', 'SECRET', 'SIGNING', 'ENCRYPTION', 'MASTER', 'CLIENT', 'AUTH']);
+
+/**
+ * Whether an env variable's name looks like it carries a credential. `*_FILE` counts: it is how the
+ * driver hands an image its generated credential, and pointing it elsewhere is choosing one by hand.
+ */
+export function looksLikeCredential(envName: string): boolean {
+  const name = envName.toUpperCase();
+  if (CREDENTIAL_WORDS.test(name) || /[_.]FILE$/.test(name)) return true;
+  const parts = name.split(/[_.]/);
+  return parts.some((part, i) => CREDENTIAL_PARTS.has(part) || (part === 'KEY' && KEY_KINDS.has(parts[i - 1] ?? '')));
+}
+
+/**
+ * A sidecar as an operator asks for it: no credential in `env`. Refused here, at the console's edge,
+ * because past it the value would be kept in clear in the immutable DeploymentRequested event and on
+ * the driver's command stream, even though the driver refuses it later.
+ */
+const RequestedSidecarSpec = SidecarSpec.superRefine((sidecar, ctx) => {
+  for (const name of Object.keys(sidecar.env ?? {})) {
+    if (!looksLikeCredential(name)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['env', name],
+      message:
+        'looks like a credential; secrets belong in the vault: list it in auto_credentials for the driver to generate',
+      params: { code: ErrorCode.SecretInSpec },
+    });
+  }
+});
+
 export const DeploymentRequest = z
   .object({
     slug: Slug,
     tier: Tier,
     driver: DriverName,
     sidecars: z
-      .array(SidecarSpec)
+      .array(RequestedSidecarSpec)
       .max(16)
       .refine((s) => new Set(s.map((x) => x.name)).size === s.length, {
         message: 'sidecar names must be unique',

@@ -1,11 +1,21 @@
 import type { z } from 'zod';
-import { ErrorCode, HearthError } from './errors.js';
+import { ERROR_KINDS, ErrorCode, HearthError } from './errors.js';
 
 /** Fields whose refusal has a code of its own; anything else invalid is HEARTH.INVALID_REQUEST. */
 const FIELD_CODES: Readonly<Record<string, ErrorCode>> = {
   slug: ErrorCode.InvalidSlug,
   path: ErrorCode.InvalidPath,
 };
+
+/** A rule's own code (a schema check names it in `params.code`), else the field's, if it has one. */
+function codeOf(issue: z.core.$ZodIssue): ErrorCode | undefined {
+  if (issue.code === 'custom' && isErrorCode(issue.params?.code)) return issue.params.code;
+  return FIELD_CODES[String(issue.path[0])];
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ERROR_KINDS;
+}
 
 /**
  * Validates input against a contract schema. A bad `slug` or `path` field gets its own stable code
@@ -15,7 +25,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
-  const field = issues.map((issue) => FIELD_CODES[String(issue.path[0])]).find((code) => code !== undefined);
+  const field = issues.map(codeOf).find((code) => code !== undefined);
   const message = issues
     .map((issue) => {
       const where = issue.path.length ? issue.path.join('.') : 'body';
