@@ -111,6 +111,20 @@ export class EventStore {
     );
     return rows.map(toStored);
   }
+
+  /**
+   * Every committed event after `position`, in global order, in-flight transactions or not. Only for
+   * a reader that has already made its writers wait (a projection rebuild holding the projection's
+   * table lock): there `readAll`'s horizon would hide events that committed after the oldest
+   * transaction still open anywhere, whose rows the rebuild would then overwrite with older state.
+   */
+  async readAllCommitted(tx: EntityManager, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+      [after.toString(), limit],
+    );
+    return rows.map(toStored);
+  }
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {

@@ -11,6 +11,13 @@ const PAGE = 1_000;
  * Drops the `deployment_refs` projection and replays every event into it, in one transaction:
  * readers see the old rows until the new ones commit. The rows come out identical because the
  * projection is a function of the events alone.
+ *
+ * Live commands write the projection in their own transactions, so the rebuild first takes the table
+ * in EXCLUSIVE mode (readers pass, writers do not): a command that has already written its row holds
+ * a lock the rebuild waits for, so its events are committed before they are read; one that has not yet
+ * written waits until the rebuild commits and then writes its row over the rebuilt one. Without it, a
+ * command in flight would commit events the rebuild never read, and the rebuild would put back the
+ * state from before them.
  */
 export class RebuildProjection {
   constructor(
@@ -21,9 +28,10 @@ export class RebuildProjection {
 
   async run(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
+      await tx.query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
       const states = new Map<string, { state: DeploymentState; version: number }>();
       for (let after = 0n; ;) {
-        const page = await this.store.readAll(tx, after, PAGE);
+        const page = await this.store.readAllCommitted(tx, after, PAGE);
         for (const event of page) {
           if (!event.stream.startsWith('deployment-')) continue;
           const previous = states.get(event.stream)?.state ?? deploymentDecider.initialState;
