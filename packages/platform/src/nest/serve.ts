@@ -4,8 +4,20 @@ import { randomUUID } from 'node:crypto';
 import { correlation } from '../logging/logger.js';
 import { NatsServiceTransport } from '../nats/service-transport.js';
 import type { ServiceRuntime } from '../runtime.js';
+import { enterSpan, extractTraceContext, httpHeaderBag, SpanKind, SpanStatusCode } from '../telemetry/telemetry.js';
 import { EdgeErrorFilter } from './http-error.filter.js';
 import { NestPinoLogger } from './nest-logger.js';
+
+/** The little of Express's request and response the edge middleware reads. */
+interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+interface HttpResponse {
+  statusCode: number;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 export interface ServeOptions {
   module: DynamicModule;
@@ -18,8 +30,10 @@ export interface ServeOptions {
 
 /**
  * Serves a service's Nest module the one Hearth way: its NATS endpoints on the NATS services API,
- * its HTTP routes (if any) with correlation ids, stable error codes on both edges, Nest's own
- * messages through the service logger, and closing at shutdown.
+ * its HTTP routes (if any) each in a server span continuing the caller's W3C `traceparent` and with a
+ * correlation id, stable error codes on both edges, Nest's own messages through the service logger,
+ * and closing at shutdown. The span is what gives events, logs and outbox messages made over HTTP
+ * their trace id; without it they would carry none.
  */
 export async function serveNest({ module, runtime, service, http }: ServeOptions): Promise<void> {
   const { logger } = runtime;
@@ -36,8 +50,18 @@ export async function serveNest({ module, runtime, service, http }: ServeOptions
     forceCloseConnections: http.forceCloseConnections ?? false,
   });
   app.useGlobalFilters(new EdgeErrorFilter(logger));
-  app.use((request: { headers: Record<string, string | undefined> }, _response: unknown, next: () => void) => {
-    correlation.run(request.headers['x-correlation-id'] ?? randomUUID(), next);
+  app.use((request: HttpRequest, response: HttpResponse, next: () => void) => {
+    const parent = extractTraceContext(httpHeaderBag(request.headers));
+    enterSpan(request.method, parent, SpanKind.SERVER, (span) => {
+      span.setAttributes({ 'http.request.method': request.method, 'url.path': request.path });
+      response.once('close', () => {
+        span.setAttribute('http.response.status_code', response.statusCode);
+        if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+      const correlationId = request.headers['x-correlation-id'];
+      correlation.run(typeof correlationId === 'string' && correlationId ? correlationId : randomUUID(), next);
+    });
   });
   app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();

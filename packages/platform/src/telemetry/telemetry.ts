@@ -57,6 +57,27 @@ export function extractTraceContext(headers: HeaderBag | undefined): Context {
   return propagation.extract(context.active(), headers, getter);
 }
 
+/** Node's incoming HTTP headers as a carrier W3C trace context can be read from. */
+export function httpHeaderBag(headers: Record<string, string | string[] | undefined>): HeaderBag {
+  return {
+    get: (key) => {
+      const value = headers[key.toLowerCase()];
+      return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+    },
+    set: () => undefined,
+    keys: () => Object.keys(headers),
+  };
+}
+
+/**
+ * Starts a span continuing `parent` and runs `work` with it active; the caller ends it. For work
+ * whose end is an event, not a returned promise (an HTTP request ends when its response closes).
+ */
+export function enterSpan<T>(name: string, parent: Context, kind: SpanKind, work: (span: Span) => T): T {
+  const span = trace.getTracer('hearth').startSpan(name, { kind }, parent);
+  return context.with(trace.setSpan(parent, span), () => work(span));
+}
+
 /** Runs `work` in a span that continues the trace found in `headers`. */
 export async function inSpan<T>(
   name: string,
@@ -79,7 +100,7 @@ export function currentTraceId(): string | null {
   return trace.getActiveSpan()?.spanContext().traceId ?? null;
 }
 
-export { SpanKind };
+export { SpanKind, SpanStatusCode };
 
 /** A service's meter, from the API copy the SDK registered with (services do not import the API themselves). */
 export function meter(name: string): Meter {

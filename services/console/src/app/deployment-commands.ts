@@ -10,7 +10,10 @@ import type { Clock, Ids } from './ports.js';
 
 export interface CommandOrigin {
   actor: string;
+  /** The event or request this command answers to. */
   causationId?: string | null;
+  /** The flow's id when the command comes off the bus (a driver's event carries it); else the request's. */
+  correlationId?: string;
 }
 
 /**
@@ -36,7 +39,7 @@ export class DeploymentCommands {
     const stream = streamOf(slug);
     const metadata = (): EventMetadata => ({
       actor: origin.actor,
-      correlation_id: correlation.getStore() ?? this.ids.next(),
+      correlation_id: origin.correlationId ?? correlation.getStore() ?? this.ids.next(),
       causation_id: origin.causationId ?? null,
       trace_id: currentTraceId(),
       occurred_at: this.clock.now().toISOString(),

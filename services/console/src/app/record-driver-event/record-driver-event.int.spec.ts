@@ -46,6 +46,9 @@ describe('driver events move a deployment', () => {
     return DriverCommand.parse(msg.json());
   }
 
+  /** The flow every driver event of this file belongs to, as a driver would carry it on. */
+  const flow = randomUUID();
+
   async function publish(event: Omit<DriverEvent, 'id' | 'stream' | 'version' | 'metadata'>, id = randomUUID()) {
     const envelope = {
       ...event,
@@ -54,7 +57,7 @@ describe('driver events move a deployment', () => {
       version: 1,
       metadata: {
         actor: 'driver:localdocker',
-        correlation_id: id,
+        correlation_id: flow,
         causation_id: event.data.command_id,
         trace_id: null,
         occurred_at: new Date().toISOString(),
@@ -119,10 +122,18 @@ describe('driver events move a deployment', () => {
       ),
     ).toMatchObject({ last_status: 'deprovisioned', endpoint: '' });
 
-    const events = await h.runtime.dataSource.query<Array<{ type: string }>>(
-      'SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version',
-      [`deployment-${slug}`],
-    );
+    const events = await h.runtime.dataSource.query<
+      Array<{ type: string; metadata: { correlation_id: string; causation_id: string | null; actor: string } }>
+    >('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY stream_version', [`deployment-${slug}`]);
+    // What the driver reported continues the driver's flow, caused by the driver's event.
+    const fromDriver = events.filter((e) => e.metadata.actor === 'driver:localdocker');
+    expect(fromDriver.map((e) => e.type)).toEqual([
+      'DeploymentProvisioningStartedV1',
+      'DeploymentReadyV1',
+      'DeploymentDeprovisionedV1',
+    ]);
+    expect(fromDriver.every((e) => e.metadata.correlation_id === flow)).toBe(true);
+    expect(fromDriver[1]!.metadata.causation_id).toBe(readyId);
     expect(events.map((e) => e.type)).toEqual([
       'DeploymentRequestedV1',
       'DeploymentProvisioningStartedV1',

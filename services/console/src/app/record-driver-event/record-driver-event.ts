@@ -30,7 +30,8 @@ export class RecordDriverEvent {
     await this.commands.execute(
       event.data.slug,
       commandFor(event),
-      { actor: event.metadata.actor, causationId: event.id },
+      // The driver's event keeps the flow's correlation id: the deployment's events stay in one story.
+      { actor: event.metadata.actor, causationId: event.id, correlationId: event.metadata.correlation_id },
       tx,
     );
   }

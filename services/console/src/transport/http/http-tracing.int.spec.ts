@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConsoleClient, Streams, Subjects } from '@hearth/contracts';
+import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, serveNest, SpanKind } from '@hearth/platform';
+import { freePort, streamMessages } from '@hearth/testkit';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConsoleModule } from '../../console.module.js';
+import { startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1];
+
+describe('trace context across the console’s edges', () => {
+  let h: ConsoleHarness;
+  let url: string;
+  const token = `tracing-admin-${hex(16)}`;
+
+  beforeAll(async () => {
+    h = await startConsoleHarness();
+    await h.console.access.bootstrap(token);
+    const port = await freePort();
+    await serveNest({
+      module: ConsoleModule.with(h.console),
+      runtime: h.runtime,
+      service: { name: 'hearth-console', version: '0.0.0', description: 'test', queue: 'console' },
+      http: { port, host: '127.0.0.1', forceCloseConnections: true },
+    });
+    url = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await h?.console.relay.stop();
+    await h?.close();
+  });
+
+  const create = (slug: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/v1/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }),
+    });
+  const requestedMetadata = async (slug: string) =>
+    (
+      await h.runtime.dataSource.query<Array<{ metadata: { trace_id: string | null; correlation_id: string } }>>(
+        `SELECT metadata FROM events WHERE stream_id = $1 AND type = 'DeploymentRequestedV1'`,
+        [`deployment-${slug}`],
+      )
+    )[0]?.metadata;
+
+  it('an HTTP request continues the caller’s trace into the stored event and the provision command on JetStream', async () => {
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    const response = await create('traced', {
+      traceparent: `00-${traceId}-${callerSpan}-01`,
+      'x-correlation-id': 'c-1',
+    });
+    expect(response.status).toBe(201);
+    expect(await requestedMetadata('traced')).toMatchObject({ trace_id: traceId, correlation_id: 'c-1' });
+
+    const [queued] =
+      await h.runtime.dataSource.query<Array<{ headers: Record<string, string> }>>('SELECT headers FROM outbox');
+    expect(traceIdOf(queued?.headers.traceparent)).toBe(traceId);
+
+    await h.console.relay.start();
+    let commands: Awaited<ReturnType<typeof streamMessages>> = [];
+    for (let i = 0; i < 100 && commands.length === 0; i++, await sleep(50)) {
+      commands = await streamMessages(h.runtime.jsm, Streams.driverCommands.name);
+    }
+    expect(commands).toHaveLength(1);
+    const traceparent = commands[0]!.headers.traceparent;
+    expect(traceIdOf(traceparent)).toBe(traceId);
+    expect(traceparent?.split('-')[2]).not.toBe(callerSpan); // the console's own span, a child of the caller's
+  });
+
+  it('an HTTP request without one starts a trace of its own when the caller sent none', async () => {
+    expect((await create('untraced')).status).toBe(201);
+    expect((await requestedMetadata('untraced'))?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('and ConsoleClient sends the caller’s trace context when given the platform’s injector, and none otherwise', async () => {
+    // A plain subscriber on the real broker stands in for the console: only the request's headers matter here.
+    const seen: Array<string | undefined> = [];
+    const sub = h.runtime.nc.subscribe(Subjects.deploymentGet, {
+      callback: (_error, msg) => {
+        seen.push(msg.headers?.get('traceparent') || undefined);
+        msg.respond('null');
+      },
+    });
+    try {
+      const traced = new ConsoleClient(h.runtime.nc, { injectTraceContext: (headers) => injectTraceContext(headers) });
+      const traceId = await inSpan('caller', extractTraceContext(undefined), SpanKind.CLIENT, async () => {
+        await traced.getWorkspaceDeployment('acme');
+        return currentTraceId();
+      });
+      await new ConsoleClient(h.runtime.nc).getWorkspaceDeployment('acme');
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(seen.map(traceIdOf)).toEqual([traceId, undefined]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
