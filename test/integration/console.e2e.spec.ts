@@ -1,17 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ConsoleClient, DeploymentRef, ServiceErrorHeaders, Subjects } from '@hearth/contracts';
+import {
+  ConsoleClient,
+  DeploymentRef,
+  DriverCommand,
+  DriverEvent,
+  ServiceErrorHeaders,
+  Streams,
+  Subjects,
+} from '@hearth/contracts';
 import {
   databaseText,
   jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
+  streamMessages,
   type RunningConsole,
   type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
 
@@ -40,6 +50,46 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   });
   const eventCount = async () =>
     (await queryDatabase<{ n: number }>(hearth.db.name, 'SELECT count(*)::int AS n FROM events'))[0]!.n;
+  const count = async (table: string) =>
+    (await queryDatabase<{ n: number }>(hearth.db.name, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+  const driverCommands = () => streamMessages(jsm, Streams.driverCommands.name);
+  /** What a request could leave behind, once the relay has moved what it will (no driver takes commands here). */
+  const footprint = async () => {
+    for (let i = 0; i < 100 && (await count('outbox')) > 0; i++) await sleep(50);
+    return {
+      events: await eventCount(),
+      refs: await count('deployment_refs'),
+      outbox: await count('outbox'),
+      commands: (await driverCommands()).length,
+    };
+  };
+  /** Publishes a driver's event to DRIVER_EVENTS, as the driver would. */
+  const report = async (type: DriverEvent['type'], data: Record<string, string>) => {
+    const id = randomUUID();
+    const event = DriverEvent.parse({
+      type,
+      data,
+      id,
+      stream: `driver-${data.slug}`,
+      version: 1,
+      metadata: {
+        actor: 'driver:localdocker',
+        correlation_id: id,
+        causation_id: data.command_id,
+        trace_id: null,
+        occurred_at: new Date().toISOString(),
+      },
+    });
+    await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+  };
+  const statusOf = async (slug: string, wanted: string) => {
+    for (let i = 0; i < 200; i++) {
+      const ref = (await (await http(`/v1/deployments/${slug}`)).json()) as DeploymentRef;
+      if (ref.last_status === wanted) return ref;
+      await sleep(50);
+    }
+    throw new Error(`${slug} never became ${wanted}`);
+  };
 
   beforeAll(async () => {
     nats = await startNats();
@@ -82,7 +132,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   it.each(BAD_SLUGS.map((slug) => [JSON.stringify(slug), slug]))(
     'refuses the slug %s on both edges, writing nothing',
     async (_, slug) => {
-      const before = await eventCount();
+      const before = await footprint();
       const response = await create(spec(slug));
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: { code: 'CONSOLE.INVALID_SLUG' } });
@@ -92,15 +142,52 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       await expect(new ConsoleClient(nc).getWorkspaceDeployment(slug)).rejects.toMatchObject({
         code: 'CONSOLE.INVALID_SLUG',
       });
-      expect(await eventCount()).toBe(before);
+      expect(await footprint()).toEqual(before);
     },
   );
 
-  it('refuses a duplicate slug with 409', async () => {
+  it('refuses a duplicate slug with 409, writing no second event nor command', async () => {
     expect((await create(spec('twice'))).status).toBe(201);
+    const before = await footprint();
     const again = await create(spec('twice'));
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ error: { code: 'CONSOLE.DEPLOYMENT_EXISTS' } });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('answers two concurrent creations of one slug with one 201 and one 409', async () => {
+    const statuses = (await Promise.all([create(spec('racing')), create(spec('racing'))])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409]);
+    const streams = await queryDatabase<{ n: number }>(
+      hearth.db.name,
+      "SELECT count(*)::int AS n FROM events WHERE stream_id = 'deployment-racing'",
+    );
+    expect(streams[0]!.n).toBe(1);
+  });
+
+  it('retries a failed deployment over HTTP with a fresh provision command', async () => {
+    expect((await create(spec('retried'))).status).toBe(201);
+    const early = await http('/v1/deployments/retried/retry', { method: 'POST' });
+    expect(early.status).toBe(409); // only a failed deployment is retried
+    expect(await early.json()).toMatchObject({ error: { code: 'CONSOLE.ILLEGAL_TRANSITION' } });
+
+    const commandsOf = async () =>
+      (await driverCommands())
+        .filter((m) => m.subject === Subjects.driverCommand('localdocker', 'retried'))
+        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
+    await footprint();
+    const [first] = await commandsOf();
+    await report('ProvisioningStartedV1', { slug: 'retried', command_id: first!.id });
+    await report('ProvisioningFailedV1', { slug: 'retried', command_id: first!.id, reason: 'image not found' });
+    await statusOf('retried', 'failed');
+
+    const retry = await http('/v1/deployments/retried/retry', { method: 'POST' });
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toMatchObject({ workspace_slug: 'retried', last_status: 'provisioning' });
+    await footprint();
+    const commands = await commandsOf();
+    expect(commands.map((c) => c.type)).toEqual(['ProvisionSidecarsV1', 'ProvisionSidecarsV1']);
+    expect(commands[1]!.id).not.toBe(first!.id);
   });
 
   it('refuses a credential in a sidecar’s env before anything keeps it', async () => {
@@ -152,6 +239,12 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect(body.error.message).toContain('privileged');
   });
 
+  it('answers malformed JSON over NATS with HEARTH.MALFORMED_JSON', async () => {
+    const reply = await nc.request(Subjects.deploymentGet, '{"slug": "acme"', { timeout: 5_000 });
+    expect(reply.headers?.get(ServiceErrorHeaders.code)).toBe('HEARTH.MALFORMED_JSON');
+    expect(reply.json()).toMatchObject({ error: { code: 'HEARTH.MALFORMED_JSON' } });
+  });
+
   it('lists deployments paged and filtered by status', async () => {
     for (const slug of ['page-a', 'page-b', 'page-c']) expect((await create(spec(slug))).status).toBe(201);
     const first = (await (await http('/v1/deployments?status=requested&limit=2')).json()) as {
@@ -194,5 +287,20 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
 
   it('never logs the bootstrap token', () => {
     expect(hearth.process.output.join('\n')).not.toContain(hearth.adminToken);
+  });
+
+  it('keeps no token in clear in its database, only SHA-256 hashes', async () => {
+    const issued = await http('/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'ops-1', role: 'operator' }),
+    });
+    expect(issued.status).toBe(201);
+    const { token } = (await issued.json()) as { token: string };
+    const text = await databaseText(hearth.db.name);
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+    expect(text).toContain(sha256(hearth.adminToken)); // the hashes are there, so the search looked in the right place
+    expect(text).toContain(sha256(token));
+    expect(text).not.toContain(hearth.adminToken);
+    expect(text).not.toContain(token);
   });
 });
