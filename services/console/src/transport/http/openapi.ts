@@ -50,7 +50,9 @@ export const openApiDocument = {
         requestBody: { required: true, ...json('DeploymentRequest') },
         responses: {
           201: { description: 'requested', ...json('DeploymentRef') },
-          400: error('invalid request or slug'),
+          400: error(
+            'invalid request or slug, or a credential in a sidecar env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
+          ),
           401: error('no valid token'),
           403: error('role may not write'),
           409: error('slug taken'),
