@@ -75,8 +75,14 @@ export class OutboxRelay {
     const listener = this.listener;
     this.listener = null;
     if (listener) {
-      await listener.query('UNLISTEN outbox').catch(() => undefined);
-      listener.release();
+      const failed = await listener.query('UNLISTEN outbox').then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      // A healthy connection goes back to the pool without our handlers; a broken one keeps them.
+      listener.removeAllListeners('notification');
+      if (!failed) listener.removeAllListeners('error');
+      listener.release(failed);
     }
   }
 
