@@ -3,6 +3,7 @@ import {
   AuditExportLine,
   AuditRecord,
   AuditRecordPage,
+  AuthorizationHeader,
   ServiceErrorHeaders,
   Subjects,
   type AuditEvent,
@@ -19,7 +20,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const signingKey = generateKeyPairSync('ed25519');
+
+function bearer(token: string) {
+  const h = natsHeaders();
+  h.set(AuthorizationHeader, `Bearer ${token}`);
+  return h;
+}
 
 /** What the vault would publish for a read, at a fixed time so time filters can be tested. */
 function secretRead(n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED'): AuditEvent {
@@ -176,13 +183,31 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     expect(await bad.json()).toMatchObject({ error: { code: 'HEARTH.INVALID_REQUEST' } });
   });
 
-  it('answers the same search over NATS', async () => {
-    const reply = await nc.request(Subjects.auditRecordsQuery, JSON.stringify({ workspace: 'initech' }), {
-      timeout: 5_000,
-    });
+  it('answers the same search over NATS, to an auditor token only', async () => {
+    const query = (body: unknown, token: string | null) =>
+      nc.request(Subjects.auditRecordsQuery, JSON.stringify(body), {
+        timeout: 5_000,
+        ...(token === null ? {} : { headers: bearer(token) }),
+      });
+    const reply = await query({ workspace: 'initech' }, auditorToken);
+    expect(reply.headers?.get(ServiceErrorHeaders.code)).toBeFalsy();
     expect(AuditRecordPage.parse(reply.json()).items.map((r) => r.seq)).toEqual([7, 11]);
-    const refused = await nc.request(Subjects.auditRecordsQuery, JSON.stringify({ limit: 'many' }), { timeout: 5_000 });
+    const refused = await query({ limit: 'many' }, auditorToken);
     expect(refused.headers?.get(ServiceErrorHeaders.code)).toBe('HEARTH.INVALID_REQUEST');
+
+    // Anyone on the bus can send the request; without an auditor's token no record comes back.
+    for (const [token, code] of [
+      [null, 'AUTH.UNAUTHENTICATED'],
+      ['hth_not-a-token', 'AUTH.UNAUTHENTICATED'],
+      [operatorToken, 'AUTH.FORBIDDEN'],
+    ] as const) {
+      const denied = await query({ workspace: 'initech' }, token);
+      expect(denied.headers?.get(ServiceErrorHeaders.code)).toBe(code);
+      expect(denied.json()).toEqual({ error: { code, message: expect.any(String) } });
+    }
+    // The token is checked before the body: a stranger learns nothing from validation errors either.
+    const probe = await query({ limit: 'many' }, null);
+    expect(probe.headers?.get(ServiceErrorHeaders.code)).toBe('AUTH.UNAUTHENTICATED');
   });
 
   it('refuses an operator token (403), and no token or an unknown one (401)', async () => {

@@ -31,3 +31,9 @@ export const ServiceErrorHeaders = {
   code: 'Nats-Service-Error-Code',
   message: 'Nats-Service-Error',
 } as const;
+
+/**
+ * The bearer token of a NATS request that needs one (`Authorization: Bearer <token>`), as in HTTP,
+ * so one token and one check serve both edges. nats.js matches header names exactly.
+ */
+export const AuthorizationHeader = 'Authorization';
