@@ -68,10 +68,49 @@ export function verifyExport(text: string, options: { publicKey?: KeyObject } = 
     }
   }
   const verdict = verifyChain(parsed.records, parsed.checkpoints, key);
-  const faults = [...parsed.faults, ...(verdict.ok ? [] : verdict.faults)];
+  const faults = [...parsed.faults, ...exportFaults(parsed), ...(verdict.ok ? [] : verdict.faults)];
   if (faults.length === 0) return verdict;
   const first = faults.reduce((a, b) => (b.seq < a.seq ? b : a));
   return { ok: false, firstBadSeq: first.seq, reason: first.reason, faults };
+}
+
+/**
+ * What an export promises beyond the chain: it holds every record through the `head_seq` its
+ * header names, and hatch signed a checkpoint at that head as it exported. So a tail cut after the
+ * last checkpoint shows: the header names records that are not there (the first missing seq is
+ * named), or, with the header edited to match, the last records are signed by no checkpoint.
+ *
+ * The header itself is not signed: an export cut back to one of its checkpoints, header edited to
+ * match, reads as an honest export taken then. Only a head_seq known from elsewhere (an earlier
+ * export, hatch's answer now) tells the two apart.
+ */
+function exportFaults({ header, records, checkpoints }: ParsedExport): ChainFault[] {
+  const last = records.reduce((max, r) => Math.max(max, r.seq), 0);
+  if (header && header.head_seq > last) {
+    const first = last + 1;
+    return [
+      {
+        seq: first,
+        reason: `records ${first}..${header.head_seq} are missing: the export's header says it holds them`,
+      },
+    ];
+  }
+  if (header && header.head_seq < last) {
+    const first = header.head_seq + 1;
+    return [
+      { seq: first, reason: `records ${first}..${last} lie past the head seq ${header.head_seq} the header names` },
+    ];
+  }
+  const signed = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
+  if (last > signed) {
+    return [
+      {
+        seq: signed + 1,
+        reason: `records ${signed + 1}..${last} are signed by no checkpoint, yet hatch signs every export at its head: the tail was cut or rewritten`,
+      },
+    ];
+  }
+  return [];
 }
 
 function unusable(reason: string): ChainVerdict {

@@ -36,7 +36,8 @@ export type ChainVerdict =
  * recompute SHA-256: a rewrite that re-hashes everything after the change is caught only by the
  * signed checkpoints, and then the first bad seq is the first one after the last checkpoint that
  * still matched. A tail cut after the last checkpoint is indistinguishable from a log that has not
- * been checkpointed yet; a tail cut before it leaves a checkpoint without its record.
+ * been checkpointed yet; a tail cut before it leaves a checkpoint without its record. (An export
+ * is signed at its head, so verifyExport also catches the former.)
  */
 export function verifyChain(
   records: readonly AuditRecord[],

@@ -220,7 +220,13 @@ describe('a forged checkpoint', () => {
 });
 
 describe('an export file', () => {
-  const { records, checkpoints } = buildLog(12);
+  const log = buildLog(12);
+  const records = log.records;
+  // As hatch exports: the checkpoints of the log, and one it signed at the head as it exported.
+  const checkpoints = [
+    ...log.checkpoints,
+    signCheckpoint(records[11]!, '2026-01-02T00:00:00.000Z', hatchKey.privateKey),
+  ];
   const header = {
     kind: 'hatch-export' as const,
     version: 1 as const,
@@ -244,7 +250,7 @@ describe('an export file', () => {
 
   it('verifies untouched, and reads back to the same records', () => {
     const text = file(records, checkpoints);
-    expect(verifyExport(text)).toMatchObject({ ok: true, lastSeq: 12, lastCheckpointSeq: 10 });
+    expect(verifyExport(text)).toMatchObject({ ok: true, lastSeq: 12, lastCheckpointSeq: 12, unsignedTail: 0 });
     expect(parseExport(text).records).toEqual(records);
   });
 
@@ -279,6 +285,36 @@ describe('an export file', () => {
 
   it('names a truncated tail', () => {
     expect(verifyExport(file(records.slice(0, 8), checkpoints))).toMatchObject({ ok: false, firstBadSeq: 9 });
+  });
+
+  describe('cut after its last checkpoint but one (the one hatch signed at the head dropped too)', () => {
+    const upTo10 = checkpoints.filter((c) => c.seq <= 10);
+
+    it('names the first missing seq when the header still says 12', () => {
+      const verdict = verifyExport(file(records.slice(0, 11), upTo10));
+      expect(verdict).toMatchObject({ ok: false, firstBadSeq: 12 });
+      expect(verdict.ok || verdict.reason).toBe("records 12..12 are missing: the export's header says it holds them");
+      expect(verifyExport(file(records.slice(0, 10), upTo10))).toMatchObject({ ok: false, firstBadSeq: 11 });
+    });
+
+    it('names the first unsigned seq when the header is edited to match', () => {
+      const verdict = verifyExport(file(records.slice(0, 11), upTo10, { ...header, head_seq: 11 }));
+      expect(verdict).toMatchObject({ ok: false, firstBadSeq: 11 });
+      expect(verdict.ok || verdict.reason).toContain('signed by no checkpoint');
+    });
+
+    it('names the first missing seq when the header is edited but the head checkpoint kept', () => {
+      const verdict = verifyExport(file(records.slice(0, 11), checkpoints, { ...header, head_seq: 11 }));
+      expect(verdict).toMatchObject({ ok: false, firstBadSeq: 12 });
+      expect(verdict.ok || verdict.reason).toContain('missing');
+    });
+  });
+
+  it('names records past the head its header names', () => {
+    expect(verifyExport(file(records, checkpoints, { ...header, head_seq: 9 }))).toMatchObject({
+      ok: false,
+      firstBadSeq: 10,
+    });
   });
 
   it('names a forged checkpoint', () => {

@@ -49,6 +49,7 @@ export function composeHatch(
     stream: HatchStream.name,
     checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
   });
+  const signCheckpoint = new SignCheckpoint(dataSource, log, signer, clock, metrics, logger);
   return {
     log,
     feed,
@@ -57,10 +58,10 @@ export function composeHatch(
     ingest: new AuditIngest(dataSource, runtime.js, runtime.jsm, ledger, recordAuditEvents, metrics, logger, {
       batchSize: settings.HATCH_INGEST_BATCH,
     }),
-    signCheckpoint: new SignCheckpoint(dataSource, log, signer, clock, metrics, logger),
+    signCheckpoint,
     searchRecords: new SearchRecords(log),
     tailRecords: new TailRecords(log, feed),
-    exportLog: new ExportLog(log, signer, clock),
+    exportLog: new ExportLog(log, signCheckpoint, signer, clock),
     access: new AuditorAccess(
       new ConsoleDirectory(runtime.nc),
       clock,

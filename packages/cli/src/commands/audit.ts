@@ -197,10 +197,8 @@ export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null)
       ? 'verified: the log is empty'
       : `verified: ${verdict.records} records (seq 1..${verdict.lastSeq}), ${verdict.checkpoints} signed checkpoints`,
   ];
+  // An export is signed at its head (an unsigned tail fails verification), so this is its last record.
   if (verdict.lastCheckpointSeq !== null) lines.push(`the last checkpoint signs seq ${verdict.lastCheckpointSeq}`);
-  if (verdict.unsignedTail > 0) {
-    lines.push(`${verdict.unsignedTail} records after it are chained but not yet signed by a checkpoint`);
-  }
   lines.push(
     pinnedKey
       ? `signatures checked with ${pinnedKey}`

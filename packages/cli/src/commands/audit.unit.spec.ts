@@ -41,7 +41,8 @@ function buildLog(length: number): { records: AuditRecord[]; checkpoints: AuditC
       data: { n },
     });
     records.push(head as AuditRecord);
-    if (n % 4 === 0) checkpoints.push(signCheckpoint(head, '2026-11-22T11:00:00.000Z', key.privateKey));
+    // Every 4th, and the head: hatch signs the head of every export.
+    if (n % 4 === 0 || n === length) checkpoints.push(signCheckpoint(head, '2026-11-22T11:00:00.000Z', key.privateKey));
   }
   return { records, checkpoints };
 }
@@ -131,8 +132,15 @@ describe('hearth audit verify --file', () => {
   it('verifies an untouched export and exits 0', async () => {
     const result = await hearth('verify', '--file', write('good.jsonl', exportText(records, checkpoints)));
     expect(result.exitCode).toBe(0);
-    expect(result.out).toContain('verified: 10 records (seq 1..10), 2 signed checkpoints');
-    expect(result.out).toContain('2 records after it are chained but not yet signed');
+    expect(result.out).toContain('verified: 10 records (seq 1..10), 3 signed checkpoints');
+    expect(result.out).toContain('the last checkpoint signs seq 10');
+  });
+
+  it('names the first missing seq and exits 1 when the tail was cut', async () => {
+    const cut = exportText(records, checkpoints.slice(0, 2)).replace(/\n[^\n]*"seq":10,[^\n]*\n/, '\n');
+    const result = await hearth('verify', '--file', write('cut.jsonl', cut));
+    expect(result.exitCode).toBe(1);
+    expect(result.out).toContain('TAMPERED: first bad seq 10: records 10..10 are missing');
   });
 
   it('names the first bad seq and exits 1 when a record was edited', async () => {

@@ -1,13 +1,15 @@
 import type { Logger } from '@hearth/platform';
 import type { AuditCheckpoint } from '@hearth/contracts';
+import type { ChainHead } from '@hearth/audit-chain';
 import type { DataSource } from 'typeorm';
-import { checkpointOnTimer } from '../../domain/checkpoint/checkpoint-policy.js';
+import { headUnsigned } from '../../domain/checkpoint/checkpoint-policy.js';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
 import type { AuditMetrics, CheckpointSigner, Clock } from '../ports.js';
 
 /**
  * Signs the log's committed head when records arrived since the last checkpoint; `start` does so
- * every `intervalMs`. Appends sign every N-th record themselves; this covers a quiet log.
+ * every `intervalMs`. Appends sign every N-th record themselves; this covers a quiet log, and an
+ * export (`signHead` at the head it exports).
  */
 export class SignCheckpoint {
   private timer: NodeJS.Timeout | null = null;
@@ -23,8 +25,17 @@ export class SignCheckpoint {
   ) {}
 
   async run(): Promise<AuditCheckpoint | null> {
-    const [head, last] = await Promise.all([this.log.committedHead(), this.log.lastCheckpoint()]);
-    if (!checkpointOnTimer(head.seq, last?.seq ?? 0)) return null;
+    return this.signHead(await this.log.committedHead());
+  }
+
+  /**
+   * Signs `head` (committed, read by the caller) unless a checkpoint at or after it exists. Null
+   * when none was needed, or another writer (an append, the timer, another hatch) signed that
+   * seq first: either way a stored checkpoint now covers `head`.
+   */
+  async signHead(head: ChainHead): Promise<AuditCheckpoint | null> {
+    const last = await this.log.lastCheckpoint();
+    if (!headUnsigned(head.seq, last?.seq ?? 0)) return null;
     const checkpoint = this.signer.sign(head, this.clock.now().toISOString());
     const added = await this.dataSource.transaction((tx) => this.log.addCheckpoint(tx, checkpoint));
     if (!added) return null;

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportLine, verifyExport } from '@hearth/audit-chain';
+import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
+import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
+
+/** The export as hatch serves it, over a real database: signed at its head, so a cut tail shows. */
+describe('exporting the log', () => {
+  let h: HatchHarness;
+  let appended = 0;
+  /** Appends `count` events through the use case, as the ingest would. */
+  const append = async (count: number) => {
+    const messages = Array.from({ length: count }, (_, i) => {
+      const body = secretRead({ actor: `svc-${appended + i + 1}` });
+      return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: appended + i + 1, text: JSON.stringify(body) };
+    });
+    await h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run(messages, appended, tx));
+    appended += count;
+  };
+  const exportText = async () => {
+    let text = '';
+    for await (const line of h.hatch.exportLog.run(new AbortController().signal)) text += exportLine(line);
+    return text;
+  };
+  const storedCheckpoints = async () => {
+    const rows: Array<{ seq: string }> = await h.runtime.dataSource.query('SELECT seq FROM checkpoints ORDER BY seq');
+    return rows.map((r) => Number(r.seq));
+  };
+
+  beforeAll(async () => {
+    h = await startHatchHarness({ checkpointEvery: 10 });
+  });
+  afterAll(() => h?.close());
+
+  it('signs and stores a checkpoint at the head when the head is past the last one', async () => {
+    await append(13);
+    expect(await storedCheckpoints()).toEqual([10]);
+    const text = await exportText();
+    expect(await storedCheckpoints()).toEqual([10, 13]);
+    expect(verifyExport(text, { publicKey: h.publicKey })).toMatchObject({
+      ok: true,
+      lastSeq: 13,
+      lastCheckpointSeq: 13,
+      unsignedTail: 0,
+    });
+    // The stored one is the one exported, so the database verifies as the export did.
+    expect(text).toContain(JSON.stringify({ kind: 'checkpoint', checkpoint: await h.hatch.log.lastCheckpoint() }));
+  });
+
+  it('signs nothing new when the head is covered already', async () => {
+    await exportText();
+    expect(await storedCheckpoints()).toEqual([10, 13]);
+  });
+
+  it('cannot lose its last records unnoticed, however the cut is made', async () => {
+    await append(2); // 14, 15: past checkpoint 13
+    const lines = (await exportText()).split('\n');
+    const without = (drop: (line: string) => boolean) => lines.filter((l) => !drop(l)).join('\n');
+    const isRecord = (seq: number) => (l: string) => l.startsWith(`{"kind":"record","record":{"seq":${seq},`);
+    const isCheckpoint = (seq: number) => (l: string) => l.includes(`"checkpoint":{"seq":${seq},`);
+    expect(lines.filter(isRecord(15))).toHaveLength(1);
+    expect(lines.filter(isCheckpoint(15))).toHaveLength(1);
+
+    const cut = without((l) => isRecord(15)(l) || isCheckpoint(15)(l));
+    expect(verifyExport(cut, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 15 });
+    const headerEdited = cut.replace('"head_seq":15', '"head_seq":14');
+    expect(headerEdited).not.toEqual(cut);
+    expect(verifyExport(headerEdited, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 14 });
+  });
+});
