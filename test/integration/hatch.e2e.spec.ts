@@ -11,6 +11,7 @@ import {
 import {
   createTestDatabase,
   freePort,
+  queryDatabase,
   startConsoleProcess,
   startNats,
   startService,
@@ -322,6 +323,43 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const refused = await hearth(['audit', 'tail'], operatorToken);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('AUTH.FORBIDDEN');
+  });
+
+  it("fails `hearth audit verify` of the live export, naming the first bad seq, when hatch's database is tampered with", async () => {
+    // As someone who can alter the schema would: the append-only triggers off for the change only.
+    // Each change is undone afterwards (and the log shown to verify again), so the tests after see the log as it was.
+    const tamper = (sql: string) =>
+      queryDatabase(
+        hatchDb.name,
+        `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${sql}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+      );
+    const verify = () => hearth(['audit', 'verify'], auditorToken);
+    expect(await verify()).toMatchObject({ code: 0 });
+
+    const [third] = await queryDatabase<{ actor: string }>(hatchDb.name, 'SELECT actor FROM audit_log WHERE seq = 3');
+    expect(third).toEqual({ actor: 'svc-billing' });
+    try {
+      await tamper(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 3`);
+      const edited = await verify();
+      expect(edited.code).toBe(1);
+      expect(edited.stdout).toContain('TAMPERED: first bad seq 3: record 3 does not match its hash');
+    } finally {
+      await tamper(`UPDATE audit_log SET actor = 'svc-billing' WHERE seq = 3`);
+    }
+    expect(await verify()).toMatchObject({ code: 0 });
+
+    try {
+      await tamper(
+        'CREATE TABLE deleted_row AS SELECT * FROM audit_log WHERE seq = 8; DELETE FROM audit_log WHERE seq = 8',
+      );
+      const deleted = await verify();
+      expect(deleted.code).toBe(1);
+      expect(deleted.stdout).toContain('TAMPERED: first bad seq 8: expected record 8 here, found record 9');
+    } finally {
+      await tamper('INSERT INTO audit_log SELECT * FROM deleted_row; DROP TABLE deleted_row');
+    }
+    const restored = await verify();
+    expect(restored).toMatchObject({ code: 0 });
   });
 
   it('never logs a token', () => {
