@@ -43,7 +43,30 @@ export const AuditEvent = z
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
 /** Field names that mark secret material; an event holding one anywhere is refused, not stored. */
-export const SECRET_FIELD_NAMES: ReadonlySet<string> = new Set(['value', 'values', 'password', 'secret', 'token']);
+export const SECRET_FIELD_NAMES: ReadonlySet<string> = new Set([
+  'value',
+  'values',
+  'password',
+  'secret',
+  'token',
+  'private_key',
+  'api_key',
+]);
+/** … and names ending so (`client_secret`, `db_password`, `access_token`). Not `_key`: `public_key` is no secret. */
+export const SECRET_FIELD_SUFFIXES: readonly string[] = ['_password', '_secret', '_token', '_private_key', '_api_key'];
+
+/**
+ * Whether a field name marks secret material, however it is spelt: `clientSecret`, `Client-Secret`
+ * and `CLIENT_SECRET` all read as `client_secret`, since emitters differ in naming style.
+ */
+export function isSecretFieldName(key: string): boolean {
+  const name = key
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[-\s.]+/g, '_')
+    .toLowerCase();
+  return SECRET_FIELD_NAMES.has(name) || SECRET_FIELD_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
 
 /** The first path at which `data` holds a secret-looking field, or null. */
 export function findSecretField(data: unknown, path: string[] = []): string | null {
@@ -56,7 +79,7 @@ export function findSecretField(data: unknown, path: string[] = []): string | nu
   }
   if (data === null || typeof data !== 'object') return null;
   for (const [key, value] of Object.entries(data)) {
-    if (SECRET_FIELD_NAMES.has(key.toLowerCase())) return [...path, key].join('.');
+    if (isSecretFieldName(key)) return [...path, key].join('.');
     const found = findSecretField(value, [...path, key]);
     if (found) return found;
   }

@@ -54,12 +54,27 @@ describe('admitting a message from the HATCH stream', () => {
     ['data.nested.0.Secret', event({ nested: [{ Secret: 's' }] })],
     ['data.values', event({ values: { user: 'u' } })],
     ['data.token', event({ token: 't' })],
+    ['data.value', event({ value: 'hunter2' })],
+    ['data.secret', event({ secret: 's' })],
+    ['data.credentials.value', event({ credentials: { value: 'v' } })],
+    ['data.rotation.0.previous.Secret', event({ rotation: [{ previous: { Secret: 's' } }] })],
+    ['data.oauth.client_secret', event({ oauth: { client_secret: 's' } })],
+    ['data.clientSecret', event({ clientSecret: 's' })],
+    ['data.private_key', event({ private_key: '-----BEGIN PRIVATE KEY-----' })],
+    ['data.db_password', event({ db_password: 'p' })],
+    ['data.tags.ADMIN_PASSWORD', event({ tags: { ADMIN_PASSWORD: 'p' } })],
+    ['metadata.value', event({}, { value: 'v' })],
   ])('parks an event carrying %s, without its body', (path, body) => {
     expect(admit('hatch.vault.secret.read', body)).toEqual({
       kind: 'park',
       reason: `carries a secret-looking field: ${path}`,
       keepBody: false,
     });
+  });
+
+  it('records what only names or describes a secret: value_names, public_key, a secret_path', () => {
+    const body = event({ value_names: ['password', 'username'], public_key: 'pem', secret_path: 'hearth/acme/db' });
+    expect(admit('hatch.vault.secret.write', body)).toMatchObject({ kind: 'record' });
   });
 
   it('parks a secret-looking field even in a body that is not an event', () => {
