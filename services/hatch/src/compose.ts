@@ -49,7 +49,7 @@ export function composeHatch(
     stream: HatchStream.name,
     checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
   });
-  const signCheckpoint = new SignCheckpoint(dataSource, log, signer, clock, metrics, logger);
+  const signCheckpoint = new SignCheckpoint(dataSource, log, signer, clock, logger);
   return {
     log,
     feed,

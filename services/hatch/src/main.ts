@@ -21,9 +21,7 @@ const runtime = await startRuntime({
 const { logger } = runtime;
 const metrics = new OtelAuditMetrics(systemClock);
 const hatch = composeHatch(runtime, config, { signer, metrics });
-metrics.observeLag(() => hatch.ingest.lag());
-const lastCheckpoint = await hatch.log.lastCheckpoint();
-if (lastCheckpoint) metrics.checkpointed(lastCheckpoint);
+metrics.observe({ lag: () => hatch.ingest.lag(), lastCheckpoint: () => hatch.log.lastCheckpoint() });
 
 await serveNest({
   module: HatchModule.with(hatch),

@@ -21,15 +21,16 @@ export interface OperatorDirectory {
   authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null>;
 }
 
-/** What hatch counts as it goes (OpenTelemetry in production, nothing in tests that do not care). */
+/**
+ * What hatch counts as it goes (OpenTelemetry in production, nothing in tests that do not care).
+ * Checkpoints are not counted here: their age is read from the database, whoever signed them.
+ */
 export interface AuditMetrics {
   recorded(count: number): void;
   parked(): void;
-  checkpointed(checkpoint: AuditCheckpoint): void;
 }
 
 export const noMetrics: AuditMetrics = {
   recorded: () => undefined,
   parked: () => undefined,
-  checkpointed: () => undefined,
 };

@@ -3,6 +3,7 @@ import { createTestDatabase, startNats, type TestDatabase, type TestNats } from 
 import type { PubAck } from '@nats-io/jetstream';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditMetrics, Clock } from '../app/ports.js';
 import { composeHatch, type Hatch, type HatchSettings } from '../compose.js';
 import { Ed25519Signer } from '../infra/crypto/ed25519-signer.js';
 import { hatchStreamSpec } from '../infra/nats/hatch-stream.js';
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   duplicateWindowSeconds?: number;
   checkpointEvery?: number;
   batchSize?: number;
+  clock?: Clock;
+  metrics?: AuditMetrics;
 }
 
 /** hatch's use cases over a real database and a nats-server of the test's own. Nothing started yet. */
@@ -52,7 +55,12 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
     HATCH_TOKEN_CACHE_SECONDS: 30,
   };
   // Tails poll rarely here, so a test that sees one wake promptly has seen a NOTIFY do it.
-  const hatch = composeHatch(runtime, settings, { signer: new Ed25519Signer(key.privateKey), feedPollMs: 30_000 });
+  const hatch = composeHatch(runtime, settings, {
+    signer: new Ed25519Signer(key.privateKey),
+    feedPollMs: 30_000,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
   const count = async () => {
     const rows: Array<{ n: number }> = await runtime.dataSource.query('SELECT count(*)::int AS n FROM audit_log');
     return rows[0]!.n;

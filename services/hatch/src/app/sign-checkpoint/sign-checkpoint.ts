@@ -4,7 +4,7 @@ import type { ChainHead } from '@hearth/audit-chain';
 import type { DataSource } from 'typeorm';
 import { headUnsigned } from '../../domain/checkpoint/checkpoint-policy.js';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { AuditMetrics, CheckpointSigner, Clock } from '../ports.js';
+import type { CheckpointSigner, Clock } from '../ports.js';
 
 /**
  * Signs the log's committed head when records arrived since the last checkpoint; `start` does so
@@ -20,7 +20,6 @@ export class SignCheckpoint {
     private readonly log: Pick<AuditLogTable, 'committedHead' | 'lastCheckpoint' | 'addCheckpoint'>,
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
-    private readonly metrics: AuditMetrics,
     private readonly logger: Logger,
   ) {}
 
@@ -39,7 +38,6 @@ export class SignCheckpoint {
     const checkpoint = this.signer.sign(head, this.clock.now().toISOString());
     const added = await this.dataSource.transaction((tx) => this.log.addCheckpoint(tx, checkpoint));
     if (!added) return null;
-    this.metrics.checkpointed(checkpoint);
     return checkpoint;
   }
 

@@ -2,18 +2,34 @@ import type { AuditCheckpoint } from '@hearth/contracts';
 import { meter } from '@hearth/platform';
 import type { AuditMetrics, Clock } from '../../app/ports.js';
 
+type Meter = ReturnType<typeof meter>;
+
+/** Where the gauges read from, each time the metrics are collected. */
+export interface GaugeSources {
+  /** Events in the HATCH stream after the ingest position. */
+  lag(): Promise<number>;
+  /** The last checkpoint stored, whichever hatch signed it. */
+  lastCheckpoint(): Promise<AuditCheckpoint | null>;
+}
+
 /**
  * hatch's metrics: records appended and events parked (counters, so a backend derives records/s),
- * consumer lag (events in the stream not yet delivered to hatch), and the age of the last checkpoint.
+ * consumer lag (events in the stream not yet recorded), and the age of the last checkpoint.
+ *
+ * The age is read from the database at each collection, not remembered from what this process
+ * signed: with several hatches one may sign what another appended, and a replica that signed
+ * nothing since its start must still report how old the log's signature is. A gauge whose source
+ * fails (its database is down) reports nothing rather than a stale figure.
  */
 export class OtelAuditMetrics implements AuditMetrics {
   private readonly recordedCounter;
   private readonly parkedCounter;
-  private lastCheckpointAt: number | null = null;
-  private lag: (() => Promise<number>) | null = null;
+  private sources: GaugeSources | null = null;
 
-  constructor(private readonly clock: Clock) {
-    const hatch = meter('hatch');
+  constructor(
+    private readonly clock: Clock,
+    hatch: Meter = meter('hatch'),
+  ) {
     this.recordedCounter = hatch.createCounter('hatch.records', {
       description: 'Events appended to the audit chain',
       unit: '{record}',
@@ -28,19 +44,20 @@ export class OtelAuditMetrics implements AuditMetrics {
         unit: '{event}',
       })
       .addCallback(async (result) => {
-        const lag = this.lag ? await this.lag().catch(() => null) : null;
-        if (lag !== null) result.observe(lag);
+        const lag = await this.sources?.lag().catch(() => null);
+        if (lag !== undefined && lag !== null) result.observe(lag);
       });
     hatch
       .createObservableGauge('hatch.checkpoint.age', { description: 'Seconds since the last checkpoint', unit: 's' })
-      .addCallback((result) => {
-        if (this.lastCheckpointAt !== null) result.observe((this.clock.now().getTime() - this.lastCheckpointAt) / 1000);
+      .addCallback(async (result) => {
+        const last = await this.sources?.lastCheckpoint().catch(() => null);
+        if (last) result.observe((this.clock.now().getTime() - Date.parse(last.at)) / 1000);
       });
   }
 
-  /** Where the lag comes from: the ingest, built after these metrics. */
-  observeLag(lag: () => Promise<number>): void {
-    this.lag = lag;
+  /** The gauges' sources: the ingest and the log, built after these metrics. */
+  observe(sources: GaugeSources): void {
+    this.sources = sources;
   }
 
   recorded(count: number): void {
@@ -49,9 +66,5 @@ export class OtelAuditMetrics implements AuditMetrics {
 
   parked(): void {
     this.parkedCounter.add(1);
-  }
-
-  checkpointed(checkpoint: AuditCheckpoint): void {
-    this.lastCheckpointAt = Math.max(this.lastCheckpointAt ?? 0, Date.parse(checkpoint.at));
   }
 }

@@ -171,7 +171,6 @@ export class AuditIngest {
         'event parked',
       );
     }
-    for (const checkpoint of recorded.checkpoints) this.metrics.checkpointed(checkpoint);
   }
 
   private pause(ms: number): Promise<void> {

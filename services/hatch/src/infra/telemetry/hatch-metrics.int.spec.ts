@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { composeHatch, type Hatch } from '../../compose.js';
+import { secretRead } from '../../test/audit-events.js';
+import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
+import { OtelAuditMetrics } from './hatch-metrics.js';
+
+/** A reader that exports nowhere: `collect()` hands over what an exporter would have sent. */
+class InMemoryReader extends MetricReader {
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Every metric by name, as its one data point's value (these metrics carry no attributes). */
+  async values(): Promise<Record<string, number>> {
+    const { resourceMetrics } = await this.collect();
+    const values: Record<string, number> = {};
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        const point = metric.dataPoints[0];
+        if (point && typeof point.value === 'number') values[metric.descriptor.name] = point.value;
+      }
+    }
+    return values;
+  }
+}
+
+/** hatch's metrics as a collector reads them, over a real stream and database, on a clock of the test's. */
+describe("hatch's metrics", () => {
+  let now = Date.parse('2026-11-22T10:00:00.000Z');
+  const clock = { now: () => new Date(now) };
+  const reader = new InMemoryReader();
+  const metrics = new OtelAuditMetrics(clock, new MeterProvider({ readers: [reader] }).getMeter('hatch'));
+  let h: HatchHarness;
+
+  const observe = (metered: OtelAuditMetrics, hatch: Hatch) =>
+    metered.observe({ lag: () => hatch.ingest.lag(), lastCheckpoint: () => hatch.log.lastCheckpoint() });
+
+  beforeAll(async () => {
+    h = await startHatchHarness({ checkpointEvery: 10, clock, metrics });
+    observe(metrics, h.hatch);
+  });
+  afterAll(() => h?.close());
+
+  it('reports the consumer lag, the records appended and the age of the last checkpoint', async () => {
+    for (let n = 0; n < 12; n++) await h.publish(secretRead());
+    // Nothing ingested yet: all 12 wait, nothing is recorded, and there is no checkpoint to age.
+    const before = await reader.values();
+    expect(before['hatch.consumer.lag']).toBe(12);
+    expect(before['hatch.records']).toBeUndefined();
+    expect(before['hatch.checkpoint.age']).toBeUndefined();
+
+    h.hatch.ingest.start();
+    await h.recorded(12);
+    now += 42_000; // checkpoint 10 was signed at the old `now`
+    const after = await reader.values();
+    expect(after['hatch.consumer.lag']).toBe(0);
+    expect(after['hatch.records']).toBe(12);
+    expect(after['hatch.checkpoint.age']).toBe(42);
+  });
+
+  it('reports the age truthfully on a replica that signs nothing, from the checkpoints in the database', async () => {
+    const replicaReader = new InMemoryReader();
+    const replicaMetrics = new OtelAuditMetrics(
+      clock,
+      new MeterProvider({ readers: [replicaReader] }).getMeter('hatch'),
+    );
+    const replica = composeHatch(
+      h.runtime,
+      {
+        HATCH_CHECKPOINT_EVERY: 10,
+        HATCH_INGEST_BATCH: 256,
+        HATCH_READER_ROLES: ['auditor'],
+        HATCH_TOKEN_CACHE_SECONDS: 0,
+      },
+      { signer: h.hatch.signer, clock },
+    );
+    observe(replicaMetrics, replica);
+    expect(await replicaReader.values()).toMatchObject({ 'hatch.checkpoint.age': 42, 'hatch.consumer.lag': 0 });
+
+    // The other hatch signs the head (12) now; the replica sees the fresh checkpoint, 5 s on.
+    expect(await h.hatch.signCheckpoint.run()).toMatchObject({ seq: 12 });
+    now += 5_000;
+    expect((await replicaReader.values())['hatch.checkpoint.age']).toBe(5);
+    expect((await reader.values())['hatch.checkpoint.age']).toBe(5);
+  });
+});
