@@ -51,19 +51,29 @@ describe('exporting the log', () => {
     expect(await storedCheckpoints()).toEqual([10, 13]);
   });
 
+  it('signs the head it exports even when records appended meanwhile were checkpointed past it', async () => {
+    await append(2);
+    const head = await h.hatch.log.committedHead(); // 15: what an export starting now pins
+    await append(5); // 16..20 arrive before it signs; 20 is checkpointed as appended
+    expect(await storedCheckpoints()).toEqual([10, 13, 20]);
+    expect(await h.hatch.signCheckpoint.signHead(head)).toMatchObject({ seq: 15, hash: head.hash });
+    expect(await storedCheckpoints()).toEqual([10, 13, 15, 20]);
+  });
+
   it('cannot lose its last records unnoticed, however the cut is made', async () => {
-    await append(2); // 14, 15: past checkpoint 13
+    await append(2); // 21, 22: past checkpoint 20
     const lines = (await exportText()).split('\n');
     const without = (drop: (line: string) => boolean) => lines.filter((l) => !drop(l)).join('\n');
     const isRecord = (seq: number) => (l: string) => l.startsWith(`{"kind":"record","record":{"seq":${seq},`);
     const isCheckpoint = (seq: number) => (l: string) => l.includes(`"checkpoint":{"seq":${seq},`);
-    expect(lines.filter(isRecord(15))).toHaveLength(1);
-    expect(lines.filter(isCheckpoint(15))).toHaveLength(1);
+    expect(lines.filter(isRecord(22))).toHaveLength(1);
+    expect(lines.filter(isCheckpoint(22))).toHaveLength(1);
+    expect(verifyExport(lines.join('\n'), { publicKey: h.publicKey })).toMatchObject({ ok: true, lastSeq: 22 });
 
-    const cut = without((l) => isRecord(15)(l) || isCheckpoint(15)(l));
-    expect(verifyExport(cut, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 15 });
-    const headerEdited = cut.replace('"head_seq":15', '"head_seq":14');
+    const cut = without((l) => isRecord(22)(l) || isCheckpoint(22)(l));
+    expect(verifyExport(cut, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 22 });
+    const headerEdited = cut.replace('"head_seq":22', '"head_seq":21');
     expect(headerEdited).not.toEqual(cut);
-    expect(verifyExport(headerEdited, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 14 });
+    expect(verifyExport(headerEdited, { publicKey: h.publicKey })).toMatchObject({ ok: false, firstBadSeq: 21 });
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from '@hearth/platform';
 import type { AuditCheckpoint } from '@hearth/contracts';
 import type { ChainHead } from '@hearth/audit-chain';
 import type { DataSource } from 'typeorm';
-import { headUnsigned } from '../../domain/checkpoint/checkpoint-policy.js';
+import { checkpointOnExport, checkpointOnTimer } from '../../domain/checkpoint/checkpoint-policy.js';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
 import type { CheckpointSigner, Clock } from '../ports.js';
 
@@ -17,28 +17,34 @@ export class SignCheckpoint {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly log: Pick<AuditLogTable, 'committedHead' | 'lastCheckpoint' | 'addCheckpoint'>,
+    private readonly log: Pick<
+      AuditLogTable,
+      'committedHead' | 'lastCheckpoint' | 'checkpointsBetween' | 'addCheckpoint'
+    >,
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
   async run(): Promise<AuditCheckpoint | null> {
-    return this.signHead(await this.log.committedHead());
+    const [head, last] = await Promise.all([this.log.committedHead(), this.log.lastCheckpoint()]);
+    return checkpointOnTimer(head.seq, last?.seq ?? 0) ? this.store(head) : null;
   }
 
   /**
-   * Signs `head` (committed, read by the caller) unless a checkpoint at or after it exists. Null
-   * when none was needed, or another writer (an append, the timer, another hatch) signed that
-   * seq first: either way a stored checkpoint now covers `head`.
+   * Makes sure a checkpoint at exactly `head` (committed, read by the caller) is stored. Null when
+   * one was there already, or another writer (an append, the timer, another hatch) stored one
+   * first: either way the export finds it.
    */
   async signHead(head: ChainHead): Promise<AuditCheckpoint | null> {
-    const last = await this.log.lastCheckpoint();
-    if (!headUnsigned(head.seq, last?.seq ?? 0)) return null;
+    const [atHead] = await this.log.checkpointsBetween(head.seq, head.seq);
+    return checkpointOnExport(head.seq, atHead !== undefined) ? this.store(head) : null;
+  }
+
+  private async store(head: ChainHead): Promise<AuditCheckpoint | null> {
     const checkpoint = this.signer.sign(head, this.clock.now().toISOString());
     const added = await this.dataSource.transaction((tx) => this.log.addCheckpoint(tx, checkpoint));
-    if (!added) return null;
-    return checkpoint;
+    return added ? checkpoint : null;
   }
 
   start(intervalMs: number): void {

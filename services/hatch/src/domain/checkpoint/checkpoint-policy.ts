@@ -8,7 +8,14 @@ export function checkpointOnAppend(seq: number, every: number): boolean {
   return seq % every === 0;
 }
 
-/** The timer's and the export's rule: sign the head unless a checkpoint covers it already. */
-export function headUnsigned(headSeq: number, lastCheckpointSeq: number): boolean {
+export function checkpointOnTimer(headSeq: number, lastCheckpointSeq: number): boolean {
   return headSeq > lastCheckpointSeq;
+}
+
+/**
+ * An export's head needs a checkpoint at that very seq: one signed later (records appended while
+ * the export started) lies past the export and is not in it, so it vouches for nothing there.
+ */
+export function checkpointOnExport(headSeq: number, checkpointAtHead: boolean): boolean {
+  return headSeq > 0 && !checkpointAtHead;
 }

@@ -151,9 +151,13 @@ export class AuditLogTable {
   }
 
   async checkpointsThrough(seq: number): Promise<AuditCheckpoint[]> {
+    return this.checkpointsBetween(0, seq);
+  }
+
+  async checkpointsBetween(fromSeq: number, throughSeq: number): Promise<AuditCheckpoint[]> {
     const { rows } = await this.pool.query<CheckpointRow>(
-      'SELECT seq, hash, at, signature FROM checkpoints WHERE seq <= $1 ORDER BY seq',
-      [seq],
+      'SELECT seq, hash, at, signature FROM checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
+      [fromSeq, throughSeq],
     );
     return rows.map(toCheckpoint);
   }
