@@ -1,16 +1,19 @@
 import type { z } from 'zod';
 import { ERROR_KINDS, ErrorCode, HearthError } from './errors.js';
 
-/** Fields whose refusal has a code of its own; anything else invalid is HEARTH.INVALID_REQUEST. */
+/** Fields (by dotted path, or by their top-level field) whose refusal has a code of its own; anything else invalid is HEARTH.INVALID_REQUEST. */
 const FIELD_CODES: Readonly<Record<string, ErrorCode>> = {
   slug: ErrorCode.InvalidSlug,
   path: ErrorCode.InvalidPath,
+  prefix: ErrorCode.InvalidPath,
+  pattern: ErrorCode.InvalidPattern,
+  'rule.pattern': ErrorCode.InvalidPattern,
 };
 
-/** A rule's own code (a schema check names it in `params.code`), else the field's, if it has one. */
+/** A rule's own code (a schema check names it in `params.code`), else the field's (dotted path, then top-level), if it has one. */
 function codeOf(issue: z.core.$ZodIssue): ErrorCode | undefined {
   if (issue.code === 'custom' && isErrorCode(issue.params?.code)) return issue.params.code;
-  return FIELD_CODES[String(issue.path[0])];
+  return FIELD_CODES[issue.path.join('.')] ?? FIELD_CODES[String(issue.path[0])];
 }
 
 function isErrorCode(value: unknown): value is ErrorCode {
@@ -18,8 +21,9 @@ function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /**
- * Validates input against a contract schema. A bad `slug` or `path` field gets its own stable code
- * (CONSOLE.INVALID_SLUG, VAULT.INVALID_PATH). Messages name fields and rules, never the values.
+ * Validates input against a contract schema. A bad `slug`, `path` (or list `prefix`) or policy
+ * `pattern` gets its own stable code (CONSOLE.INVALID_SLUG, VAULT.INVALID_PATH, VAULT.INVALID_PATTERN).
+ * Messages name fields and rules, never the values.
  */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);

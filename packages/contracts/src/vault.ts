@@ -11,11 +11,26 @@ export const SecretPath = z.string().max(255).regex(SECRET_PATH_PATTERN, {
   message: 'a path is 1-8 segments of a-z 0-9 _ - joined by "/" (no "..", "//", encodings or control characters)',
 });
 
-/** A pattern in a policy: a path, or a path prefix ending in `*` (`hearth/acme/*`, `*`). */
+/**
+ * A pattern in a policy, matched by whole segments: `*` (every path), `X/*` (the path X and every
+ * path below it) or an exact path. No other `*`: `hearth/acme*` would also cover `hearth/acme2`, a
+ * workspace of its own, so it is refused (VAULT.INVALID_PATTERN) rather than read as a prefix.
+ */
 export const PathPattern = z
   .string()
-  .max(256)
-  .regex(/^(?:\*|(?:[a-z0-9_-]+\/)*[a-z0-9_-]*\*?)$/, { message: 'a pattern is a path, optionally ending in *' });
+  .max(257)
+  .refine((p) => p === '*' || SECRET_PATH_PATTERN.test(p.endsWith('/*') ? p.slice(0, -2) : p), {
+    message: 'a pattern is *, a path, or a path followed by /* (a * anywhere else is refused)',
+  });
+
+/**
+ * What revoke accepts: any pattern an earlier release may have stored (`hearth/acme*`, which now
+ * covers nothing), so that such a rule can still be removed.
+ */
+export const StoredPathPattern = z
+  .string()
+  .max(257)
+  .regex(/^(?:\*|(?:[a-z0-9_-]+\/)*[a-z0-9_-]*\*?)$/, { message: 'not a pattern a rule can have' });
 
 /** Documented limits: at most 32 named values of at most 16 KiB each, 64 KiB in all. */
 export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64 * 1024 } as const;
@@ -116,7 +131,7 @@ export const PolicyRule = z
   .strict();
 export type PolicyRule = z.infer<typeof PolicyRule>;
 export const PolicyGrantRequest = z.object({ principal: z.string(), rule: PolicyRule }).strict();
-export const PolicyRevokeRequest = z.object({ principal: z.string(), pattern: PathPattern }).strict();
+export const PolicyRevokeRequest = z.object({ principal: z.string(), pattern: StoredPathPattern }).strict();
 
 export const VaultSubjects = {
   write: 'vault.secret.write',

@@ -35,7 +35,7 @@ export function registerPrincipalCommands(program: Command): void {
 
   principal
     .command('grant <name> <pattern>')
-    .description('allow (or with --deny, refuse) capabilities on a path or path prefix ending in *')
+    .description("allow (or with --deny, refuse) capabilities on '*', a path, or 'path/*' (the path and all below it)")
     .requiredOption('--caps <list>', `comma-separated: ${Capability.options.join(',')}`)
     .option('--deny', 'an explicit deny')
     .action((name: string, pattern: string, o: { caps: string; deny?: boolean }) =>

@@ -26,7 +26,7 @@ describe('the audited read', () => {
     });
     await h.root.write({ path: 'hearth/globex', values: { POSTGRES_PASSWORD: 'globex-password-1' } });
     ({ client: acme, keys: acmeKeys } = await h.principal('acme-app', [
-      { pattern: 'hearth/acme*', capabilities: ['read'] },
+      { pattern: 'hearth/acme/*', capabilities: ['read'] },
     ]));
   });
   afterAll(() => h?.close());
@@ -120,6 +120,23 @@ describe('the audited read', () => {
     await expect(acme.read('hearth/globex')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
     const [{ n: after }] = await reads('DENIED');
     expect(after).toBe(before + 1);
+  });
+
+  it('matches policy patterns by whole segments: hearth/acme/* is not hearth/acme2', async () => {
+    await h.root.write({ path: 'hearth/acme2', values: { POSTGRES_PASSWORD: 'acme2-password-1' } });
+    await h.root.write({ path: 'hearth/acme/api', values: { API_KEY: 'acme-api-key-1' } });
+    expect((await acme.read('hearth/acme/api')).values.API_KEY).toBe('acme-api-key-1');
+    await expect(acme.read('hearth/acme2')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+  });
+
+  it('refuses a grant whose * is not a whole last segment, and stores no rule', async () => {
+    await expect(h.root.grant('acme-app', { pattern: 'hearth/globex*', capabilities: ['read'] })).rejects.toMatchObject(
+      { code: 'VAULT.INVALID_PATTERN' },
+    );
+    const rules = await h.running.runtime.dataSource.query<Array<{ pattern: string }>>(
+      "SELECT pattern FROM policy_rules WHERE principal = 'acme-app'",
+    );
+    expect(rules.map((r) => r.pattern)).toEqual(['hearth/acme/*']);
   });
 
   it('stops a principal the moment its rule is revoked', async () => {
@@ -235,7 +252,7 @@ describe('writes', () => {
   it('lets a principal write only where its policy says', async () => {
     const { client } = await h.principal('writer', [
       { pattern: 'hearth/*', capabilities: ['write', 'read'] },
-      { pattern: 'hearth/locked*', capabilities: ['write'], effect: 'deny' },
+      { pattern: 'hearth/locked/*', capabilities: ['write'], effect: 'deny' },
     ]);
     await client.write({ path: 'hearth/open', values: { K: 'ok-value' } });
     await expect(client.write({ path: 'hearth/locked', values: { K: 'no' } })).rejects.toMatchObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { PolicyRule } from '@hearth/contracts';
+import { ErrorCode, parseRequest, PolicyGrantRequest, type PolicyRule } from '@hearth/contracts';
 import { covers, mayAccess } from './policy.js';
 
 const allow = (pattern: string, ...capabilities: PolicyRule['capabilities']): PolicyRule => ({
@@ -14,32 +14,71 @@ const deny = (pattern: string, ...capabilities: PolicyRule['capabilities']): Pol
 });
 
 describe('path policies', () => {
-  it('cover a path exactly or by a trailing *', () => {
+  it('cover a path exactly, or it and everything below it by a trailing /*', () => {
     expect(covers('hearth/acme', 'hearth/acme')).toBe(true);
     expect(covers('hearth/acme', 'hearth/acme/db')).toBe(false);
-    expect(covers('hearth/acme*', 'hearth/acme/db')).toBe(true);
-    expect(covers('hearth/acme/*', 'hearth/acme')).toBe(false);
+    expect(covers('hearth/acme/*', 'hearth/acme')).toBe(true);
+    expect(covers('hearth/acme/*', 'hearth/acme/api')).toBe(true);
+    expect(covers('hearth/acme/*', 'hearth/acme/api/db')).toBe(true);
     expect(covers('*', 'anything/at/all')).toBe(true);
+  });
+
+  it('match whole segments: hearth/acme/* stays out of hearth/acme2 and hearth/acme-corp', () => {
+    expect(covers('hearth/acme/*', 'hearth/acme2')).toBe(false);
+    expect(covers('hearth/acme/*', 'hearth/acme-corp')).toBe(false);
+    expect(covers('hearth/acme', 'hearth/acme2')).toBe(false);
+  });
+
+  it('cover nothing with a * anywhere but a whole last segment (a rule stored by an earlier release)', () => {
+    for (const path of ['hearth/acme', 'hearth/acme2', 'hearth/acme/db']) {
+      expect(covers('hearth/acme*', path)).toBe(false);
+      expect(mayAccess([allow('hearth/acme*', 'read')], path, 'read')).toBe(false);
+    }
+    expect(covers('hearth/*/db', 'hearth/acme/db')).toBe(false);
+  });
+
+  it('are refused at grant time when a * is anywhere but the whole pattern or a last segment', () => {
+    for (const pattern of ['hearth/acme*', 'hearth/*/db', '*/acme', 'hearth/**', 'hearth/', '/*', '']) {
+      expect(() =>
+        parseRequest(PolicyGrantRequest, { principal: 'p', rule: { pattern, capabilities: ['read'] } }),
+      ).toThrow(expect.objectContaining({ code: ErrorCode.InvalidPattern }));
+    }
+    for (const pattern of ['*', 'hearth/*', 'hearth/acme/*', 'hearth/acme']) {
+      expect(
+        parseRequest(PolicyGrantRequest, { principal: 'p', rule: { pattern, capabilities: ['read'] } }).rule.pattern,
+      ).toBe(pattern);
+    }
   });
 
   it('deny by default', () => {
     expect(mayAccess([], 'hearth/acme', 'read')).toBe(false);
-    expect(mayAccess([allow('hearth/acme*', 'list')], 'hearth/acme', 'read')).toBe(false);
+    expect(mayAccess([allow('hearth/acme/*', 'list')], 'hearth/acme', 'read')).toBe(false);
   });
 
-  it('let the longest matching pattern win', () => {
-    expect(mayAccess([allow('hearth/*', 'read'), deny('hearth/acme*', 'read')], 'hearth/acme', 'read')).toBe(false);
-    expect(mayAccess([deny('*', 'read'), allow('hearth/acme*', 'read')], 'hearth/acme/db', 'read')).toBe(true);
-    expect(mayAccess([deny('*', 'read'), allow('hearth/acme*', 'read')], 'hearth/globex', 'read')).toBe(false);
+  it('let the most specific matching pattern win', () => {
+    expect(mayAccess([allow('hearth/*', 'read'), deny('hearth/acme/*', 'read')], 'hearth/acme', 'read')).toBe(false);
+    expect(mayAccess([allow('hearth/*', 'read'), deny('hearth/acme/*', 'read')], 'hearth/acme2', 'read')).toBe(true);
+    expect(mayAccess([deny('*', 'read'), allow('hearth/acme/*', 'read')], 'hearth/acme/db', 'read')).toBe(true);
+    expect(mayAccess([deny('*', 'read'), allow('hearth/acme/*', 'read')], 'hearth/globex', 'read')).toBe(false);
+    // an exact path is more specific than the /* of the same path
+    expect(mayAccess([deny('hearth/acme/*', 'read'), allow('hearth/acme', 'read')], 'hearth/acme', 'read')).toBe(true);
+    expect(mayAccess([deny('hearth/acme/*', 'read'), allow('hearth/acme', 'read')], 'hearth/acme/db', 'read')).toBe(
+      false,
+    );
   });
 
-  it('let an explicit deny win at equal length', () => {
-    expect(mayAccess([allow('hearth/acme*', 'read'), deny('hearth/acme*', 'read')], 'hearth/acme', 'read')).toBe(false);
+  it('let an explicit deny win at equal specificity', () => {
+    expect(mayAccess([allow('hearth/acme/*', 'read'), deny('hearth/acme/*', 'read')], 'hearth/acme', 'read')).toBe(
+      false,
+    );
   });
 
   it('keep one workspace out of another', () => {
-    const acmeApp = [allow('hearth/acme*', 'read')];
+    const acmeApp = [allow('hearth/acme/*', 'read')];
     expect(mayAccess(acmeApp, 'hearth/acme', 'read')).toBe(true);
+    expect(mayAccess(acmeApp, 'hearth/acme/api', 'read')).toBe(true);
+    expect(mayAccess(acmeApp, 'hearth/acme2', 'read')).toBe(false);
+    expect(mayAccess(acmeApp, 'hearth/acme-corp', 'read')).toBe(false);
     expect(mayAccess(acmeApp, 'hearth/globex', 'read')).toBe(false);
   });
 });
