@@ -32,6 +32,14 @@ export const StoredPathPattern = z
   .max(257)
   .regex(/^(?:\*|(?:[a-z0-9_-]+\/)*[a-z0-9_-]*\*?)$/, { message: 'not a pattern a rule can have' });
 
+/** A list prefix: nothing (everything), a path, or a path and `/` (only what is below it). */
+export const ListPrefix = z
+  .string()
+  .max(256)
+  .refine((p) => p === '' || SECRET_PATH_PATTERN.test(p.endsWith('/') ? p.slice(0, -1) : p), {
+    message: 'a prefix is empty, a path, or a path followed by / (no "..", "//", encodings or control characters)',
+  });
+
 /** Documented limits: at most 32 named values of at most 16 KiB each, 64 KiB in all. */
 export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64 * 1024 } as const;
 
@@ -71,7 +79,7 @@ export const SecretReadRequest = z
 export type SecretReadRequest = z.infer<typeof SecretReadRequest>;
 
 export const SecretPathRequest = z.object({ path: SecretPath }).strict();
-export const SecretListRequest = z.object({ prefix: z.string().max(255).default('') }).strict();
+export const SecretListRequest = z.object({ prefix: ListPrefix.default('') }).strict();
 export const SecretVersionsChange = z
   .object({ path: SecretPath, versions: z.array(z.number().int().positive()).min(1).max(100) })
   .strict();

@@ -8,6 +8,7 @@ import { ListSecrets } from './app/list-secrets/list-secrets.js';
 import type { Clock, Ids } from './app/ports.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
+import { Refusals } from './app/refusals.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
@@ -37,12 +38,23 @@ export function composeVault(
   const principals = new Principals(dataSource);
   const nonces = new Nonces(dataSource);
   const envelope = new Envelope(settings.ring);
-  const audit = new AuditTrail(dataSource, store, clock, ids);
+  const audit = new AuditTrail(store, clock, ids);
   const identity = new CallerIdentity(principals, clock);
-  const gate = new Gatekeeper(dataSource, identity, nonces, audit);
+  const refusals = new Refusals(dataSource, nonces, audit);
+  const gate = new Gatekeeper(dataSource, identity, nonces, refusals);
   const newId = () => ids.next();
   return {
-    readSecret: new ReadSecret(identity, secrets, envelope, new ReadLedger(dataSource), audit, clock, ids),
+    readSecret: new ReadSecret(
+      identity,
+      secrets,
+      envelope,
+      new ReadLedger(dataSource),
+      audit,
+      refusals,
+      runtime.logger,
+      clock,
+      ids,
+    ),
     writeSecret: new WriteSecret(
       dataSource,
       gate,

@@ -1,6 +1,6 @@
 import { auditSubject, type Envelope, type EventMetadata } from '@hearth/contracts';
 import { correlation, currentTraceId, enqueue, type EventStore, type OutboxMessage } from '@hearth/platform';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AUDIT_ACTIONS, type AuditedEventType } from '../domain/audit.js';
 import type { Clock, Ids } from './ports.js';
 
@@ -15,7 +15,6 @@ export interface AuditedEvent {
  */
 export class AuditTrail {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly store: EventStore,
     private readonly clock: Clock,
     private readonly ids: Ids,
@@ -56,9 +55,13 @@ export class AuditTrail {
     return id;
   }
 
-  /** `record` in a transaction of its own, for refusals: the refusal is kept even though the request fails. */
-  recordAlone(event: AuditedEvent, actor: string): Promise<string> {
-    return this.dataSource.transaction((tx) => this.record(tx, event, actor));
+  /**
+   * `record`, unless an event with this id exists: a refusal's id is derived from its request, so
+   * one captured request replayed many times is recorded once.
+   */
+  async recordOnce(tx: EntityManager, event: AuditedEvent, actor: string, id: string): Promise<void> {
+    const existing = await tx.query<unknown[]>('SELECT 1 FROM events WHERE event_id = $1', [id]);
+    if (existing.length === 0) await this.record(tx, event, actor, id);
   }
 }
 

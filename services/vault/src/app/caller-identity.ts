@@ -2,10 +2,13 @@ import { ErrorCode, HearthError, SignatureHeaders, verifyRequestSignature } from
 import type { Principal, Principals } from '../infra/postgres/principals.js';
 import type { Clock } from './ports.js';
 
+/** A request as it arrived: the bytes and headers it was signed over, and its body decoded but not yet validated. */
 export interface SignedRequest {
   subject: string;
   body: Uint8Array;
   header(name: string): string | undefined;
+  /** Validated only once the signer is known, so that a malformed request is refused on the record. */
+  payload: unknown;
 }
 
 export interface Caller {

@@ -1,43 +1,59 @@
 import { ErrorCode, HearthError, type Capability } from '@hearth/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AccessDeniedV1 } from '../domain/access.js';
+import { claimedPath, type AccessDeniedV1 } from '../domain/access.js';
 import { mayAccess } from '../domain/policy/policy.js';
 import type { Nonces } from '../infra/postgres/nonces.js';
-import type { AuditTrail } from './audit-trail.js';
 import type { Caller, CallerIdentity, SignedRequest } from './caller-identity.js';
+import { isRefusal, type Refusals } from './refusals.js';
+
+/** What a request asks for: a capability on the path of its validated body. */
+export interface Admission<R> {
+  capability: Capability;
+  /** The body by its contract (and any limit the contract cannot say); throws a coded HearthError. */
+  parse(payload: unknown): R;
+  path(request: R): string;
+}
 
 /**
- * Admission for every vault request but the read (which records its own SecretReadV1): signature,
- * freshness, policy; then the operation runs in a transaction that also remembers the nonce. A
- * refusal of an identified caller is recorded as AccessDeniedV1 and reaches HATCH.
+ * Admission for every vault request but the read (which records its own SecretReadV1): signature
+ * first, on the bytes as signed; then freshness, the body's contract and policy; then the operation
+ * runs in a transaction that also remembers the nonce. Once the signer is known every refusal —
+ * malformed, stale, denied, or refused by the operation itself (a stale CAS, a provider conflict) —
+ * is recorded as AccessDeniedV1 and reaches HATCH.
  */
 export class Gatekeeper {
   constructor(
     private readonly dataSource: DataSource,
     private readonly identity: CallerIdentity,
     private readonly nonces: Pick<Nonces, 'remember'>,
-    private readonly audit: Pick<AuditTrail, 'recordAlone'>,
+    private readonly refusals: Pick<Refusals, 'refuse'>,
   ) {}
 
-  async run<T>(
+  async run<R, T>(
     signed: SignedRequest,
-    path: string,
-    capability: Capability,
-    operation: (tx: EntityManager, caller: Caller) => Promise<T>,
+    admission: Admission<R>,
+    operation: (tx: EntityManager, caller: Caller, request: R) => Promise<T>,
   ): Promise<T> {
     const caller = await this.identity.identify(signed);
-    const refuse = async (error: HearthError): Promise<never> => {
-      const denied: AccessDeniedV1 = {
-        type: 'AccessDeniedV1',
-        data: { actor: caller.principal.name, capability, path, outcome: 'DENIED', reason: error.code },
-      };
-      await this.audit.recordAlone(denied, caller.principal.name);
-      throw error;
-    };
+    const { capability } = admission;
+    let path = claimedPath(signed.payload);
+    const refuse = (error: HearthError): Promise<never> =>
+      this.refusals.refuse(caller, error, (answer) => {
+        const denied: AccessDeniedV1 = {
+          type: 'AccessDeniedV1',
+          data: { actor: caller.principal.name, capability, path, outcome: 'DENIED', reason: answer.code },
+        };
+        return denied;
+      });
+
+    let request: R;
     try {
       this.identity.assertFresh(caller);
+      request = admission.parse(signed.payload);
+      path = admission.path(request);
     } catch (error) {
-      return refuse(error as HearthError);
+      if (isRefusal(error)) return refuse(error);
+      throw error;
     }
     if (!mayAccess(caller.principal.rules, path, capability)) {
       return refuse(new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`));
@@ -45,10 +61,10 @@ export class Gatekeeper {
     try {
       return await this.dataSource.transaction(async (tx) => {
         await this.nonces.remember(tx, caller.nonce);
-        return operation(tx, caller);
+        return operation(tx, caller, request);
       });
     } catch (error) {
-      if (error instanceof HearthError && error.code === ErrorCode.ReplayedNonce) return refuse(error);
+      if (isRefusal(error)) return refuse(error);
       throw error;
     }
   }

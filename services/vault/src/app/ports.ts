@@ -5,3 +5,8 @@ export interface Clock {
 export interface Ids {
   next(): string;
 }
+
+/** Where a use case reports a failure operators must see (pino's logger is one). */
+export interface FailureLog {
+  error(fields: Record<string, unknown>, message: string): void;
+}

@@ -1,11 +1,11 @@
-import type { Capability } from '@hearth/contracts';
+import { parseRequest, SecretDestroyRequest, SecretVersionsChange } from '@hearth/contracts';
 import { handleCommand, type EventStore } from '@hearth/platform';
 import type { DataSource } from 'typeorm';
 import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { SignedRequest } from '../caller-identity.js';
-import type { Gatekeeper } from '../gatekeeper.js';
+import type { Admission, Gatekeeper } from '../gatekeeper.js';
 import { applySecretEvents } from '../secret-projection.js';
 
 export type VersionChange =
@@ -13,10 +13,26 @@ export type VersionChange =
   | { type: 'UndeleteVersions'; path: string; versions: number[] }
   | { type: 'DestroyVersions'; path: string; versions: number[] | 'all' };
 
-const CAPABILITY: Record<VersionChange['type'], Capability> = {
-  DeleteVersions: 'delete',
-  UndeleteVersions: 'delete',
-  DestroyVersions: 'destroy',
+const path = (change: VersionChange) => change.path;
+const ADMISSIONS: { [T in VersionChange['type']]: Admission<VersionChange & { type: T }> } = {
+  DeleteVersions: {
+    capability: 'delete',
+    parse: (payload) => ({ type: 'DeleteVersions', ...parseRequest(SecretVersionsChange, payload) }),
+    path,
+  },
+  UndeleteVersions: {
+    capability: 'delete',
+    parse: (payload) => ({ type: 'UndeleteVersions', ...parseRequest(SecretVersionsChange, payload) }),
+    path,
+  },
+  DestroyVersions: {
+    capability: 'destroy',
+    parse: (payload) => {
+      const { path: at, versions } = parseRequest(SecretDestroyRequest, payload);
+      return { type: 'DestroyVersions', path: at, versions: versions ?? 'all' };
+    },
+    path,
+  },
 };
 
 /** Soft delete, undelete and destroy (crypto-shredding) of secret versions. */
@@ -30,8 +46,9 @@ export class ChangeVersions {
     private readonly newId: () => string,
   ) {}
 
-  async run(change: VersionChange, signed: SignedRequest): Promise<{ path: string; versions: number[] }> {
-    return this.gate.run(signed, change.path, CAPABILITY[change.type], async (tx, caller) => {
+  run(type: VersionChange['type'], signed: SignedRequest): Promise<{ path: string; versions: number[] }> {
+    const admission: Admission<VersionChange> = ADMISSIONS[type];
+    return this.gate.run(signed, admission, async (tx, caller, change) => {
       const { events } = await handleCommand({
         dataSource: this.dataSource,
         tx,

@@ -1,12 +1,32 @@
-import { Capability, type PolicyRule } from '@hearth/contracts';
+import {
+  Capability,
+  parseRequest,
+  PolicyGrantRequest,
+  PolicyRevokeRequest,
+  PrincipalCreateRequest,
+  type PolicyRule,
+} from '@hearth/contracts';
+import type { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import { principalPath } from '../../domain/access.js';
 import type { Principals } from '../../infra/postgres/principals.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { SignedRequest } from '../caller-identity.js';
-import type { Gatekeeper } from '../gatekeeper.js';
+import type { Admission, Gatekeeper } from '../gatekeeper.js';
 
 export const ROOT_PRINCIPAL = 'root';
+
+/** A principal-management request, authorised as `write` on the principal's own path. */
+function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): Admission<z.infer<S>> {
+  return {
+    capability: 'write',
+    parse: (payload) => parseRequest(schema, payload),
+    path: (request) => principalPath(nameOf(request)),
+  };
+}
+const create = about(PrincipalCreateRequest, (r) => r.name);
+const grant = about(PolicyGrantRequest, (r) => r.principal);
+const revoke = about(PolicyRevokeRequest, (r) => r.principal);
 
 /** Principals and their policies; every change is an event in HATCH. */
 export class ManagePrincipals {
@@ -17,9 +37,9 @@ export class ManagePrincipals {
     private readonly audit: Pick<AuditTrail, 'record'>,
   ) {}
 
-  create(name: string, publicKey: string, signed: SignedRequest): Promise<{ name: string }> {
+  create(signed: SignedRequest): Promise<{ name: string }> {
     return this.changed(
-      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+      this.gate.run(signed, create, async (tx, caller, { name, public_key: publicKey }) => {
         await this.principals.create(tx, name, publicKey);
         await this.audit.record(
           tx,
@@ -31,9 +51,9 @@ export class ManagePrincipals {
     );
   }
 
-  grant(name: string, rule: PolicyRule, signed: SignedRequest): Promise<{ name: string; rule: PolicyRule }> {
+  grant(signed: SignedRequest): Promise<{ name: string; rule: PolicyRule }> {
     return this.changed(
-      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+      this.gate.run(signed, grant, async (tx, caller, { principal: name, rule }) => {
         await this.principals.grant(tx, name, rule);
         await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, caller.principal.name);
         return { name, rule };
@@ -41,9 +61,9 @@ export class ManagePrincipals {
     );
   }
 
-  revoke(name: string, pattern: string, signed: SignedRequest): Promise<{ name: string; revoked: boolean }> {
+  revoke(signed: SignedRequest): Promise<{ name: string; revoked: boolean }> {
     return this.changed(
-      this.gate.run(signed, principalPath(name), 'write', async (tx, caller) => {
+      this.gate.run(signed, revoke, async (tx, caller, { principal: name, pattern }) => {
         const revoked = await this.principals.revoke(tx, name, pattern);
         if (revoked)
           await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);

@@ -31,6 +31,28 @@ describe('the audited read', () => {
   });
   afterAll(() => h?.close());
 
+  /** The newest event's position: what a test records from here on is what came after it. */
+  const mark = async () =>
+    (
+      await h.running.runtime.dataSource.query<[{ p: string }]>(
+        'SELECT COALESCE(max(global_position), 0)::text AS p FROM events',
+      )
+    )[0].p;
+  /** Refusals recorded since `from`: the type, and actor, capability, outcome, reason and path of each. */
+  const refusedSince = (from: string) =>
+    h.running.runtime.dataSource.query<Array<{ type: string; data: Record<string, unknown> }>>(
+      `SELECT type, data FROM events WHERE global_position > $1::bigint
+         AND type IN ('SecretReadV1', 'AccessDeniedV1') AND data->>'outcome' <> 'OK' ORDER BY global_position`,
+      [from],
+    );
+  const refusal = (type: string, actor: string, reason: string, more: Record<string, unknown> = {}) => ({
+    type,
+    data: expect.objectContaining({ actor, outcome: 'DENIED', reason, ...more }) as unknown,
+  });
+  /** Signature headers for `body` as `actor`, to send (and send again) with `raw`. */
+  const signAs = (subject: string, body: unknown, actor: string, secretKey: string, now?: number) =>
+    signRequest(subject, encoder.encode(JSON.stringify(body)), actor, secretKey, now);
+
   /** A raw request with whatever headers a test wants, as an attacker on the bus could send. */
   async function raw(subject: string, body: unknown, extra: Record<string, string> = {}) {
     const h2 = headers();
@@ -89,19 +111,53 @@ describe('the audited read', () => {
     expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, rootSigned)).code).toBe('VAULT.BAD_SIGNATURE');
   });
 
-  it('refuses a replayed nonce and a stale timestamp, recording each as DENIED', async () => {
-    const [{ n: deniedBefore }] = await reads('DENIED');
-    const body = encoder.encode(JSON.stringify({ path: 'hearth/acme' }));
-    const signed = signRequest(VaultSubjects.read, body, 'acme-app', acmeKeys.secretKey);
+  it('refuses a replayed nonce and a stale timestamp, recording each as DENIED with its reason', async () => {
+    const from = await mark();
+    const signed = signAs(VaultSubjects.read, { path: 'hearth/acme' }, 'acme-app', acmeKeys.secretKey);
     expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, signed)).code).toBeNull();
     const replay = await raw(VaultSubjects.read, { path: 'hearth/acme' }, signed);
     expect(replay.code).toBe('VAULT.REPLAYED_NONCE');
     expect(replay.body).not.toContain('sealed');
 
-    const stale = signRequest(VaultSubjects.read, body, 'acme-app', acmeKeys.secretKey, Date.now() - 60_000);
+    const stale = signAs(
+      VaultSubjects.read,
+      { path: 'hearth/acme' },
+      'acme-app',
+      acmeKeys.secretKey,
+      Date.now() - 60_000,
+    );
     expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, stale)).code).toBe('VAULT.STALE_REQUEST');
-    const [{ n: deniedAfter }] = await reads('DENIED');
-    expect(deniedAfter).toBe(deniedBefore + 2);
+    expect(await refusedSince(from)).toEqual([
+      refusal('SecretReadV1', 'acme-app', 'VAULT.REPLAYED_NONCE'),
+      refusal('SecretReadV1', 'acme-app', 'VAULT.STALE_REQUEST'),
+    ]);
+  });
+
+  it('burns the nonce of a refused request: replayed, it is a replay, and however often, recorded once', async () => {
+    const from = await mark();
+    const denied = signAs(VaultSubjects.read, { path: 'hearth/globex' }, 'acme-app', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/globex' }, denied)).code).toBe('VAULT.POLICY_DENIED');
+    for (let n = 0; n < 5; n++)
+      expect((await raw(VaultSubjects.read, { path: 'hearth/globex' }, denied)).code).toBe('VAULT.REPLAYED_NONCE');
+
+    const accepted = signAs(VaultSubjects.read, { path: 'hearth/acme' }, 'acme-app', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, accepted)).code).toBeNull();
+    for (let n = 0; n < 5; n++)
+      expect((await raw(VaultSubjects.read, { path: 'hearth/acme' }, accepted)).code).toBe('VAULT.REPLAYED_NONCE');
+
+    const badWrite = { path: 'hearth/../x', values: { K: 'v' } };
+    const write = signAs(VaultSubjects.write, badWrite, 'acme-app', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.write, badWrite, write)).code).toBe('VAULT.INVALID_PATH');
+    for (let n = 0; n < 5; n++)
+      expect((await raw(VaultSubjects.write, badWrite, write)).code).toBe('VAULT.REPLAYED_NONCE');
+
+    expect(await refusedSince(from)).toEqual([
+      refusal('SecretReadV1', 'acme-app', 'VAULT.POLICY_DENIED', { path: 'hearth/globex' }),
+      refusal('SecretReadV1', 'acme-app', 'VAULT.REPLAYED_NONCE', { path: 'hearth/globex' }),
+      refusal('SecretReadV1', 'acme-app', 'VAULT.REPLAYED_NONCE', { path: 'hearth/acme' }),
+      refusal('AccessDeniedV1', 'acme-app', 'VAULT.INVALID_PATH', { capability: 'write', path: 'hearth/../x' }),
+      refusal('AccessDeniedV1', 'acme-app', 'VAULT.REPLAYED_NONCE', { capability: 'write', path: 'hearth/../x' }),
+    ]);
   });
 
   it('refuses a body that is not the one signed', async () => {
@@ -116,10 +172,11 @@ describe('the audited read', () => {
   });
 
   it("denies another workspace's path and records it", async () => {
-    const [{ n: before }] = await reads('DENIED');
+    const from = await mark();
     await expect(acme.read('hearth/globex')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
-    const [{ n: after }] = await reads('DENIED');
-    expect(after).toBe(before + 1);
+    expect(await refusedSince(from)).toEqual([
+      refusal('SecretReadV1', 'acme-app', 'VAULT.POLICY_DENIED', { path: 'hearth/globex', workspace_slug: 'globex' }),
+    ]);
   });
 
   it('matches policy patterns by whole segments: hearth/acme/* is not hearth/acme2', async () => {
@@ -147,14 +204,26 @@ describe('the audited read', () => {
   });
 
   it.each([
-    ['traversal', 'hearth/../x'],
-    ['percent-encoded traversal', 'hearth/%2e%2e/x'],
-    ['a double slash', 'hearth//x'],
-    ['a NUL', 'hearth/a\u0000'],
-    ['a control character', 'hearth/a\u0007'],
-    ['a leading slash', '/hearth/acme'],
-  ])('refuses a path with %s', async (_, path) => {
+    ['traversal', 'hearth/../x', 'hearth/../x'],
+    ['percent-encoded traversal', 'hearth/%2e%2e/x', 'hearth/%2e%2e/x'],
+    ['a double slash', 'hearth//x', 'hearth//x'],
+    ['a NUL', 'hearth/a\u0000', 'hearth/a\\u0000'],
+    ['a control character', 'hearth/a\u0007', 'hearth/a\\u0007'],
+    ['a leading slash', '/hearth/acme', '/hearth/acme'],
+  ])('refuses a path with %s, on the record as DENIED for its signer', async (_, path, recorded) => {
+    const from = await mark();
     await expect(acme.read(path)).rejects.toMatchObject({ code: 'VAULT.INVALID_PATH' });
+    expect(await refusedSince(from)).toEqual([
+      refusal('SecretReadV1', 'acme-app', 'VAULT.INVALID_PATH', { path: recorded }),
+    ]);
+  });
+
+  it('records nothing for a request whose signer is unknown: unsigned, or signed with the wrong key', async () => {
+    const from = await mark();
+    expect((await raw(VaultSubjects.read, { path: 'hearth/../x' })).code).toBe('VAULT.UNSIGNED');
+    const forged = signAs(VaultSubjects.read, { path: 'hearth/../x' }, 'acme-app', generatePrincipalKeys().secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/../x' }, forged)).code).toBe('VAULT.BAD_SIGNATURE');
+    expect(await refusedSince(from)).toEqual([]);
   });
 
   it('records a missing path as NOT_FOUND and an expired one as EXPIRED', async () => {
@@ -195,7 +264,19 @@ describe('writes', () => {
   });
   afterAll(() => h?.close());
 
-  it('makes a version per write, with check-and-set', async () => {
+  /** The AccessDeniedV1 events recorded while `work` ran. */
+  async function deniedDuring(work: () => Promise<unknown>) {
+    const ds = h.running.runtime.dataSource;
+    const [{ p }] = await ds.query<[{ p: string }]>('SELECT COALESCE(max(global_position), 0)::text AS p FROM events');
+    await work();
+    const rows = await ds.query<Array<{ data: Record<string, unknown> }>>(
+      "SELECT data FROM events WHERE global_position > $1::bigint AND type = 'AccessDeniedV1' ORDER BY global_position",
+      [p],
+    );
+    return rows.map((r) => r.data);
+  }
+
+  it('makes a version per write, with check-and-set; a stale one is refused on the record', async () => {
     expect(await h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'one' }, cas: 0 })).toEqual({
       path: 'hearth/w1',
       version: 1,
@@ -204,27 +285,73 @@ describe('writes', () => {
       path: 'hearth/w1',
       version: 2,
     });
-    await expect(h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'three' }, cas: 1 })).rejects.toMatchObject({
-      code: 'VAULT.CAS_MISMATCH',
-    });
+    const denied = await deniedDuring(() =>
+      expect(h.root.write({ path: 'hearth/w1', values: { A_VALUE: 'three' }, cas: 1 })).rejects.toMatchObject({
+        code: 'VAULT.CAS_MISMATCH',
+      }),
+    );
+    expect(denied).toEqual([
+      { actor: 'root', capability: 'write', path: 'hearth/w1', outcome: 'DENIED', reason: 'VAULT.CAS_MISMATCH' },
+    ]);
     expect((await h.root.read('hearth/w1')).values).toEqual({ A_VALUE: 'two' });
     expect((await h.root.read('hearth/w1', 1)).values).toEqual({ A_VALUE: 'one' });
   });
 
-  it('never overwrites a USER credential with an AUTO_MANAGED one', async () => {
+  it('never overwrites a USER credential with an AUTO_MANAGED one, and records the attempt', async () => {
     await h.root.write({ path: 'hearth/w2', values: { POSTGRES_PASSWORD: 'chosen-by-a-person' }, provider: 'USER' });
-    await expect(
-      h.root.write({ path: 'hearth/w2', values: { POSTGRES_PASSWORD: 'generated' }, provider: 'AUTO_MANAGED' }),
-    ).rejects.toMatchObject({
-      code: 'VAULT.PROVIDER_CONFLICT',
-    });
+    const denied = await deniedDuring(() =>
+      expect(
+        h.root.write({ path: 'hearth/w2', values: { POSTGRES_PASSWORD: 'generated' }, provider: 'AUTO_MANAGED' }),
+      ).rejects.toMatchObject({ code: 'VAULT.PROVIDER_CONFLICT' }),
+    );
+    expect(denied).toEqual([expect.objectContaining({ actor: 'root', reason: 'VAULT.PROVIDER_CONFLICT' })]);
+    expect(JSON.stringify(denied)).not.toContain('generated');
   });
 
-  it('refuses a value over the documented limit', async () => {
-    await expect(h.root.write({ path: 'hearth/w3', values: { BIG: 'x'.repeat(16 * 1024 + 1) } })).rejects.toMatchObject(
-      { code: 'VAULT.VALUE_TOO_LARGE' },
+  it('refuses a value over the documented limit, on the record and without the value', async () => {
+    const big = 'x'.repeat(16 * 1024 + 1);
+    const denied = await deniedDuring(() =>
+      expect(h.root.write({ path: 'hearth/w3', values: { BIG: big } })).rejects.toMatchObject({
+        code: 'VAULT.VALUE_TOO_LARGE',
+      }),
     );
+    expect(denied).toEqual([
+      { actor: 'root', capability: 'write', path: 'hearth/w3', outcome: 'DENIED', reason: 'VAULT.VALUE_TOO_LARGE' },
+    ]);
     expect(await h.root.list('hearth/w3')).toEqual([]);
+  });
+
+  it('lists only the rows the caller may list: an allow on hearth/* does not reach under a deny on hearth/x/*', async () => {
+    for (const path of ['hearth/x', 'hearth/x/a', 'hearth/xy', 'hearth/y'])
+      await h.root.write({ path, values: { K: 'listed-value' } });
+    const { client } = await h.principal('lister', [
+      { pattern: 'hearth/*', capabilities: ['list'] },
+      { pattern: 'hearth/x/*', capabilities: ['list'], effect: 'deny' },
+    ]);
+    const listed = (await client.list('hearth/')).map((s) => s.path);
+    expect(listed).toEqual(expect.arrayContaining(['hearth/xy', 'hearth/y']));
+    expect(listed).not.toContain('hearth/x');
+    expect(listed).not.toContain('hearth/x/a');
+    await expect(client.list('hearth/x')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    await expect(client.list('hearth/x/')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    expect((await h.root.list('hearth/x')).map((s) => s.path)).toEqual(['hearth/x', 'hearth/x/a', 'hearth/xy']);
+  });
+
+  it('refuses a list prefix outside the path grammar as VAULT.INVALID_PATH, on the record', async () => {
+    const { client } = await h.principal('prefix-prober', [{ pattern: 'hearth/*', capabilities: ['list'] }]);
+    const denied = await deniedDuring(async () => {
+      for (const prefix of ['hearth/\u0000', 'hearth/../', 'hearth//'])
+        await expect(client.list(prefix)).rejects.toMatchObject({ code: 'VAULT.INVALID_PATH' });
+    });
+    expect(denied).toEqual(
+      ['hearth/\\u0000', 'hearth/../', 'hearth//'].map((path) => ({
+        actor: 'prefix-prober',
+        capability: 'list',
+        path,
+        outcome: 'DENIED',
+        reason: 'VAULT.INVALID_PATH',
+      })),
+    );
   });
 
   it('soft-deletes, undeletes and destroys versions; a destroyed one is gone for good', async () => {

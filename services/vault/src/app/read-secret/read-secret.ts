@@ -1,12 +1,14 @@
 import {
   ErrorCode,
   HearthError,
+  parseRequest,
   sealTo,
+  SecretReadRequest,
   type AuditOutcome,
   type SealedSecret,
-  type SecretReadRequest,
 } from '@hearth/contracts';
 import { currentTraceId } from '@hearth/platform';
+import { claimedPath } from '../../domain/access.js';
 import { mayAccess } from '../../domain/policy/policy.js';
 import { secretRead } from '../../domain/read.js';
 import type { Envelope } from '../../infra/crypto/envelope.js';
@@ -14,12 +16,15 @@ import type { ReadLedger } from '../../infra/postgres/read-ledger.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import { hatchMessageOf, type AuditTrail } from '../audit-trail.js';
 import type { CallerIdentity, SignedRequest } from '../caller-identity.js';
-import type { Clock, Ids } from '../ports.js';
+import type { Clock, FailureLog, Ids } from '../ports.js';
+import { isRefusal, type Refusals } from '../refusals.js';
 
 /**
- * The audited read: verify → authorise → decrypt → commit the read event (with the request's nonce,
- * so a replay cannot be recorded twice) → only then seal the value to the caller's key. No commit,
- * no value. Denied, missing and expired reads are recorded too, without a value.
+ * The audited read: verify the signature (on the bytes as signed) → validate → authorise → decrypt
+ * → commit the read event (with the request's nonce, so a replay cannot be recorded twice) → only
+ * then seal the value to the caller's key. No commit, no value. Once the signer is known, every
+ * refusal is recorded too — malformed path, stale, denied (outcome DENIED), missing (NOT_FOUND),
+ * expired (EXPIRED) — without a value.
  */
 export class ReadSecret {
   constructor(
@@ -27,32 +32,35 @@ export class ReadSecret {
     private readonly secrets: Pick<SecretStore, 'findVersion'>,
     private readonly envelope: Pick<Envelope, 'open'>,
     private readonly ledger: Pick<ReadLedger, 'record'>,
-    private readonly audit: Pick<AuditTrail, 'envelopeOf' | 'recordAlone'>,
+    private readonly audit: Pick<AuditTrail, 'envelopeOf'>,
+    private readonly refusals: Pick<Refusals, 'refuse'>,
+    private readonly log: FailureLog,
     private readonly clock: Clock,
     private readonly ids: Ids,
   ) {}
 
-  async run(request: SecretReadRequest, signed: SignedRequest): Promise<SealedSecret> {
-    // Independent I/O of one request starts together: the caller's key and rules, and the row.
-    const [caller, stored] = await Promise.all([
-      this.identity.identify(signed),
-      this.secrets.findVersion(request.path, request.version),
-    ]);
+  async run(signed: SignedRequest): Promise<SealedSecret> {
+    const caller = await this.identity.identify(signed);
     const actor = caller.principal.name;
-    const read = { actor, path: request.path, requestId: this.ids.next(), traceId: currentTraceId() };
-    const refuse = async (outcome: AuditOutcome, error: HearthError, version: number | null = null): Promise<never> => {
-      await this.audit.recordAlone(secretRead(read, version, outcome, error.code), actor);
-      throw error;
-    };
+    const read = { actor, path: claimedPath(signed.payload), requestId: this.ids.next(), traceId: currentTraceId() };
+    const refuse = (outcome: AuditOutcome, error: HearthError, version: number | null = null): Promise<never> =>
+      this.refusals.refuse(caller, error, (answer) =>
+        secretRead(read, version, answer === error ? outcome : 'DENIED', answer.code),
+      );
 
+    let request: SecretReadRequest;
     try {
       this.identity.assertFresh(caller);
+      request = parseRequest(SecretReadRequest, signed.payload);
     } catch (error) {
-      return refuse('DENIED', error as HearthError);
+      if (isRefusal(error)) return refuse('DENIED', error);
+      throw error;
     }
+    read.path = request.path;
     if (!mayAccess(caller.principal.rules, request.path, 'read')) {
       return refuse('DENIED', new HearthError(ErrorCode.PolicyDenied, `${actor} may not read ${request.path}`));
     }
+    const stored = await this.secrets.findVersion(request.path, request.version);
     if (!stored || stored.deleted || stored.destroyed || !stored.sealed) {
       return refuse(
         'NOT_FOUND',
@@ -72,6 +80,11 @@ export class ReadSecret {
       } catch (error) {
         if (error instanceof HearthError && error.code === ErrorCode.ReplayedNonce)
           return await refuse('DENIED', error);
+        // The cause is for operators (a database gone, a connection killed); the caller learns only the code.
+        this.log.error(
+          { cause: describeFailure(error), path: request.path, read_event_id: event.id },
+          'a read could not be recorded; no value was returned',
+        );
         throw new HearthError(ErrorCode.ReadNotRecorded, 'the read could not be recorded, so no value is returned');
       }
       const sealed = sealTo(caller.principal.publicKey, plaintext);
@@ -85,4 +98,14 @@ export class ReadSecret {
       plaintext.fill(0);
     }
   }
+}
+
+/**
+ * A database failure as far as it can be logged: its kind, SQLSTATE and message. The statement's
+ * parameters hold no value (only the nonce, the event and its outbox row), and none are logged.
+ */
+function describeFailure(error: unknown): { name: string; code?: string; message: string } {
+  if (!(error instanceof Error)) return { name: typeof error, message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };
 }

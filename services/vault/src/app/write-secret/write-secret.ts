@@ -1,10 +1,12 @@
 import {
   ErrorCode,
   HearthError,
+  parseRequest,
   SECRET_LIMITS,
+  SecretWriteRequest,
+  type ParsedSecretWrite,
   type SecretValues,
   type SecretWritten,
-  type ParsedSecretWrite,
 } from '@hearth/contracts';
 import { handleCommand, type EventStore } from '@hearth/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -13,7 +15,7 @@ import type { Envelope } from '../../infra/crypto/envelope.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { SignedRequest } from '../caller-identity.js';
-import type { Gatekeeper } from '../gatekeeper.js';
+import type { Admission, Gatekeeper } from '../gatekeeper.js';
 import type { Clock } from '../ports.js';
 import { applySecretEvents } from '../secret-projection.js';
 
@@ -35,6 +37,16 @@ export function checkLimits(values: SecretValues): void {
   }
 }
 
+const write: Admission<ParsedSecretWrite> = {
+  capability: 'write',
+  parse: (payload) => {
+    const request = parseRequest(SecretWriteRequest, payload);
+    checkLimits(request.values);
+    return request;
+  },
+  path: (request) => request.path,
+};
+
 /**
  * A new version of a secret: decided on the path's stream with check-and-set, its values sealed
  * under a fresh DEK in the same transaction, versions past retention crypto-shredded.
@@ -52,9 +64,8 @@ export class WriteSecret {
     private readonly keepVersions: number,
   ) {}
 
-  async run(request: ParsedSecretWrite, signed: SignedRequest): Promise<SecretWritten> {
-    checkLimits(request.values);
-    return this.gate.run(signed, request.path, 'write', async (tx, caller) => {
+  run(signed: SignedRequest): Promise<SecretWritten> {
+    return this.gate.run(signed, write, async (tx, caller, request) => {
       const { state } = await handleCommand({
         dataSource: this.dataSource,
         tx,

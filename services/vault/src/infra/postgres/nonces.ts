@@ -18,6 +18,15 @@ export class Nonces {
     }
   }
 
+  /** Remembers the nonce of a refused request; false when it was seen before (the request is a replay). */
+  async burn(tx: EntityManager, nonce: string): Promise<boolean> {
+    const rows = await tx.query<unknown[]>(
+      'INSERT INTO seen_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1',
+      [nonce],
+    );
+    return rows.length > 0;
+  }
+
   /** Forgets nonces older than the window: a request that old is refused as stale anyway. */
   async sweep(olderThanSeconds: number): Promise<number> {
     const result = await poolOf(this.dataSource).query(
