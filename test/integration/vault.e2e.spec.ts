@@ -102,6 +102,39 @@ describe('vault, as a process', () => {
     }
   });
 
+  it('logs why a read could not be recorded (a killed connection), without the value, and returns none', async () => {
+    const value = `killed-${randomBytes(12).toString('hex')}`;
+    await root.write({ path: 'hearth/killed', values: { K: value } });
+    await queryDatabase(
+      vault.db.name,
+      `CREATE FUNCTION kill_reads() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.type = 'SecretReadV1' AND NEW.data->>'path' = 'hearth/killed' AND NEW.data->>'outcome' = 'OK' THEN
+           PERFORM pg_terminate_backend(pg_backend_pid());
+         END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await queryDatabase(
+      vault.db.name,
+      'CREATE TRIGGER kill_reads BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION kill_reads()',
+    );
+    const seen = vault.process.output.length;
+    try {
+      await expect(root.read('hearth/killed')).rejects.toMatchObject({ code: 'VAULT.READ_NOT_RECORDED' });
+    } finally {
+      await queryDatabase(vault.db.name, 'DROP TRIGGER kill_reads ON events');
+      await queryDatabase(vault.db.name, 'DROP FUNCTION kill_reads()');
+    }
+    await sleep(300); // let the log line reach the output
+    const logged = vault.process.output.slice(seen).join('\n');
+    expect(logged).toContain('a read could not be recorded');
+    expect(logged).toContain('57P01'); // admin_shutdown: the SQLSTATE of a terminated backend
+    for (const form of [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')])
+      expect(logged).not.toContain(form);
+    expect((await root.read('hearth/killed')).values.K).toBe(value);
+  });
+
   it('puts every read that returned a value in HATCH exactly once, across a NATS restart', async () => {
     await root.write({ path: 'hearth/restart', values: { K: 'restart-value' } });
     const ids: string[] = [];

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generatePrincipalKeys, SignatureHeaders, signRequest, VaultClient, VaultSubjects } from '@hearth/contracts';
+import {
+  generatePrincipalKeys,
+  HatchStream,
+  SignatureHeaders,
+  signRequest,
+  VaultClient,
+  VaultSubjects,
+} from '@hearth/contracts';
+import { streamMessages } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -254,6 +263,46 @@ describe('the audited read', () => {
       await ds.query('DROP FUNCTION refuse_reads()');
     }
     expect((await acme.read('hearth/acme')).values.POSTGRES_PASSWORD).toBe('acme-password-1');
+  });
+
+  it('returns no value, no OK event and no HATCH message when the connection dies mid-commit', async () => {
+    const ds = h.running.runtime.dataSource;
+    const { client } = await h.principal('killed-reader', [{ pattern: 'hearth/acme', capabilities: ['read'] }]);
+    // The backend recording this principal's read kills itself: the commit is lost with its connection.
+    await ds.query(`CREATE FUNCTION kill_reads() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.type = 'SecretReadV1' AND NEW.data->>'actor' = 'killed-reader' AND NEW.data->>'outcome' = 'OK' THEN
+          PERFORM pg_terminate_backend(pg_backend_pid());
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await ds.query('CREATE TRIGGER kill_reads BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION kill_reads()');
+    let error: Error & { code?: string };
+    try {
+      error = await client.read('hearth/acme').then(
+        () => new Error('the read returned a value'),
+        (e: unknown) => e as Error & { code?: string },
+      );
+    } finally {
+      await ds.query('DROP TRIGGER kill_reads ON events');
+      await ds.query('DROP FUNCTION kill_reads()');
+    }
+    expect(error.code).toBe('VAULT.READ_NOT_RECORDED');
+    for (const text of [error.message, JSON.stringify(error), String(error), error.stack ?? ''])
+      expect(text).not.toContain('acme-password-1');
+
+    const ok = await ds.query<unknown[]>(
+      "SELECT 1 FROM events WHERE type = 'SecretReadV1' AND data->>'actor' = 'killed-reader' AND data->>'outcome' = 'OK'",
+    );
+    expect(ok).toEqual([]);
+    await sleep(300); // what the relay would publish, it has published by now
+    const hatch = (await streamMessages(await jetstreamManager(h.nc), HatchStream.name)).filter((m) =>
+      Buffer.from(m.data).toString().includes('killed-reader'),
+    );
+    expect(hatch.map((m) => m.subject)).toEqual(['hatch.vault.principal.create', 'hatch.vault.policy.grant']);
+
+    // The pool replaced the dead connection: the next read is recorded and answered.
+    expect((await client.read('hearth/acme')).values.POSTGRES_PASSWORD).toBe('acme-password-1');
   });
 });
 
