@@ -1,6 +1,6 @@
 import { Capability, generatePrincipalKeys, cryptoReady } from '@hearth/contracts';
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { KeyFile } from '../vault-session.js';
 import { withVault } from '../vault-session.js';
@@ -19,17 +19,33 @@ export function registerPrincipalCommands(program: Command): void {
       withVault(async (vault) => {
         await cryptoReady();
         const keys = generatePrincipalKeys();
-        await vault.createPrincipal(name, keys.publicKey);
-        const file: KeyFile = { name, ...keys };
-        if (o.out) {
-          writeFileSync(o.out, JSON.stringify(file, null, 2), { mode: 0o600 });
-          console.log(`created ${name}; its key file is ${o.out}`);
-        } else {
-          console.log(JSON.stringify(file, null, 2));
+        const file = JSON.stringify({ name, ...keys } satisfies KeyFile, null, 2);
+        const path = o.out;
+        if (!path) {
+          await vault.createPrincipal(name, keys.publicKey);
+          console.log(file);
           console.error(
             `created ${name}. This is the only time its secret key is shown: keep it as its HEARTH_KEY_FILE.`,
           );
+          return;
         }
+        // The file is made (never overwritten: that would lose another principal's only key) before
+        // the principal, and removed if the vault refuses, so no key is ever left without its principal.
+        const out = await open(path, 'wx', 0o600).catch((error: unknown) => {
+          const exists = (error as { code?: string }).code === 'EEXIST';
+          throw new Error(exists ? `${path} exists: a key file is never overwritten` : `cannot create ${path}`);
+        });
+        try {
+          await vault.createPrincipal(name, keys.publicKey);
+          await out.chmod(0o600);
+          await out.writeFile(file);
+        } catch (error) {
+          await out.close();
+          await rm(path, { force: true });
+          throw error;
+        }
+        await out.close();
+        console.log(`created ${name}; its key file is ${path}`);
       }),
     );
 

@@ -1,5 +1,7 @@
 import { ErrorCode, HearthError, Provider, SecretWriteRequest, parseRequest } from '@hearth/contracts';
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { formatTable } from '../table.js';
 import { withVault } from '../vault-session.js';
 
@@ -14,6 +16,28 @@ const pairs = (items: string[] | undefined, what: string): Record<string, string
       return [item.slice(0, at), item.slice(at + 1)];
     }),
   );
+
+/**
+ * The values of a write, so that a secret need not sit on the command line (shell history, `ps`):
+ * `NAME=@file` takes the file's bytes as they are, `NAME=-` takes stdin without its last newline
+ * (what `echo` or a typed line adds); anything else is `NAME=value`.
+ */
+async function valuesOf(items: string[]): Promise<Record<string, string>> {
+  const values = pairs(items, 'a value');
+  const fromStdin = Object.keys(values).filter((name) => values[name] === '-');
+  if (fromStdin.length > 1) throw new Error(`only one value can come from stdin, not ${fromStdin.join(', ')}`);
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '-') values[name] = (await text(process.stdin)).replace(/\r?\n$/, '');
+    else if (value.startsWith('@')) {
+      try {
+        values[name] = await readFile(value.slice(1), 'utf8');
+      } catch {
+        throw new Error(`cannot read the value of ${name} from ${value.slice(1)}`);
+      }
+    }
+  }
+  return values;
+}
 
 /** `hearth secret …`: the vault over NATS, signed with the key file's principal. */
 export function registerSecretCommands(program: Command): void {
@@ -49,7 +73,7 @@ export function registerSecretCommands(program: Command): void {
 
   secret
     .command('write <path> <values...>')
-    .description('write a new version: NAME=value pairs')
+    .description('write a new version: NAME=value, NAME=@file (the file as is) or NAME=- (stdin, one value)')
     .option('--provider <provider>', 'USER or AUTO_MANAGED', 'USER')
     .option('--cas <version>', 'check-and-set: the version expected to be current (0: new)', Number)
     .option('--tag <key=value...>', 'tags')
@@ -65,7 +89,7 @@ export function registerSecretCommands(program: Command): void {
         withVault(async (vault) => {
           const request = parseRequest(SecretWriteRequest, {
             path,
-            values: pairs(values, 'a value'),
+            values: await valuesOf(values),
             provider: Provider.parse(o.provider),
             tags: pairs(o.tag, 'a tag'),
             ...(o.description ? { description: o.description } : {}),
