@@ -54,6 +54,7 @@ describe('pnpm start: four services and the demo, end to end', () => {
         CONSOLE_PORT: String(consolePort),
         CONSOLE_DATABASE: consoleDb!.name,
         VAULT_DATABASE: vaultDb!.name,
+        VAULT_PORT: String(await freePort()),
         HATCH_PORT: String(await freePort()),
         HATCH_DATABASE: hatchDb!.name,
         DRIVER_INSTANCE: instance,

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cryptoReady, generatePrincipalKeys, HatchStream, VaultClient } from '@hearth/contracts';
+import {
+  cryptoReady,
+  generatePrincipalKeys,
+  HatchStream,
+  SecretMetadata,
+  SecretVersionInfo,
+  TokenCreated,
+  VaultClient,
+} from '@hearth/contracts';
 import {
   databaseText,
   jetStreamText,
@@ -100,6 +108,71 @@ describe('vault, as a process', () => {
       for (const [place, text] of Object.entries(places))
         expect({ place, found: text.includes(form) }).toEqual({ place, found: false });
     }
+  });
+
+  it('answers operators over HTTP with metadata only, for a console token of an allowed role', async () => {
+    const value = `http-${randomBytes(12).toString('hex')}`;
+    await root.write({ path: 'hearth/http/db', values: { POSTGRES_PASSWORD: value }, provider: 'AUTO_MANAGED' });
+    await root.write({ path: 'hearth/http/db', values: { POSTGRES_PASSWORD: `${value}-2` }, provider: 'AUTO_MANAGED' });
+    const get = async (path: string, token?: string) => {
+      const response = await fetch(
+        `${vault.url}${path}`,
+        token ? { headers: { authorization: `Bearer ${token}` } } : {},
+      );
+      const text = await response.text();
+      return { status: response.status, text, body: JSON.parse(text) as unknown };
+    };
+    const token = async (role: string) => {
+      const response = await fetch(`${hearthConsole.url}/v1/tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hearthConsole.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `vault-http-${role}`, role }),
+      });
+      expect(response.status).toBe(201);
+      return TokenCreated.parse(await response.json()).token;
+    };
+    const operator = await token('operator');
+
+    const listed = await get('/v1/secrets?prefix=hearth/http/', operator);
+    expect(listed.status).toBe(200);
+    expect(SecretMetadata.array().parse(listed.body)).toEqual([
+      expect.objectContaining({
+        path: 'hearth/http/db',
+        current_version: 2,
+        provider: 'AUTO_MANAGED',
+        value_names: ['POSTGRES_PASSWORD'],
+      }),
+    ]);
+    const versions = await get('/v1/secrets/hearth/http/db/versions', hearthConsole.adminToken);
+    expect(versions.status).toBe(200);
+    expect(
+      SecretVersionInfo.array()
+        .parse(versions.body)
+        .map((v) => v.version),
+    ).toEqual([1, 2]);
+    for (const text of [listed.text, versions.text]) expect(text).not.toContain(value);
+
+    expect(await get('/v1/secrets?prefix=hearth/http/')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'AUTH.UNAUTHENTICATED' } },
+    });
+    expect(await get('/v1/secrets?prefix=hearth/http/', 'not-a-token')).toMatchObject({ status: 401 });
+    expect(await get('/v1/secrets?prefix=hearth/http/', await token('auditor'))).toMatchObject({
+      status: 403,
+      body: { error: { code: 'AUTH.FORBIDDEN' } },
+    });
+    expect(await get('/v1/secrets?prefix=hearth/%00', operator)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VAULT.INVALID_PATH' } },
+    });
+    // (fetch itself resolves `..` and `%2e%2e` before sending, so traversal is the NATS tests' business)
+    expect(await get('/v1/secrets/hearth/a%00/versions', operator)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VAULT.INVALID_PATH' } },
+    });
+    // No route reveals or changes a secret over HTTP.
+    for (const path of ['/v1/secrets/hearth/http/db', '/v1/secrets/hearth/http/db/value'])
+      expect((await get(path, operator)).status).toBe(404);
   });
 
   it('logs why a read could not be recorded (a killed connection), without the value, and returns none', async () => {

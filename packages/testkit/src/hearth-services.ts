@@ -54,6 +54,8 @@ export async function startConsoleProcess(natsUrl: string, env: Record<string, s
 export interface RunningVault {
   process: ServiceProcess;
   db: TestDatabase;
+  /** The operators' HTTP API (metadata only). */
+  url: string;
   /** The keys of the vault's `root` principal, allowed everything. */
   rootKeys: PrincipalKeys;
   stop(): Promise<void>;
@@ -67,12 +69,14 @@ export async function startVaultProcess(natsUrl: string, env: Record<string, str
   await cryptoReady();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
+  const port = await freePort();
   try {
     const process = await startService(
       resolve(import.meta.dirname, '../../../services/vault/dist/main.js'),
       {
         NATS_URL: natsUrl,
         VAULT_DATABASE: db.name,
+        VAULT_PORT: String(port),
         VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
         VAULT_ACTIVE_KEK: 'k1',
         VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
@@ -84,6 +88,7 @@ export async function startVaultProcess(natsUrl: string, env: Record<string, str
     return {
       process,
       db,
+      url: `http://127.0.0.1:${port}`,
       rootKeys,
       stop: async () => {
         await process.kill();

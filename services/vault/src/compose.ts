@@ -1,3 +1,4 @@
+import type { OperatorRole } from '@hearth/contracts';
 import { EventStore, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
 import { randomUUID } from 'node:crypto';
 import { AuditTrail } from './app/audit-trail.js';
@@ -6,12 +7,14 @@ import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { Gatekeeper } from './app/gatekeeper.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
 import type { Clock, Ids } from './app/ports.js';
+import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
 import { Refusals } from './app/refusals.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
+import { ConsoleDirectory } from './infra/nats/console-directory.js';
 import { Nonces } from './infra/postgres/nonces.js';
 import { Principals } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
@@ -23,11 +26,13 @@ export const randomIds: Ids = { next: () => randomUUID() };
 export interface VaultSettings {
   ring: KeyRing;
   keepVersions: number;
+  /** Operator roles that may read metadata over HTTP. */
+  operatorRoles: readonly OperatorRole[];
 }
 
 /** Every use case of the vault, built once from the runtime's connections. */
 export function composeVault(
-  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger'>,
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger' | 'nc'>,
   settings: VaultSettings,
   clock = systemClock,
   ids = randomIds,
@@ -69,6 +74,7 @@ export function composeVault(
     listSecrets: new ListSecrets(gate, secrets),
     changeVersions: new ChangeVersions(dataSource, gate, store, secrets, audit, newId),
     principals: new ManagePrincipals(dataSource, gate, principals, audit),
+    operatorMetadata: new OperatorMetadata(new ConsoleDirectory(runtime.nc), settings.operatorRoles, secrets),
     rewrap: new Rewrap(dataSource, secrets, envelope, settings.ring),
     nonces,
     principalCache: principals,

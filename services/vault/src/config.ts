@@ -1,7 +1,17 @@
-import { loadConfig, PlatformEnv } from '@hearth/platform';
+import { OperatorRole } from '@hearth/contracts';
+import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
+  /** The operators' HTTP API (metadata only), authenticated by console bearer tokens. */
+  VAULT_PORT: PortSchema.default(7701),
+  VAULT_HOST: z.string().default('127.0.0.1'),
+  /** Operator roles that may read secret metadata over HTTP. */
+  VAULT_OPERATOR_ROLES: z
+    .string()
+    .default('admin,operator')
+    .transform((text) => text.split(',').map((role) => role.trim()))
+    .pipe(z.array(OperatorRole).min(1)),
   VAULT_DATABASE: z.string().default('hearth_vault'),
   /** KEKs: `id:<base64 32 bytes>,…` with VAULT_ACTIVE_KEK, or a JSON key file. No default key. */
   VAULT_KEKS: z.string().optional(),

@@ -14,7 +14,7 @@ export interface RunningVault {
   stop(): Promise<void>;
 }
 
-/** Starts the vault: database, HATCH stream, root principal, NATS endpoints, outbox relay. */
+/** Starts the vault: database, HATCH stream, root principal, NATS endpoints, the operators' HTTP API, outbox relay. */
 export async function startVault(config: VaultConfig): Promise<RunningVault> {
   await cryptoReady();
   const ring = KeyRing.parse({
@@ -29,7 +29,11 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
     migrations: vaultMigrations,
     streams: [{ ...HatchStream, subjects: [...HatchStream.subjects] }],
   });
-  const vault = composeVault(runtime, { ring, keepVersions: config.VAULT_KEEP_VERSIONS });
+  const vault = composeVault(runtime, {
+    ring,
+    keepVersions: config.VAULT_KEEP_VERSIONS,
+    operatorRoles: config.VAULT_OPERATOR_ROLES,
+  });
   await vault.principalCache.listen();
   runtime.onShutdown(() => vault.principalCache.stop());
   await vault.principals.bootstrapRoot(config.VAULT_ROOT_PUBLIC_KEY);
@@ -44,6 +48,7 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
       description: 'The only credential store: signed callers, every read recorded',
       queue: 'vault',
     },
+    http: { port: config.VAULT_PORT, host: config.VAULT_HOST },
   });
   await vault.relay.start();
   const sweeper = setInterval(() => void vault.nonces.sweep((2 * FRESHNESS_MS) / 1000).catch(() => undefined), 10_000);

@@ -1,5 +1,5 @@
 import { generatePrincipalKeys, VaultClient, type PrincipalKeys } from '@hearth/contracts';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
+import { createTestDatabase, freePort, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { VaultEnv } from '../config.js';
@@ -33,6 +33,7 @@ export async function startVaultHarness(): Promise<VaultHarness> {
       ...process.env,
       NATS_URL: nats.url,
       VAULT_DATABASE: db.name,
+      VAULT_PORT: String(await freePort()),
       VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
       VAULT_ACTIVE_KEK: 'k1',
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
