@@ -41,6 +41,8 @@ export const ErrorCode = {
   CapabilitiesRefused: 'DRIVER.CAPABILITIES_REFUSED',
   MountRefused: 'DRIVER.MOUNT_REFUSED',
   CredentialConflict: 'DRIVER.CREDENTIAL_CONFLICT',
+  AuthWeakened: 'DRIVER.AUTH_WEAKENED',
+  CredentialByEnvRefused: 'DRIVER.CREDENTIAL_BY_ENV_REFUSED',
   ImageNotFound: 'DRIVER.IMAGE_NOT_FOUND',
   SidecarNotReady: 'DRIVER.SIDECAR_NOT_READY',
 } as const;
@@ -89,6 +91,8 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'DRIVER.CAPABILITIES_REFUSED': 'invalid',
   'DRIVER.MOUNT_REFUSED': 'invalid',
   'DRIVER.CREDENTIAL_CONFLICT': 'invalid',
+  'DRIVER.AUTH_WEAKENED': 'invalid',
+  'DRIVER.CREDENTIAL_BY_ENV_REFUSED': 'invalid',
   'DRIVER.IMAGE_NOT_FOUND': 'invalid',
   'DRIVER.SIDECAR_NOT_READY': 'unavailable',
 };

@@ -3,7 +3,9 @@
  * and never shows to anyone. A new row is a reviewed change to this file, not "any image we
  * recognise": the behaviour stays auditable. Rows match an image by its base name (image-name.ts).
  *
- * Each row says which defaults the image gets (`sugar`, overridable by the spec's env), how its
+ * Each row says which defaults the image gets (`sugar`, overridable by the spec's env), which
+ * variables a spec may not set at all (`forbiddenEnv`: the image's switches that let a login in
+ * without the credential, or replace it by a value the vault never saw), how its
  * credential reaches it (`file`: the variable `<env>_FILE` names a file holding the value, so
  * `docker inspect` shows no value; `env`: only where the image reads no file), where clients reach
  * it on the workspace network, and the check that proves it is ready: a shell line run by
@@ -14,6 +16,13 @@ export interface KnownSidecar {
   /** The image's base name: no registry, path, tag or digest. */
   readonly image: string;
   readonly sugar: Readonly<Record<string, string>>;
+  /**
+   * Variables the image reads that would defeat the generated credential (trust or empty-password
+   * switches, another root password or hash, security turned off), with any value: the driver, not
+   * the spec, decides how the sidecar authenticates. The credential's own variable and its `_FILE`
+   * are refused apart from these (DRIVER.CREDENTIAL_CONFLICT).
+   */
+  readonly forbiddenEnv: readonly string[];
   readonly credential: { readonly name: string; readonly env: string; readonly delivery: 'file' | 'env' };
   readonly endpoint: { readonly scheme: string; readonly port: number; readonly path: string };
   readonly readiness: string;
@@ -29,6 +38,8 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
     image: 'postgres',
     sugar: { POSTGRES_USER: 'postgres' },
+    // `trust` lets any password in; `password`/`md5` would still be weaker than the image's SCRAM.
+    forbiddenEnv: ['POSTGRES_HOST_AUTH_METHOD'],
     credential: { name: 'POSTGRES_PASSWORD', env: 'POSTGRES_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'postgres', port: 5432, path: '/postgres' },
     readiness:
@@ -38,6 +49,17 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
     image: 'mariadb',
     sugar: {},
+    // The image also honours the MYSQL_* names of these; MARIADB_ROOT_PASSWORD_HASH sets root's
+    // password without the vault's value.
+    forbiddenEnv: [
+      'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD',
+      'MARIADB_RANDOM_ROOT_PASSWORD',
+      'MARIADB_ROOT_PASSWORD_HASH',
+      'MYSQL_ALLOW_EMPTY_PASSWORD',
+      'MYSQL_RANDOM_ROOT_PASSWORD',
+      'MYSQL_ROOT_PASSWORD',
+      'MYSQL_ROOT_PASSWORD_FILE',
+    ],
     credential: { name: 'MARIADB_ROOT_PASSWORD', env: 'MARIADB_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mysql', port: 3306, path: '' },
     readiness:
@@ -47,6 +69,8 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
     image: 'mysql',
     sugar: {},
+    // A random root password is one the vault never holds; MYSQL_ONETIME_PASSWORD expires it.
+    forbiddenEnv: ['MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD', 'MYSQL_ONETIME_PASSWORD'],
     credential: { name: 'MYSQL_ROOT_PASSWORD', env: 'MYSQL_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mysql', port: 3306, path: '' },
     readiness:
@@ -56,6 +80,9 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
     image: 'mongo',
     sugar: { MONGO_INITDB_ROOT_USERNAME: 'root' },
+    // The entrypoint enables authentication only when both root variables are set: blanking the
+    // sugar's user is refused for every row (deployment-plan.ts), so nothing else is left to forbid.
+    forbiddenEnv: [],
     credential: { name: 'MONGO_INITDB_ROOT_PASSWORD', env: 'MONGO_INITDB_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mongodb', port: 27017, path: '' },
     readiness:
@@ -66,6 +93,8 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     // The image reads no *_FILE for these: RabbitMQ takes them from its environment only.
     image: 'rabbitmq',
     sugar: { RABBITMQ_DEFAULT_USER: 'admin' },
+    // The image reads no switch that opens it; the credential's variable is refused on its own.
+    forbiddenEnv: [],
     credential: { name: 'RABBITMQ_DEFAULT_PASS', env: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' },
     endpoint: { scheme: 'amqp', port: 5672, path: '' },
     readiness:
@@ -75,6 +104,14 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
     image: 'elasticsearch',
     sugar: { 'discovery.type': 'single-node' },
+    // Security off means no login at all; anonymous roles let in a request without credentials.
+    // The image reads settings both as dotted names and as ES_SETTING_* variables.
+    forbiddenEnv: [
+      'xpack.security.enabled',
+      'xpack.security.authc.anonymous.roles',
+      'ES_SETTING_XPACK_SECURITY_ENABLED',
+      'ES_SETTING_XPACK_SECURITY_AUTHC_ANONYMOUS_ROLES',
+    ],
     credential: { name: 'ELASTIC_PASSWORD', env: 'ELASTIC_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'https', port: 9200, path: '' },
     readiness:

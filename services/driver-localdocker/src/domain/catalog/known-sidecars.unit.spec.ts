@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
 import { planDeployment } from '../plan/deployment-plan.js';
 import { KNOWN_SIDECARS } from './known-sidecars.js';
 
@@ -68,5 +69,137 @@ describe('the known-sidecar catalog', () => {
     expect(sidecar.credentials).toEqual([]);
     expect(sidecar.env).toEqual({});
     expect(sidecar.readiness).toBeNull();
+  });
+});
+
+/** The code a one-sidecar spec is refused with, or null when it plans. */
+function refusalOf(spec: SidecarSpec): string | null {
+  try {
+    planDeployment({ slug: 'acme', tier: 'dev', sidecars: [SidecarSpec.parse(spec)] });
+    return null;
+  } catch (error) {
+    if (error instanceof HearthError) return error.code;
+    throw error;
+  }
+}
+
+/**
+ * Per row, the env that would let a login in without the generated credential (or replace it by
+ * a value the vault never saw), each with a value that does so. Written out here, not read from the
+ * catalog, so that dropping an entry from the data file fails a test.
+ */
+const WEAKENING_ENV: ReadonlyArray<readonly [string, string, string]> = [
+  ['postgres', 'POSTGRES_HOST_AUTH_METHOD', 'trust'],
+  ['postgres', 'POSTGRES_HOST_AUTH_METHOD', 'md5'],
+  ['mariadb', 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', '1'],
+  ['mariadb', 'MARIADB_RANDOM_ROOT_PASSWORD', 'yes'],
+  ['mariadb', 'MARIADB_ROOT_PASSWORD_HASH', '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'],
+  ['mariadb', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'yes'],
+  ['mariadb', 'MYSQL_RANDOM_ROOT_PASSWORD', 'yes'],
+  ['mariadb', 'MYSQL_ROOT_PASSWORD', 'chosen-by-hand'],
+  ['mariadb', 'MYSQL_ROOT_PASSWORD_FILE', '/etc/hostname'],
+  ['mysql', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'yes'],
+  ['mysql', 'MYSQL_RANDOM_ROOT_PASSWORD', 'yes'],
+  ['mysql', 'MYSQL_ONETIME_PASSWORD', 'yes'],
+  ['elasticsearch', 'xpack.security.enabled', 'false'],
+  ['elasticsearch', 'xpack.security.authc.anonymous.roles', 'superuser'],
+  ['elasticsearch', 'ES_SETTING_XPACK_SECURITY_ENABLED', 'false'],
+  ['elasticsearch', 'ES_SETTING_XPACK_SECURITY_AUTHC_ANONYMOUS_ROLES', 'superuser'],
+];
+
+describe('a spec cannot defeat a row’s generated credential', () => {
+  it.each(WEAKENING_ENV)('%s: env %s=%s is refused as weakening authentication', (image, variable, value) => {
+    expect(refusalOf({ name: 'db', image: `${image}:latest`, env: { [variable]: value } })).toBe(
+      ErrorCode.AuthWeakened,
+    );
+  });
+
+  it('forbids in the catalog exactly what the table above refuses', () => {
+    for (const row of KNOWN_SIDECARS) {
+      const expected = new Set(WEAKENING_ENV.filter(([image]) => image === row.image).map(([, variable]) => variable));
+      expect([...row.forbiddenEnv].sort()).toEqual([...expected].sort());
+    }
+  });
+
+  it('forbids those switches only where the image reads them: busybox may carry POSTGRES_HOST_AUTH_METHOD', () => {
+    expect(refusalOf({ name: 'x', image: 'busybox', env: { POSTGRES_HOST_AUTH_METHOD: 'trust' } })).toBeNull();
+  });
+
+  it('names the variable, never its value', () => {
+    try {
+      planDeployment({
+        slug: 'acme',
+        tier: 'dev',
+        sidecars: [{ name: 'db', image: 'mariadb', env: { MARIADB_ROOT_PASSWORD_HASH: '*2470C0C06DEE' } }],
+      });
+    } catch (error) {
+      expect((error as Error).message).toContain('MARIADB_ROOT_PASSWORD_HASH');
+      expect((error as Error).message).not.toContain('*2470C0C06DEE');
+    }
+    expect.assertions(2);
+  });
+
+  it.each(SEED_TABLE.filter(([, sugar]) => Object.keys(sugar).length > 0))(
+    '%s: a sugar default may be overridden but not blanked',
+    (image, sugar) => {
+      const [variable] = Object.keys(sugar);
+      expect(refusalOf({ name: 'db', image, env: { [variable!]: 'someone' } })).toBeNull();
+      expect(refusalOf({ name: 'db', image, env: { [variable!]: '' } })).toBe(ErrorCode.AuthWeakened);
+      expect(refusalOf({ name: 'db', image, env: { [variable!]: ' ' } })).toBe(ErrorCode.AuthWeakened);
+    },
+  );
+
+  it.each(SEED_TABLE)('%s: env may set neither %s nor its _FILE (either would bypass the vault)', (image, _, name) => {
+    expect(refusalOf({ name: 'db', image, env: { [name]: 'chosen-by-hand' } })).toBe(ErrorCode.CredentialConflict);
+    expect(refusalOf({ name: 'db', image, env: { [`${name}_FILE`]: '/etc/hostname' } })).toBe(
+      ErrorCode.CredentialConflict,
+    );
+  });
+
+  it.each(SEED_TABLE)('%s: a renamed %s still may not be set by env', (image, _, name) => {
+    const auto_credentials = [{ name: 'RENAMED', env: name }];
+    expect(refusalOf({ name: 'db', image, auto_credentials, env: { [name]: 'x' } })).toBe(ErrorCode.CredentialConflict);
+    expect(refusalOf({ name: 'db', image, auto_credentials, env: { [`${name}_FILE`]: '/x' } })).toBe(
+      ErrorCode.CredentialConflict,
+    );
+  });
+
+  it('refuses env setting a declared credential of an image outside the catalog, or its _FILE', () => {
+    const auto_credentials = [{ name: 'REDIS_PASSWORD' }];
+    expect(refusalOf({ name: 'c', image: 'redis', auto_credentials, env: { REDIS_PASSWORD: 'x' } })).toBe(
+      ErrorCode.CredentialConflict,
+    );
+    expect(refusalOf({ name: 'c', image: 'redis', auto_credentials, env: { REDIS_PASSWORD_FILE: '/x' } })).toBe(
+      ErrorCode.CredentialConflict,
+    );
+  });
+});
+
+describe('a credential the image reads from a file is never delivered by env', () => {
+  it.each(KNOWN_SIDECARS.filter((row) => row.credential.delivery === 'file').map((row) => [row.image, row] as const))(
+    '%s: auto_credentials asking for delivery by env is refused',
+    (image, row) => {
+      for (const name of [row.credential.name, 'RENAMED']) {
+        expect(
+          refusalOf({ name: 'db', image, auto_credentials: [{ name, env: row.credential.env, delivery: 'env' }] }),
+        ).toBe(ErrorCode.CredentialByEnvRefused);
+      }
+      expect(
+        refusalOf({ name: 'db', image, auto_credentials: [{ name: 'X', env: row.credential.env, delivery: 'file' }] }),
+      ).toBeNull();
+    },
+  );
+
+  it('allows it where the image reads no file (rabbitmq), and for a credential outside the catalog row', () => {
+    expect(
+      refusalOf({
+        name: 'mq',
+        image: 'rabbitmq',
+        auto_credentials: [{ name: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' }],
+      }),
+    ).toBeNull();
+    expect(
+      refusalOf({ name: 'db', image: 'postgres', auto_credentials: [{ name: 'EXPORTER_TOKEN', delivery: 'env' }] }),
+    ).toBeNull();
   });
 });

@@ -72,7 +72,9 @@ export interface PlanRequest {
  * Resolves a deployment's sidecars against the catalog and refuses, before anything is created or
  * written, what the driver must never start: privileged containers, another network mode than the
  * workspace's bridge, added capabilities, mounts of `/` or of the engine's socket, host ports
- * (beside generated credentials above all), and a spec that sets a generated credential itself.
+ * (beside generated credentials above all), a spec that sets a generated credential itself, one
+ * that weakens how the image checks it, and one that would put a credential the image can read
+ * from a file into its env.
  */
 export function planDeployment(request: PlanRequest): DeploymentPlan {
   const names = request.sidecars.map((s) => s.name);
@@ -121,16 +123,9 @@ function planSidecar(slug: string, spec: SidecarSpec): SidecarPlan {
           `sidecar ${spec.name}: host ports are not published; sidecars sit on an internal network`,
         );
   }
+  refuseWeakenedAuthentication(spec, known, credentials);
   const env: Record<string, string> = { ...known?.sugar, ...spec.env };
   for (const credential of credentials) {
-    for (const variable of [credential.env, `${credential.env}_FILE`]) {
-      if (spec.env && variable in spec.env) {
-        throw new HearthError(
-          ErrorCode.CredentialConflict,
-          `sidecar ${spec.name}: env sets ${variable}, which the driver generates and keeps in the vault`,
-        );
-      }
-    }
     if (credential.file) env[`${credential.env}_FILE`] = credential.file;
   }
   const container = containerName(slug, spec.name);
@@ -184,6 +179,47 @@ function refuseUnsafeOptions(spec: SidecarSpec): void {
 }
 
 /**
+ * A generated credential is worth something only while the image checks it. The spec's env is merged
+ * over the sugar, so it is checked first: it may set neither a credential's variable nor its `_FILE`
+ * (either hands the image a value the vault never saw), nor a switch the catalog row forbids (trust,
+ * empty or random passwords, security off), nor blank a sugar default (mongo turns authentication on
+ * only when its root user is set). Messages name the variable, never the value.
+ */
+function refuseWeakenedAuthentication(
+  spec: SidecarSpec,
+  known: KnownSidecar | null,
+  credentials: readonly PlannedCredential[],
+): void {
+  const env = spec.env ?? {};
+  const sets = (variable: string) => Object.hasOwn(env, variable);
+  for (const credential of credentials) {
+    for (const variable of [credential.env, `${credential.env}_FILE`]) {
+      if (sets(variable)) {
+        throw new HearthError(
+          ErrorCode.CredentialConflict,
+          `sidecar ${spec.name}: env sets ${variable}, which the driver generates and keeps in the vault`,
+        );
+      }
+    }
+  }
+  if (known === null) return;
+  const forbidden = known.forbiddenEnv.find(sets);
+  if (forbidden !== undefined) {
+    throw new HearthError(
+      ErrorCode.AuthWeakened,
+      `sidecar ${spec.name}: env sets ${forbidden}, which would let ${known.image} accept a login without its generated credential`,
+    );
+  }
+  const blanked = Object.keys(known.sugar).find((variable) => sets(variable) && env[variable]!.trim() === '');
+  if (blanked !== undefined) {
+    throw new HearthError(
+      ErrorCode.AuthWeakened,
+      `sidecar ${spec.name}: env blanks ${blanked}; a sugar default may be overridden, not emptied`,
+    );
+  }
+}
+
+/**
  * The catalog's credential (renamed, or delivered otherwise, by an `auto_credentials` entry for the
  * same variable) and every other declared entry; an image outside the catalog gets only the latter.
  */
@@ -197,6 +233,13 @@ function credentialsOf(spec: SidecarSpec, known: KnownSidecar | null): PlannedCr
   const resolved = [
     ...catalog.map((c) => {
       const override = declared.find((d) => d.env === c.env);
+      if (override?.delivery === 'env' && c.delivery === 'file') {
+        // By env the value would sit in the container's config, readable by `docker inspect`.
+        throw new HearthError(
+          ErrorCode.CredentialByEnvRefused,
+          `sidecar ${spec.name}: ${c.env} is delivered by file (${c.env}_FILE), which the image reads; by env it would show in docker inspect`,
+        );
+      }
       return { name: override?.name ?? c.name, env: c.env, delivery: override?.delivery ?? c.delivery };
     }),
     ...declared
