@@ -12,6 +12,7 @@ import type {
   CredentialGenerator,
   CredentialStore,
   DeploymentDirectory,
+  HostPaths,
   ValueScrubber,
 } from './app/ports.js';
 import { ProvisionSidecars } from './app/provision-sidecars/provision-sidecars.js';
@@ -22,6 +23,7 @@ import type { VaultIdentity } from './config.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
 import { randomCredentials } from './infra/crypto/random-credentials.js';
 import { DockerEngine } from './infra/docker/docker-engine.js';
+import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
 import { DriverCommandsConsumer } from './transport/jetstream/driver-commands.consumer.js';
@@ -34,6 +36,7 @@ export interface DriverPorts {
   vault: CredentialStore;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
+  hostPaths: HostPaths;
   credentials: CredentialGenerator;
   scrubber: ValueScrubber;
   clock: Clock;
@@ -78,6 +81,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     vault: new VaultCredentials(new VaultClient(nc, identity.actor, identity.keys)),
     answers: new JetStreamAnswers(connections.js),
     directory: new ConsoleDirectory(new ConsoleClient(nc)),
+    hostPaths: realHostPaths,
     credentials: randomCredentials,
     scrubber: connections.scrubber,
     clock: systemClock,

@@ -92,6 +92,18 @@ export interface CredentialStore {
   generatedPaths(prefix: string): Promise<string[]>;
 }
 
+/**
+ * The host's file system as the Docker engine sees it (the driver runs beside the engine): where a
+ * bind mount's source really is once symlinks are followed.
+ */
+export interface HostPaths {
+  /**
+   * `path` with every symlink followed; for a path that does not exist yet (the engine would
+   * create it), its deepest existing ancestor resolved and the rest appended.
+   */
+  resolve(path: string): Promise<string>;
+}
+
 export interface AnswerPublisher {
   publish(event: DriverEvent): Promise<void>;
 }

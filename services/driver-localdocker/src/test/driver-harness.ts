@@ -18,6 +18,7 @@ import { composeDriver, systemClock, type Driver } from '../compose.js';
 import { Labels } from '../domain/naming.js';
 import { randomCredentials } from '../infra/crypto/random-credentials.js';
 import { DockerEngine } from '../infra/docker/docker-engine.js';
+import { realHostPaths } from '../infra/host/host-paths.js';
 import { JetStreamAnswers } from '../infra/nats/answer-publisher.js';
 
 export const POSTGRES_IMAGE = 'hearth-test/postgres:15';
@@ -157,6 +158,7 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
       vault,
       answers: new JetStreamAnswers(jsm.jetstream()),
       directory,
+      hostPaths: realHostPaths,
       credentials: randomCredentials,
       scrubber,
       clock: systemClock,

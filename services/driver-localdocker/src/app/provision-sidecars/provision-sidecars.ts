@@ -10,6 +10,7 @@ import type {
   CredentialGenerator,
   CredentialStore,
   DeploymentDirectory,
+  HostPaths,
   ValueScrubber,
 } from '../ports.js';
 import { waitUntilReady, type ReadinessOptions } from '../readiness.js';
@@ -29,6 +30,7 @@ export interface ProvisionDependencies {
   vault: Pick<CredentialStore, 'writeGenerated' | 'destroyGenerated'>;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
+  hostPaths: HostPaths;
   credentials: CredentialGenerator;
   scrubber: ValueScrubber;
   clock: Clock;
@@ -72,7 +74,7 @@ export class ProvisionSidecars {
 
   /** Provisions and returns the endpoint; every value generated is added to `generated` (and the scrubber). */
   private async provision(command: ProvisionCommand, generated: string[]): Promise<string> {
-    const plan = planDeployment(command.data);
+    const plan = planDeployment({ ...command.data, hostPaths: await this.resolveBindSources(command) });
     if (await this.finishedEarlier(plan, command.id)) return plan.endpoint;
     this.deps.logger.info(
       { slug: plan.slug, command_id: command.id, sidecars: plan.sidecars.map((s) => `${s.name}=${s.image}`) },
@@ -111,6 +113,20 @@ export class ProvisionSidecars {
       await this.undo(plan, written);
       throw error;
     }
+  }
+
+  /**
+   * Where each bind source really is on the host, for the plan to check (a symlink to the engine's
+   * socket is the socket) and to bind (so the path checked is the path mounted). Relative sources
+   * are left to the plan, which refuses them.
+   */
+  private async resolveBindSources(command: ProvisionCommand): Promise<Map<string, string>> {
+    const sources = command.data.sidecars.flatMap((s) => (s.volumes ?? []).map((v) => v.source));
+    const resolved = new Map<string, string>();
+    for (const source of new Set(sources.filter((p) => p.startsWith('/')))) {
+      resolved.set(source, await this.deps.hostPaths.resolve(source));
+    }
+    return resolved;
   }
 
   /**

@@ -59,19 +59,40 @@ export const TIER_LIMITS: Readonly<Record<Tier, ResourceLimits>> = {
   premium: { memoryBytes: 2048 * MiB, pids: 1024 },
 };
 
-/** Host paths that hand a container the Docker engine (or containerd) when mounted, or any parent of them. */
-const ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'];
+/**
+ * Host paths a sidecar may not mount, nor anything inside them, nor any directory holding them: the
+ * engine's sockets and state hand it the container engine (so the host), /proc, /sys and /dev the
+ * kernel and the host's devices.
+ */
+const PROTECTED_HOST_PATHS: ReadonlyArray<readonly [string, string]> = [
+  ['/var/run/docker.sock', 'the container engine'],
+  ['/run/docker.sock', 'the container engine'],
+  ['/run/containerd/containerd.sock', 'the container engine'],
+  ['/var/lib/docker', "the container engine's state"],
+  ['/var/lib/containerd', "the container engine's state"],
+  ['/proc', "the host's processes"],
+  ['/sys', "the host's kernel settings"],
+  ['/dev', "the host's devices"],
+];
 
 export interface PlanRequest {
   slug: string;
   tier: Tier;
   sidecars: readonly SidecarSpec[];
+  /**
+   * Each volume's host source (as the spec spells it) resolved on the host, symlinks followed, by
+   * the app layer before planning: the domain does no I/O, and a path is checked both as spelled and
+   * as resolved, so a link to /var/run/docker.sock is refused like the socket. The resolved path is
+   * what gets bound. A source missing here is checked and bound as spelled.
+   */
+  hostPaths?: ReadonlyMap<string, string>;
 }
 
 /**
  * Resolves a deployment's sidecars against the catalog and refuses, before anything is created or
  * written, what the driver must never start: privileged containers, another network mode than the
- * workspace's bridge, added capabilities, mounts of `/` or of the engine's socket, host ports
+ * workspace's bridge, added capabilities, mounts of `/`, of the engine's socket or state, of /proc,
+ * /sys or /dev (as spelled or through a symlink), host ports
  * (beside generated credentials above all), a spec that sets a generated credential itself, one
  * that weakens how the image checks it, and one that would put a credential the image can read
  * from a file into its env.
@@ -81,7 +102,7 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
   if (new Set(names).size !== names.length) {
     throw new HearthError(ErrorCode.InvalidRequest, 'sidecar names must be unique');
   }
-  const sidecars = request.sidecars.map((spec) => planSidecar(request.slug, spec));
+  const sidecars = request.sidecars.map((spec) => planSidecar(request.slug, spec, request.hostPaths ?? new Map()));
   const owners = new Map<string, string>();
   for (const sidecar of sidecars) {
     for (const credential of sidecar.credentials) {
@@ -107,8 +128,8 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
   };
 }
 
-function planSidecar(slug: string, spec: SidecarSpec): SidecarPlan {
-  refuseUnsafeOptions(spec);
+function planSidecar(slug: string, spec: SidecarSpec, hostPaths: ReadonlyMap<string, string>): SidecarPlan {
+  refuseUnsafeOptions(spec, hostPaths);
   const known = knownSidecarFor(spec.image);
   const credentials = credentialsOf(spec, known);
   const published = (spec.ports ?? []).filter((p) => p.host !== undefined);
@@ -144,14 +165,14 @@ function planSidecar(slug: string, spec: SidecarSpec): SidecarPlan {
     endpoint: endpointOf(container, known, spec),
     exposedPorts: [...new Set(ports)],
     binds: (spec.volumes ?? []).map((v) => ({
-      source: posix.normalize(v.source),
+      source: hostPaths.get(v.source) ?? posix.normalize(v.source),
       target: v.target,
       readOnly: v.read_only ?? false,
     })),
   };
 }
 
-function refuseUnsafeOptions(spec: SidecarSpec): void {
+function refuseUnsafeOptions(spec: SidecarSpec, hostPaths: ReadonlyMap<string, string>): void {
   const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
   if (spec.privileged) throw refuse(ErrorCode.PrivilegedRefused, 'privileged mode is refused');
   if (spec.network_mode !== undefined && spec.network_mode !== 'bridge') {
@@ -167,15 +188,30 @@ function refuseUnsafeOptions(spec: SidecarSpec): void {
     if (!volume.source.startsWith('/') || !volume.target.startsWith('/')) {
       throw refuse(ErrorCode.InvalidRequest, 'a volume binds an absolute host path to an absolute container path');
     }
-    const source = posix.normalize(volume.source).replace(/(.)\/+$/, '$1');
-    if (source === '/') throw refuse(ErrorCode.MountRefused, "mounting the host's root file system is refused");
-    if (
-      posix.basename(source) === 'docker.sock' ||
-      ENGINE_SOCKETS.some((socket) => socket === source || socket.startsWith(`${source}/`))
-    ) {
-      throw refuse(ErrorCode.MountRefused, `mounting ${source} would hand the sidecar the container engine`);
+    const resolved = hostPaths.get(volume.source);
+    for (const path of [volume.source, ...(resolved === undefined ? [] : [resolved])]) {
+      const why = refusedHostPath(path);
+      if (why !== null) {
+        const via = path === volume.source ? '' : ` (${volume.source} resolves to it)`;
+        throw refuse(ErrorCode.MountRefused, `mounting ${canonical(path)}${via} would hand the sidecar ${why}`);
+      }
     }
   }
+}
+
+/** `path` normalised, without a trailing slash (but `/` stays `/`). */
+function canonical(path: string): string {
+  return posix.normalize(path).replace(/(.)\/+$/, '$1');
+}
+
+/** Why a sidecar may not mount the host path `path`, or null. */
+function refusedHostPath(path: string): string | null {
+  const source = canonical(path);
+  if (source === '/') return "the host's root file system";
+  if (posix.basename(source) === 'docker.sock') return 'the container engine';
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
+  const hit = PROTECTED_HOST_PATHS.find(([guarded]) => within(source, guarded) || within(guarded, source));
+  return hit?.[1] ?? null;
 }
 
 /**

@@ -198,6 +198,24 @@ describe('a plan is refused before anything starts', () => {
       [{ name: 'x', image: 'busybox', volumes: [{ source: '/var/..//', target: '/host' }] }],
       ErrorCode.MountRefused,
     ],
+    ...[
+      '/proc',
+      '/proc/1/root',
+      '/sys',
+      '/sys/fs/cgroup/',
+      '/dev',
+      '/dev/sda',
+      '/var/lib/docker',
+      '/var/lib/docker/volumes',
+      '/var/lib',
+      '/var/lib/containerd',
+      '/run/docker.sock',
+      '/run/containerd/containerd.sock',
+    ].map((source): [string, SidecarSpec[], string] => [
+      `a mount of ${source}`,
+      [{ name: 'x', image: 'busybox', volumes: [{ source, target: '/h' }] }],
+      ErrorCode.MountRefused,
+    ]),
     [
       'a relative (named volume) source',
       [{ name: 'x', image: 'busybox', volumes: [{ source: 'data', target: '/data' }] }],
@@ -253,5 +271,54 @@ describe('a plan is refused before anything starts', () => {
         },
       ]),
     ).toBeNull();
+  });
+});
+
+describe('a bind mount’s source is checked where it really is', () => {
+  const plan = (source: string, resolved: string) =>
+    planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [{ name: 'x', image: 'busybox', volumes: [{ source, target: '/data' }] }],
+      hostPaths: new Map([[source, resolved]]),
+    });
+  const codeOf = (run: () => unknown) => {
+    try {
+      run();
+      return null;
+    } catch (error) {
+      return (error as HearthError).code;
+    }
+  };
+
+  it.each([
+    ['/srv/tools/engine', '/run/docker.sock'],
+    ['/home/me/s', '/var/run/docker.sock'],
+    ['/srv/acme/state', '/var/lib/docker/volumes/other/_data'],
+    ['/srv/acme/kernel', '/proc'],
+    ['/srv/acme/sys', '/sys/kernel'],
+    ['/srv/acme/devices', '/dev'],
+    ['/srv/acme/all', '/'],
+  ])('refuses %s, a symlink to %s', (source, resolved) => {
+    expect(codeOf(() => plan(source, resolved))).toBe(ErrorCode.MountRefused);
+  });
+
+  it('names the path as spelled and where it resolves', () => {
+    try {
+      plan('/srv/tools/engine', '/run/docker.sock');
+    } catch (error) {
+      expect((error as Error).message).toContain('/run/docker.sock (/srv/tools/engine resolves to it)');
+    }
+    expect.assertions(1);
+  });
+
+  it('binds the resolved path, so the path checked is the path mounted', () => {
+    expect(plan('/srv/acme/current', '/srv/acme/releases/7').sidecars[0]!.binds).toEqual([
+      { source: '/srv/acme/releases/7', target: '/data', readOnly: false },
+    ]);
+  });
+
+  it('still refuses a source whose spelling alone is refused, whatever it resolves to', () => {
+    expect(codeOf(() => plan('/var/run/docker.sock', '/srv/harmless'))).toBe(ErrorCode.MountRefused);
   });
 });
