@@ -79,8 +79,10 @@ export interface DriverHarness {
   engine: ContainerEngine;
   vault: MemoryVault;
   directory: MemoryDirectory;
-  /** Every container created and started, every vault write and destroy, in order. */
+  /** Every network and container created, every container started, every vault write and destroy, in order. */
   journal: string[];
+  /** The options of every network created through the Engine API, as sent. */
+  networkRequests: Docker.NetworkCreateOptions[];
   /** Every log line the driver wrote. */
   logs: string[];
   nats: TestNats;
@@ -103,6 +105,11 @@ class JournalingEngine extends DockerEngine {
     private readonly journal: string[],
   ) {
     super(docker);
+  }
+
+  override createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    this.journal.push(`docker.network ${name}`);
+    return super.createNetwork(name, labels);
   }
 
   override createContainer(request: ContainerRequest): Promise<string> {
@@ -148,7 +155,16 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
     scrubber,
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const engine = new JournalingEngine(docker, journal);
+  // The engine gets a client of its own whose network creates are noted as sent: what the Engine
+  // API was asked for (CheckDuplicate, Internal) is then a fact a test can check.
+  const networkRequests: Docker.NetworkCreateOptions[] = [];
+  const recording = new Docker();
+  const createNetwork = recording.createNetwork.bind(recording);
+  recording.createNetwork = ((options: Docker.NetworkCreateOptions) => {
+    networkRequests.push(structuredClone(options));
+    return createNetwork(options);
+  }) as typeof recording.createNetwork;
+  const engine = new JournalingEngine(recording, journal);
   const vault = new MemoryVault(journal);
   const directory = new MemoryDirectory();
   const instance = `test-${randomBytes(4).toString('hex')}`;
@@ -180,6 +196,7 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
     vault,
     directory,
     journal,
+    networkRequests,
     logs,
     nats,
     nc,

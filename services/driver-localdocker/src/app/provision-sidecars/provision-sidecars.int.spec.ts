@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode, type SidecarSpec } from '@hearth/contracts';
 import { docker } from '@hearth/testkit';
+import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Labels } from '../../domain/naming.js';
 import { BUSYBOX_IMAGE, POSTGRES_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
 
@@ -45,10 +47,11 @@ describe('provisioning on the real engine', () => {
     expect(secret).toMatchObject({ provider: 'AUTO_MANAGED', tags: { provisioned_for_service: `${slug}/postgres` } });
     const password = secret.values.POSTGRES_PASSWORD!;
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes
-    expect(h.journal.indexOf(`vault.write hearth/${slug}`)).toBeGreaterThanOrEqual(0);
-    expect(h.journal.indexOf(`vault.write hearth/${slug}`)).toBeLessThan(
-      h.journal.indexOf(`docker.create hearth-${slug}-postgres`),
-    );
+    expect(h.journal.filter((line) => line.includes(slug) && !line.startsWith('docker.start'))).toEqual([
+      `vault.write hearth/${slug}`,
+      `docker.network hearth-${slug}`,
+      `docker.create hearth-${slug}-postgres`,
+    ]);
 
     const container = `hearth-${slug}-postgres`;
     const inspect = await h.docker.getContainer(container).inspect();
@@ -128,6 +131,71 @@ describe('provisioning on the real engine', () => {
     }
   });
 
+  it('creates the network as asked: CheckDuplicate, internal, no address on the host', async () => {
+    const slug = h.newSlug();
+    await h.driver.commands.handle(h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]));
+    expect(h.networkRequests.filter((r) => r.Name === `hearth-${slug}`)).toEqual([
+      {
+        Name: `hearth-${slug}`,
+        CheckDuplicate: true,
+        Driver: 'bridge',
+        Internal: true,
+        Labels: expect.objectContaining({ [Labels.slug]: slug, [Labels.instance]: h.instance }) as unknown,
+        Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+      },
+    ]);
+  });
+
+  it('makes one network of a name: a second create, at once or after, is refused', async () => {
+    const slug = h.newSlug();
+    const name = `hearth-${slug}`;
+    const labels = { [Labels.instance]: h.instance, [Labels.slug]: slug };
+    const named = async () =>
+      (await h.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
+    const results = await Promise.allSettled([
+      h.engine.createNetwork(name, labels),
+      h.engine.createNetwork(name, labels),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await named()).toHaveLength(1);
+    await expect(h.engine.createNetwork(name, labels)).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    expect(await named()).toHaveLength(1);
+  });
+
+  it('refuses a bind mount of a symlink to the Docker socket, and binds an ordinary symlink where it points', async () => {
+    const dir = await realpath(await mkdtemp(join(tmpdir(), 'hearth-binds-')));
+    try {
+      await symlink('/var/run/docker.sock', join(dir, 'engine'));
+      await mkdir(join(dir, 'real'));
+      await symlink(join(dir, 'real'), join(dir, 'current'));
+
+      const refused = h.newSlug();
+      const command = h.provisionCommand(refused, [
+        {
+          name: 'tool',
+          image: BUSYBOX_IMAGE,
+          volumes: [{ source: join(dir, 'engine'), target: '/var/run/docker.sock' }],
+        },
+      ]);
+      await h.driver.commands.handle(command);
+      const [, failed] = await h.answersTo(command.id);
+      expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.MOUNT_REFUSED: /) as unknown });
+      expect(h.journal.filter((line) => line.includes(refused))).toEqual([]);
+      expect(await leftovers(refused)).toEqual({ containers: 0, networks: 0 });
+
+      const allowed = h.newSlug();
+      await h.driver.commands.handle(
+        h.provisionCommand(allowed, [
+          { name: 'tool', image: BUSYBOX_IMAGE, volumes: [{ source: join(dir, 'current'), target: '/data' }] },
+        ]),
+      );
+      const inspect = await h.docker.getContainer(`hearth-${allowed}-tool`).inspect();
+      expect(inspect.HostConfig.Binds).toEqual([`${join(dir, 'real')}:/data`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each<[string, SidecarSpec, string]>([
     [
       'a privileged sidecar',
@@ -190,6 +258,8 @@ describe('provisioning on the real engine', () => {
       values: { POSTGRES_PASSWORD: 'typed-by-an-operator' },
       destroyed: false,
     });
+    // The refused write was the first thing tried: no network, no container was ever created.
+    expect(h.journal.filter((line) => line.includes(slug))).toEqual([`vault.write hearth/${slug}`]);
     expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
   });
 

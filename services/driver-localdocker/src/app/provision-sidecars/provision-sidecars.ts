@@ -39,9 +39,9 @@ export interface ProvisionDependencies {
 }
 
 /**
- * Starts a deployment's sidecars: the plan is checked before anything exists; then the workspace's
- * internal network, the credentials generated and written to the vault before any container starts,
- * the containers (labelled, limited, no host port, credentials by file), and the wait until each one
+ * Starts a deployment's sidecars: the plan is checked before anything exists; then the credentials,
+ * generated and written to the vault before the engine holds anything; the workspace's internal
+ * network; the containers (labelled, limited, no host port, credentials by file), and the wait until each one
  * answers a login by exec. Any failure removes what this attempt made and answers
  * ProvisioningFailedV1; nothing is left half-made.
  */
@@ -90,7 +90,6 @@ export class ProvisionSidecars {
     const values = new Map<string, string>();
     let written = false;
     try {
-      await this.deps.engine.createNetwork(plan.network, this.deps.resources.labels(plan.slug, command.id));
       for (const sidecar of plan.sidecars) {
         for (const credential of sidecar.credentials) {
           const value = this.deps.credentials.generate();
@@ -99,10 +98,13 @@ export class ProvisionSidecars {
           values.set(credential.name, value);
         }
       }
+      // The vault first: a USER credential at the path refuses the spec before the engine holds
+      // anything of it, and no container can start without its credential stored.
       if (values.size > 0) {
         await this.deps.vault.writeGenerated(plan.vaultPath, Object.fromEntries(values), plan.credentialTags);
         written = true;
       }
+      await this.deps.engine.createNetwork(plan.network, this.deps.resources.labels(plan.slug, command.id));
       const started = [];
       for (const sidecar of plan.sidecars) started.push(await this.start(plan, sidecar, command.id, values));
       await Promise.all(

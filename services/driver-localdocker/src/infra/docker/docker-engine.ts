@@ -42,20 +42,30 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const taken = () =>
+      new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
+    let id: string;
     try {
-      await this.docker.createNetwork({
+      ({ id } = await this.docker.createNetwork({
         Name: name,
         CheckDuplicate: true,
         Driver: 'bridge',
         Internal: true,
         Labels: labels,
         Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
-      });
+      }));
     } catch (error) {
-      if (statusOf(error) === 409) {
-        throw new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
-      }
+      if (statusOf(error) === 409) throw taken();
       throw error;
+    }
+    // CheckDuplicate is looked at before the create, not atomically with it: on Engine 20.10 two
+    // creates of one name at once both succeed. Of the networks so named the earliest stays; a later
+    // one removes itself and is refused like a name found taken.
+    const named = (await this.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
+    const earliest = named.sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id))[0];
+    if (earliest !== undefined && earliest.Id !== id) {
+      await this.removeNetwork(id);
+      throw taken();
     }
   }
 
