@@ -88,44 +88,80 @@ describe('provisioning on the real engine', () => {
     expect(h.logs.join('\n')).not.toContain(password);
   });
 
-  it('leaves the host out of reach from inside a sidecar, while sidecars of one workspace reach each other', async () => {
+  it('leaves the host, its network’s gateway and another workspace out of reach from inside a sidecar, while its own address and its workspace answer', async () => {
     const listener: Server = createServer((socket) => socket.end('hello\n'));
     await new Promise<void>((resolve) => listener.listen(0, '0.0.0.0', resolve));
     const { port } = listener.address() as { port: number };
     try {
-      const slug = h.newSlug();
-      const command = h.provisionCommand(slug, [
-        { name: 'a', image: BUSYBOX_IMAGE },
-        { name: 'b', image: BUSYBOX_IMAGE },
-      ]);
-      await h.driver.commands.handle(command);
-      /** Prints each address where something answered on the listener's port (all tried at once). */
-      const probe = (addresses: string[]) =>
-        `for a in ${addresses.join(' ')}; do (nc -w 2 "$a" ${port} </dev/null >/dev/null 2>&1 && echo "$a") & done; wait`;
+      const [slug, other] = [h.newSlug(), h.newSlug()];
+      for (const [s, sidecars] of [
+        [
+          slug,
+          [
+            { name: 'postgres', image: POSTGRES_IMAGE },
+            { name: 'peer', image: BUSYBOX_IMAGE },
+          ],
+        ],
+        [other, [{ name: 'postgres', image: POSTGRES_IMAGE }]],
+      ] as const) {
+        const command = h.provisionCommand(s, [...sidecars]);
+        await h.driver.commands.handle(command);
+        expect((await h.answersTo(command.id)).map((a) => a.type)).toContain('SidecarsProvisionedV1');
+      }
+      const sidecar = `hearth-${slug}-postgres`;
+      const addressOf = async (container: string, network: string) =>
+        (await h.docker.getContainer(container).inspect()).NetworkSettings.Networks[network]!.IPAddress;
+      const own = await addressOf(sidecar, `hearth-${slug}`);
+      const otherWorkspace = await addressOf(`hearth-${other}-postgres`, `hearth-${other}`);
+      // The gateway the engine's IPAM gave the network (the bridge itself has no address on the host).
+      const network = await h.docker.getNetwork(`hearth-${slug}`).inspect();
+      const gateway = network.IPAM?.Config?.[0]?.Gateway;
+      for (const address of [own, otherWorkspace, gateway]) expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+      /** Prints each `address:port` where something answered (all tried at once, from inside a container). */
+      const probe = (targets: string[]) =>
+        `for t in ${targets.join(' ')}; do (nc -w 2 "\${t%:*}" "\${t##*:}" </dev/null >/dev/null 2>&1 && echo "$t") & done; wait`;
+      const answered = async (container: string, targets: string[]) =>
+        (await execIn(container, probe(targets))).stdout.split('\n').filter(Boolean).sort();
+
+      // The probe finds what listens: the host's listener from the engine's default bridge (at its
+      // gateway, docker0), and the other workspace's Postgres from inside its own container.
       const gatewayOf = "ip route | awk '/default/ { print $3 }'";
-      // From the engine's default bridge the listener is found at the bridge's gateway (docker0):
-      // there is something to be reached.
       const control = await docker([
         'run',
         '--rm',
         BUSYBOX_IMAGE,
         'sh',
         '-c',
-        `gw=$(${gatewayOf}); echo "$gw"; ${probe(['"$gw"'])}`,
+        `gw=$(${gatewayOf}); echo "$gw"; ${probe([`"$gw":${port}`])}`,
       ]);
       const [docker0, reached] = control.stdout.split('\n');
       expect(docker0).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      expect(reached).toBe(docker0);
+      expect(reached).toBe(`${docker0}:${port}`);
+      expect(await answered(`hearth-${other}-postgres`, [`${otherWorkspace}:5432`])).toEqual([
+        `${otherWorkspace}:5432`,
+      ]);
 
-      const gateway = (await execIn(`hearth-${slug}-a`, gatewayOf)).stdout;
+      // From inside the sidecar only its own address answers: not its network's gateway, not the
+      // host's addresses or docker0, not the other workspace's Postgres.
       const hostAddresses = Object.values(networkInterfaces())
         .flat()
         .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
         .map((a) => a!.address);
-      expect((await execIn(`hearth-${slug}-a`, probe([gateway, docker0!, ...hostAddresses]))).stdout).toBe('');
-      expect(
-        (await execIn(`hearth-${slug}-a`, `ping -c 1 -W 2 hearth-${slug}-b >/dev/null && echo reached`)).stdout,
-      ).toBe('reached');
+      const targets = [
+        `${own}:5432`,
+        `${gateway}:${port}`,
+        `${gateway}:5432`,
+        `${otherWorkspace}:5432`,
+        `${docker0}:${port}`,
+        ...hostAddresses.map((a) => `${a}:${port}`),
+      ];
+      expect(await answered(sidecar, targets)).toEqual([`${own}:5432`]);
+      expect((await execIn(sidecar, `ping -c 1 -W 2 ${otherWorkspace} >/dev/null && echo reached`)).stdout).toBe('');
+      // …while the sidecars of one workspace reach each other by name.
+      expect((await execIn(sidecar, `ping -c 1 -W 2 hearth-${slug}-peer >/dev/null && echo reached`)).stdout).toBe(
+        'reached',
+      );
     } finally {
       listener.close();
     }
