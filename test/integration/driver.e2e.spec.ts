@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POSTGRES_IMAGE = 'hearth-test/postgres:15';
+const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
 
 /** A password login inside the sidecar over TCP to its own address; the password comes on stdin. */
 const login = (container: string, password: string) =>
@@ -313,5 +314,45 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect((await http(`/v1/deployments/${slug}`, { method: 'DELETE' })).status).toBe(202);
     await until(slug, ['deprovisioned']);
     expect(await leftovers(slug)).toEqual({ containers: '', networks: '' });
+  });
+
+  it('on start, removes what a deployment the console does not know left: container, network and credential', async () => {
+    const slug = newSlug();
+    // What a driver that died mid-way, for a deployment since gone from the console, may have left:
+    // a labelled network and a running container on it, and a generated credential.
+    const labels = ['--label', `hearth.instance=${instance}`, '--label', `hearth.slug=${slug}`];
+    const network = await docker(['network', 'create', '--internal', ...labels, `hearth-${slug}`]);
+    expect(network.status).toBe(0);
+    const container = await docker([
+      'run',
+      '-d',
+      '--name',
+      `hearth-${slug}-tool`,
+      '--network',
+      `hearth-${slug}`,
+      ...labels,
+      '--label',
+      'hearth.sidecar=tool',
+      BUSYBOX_IMAGE,
+    ]);
+    expect(container.status).toBe(0);
+    await root.write({
+      path: `hearth/${slug}`,
+      values: { TOOL_TOKEN: 'left-by-a-crash' },
+      provider: 'AUTO_MANAGED',
+      tags: { provisioned_for_service: `${slug}/tool` },
+    });
+    expect((await reader.read(`hearth/${slug}`)).values.TOOL_TOKEN).toBe('left-by-a-crash');
+    expect((await http(`/v1/deployments/${slug}`)).status).toBe(404);
+    const before = await leftovers(slug);
+    expect(before.containers).not.toBe('');
+    expect(before.networks).not.toBe('');
+
+    // DRIVER_RECONCILE_SECONDS is 0: only the pass on start can remove them.
+    await driver.kill();
+    await startDriver();
+    expect(await leftovers(slug)).toEqual({ containers: '', networks: '' });
+    expect(await readableVersions(slug)).toBe(0);
+    await expect(reader.read(`hearth/${slug}`)).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
   });
 });
