@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cryptoReady, DeploymentRef, VaultClient } from '@hearth/contracts';
+import { cryptoReady, DeploymentRef, HearthError, VaultClient } from '@hearth/contracts';
 import {
   createTestDatabase,
   databaseText,
@@ -157,5 +157,55 @@ describe('pnpm start: four services and the demo, end to end', () => {
           .map(([place]) => place),
       ).toEqual([]);
     }
+  });
+
+  it('deprovisions the demo to nothing: the credential destroyed, a read of it NOT_FOUND, both in hatch’s audit_log', async () => {
+    const token = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
+    const deleted = await fetch(`${consoleUrl}/v1/deployments/${slug}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(deleted.status).toBe(202);
+    for (let i = 0; ; i++) {
+      const ref = DeploymentRef.parse(
+        await (
+          await fetch(`${consoleUrl}/v1/deployments/${slug}`, { headers: { authorization: `Bearer ${token}` } })
+        ).json(),
+      );
+      if (ref.last_status === 'deprovisioned') break;
+      if (i > 300) throw new Error(`${slug} is ${ref.last_status}, not deprovisioned`);
+      await sleep(100);
+    }
+    const left = (args: string[]) => String(spawnSync('docker', args).stdout).trim();
+    expect(left(['ps', '-aq', '--filter', `label=hearth.instance=${instance}`])).toBe('');
+    expect(left(['network', 'ls', '-q', '--filter', `label=hearth.instance=${instance}`])).toBe('');
+
+    await cryptoReady();
+    const rootKey = JSON.parse(await readFile(join(home, 'keys/root.json'), 'utf8')) as {
+      publicKey: string;
+      secretKey: string;
+    };
+    const refused = await new VaultClient(nc, 'root', rootKey).read(`hearth/${slug}`).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(HearthError);
+    expect((refused as HearthError).code).toBe('VAULT.SECRET_NOT_FOUND');
+
+    // hatch records from the HATCH stream as it comes: wait for the refused read to be ingested.
+    const records = () =>
+      queryDatabase<{ seq: string; action: string; actor: string; outcome: string | null }>(
+        databases[2]!.name,
+        'SELECT seq::text, action, actor, outcome FROM audit_log WHERE subject_path = $1 ORDER BY seq',
+        [`hearth/${slug}`],
+      );
+    for (let i = 0; i < 100 && !(await records()).some((r) => r.outcome === 'NOT_FOUND'); i++) await sleep(100);
+    const rows = await records();
+    const destroyed = rows.findIndex((r) => r.action === 'secret.destroy' && r.actor === 'driver-localdocker');
+    const notFound = rows.findIndex(
+      (r) => r.action === 'secret.read' && r.actor === 'root' && r.outcome === 'NOT_FOUND',
+    );
+    expect({ destroyed: destroyed >= 0, notFound: notFound >= 0 }).toEqual({ destroyed: true, notFound: true });
+    expect(notFound).toBeGreaterThan(destroyed);
   });
 });
