@@ -93,8 +93,9 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     // The image reads no *_FILE for these: RabbitMQ takes them from its environment only.
     image: 'rabbitmq',
     sugar: { RABBITMQ_DEFAULT_USER: 'admin' },
-    // The image reads no switch that opens it; the credential's variable is refused on its own.
-    forbiddenEnv: [],
+    // A cookie the spec chose lets anyone on the network who knows it run rabbitmqctl against the
+    // node (add a user, change a password) without the credential.
+    forbiddenEnv: ['RABBITMQ_ERLANG_COOKIE'],
     credential: { name: 'RABBITMQ_DEFAULT_PASS', env: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' },
     endpoint: { scheme: 'amqp', port: 5672, path: '' },
     readiness:

@@ -101,6 +101,7 @@ const WEAKENING_ENV: ReadonlyArray<readonly [string, string, string]> = [
   ['mysql', 'MYSQL_ALLOW_EMPTY_PASSWORD', 'yes'],
   ['mysql', 'MYSQL_RANDOM_ROOT_PASSWORD', 'yes'],
   ['mysql', 'MYSQL_ONETIME_PASSWORD', 'yes'],
+  ['rabbitmq', 'RABBITMQ_ERLANG_COOKIE', 'known-to-the-spec-author'],
   ['elasticsearch', 'xpack.security.enabled', 'false'],
   ['elasticsearch', 'xpack.security.authc.anonymous.roles', 'superuser'],
   ['elasticsearch', 'ES_SETTING_XPACK_SECURITY_ENABLED', 'false'],

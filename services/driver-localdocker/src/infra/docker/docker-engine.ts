@@ -17,6 +17,19 @@ function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
 
+/**
+ * An RFC 3339 time as the engine writes it (nanoseconds, trailing zeros cut) in nanoseconds since
+ * the epoch: two networks created at once are often less than a millisecond apart.
+ */
+function createdNs(created: string): bigint {
+  const [, seconds = '', fraction = '', zone = ''] = /^(.*?:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(created) ?? [];
+  const ms = Date.parse(`${seconds}${zone}`);
+  if (Number.isNaN(ms)) return 0n; // not a time: sorted first, then by id, alike for every creator
+  return BigInt(ms) * 1_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
+}
+
+const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
 function labelFilter(labels: Record<string, string>): { label: string[] } {
   return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
 }
@@ -62,7 +75,9 @@ export class DockerEngine implements ContainerEngine {
     // creates of one name at once both succeed. Of the networks so named the earliest stays; a later
     // one removes itself and is refused like a name found taken.
     const named = (await this.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
-    const earliest = named.sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id))[0];
+    const earliest = named.sort(
+      (a, b) => compare(createdNs(a.Created), createdNs(b.Created)) || a.Id.localeCompare(b.Id),
+    )[0];
     if (earliest !== undefined && earliest.Id !== id) {
       await this.removeNetwork(id);
       throw taken();
