@@ -28,6 +28,9 @@ function createdNs(created: string): bigint {
   return BigInt(ms) * 1_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
 }
 
+/** Longer than a network create takes on a busy engine (tens of milliseconds here). */
+const DUPLICATE_SETTLE_MS = 150;
+
 const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 function labelFilter(labels: Record<string, string>): { label: string[] } {
@@ -73,15 +76,23 @@ export class DockerEngine implements ContainerEngine {
     }
     // CheckDuplicate is looked at before the create, not atomically with it: on Engine 20.10 two
     // creates of one name at once both succeed. Of the networks so named the earliest stays; a later
-    // one removes itself and is refused like a name found taken.
+    // one removes itself and is refused like a name found taken. A create begun earlier may become
+    // visible only after this one's first look, so the earliest looks once more a moment later.
+    for (const wait of [0, DUPLICATE_SETTLE_MS]) {
+      await sleep(wait);
+      if (!(await this.isEarliestNamed(name, id))) {
+        await this.removeNetwork(id);
+        throw taken();
+      }
+    }
+  }
+
+  private async isEarliestNamed(name: string, id: string): Promise<boolean> {
     const named = (await this.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
     const earliest = named.sort(
       (a, b) => compare(createdNs(a.Created), createdNs(b.Created)) || a.Id.localeCompare(b.Id),
     )[0];
-    if (earliest !== undefined && earliest.Id !== id) {
-      await this.removeNetwork(id);
-      throw taken();
-    }
+    return earliest === undefined || earliest.Id === id;
   }
 
   async listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]> {
