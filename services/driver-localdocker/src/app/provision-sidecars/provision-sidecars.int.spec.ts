@@ -262,6 +262,16 @@ describe('provisioning on the real engine', () => {
       { name: 'tool', image: BUSYBOX_IMAGE, cap_add: ['SYS_ADMIN'] },
       ErrorCode.CapabilitiesRefused,
     ],
+    [
+      'an env that lets any password in',
+      { name: 'postgres', image: POSTGRES_IMAGE, env: { POSTGRES_HOST_AUTH_METHOD: 'trust' } },
+      ErrorCode.AuthWeakened,
+    ],
+    [
+      'the credential by env where the image reads it from a file',
+      { name: 'postgres', image: POSTGRES_IMAGE, auto_credentials: [{ name: 'POSTGRES_PASSWORD', delivery: 'env' }] },
+      ErrorCode.CredentialByEnvRefused,
+    ],
   ])('refuses %s with its code, having created nothing and written nothing', async (_, sidecar, code) => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [sidecar]);
