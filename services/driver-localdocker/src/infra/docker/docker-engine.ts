@@ -17,22 +17,6 @@ function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
 
-/**
- * An RFC 3339 time as the engine writes it (nanoseconds, trailing zeros cut) in nanoseconds since
- * the epoch: two networks created at once are often less than a millisecond apart.
- */
-function createdNs(created: string): bigint {
-  const [, seconds = '', fraction = '', zone = ''] = /^(.*?:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(created) ?? [];
-  const ms = Date.parse(`${seconds}${zone}`);
-  if (Number.isNaN(ms)) return 0n; // not a time: sorted first, then by id, alike for every creator
-  return BigInt(ms) * 1_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
-}
-
-/** Longer than a network create takes on a busy engine (tens of milliseconds here). */
-const DUPLICATE_SETTLE_MS = 150;
-
-const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
-
 function labelFilter(labels: Record<string, string>): { label: string[] } {
   return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
 }
@@ -57,42 +41,27 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  /**
+   * CheckDuplicate is looked at before the create, not atomically with it (Engine 20.10 lets two
+   * creates of one name at once both through). The driver never races itself: it runs one per engine
+   * and takes its commands one at a time, so a check before the create is enough.
+   */
   async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
-    const taken = () =>
-      new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
-    let id: string;
     try {
-      ({ id } = await this.docker.createNetwork({
+      await this.docker.createNetwork({
         Name: name,
         CheckDuplicate: true,
         Driver: 'bridge',
         Internal: true,
         Labels: labels,
         Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
-      }));
+      });
     } catch (error) {
-      if (statusOf(error) === 409) throw taken();
+      if (statusOf(error) === 409) {
+        throw new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
+      }
       throw error;
     }
-    // CheckDuplicate is looked at before the create, not atomically with it: on Engine 20.10 two
-    // creates of one name at once both succeed. Of the networks so named the earliest stays; a later
-    // one removes itself and is refused like a name found taken. A create begun earlier may become
-    // visible only after this one's first look, so the earliest looks once more a moment later.
-    for (const wait of [0, DUPLICATE_SETTLE_MS]) {
-      await sleep(wait);
-      if (!(await this.isEarliestNamed(name, id))) {
-        await this.removeNetwork(id);
-        throw taken();
-      }
-    }
-  }
-
-  private async isEarliestNamed(name: string, id: string): Promise<boolean> {
-    const named = (await this.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
-    const earliest = named.sort(
-      (a, b) => compare(createdNs(a.Created), createdNs(b.Created)) || a.Id.localeCompare(b.Id),
-    )[0];
-    return earliest === undefined || earliest.Id === id;
   }
 
   async listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]> {
