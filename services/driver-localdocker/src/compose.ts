@@ -1,5 +1,5 @@
 import { ConsoleClient, VaultClient } from '@hearth/contracts';
-import type { Logger, SecretScrubber } from '@hearth/platform';
+import { injectTraceContext, type Logger, type SecretScrubber } from '@hearth/platform';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type Docker from 'dockerode';
@@ -80,7 +80,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     engine: new DockerEngine(connections.docker),
     vault: new VaultCredentials(new VaultClient(nc, identity.actor, identity.keys)),
     answers: new JetStreamAnswers(connections.js),
-    directory: new ConsoleDirectory(new ConsoleClient(nc)),
+    directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
     hostPaths: realHostPaths,
     credentials: randomCredentials,
     scrubber: connections.scrubber,
