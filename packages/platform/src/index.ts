@@ -15,3 +15,4 @@ export * from './telemetry/telemetry.js';
 export * from './nest/nest-logger.js';
 export * from './runtime.js';
 export * from './nest/serve.js';
+export * from './operators/operator-tokens.js';

@@ -1,5 +1,5 @@
 import { HatchStream } from '@hearth/contracts';
-import { poolOf, type ServiceRuntime } from '@hearth/platform';
+import { ConsoleOperatorDirectory, OperatorTokens, poolOf, type ServiceRuntime } from '@hearth/platform';
 import { randomUUID } from 'node:crypto';
 import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
@@ -9,7 +9,6 @@ import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
 import type { HatchConfig } from './config.js';
-import { ConsoleDirectory } from './infra/nats/console-directory.js';
 import { AuditLogTable } from './infra/postgres/audit-log.js';
 import { IngestLedger } from './infra/postgres/ingest-ledger.js';
 import { ParkedEvents } from './infra/postgres/parked-events.js';
@@ -63,10 +62,10 @@ export function composeHatch(
     tailRecords: new TailRecords(log, feed),
     exportLog: new ExportLog(log, signCheckpoint, signer, clock),
     access: new AuditorAccess(
-      new ConsoleDirectory(runtime.nc),
-      clock,
+      new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), settings.HATCH_TOKEN_CACHE_SECONDS * 1000, () =>
+        clock.now().getTime(),
+      ),
       settings.HATCH_READER_ROLES,
-      settings.HATCH_TOKEN_CACHE_SECONDS * 1000,
     ),
   };
 }

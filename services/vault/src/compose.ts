@@ -1,5 +1,12 @@
 import type { OperatorRole } from '@hearth/contracts';
-import { EventStore, OutboxRelay, poolOf, type ServiceRuntime } from '@hearth/platform';
+import {
+  ConsoleOperatorDirectory,
+  EventStore,
+  OperatorTokens,
+  OutboxRelay,
+  poolOf,
+  type ServiceRuntime,
+} from '@hearth/platform';
 import { randomUUID } from 'node:crypto';
 import { AuditTrail } from './app/audit-trail.js';
 import { CallerIdentity } from './app/caller-identity.js';
@@ -14,7 +21,6 @@ import { Refusals } from './app/refusals.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
-import { ConsoleDirectory } from './infra/nats/console-directory.js';
 import { Nonces } from './infra/postgres/nonces.js';
 import { Principals } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
@@ -28,6 +34,8 @@ export interface VaultSettings {
   keepVersions: number;
   /** Operator roles that may read metadata over HTTP. */
   operatorRoles: readonly OperatorRole[];
+  /** How long the console's word on a token is trusted (also how long a revoked one still works). */
+  tokenCacheMs: number;
 }
 
 /** Every use case of the vault, built once from the runtime's connections. */
@@ -74,7 +82,11 @@ export function composeVault(
     listSecrets: new ListSecrets(gate, secrets),
     changeVersions: new ChangeVersions(dataSource, gate, store, secrets, audit, newId),
     principals: new ManagePrincipals(dataSource, gate, principals, audit),
-    operatorMetadata: new OperatorMetadata(new ConsoleDirectory(runtime.nc), settings.operatorRoles, secrets),
+    operatorMetadata: new OperatorMetadata(
+      new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), settings.tokenCacheMs, () => clock.now().getTime()),
+      settings.operatorRoles,
+      secrets,
+    ),
     rewrap: new Rewrap(dataSource, secrets, envelope, settings.ring),
     nonces,
     principalCache: principals,

@@ -12,6 +12,8 @@ export const VaultEnv = PlatformEnv.extend({
     .default('admin,operator')
     .transform((text) => text.split(',').map((role) => role.trim()))
     .pipe(z.array(OperatorRole).min(1)),
+  /** How long the console's answer about a token is trusted. */
+  VAULT_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
   VAULT_DATABASE: z.string().default('hearth_vault'),
   /** KEKs: `id:<base64 32 bytes>,…` with VAULT_ACTIVE_KEK, or a JSON key file. No default key. */
   VAULT_KEKS: z.string().optional(),

@@ -33,6 +33,7 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
     ring,
     keepVersions: config.VAULT_KEEP_VERSIONS,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
+    tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
   });
   await vault.principalCache.listen();
   runtime.onShutdown(() => vault.principalCache.stop());

@@ -1,4 +1,4 @@
-import type { AuditCheckpoint, AuthenticatedOperator } from '@hearth/contracts';
+import type { AuditCheckpoint } from '@hearth/contracts';
 import type { ChainHead } from '@hearth/audit-chain';
 
 /** The side effects a use case may ask for, so medium tests choose real or fake per dependency. */
@@ -14,11 +14,6 @@ export interface Ids {
 export interface CheckpointSigner {
   sign(head: ChainHead, at: string): AuditCheckpoint;
   readonly publicKeyPem: string;
-}
-
-/** Who holds an operator token, asked of the console by the token's SHA-256 (hex). */
-export interface OperatorDirectory {
-  authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null>;
 }
 
 /**

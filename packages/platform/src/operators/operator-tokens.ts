@@ -1,0 +1,83 @@
+import {
+  AuthenticatedOperator,
+  ErrorCode,
+  HearthError,
+  serviceErrorOf,
+  Subjects,
+  type TokenAuthenticateRequest,
+} from '@hearth/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createHash } from 'node:crypto';
+
+/** Who holds an operator token, asked of the console by the token's SHA-256 (hex). */
+export interface OperatorDirectory {
+  authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null>;
+}
+
+/** Asks the console who holds a token (`console.token.authenticate`); only the hash is sent. */
+export class ConsoleOperatorDirectory implements OperatorDirectory {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  async authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null> {
+    const request: TokenAuthenticateRequest = { token_sha256: tokenSha256 };
+    let reply;
+    try {
+      reply = await this.nc.request(Subjects.tokenAuthenticate, JSON.stringify(request), { timeout: this.timeoutMs });
+    } catch {
+      throw new HearthError(ErrorCode.Unavailable, 'the console did not answer; tokens cannot be checked');
+    }
+    const error = serviceErrorOf(reply.headers);
+    if (error) throw new HearthError(ErrorCode.Unavailable, `the console could not check the token: ${error.code}`);
+    const body: unknown = reply.json();
+    return body === null ? null : AuthenticatedOperator.parse(body);
+  }
+}
+
+interface Cached {
+  operator: AuthenticatedOperator | null;
+  until: number;
+}
+
+const MAX_CACHED = 10_000;
+/** An unknown token is remembered briefly too, so a flood of bad ones does not become a flood of requests. */
+const UNKNOWN_TOKEN_MS = 5_000;
+
+/**
+ * The operator behind an `Authorization: Bearer …` value, for every edge that takes console tokens
+ * (hatch's auditor API, the vault's metadata API). The console knows the tokens; it is asked by the
+ * token's SHA-256 (the token itself never crosses the bus) and its answer is trusted for `cacheMs`,
+ * which is also how long a revoked token may still be used. What the holder may do is the caller's
+ * business (roles differ per edge).
+ */
+export class OperatorTokens {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly directory: OperatorDirectory,
+    private readonly cacheMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async holder(authorization: string | undefined): Promise<AuthenticatedOperator> {
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const operator = token ? await this.lookUp(createHash('sha256').update(token, 'utf8').digest('hex')) : null;
+    if (!operator) throw new HearthError(ErrorCode.Unauthenticated, 'a valid bearer token is required');
+    return operator;
+  }
+
+  private async lookUp(sha256: string): Promise<AuthenticatedOperator | null> {
+    const now = this.now();
+    const cached = this.cache.get(sha256);
+    if (cached && cached.until > now) return cached.operator;
+    const operator = await this.directory.authenticate(sha256);
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(sha256, {
+      operator,
+      until: now + (operator ? this.cacheMs : Math.min(this.cacheMs, UNKNOWN_TOKEN_MS)),
+    });
+    return operator;
+  }
+}
