@@ -1,5 +1,5 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import { createTestDatabase, startNats, startService } from '@hearth/testkit';
+import { createTestDatabase, freePort, startNats, startService } from '@hearth/testkit';
 import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -38,6 +38,7 @@ export async function runVaultRead(): Promise<void> {
       {
         NATS_URL: nats.url,
         VAULT_DATABASE: vaultDb.name,
+        VAULT_PORT: String(await freePort()),
         VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
         VAULT_ACTIVE_KEK: 'k1',
         VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
