@@ -6,7 +6,7 @@
  */
 import { pgEnv } from '@hearth/testkit';
 import { connect, type Msg } from '@nats-io/transport-node';
-import sodium from 'libsodium-wrappers';
+import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import sodium from 'libsodium-wrappers';
+import sodium from 'libsodium-wrappers-sumo';
 import { createHash } from 'node:crypto';
 import {
   cryptoReady,
@@ -140,6 +140,15 @@ describe('sealed replies', () => {
     const pk = sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(alice.publicKey, 'base64'));
     const sk = sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(alice.secretKey, 'base64'));
     expect(Buffer.from(sodium.crypto_box_seal_open(sealed, pk, sk)).toString()).toBe('{"POSTGRES_PASSWORD":"s3cret"}');
+  });
+
+  it("open libsodium's own crypto_box_seal, and not once a byte of it is changed", () => {
+    const pk = sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(alice.publicKey, 'base64'));
+    const sealed = sodium.crypto_box_seal(secret, pk);
+    expect(Buffer.from(openSealed(sealed, alice)).toString()).toBe('{"POSTGRES_PASSWORD":"s3cret"}');
+    for (const at of [0, 31, 32, sealed.length - 1]) {
+      expect(() => openSealed(flipByte(sealed, at), alice)).toThrow(new Error('cannot open sealed reply'));
+    }
   });
 
   it('differ each time for the same plaintext, and hide it', () => {

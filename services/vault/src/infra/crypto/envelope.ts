@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import sodium from 'libsodium-wrappers';
+import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
