@@ -29,3 +29,17 @@ export type VaultConfig = z.infer<typeof VaultEnv>;
 export function loadVaultConfig(env: NodeJS.ProcessEnv = process.env): VaultConfig {
   return loadConfig(VaultEnv, env);
 }
+
+/** The rewrap needs the vault's database and KEKs only, not its principals or ports. */
+export const RewrapEnv = PlatformEnv.extend({
+  ...VaultEnv.pick({ VAULT_DATABASE: true, VAULT_KEKS: true, VAULT_ACTIVE_KEK: true, VAULT_KEK_FILE: true }).shape,
+  /** Versions moved per transaction. */
+  VAULT_REWRAP_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How long to wait, in all, for versions other transactions hold locked before exiting non-zero. */
+  VAULT_REWRAP_WAIT_SECONDS: z.coerce.number().nonnegative().default(60),
+});
+export type RewrapConfig = z.infer<typeof RewrapEnv>;
+
+export function loadRewrapConfig(env: NodeJS.ProcessEnv = process.env): RewrapConfig {
+  return loadConfig(RewrapEnv, env);
+}

@@ -1,14 +1,17 @@
-/** `node services/vault/dist/rewrap.js`: moves every DEK under the active KEK; safe to kill and rerun. */
+/**
+ * `pnpm vault:rewrap` (`node services/vault/dist/rewrap.js`): moves every DEK under the active KEK;
+ * safe to kill and rerun. Exits 0 only when no version is left under another KEK.
+ */
 import 'reflect-metadata';
 import { cryptoReady } from '@hearth/contracts';
 import { createLogger, openDatabase } from '@hearth/platform';
 import { Rewrap } from './app/rewrap/rewrap.js';
-import { loadVaultConfig } from './config.js';
+import { loadRewrapConfig } from './config.js';
 import { Envelope, KeyRing } from './infra/crypto/envelope.js';
 import { vaultMigrations } from './infra/postgres/migrations.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 
-const config = loadVaultConfig();
+const config = loadRewrapConfig();
 await cryptoReady();
 const logger = createLogger({ service: 'vault-rewrap', level: config.LOG_LEVEL });
 const ring = KeyRing.parse({
@@ -21,8 +24,26 @@ const dataSource = await openDatabase(config, {
   migrations: vaultMigrations,
   applicationName: 'hearth-vault-rewrap',
 });
-const moved = await new Rewrap(dataSource, new SecretStore(dataSource), new Envelope(ring), ring).run(100, (total) =>
-  logger.info({ moved: total, kek: ring.activeId }, 'rewrapped'),
-);
-logger.info({ moved, kek: ring.activeId }, 'every DEK is wrapped by the active KEK');
-await dataSource.destroy();
+const where = { database: config.VAULT_DATABASE, kek: ring.activeId };
+try {
+  const { moved, remaining } = await new Rewrap(dataSource, new SecretStore(dataSource), new Envelope(ring), ring).run({
+    batchSize: config.VAULT_REWRAP_BATCH,
+    maxWaitMs: config.VAULT_REWRAP_WAIT_SECONDS * 1000,
+    onBatch: (total) => logger.info({ ...where, moved: total }, 'rewrapped'),
+  });
+  if (remaining === 0) {
+    logger.info({ ...where, moved, remaining }, 'every DEK is wrapped by the active KEK');
+  } else {
+    logger.error(
+      { ...where, moved, remaining },
+      'DEKs remain under another KEK: held locked past the wait, or sealed by a vault whose active KEK is still the old one; run the rewrap again',
+    );
+    process.exitCode = 1;
+  }
+} catch (error) {
+  logger.error({ ...where, err: error }, 'rewrap failed; what it moved stays moved, run it again');
+  process.exitCode = 1;
+} finally {
+  await dataSource.destroy();
+  logger.flush();
+}

@@ -23,8 +23,11 @@ export interface VaultHarness {
   close(): Promise<void>;
 }
 
-/** The vault in-process over its own database and a nats-server of the test's own. */
-export async function startVaultHarness(): Promise<VaultHarness> {
+/**
+ * The vault in-process over its own database and a nats-server of the test's own; `env` overrides
+ * its settings (the KEKs, say).
+ */
+export async function startVaultHarness(env: Record<string, string> = {}): Promise<VaultHarness> {
   const nats = await startNats();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
@@ -38,6 +41,7 @@ export async function startVaultHarness(): Promise<VaultHarness> {
       VAULT_ACTIVE_KEK: 'k1',
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
       LOG_LEVEL: 'silent',
+      ...env,
     }),
   );
   const nc = await connect({ servers: nats.url });

@@ -1,54 +1,129 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { pgEnv } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
 import { SecretStore } from '../../infra/postgres/secret-store.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { Rewrap } from './rewrap.js';
 
+const b64 = (key: Buffer) => key.toString('base64');
+
 describe('rewrap to a new KEK', () => {
+  const k1 = randomBytes(32);
+  const k2 = randomBytes(32);
+  const keks = `k1:${b64(k1)},k2:${b64(k2)}`;
+  const toK2 = KeyRing.parse({ keks, activeKek: 'k2' });
+  const onlyK2 = new Envelope(KeyRing.parse({ keks: `k2:${b64(k2)}`, activeKek: 'k2' }));
   let h: VaultHarness;
-  beforeAll(async () => {
-    h = await startVaultHarness();
-    for (let n = 0; n < 7; n++) await h.root.write({ path: `hearth/rw-${n}`, values: { K: `value-${n}` } });
-  });
-  afterAll(() => h?.close());
+  let rewrap: Rewrap;
+  let secrets: SecretStore;
 
-  it('moves every DEK, resuming where a killed run stopped, while reads go on', async () => {
+  // The vault holds both KEKs, as it does from the moment k2 is added, but still seals with k1: what
+  // the test writes leaves DEKs to move, and the vault reads a version whichever KEK wraps it.
+  beforeEach(async () => {
+    h = await startVaultHarness({ VAULT_KEKS: keks, VAULT_ACTIVE_KEK: 'k1' });
     const { dataSource } = h.running.runtime;
-    const oldId = h.running.ring.activeId;
-    const k2 = randomBytes(32);
-    const both = KeyRing.parse({
-      keks: `${oldId}:${Buffer.from(h.running.ring.key(oldId)).toString('base64')},k2:${k2.toString('base64')}`,
-      activeKek: 'k2',
-    });
-    const secrets = new SecretStore(dataSource);
-    const rewrap = new Rewrap(dataSource, secrets, new Envelope(both), both);
+    secrets = new SecretStore(dataSource);
+    rewrap = new Rewrap(dataSource, secrets, new Envelope(toK2), toK2);
+  });
+  afterEach(() => h?.close());
 
-    // Killed after its first batch of two: that batch stays committed, the rest waits.
+  const path = (n: number) => `hearth/rw-${String(n).padStart(2, '0')}`;
+  const value = (n: number) => `value-${n}`;
+  const writeSecrets = async (count: number) => {
+    for (let n = 0; n < count; n++) await h.root.write({ path: path(n), values: { K: value(n) } });
+  };
+  /** How many versions each KEK wraps. */
+  const kekCounts = async () =>
+    Object.fromEntries(
+      (
+        await h.running.runtime.dataSource.query<Array<{ kek_id: string; n: number }>>(
+          'SELECT kek_id, count(*)::int AS n FROM secret_versions GROUP BY kek_id',
+        )
+      ).map((r) => [r.kek_id, r.n]),
+    );
+  /** Every secret opens with k2 alone: k1 could be dropped. */
+  const expectAllUnderK2 = async (count: number) => {
+    expect(await kekCounts()).toEqual({ k2: count });
+    for (let n = 0; n < count; n++) {
+      const stored = await secrets.findVersion(path(n), undefined);
+      const opened = onlyK2.open(stored!.sealed!, { path: path(n), version: stored!.version });
+      expect(Buffer.from(opened).toString()).toBe(JSON.stringify({ K: value(n) }));
+    }
+  };
+  /** A transaction of its own holding `path`'s versions locked, as a write or destroy in flight does. */
+  const lockVersions = async (locked: string) => {
+    const client = new pg.Client({
+      host: pgEnv.PGHOST,
+      port: pgEnv.PGPORT,
+      user: pgEnv.PGUSER,
+      password: pgEnv.PGPASSWORD,
+      database: h.db.name,
+    });
+    await client.connect();
+    await client.query('BEGIN');
+    const { rowCount } = await client.query('SELECT 1 FROM secret_versions WHERE path = $1 FOR UPDATE', [locked]);
+    expect(rowCount).toBeGreaterThan(0);
+    return async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    };
+  };
+  const until = async (what: () => Promise<boolean>, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await what())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await sleep(20);
+    }
+  };
+
+  it('moves every DEK, resuming where a run that failed mid-way stopped', async () => {
+    await writeSecrets(7);
+    // Thrown out after its first batch of two: that batch stays committed, the rest waits.
     await expect(
-      rewrap.run(2, () => {
-        throw new Error('killed');
+      rewrap.run({
+        batchSize: 2,
+        onBatch: () => {
+          throw new Error('killed');
+        },
       }),
     ).rejects.toThrow('killed');
-    const kekIds = async () =>
-      (
-        await dataSource.query<Array<{ kek_id: string }>>(
-          "SELECT kek_id FROM secret_versions WHERE path LIKE 'hearth/rw-%'",
-        )
-      ).map((r) => r.kek_id);
-    expect((await kekIds()).filter((id) => id === 'k2')).toHaveLength(2);
-    // Reads go on meanwhile: this vault was started with the old KEK only, and reads what is not moved yet
-    // (in production the vault restarts with both KEKs before the rewrap runs, and reads everything).
-    expect((await h.root.read('hearth/rw-6')).values.K).toBe('value-6');
+    expect(await kekCounts()).toEqual({ k1: 5, k2: 2 });
 
-    expect(await rewrap.run(2)).toBe(5);
-    expect(await kekIds()).toEqual(Array(7).fill('k2'));
-    const onlyNew = new Envelope(KeyRing.parse({ keks: `k2:${k2.toString('base64')}`, activeKek: 'k2' }));
-    for (let n = 0; n < 7; n++) {
-      const stored = await secrets.findVersion(`hearth/rw-${n}`, undefined);
-      expect(
-        Buffer.from(onlyNew.open(stored!.sealed!, { path: `hearth/rw-${n}`, version: stored!.version })).toString(),
-      ).toBe(JSON.stringify({ K: `value-${n}` }));
+    expect(await rewrap.run({ batchSize: 2 })).toEqual({ moved: 5, remaining: 0 });
+    await expectAllUnderK2(7);
+  });
+
+  it('does not claim completion while a concurrent transaction holds a version locked, and moves it once released', async () => {
+    await writeSecrets(7);
+    const release = await lockVersions(path(3));
+    let outcome: unknown = null;
+    const running = rewrap.run({ batchSize: 2, pauseMs: 20 }).then((o) => (outcome = o));
+    try {
+      await until(async () => (await kekCounts()).k2 === 6);
+      // Well past the short batch that passed the locked row over: still waiting, not done.
+      await sleep(500);
+      expect(outcome).toBeNull();
+      expect(await kekCounts()).toEqual({ k1: 1, k2: 6 });
+    } finally {
+      await release();
     }
+    await running;
+    expect(outcome).toEqual({ moved: 7, remaining: 0 });
+    await expectAllUnderK2(7);
+  });
+
+  it('reports the versions it could not lock within its wait as remaining', async () => {
+    await writeSecrets(7);
+    const release = await lockVersions(path(3));
+    try {
+      expect(await rewrap.run({ batchSize: 2, maxWaitMs: 200, pauseMs: 50 })).toEqual({ moved: 6, remaining: 1 });
+      expect(await kekCounts()).toEqual({ k1: 1, k2: 6 });
+    } finally {
+      await release();
+    }
+    expect(await rewrap.run({ batchSize: 2 })).toEqual({ moved: 1, remaining: 0 });
   });
 });

@@ -1,24 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 
+export interface RewrapOptions {
+  /** Versions moved per transaction. */
+  batchSize?: number;
+  /**
+   * How long, in all, to wait for versions other transactions hold locked (a write or a destroy in
+   * flight) before giving up and reporting them as remaining. A total, not per row, so a vault still
+   * sealing new versions with an old active KEK cannot keep the rewrap going for ever.
+   */
+  maxWaitMs?: number;
+  /** The pause before trying the locked versions again. */
+  pauseMs?: number;
+  /** After every transaction that moved something, with the total moved so far. */
+  onBatch?: (moved: number) => void;
+}
+
+export interface RewrapOutcome {
+  moved: number;
+  /** Versions (not destroyed) still wrapped by another KEK than the active one: zero means done. */
+  remaining: number;
+}
+
 /**
  * Moves every DEK under the active KEK, a batch per transaction with the rows locked SKIP LOCKED:
  * killed at any point it resumes where it stopped, and reads go on meanwhile (a row is either
- * wrapped by the old KEK or by the new one, both in the ring).
+ * wrapped by the old KEK or by the new one, both in the ring). SKIP LOCKED passes over the rows a
+ * concurrent writer holds, so a short batch proves nothing: the run ends only when a count of the
+ * versions still under another KEK is zero, or when the wait for the locked ones has run out, and it
+ * says how many remain.
  */
 export class Rewrap {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly secrets: Pick<SecretStore, 'lockStaleKeys' | 'replaceKey'>,
+    private readonly secrets: Pick<SecretStore, 'lockStaleKeys' | 'replaceKey' | 'countStaleKeys'>,
     private readonly envelope: Pick<Envelope, 'rewrap'>,
     private readonly ring: Pick<KeyRing, 'activeId'>,
   ) {}
 
-  async run(batchSize = 100, onBatch?: (moved: number) => void): Promise<number> {
-    let total = 0;
+  async run({
+    batchSize = 100,
+    maxWaitMs = 60_000,
+    pauseMs = 250,
+    onBatch,
+  }: RewrapOptions = {}): Promise<RewrapOutcome> {
+    let moved = 0;
+    let waited = 0;
     for (;;) {
-      const moved = await this.dataSource.transaction(async (tx) => {
+      const batch = await this.dataSource.transaction(async (tx) => {
         const stale = await this.secrets.lockStaleKeys(tx, this.ring.activeId, batchSize);
         for (const row of stale) {
           const key = this.envelope.rewrap(row.sealed, { path: row.path, version: row.version });
@@ -26,9 +57,13 @@ export class Rewrap {
         }
         return stale.length;
       });
-      total += moved;
-      onBatch?.(total);
-      if (moved < batchSize) return total;
+      moved += batch;
+      if (batch > 0) onBatch?.(moved);
+      if (batch === batchSize) continue;
+      const remaining = await this.secrets.countStaleKeys(this.ring.activeId);
+      if (remaining === 0 || waited >= maxWaitMs) return { moved, remaining };
+      await sleep(pauseMs);
+      waited += pauseMs;
     }
   }
 }

@@ -168,7 +168,11 @@ export class SecretStore {
     return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
   }
 
-  /** Versions whose key is wrapped by another KEK than `activeKek`, for the resumable rewrap. */
+  /**
+   * Versions whose key is wrapped by another KEK than `activeKek`, for the resumable rewrap: those
+   * another transaction holds locked are passed over (SKIP LOCKED), so fewer than `limit` does not
+   * mean none are left — `countStaleKeys` says that.
+   */
   async lockStaleKeys(
     tx: EntityManager,
     activeKek: string,
@@ -176,7 +180,7 @@ export class SecretStore {
   ): Promise<Array<{ path: string; version: number; sealed: SealedVersion }>> {
     const rows = await tx.query<Array<VersionRow & { path: string }>>(
       `SELECT path, version, format, nonce, ciphertext, kek_id, wrapped_dek, dek_nonce, deleted, destroyed, NULL AS expires_at
-       FROM secret_versions WHERE kek_id IS NOT NULL AND kek_id <> $1
+       FROM secret_versions WHERE kek_id IS NOT NULL AND kek_id <> $1 AND NOT destroyed
        ORDER BY path, version LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [activeKek, limit],
     );
@@ -192,6 +196,15 @@ export class SecretStore {
         dekNonce: r.dek_nonce!,
       },
     }));
+  }
+
+  /** How many versions still have their key wrapped by another KEK than `activeKek`, locked or not. */
+  async countStaleKeys(activeKek: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM secret_versions WHERE kek_id IS NOT NULL AND kek_id <> $1 AND NOT destroyed',
+      [activeKek],
+    );
+    return rows[0]!.n;
   }
 
   async replaceKey(
