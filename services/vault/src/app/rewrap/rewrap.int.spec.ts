@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { pgEnv } from '@hearth/testkit';
+import { pgEnv, startService } from '@hearth/testkit';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
 import { SecretStore } from '../../infra/postgres/secret-store.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { Rewrap } from './rewrap.js';
 
+const entry = fileURLToPath(new URL('../../../dist/rewrap.js', import.meta.url));
 const b64 = (key: Buffer) => key.toString('base64');
 
 describe('rewrap to a new KEK', () => {
@@ -52,6 +55,9 @@ describe('rewrap to a new KEK', () => {
       const opened = onlyK2.open(stored!.sealed!, { path: path(n), version: stored!.version });
       expect(Buffer.from(opened).toString()).toBe(JSON.stringify({ K: value(n) }));
     }
+  };
+  const expectAllReadable = async (count: number) => {
+    for (let n = 0; n < count; n++) expect((await h.root.read(path(n))).values.K).toBe(value(n));
   };
   /** A transaction of its own holding `path`'s versions locked, as a write or destroy in flight does. */
   const lockVersions = async (locked: string) => {
@@ -126,4 +132,102 @@ describe('rewrap to a new KEK', () => {
     }
     expect(await rewrap.run({ batchSize: 2 })).toEqual({ moved: 1, remaining: 0 });
   });
+
+  it('serves reads that run alongside it, each with the right value', async () => {
+    const count = 20;
+    // Two versions a path, so old versions move too while the current ones are read.
+    await writeSecrets(count);
+    await writeSecrets(count);
+    // A version held locked keeps the rewrap running until the last read is answered, whatever the timing.
+    const release = await lockVersions(path(count - 1));
+    let outcome: unknown = null;
+    const running = rewrap.run({ batchSize: 1, pauseMs: 20 }).then((o) => (outcome = o));
+    const reads: Array<{ n: number; got: string | undefined }> = [];
+    try {
+      await Promise.all(
+        [0, 1, 2, 3].map(async (worker) => {
+          for (let i = worker; i < 200; i += 4) {
+            const n = i % count;
+            reads.push({ n, got: (await h.root.read(path(n))).values.K });
+          }
+        }),
+      );
+      expect(outcome).toBeNull();
+    } finally {
+      await release();
+    }
+    await running;
+
+    expect(reads).toHaveLength(200);
+    expect(reads.filter((r) => r.got !== value(r.n))).toEqual([]);
+    expect(outcome).toEqual({ moved: 2 * count, remaining: 0 });
+    expect(await kekCounts()).toEqual({ k2: 2 * count });
+  });
+
+  it('as a process: killed with SIGKILL mid-way and run again, every DEK ends under the new KEK', async () => {
+    const count = 30;
+    await writeSecrets(count);
+    const env = {
+      VAULT_DATABASE: h.db.name,
+      VAULT_KEKS: keks,
+      VAULT_ACTIVE_KEK: 'k2',
+      VAULT_REWRAP_BATCH: '2',
+      LOG_LEVEL: 'info',
+    };
+    // One version held locked, so the first run cannot be done when it is killed.
+    const release = await lockVersions(path(count - 1));
+    try {
+      const first = await startService(entry, { ...env, VAULT_REWRAP_WAIT_SECONDS: '60' }, 'rewrapped');
+      await first.kill('SIGKILL');
+      // Its backend ends (committing or rolling back what it was sent) only once Postgres sees the socket close.
+      await until(
+        async () =>
+          (
+            await h.running.runtime.dataSource.query<unknown[]>(
+              "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'hearth-vault-rewrap'",
+              [h.db.name],
+            )
+          ).length === 0,
+      );
+      const afterKill = await kekCounts();
+      expect(afterKill.k2).toBeGreaterThanOrEqual(2);
+      expect(afterKill.k1).toBeGreaterThanOrEqual(1);
+      await expectAllReadable(count);
+
+      // Still locked past its wait: it moves the rest, says one remains, and exits non-zero.
+      const second = await runToExit({ ...env, VAULT_REWRAP_WAIT_SECONDS: '0.5' });
+      expect(second.code).toBe(1);
+      expect(second.lines).toContainEqual(expect.objectContaining({ remaining: 1, moved: afterKill.k1! - 1 }));
+      expect(second.lines.some((l) => l.msg === 'every DEK is wrapped by the active KEK')).toBe(false);
+    } finally {
+      await release();
+    }
+
+    const third = await runToExit({ ...env, VAULT_REWRAP_WAIT_SECONDS: '60' });
+    expect(third.code).toBe(0);
+    expect(third.lines).toContainEqual(
+      expect.objectContaining({ msg: 'every DEK is wrapped by the active KEK', moved: 1, remaining: 0 }),
+    );
+    await expectAllUnderK2(count);
+    await expectAllReadable(count);
+  });
 });
+
+/** Runs the built rewrap to its end: its exit code and its JSON log lines. */
+async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; lines: Array<Record<string, unknown>> }> {
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const lines = out
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { code, lines };
+}
