@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ConsoleClient,
+  DeploymentHistory,
   DeploymentRef,
   DriverCommand,
   DriverEvent,
@@ -190,6 +191,65 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect(commands[1]!.id).not.toBe(first!.id);
   });
 
+  it('answers a deployment’s history with the driver’s failure reason, which its DeploymentRef cannot carry', async () => {
+    const slug = 'refused';
+    expect((await create(spec(slug))).status).toBe(201);
+    const commandsOf = async () =>
+      (await driverCommands())
+        .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
+        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
+    await footprint();
+    const [first] = await commandsOf();
+    const reason = 'DRIVER.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged';
+    await report('ProvisioningStartedV1', { slug, command_id: first!.id });
+    await report('ProvisioningFailedV1', { slug, command_id: first!.id, reason });
+    // The ref stays the product's fixed shape (strict), so the reason is nowhere in it.
+    const ref = DeploymentRef.parse(await statusOf(slug, 'failed'));
+    expect(JSON.stringify(ref)).not.toContain('PRIVILEGED');
+
+    const historyOf = async (token?: string) => {
+      const response = await http(`/v1/deployments/${slug}/history`, token === undefined ? {} : { token });
+      expect(response.status).toBe(200);
+      return DeploymentHistory.parse(await response.json());
+    };
+    const failed = await historyOf();
+    expect(failed.workspace_slug).toBe(slug);
+    expect(failed.entries.map((e) => [e.version, e.status, e.command_id, e.reason])).toEqual([
+      [1, 'requested', first!.id, null],
+      [2, 'provisioning', first!.id, null],
+      [3, 'failed', first!.id, reason],
+    ]);
+    expect(failed.entries.every((e) => e.endpoint === null)).toBe(true);
+    const times = failed.entries.map((e) => Date.parse(e.occurred_at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    expect((await http(`/v1/deployments/${slug}/retry`, { method: 'POST' })).status).toBe(202);
+    await footprint();
+    const retryCommand = (await commandsOf())[1]!;
+    const retried = await historyOf();
+    expect(retried.entries.map((e) => [e.version, e.status, e.command_id, e.reason])).toEqual([
+      ...failed.entries.map((e) => [e.version, e.status, e.command_id, e.reason]),
+      [4, 'provisioning', retryCommand.id, null],
+    ]);
+
+    const auditor = await http('/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'history-auditor', role: 'auditor' }),
+    });
+    const { token } = (await auditor.json()) as { token: string };
+    expect((await historyOf(token)).entries).toHaveLength(4); // auditors read it, as they read the ref
+
+    const unknown = await http('/v1/deployments/nobody-here/history');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'CONSOLE.DEPLOYMENT_NOT_FOUND' } });
+    const bad = await http('/v1/deployments/A/history');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'CONSOLE.INVALID_SLUG' } });
+    const anonymous = await http(`/v1/deployments/${slug}/history`, { token: null });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'AUTH.UNAUTHENTICATED' } });
+  });
+
   it('refuses a credential in a sidecar’s env before anything keeps it', async () => {
     const canary = `canary-${randomBytes(12).toString('hex')}`;
     const response = await create({
@@ -281,7 +341,12 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/deployments', '/v1/deployments/{slug}', '/v1/tokens']),
+      expect.arrayContaining([
+        '/v1/deployments',
+        '/v1/deployments/{slug}',
+        '/v1/deployments/{slug}/history',
+        '/v1/tokens',
+      ]),
     );
   });
 

@@ -177,3 +177,30 @@ export type DeploymentListQuery = z.infer<typeof DeploymentListQuery>;
 
 export const GetDeploymentRequest = z.object({ slug: Slug }).strict();
 export type GetDeploymentRequest = z.infer<typeof GetDeploymentRequest>;
+
+/**
+ * One step of a deployment's timeline, from one event of its stream: the status it moved to and the
+ * driver command it concerns. `endpoint` is set where the deployment became ready, `reason` where it
+ * failed (the driver's, with its code: `DRIVER.PRIVILEGED_REFUSED: …`); both are null elsewhere.
+ * Operators learn here why a deployment failed; the DeploymentRef keeps its fixed shape.
+ */
+export const DeploymentHistoryEntry = z
+  .object({
+    version: z.number().int().positive(),
+    occurred_at: z.iso.datetime(),
+    status: Status,
+    command_id: z.string().min(1),
+    endpoint: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .strict();
+export type DeploymentHistoryEntry = z.infer<typeof DeploymentHistoryEntry>;
+
+/** A deployment's timeline, oldest first. */
+export const DeploymentHistory = z
+  .object({
+    workspace_slug: Slug,
+    entries: z.array(DeploymentHistoryEntry),
+  })
+  .strict();
+export type DeploymentHistory = z.infer<typeof DeploymentHistory>;

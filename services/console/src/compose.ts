@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { DeploymentCommands } from './app/deployment-commands.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
+import { GetDeploymentHistory } from './app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
@@ -30,6 +31,7 @@ export function composeConsole(
   return {
     createDeployment: new CreateDeployment(commands, clock, ids),
     getDeployment: new GetDeployment(refs),
+    getDeploymentHistory: new GetDeploymentHistory(store, dataSource.manager),
     listDeployments: new ListDeployments(refs),
     operateDeployment: new OperateDeployment(commands, ids),
     recordDriverEvent,

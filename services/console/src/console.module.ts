@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
+import { GetDeploymentHistory } from './app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
@@ -22,6 +23,7 @@ export class ConsoleModule {
       providers: [
         { provide: CreateDeployment, useValue: console.createDeployment },
         { provide: GetDeployment, useValue: console.getDeployment },
+        { provide: GetDeploymentHistory, useValue: console.getDeploymentHistory },
         { provide: ListDeployments, useValue: console.listDeployments },
         { provide: OperateDeployment, useValue: console.operateDeployment },
         { provide: OperatorAccess, useValue: console.access },

@@ -5,12 +5,14 @@ import {
   GetDeploymentRequest,
   HearthError,
   parseRequest,
+  type DeploymentHistory,
   type DeploymentList,
   type DeploymentRef,
 } from '@hearth/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CreateDeployment } from '../../app/create-deployment/create-deployment.js';
 import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
+import { GetDeploymentHistory } from '../../app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from '../../app/list-deployments/list-deployments.js';
 import { OperateDeployment } from '../../app/operate-deployment/operate-deployment.js';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
@@ -24,6 +26,7 @@ export class DeploymentsController {
   constructor(
     private readonly createDeployment: CreateDeployment,
     private readonly getDeployment: GetDeployment,
+    private readonly getDeploymentHistory: GetDeploymentHistory,
     private readonly listDeployments: ListDeployments,
     private readonly operateDeployment: OperateDeployment,
   ) {}
@@ -45,6 +48,11 @@ export class DeploymentsController {
     const ref = await this.getDeployment.run(slugOf(slug));
     if (!ref) throw new HearthError(ErrorCode.DeploymentNotFound, `no deployment ${slug}`);
     return ref;
+  }
+
+  @Get(':slug/history')
+  history(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentHistory> {
+    return this.getDeploymentHistory.run(slugOf(slug), caller);
   }
 
   @Delete(':slug')

@@ -1,4 +1,5 @@
 import {
+  DeploymentHistory,
   DeploymentList,
   DeploymentRef,
   DeploymentRequest,
@@ -27,6 +28,7 @@ export const openApiDocument = {
       DeploymentRequest: schema(DeploymentRequest),
       DeploymentRef: schema(DeploymentRef),
       DeploymentList: schema(DeploymentList),
+      DeploymentHistory: schema(DeploymentHistory),
       TokenCreateRequest: schema(TokenCreateRequest),
       TokenCreated: schema(TokenCreated),
       Error: {
@@ -80,6 +82,18 @@ export const openApiDocument = {
         responses: {
           202: { description: 'deprovisioning', ...json('DeploymentRef') },
           409: error('illegal transition'),
+        },
+      },
+    },
+    '/v1/deployments/{slug}/history': {
+      get: {
+        summary: 'A deployment’s timeline from its events: each status, with the endpoint or the failure reason',
+        parameters: [slugParam],
+        responses: {
+          200: { description: 'oldest first', ...json('DeploymentHistory') },
+          400: error('invalid slug'),
+          401: error('no valid token'),
+          404: error('no such deployment'),
         },
       },
     },
