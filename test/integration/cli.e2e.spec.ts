@@ -1,8 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeploymentList, DeploymentRef, TokenCreated } from '@hearth/contracts';
-import { freePort, startConsoleProcess, startNats, type RunningConsole, type TestNats } from '@hearth/testkit';
+import {
+  DeploymentHistory,
+  DeploymentList,
+  DeploymentRef,
+  DriverCommand,
+  DriverEvent,
+  Streams,
+  Subjects,
+  TokenCreated,
+} from '@hearth/contracts';
+import {
+  freePort,
+  startConsoleProcess,
+  startNats,
+  streamMessages,
+  type RunningConsole,
+  type TestNats,
+} from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -131,6 +150,7 @@ describe('the hearth CLI against a running console', () => {
     for (const args of [
       ['deploy', 'create', 'A', '--tier', 'dev'],
       ['deploy', 'get', 'A'],
+      ['deploy', 'history', 'A'],
       ['deploy', 'rm', '../x'],
     ]) {
       const run = await hearth(args, { HEARTH_TOKEN: hearthConsole.adminToken, HEARTH_CONSOLE_URL: closed });
@@ -170,6 +190,85 @@ describe('the hearth CLI against a running console', () => {
     const fromFile = await hearth(['deploy', 'get', slug, '--json']);
     expect(fromFile.code).toBe(0);
     expect(DeploymentRef.parse(JSON.parse(fromFile.stdout)).workspace_slug).toBe(slug);
+  });
+
+  it('shows why a deployment failed: under `deploy get`, and in the `deploy history` timeline', async () => {
+    const refused = `${slug}-refused`;
+    expect(
+      (await asAdmin('deploy', 'create', refused, '--tier', 'dev', '--sidecar', 'postgres=postgres:16')).code,
+    ).toBe(0);
+    // No driver runs here: answer its provision command on the real broker as the driver would, refusing it.
+    const reason =
+      'DRIVER.AUTH_WEAKENED: sidecar postgres sets POSTGRES_HOST_AUTH_METHOD, which lets a login in without the credential';
+    let command: DriverCommand | undefined;
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for (let i = 0; i < 100 && !command; i++, await sleep(50)) {
+        const message = (await streamMessages(jsm, Streams.driverCommands.name)).find(
+          (m) => m.subject === Subjects.driverCommand('localdocker', refused),
+        );
+        if (message) command = DriverCommand.parse(JSON.parse(Buffer.from(message.data).toString('utf8')));
+      }
+      for (const [type, data] of [
+        ['ProvisioningStartedV1', { slug: refused, command_id: command!.id }],
+        ['ProvisioningFailedV1', { slug: refused, command_id: command!.id, reason }],
+      ] as const) {
+        const id = randomUUID();
+        const event = DriverEvent.parse({
+          type,
+          data,
+          id,
+          stream: `driver-${refused}`,
+          version: 1,
+          metadata: {
+            actor: 'driver:localdocker',
+            correlation_id: id,
+            causation_id: command!.id,
+            trace_id: null,
+            occurred_at: new Date().toISOString(),
+          },
+        });
+        await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+      }
+    } finally {
+      await nc.close();
+    }
+
+    let get = await asAdmin('deploy', 'get', refused);
+    for (let i = 0; i < 100 && !get.stdout.includes(' failed '); i++, await sleep(50)) {
+      get = await asAdmin('deploy', 'get', refused);
+    }
+    expect(get.code).toBe(0);
+    const [, row, blank, why] = get.stdout.trimEnd().split('\n');
+    expect(row!.split(/\s+/).slice(0, 2)).toEqual([refused, 'failed']);
+    expect([blank, why]).toEqual(['', `failed: ${reason}`]);
+    // --json stays the DeploymentRef alone.
+    expect(
+      Object.keys(DeploymentRef.parse(JSON.parse((await asAdmin('deploy', 'get', refused, '--json')).stdout))),
+    ).not.toContain('reason');
+
+    const history = await asAdmin('deploy', 'history', refused);
+    expect(history).toMatchObject({ code: 0, stderr: '' });
+    const lines = history.stdout.trimEnd().split('\n');
+    expect(lines[0]!.split(/\s+/)).toEqual(['VERSION', 'OCCURRED', 'STATUS', 'COMMAND', 'DETAIL']);
+    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 4))).toEqual([
+      ['1', expect.any(String), 'requested', command!.id],
+      ['2', expect.any(String), 'provisioning', command!.id],
+      ['3', expect.any(String), 'failed', command!.id],
+    ]);
+    expect(lines[3]!.endsWith(`  ${reason}`)).toBe(true);
+    // Aligned: every column starts where its header does.
+    const detailAt = lines[0]!.indexOf('DETAIL');
+    expect(lines[3]!.indexOf('DRIVER.AUTH_WEAKENED')).toBe(detailAt);
+
+    const json = DeploymentHistory.parse(JSON.parse((await asAdmin('deploy', 'history', refused, '--json')).stdout));
+    expect(json.entries.map((e) => [e.status, e.reason])).toEqual([
+      ['requested', null],
+      ['provisioning', null],
+      ['failed', reason],
+    ]);
+    expect((await asAdmin('deploy', 'history', 'nobody-here')).stderr).toContain('error CONSOLE.DEPLOYMENT_NOT_FOUND:');
   });
 
   it('never prints the admin token', () => {

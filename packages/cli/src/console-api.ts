@@ -1,4 +1,5 @@
 import {
+  DeploymentHistory,
   DeploymentList,
   DeploymentRef,
   ErrorCode,
@@ -43,6 +44,10 @@ export class ConsoleApi {
 
   getDeployment(slug: string): Promise<DeploymentRef> {
     return this.call('GET', `/v1/deployments/${encodeURIComponent(slug)}`, DeploymentRef);
+  }
+
+  deploymentHistory(slug: string): Promise<DeploymentHistory> {
+    return this.call('GET', `/v1/deployments/${encodeURIComponent(slug)}/history`, DeploymentHistory);
   }
 
   listDeployments(params: DeploymentListParams): Promise<DeploymentList> {

@@ -6,6 +6,7 @@ import {
   parseRequest,
   Status,
   Tier,
+  type DeploymentHistory,
   type DeploymentRef,
   type SidecarSpec,
 } from '@hearth/contracts';
@@ -46,6 +47,28 @@ export function deploymentTable(refs: readonly DeploymentRef[]): string {
   );
 }
 
+/** Text from elsewhere (a driver's reason quotes the engine) on one line, with no control characters for the terminal. */
+const oneLine = (text: string) => text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+
+export function historyTable(history: DeploymentHistory): string {
+  return formatTable(
+    ['version', 'occurred', 'status', 'command', 'detail'],
+    history.entries.map((e) => [
+      String(e.version),
+      e.occurred_at,
+      e.status,
+      e.command_id,
+      oneLine(e.reason ?? e.endpoint ?? ''),
+    ]),
+  );
+}
+
+/** Why the deployment last failed, from its history; null if it never did. */
+export function lastFailureReason(history: DeploymentHistory): string | null {
+  const failed = history.entries.findLast((e) => e.status === 'failed');
+  return failed?.reason == null ? null : oneLine(failed.reason);
+}
+
 /** `hearth deploy …`: workspace deployments, through the console's HTTP API. */
 export function registerDeployCommands(program: Command): void {
   const deploy = program.command('deploy').description('workspace deployments (the console API)');
@@ -73,8 +96,25 @@ export function registerDeployCommands(program: Command): void {
     .description('one deployment: status, endpoint and where its secrets live')
     .option('--json', 'print the raw JSON answer')
     .action(async (slug: string, o: JsonOption) => {
-      const ref = await api().getDeployment(slugOf(slug));
-      print(o.json, ref, () => deploymentTable([ref]));
+      const console_ = api();
+      const ref = await console_.getDeployment(slugOf(slug));
+      // The ref has no room for the reason (its shape is fixed); the history has it.
+      const reason =
+        !o.json && ref.last_status === 'failed'
+          ? lastFailureReason(await console_.deploymentHistory(ref.workspace_slug))
+          : null;
+      print(o.json, ref, () => deploymentTable([ref]) + (reason === null ? '' : `\n\nfailed: ${reason}`));
+    });
+
+  deploy
+    .command('history <slug>')
+    .description(
+      'what happened to a deployment, oldest first: each status, its driver command, endpoint or failure reason',
+    )
+    .option('--json', 'print the raw JSON answer')
+    .action(async (slug: string, o: JsonOption) => {
+      const history = await api().deploymentHistory(slugOf(slug));
+      print(o.json, history, () => historyTable(history));
     });
 
   deploy
