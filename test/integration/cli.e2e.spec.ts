@@ -64,6 +64,49 @@ describe('the hearth CLI against a running console', () => {
     });
   const asAdmin = (...args: string[]) => hearth(args, { HEARTH_TOKEN: hearthConsole.adminToken });
 
+  /**
+   * No driver runs here: answers the deployment's provision command on the real broker as the driver
+   * would when it refuses a spec (started, then failed with `reason`), and returns that command.
+   */
+  const refuseProvisioning = async (target: string, reason: string): Promise<DriverCommand> => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      let command: DriverCommand | undefined;
+      for (let i = 0; i < 200 && !command; i++, await sleep(50)) {
+        const message = (await streamMessages(jsm, Streams.driverCommands.name)).find(
+          (m) => m.subject === Subjects.driverCommand('localdocker', target),
+        );
+        if (message) command = DriverCommand.parse(JSON.parse(Buffer.from(message.data).toString('utf8')));
+      }
+      if (!command) throw new Error(`no provision command for ${target}`);
+      for (const [type, data] of [
+        ['ProvisioningStartedV1', { slug: target, command_id: command.id }],
+        ['ProvisioningFailedV1', { slug: target, command_id: command.id, reason }],
+      ] as const) {
+        const id = randomUUID();
+        const event = DriverEvent.parse({
+          type,
+          data,
+          id,
+          stream: `driver-${target}`,
+          version: 1,
+          metadata: {
+            actor: 'driver:localdocker',
+            correlation_id: id,
+            causation_id: command.id,
+            trace_id: null,
+            occurred_at: new Date().toISOString(),
+          },
+        });
+        await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+      }
+      return command;
+    } finally {
+      await nc.close();
+    }
+  };
+
   beforeAll(async () => {
     nats = await startNats();
     hearthConsole = await startConsoleProcess(nats.url);
@@ -197,43 +240,9 @@ describe('the hearth CLI against a running console', () => {
     expect(
       (await asAdmin('deploy', 'create', refused, '--tier', 'dev', '--sidecar', 'postgres=postgres:16')).code,
     ).toBe(0);
-    // No driver runs here: answer its provision command on the real broker as the driver would, refusing it.
     const reason =
       'DRIVER.AUTH_WEAKENED: sidecar postgres sets POSTGRES_HOST_AUTH_METHOD, which lets a login in without the credential';
-    let command: DriverCommand | undefined;
-    const nc = await connect({ servers: nats.url });
-    try {
-      const jsm = await jetstreamManager(nc);
-      for (let i = 0; i < 100 && !command; i++, await sleep(50)) {
-        const message = (await streamMessages(jsm, Streams.driverCommands.name)).find(
-          (m) => m.subject === Subjects.driverCommand('localdocker', refused),
-        );
-        if (message) command = DriverCommand.parse(JSON.parse(Buffer.from(message.data).toString('utf8')));
-      }
-      for (const [type, data] of [
-        ['ProvisioningStartedV1', { slug: refused, command_id: command!.id }],
-        ['ProvisioningFailedV1', { slug: refused, command_id: command!.id, reason }],
-      ] as const) {
-        const id = randomUUID();
-        const event = DriverEvent.parse({
-          type,
-          data,
-          id,
-          stream: `driver-${refused}`,
-          version: 1,
-          metadata: {
-            actor: 'driver:localdocker',
-            correlation_id: id,
-            causation_id: command!.id,
-            trace_id: null,
-            occurred_at: new Date().toISOString(),
-          },
-        });
-        await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
-      }
-    } finally {
-      await nc.close();
-    }
+    const command = await refuseProvisioning(refused, reason);
 
     let get = await asAdmin('deploy', 'get', refused);
     for (let i = 0; i < 100 && !get.stdout.includes(' failed '); i++, await sleep(50)) {
@@ -253,9 +262,9 @@ describe('the hearth CLI against a running console', () => {
     const lines = history.stdout.trimEnd().split('\n');
     expect(lines[0]!.split(/\s+/)).toEqual(['VERSION', 'OCCURRED', 'STATUS', 'COMMAND', 'DETAIL']);
     expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 4))).toEqual([
-      ['1', expect.any(String), 'requested', command!.id],
-      ['2', expect.any(String), 'provisioning', command!.id],
-      ['3', expect.any(String), 'failed', command!.id],
+      ['1', expect.any(String), 'requested', command.id],
+      ['2', expect.any(String), 'provisioning', command.id],
+      ['3', expect.any(String), 'failed', command.id],
     ]);
     expect(lines[3]!.endsWith(`  ${reason}`)).toBe(true);
     // Aligned: every column starts where its header does.
@@ -269,6 +278,19 @@ describe('the hearth CLI against a running console', () => {
       ['failed', reason],
     ]);
     expect((await asAdmin('deploy', 'history', 'nobody-here')).stderr).toContain('error CONSOLE.DEPLOYMENT_NOT_FOUND:');
+  });
+
+  it('the demo, when the driver refuses its deployment, ends with the driver’s reason', async () => {
+    const demoSlug = `${slug}-demo`;
+    const reason = 'DRIVER.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged';
+    const demo = asAdmin('demo', '--slug', demoSlug, '--image', 'postgres:16');
+    await refuseProvisioning(demoSlug, reason);
+    const run = await demo;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      / failed\n\s+reason: DRIVER\.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged\n/,
+    );
+    expect(run.stderr).toContain(`pnpm hearth deploy history ${demoSlug}`);
   });
 
   it('never prints the admin token', () => {

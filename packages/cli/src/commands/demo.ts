@@ -20,6 +20,7 @@ import { ConsoleApi } from '../console-api.js';
 import { HatchApi, hatchConnection } from '../hatch-api.js';
 import { KeyFile, withVault } from '../vault-session.js';
 import { formatRecord, HEADER_ROW } from './audit.js';
+import { lastFailureReason } from './deploy.js';
 
 /** The image `scripts/build-test-images.sh` builds; on a machine with a registry, any postgres image. */
 export const DEFAULT_DEMO_IMAGE = 'hearth-test/postgres:15';
@@ -131,6 +132,15 @@ async function untilReady(api: ConsoleApi, first: DeploymentRef): Promise<Deploy
       console.log(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${shown}`);
     }
     if (ref.last_status === 'ready') return ref;
+    if (ref.last_status === 'failed') {
+      // The ref cannot say why (its shape is fixed); the deployment's history has the driver's reason.
+      const reason = lastFailureReason(await api.deploymentHistory(ref.workspace_slug));
+      console.log(`          reason: ${reason ?? '(none recorded)'}`);
+      throw new HearthError(
+        ErrorCode.Internal,
+        `${ref.workspace_slug} failed (the reason is above; \`pnpm hearth deploy history ${ref.workspace_slug}\` has its timeline, .hearth/logs/driver-localdocker.log the driver's detail)`,
+      );
+    }
     if (ref.last_status !== 'requested' && ref.last_status !== 'provisioning') {
       throw new HearthError(
         ErrorCode.Internal,
