@@ -121,6 +121,8 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
           HATCH_SIGNING_KEY: signingKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
           HATCH_CHECKPOINT_EVERY: '5',
           HATCH_CHECKPOINT_SECONDS: '1',
+          // Short, so an open tail notices a revoked token within seconds.
+          HATCH_TOKEN_CACHE_SECONDS: '1',
           LOG_LEVEL: 'info',
         },
         'hatch ready',
@@ -267,6 +269,33 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     filtered.close();
   });
 
+  it("ends an open tail with the error's code once its token is revoked or its role may not read; a valid tail stays open", async () => {
+    const revokedToken = await issueToken('auditor-revoked', 'auditor');
+    const demotedToken = await issueToken('auditor-demoted', 'auditor');
+    const revoked = await openTail('/v1/audit/tail', {}, revokedToken);
+    const demoted = await openTail('/v1/audit/tail', {}, demotedToken);
+    const valid = await openTail('/v1/audit/tail');
+    await sleep(1_500); // every tail has passed a re-check with its token still good
+
+    // The console has no revoke yet: the tokens change in its database, as an admin's revoke would.
+    const consoleDb = consoleService.db.name;
+    await queryDatabase(consoleDb, `DELETE FROM operator_tokens WHERE name = 'auditor-revoked'`);
+    await queryDatabase(consoleDb, `UPDATE operator_tokens SET role = 'operator' WHERE name = 'auditor-demoted'`);
+    const changed = Date.now();
+    const [revokedEnd, demotedEnd] = await Promise.all([revoked.end(), demoted.end()]);
+    expect(revokedEnd).toEqual({ error: { code: 'AUTH.UNAUTHENTICATED', message: expect.any(String) } });
+    expect(demotedEnd).toEqual({ error: { code: 'AUTH.FORBIDDEN', message: expect.any(String) } });
+    // A 1 s cache re-checked every 1 s ends them within about 2 s; the rest is slack for a busy machine.
+    expect(Date.now() - changed).toBeLessThan(6_000);
+
+    await sleep(1_500); // more re-checks for the valid tail, which is still open and still live
+    const live = await publish(secretRead(15, 'svc-after-revoke', 'acme', 'OK'));
+    expect(await valid.next(1)).toMatchObject([{ event_id: live.id, actor: 'svc-after-revoke' }]);
+    valid.close();
+    // Reconnecting does not help the revoked one.
+    expect((await hatch('/v1/audit/tail', revokedToken)).status).toBe(401);
+  });
+
   it('exports JSON Lines with hatch public key, every record and signed checkpoints', async () => {
     await until(
       async () => exportLines().then((lines) => lines.some((l) => l.kind === 'checkpoint' && l.checkpoint.seq >= 12)),
@@ -392,11 +421,11 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       .map((l) => AuditExportLine.parse(JSON.parse(l)));
   }
 
-  /** An SSE reader that hands out the next `count` records as they come. */
-  async function openTail(path: string, headers: Record<string, string> = {}) {
+  /** An SSE reader that hands out the next `count` records as they come, or waits for the stream to end. */
+  async function openTail(path: string, headers: Record<string, string> = {}, token = auditorToken) {
     const stop = new AbortController();
     const response = await fetch(`${hatchBase}${path}`, {
-      headers: { authorization: `Bearer ${auditorToken}`, accept: 'text/event-stream', ...headers },
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers },
       signal: stop.signal,
     });
     expect(response.status).toBe(200);
@@ -422,6 +451,23 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       }
       return records;
     };
-    return { response, next, close: () => stop.abort() };
+    /** The data of the `error` event the stream ended with (null if none); fails if it does not end within 10 s. */
+    const end = async (): Promise<unknown> => {
+      const timer = setTimeout(() => stop.abort(), 10_000);
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+        }
+      } catch {
+        throw new Error('the tail did not end within 10 s');
+      } finally {
+        clearTimeout(timer);
+      }
+      const last = buffer.split('\n\n').find((block) => block.startsWith('event: error\n'));
+      return last === undefined ? null : JSON.parse(last.slice('event: error\ndata: '.length));
+    };
+    return { response, next, end, close: () => stop.abort() };
   }
 });

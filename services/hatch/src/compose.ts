@@ -7,6 +7,7 @@ import { noMetrics, type AuditMetrics, type CheckpointSigner, type Clock, type I
 import { RecordAuditEvents } from './app/record-events/record-events.js';
 import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
+import { AuditorTail } from './app/tail-records/auditor-tail.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
 import type { HatchConfig } from './config.js';
 import { AuditLogTable } from './infra/postgres/audit-log.js';
@@ -19,6 +20,8 @@ export const systemClock: Clock = { now: () => new Date() };
 export const randomIds: Ids = { next: () => randomUUID() };
 /** hatch's name in the processed_messages ledger. */
 export const INGEST_CONSUMER = 'hatch';
+/** With no token cache, an open tail still asks the console only once a second. */
+const MIN_RECHECK_MS = 1_000;
 
 export type HatchSettings = Pick<
   HatchConfig,
@@ -49,6 +52,12 @@ export function composeHatch(
     checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
   });
   const signCheckpoint = new SignCheckpoint(dataSource, log, signer, clock, logger);
+  const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
+  const access = new AuditorAccess(
+    new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
+    settings.HATCH_READER_ROLES,
+  );
+  const tailRecords = new TailRecords(log, feed);
   return {
     log,
     feed,
@@ -59,14 +68,11 @@ export function composeHatch(
     }),
     signCheckpoint,
     searchRecords: new SearchRecords(log),
-    tailRecords: new TailRecords(log, feed),
+    tailRecords,
+    // An open tail asks about its token as often as a cached answer expires (and at least every second).
+    auditorTail: new AuditorTail(tailRecords, access, clock, Math.max(tokenCacheMs, MIN_RECHECK_MS)),
     exportLog: new ExportLog(log, signCheckpoint, signer, clock),
-    access: new AuditorAccess(
-      new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), settings.HATCH_TOKEN_CACHE_SECONDS * 1000, () =>
-        clock.now().getTime(),
-      ),
-      settings.HATCH_READER_ROLES,
-    ),
+    access,
   };
 }
 export type Hatch = ReturnType<typeof composeHatch>;

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
 import { SearchRecords } from './app/search-records/search-records.js';
+import { AuditorTail } from './app/tail-records/auditor-tail.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
 import type { Hatch } from './compose.js';
 import { AuditController } from './transport/http/audit.controller.js';
@@ -18,6 +19,7 @@ export class HatchModule {
       providers: [
         { provide: SearchRecords, useValue: hatch.searchRecords },
         { provide: TailRecords, useValue: hatch.tailRecords },
+        { provide: AuditorTail, useValue: hatch.auditorTail },
         { provide: ExportLog, useValue: hatch.exportLog },
         { provide: AuditorAccess, useValue: hatch.access },
         AuditReaderGuard,

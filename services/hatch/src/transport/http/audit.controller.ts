@@ -12,7 +12,8 @@ import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common'
 import type { Response } from 'express';
 import { ExportLog } from '../../app/export-log/export-log.js';
 import { SearchRecords } from '../../app/search-records/search-records.js';
-import { TailRecords, type TailItem } from '../../app/tail-records/tail-records.js';
+import { AuditorTail, type AuditorTailItem } from '../../app/tail-records/auditor-tail.js';
+import { TailRecords } from '../../app/tail-records/tail-records.js';
 import { AuditReaderGuard } from './audit-reader.guard.js';
 import { closedSignal, writeChunks } from './streaming.js';
 
@@ -23,6 +24,7 @@ export class AuditController {
   constructor(
     private readonly searchRecords: SearchRecords,
     private readonly tailRecords: TailRecords,
+    private readonly auditorTail: AuditorTail,
     private readonly exportLog: ExportLog,
   ) {}
 
@@ -31,11 +33,15 @@ export class AuditController {
     return this.searchRecords.run(parseRequest(AuditRecordQuery, query));
   }
 
-  /** Server-Sent Events; a reconnecting EventSource resumes after its Last-Event-ID. */
+  /**
+   * Server-Sent Events; a reconnecting EventSource resumes after its Last-Event-ID. A token that
+   * stops passing while the tail is open ends it with an `error` event naming the code.
+   */
   @Get('tail')
   async tail(
     @Query() query: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
     const { since_seq, ...filter } = parseRequest(AuditTailQuery, query);
@@ -47,7 +53,7 @@ export class AuditController {
       'x-accel-buffering': 'no',
     });
     response.write(`: tail after seq ${after}\n\n`);
-    await writeChunks(response, sse(this.tailRecords.run(filter, after, closedSignal(response))));
+    await writeChunks(response, sse(this.auditorTail.run(authorization, filter, after, closedSignal(response))));
   }
 
   @Get('export')
@@ -66,11 +72,26 @@ function resumeAfter(lastEventId: string | undefined): number | null {
   return Number(lastEventId);
 }
 
-async function* sse(items: AsyncIterable<TailItem>): AsyncGenerator<string> {
+async function* sse(items: AsyncIterable<AuditorTailItem>): AsyncGenerator<string> {
   for await (const item of items) {
-    yield item.kind === 'record'
-      ? `id: ${item.record.seq}\nevent: record\ndata: ${JSON.stringify(item.record)}\n\n`
-      : ': keep-alive\n\n';
+    switch (item.kind) {
+      case 'record':
+        yield `id: ${item.record.seq}\nevent: record\ndata: ${JSON.stringify(item.record)}\n\n`;
+        break;
+      case 'idle':
+        yield ': keep-alive\n\n';
+        break;
+      case 'refused': {
+        // The same body an HTTP error carries, so a client reads the code the same way.
+        const body = { error: { code: item.error.code, message: item.error.message } };
+        yield `event: error\ndata: ${JSON.stringify(body)}\n\n`;
+        break;
+      }
+      default: {
+        const unknown: never = item;
+        throw new Error(`unknown tail item ${JSON.stringify(unknown)}`);
+      }
+    }
   }
 }
 
