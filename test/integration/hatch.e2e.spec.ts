@@ -22,7 +22,7 @@ import {
 } from '@hearth/testkit';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -294,6 +294,28 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     valid.close();
     // Reconnecting does not help the revoked one.
     expect((await hatch('/v1/audit/tail', revokedToken)).status).toBe(401);
+  });
+
+  it('ends `hearth audit tail -f` with the code, not a reconnect, when its token is revoked under it', async () => {
+    const token = await issueToken('auditor-cli-revoked', 'auditor');
+    const cli = spawn(process.execPath, ['packages/cli/dist/main.js', 'audit', 'tail', '-f', '-n', '1', '--json'], {
+      env: { ...process.env, HEARTH_HATCH_URL: hatchBase, HEARTH_TOKEN: token },
+    });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    try {
+      await until(() => Promise.resolve(stdout.includes('\n')), 'the CLI printed the latest record');
+      await sleep(1_000); // it follows the tail right after that print
+      await queryDatabase(consoleService.db.name, `DELETE FROM operator_tokens WHERE name = 'auditor-cli-revoked'`);
+      expect(await exited).toBe(1);
+      expect(stderr).toContain('AUTH.UNAUTHENTICATED');
+      expect(stderr).not.toContain('reconnecting');
+    } finally {
+      cli.kill();
+    }
   });
 
   it('exports JSON Lines with hatch public key, every record and signed checkpoints', async () => {

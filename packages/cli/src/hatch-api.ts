@@ -62,6 +62,8 @@ export class HatchApi {
         });
         failures = 0;
         for await (const event of sseEvents(response)) {
+          // hatch ends a tail whose token stopped passing with the error, as an HTTP error body.
+          if (event.event === 'error') throw errorOf(parseJson(event.data), 'hatch ended the live tail');
           if (event.event !== 'record') continue;
           const record = AuditRecord.parse(JSON.parse(event.data));
           last = record.seq;
@@ -89,9 +91,21 @@ export class HatchApi {
       );
     }
     if (response.ok) return response;
-    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    const code = Object.values(ErrorCode).find((c) => c === body?.error?.code) ?? ErrorCode.Internal;
-    throw new HearthError(code, body?.error?.message ?? `hatch answered HTTP ${response.status}`);
+    throw errorOf(await response.json().catch(() => null), `hatch answered HTTP ${response.status}`);
+  }
+}
+
+function errorOf(answer: unknown, otherwise: string): HearthError {
+  const body = answer as { error?: { code?: string; message?: string } } | null;
+  const code = Object.values(ErrorCode).find((c) => c === body?.error?.code) ?? ErrorCode.Internal;
+  return new HearthError(code, body?.error?.message ?? otherwise);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 
