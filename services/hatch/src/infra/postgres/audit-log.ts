@@ -60,6 +60,16 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpoint {
   return { seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), signature: row.signature };
 }
 
+/**
+ * A LIKE pattern matching the strings that start with `prefix`, its own `%`, `_` and `\` taken
+ * literally. A LIKE with a fixed prefix reads `audit_log_path` (text_pattern_ops) as a range on
+ * every Postgres; starts_with() does only from 15 on. pg binds `$n` before an unnamed statement is
+ * planned, so the parameter's prefix counts: audit-log-search.int.spec.ts shows the plan.
+ */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
 /** A search, bounded above by `throughSeq` when an export or a tail pins the head it started from. */
 export type RecordSearch = AuditRecordQuery & { throughSeq?: number };
 
@@ -168,27 +178,33 @@ export class AuditLogTable {
    */
   async search(query: RecordSearch): Promise<AuditRecordPage> {
     const head = query.throughSeq ?? (await this.headSeq());
-    const params: unknown[] = [head];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const where = ['seq <= $1'];
-    if (query.actor !== undefined) where.push(`actor = ${param(query.actor)}`);
-    if (query.path_prefix !== undefined) where.push(`starts_with(subject_path, ${param(query.path_prefix)})`);
-    if (query.workspace !== undefined) where.push(`workspace_slug = ${param(query.workspace)}`);
-    if (query.source !== undefined) where.push(`source = ${param(query.source)}`);
-    if (query.action !== undefined) where.push(`action = ${param(query.action)}`);
-    if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
-    if (query.from !== undefined) where.push(`occurred_at >= ${param(query.from)}::timestamptz`);
-    if (query.to !== undefined) where.push(`occurred_at < ${param(query.to)}::timestamptz`);
-    if (query.after_seq !== undefined) where.push(`seq > ${param(query.after_seq)}`);
-    if (query.before_seq !== undefined) where.push(`seq < ${param(query.before_seq)}`);
-    const direction = query.order === 'desc' ? 'DESC' : 'ASC';
-    const { rows } = await this.pool.query<RecordRow>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')}
-       ORDER BY seq ${direction} LIMIT ${param(query.limit + 1)}`,
-      params,
-    );
+    const { rows } = await this.pool.query<RecordRow>(searchStatement(query, head));
     const items = rows.slice(0, query.limit).map(toRecord);
     const more = rows.length > query.limit;
     return { items, next_cursor: more ? (items.at(-1)?.seq ?? null) : null, head_seq: head };
   }
+}
+
+/** The statement `search` runs for `query` up to `head`: one more row than the limit, to tell if more follow. */
+export function searchStatement(query: AuditRecordQuery, head: number): pg.QueryConfig {
+  const values: unknown[] = [head];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const where = ['seq <= $1'];
+  if (query.actor !== undefined) where.push(`actor = ${param(query.actor)}`);
+  if (query.path_prefix !== undefined)
+    where.push(`subject_path LIKE ${param(likePrefix(query.path_prefix))} ESCAPE '\\'`);
+  if (query.workspace !== undefined) where.push(`workspace_slug = ${param(query.workspace)}`);
+  if (query.source !== undefined) where.push(`source = ${param(query.source)}`);
+  if (query.action !== undefined) where.push(`action = ${param(query.action)}`);
+  if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
+  if (query.from !== undefined) where.push(`occurred_at >= ${param(query.from)}::timestamptz`);
+  if (query.to !== undefined) where.push(`occurred_at < ${param(query.to)}::timestamptz`);
+  if (query.after_seq !== undefined) where.push(`seq > ${param(query.after_seq)}`);
+  if (query.before_seq !== undefined) where.push(`seq < ${param(query.before_seq)}`);
+  const direction = query.order === 'desc' ? 'DESC' : 'ASC';
+  return {
+    text: `SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')}
+       ORDER BY seq ${direction} LIMIT ${param(query.limit + 1)}`,
+    values,
+  };
 }
