@@ -180,6 +180,21 @@ describe('the hearth CLI against a running console', () => {
     expect(forbidden.stderr).not.toContain(created.token);
   });
 
+  it('revokes a token, which the console then refuses', async () => {
+    const created = TokenCreated.parse(
+      JSON.parse((await asAdmin('token', 'create', 'ci-bot-revoked', '--role', 'auditor', '--json')).stdout),
+    );
+    const asRevoked = () => hearth(['deploy', 'list'], { HEARTH_TOKEN: created.token });
+    expect((await asRevoked()).code).toBe(0);
+    const run = await asAdmin('token', 'revoke', 'ci-bot-revoked');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^REVOKED\s+ROLE\s+ID\nci-bot-revoked\s+auditor\s+[0-9a-f-]{36}\n$/);
+    const refused = await asRevoked();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error AUTH.UNAUTHENTICATED:');
+    expect((await asAdmin('token', 'revoke', 'ci-bot-revoked')).stderr).toContain('error CONSOLE.TOKEN_NOT_FOUND:');
+  });
+
   it('prints the token in readable form too, once, with the warning', async () => {
     const run = await asAdmin('token', 'create', 'ci-bot-2', '--role', 'operator');
     expect(run.code).toBe(0);

@@ -287,6 +287,39 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect((await http('/v1/deployments/by-auditor')).status).toBe(404);
   });
 
+  it('revokes a token for an admin only: the console refuses it from the next request on', async () => {
+    const issue = async (name: string, role: string) => {
+      const issued = await http('/v1/tokens', { method: 'POST', body: JSON.stringify({ name, role }) });
+      expect(issued.status).toBe(201);
+      return (await issued.json()) as { id: string; token: string };
+    };
+    const doomed = await issue('to-revoke', 'operator');
+    const operator = await issue('operator-revoker', 'operator');
+    expect((await http('/v1/deployments', { token: doomed.token })).status).toBe(200);
+
+    const notAdmin = await http('/v1/tokens/to-revoke', { method: 'DELETE', token: operator.token });
+    expect(notAdmin.status).toBe(403);
+    expect(await notAdmin.json()).toMatchObject({ error: { code: 'AUTH.FORBIDDEN' } });
+    expect((await http('/v1/deployments', { token: doomed.token })).status).toBe(200);
+
+    const revoked = await http('/v1/tokens/to-revoke', { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toEqual({ id: doomed.id, name: 'to-revoke', role: 'operator' });
+    const refused = await http('/v1/deployments', { token: doomed.token });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'AUTH.UNAUTHENTICATED' } });
+
+    const again = await http('/v1/tokens/to-revoke', { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect(await again.json()).toMatchObject({ error: { code: 'CONSOLE.TOKEN_NOT_FOUND' } });
+    expect((await http('/v1/tokens/Not%20A%20Name', { method: 'DELETE' })).status).toBe(400);
+    // The console would bring the bootstrap admin back at its next start: it is replaced by its setting.
+    const bootstrap = await http('/v1/tokens/bootstrap-admin', { method: 'DELETE' });
+    expect(bootstrap.status).toBe(400);
+    expect((await http('/v1/deployments')).status).toBe(200);
+    expect((await http('/v1/deployments', { token: operator.token })).status).toBe(200);
+  });
+
   it('refuses malformed JSON and unknown fields with 400 and a clear message', async () => {
     const malformed = await http('/v1/deployments', { method: 'POST', body: '{"slug": "x",' });
     expect(malformed.status).toBe(400);

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   HearthError,
   TokenCreated,
+  TokenRevoked,
   type DeploymentRequest,
   type TokenCreateRequest,
 } from '@hearth/contracts';
@@ -66,6 +67,10 @@ export class ConsoleApi {
 
   createToken(request: TokenCreateRequest): Promise<TokenCreated> {
     return this.call('POST', '/v1/tokens', TokenCreated, request);
+  }
+
+  revokeToken(name: string): Promise<TokenRevoked> {
+    return this.call('DELETE', `/v1/tokens/${encodeURIComponent(name)}`, TokenRevoked);
   }
 
   private async call<S extends z.ZodType>(

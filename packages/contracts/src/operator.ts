@@ -3,12 +3,11 @@ import { z } from 'zod';
 export const OperatorRole = z.enum(['admin', 'operator', 'auditor']);
 export type OperatorRole = z.infer<typeof OperatorRole>;
 
-export const TokenCreateRequest = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'a token name is 1-63 of a-z 0-9 . _ -' }),
-    role: OperatorRole,
-  })
-  .strict();
+export const TokenName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'a token name is 1-63 of a-z 0-9 . _ -' });
+
+export const TokenCreateRequest = z.object({ name: TokenName, role: OperatorRole }).strict();
 export type TokenCreateRequest = z.infer<typeof TokenCreateRequest>;
 
 /** Answered once, at creation: the console keeps only the token's SHA-256. */
@@ -16,6 +15,10 @@ export const TokenCreated = z
   .object({ id: z.uuid(), name: z.string(), role: OperatorRole, token: z.string() })
   .strict();
 export type TokenCreated = z.infer<typeof TokenCreated>;
+
+/** `DELETE /v1/tokens/:name` answers with the token it revoked; the console forgets it at once. */
+export const TokenRevoked = z.object({ id: z.uuid(), name: z.string(), role: OperatorRole }).strict();
+export type TokenRevoked = z.infer<typeof TokenRevoked>;
 
 /**
  * `console.token.authenticate`: other services' HTTP edges check an operator bearer token by its

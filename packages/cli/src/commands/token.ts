@@ -1,4 +1,4 @@
-import { OperatorRole, parseRequest, TokenCreateRequest } from '@hearth/contracts';
+import { OperatorRole, parseRequest, TokenCreateRequest, TokenName } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { consoleConnection } from '../config.js';
 import { ConsoleApi } from '../console-api.js';
@@ -24,5 +24,14 @@ export function registerTokenCommands(program: Command): void {
           `${formatTable(['name', 'role', 'id'], [[created.name, created.role, created.id]])}\n\ntoken: ${created.token}`,
       );
       console.error('This is the only time the token is shown: store it now (it works as HEARTH_TOKEN).');
+    });
+
+  token
+    .command('revoke <name>')
+    .description('revoke a token: the console refuses it at once, hatch and the vault within their token cache period')
+    .option('--json', 'print the raw JSON answer')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const revoked = await new ConsoleApi(consoleConnection()).revokeToken(parseRequest(TokenName, name));
+      print(o.json, revoked, () => formatTable(['revoked', 'role', 'id'], [[revoked.name, revoked.role, revoked.id]]));
     });
 }

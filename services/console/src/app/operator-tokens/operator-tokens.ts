@@ -4,6 +4,7 @@ import {
   type AuthenticatedOperator,
   type TokenCreated,
   type TokenCreateRequest,
+  type TokenRevoked,
 } from '@hearth/contracts';
 import { randomBytes } from 'node:crypto';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
@@ -16,7 +17,7 @@ const BOOTSTRAP_NAME = 'bootstrap-admin';
 /** Issuing and checking operator bearer tokens; the clear token exists only in the creator's reply. */
 export class OperatorAccess {
   constructor(
-    private readonly tokens: Pick<OperatorTokens, 'save' | 'replace' | 'findBySecret' | 'findByHash'>,
+    private readonly tokens: Pick<OperatorTokens, 'save' | 'replace' | 'deleteByName' | 'findBySecret' | 'findByHash'>,
     private readonly ids: Ids,
   ) {}
 
@@ -45,6 +46,25 @@ export class OperatorAccess {
       throw error;
     }
     return { id: token.id, name: token.name, role: token.role, token: secret };
+  }
+
+  /**
+   * Forgets a token: the console refuses it from the next request on, other edges once their cached
+   * answer expires (hatch ends an open tail then too). The bootstrap admin is refused here: the
+   * console would bring it back at its next start, so it is replaced by changing
+   * HEARTH_BOOTSTRAP_ADMIN_TOKEN instead.
+   */
+  async revoke(name: string, caller: OperatorToken): Promise<TokenRevoked> {
+    authorize(caller, 'token.revoke');
+    if (name === BOOTSTRAP_NAME) {
+      throw new HearthError(
+        ErrorCode.InvalidRequest,
+        `${BOOTSTRAP_NAME} comes from HEARTH_BOOTSTRAP_ADMIN_TOKEN: change that and restart the console to replace it`,
+      );
+    }
+    const token = await this.tokens.deleteByName(name);
+    if (!token) throw new HearthError(ErrorCode.TokenNotFound, `no token named ${name}`);
+    return { id: token.id, name: token.name, role: token.role };
   }
 
   /** For another service's edge, which only ever sees the token's SHA-256. */

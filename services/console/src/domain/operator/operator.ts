@@ -9,10 +9,10 @@ export interface OperatorToken {
   createdBy: string;
 }
 
-export type Permission = 'deployment.read' | 'deployment.write' | 'token.create';
+export type Permission = 'deployment.read' | 'deployment.write' | 'token.create' | 'token.revoke';
 
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
-  admin: ['deployment.read', 'deployment.write', 'token.create'],
+  admin: ['deployment.read', 'deployment.write', 'token.create', 'token.revoke'],
   operator: ['deployment.read', 'deployment.write'],
   auditor: ['deployment.read'],
 };

@@ -26,6 +26,16 @@ export class OperatorTokens {
     );
   }
 
+  /** Forgets the token named `name`; what it was, or null if there was none. */
+  async deleteByName(name: string): Promise<OperatorToken | null> {
+    const [rows]: [Array<{ id: string; name: string; role: OperatorRole; created_by: string }>, number] =
+      await this.dataSource.query('DELETE FROM operator_tokens WHERE name = $1 RETURNING id, name, role, created_by', [
+        name,
+      ]);
+    const row = rows[0];
+    return row ? { id: row.id, name: row.name, role: row.role, createdBy: row.created_by } : null;
+  }
+
   findBySecret(secret: string): Promise<OperatorToken | null> {
     return this.findByHash(sha256(secret));
   }

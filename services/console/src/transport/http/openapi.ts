@@ -6,6 +6,7 @@ import {
   ErrorCode,
   Status,
   TokenCreated,
+  TokenRevoked,
   TokenCreateRequest,
 } from '@hearth/contracts';
 import { Controller, Get } from '@nestjs/common';
@@ -31,6 +32,7 @@ export const openApiDocument = {
       DeploymentHistory: schema(DeploymentHistory),
       TokenCreateRequest: schema(TokenCreateRequest),
       TokenCreated: schema(TokenCreated),
+      TokenRevoked: schema(TokenRevoked),
       Error: {
         type: 'object',
         required: ['error'],
@@ -109,6 +111,18 @@ export const openApiDocument = {
         summary: 'Create an operator token (admin); the token is shown once',
         requestBody: { required: true, ...json('TokenCreateRequest') },
         responses: { 201: { description: 'created', ...json('TokenCreated') }, 403: error('not an admin') },
+      },
+    },
+    '/v1/tokens/{name}': {
+      delete: {
+        summary: 'Revoke an operator token (admin); other services stop taking it within their token cache period',
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'revoked', ...json('TokenRevoked') },
+          400: error('not a token name, or the bootstrap admin'),
+          403: error('not an admin'),
+          404: error('no such token'),
+        },
       },
     },
   },
