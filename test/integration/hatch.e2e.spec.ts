@@ -104,6 +104,10 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     expect(response.status).toBe(201);
     return ((await response.json()) as { token: string }).token;
   };
+  const revokeToken = async (name: string) => {
+    const response = await request(consoleBase, `/v1/tokens/${name}`, adminToken, { method: 'DELETE' });
+    expect(response.status).toBe(200);
+  };
 
   beforeAll(async () => {
     nats = await startNats();
@@ -277,10 +281,12 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const valid = await openTail('/v1/audit/tail');
     await sleep(1_500); // every tail has passed a re-check with its token still good
 
-    // The console has no revoke yet: the tokens change in its database, as an admin's revoke would.
-    const consoleDb = consoleService.db.name;
-    await queryDatabase(consoleDb, `DELETE FROM operator_tokens WHERE name = 'auditor-revoked'`);
-    await queryDatabase(consoleDb, `UPDATE operator_tokens SET role = 'operator' WHERE name = 'auditor-demoted'`);
+    // An admin revokes one; the other's role changes in the console's database (the console has no API for that).
+    await revokeToken('auditor-revoked');
+    await queryDatabase(
+      consoleService.db.name,
+      `UPDATE operator_tokens SET role = 'operator' WHERE name = 'auditor-demoted'`,
+    );
     const changed = Date.now();
     const [revokedEnd, demotedEnd] = await Promise.all([revoked.end(), demoted.end()]);
     expect(revokedEnd).toEqual({ error: { code: 'AUTH.UNAUTHENTICATED', message: expect.any(String) } });
@@ -309,7 +315,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     try {
       await until(() => Promise.resolve(stdout.includes('\n')), 'the CLI printed the latest record');
       await sleep(1_000); // it follows the tail right after that print
-      await queryDatabase(consoleService.db.name, `DELETE FROM operator_tokens WHERE name = 'auditor-cli-revoked'`);
+      await revokeToken('auditor-cli-revoked');
       expect(await exited).toBe(1);
       expect(stderr).toContain('AUTH.UNAUTHENTICATED');
       expect(stderr).not.toContain('reconnecting');
