@@ -4,13 +4,13 @@ import {
   DeploymentList,
   DeploymentRef,
   DriverCommand,
-  DriverEvent,
   Streams,
   Subjects,
   TokenCreated,
 } from '@hearth/contracts';
 import {
   freePort,
+  publishDriverEvent,
   startConsoleProcess,
   startNats,
   streamMessages,
@@ -20,7 +20,7 @@ import {
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,22 +84,7 @@ describe('the hearth CLI against a running console', () => {
         ['ProvisioningStartedV1', { slug: target, command_id: command.id }],
         ['ProvisioningFailedV1', { slug: target, command_id: command.id, reason }],
       ] as const) {
-        const id = randomUUID();
-        const event = DriverEvent.parse({
-          type,
-          data,
-          id,
-          stream: `driver-${target}`,
-          version: 1,
-          metadata: {
-            actor: 'driver:localdocker',
-            correlation_id: id,
-            causation_id: command.id,
-            trace_id: null,
-            occurred_at: new Date().toISOString(),
-          },
-        });
-        await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+        await publishDriverEvent(jsm, type, data);
       }
       return command;
     } finally {

@@ -4,13 +4,13 @@ import {
   DeploymentHistory,
   DeploymentRef,
   DriverCommand,
-  DriverEvent,
   ServiceErrorHeaders,
   Streams,
   Subjects,
 } from '@hearth/contracts';
 import {
   databaseText,
+  publishDriverEvent,
   jetStreamText,
   queryDatabase,
   startConsoleProcess,
@@ -21,7 +21,7 @@ import {
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
@@ -63,25 +63,6 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       outbox: await count('outbox'),
       commands: (await driverCommands()).length,
     };
-  };
-  /** Publishes a driver's event to DRIVER_EVENTS, as the driver would. */
-  const report = async (type: DriverEvent['type'], data: Record<string, string>) => {
-    const id = randomUUID();
-    const event = DriverEvent.parse({
-      type,
-      data,
-      id,
-      stream: `driver-${data.slug}`,
-      version: 1,
-      metadata: {
-        actor: 'driver:localdocker',
-        correlation_id: id,
-        causation_id: data.command_id,
-        trace_id: null,
-        occurred_at: new Date().toISOString(),
-      },
-    });
-    await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
   };
   const statusOf = async (slug: string, wanted: string) => {
     for (let i = 0; i < 200; i++) {
@@ -178,8 +159,12 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
         .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
     await footprint();
     const [first] = await commandsOf();
-    await report('ProvisioningStartedV1', { slug: 'retried', command_id: first!.id });
-    await report('ProvisioningFailedV1', { slug: 'retried', command_id: first!.id, reason: 'image not found' });
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'retried', command_id: first!.id });
+    await publishDriverEvent(jsm, 'ProvisioningFailedV1', {
+      slug: 'retried',
+      command_id: first!.id,
+      reason: 'image not found',
+    });
     await statusOf('retried', 'failed');
 
     const retry = await http('/v1/deployments/retried/retry', { method: 'POST' });
@@ -201,8 +186,8 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     await footprint();
     const [first] = await commandsOf();
     const reason = 'DRIVER.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged';
-    await report('ProvisioningStartedV1', { slug, command_id: first!.id });
-    await report('ProvisioningFailedV1', { slug, command_id: first!.id, reason });
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug, command_id: first!.id });
+    await publishDriverEvent(jsm, 'ProvisioningFailedV1', { slug, command_id: first!.id, reason });
     // The ref stays the product's fixed shape (strict), so the reason is nowhere in it.
     const ref = DeploymentRef.parse(await statusOf(slug, 'failed'));
     expect(JSON.stringify(ref)).not.toContain('PRIVILEGED');

@@ -1,4 +1,6 @@
+import { DriverEvent, Subjects } from '@hearth/contracts';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
 
 /** One message as a stream stores it. */
 export interface StoredMessage {
@@ -37,4 +39,32 @@ export async function jetStreamText(jsm: JetStreamManager): Promise<string> {
       ].join('\n'),
     )
     .join('\n');
+}
+
+/**
+ * Publishes a driver's answer to DRIVER_EVENTS as driver-localdocker would (envelope, subject,
+ * Nats-Msg-Id = event id), for tests that play the driver's part against a real console.
+ */
+export async function publishDriverEvent(
+  jsm: JetStreamManager,
+  type: DriverEvent['type'],
+  data: { slug: string; command_id: string; endpoint?: string; reason?: string },
+): Promise<DriverEvent> {
+  const id = randomUUID();
+  const event = DriverEvent.parse({
+    type,
+    data,
+    id,
+    stream: `driver-${data.slug}`,
+    version: 1,
+    metadata: {
+      actor: 'driver:localdocker',
+      correlation_id: id,
+      causation_id: data.command_id,
+      trace_id: null,
+      occurred_at: new Date().toISOString(),
+    },
+  });
+  await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+  return event;
 }
