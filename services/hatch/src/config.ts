@@ -1,5 +1,4 @@
-import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
-import { OperatorRole } from '@hearth/contracts';
+import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().positive();
@@ -25,11 +24,7 @@ export const HatchEnv = PlatformEnv.extend({
   /** Most events appended in one transaction when they arrive faster than they commit. */
   HATCH_INGEST_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
   /** Roles that may read the audit API. */
-  HATCH_READER_ROLES: z
-    .string()
-    .default('admin,auditor')
-    .transform((text) => text.split(',').map((role) => role.trim()))
-    .pipe(z.array(OperatorRole).min(1)),
+  HATCH_READER_ROLES: operatorRolesEnv('admin,auditor'),
   /** How long an answer from the console about a token is trusted. */
   HATCH_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
 })

@@ -1,5 +1,4 @@
-import { OperatorRole } from '@hearth/contracts';
-import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
@@ -7,11 +6,7 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_PORT: PortSchema.default(7701),
   VAULT_HOST: z.string().default('127.0.0.1'),
   /** Operator roles that may read secret metadata over HTTP. */
-  VAULT_OPERATOR_ROLES: z
-    .string()
-    .default('admin,operator')
-    .transform((text) => text.split(',').map((role) => role.trim()))
-    .pipe(z.array(OperatorRole).min(1)),
+  VAULT_OPERATOR_ROLES: operatorRolesEnv('admin,operator'),
   /** How long the console's answer about a token is trusted. */
   VAULT_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
   VAULT_DATABASE: z.string().default('hearth_vault'),

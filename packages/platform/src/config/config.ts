@@ -1,3 +1,4 @@
+import { OperatorRole } from '@hearth/contracts';
 import { z } from 'zod';
 
 /** Thrown when the environment does not satisfy a service's config schema; names keys, never values. */
@@ -30,3 +31,12 @@ export const PlatformEnv = z.object({
 export type PlatformEnv = z.infer<typeof PlatformEnv>;
 
 export { port as PortSchema };
+
+/** A comma-separated list of console token roles in an env variable (`admin,auditor`), `fallback` when unset. */
+export function operatorRolesEnv(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text) => text.split(',').map((role) => role.trim()))
+    .pipe(z.array(OperatorRole).min(1));
+}
