@@ -3,9 +3,9 @@ import {
   AuditExportLine,
   AuditRecord,
   AuditRecordPage,
-  AuthorizationHeader,
   ServiceErrorHeaders,
   Subjects,
+  TokenHashHeader,
   type AuditEvent,
 } from '@hearth/contracts';
 import {
@@ -23,7 +23,7 @@ import {
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { execFile, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +31,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const signingKey = generateKeyPairSync('ed25519');
 
-function bearer(token: string) {
+/** NATS headers naming an operator token by its SHA-256, as a NATS request must. */
+function tokenHeaders(token: string) {
   const h = natsHeaders();
-  h.set(AuthorizationHeader, `Bearer ${token}`);
+  h.set(TokenHashHeader, createHash('sha256').update(token).digest('hex'));
   return h;
 }
 
@@ -194,7 +195,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const query = (body: unknown, token: string | null) =>
       nc.request(Subjects.auditRecordsQuery, JSON.stringify(body), {
         timeout: 5_000,
-        ...(token === null ? {} : { headers: bearer(token) }),
+        ...(token === null ? {} : { headers: tokenHeaders(token) }),
       });
     const reply = await query({ workspace: 'initech' }, auditorToken);
     expect(reply.headers?.get(ServiceErrorHeaders.code)).toBeFalsy();
@@ -212,6 +213,15 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       expect(denied.headers?.get(ServiceErrorHeaders.code)).toBe(code);
       expect(denied.json()).toEqual({ error: { code, message: expect.any(String) } });
     }
+    // The token itself is never what a NATS request carries: sent in clear, it opens nothing.
+    const clear = natsHeaders();
+    clear.set(TokenHashHeader, auditorToken);
+    clear.set('Authorization', `Bearer ${auditorToken}`);
+    const inClear = await nc.request(Subjects.auditRecordsQuery, JSON.stringify({}), {
+      timeout: 5_000,
+      headers: clear,
+    });
+    expect(inClear.headers?.get(ServiceErrorHeaders.code)).toBe('AUTH.UNAUTHENTICATED');
     // The token is checked before the body: a stranger learns nothing from validation errors either.
     const probe = await query({ limit: 'many' }, null);
     expect(probe.headers?.get(ServiceErrorHeaders.code)).toBe('AUTH.UNAUTHENTICATED');

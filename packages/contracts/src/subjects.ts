@@ -33,7 +33,8 @@ export const ServiceErrorHeaders = {
 } as const;
 
 /**
- * The bearer token of a NATS request that needs one (`Authorization: Bearer <token>`), as in HTTP,
- * so one token and one check serve both edges. nats.js matches header names exactly.
+ * How a NATS request names the operator token it is made with: by the token's SHA-256 (hex), never
+ * the token, since every service can read the bus and a token also opens the HTTP APIs. The same
+ * check as the HTTP edges' bearer token follows. nats.js matches header names exactly.
  */
-export const AuthorizationHeader = 'Authorization';
+export const TokenHashHeader = 'Hearth-Token-Sha256';

@@ -63,8 +63,15 @@ export class OperatorTokens {
 
   async holder(authorization: string | undefined): Promise<AuthenticatedOperator> {
     const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    const operator = token ? await this.lookUp(createHash('sha256').update(token, 'utf8').digest('hex')) : null;
-    if (!operator) throw new HearthError(ErrorCode.Unauthenticated, 'a valid bearer token is required');
+    return this.holderOfHash(
+      token === undefined ? undefined : createHash('sha256').update(token, 'utf8').digest('hex'),
+    );
+  }
+
+  /** The same, for a caller that names its token by SHA-256 (hex) only, as NATS requests do. */
+  async holderOfHash(sha256: string | undefined): Promise<AuthenticatedOperator> {
+    const operator = sha256 && /^[0-9a-f]{64}$/.test(sha256) ? await this.lookUp(sha256) : null;
+    if (!operator) throw new HearthError(ErrorCode.Unauthenticated, 'a valid operator token is required');
     return operator;
   }
 

@@ -35,6 +35,16 @@ describe('OperatorTokens', () => {
     },
   );
 
+  it('knows the holder by the SHA-256 alone, and refuses anything but 64 hex digits unasked', async () => {
+    const { dir, asked } = directory('t0ken');
+    const tokens = new OperatorTokens(dir, 30_000);
+    await expect(tokens.holderOfHash(sha256('t0ken'))).resolves.toEqual(auditor);
+    for (const bad of [undefined, '', 't0ken', sha256('t0ken').toUpperCase(), `${sha256('t0ken')}0`]) {
+      await expect(tokens.holderOfHash(bad)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    }
+    expect(asked).toEqual([sha256('t0ken')]);
+  });
+
   it("trusts the directory's answer for cacheMs, an unknown token's for at most 5 s", async () => {
     let now = 0;
     const { dir, asked } = directory('t0ken');

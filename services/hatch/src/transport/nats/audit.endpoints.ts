@@ -1,4 +1,4 @@
-import { AuditRecordQuery, AuthorizationHeader, parseRequest, Subjects, type AuditRecordPage } from '@hearth/contracts';
+import { AuditRecordQuery, parseRequest, Subjects, TokenHashHeader, type AuditRecordPage } from '@hearth/contracts';
 import { NatsRequestContext } from '@hearth/platform';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
@@ -6,9 +6,10 @@ import { AuditorAccess } from '../../app/auditor-access/auditor-access.js';
 import { SearchRecords } from '../../app/search-records/search-records.js';
 
 /**
- * `audit.records.query {filters…}` with `Authorization: Bearer <token>` → a page of records, for
- * auditors' tools on the bus. The bus is open to every service, so the same token as the HTTP API
- * is checked first, before the body is even looked at.
+ * `audit.records.query {filters…}` with `Hearth-Token-Sha256: <hex>` → a page of records, for
+ * auditors' tools on the bus. The bus is open to every service, so the holder of the token is
+ * checked as the HTTP API checks it, before the body is even looked at; the token itself never
+ * travels here, only its hash.
  */
 @Controller()
 export class AuditEndpoints {
@@ -19,7 +20,7 @@ export class AuditEndpoints {
 
   @MessagePattern(Subjects.auditRecordsQuery)
   async query(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<AuditRecordPage> {
-    await this.access.reader(ctx.message.headers?.get(AuthorizationHeader) || undefined);
+    await this.access.readerByTokenHash(ctx.message.headers?.get(TokenHashHeader) || undefined);
     return this.searchRecords.run(parseRequest(AuditRecordQuery, body));
   }
 }
