@@ -1,4 +1,4 @@
-import { Capability, generatePrincipalKeys, cryptoReady } from '@hearth/contracts';
+import { Capability, cryptoReady, generatePrincipalKeys, HearthError } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { open, rm } from 'node:fs/promises';
 import { z } from 'zod';
@@ -29,14 +29,15 @@ export function registerPrincipalCommands(program: Command): void {
           );
           return;
         }
-        // The file is made (never overwritten: that would lose another principal's only key) before
-        // the principal, and removed if the vault refuses, so no key is ever left without its principal.
+        // The key is on disk (mode 600, never over another file: that would lose another principal's
+        // only key) before the principal exists, so a principal is never left without its key. It is
+        // removed again only when the vault definitely refused; after a timeout the principal may
+        // exist, and the key is kept.
         const out = await open(path, 'wx', 0o600).catch((error: unknown) => {
           const exists = (error as { code?: string }).code === 'EEXIST';
           throw new Error(exists ? `${path} exists: a key file is never overwritten` : `cannot create ${path}`);
         });
         try {
-          await vault.createPrincipal(name, keys.publicKey);
           await out.chmod(0o600);
           await out.writeFile(file);
         } catch (error) {
@@ -45,6 +46,14 @@ export function registerPrincipalCommands(program: Command): void {
           throw error;
         }
         await out.close();
+        try {
+          await vault.createPrincipal(name, keys.publicKey);
+        } catch (error) {
+          const refused = error instanceof HearthError && !['unavailable', 'internal'].includes(error.kind);
+          if (refused) await rm(path, { force: true });
+          else console.error(`the vault did not confirm ${name}; its key is kept in ${path}`);
+          throw error;
+        }
         console.log(`created ${name}; its key file is ${path}`);
       }),
     );

@@ -32,7 +32,10 @@ async function valuesOf(items: string[]): Promise<Record<string, string>> {
       try {
         values[name] = await readFile(value.slice(1), 'utf8');
       } catch {
-        throw new Error(`cannot read the value of ${name} from ${value.slice(1)}`);
+        // Not the path: a value that merely begins with @ would be echoed here.
+        throw new Error(
+          `cannot read the file named for ${name} (NAME=@file reads a file; use NAME=- for a value from stdin)`,
+        );
       }
     }
   }
