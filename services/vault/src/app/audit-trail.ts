@@ -57,9 +57,11 @@ export class AuditTrail {
 
   /**
    * `record`, unless an event with this id exists: a refusal's id is derived from its request, so
-   * one captured request replayed many times is recorded once.
+   * one captured request replayed many times is recorded once. Replays at the same moment wait for
+   * each other on a lock of the id, so the later sees the earlier's event rather than colliding with it.
    */
   async recordOnce(tx: EntityManager, event: AuditedEvent, actor: string, id: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
     const existing = await tx.query<unknown[]>('SELECT 1 FROM events WHERE event_id = $1', [id]);
     if (existing.length === 0) await this.record(tx, event, actor, id);
   }

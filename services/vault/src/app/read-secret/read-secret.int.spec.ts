@@ -169,6 +169,20 @@ describe('the audited read', () => {
     ]);
   });
 
+  it('answers replays sent at the same moment each as a replay, recorded once', async () => {
+    const from = await mark();
+    const denied = signAs(VaultSubjects.read, { path: 'hearth/globex' }, 'acme-app', acmeKeys.secretKey);
+    expect((await raw(VaultSubjects.read, { path: 'hearth/globex' }, denied)).code).toBe('VAULT.POLICY_DENIED');
+    const replays = await Promise.all(
+      Array.from({ length: 20 }, () => raw(VaultSubjects.read, { path: 'hearth/globex' }, denied)),
+    );
+    expect(replays.map((r) => r.code)).toEqual(Array(20).fill('VAULT.REPLAYED_NONCE'));
+    expect(await refusedSince(from)).toEqual([
+      refusal('SecretReadV1', 'acme-app', 'VAULT.POLICY_DENIED', { path: 'hearth/globex' }),
+      refusal('SecretReadV1', 'acme-app', 'VAULT.REPLAYED_NONCE', { path: 'hearth/globex' }),
+    ]);
+  });
+
   it('refuses a body that is not the one signed', async () => {
     const signed = signRequest(
       VaultSubjects.read,
