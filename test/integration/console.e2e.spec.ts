@@ -54,6 +54,11 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   const count = async (table: string) =>
     (await queryDatabase<{ n: number }>(hearth.db.name, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
   const driverCommands = () => streamMessages(jsm, Streams.driverCommands.name);
+  /** The driver commands the console sent for one workspace, oldest first. */
+  const commandsOf = async (slug: string) =>
+    (await driverCommands())
+      .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
+      .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
   /** What a request could leave behind, once the relay has moved what it will (no driver takes commands here). */
   const footprint = async () => {
     for (let i = 0; i < 100 && (await count('outbox')) > 0; i++) await sleep(50);
@@ -153,12 +158,8 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect(early.status).toBe(409); // only a failed deployment is retried
     expect(await early.json()).toMatchObject({ error: { code: 'CONSOLE.ILLEGAL_TRANSITION' } });
 
-    const commandsOf = async () =>
-      (await driverCommands())
-        .filter((m) => m.subject === Subjects.driverCommand('localdocker', 'retried'))
-        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
     await footprint();
-    const [first] = await commandsOf();
+    const [first] = await commandsOf('retried');
     await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'retried', command_id: first!.id });
     await publishDriverEvent(jsm, 'ProvisioningFailedV1', {
       slug: 'retried',
@@ -171,7 +172,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     expect(retry.status).toBe(202);
     expect(await retry.json()).toMatchObject({ workspace_slug: 'retried', last_status: 'provisioning' });
     await footprint();
-    const commands = await commandsOf();
+    const commands = await commandsOf('retried');
     expect(commands.map((c) => c.type)).toEqual(['ProvisionSidecarsV1', 'ProvisionSidecarsV1']);
     expect(commands[1]!.id).not.toBe(first!.id);
   });
@@ -179,12 +180,8 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   it('answers a deployment’s history with the driver’s failure reason, which its DeploymentRef cannot carry', async () => {
     const slug = 'refused';
     expect((await create(spec(slug))).status).toBe(201);
-    const commandsOf = async () =>
-      (await driverCommands())
-        .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
-        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
     await footprint();
-    const [first] = await commandsOf();
+    const [first] = await commandsOf(slug);
     const reason = 'DRIVER.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged';
     await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug, command_id: first!.id });
     await publishDriverEvent(jsm, 'ProvisioningFailedV1', { slug, command_id: first!.id, reason });
@@ -210,7 +207,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
 
     expect((await http(`/v1/deployments/${slug}/retry`, { method: 'POST' })).status).toBe(202);
     await footprint();
-    const retryCommand = (await commandsOf())[1]!;
+    const retryCommand = (await commandsOf(slug))[1]!;
     const retried = await historyOf();
     expect(retried.entries.map((e) => [e.version, e.status, e.command_id, e.reason])).toEqual([
       ...failed.entries.map((e) => [e.version, e.status, e.command_id, e.reason]),
