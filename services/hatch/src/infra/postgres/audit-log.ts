@@ -60,16 +60,6 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpoint {
   return { seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), signature: row.signature };
 }
 
-/**
- * A LIKE pattern matching the strings that start with `prefix`, its own `%`, `_` and `\` taken
- * literally. A LIKE with a fixed prefix reads `audit_log_path` (text_pattern_ops) as a range on
- * every Postgres; starts_with() does only from 15 on. pg binds `$n` before an unnamed statement is
- * planned, so the parameter's prefix counts: audit-log-search.int.spec.ts shows the plan.
- */
-export function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
-}
-
 /** A search, bounded above by `throughSeq` when an export or a tail pins the head it started from. */
 export type RecordSearch = AuditRecordQuery & { throughSeq?: number };
 
@@ -191,8 +181,9 @@ export function searchStatement(query: AuditRecordQuery, head: number): pg.Query
   const param = (value: unknown) => `$${values.push(value)}`;
   const where = ['seq <= $1'];
   if (query.actor !== undefined) where.push(`actor = ${param(query.actor)}`);
-  if (query.path_prefix !== undefined)
-    where.push(`subject_path LIKE ${param(likePrefix(query.path_prefix))} ESCAPE '\\'`);
+  // starts_with takes the prefix literally (no LIKE wildcards to escape) and, from Postgres 15 on,
+  // reads audit_log_path (text_pattern_ops) as a range: audit-log-search.int.spec.ts shows the plan.
+  if (query.path_prefix !== undefined) where.push(`starts_with(subject_path, ${param(query.path_prefix)})`);
   if (query.workspace !== undefined) where.push(`workspace_slug = ${param(query.workspace)}`);
   if (query.source !== undefined) where.push(`source = ${param(query.source)}`);
   if (query.action !== undefined) where.push(`action = ${param(query.action)}`);
