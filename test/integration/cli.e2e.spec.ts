@@ -10,6 +10,7 @@ import {
 } from '@hearth/contracts';
 import {
   freePort,
+  runCli,
   publishDriverEvent,
   startConsoleProcess,
   startNats,
@@ -19,21 +20,13 @@ import {
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const CLI = resolve('packages/cli/dist/main.js');
 const slug = `cli-${randomBytes(4).toString('hex')}`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the hearth CLI against a running console', () => {
   let nats: TestNats;
@@ -43,25 +36,16 @@ describe('the hearth CLI against a running console', () => {
   const outputs: string[] = [];
 
   /** `hearth …` as an operator types it; env replaces, never adds to, the caller's HEARTH_* settings. */
-  const hearth = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<Run>((done, fail) => {
-      const inherited = { ...process.env };
-      delete inherited.HEARTH_TOKEN;
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: workDir,
-        env: { ...inherited, HEARTH_CONSOLE_URL: hearthConsole.url, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', fail);
-      child.once('close', (code) => {
-        outputs.push(stdout, stderr);
-        done({ code, stdout, stderr });
-      });
+  const hearth = async (args: string[], env: Record<string, string> = {}) => {
+    const inherited = { ...process.env };
+    delete inherited.HEARTH_TOKEN;
+    const run = await runCli(args, {
+      cwd: workDir,
+      env: { ...inherited, HEARTH_CONSOLE_URL: hearthConsole.url, ...env },
     });
+    outputs.push(run.stdout, run.stderr);
+    return run;
+  };
   const asAdmin = (...args: string[]) => hearth(args, { HEARTH_TOKEN: hearthConsole.adminToken });
 
   /**

@@ -9,6 +9,8 @@ import {
   type AuditEvent,
 } from '@hearth/contracts';
 import {
+  runCli,
+  type CliRun,
   createTestDatabase,
   freePort,
   queryDatabase,
@@ -22,7 +24,7 @@ import {
 } from '@hearth/testkit';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -435,17 +437,9 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
   });
 
   /** Runs the built `hearth` CLI against this hatch with `token` (or none). */
-  function hearth(args: string[], token: string | null): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['packages/cli/dist/main.js', ...args],
-        {
-          env: { ...process.env, HEARTH_HATCH_URL: hatchBase, ...(token ? { HEARTH_TOKEN: token } : {}) },
-          timeout: 30_000,
-        },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
+  function hearth(args: string[], token: string | null): Promise<CliRun> {
+    return runCli(args, {
+      env: { ...process.env, HEARTH_HATCH_URL: hatchBase, ...(token ? { HEARTH_TOKEN: token } : {}) },
     });
   }
 

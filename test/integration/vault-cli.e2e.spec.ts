@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SecretMetadata, SecretVersionInfo, type PrincipalKeys, type SecretRead } from '@hearth/contracts';
-import { startNats, startVaultProcess, type RunningVault, type TestNats } from '@hearth/testkit';
-import { spawn } from 'node:child_process';
+import { runCli, startNats, startVaultProcess, type CliRun, type RunningVault, type TestNats } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const CLI = resolve('packages/cli/dist/main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { join } from 'node:path';
 
 /** A key file as `principal create --out` writes it. */
 const keyFileAt = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as PrincipalKeys & { name: string };
@@ -28,27 +19,14 @@ describe('the hearth CLI against a running vault', () => {
 
   /** `hearth …` as an operator types it, signing with `keyFile`, with `input` on stdin. */
   const hearth = (args: string[], keyFile = rootKeyFile, input = '') =>
-    new Promise<Run>((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: workDir,
-        env: { ...process.env, NATS_URL: nats.url, HEARTH_KEY_FILE: keyFile },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', fail);
-      child.once('close', (code) => done({ code, stdout, stderr }));
-      child.stdin.end(input);
-    });
+    runCli(args, { cwd: workDir, env: { ...process.env, NATS_URL: nats.url, HEARTH_KEY_FILE: keyFile }, input });
   /** The --json output of a run that succeeded. */
-  const json = <T>(run: Run): T => {
+  const json = <T>(run: CliRun): T => {
     expect(run).toMatchObject({ code: 0 });
     return JSON.parse(run.stdout) as T;
   };
-  const metadata = (run: Run) => SecretMetadata.array().parse(json(run));
-  const versions = (run: Run) => SecretVersionInfo.array().parse(json(run));
+  const metadata = (run: CliRun) => SecretMetadata.array().parse(json(run));
+  const versions = (run: CliRun) => SecretVersionInfo.array().parse(json(run));
 
   beforeAll(async () => {
     nats = await startNats();

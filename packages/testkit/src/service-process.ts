@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ServiceProcess {
@@ -55,4 +56,37 @@ export async function startService(
       await exited;
     },
   };
+}
+
+/** What one run of the `hearth` CLI printed, and how it ended. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const CLI_ENTRY = resolve(import.meta.dirname, '../../cli/dist/main.js');
+
+/**
+ * Runs the built `hearth` CLI as an operator types it: `env` is its whole environment (callers
+ * decide what of theirs it inherits), `input` its stdin.
+ */
+export function runCli(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string },
+): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: options.env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
 }
