@@ -1,11 +1,9 @@
-// `pnpm test`: build, run every jest tier, and close with one plain summary line that any CI reads.
+// Every jest tier, closed by one plain summary line that any CI reads. `npm test` runs it after the
+// set-up (scripts/setup.sh), which has built everything.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const build = spawnSync('pnpm', ['exec', 'tsc', '-b'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
 
 const results = join(mkdtempSync(join(tmpdir(), 'hearth-jest-')), 'results.json');
 const jest = spawnSync('pnpm', ['exec', 'jest', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cryptoReady, DeploymentRef, HearthError, VaultClient } from '@hearth/contracts';
+import { cryptoReady, DeploymentRef, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
 import {
   createTestDatabase,
   databaseText,
@@ -11,27 +11,35 @@ import {
   type ServiceProcess,
   type TestDatabase,
   type TestNats,
+  until,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(import.meta.dirname, '../..');
+const UP = [join(root, 'packages/cli/dist/main.js'), 'up'] as const;
 
 /**
- * The README's first command, as an operator runs it: `scripts/start.js` starts the four services and
- * then the demo; here against a private NATS, fresh databases, free ports and a HEARTH_HOME of its own.
+ * The README's first command after its set-up, as an operator runs it: `hearth up` starts the four
+ * services and then the demo; here against a private NATS, fresh databases, free ports and a
+ * HEARTH_HOME of its own.
  */
-describe('pnpm start: four services and the demo, end to end', () => {
+describe('npm start: four services and the demo, end to end, run like a service', () => {
   let nats: TestNats;
   const databases: TestDatabase[] = [];
   let home: string;
   let hearth: ServiceProcess;
+  let env: Record<string, string>;
+  /** What `hearth up` says runs: its pid file. */
+  const running = () =>
+    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as { pid: number; services: Record<string, number> };
   let consoleUrl: string;
   let nc: NatsConnection;
   const slug = `qs-${randomBytes(4).toString('hex')}`;
@@ -46,24 +54,20 @@ describe('pnpm start: four services and the demo, end to end', () => {
     home = await mkdtemp(join(tmpdir(), 'hearth-home-'));
     const consolePort = await freePort();
     consoleUrl = `http://127.0.0.1:${consolePort}`;
-    hearth = await startService(
-      join(root, 'scripts/start.js'),
-      {
-        HEARTH_HOME: home,
-        NATS_URL: nats.url,
-        CONSOLE_PORT: String(consolePort),
-        CONSOLE_DATABASE: consoleDb!.name,
-        VAULT_DATABASE: vaultDb!.name,
-        VAULT_PORT: String(await freePort()),
-        HATCH_PORT: String(await freePort()),
-        HATCH_DATABASE: hatchDb!.name,
-        DRIVER_INSTANCE: instance,
-        DRIVER_RECONCILE_SECONDS: '0',
-        HEARTH_DEMO_SLUG: slug,
-      },
-      /^hearth: (running|the demo failed)/,
-      180_000,
-    );
+    env = {
+      HEARTH_HOME: home,
+      NATS_URL: nats.url,
+      CONSOLE_PORT: String(consolePort),
+      CONSOLE_DATABASE: consoleDb!.name,
+      VAULT_DATABASE: vaultDb!.name,
+      VAULT_PORT: String(await freePort()),
+      HATCH_PORT: String(await freePort()),
+      HATCH_DATABASE: hatchDb!.name,
+      DRIVER_INSTANCE: instance,
+      DRIVER_RECONCILE_SECONDS: '0',
+      HEARTH_DEMO_SLUG: slug,
+    };
+    hearth = await startService(UP, env, /^hearth: (running|the demo failed)/, 180_000);
     nc = await connect({ servers: nats.url });
   });
 
@@ -159,6 +163,47 @@ describe('pnpm start: four services and the demo, end to end', () => {
     }
   });
 
+  it('a second start says Hearth is already running, and where, instead of failing on a port', () => {
+    const second = spawnSync(process.execPath, [...UP], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain(`hearth: already running (pid ${running().pid}, console ${consoleUrl}`);
+  });
+
+  it('a service that dies is restarted, and its exit is shown with the reason', async () => {
+    const readyLines = () => hearth.output.filter((line) => line.startsWith('hearth: vault ready')).length;
+    const before = readyLines();
+    process.kill(running().services.vault!, 'SIGKILL');
+    await until(() => readyLines() > before);
+    expect(hearth.output.join('\n')).toMatch(/hearth: vault killed by SIGKILL; restarting in 1 s \(log: /);
+    // The new vault answers: a signed read of the demo's secret works again.
+    const rootKey = JSON.parse(await readFile(join(home, 'keys/root.json'), 'utf8')) as PrincipalKeys;
+    await until(() =>
+      new VaultClient(nc, 'root', rootKey).read(`hearth/${slug}`).then(
+        () => true,
+        () => false,
+      ),
+    );
+  });
+
+  it("a failed provision is shown in the terminal with the driver's reason", async () => {
+    const failing = `${slug}-x`;
+    const token = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
+    const created = await fetch(`${consoleUrl}/v1/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        slug: failing,
+        tier: 'dev',
+        driver: 'localdocker',
+        sidecars: [{ name: 'db', image: 'hearth-test/no-such-image:1' }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    await until(() =>
+      hearth.output.some((line) => line.includes(`provisioning failed ${failing}: DRIVER.IMAGE_NOT_FOUND`)),
+    );
+  });
+
   it('deprovisions the demo to nothing: the credential destroyed, a read of it NOT_FOUND, both in hatch’s audit_log', async () => {
     const token = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
     const deleted = await fetch(`${consoleUrl}/v1/deployments/${slug}`, {
@@ -207,5 +252,19 @@ describe('pnpm start: four services and the demo, end to end', () => {
     );
     expect({ destroyed: destroyed >= 0, notFound: notFound >= 0 }).toEqual({ destroyed: true, notFound: true });
     expect(notFound).toBeGreaterThan(destroyed);
+  });
+
+  it('SIGTERM (or Ctrl-C) stops the four services in order and exits 0', async () => {
+    const { services } = running();
+    expect(await hearth.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+    const stops = hearth.output.filter((line) => /^hearth: \S+ stopped$/.test(line));
+    expect(stops).toEqual([
+      'hearth: driver-localdocker stopped',
+      'hearth: console stopped',
+      'hearth: vault stopped',
+      'hearth: hatch stopped',
+    ]);
+    expect(existsSync(join(home, 'hearth.pid'))).toBe(false);
+    for (const pid of Object.values(services)) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

@@ -4,9 +4,11 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerPrincipalCommands } from './commands/principal.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerUpCommand } from './commands/up.js';
 
 // Exit codes: 0 done, 1 the command failed (a service said no, or could not be reached),
 // 2 the command line itself was wrong.
@@ -21,6 +23,8 @@ registerSecretCommands(program);
 registerPrincipalCommands(program);
 registerAuditCommands(program);
 registerDemoCommand(program);
+registerInitCommand(program);
+registerUpCommand(program);
 
 try {
   await program.parseAsync();

@@ -4,3 +4,4 @@ export * from './service-process.js';
 export * from './hearth-services.js';
 export * from './jetstream.js';
 export * from './docker.js';
+export * from './until.js';

@@ -5,22 +5,24 @@ import { createInterface } from 'node:readline';
 export interface ServiceProcess {
   /** Every line the process wrote to stdout and stderr so far. */
   readonly output: string[];
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Signals it and answers how it ended (an exit code, or the signal that ended it). */
+  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
- * Runs a built service or script (`node <entry>`) with `env`, resolving once it logs `ready`: a
+ * Runs a built service or script (`node <entry> [args…]`, entry given alone or as `[entry, ...args]`) with `env`, resolving once it logs `ready`: a
  * service's JSON log line whose msg is that text, or any line the pattern matches. Fails with its
  * output if it exits first or takes longer than `timeoutMs`.
  */
 export async function startService(
-  entry: string,
+  command: string | readonly [string, ...string[]],
   env: Record<string, string>,
   ready: string | RegExp,
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
   const isReady = (line: string) => (typeof ready === 'string' ? line.includes(`"msg":"${ready}"`) : ready.test(line));
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  const [entry, ...args] = typeof command === 'string' ? [command] : command;
+  const child: ChildProcess = spawn(process.execPath, [entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -50,10 +52,12 @@ export async function startService(
   return {
     output,
     kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill(signal);
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill(signal);
+        await exited;
+      }
+      return { code: child.exitCode, signal: child.signalCode };
     },
   };
 }

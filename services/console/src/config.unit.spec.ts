@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@hearth/platform';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConsoleConfig } from './config.js';
 
 function failure(env: NodeJS.ProcessEnv): ConfigError {
@@ -35,5 +38,32 @@ describe('the console’s configuration', () => {
       CONSOLE_DATABASE: 'hearth_console',
       NATS_URL: 'nats://127.0.0.1:4222',
     });
+  });
+
+  it('reads the token from the file HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE names, so it need not sit in the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-config-'));
+    try {
+      const token = 'from-a-file-' + 'y'.repeat(20);
+      writeFileSync(join(dir, 'token'), `${token}\n`);
+      const file = join(dir, 'token');
+      expect(loadConsoleConfig({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).HEARTH_BOOTSTRAP_ADMIN_TOKEN).toBe(token);
+      // A value set directly wins over the file; a file that cannot be read is named, its contents never.
+      expect(
+        loadConsoleConfig({
+          HEARTH_BOOTSTRAP_ADMIN_TOKEN: token.toUpperCase(),
+          HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file,
+        }).HEARTH_BOOTSTRAP_ADMIN_TOKEN,
+      ).toBe(token.toUpperCase());
+      const missing = join(dir, 'missing');
+      expect(failure({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: missing }).message).toContain(
+        `HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: cannot read ${missing}`,
+      );
+      writeFileSync(join(dir, 'short'), 'tooShort-9f3k2');
+      const error = failure({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: join(dir, 'short') });
+      expect(error.message).toContain('at least 24');
+      expect(error.message).not.toContain('tooShort-9f3k2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

