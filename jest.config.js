@@ -18,7 +18,8 @@ const base = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@hearth/(contracts|platform|testkit|audit-chain)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@hearth/(contracts|testkit|audit-chain)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@hearth/platform/(\\w+)$': '<rootDir>/packages/platform/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -1,5 +1,5 @@
 import { HatchStream } from '@hearth/contracts';
-import { ensureStream, jetstreamManager } from '@hearth/platform';
+import { ensureStream, jetstreamManager } from '@hearth/platform/nats';
 import {
   createTestDatabase,
   freePort,

@@ -1,4 +1,4 @@
-import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform';
+import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const ConsoleEnv = PlatformEnv.extend({

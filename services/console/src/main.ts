@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Streams } from '@hearth/contracts';
-import { exitOnSignals, serveNest, startRuntime } from '@hearth/platform';
+import { exitOnSignals, serveNest } from '@hearth/platform/nest';
+import { startRuntime } from '@hearth/platform/runtime';
 import { composeConsole } from './compose.js';
 import { loadConsoleConfig } from './config.js';
 import { ConsoleModule } from './console.module.js';

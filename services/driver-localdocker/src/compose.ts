@@ -1,5 +1,7 @@
 import { ConsoleClient, VaultClient } from '@hearth/contracts';
-import { injectTraceContext, type Logger, type SecretScrubber } from '@hearth/platform';
+import { type Logger } from '@hearth/platform/logging';
+import { type SecretScrubber } from '@hearth/platform/logging';
+import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type Docker from 'dockerode';
@@ -7,7 +9,6 @@ import { DeprovisionSidecars } from './app/deprovision-sidecars/deprovision-side
 import { DriverCommands } from './app/driver-commands.js';
 import type {
   AnswerPublisher,
-  Clock,
   ContainerEngine,
   CredentialGenerator,
   CredentialStore,
@@ -15,6 +16,8 @@ import type {
   HostPaths,
   ValueScrubber,
 } from './app/ports.js';
+import { type Clock } from '@hearth/platform/ports';
+import { systemClock } from '@hearth/platform/runtime';
 import { ProvisionSidecars } from './app/provision-sidecars/provision-sidecars.js';
 import type { ReadinessOptions } from './app/readiness.js';
 import { Reconcile } from './app/reconcile/reconcile.js';
@@ -27,8 +30,6 @@ import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
 import { DriverCommandsConsumer } from './transport/jetstream/driver-commands.consumer.js';
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /** Every port of the driver, each real or fake as a test picks. */
 export interface DriverPorts {

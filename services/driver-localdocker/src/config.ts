@@ -1,4 +1,4 @@
-import { loadConfig, PlatformEnv } from '@hearth/platform';
+import { loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 

@@ -1,5 +1,7 @@
 import { cryptoReady, Streams } from '@hearth/contracts';
-import { connectNats, createLogger, ensureStream, SecretScrubber, startTelemetry } from '@hearth/platform';
+import { createLogger, SecretScrubber } from '@hearth/platform/logging';
+import { connectNats, ensureStream } from '@hearth/platform/nats';
+import { startTelemetry } from '@hearth/platform/telemetry';
 import { jetstreamManager } from '@nats-io/jetstream';
 import Docker from 'dockerode';
 import { commandsConsumer, composeDriver, realPorts } from './compose.js';

@@ -1,9 +1,12 @@
 import { HatchStream } from '@hearth/contracts';
-import { ConsoleOperatorDirectory, OperatorTokens, poolOf, type ServiceRuntime } from '@hearth/platform';
-import { randomUUID } from 'node:crypto';
+import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
+import { poolOf, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { type ServiceRuntime } from '@hearth/platform/runtime';
 import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
-import { noMetrics, type AuditMetrics, type CheckpointSigner, type Clock, type Ids } from './app/ports.js';
+import { noMetrics, type AuditMetrics, type CheckpointSigner } from './app/ports.js';
+import { type Clock, type Ids } from '@hearth/platform/ports';
+import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { RecordAuditEvents } from './app/record-events/record-events.js';
 import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
@@ -16,8 +19,6 @@ import { ParkedEvents } from './infra/postgres/parked-events.js';
 import { RecordFeed } from './infra/postgres/record-feed.js';
 import { AuditIngest } from './transport/jetstream/audit-ingest.js';
 
-export const systemClock: Clock = { now: () => new Date() };
-export const randomIds: Ids = { next: () => randomUUID() };
 /** hatch's name in the processed_messages ledger. */
 export const INGEST_CONSUMER = 'hatch';
 /** With no token cache, an open tail still asks the console only once a second. */
@@ -44,6 +45,7 @@ export function composeHatch(
   { signer, clock = systemClock, ids = randomIds, metrics = noMetrics, feedPollMs }: HatchDependencies,
 ) {
   const { dataSource, logger } = runtime;
+  const uow = new TypeOrmUnitOfWork(dataSource);
   const log = new AuditLogTable(dataSource);
   const ledger = new IngestLedger(INGEST_CONSUMER);
   const feed = new RecordFeed(poolOf(dataSource), logger, feedPollMs);
@@ -51,7 +53,7 @@ export function composeHatch(
     stream: HatchStream.name,
     checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
   });
-  const signCheckpoint = new SignCheckpoint(dataSource, log, signer, clock, logger);
+  const signCheckpoint = new SignCheckpoint(uow, log, signer, clock, logger);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
   const access = new AuditorAccess(
     new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
@@ -63,7 +65,7 @@ export function composeHatch(
     feed,
     signer,
     recordAuditEvents,
-    ingest: new AuditIngest(dataSource, runtime.js, runtime.jsm, ledger, recordAuditEvents, metrics, logger, {
+    ingest: new AuditIngest(uow, runtime.js, runtime.jsm, ledger, recordAuditEvents, metrics, logger, {
       batchSize: settings.HATCH_INGEST_BATCH,
     }),
     signCheckpoint,

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { exitOnSignals, serveNest, startRuntime } from '@hearth/platform';
-import { composeHatch, systemClock } from './compose.js';
+import { exitOnSignals, serveNest } from '@hearth/platform/nest';
+import { startRuntime } from '@hearth/platform/runtime';
+import { composeHatch } from './compose.js';
+import { systemClock } from '@hearth/platform/runtime';
 import { loadHatchConfig } from './config.js';
 import { HatchModule } from './hatch.module.js';
 import { Ed25519Signer } from './infra/crypto/ed25519-signer.js';

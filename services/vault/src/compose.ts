@@ -1,19 +1,14 @@
 import type { OperatorRole } from '@hearth/contracts';
-import {
-  ConsoleOperatorDirectory,
-  EventStore,
-  OperatorTokens,
-  OutboxRelay,
-  poolOf,
-  type ServiceRuntime,
-} from '@hearth/platform';
-import { randomUUID } from 'node:crypto';
+import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
+import { OutboxRelay } from '@hearth/platform/outbox';
+import { EventStore, poolOf, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { type ServiceRuntime } from '@hearth/platform/runtime';
 import { AuditTrail } from './app/audit-trail.js';
 import { CallerIdentity } from './app/caller-identity.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { Gatekeeper } from './app/gatekeeper.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
-import type { Clock, Ids } from './app/ports.js';
+import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
@@ -25,9 +20,6 @@ import { Nonces } from './infra/postgres/nonces.js';
 import { Principals } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
-
-export const systemClock: Clock = { now: () => new Date() };
-export const randomIds: Ids = { next: () => randomUUID() };
 
 export interface VaultSettings {
   ring: KeyRing;
@@ -46,6 +38,7 @@ export function composeVault(
   ids = randomIds,
 ) {
   const { dataSource } = runtime;
+  const uow = new TypeOrmUnitOfWork(dataSource);
   const store = new EventStore();
   const secrets = new SecretStore(dataSource);
   const principals = new Principals(dataSource);
@@ -53,8 +46,8 @@ export function composeVault(
   const envelope = new Envelope(settings.ring);
   const audit = new AuditTrail(store, clock, ids);
   const identity = new CallerIdentity(principals, clock);
-  const refusals = new Refusals(dataSource, nonces, audit);
-  const gate = new Gatekeeper(dataSource, identity, nonces, refusals);
+  const refusals = new Refusals(uow, nonces, audit);
+  const gate = new Gatekeeper(uow, identity, nonces, refusals);
   const newId = () => ids.next();
   return {
     readSecret: new ReadSecret(
@@ -68,26 +61,16 @@ export function composeVault(
       clock,
       ids,
     ),
-    writeSecret: new WriteSecret(
-      dataSource,
-      gate,
-      store,
-      secrets,
-      envelope,
-      audit,
-      clock,
-      newId,
-      settings.keepVersions,
-    ),
+    writeSecret: new WriteSecret(uow, gate, store, secrets, envelope, audit, clock, newId, settings.keepVersions),
     listSecrets: new ListSecrets(gate, secrets),
-    changeVersions: new ChangeVersions(dataSource, gate, store, secrets, audit, newId),
-    principals: new ManagePrincipals(dataSource, gate, principals, audit),
+    changeVersions: new ChangeVersions(uow, gate, store, secrets, audit, newId),
+    principals: new ManagePrincipals(uow, gate, principals, audit),
     operatorMetadata: new OperatorMetadata(
       new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), settings.tokenCacheMs, () => clock.now().getTime()),
       settings.operatorRoles,
       secrets,
     ),
-    rewrap: new Rewrap(dataSource, secrets, envelope, settings.ring),
+    rewrap: new Rewrap(uow, secrets, envelope, settings.ring),
     nonces,
     principalCache: principals,
     relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),

@@ -1,4 +1,4 @@
-import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform';
+import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitOnSignals } from '@hearth/platform';
+import { exitOnSignals } from '@hearth/platform/nest';
 import { loadVaultConfig } from './config.js';
 import { startVault } from './vault.app.js';
 

@@ -4,7 +4,8 @@
  */
 import 'reflect-metadata';
 import { cryptoReady } from '@hearth/contracts';
-import { createLogger, openDatabase } from '@hearth/platform';
+import { createLogger } from '@hearth/platform/logging';
+import { openDatabase, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { loadRewrapConfig } from './config.js';
 import { Envelope, KeyRing } from './infra/crypto/envelope.js';
@@ -26,7 +27,12 @@ const dataSource = await openDatabase(config, {
 });
 const where = { database: config.VAULT_DATABASE, kek: ring.activeId };
 try {
-  const { moved, remaining } = await new Rewrap(dataSource, new SecretStore(dataSource), new Envelope(ring), ring).run({
+  const { moved, remaining } = await new Rewrap(
+    new TypeOrmUnitOfWork(dataSource),
+    new SecretStore(dataSource),
+    new Envelope(ring),
+    ring,
+  ).run({
     batchSize: config.VAULT_REWRAP_BATCH,
     maxWaitMs: config.VAULT_REWRAP_WAIT_SECONDS * 1000,
     onBatch: (total) => logger.info({ ...where, moved: total }, 'rewrapped'),

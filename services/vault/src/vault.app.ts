@@ -1,5 +1,6 @@
 import { cryptoReady, HatchStream } from '@hearth/contracts';
-import { serveNest, startRuntime, type ServiceRuntime } from '@hearth/platform';
+import { serveNest } from '@hearth/platform/nest';
+import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { FRESHNESS_MS } from './app/caller-identity.js';
 import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import { composeVault, type Vault } from './compose.js';

@@ -1,6 +1,8 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { HearthError } from '@hearth/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { Transaction } from '../ports/unit-of-work.js';
+import { transactionOf } from '../postgres/unit-of-work.js';
 import type { Logger } from 'pino';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
 import { consumeDurable, type RunningConsumer } from './durable-consumer.js';
@@ -23,7 +25,7 @@ export class PoisonMessageError extends Error {
 
 export type MessageHandler = (
   message: { id: string; subject: string; body: unknown },
-  tx: EntityManager,
+  tx: Transaction,
 ) => Promise<void>;
 
 /**
@@ -65,7 +67,7 @@ export class IdempotentConsumer {
             [this.spec.durable, id],
           );
           if (inserted.length === 0) return;
-          await this.handler({ id, subject: msg.subject, body: msg.json() }, tx);
+          await this.handler({ id, subject: msg.subject, body: msg.json() }, transactionOf(tx));
         }),
       );
       msg.ack();

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { correlation } from '../logging/logger.js';
 import { NatsServiceTransport } from '../nats/service-transport.js';
-import type { ServiceRuntime } from '../runtime.js';
+import type { ServiceRuntime } from '../runtime/runtime.js';
 import { enterSpan, extractTraceContext, httpHeaderBag, SpanKind, SpanStatusCode } from '../telemetry/telemetry.js';
 import { EdgeErrorFilter } from './http-error.filter.js';
 import { NestPinoLogger } from './nest-logger.js';

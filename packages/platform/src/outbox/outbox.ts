@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../ports/unit-of-work.js';
+import { managerOf } from '../postgres/unit-of-work.js';
 import { injectTraceContext } from '../telemetry/telemetry.js';
 
 export interface OutboxMessage {
@@ -26,10 +27,10 @@ class HeaderRecord {
  * that transaction has committed, and they leave even if the process dies right after.
  * The active trace context is kept with each message so the trace continues past the relay.
  */
-export async function enqueue(tx: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+export async function enqueue(tx: Transaction, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const headers = currentTraceHeaders();
-  await tx.query(
+  await managerOf(tx).query(
     `INSERT INTO outbox (message_id, subject, payload, headers)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
     [

@@ -17,6 +17,7 @@ import { createLogger } from '../logging/logger.js';
 import { connectNats, ensureStream } from '../nats/connection.js';
 import { IdempotentConsumer } from '../nats/idempotent-consumer.js';
 import { openDatabase, poolOf } from '../postgres/database.js';
+import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
 import { PlatformSchema1763800000000 } from '../postgres/platform-schema.migration.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
@@ -51,7 +52,7 @@ describe('outbox relay', () => {
        WHERE datname = current_database() AND application_name = 'relay-fixture' AND ${where}`,
     );
   const enqueueMany = (subject: string, n: number) =>
-    dataSource.transaction((tx) =>
+    new TypeOrmUnitOfWork(dataSource).run((tx) =>
       enqueue(
         tx,
         Array.from({ length: n }, (_, i) => ({ id: randomUUID(), subject, payload: { i } })),
@@ -80,7 +81,7 @@ describe('outbox relay', () => {
 
   it('delivers every message exactly once to a consumer after the relay is killed mid-batch', async () => {
     const ids = Array.from({ length: MESSAGES }, () => randomUUID());
-    await dataSource.transaction((tx) =>
+    await new TypeOrmUnitOfWork(dataSource).run((tx) =>
       enqueue(
         tx,
         ids.map((id, n) => ({ id, subject: `relayed.${n % 7}`, payload: { n } })),
@@ -121,7 +122,8 @@ describe('outbox relay', () => {
       jsm,
       logger,
       { stream: 'RELAYED', durable: 'receiver' },
-      (message, tx) => tx.query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
+      (message, tx) =>
+        managerOf(tx).query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
     );
     await consumer.start();
     await until(async () => {
@@ -183,7 +185,8 @@ describe('outbox relay', () => {
       jsm,
       logger,
       { stream: 'AGAIN', durable: 'again' },
-      (message, tx) => tx.query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
+      (message, tx) =>
+        managerOf(tx).query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
     );
     await consumer.start();
     await until(

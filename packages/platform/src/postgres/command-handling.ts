@@ -1,28 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Decider } from '../ports/decider.js';
+import type { Transaction, UnitOfWork } from '../ports/unit-of-work.js';
+import { managerOf, transactionOf } from './unit-of-work.js';
 import { VersionConflictError, type EventStore, type NewEvent, type StoredEvent } from './event-store.js';
 import type { EventMetadata } from '@hearth/contracts';
-
-/** A pure decider: what a command means given the state, and how events build the state. */
-export interface Decider<Command, Event extends { type: string; data: unknown }, State> {
-  decide: (command: Command, state: State) => Event[];
-  evolve: (state: State, event: Event) => State;
-  initialState: State;
-}
 
 export interface CommandContext<Event, State> {
   /** The events this command appended, as stored. */
   appended: StoredEvent[];
   /** The state after them. */
   state: State;
-  /** Every event of the stream before this command. */
-  history: StoredEvent[];
-  tx: EntityManager;
+  tx: Transaction;
   events: Event[];
 }
 
 export interface HandleCommandOptions<Command, Event extends { type: string; data: unknown }, State> {
-  dataSource: DataSource;
+  unitOfWork: UnitOfWork;
   store: EventStore;
   decider: Decider<Command, Event, State>;
   /** Turns a stored event (of any past version) into the domain's current event shape. */
@@ -34,7 +27,7 @@ export interface HandleCommandOptions<Command, Event extends { type: string; dat
   /** Runs in the same transaction after the append: inline projections, outbox messages. */
   afterAppend?: (context: CommandContext<Event, State>) => Promise<void>;
   /** An outer transaction to join (a consumer's, say); the command then runs in a savepoint. */
-  tx?: EntityManager;
+  tx?: Transaction;
   maxAttempts?: number;
 }
 
@@ -50,7 +43,11 @@ export async function handleCommand<Command, Event extends { type: string; data:
   const maxAttempts = options.maxAttempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await (options.tx ?? options.dataSource.manager).transaction(async (tx) => {
+      const inTransaction = (work: (tx: Transaction) => Promise<CommandContext<Event, State>>) =>
+        options.tx
+          ? managerOf(options.tx).transaction((savepoint) => work(transactionOf(savepoint)))
+          : options.unitOfWork.run(work);
+      return await inTransaction(async (tx) => {
         const history = await store.readStream(tx, stream);
         const before = history.map(options.upcast).reduce(decider.evolve, decider.initialState);
         const events = decider.decide(options.command, before);
@@ -58,7 +55,7 @@ export async function handleCommand<Command, Event extends { type: string; data:
         const fresh: NewEvent[] = events.map((e) => ({ id: options.newId(), type: e.type, data: e.data, metadata }));
         const appended = await store.append(tx, stream, history.length, fresh);
         const state = events.reduce(decider.evolve, before);
-        const context = { appended, state, history, tx, events };
+        const context = { appended, state, tx, events };
         await options.afterAppend?.(context);
         return context;
       });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import type { PlatformEnv } from '../config/config.js';
 
 type Connection = Pick<PlatformEnv, 'PGHOST' | 'PGPORT' | 'PGUSER' | 'PGPASSWORD'>;
@@ -36,6 +36,8 @@ export async function dropDatabase(env: Connection, database: string): Promise<v
 export interface DatabaseOptions {
   database: string;
   migrations: (new () => MigrationInterface)[];
+  /** The service's TypeORM entities: the one definition of each table's columns. */
+  entities?: DataSourceOptions['entities'];
   poolSize?: number;
   applicationName: string;
 }
@@ -56,6 +58,7 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
     synchronize: false,
     migrationsRun: false,
     migrations: options.migrations,
+    entities: options.entities ?? [],
     migrationsTableName: 'schema_migrations',
     poolSize: options.poolSize ?? 10,
     logging: false,

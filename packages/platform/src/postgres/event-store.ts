@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError, type Envelope, type EventMetadata } from '@hearth/contracts';
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../ports/unit-of-work.js';
+import { managerOf } from './unit-of-work.js';
 
 /** An event about to be appended; the store assigns its stream and version. */
 export interface NewEvent<T extends string = string, D = unknown> {
@@ -49,7 +50,7 @@ const COLUMNS = 'global_position, event_id, stream_id, stream_version, type, dat
 
 /**
  * An append-only event store in the service's own Postgres database. Every method takes the
- * transaction's EntityManager, so an append commits with whatever else the use case writes
+ * use case's transaction, so an append commits with whatever else the use case writes
  * (projection rows, outbox messages) or not at all.
  */
 export class EventStore {
@@ -58,14 +59,14 @@ export class EventStore {
    * The (stream, version) unique key turns a lost race into a VersionConflictError.
    */
   async append(
-    tx: EntityManager,
+    tx: Transaction,
     stream: string,
     expectedVersion: number,
     events: readonly NewEvent[],
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     try {
-      const rows: EventRow[] = await tx.query(
+      const rows: EventRow[] = await managerOf(tx).query(
         `INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
          SELECT e.id, $1, $2 + e.ordinality, e.type, e.data, e.metadata
          FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY
@@ -89,8 +90,8 @@ export class EventStore {
     }
   }
 
-  async readStream(tx: EntityManager, stream: string): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await tx.query(
+  async readStream(tx: Transaction, stream: string): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await managerOf(tx).query(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
       [stream],
     );
@@ -102,8 +103,8 @@ export class EventStore {
    * transaction that started earlier can commit a lower position later; only events older than
    * every transaction still in flight are returned, so a reader never skips one.
    */
-  async readAll(tx: EntityManager, after: bigint, limit: number): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await tx.query(
+  async readAll(tx: Transaction, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await managerOf(tx).query(
       `SELECT ${COLUMNS} FROM events
        WHERE global_position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY global_position LIMIT $2`,
@@ -118,8 +119,8 @@ export class EventStore {
    * table lock): there `readAll`'s horizon would hide events that committed after the oldest
    * transaction still open anywhere, whose rows the rebuild would then overwrite with older state.
    */
-  async readAllCommitted(tx: EntityManager, after: bigint, limit: number): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await tx.query(
+  async readAllCommitted(tx: Transaction, after: bigint, limit: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await managerOf(tx).query(
       `SELECT ${COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
       [after.toString(), limit],
     );

@@ -1,12 +1,14 @@
 import { Subjects, type DeploymentRef, type EventMetadata } from '@hearth/contracts';
-import { correlation, currentTraceId, enqueue, handleCommand, type EventStore } from '@hearth/platform';
-import type { DataSource, EntityManager } from 'typeorm';
+import { correlation } from '@hearth/platform/logging';
+import { enqueue } from '@hearth/platform/outbox';
+import { handleCommand, type EventStore } from '@hearth/platform/postgres';
+import { currentTraceId } from '@hearth/platform/telemetry';
 import { deploymentDecider, streamOf, type DeploymentCommand } from '../domain/deployment/deployment.js';
 import { deploymentRefOf } from '../domain/deployment/deployment-ref.js';
 import { driverCommandsFor } from '../domain/deployment/driver-commands.js';
 import { upcastDeploymentEvent } from '../domain/deployment/upcast.js';
 import type { DeploymentRefs } from '../infra/postgres/deployment-refs.js';
-import type { Clock, Ids } from './ports.js';
+import type { Clock, Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
 
 export interface CommandOrigin {
   actor: string;
@@ -23,7 +25,7 @@ export interface CommandOrigin {
  */
 export class DeploymentCommands {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly store: EventStore,
     private readonly refs: DeploymentRefs,
     private readonly clock: Clock,
@@ -34,7 +36,7 @@ export class DeploymentCommands {
     slug: string,
     command: DeploymentCommand,
     origin: CommandOrigin,
-    tx?: EntityManager,
+    tx?: Transaction,
   ): Promise<DeploymentRef | null> {
     const stream = streamOf(slug);
     const metadata = (): EventMetadata => ({
@@ -45,7 +47,7 @@ export class DeploymentCommands {
       occurred_at: this.clock.now().toISOString(),
     });
     const { state } = await handleCommand({
-      dataSource: this.dataSource,
+      unitOfWork: this.unitOfWork,
       ...(tx ? { tx } : {}),
       store: this.store,
       decider: deploymentDecider,

@@ -1,5 +1,6 @@
 import { Streams } from '@hearth/contracts';
-import { PlatformEnv, startRuntime, type ServiceRuntime } from '@hearth/platform';
+import { PlatformEnv } from '@hearth/platform/config';
+import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
 import { composeConsole, type Console } from '../compose.js';
 import { consoleMigrations } from '../infra/postgres/migrations.js';

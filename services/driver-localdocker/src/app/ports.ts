@@ -6,10 +6,6 @@ import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
  * dependency. A use case asks for the methods it needs (`Pick<…>`), not a whole port.
  */
 
-export interface Clock {
-  now(): Date;
-}
-
 /** A fresh credential: 32 random bytes as text. */
 export interface CredentialGenerator {
   generate(): string;

@@ -7,14 +7,16 @@ import {
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
-import { connectNats, createLogger, ensureStream, SecretScrubber } from '@hearth/platform';
+import { createLogger, SecretScrubber } from '@hearth/platform/logging';
+import { connectNats, ensureStream } from '@hearth/platform/nats';
 import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ContainerEngine, ContainerRequest, CredentialStore, DeploymentDirectory } from '../app/ports.js';
-import { composeDriver, systemClock, type Driver } from '../compose.js';
+import { composeDriver, type Driver } from '../compose.js';
+import { systemClock } from '@hearth/platform/runtime';
 import { Labels } from '../domain/naming.js';
 import { randomCredentials } from '../infra/crypto/random-credentials.js';
 import { DockerEngine } from '../infra/docker/docker-engine.js';

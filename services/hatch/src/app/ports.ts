@@ -1,15 +1,6 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
 import type { ChainHead } from '@hearth/audit-chain';
 
-/** The side effects a use case may ask for, so medium tests choose real or fake per dependency. */
-export interface Clock {
-  now(): Date;
-}
-
-export interface Ids {
-  next(): string;
-}
-
 /** hatch's ed25519 key; the private half never leaves the signer. */
 export interface CheckpointSigner {
   sign(head: ChainHead, at: string): AuditCheckpoint;

@@ -1,9 +1,11 @@
-import { PlatformEnv, startRuntime, type ServiceRuntime } from '@hearth/platform';
+import { PlatformEnv } from '@hearth/platform/config';
+import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
 import type { PubAck } from '@nats-io/jetstream';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditMetrics, Clock } from '../app/ports.js';
+import type { AuditMetrics } from '../app/ports.js';
+import type { Clock } from '@hearth/platform/ports';
 import { composeHatch, type Hatch, type HatchSettings } from '../compose.js';
 import { Ed25519Signer } from '../infra/crypto/ed25519-signer.js';
 import { hatchStreamSpec } from '../infra/nats/hatch-stream.js';

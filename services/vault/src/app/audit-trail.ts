@@ -1,8 +1,11 @@
+import { managerOf } from '@hearth/platform/postgres';
 import { auditSubject, type Envelope, type EventMetadata } from '@hearth/contracts';
-import { correlation, currentTraceId, enqueue, type EventStore, type OutboxMessage } from '@hearth/platform';
-import type { EntityManager } from 'typeorm';
+import { correlation } from '@hearth/platform/logging';
+import { enqueue, type OutboxMessage } from '@hearth/platform/outbox';
+import { type EventStore } from '@hearth/platform/postgres';
+import { currentTraceId } from '@hearth/platform/telemetry';
 import { AUDIT_ACTIONS, type AuditedEventType } from '../domain/audit.js';
-import type { Clock, Ids } from './ports.js';
+import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 
 export interface AuditedEvent {
   type: AuditedEventType;
@@ -43,12 +46,12 @@ export class AuditTrail {
   }
 
   /** Queues already appended events for HATCH, in the caller's transaction. */
-  async publish(tx: EntityManager, events: readonly Envelope[]): Promise<void> {
+  async publish(tx: Transaction, events: readonly Envelope[]): Promise<void> {
     await enqueue(tx, events.map(hatchMessageOf));
   }
 
   /** Appends one fact as a stream of its own (no version to contend for) and queues it for HATCH. */
-  async record(tx: EntityManager, event: AuditedEvent, actor: string, id = this.ids.next()): Promise<string> {
+  async record(tx: Transaction, event: AuditedEvent, actor: string, id = this.ids.next()): Promise<string> {
     const envelope = this.envelopeOf(event, actor, id);
     const stored = await this.store.append(tx, envelope.stream, 0, [envelope]);
     await this.publish(tx, stored);
@@ -60,9 +63,9 @@ export class AuditTrail {
    * one captured request replayed many times is recorded once. Replays at the same moment wait for
    * each other on a lock of the id, so the later sees the earlier's event rather than colliding with it.
    */
-  async recordOnce(tx: EntityManager, event: AuditedEvent, actor: string, id: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
-    const existing = await tx.query<unknown[]>('SELECT 1 FROM events WHERE event_id = $1', [id]);
+  async recordOnce(tx: Transaction, event: AuditedEvent, actor: string, id: string): Promise<void> {
+    await managerOf(tx).query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
+    const existing = await managerOf(tx).query<unknown[]>('SELECT 1 FROM events WHERE event_id = $1', [id]);
     if (existing.length === 0) await this.record(tx, event, actor, id);
   }
 }

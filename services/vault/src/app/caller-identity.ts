@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError, SignatureHeaders, verifyRequestSignature } from '@hearth/contracts';
 import type { Principal, Principals } from '../infra/postgres/principals.js';
-import type { Clock } from './ports.js';
+import type { Clock } from '@hearth/platform/ports';
 
 /** A request as it arrived: the bytes and headers it was signed over, and its body decoded but not yet validated. */
 export interface SignedRequest {

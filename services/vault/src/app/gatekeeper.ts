@@ -1,5 +1,5 @@
+import type { Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { ErrorCode, HearthError, type Capability } from '@hearth/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
 import { claimedPath, type AccessDeniedV1 } from '../domain/access.js';
 import { mayAccess } from '../domain/policy/policy.js';
 import type { Nonces } from '../infra/postgres/nonces.js';
@@ -23,7 +23,7 @@ export interface Admission<R> {
  */
 export class Gatekeeper {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly identity: CallerIdentity,
     private readonly nonces: Pick<Nonces, 'remember'>,
     private readonly refusals: Pick<Refusals, 'refuse'>,
@@ -32,7 +32,7 @@ export class Gatekeeper {
   async run<R, T>(
     signed: SignedRequest,
     admission: Admission<R>,
-    operation: (tx: EntityManager, caller: Caller, request: R) => Promise<T>,
+    operation: (tx: Transaction, caller: Caller, request: R) => Promise<T>,
   ): Promise<T> {
     const caller = await this.identity.identify(signed);
     const { capability } = admission;
@@ -59,7 +59,7 @@ export class Gatekeeper {
       return refuse(new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`));
     }
     try {
-      return await this.dataSource.transaction(async (tx) => {
+      return await this.unitOfWork.run(async (tx) => {
         await this.nonces.remember(tx, caller.nonce);
         return operation(tx, caller, request);
       });

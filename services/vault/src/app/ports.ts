@@ -1,11 +1,3 @@
-export interface Clock {
-  now(): Date;
-}
-
-export interface Ids {
-  next(): string;
-}
-
 /** Where a use case reports a failure operators must see (pino's logger is one). */
 export interface FailureLog {
   error(fields: Record<string, unknown>, message: string): void;

@@ -1,6 +1,6 @@
+import type { UnitOfWork } from '@hearth/platform/ports';
 import { ErrorCode, HearthError } from '@hearth/contracts';
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { Nonces } from '../infra/postgres/nonces.js';
 import type { AuditedEvent, AuditTrail } from './audit-trail.js';
 import type { Caller } from './caller-identity.js';
@@ -19,7 +19,7 @@ export function isRefusal(error: unknown): error is HearthError {
  */
 export class Refusals {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly nonces: Pick<Nonces, 'burn'>,
     private readonly audit: Pick<AuditTrail, 'recordOnce'>,
   ) {}
@@ -27,7 +27,7 @@ export class Refusals {
   /** Records `error` (or, when the nonce was seen before, the replay) and throws what the caller is answered. */
   async refuse(caller: Caller, error: HearthError, eventOf: (answer: HearthError) => AuditedEvent): Promise<never> {
     const actor = caller.principal.name;
-    const answer = await this.dataSource.transaction(async (tx) => {
+    const answer = await this.unitOfWork.run(async (tx) => {
       const fresh = await this.nonces.burn(tx, caller.nonce);
       const refused = fresh ? error : new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before');
       await this.audit.recordOnce(tx, eventOf(refused), actor, refusalId(actor, caller.nonce, refused.code));

@@ -1,9 +1,9 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '@hearth/platform/ports';
 import type { SecretEvent } from '../domain/secret/secret.js';
 import type { SecretStore } from '../infra/postgres/secret-store.js';
 
 /** Keeps `secrets` and `secret_versions` in step with the events, inside their transaction. */
-export async function applySecretEvents(tx: EntityManager, secrets: SecretStore, events: SecretEvent[]): Promise<void> {
+export async function applySecretEvents(tx: Transaction, secrets: SecretStore, events: SecretEvent[]): Promise<void> {
   for (const event of events) {
     switch (event.type) {
       case 'SecretVersionWrittenV1':

@@ -1,7 +1,7 @@
 import type { DeploymentRef, DeploymentRequest } from '@hearth/contracts';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { DeploymentCommands } from '../deployment-commands.js';
-import type { Clock, Ids } from '../ports.js';
+import type { Clock, Ids } from '@hearth/platform/ports';
 
 /** An operator asks for a deployment: recorded as requested, and its driver told to provision. */
 export class CreateDeployment {

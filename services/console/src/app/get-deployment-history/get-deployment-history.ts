@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError, type DeploymentHistory } from '@hearth/contracts';
-import type { EventStore } from '@hearth/platform';
-import type { EntityManager } from 'typeorm';
+import type { UnitOfWork } from '@hearth/platform/ports';
+import type { EventStore } from '@hearth/platform/postgres';
 import { streamOf } from '../../domain/deployment/deployment.js';
 import { historyEntryOf } from '../../domain/deployment/deployment-history.js';
 import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
@@ -13,12 +13,12 @@ import { authorize, type OperatorToken } from '../../domain/operator/operator.js
 export class GetDeploymentHistory {
   constructor(
     private readonly store: Pick<EventStore, 'readStream'>,
-    private readonly manager: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async run(slug: string, caller: OperatorToken): Promise<DeploymentHistory> {
     authorize(caller, 'deployment.read');
-    const stored = await this.store.readStream(this.manager, streamOf(slug));
+    const stored = await this.unitOfWork.run((tx) => this.store.readStream(tx, streamOf(slug)));
     if (stored.length === 0) throw new HearthError(ErrorCode.DeploymentNotFound, `no deployment ${slug}`);
     return {
       workspace_slug: slug,

@@ -2,7 +2,7 @@ import type { DeploymentRef } from '@hearth/contracts';
 import type { DeploymentCommand } from '../../domain/deployment/deployment.js';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { DeploymentCommands } from '../deployment-commands.js';
-import type { Ids } from '../ports.js';
+import type { Ids } from '@hearth/platform/ports';
 
 /**
  * What an operator asks of an existing deployment: tear it down (asking twice changes nothing) or

@@ -9,8 +9,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { OperatorTokens } from '../../infra/postgres/operator-tokens.js';
-import type { Ids } from '../ports.js';
-import { isUniqueViolation } from '@hearth/platform';
+import type { Ids } from '@hearth/platform/ports';
+import { isUniqueViolation } from '@hearth/platform/postgres';
 
 const BOOTSTRAP_NAME = 'bootstrap-admin';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { DriverEvent, type Status } from '@hearth/contracts';
-import { poolOf } from '@hearth/platform';
+import { poolOf } from '@hearth/platform/postgres';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
@@ -80,7 +81,7 @@ describe('the deployment_refs projection', () => {
     if (step === 'retry') return void (await h.console.operateDeployment.retry(slug, admin));
     if (step === 'deprovision') return void (await h.console.operateDeployment.deprovision(slug, admin));
     const event = await driverEvent(step, slug);
-    await h.runtime.dataSource.transaction((tx) => h.console.recordDriverEvent.run(event, tx));
+    await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) => h.console.recordDriverEvent.run(event, tx));
   }
 
   it('is rebuilt from the events to identical rows, whatever status each deployment reached', async () => {
@@ -127,7 +128,7 @@ describe('the deployment_refs projection', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let wrote!: () => void;
     const written = new Promise<void>((resolve) => (wrote = resolve));
-    const inFlight = h.runtime.dataSource.transaction(async (tx) => {
+    const inFlight = new TypeOrmUnitOfWork(h.runtime.dataSource).run(async (tx) => {
       await h.console.recordDriverEvent.run(event, tx);
       wrote();
       await gate; // events appended and row written, not yet committed

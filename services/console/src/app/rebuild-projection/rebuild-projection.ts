@@ -1,5 +1,6 @@
-import type { EventStore } from '@hearth/platform';
-import type { DataSource } from 'typeorm';
+import { managerOf } from '@hearth/platform/postgres';
+import type { UnitOfWork } from '@hearth/platform/ports';
+import type { EventStore } from '@hearth/platform/postgres';
 import { deploymentDecider, type DeploymentState } from '../../domain/deployment/deployment.js';
 import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
 import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
@@ -21,14 +22,14 @@ const PAGE = 1_000;
  */
 export class RebuildProjection {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly store: EventStore,
     private readonly refs: DeploymentRefs,
   ) {}
 
   async run(): Promise<number> {
-    return this.dataSource.transaction(async (tx) => {
-      await tx.query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
+    return this.unitOfWork.run(async (tx) => {
+      await managerOf(tx).query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
       const states = new Map<string, { state: DeploymentState; version: number }>();
       for (let after = 0n; ;) {
         const page = await this.store.readAllCommitted(tx, after, PAGE);

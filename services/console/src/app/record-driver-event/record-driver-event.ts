@@ -1,5 +1,5 @@
+import type { Transaction } from '@hearth/platform/ports';
 import type { DriverEvent } from '@hearth/contracts';
-import type { EntityManager } from 'typeorm';
 import type { DeploymentCommand } from '../../domain/deployment/deployment.js';
 import type { DeploymentCommands } from '../deployment-commands.js';
 
@@ -26,7 +26,7 @@ export class RecordDriverEvent {
   constructor(private readonly commands: Pick<DeploymentCommands, 'execute'>) {}
 
   /** Runs inside the consumer's transaction, so the event counts as processed only if it took effect. */
-  async run(event: DriverEvent, tx: EntityManager): Promise<void> {
+  async run(event: DriverEvent, tx: Transaction): Promise<void> {
     await this.commands.execute(
       event.data.slug,
       commandFor(event),

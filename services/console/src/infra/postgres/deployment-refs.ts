@@ -1,7 +1,9 @@
-import { poolOf } from '@hearth/platform';
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
+import { poolOf } from '@hearth/platform/postgres';
 import type { DeploymentRef, DeploymentListQuery, DeploymentList, Status, Tier, DriverName } from '@hearth/contracts';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 interface RefRow {
   workspace_slug: string;
@@ -35,8 +37,8 @@ export class DeploymentRefs {
     this.pool = poolOf(dataSource);
   }
 
-  async upsert(tx: EntityManager, ref: DeploymentRef, streamVersion: number): Promise<void> {
-    await tx.query(
+  async upsert(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void> {
+    await managerOf(tx).query(
       `INSERT INTO deployment_refs (${COLUMNS}, stream_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (workspace_slug) DO UPDATE SET
          tier = EXCLUDED.tier, driver = EXCLUDED.driver, endpoint = EXCLUDED.endpoint,
@@ -78,7 +80,7 @@ export class DeploymentRefs {
     return { items: page, next_cursor: more ? (page.at(-1)?.workspace_slug ?? null) : null };
   }
 
-  async clear(tx: EntityManager): Promise<void> {
-    await tx.query('DELETE FROM deployment_refs');
+  async clear(tx: Transaction): Promise<void> {
+    await managerOf(tx).query('DELETE FROM deployment_refs');
   }
 }

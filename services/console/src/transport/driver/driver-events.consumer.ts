@@ -1,5 +1,6 @@
 import { DriverEvent, parseRequest, Streams } from '@hearth/contracts';
-import { IdempotentConsumer, type Logger } from '@hearth/platform';
+import { type Logger } from '@hearth/platform/logging';
+import { IdempotentConsumer } from '@hearth/platform/nats';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import type { RecordDriverEvent } from '../../app/record-driver-event/record-driver-event.js';

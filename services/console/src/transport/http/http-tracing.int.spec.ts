@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient, Streams, Subjects } from '@hearth/contracts';
-import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, serveNest, SpanKind } from '@hearth/platform';
+import { serveNest } from '@hearth/platform/nest';
+import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, SpanKind } from '@hearth/platform/telemetry';
 import { freePort, streamMessages } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

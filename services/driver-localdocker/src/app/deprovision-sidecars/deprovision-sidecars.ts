@@ -1,8 +1,9 @@
 import type { DriverCommand } from '@hearth/contracts';
-import type { Logger } from '@hearth/platform';
+import type { Logger } from '@hearth/platform/logging';
 import { answerTo } from '../../domain/answers.js';
 import { workspaceSecretPath } from '../../domain/naming.js';
-import type { AnswerPublisher, Clock, CredentialStore, DeploymentDirectory } from '../ports.js';
+import type { AnswerPublisher, CredentialStore, DeploymentDirectory } from '../ports.js';
+import type { Clock } from '@hearth/platform/ports';
 import type { WorkspaceResources } from '../workspace-resources.js';
 
 export type DeprovisionCommand = Extract<DriverCommand, { type: 'DeprovisionSidecarsV1' }>;

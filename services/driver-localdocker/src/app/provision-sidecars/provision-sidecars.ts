@@ -1,11 +1,10 @@
 import { ErrorCode, HearthError, type DriverCommand } from '@hearth/contracts';
-import type { Logger } from '@hearth/platform';
+import type { Logger } from '@hearth/platform/logging';
 import { answerTo, type Answer } from '../../domain/answers.js';
 import { Labels } from '../../domain/naming.js';
 import { planDeployment, type DeploymentPlan, type SidecarPlan } from '../../domain/plan/deployment-plan.js';
 import type {
   AnswerPublisher,
-  Clock,
   ContainerEngine,
   CredentialGenerator,
   CredentialStore,
@@ -13,6 +12,7 @@ import type {
   HostPaths,
   ValueScrubber,
 } from '../ports.js';
+import type { Clock } from '@hearth/platform/ports';
 import { waitUntilReady, type ReadinessOptions } from '../readiness.js';
 import type { WorkspaceResources } from '../workspace-resources.js';
 

@@ -1,5 +1,5 @@
 import { SLUG_PATTERN, type Status } from '@hearth/contracts';
-import type { Logger } from '@hearth/platform';
+import type { Logger } from '@hearth/platform/logging';
 import { workspaceSecretPath } from '../../domain/naming.js';
 import type { ContainerEngine, CredentialStore, DeploymentDirectory } from '../ports.js';
 import type { WorkspaceResources } from '../workspace-resources.js';

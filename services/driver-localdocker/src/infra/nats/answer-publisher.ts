@@ -1,5 +1,5 @@
 import { Subjects, type DriverEvent } from '@hearth/contracts';
-import { injectTraceContext } from '@hearth/platform';
+import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { AnswerPublisher } from '../../app/ports.js';

@@ -1,12 +1,7 @@
 import { DriverCommand, Streams, Subjects } from '@hearth/contracts';
-import {
-  consumeDurable,
-  extractTraceContext,
-  inSpan,
-  SpanKind,
-  type Logger,
-  type RunningConsumer,
-} from '@hearth/platform';
+import { type Logger } from '@hearth/platform/logging';
+import { consumeDurable, type RunningConsumer } from '@hearth/platform/nats';
+import { extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { DriverCommands } from '../../app/driver-commands.js';
 

@@ -1,5 +1,5 @@
 import type { AuthenticatedOperator, OperatorRole } from '@hearth/contracts';
-import type { OperatorTokens } from '@hearth/platform';
+import type { OperatorTokens } from '@hearth/platform/operators';
 import { authorizeAuditRead } from '../../domain/access/audit-access.js';
 
 /** Who may read the audit log: the holder of a console token whose role is one of `readerRoles`. */

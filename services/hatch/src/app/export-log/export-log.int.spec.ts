@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { exportLine, verifyExport } from '@hearth/audit-chain';
 import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
@@ -13,7 +14,9 @@ describe('exporting the log', () => {
       const body = secretRead({ actor: `svc-${appended + i + 1}` });
       return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: appended + i + 1, text: JSON.stringify(body) };
     });
-    await h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run(messages, appended, tx));
+    await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) =>
+      h.hatch.recordAuditEvents.run(messages, appended, tx),
+    );
     appended += count;
   };
   const exportText = async () => {

@@ -1,6 +1,7 @@
 import type { AuditExportLine } from '@hearth/contracts';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { CheckpointSigner, Clock } from '../ports.js';
+import type { CheckpointSigner } from '../ports.js';
+import type { Clock } from '@hearth/platform/ports';
 import type { SignCheckpoint } from '../sign-checkpoint/sign-checkpoint.js';
 
 const PAGE = 1_000;

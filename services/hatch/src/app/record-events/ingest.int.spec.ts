@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { verifyChain } from '@hearth/audit-chain';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,7 +95,9 @@ describe('recording the HATCH stream', () => {
       text: JSON.stringify(body),
     };
     await expect(
-      h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run([message], position - 1, tx)),
+      new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) =>
+        h.hatch.recordAuditEvents.run([message], position - 1, tx),
+      ),
     ).rejects.toMatchObject({ code: 'STORE.VERSION_CONFLICT' });
     expect(await total()).toBe(before);
     expect(await countOf(body.id)).toBe(0);

@@ -1,12 +1,12 @@
 import { chainRecord, type ChainHead } from '@hearth/audit-chain';
 import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
-import type { EntityManager } from 'typeorm';
 import { admit, type Admission, type AuditEntry } from '../../domain/audit-entry/audit-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
 import type { IngestLedger } from '../../infra/postgres/ingest-ledger.js';
 import type { ParkedEvent, ParkedEvents } from '../../infra/postgres/parked-events.js';
-import type { CheckpointSigner, Clock, Ids } from '../ports.js';
+import type { CheckpointSigner } from '../ports.js';
+import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 
 /** One message of the HATCH stream, as JetStream delivered it. */
 export interface HatchMessage {
@@ -44,7 +44,7 @@ export class RecordAuditEvents {
   ) {}
 
   /** `messages` in stream order, right after the position `from`. */
-  async run(messages: readonly HatchMessage[], from: number, tx: EntityManager): Promise<RecordedBatch> {
+  async run(messages: readonly HatchMessage[], from: number, tx: Transaction): Promise<RecordedBatch> {
     const to = messages.at(-1)?.streamSeq ?? from;
     await this.ledger.advance(tx, this.settings.stream, from, to); // first: a stale ingester stops here
     const fresh = await this.ledger.claim(

@@ -1,10 +1,10 @@
-import type { Logger } from '@hearth/platform';
+import type { Logger } from '@hearth/platform/logging';
 import type { AuditCheckpoint } from '@hearth/contracts';
 import type { ChainHead } from '@hearth/audit-chain';
-import type { DataSource } from 'typeorm';
 import { checkpointOnExport, checkpointOnTimer } from '../../domain/checkpoint/checkpoint-policy.js';
 import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { CheckpointSigner, Clock } from '../ports.js';
+import type { CheckpointSigner } from '../ports.js';
+import type { Clock, UnitOfWork } from '@hearth/platform/ports';
 
 /**
  * Signs the log's committed head when records arrived since the last checkpoint; `start` does so
@@ -16,7 +16,7 @@ export class SignCheckpoint {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly log: Pick<
       AuditLogTable,
       'committedHead' | 'lastCheckpoint' | 'checkpointsBetween' | 'addCheckpoint'
@@ -43,7 +43,7 @@ export class SignCheckpoint {
 
   private async store(head: ChainHead): Promise<AuditCheckpoint | null> {
     const checkpoint = this.signer.sign(head, this.clock.now().toISOString());
-    const added = await this.dataSource.transaction((tx) => this.log.addCheckpoint(tx, checkpoint));
+    const added = await this.unitOfWork.run((tx) => this.log.addCheckpoint(tx, checkpoint));
     return added ? checkpoint : null;
   }
 

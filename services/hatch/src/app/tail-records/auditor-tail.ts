@@ -1,6 +1,6 @@
 import { HearthError, type AuditFilter } from '@hearth/contracts';
 import type { AuditorAccess } from '../auditor-access/auditor-access.js';
-import type { Clock } from '../ports.js';
+import type { Clock } from '@hearth/platform/ports';
 import type { TailItem, TailRecords } from './tail-records.js';
 
 /** The quiet time after which a tail says it is still there, when the token is asked about less often. */

@@ -1,5 +1,5 @@
 import { HatchStream } from '@hearth/contracts';
-import type { StreamSpec } from '@hearth/platform';
+import type { StreamSpec } from '@hearth/platform/nats';
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { HatchConfig } from '../../config.js';
 

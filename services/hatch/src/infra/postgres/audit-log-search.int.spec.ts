@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { AuditRecordQuery } from '@hearth/contracts';
-import { poolOf } from '@hearth/platform';
+import { poolOf } from '@hearth/platform/postgres';
 import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { searchStatement } from './audit-log.js';
@@ -27,7 +28,7 @@ describe('searching audit_log by path prefix', () => {
       const body = secretRead({ path });
       return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: i + 1, text: JSON.stringify(body) };
     });
-    await h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run(messages, 0, tx));
+    await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) => h.hatch.recordAuditEvents.run(messages, 0, tx));
     await h.runtime.dataSource.query('ANALYZE audit_log');
   });
   afterAll(() => h?.close());

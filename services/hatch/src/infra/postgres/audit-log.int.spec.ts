@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { verifyChain, type ChainVerdict } from '@hearth/audit-chain';
 import type { EntityManager } from 'typeorm';
 import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
@@ -25,7 +26,7 @@ describe('the audit_log table', () => {
         const body = secretRead({ actor: `svc-${from + i + 1}`, data: { version: from + i + 1 } });
         return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: from + i + 1, text: JSON.stringify(body) };
       });
-      await h.runtime.dataSource.transaction((tx) => h.hatch.recordAuditEvents.run(messages, from, tx));
+      await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) => h.hatch.recordAuditEvents.run(messages, from, tx));
     }
   });
   afterAll(() => h?.close());

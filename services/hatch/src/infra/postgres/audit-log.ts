@@ -1,8 +1,10 @@
-import { poolOf } from '@hearth/platform';
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
+import { poolOf } from '@hearth/platform/postgres';
 import type { AuditCheckpoint, AuditOutcome, AuditRecord, AuditRecordPage, AuditRecordQuery } from '@hearth/contracts';
 import { EMPTY_CHAIN, type ChainHead } from '@hearth/audit-chain';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 interface RecordRow {
   seq: string;
@@ -74,17 +76,17 @@ export class AuditLogTable {
     this.pool = poolOf(dataSource);
   }
 
-  async head(tx: EntityManager): Promise<ChainHead> {
-    const rows: Array<{ seq: string; hash: string }> = await tx.query(
+  async head(tx: Transaction): Promise<ChainHead> {
+    const rows: Array<{ seq: string; hash: string }> = await managerOf(tx).query(
       'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
     );
     return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : EMPTY_CHAIN;
   }
 
   /** Which of these event ids the log already holds. */
-  async recordedEvents(tx: EntityManager, eventIds: readonly string[]): Promise<Set<string>> {
+  async recordedEvents(tx: Transaction, eventIds: readonly string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
-    const rows: Array<{ event_id: string }> = await tx.query(
+    const rows: Array<{ event_id: string }> = await managerOf(tx).query(
       'SELECT event_id FROM audit_log WHERE event_id = ANY($1::uuid[])',
       [eventIds],
     );
@@ -92,10 +94,10 @@ export class AuditLogTable {
   }
 
   /** Appends records in one statement; their seq continue the head the caller read in this transaction. */
-  async append(tx: EntityManager, records: readonly AuditRecord[]): Promise<void> {
+  async append(tx: Transaction, records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     const column = <K extends keyof AuditRecord>(key: K) => records.map((r) => r[key]);
-    await tx.query(
+    await managerOf(tx).query(
       `INSERT INTO audit_log (${COLUMNS})
        SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[],
          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
@@ -123,8 +125,8 @@ export class AuditLogTable {
   }
 
   /** Adds a checkpoint unless one exists at that seq already (the timer and an append can race). */
-  async addCheckpoint(tx: EntityManager, c: AuditCheckpoint): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+  async addCheckpoint(tx: Transaction, c: AuditCheckpoint): Promise<boolean> {
+    const rows: unknown[] = await managerOf(tx).query(
       `INSERT INTO checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)
        ON CONFLICT (seq) DO NOTHING RETURNING 1`,
       [c.seq, c.hash, c.at, c.signature],

@@ -1,5 +1,6 @@
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import type { EntityManager } from 'typeorm';
 
 /** Another ingester moved the position since this one read it: its batch is stale and must not land. */
 export class StaleIngestError extends HearthError {
@@ -18,8 +19,8 @@ export class StaleIngestError extends HearthError {
 export class IngestLedger {
   constructor(private readonly consumer: string) {}
 
-  async position(db: Pick<EntityManager, 'query'>, stream: string): Promise<number> {
-    const rows: Array<{ stream_seq: string }> = await db.query(
+  async position(db: Transaction, stream: string): Promise<number> {
+    const rows: Array<{ stream_seq: string }> = await managerOf(db).query(
       'SELECT stream_seq FROM ingest_position WHERE stream = $1',
       [stream],
     );
@@ -30,9 +31,9 @@ export class IngestLedger {
    * Moves the position from `from` to `to`, or throws StaleIngestError if it is not at `from`. The
    * row stays locked until commit: appenders take turns, and the log's seq order is commit order.
    */
-  async advance(tx: EntityManager, stream: string, from: number, to: number): Promise<void> {
+  async advance(tx: Transaction, stream: string, from: number, to: number): Promise<void> {
     // TypeORM answers an UPDATE with [rows, affected].
-    const [, affected] = await tx.query<[unknown, number]>(
+    const [, affected] = await managerOf(tx).query<[unknown, number]>(
       'UPDATE ingest_position SET stream_seq = $3 WHERE stream = $1 AND stream_seq = $2',
       [stream, from, to],
     );
@@ -40,8 +41,8 @@ export class IngestLedger {
   }
 
   /** Enters the message ids in the ledger; returns those that were not there yet. */
-  async claim(tx: EntityManager, messageIds: readonly string[]): Promise<Set<string>> {
-    const rows: Array<{ message_id: string }> = await tx.query(
+  async claim(tx: Transaction, messageIds: readonly string[]): Promise<Set<string>> {
+    const rows: Array<{ message_id: string }> = await managerOf(tx).query(
       `INSERT INTO processed_messages (consumer, message_id) SELECT $1, unnest($2::text[])
        ON CONFLICT DO NOTHING RETURNING message_id`,
       [this.consumer, [...new Set(messageIds)]],

@@ -1,4 +1,4 @@
-import { PlatformSchema1763800000000 } from '@hearth/platform';
+import { PlatformSchema1763800000000 } from '@hearth/platform/postgres';
 import { HatchSchema1763800000300 } from './hatch-schema.migration.js';
 
 /** The platform tables (hatch uses processed_messages, the idempotent consumer's ledger) and the log. */

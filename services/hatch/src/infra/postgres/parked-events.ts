@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
 
 export interface ParkedEvent {
   id: string;
@@ -11,9 +12,9 @@ export interface ParkedEvent {
 
 /** Messages from the HATCH stream that did not become records, with the reason, for an operator to look at. */
 export class ParkedEvents {
-  async park(tx: EntityManager, events: readonly ParkedEvent[]): Promise<void> {
+  async park(tx: Transaction, events: readonly ParkedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await tx.query(
+    await managerOf(tx).query(
       `INSERT INTO parked_events (id, message_id, subject, reason, body)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
       [

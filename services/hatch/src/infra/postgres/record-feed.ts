@@ -1,4 +1,4 @@
-import type { Logger } from '@hearth/platform';
+import type { Logger } from '@hearth/platform/logging';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 

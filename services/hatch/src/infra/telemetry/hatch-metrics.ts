@@ -1,6 +1,7 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
-import { meter } from '@hearth/platform';
-import type { AuditMetrics, Clock } from '../../app/ports.js';
+import { meter } from '@hearth/platform/telemetry';
+import type { AuditMetrics } from '../../app/ports.js';
+import type { Clock } from '@hearth/platform/ports';
 
 type Meter = ReturnType<typeof meter>;
 

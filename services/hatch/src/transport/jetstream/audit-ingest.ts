@@ -1,5 +1,7 @@
+import type { UnitOfWork } from '@hearth/platform/ports';
 import { ErrorCode, HatchStream, HearthError } from '@hearth/contracts';
-import { extractTraceContext, inSpan, SpanKind, type Logger } from '@hearth/platform';
+import { type Logger } from '@hearth/platform/logging';
+import { extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
 import {
   DeliverPolicy,
   type ConsumerMessages,
@@ -8,7 +10,6 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource } from 'typeorm';
 import type { AuditMetrics } from '../../app/ports.js';
 import type { HatchMessage, RecordAuditEvents } from '../../app/record-events/record-events.js';
 import type { IngestLedger } from '../../infra/postgres/ingest-ledger.js';
@@ -38,7 +39,7 @@ export class AuditIngest {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly ledger: Pick<IngestLedger, 'position'>,
@@ -65,7 +66,7 @@ export class AuditIngest {
   async lag(): Promise<number> {
     const [stream, position] = await Promise.all([
       this.jsm.streams.info(HatchStream.name),
-      this.ledger.position(this.dataSource.manager, HatchStream.name),
+      this.unitOfWork.run((tx) => this.ledger.position(tx, HatchStream.name)),
     ]);
     return Math.max(0, stream.state.last_seq - position);
   }
@@ -74,7 +75,7 @@ export class AuditIngest {
     let failures = 0;
     while (this.running) {
       try {
-        let position = await this.ledger.position(this.dataSource.manager, HatchStream.name);
+        let position = await this.unitOfWork.run((tx) => this.ledger.position(tx, HatchStream.name));
         const messages = await this.follow(position);
         const iterator = new Lookahead(messages[Symbol.asyncIterator]());
         for (let batch = await this.nextBatch(messages, iterator); batch.length > 0;) {
@@ -161,7 +162,7 @@ export class AuditIngest {
       `record ${messages.length} audit events`,
       extractTraceContext(batch[0]!.headers),
       SpanKind.CONSUMER,
-      () => this.dataSource.transaction((tx) => this.recordAuditEvents.run(messages, position, tx)),
+      () => this.unitOfWork.run((tx) => this.recordAuditEvents.run(messages, position, tx)),
     );
     this.metrics.recorded(recorded.records.length);
     for (const parked of recorded.parked) {

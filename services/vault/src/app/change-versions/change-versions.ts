@@ -1,6 +1,6 @@
+import type { UnitOfWork } from '@hearth/platform/ports';
 import { parseRequest, SecretDestroyRequest, SecretVersionsChange } from '@hearth/contracts';
-import { handleCommand, type EventStore } from '@hearth/platform';
-import type { DataSource } from 'typeorm';
+import { handleCommand, type EventStore } from '@hearth/platform/postgres';
 import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import type { AuditTrail } from '../audit-trail.js';
@@ -38,7 +38,7 @@ const ADMISSIONS: { [T in VersionChange['type']]: Admission<VersionChange & { ty
 /** Soft delete, undelete and destroy (crypto-shredding) of secret versions. */
 export class ChangeVersions {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly gate: Pick<Gatekeeper, 'run'>,
     private readonly store: EventStore,
     private readonly secrets: SecretStore,
@@ -50,7 +50,7 @@ export class ChangeVersions {
     const admission: Admission<VersionChange> = ADMISSIONS[type];
     return this.gate.run(signed, admission, async (tx, caller, change) => {
       const { events } = await handleCommand({
-        dataSource: this.dataSource,
+        unitOfWork: this.unitOfWork,
         tx,
         store: this.store,
         decider: secretDecider,

@@ -9,7 +9,7 @@ import {
   type SecretMetadata,
   type SecretVersionInfo,
 } from '@hearth/contracts';
-import type { OperatorTokens } from '@hearth/platform';
+import type { OperatorTokens } from '@hearth/platform/operators';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 
 /**

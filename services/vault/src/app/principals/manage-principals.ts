@@ -1,3 +1,4 @@
+import type { UnitOfWork } from '@hearth/platform/ports';
 import {
   Capability,
   parseRequest,
@@ -7,7 +8,6 @@ import {
   type PolicyRule,
 } from '@hearth/contracts';
 import type { z } from 'zod';
-import type { DataSource } from 'typeorm';
 import { principalPath } from '../../domain/access.js';
 import type { Principals } from '../../infra/postgres/principals.js';
 import type { AuditTrail } from '../audit-trail.js';
@@ -38,7 +38,7 @@ const revoke = about(PolicyRevokeRequest, (r) => r.principal);
 /** Principals and their policies; every change is an event in HATCH. */
 export class ManagePrincipals {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly gate: Pick<Gatekeeper, 'run'>,
     private readonly principals: Pick<Principals, 'create' | 'upsert' | 'grant' | 'revoke' | 'find' | 'forget'>,
     private readonly audit: Pick<AuditTrail, 'record'>,
@@ -87,7 +87,7 @@ export class ManagePrincipals {
     const existing = await this.principals.find(name);
     if (existing?.publicKey === publicKey) return;
     await this.changed(
-      this.dataSource.transaction(async (tx) => {
+      this.unitOfWork.run(async (tx) => {
         await this.principals.upsert(tx, name, publicKey);
         await this.principals.grant(tx, name, rule);
         await this.audit.record(tx, { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } }, 'vault');

@@ -7,7 +7,7 @@ import {
   type AuditOutcome,
   type SealedSecret,
 } from '@hearth/contracts';
-import { currentTraceId } from '@hearth/platform';
+import { currentTraceId } from '@hearth/platform/telemetry';
 import { claimedPath } from '../../domain/access.js';
 import { mayAccess } from '../../domain/policy/policy.js';
 import { secretRead } from '../../domain/read.js';
@@ -16,7 +16,8 @@ import type { ReadLedger } from '../../infra/postgres/read-ledger.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import { hatchMessageOf, type AuditTrail } from '../audit-trail.js';
 import type { CallerIdentity, SignedRequest } from '../caller-identity.js';
-import type { Clock, FailureLog, Ids } from '../ports.js';
+import type { FailureLog } from '../ports.js';
+import type { Clock, Ids } from '@hearth/platform/ports';
 import { isRefusal, type Refusals } from '../refusals.js';
 
 /**

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { pgEnv, startService } from '@hearth/testkit';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +30,7 @@ describe('rewrap to a new KEK', () => {
     h = await startVaultHarness({ VAULT_KEKS: keks, VAULT_ACTIVE_KEK: 'k1' });
     const { dataSource } = h.running.runtime;
     secrets = new SecretStore(dataSource);
-    rewrap = new Rewrap(dataSource, secrets, new Envelope(toK2), toK2);
+    rewrap = new Rewrap(new TypeOrmUnitOfWork(dataSource), secrets, new Envelope(toK2), toK2);
   });
   afterEach(() => h?.close());
 

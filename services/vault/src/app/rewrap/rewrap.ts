@@ -1,5 +1,5 @@
+import type { UnitOfWork } from '@hearth/platform/ports';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource } from 'typeorm';
 import type { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 
@@ -34,7 +34,7 @@ export interface RewrapOutcome {
  */
 export class Rewrap {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly secrets: Pick<SecretStore, 'lockStaleKeys' | 'replaceKey' | 'countStaleKeys'>,
     private readonly envelope: Pick<Envelope, 'rewrap'>,
     private readonly ring: Pick<KeyRing, 'activeId'>,
@@ -49,7 +49,7 @@ export class Rewrap {
     let moved = 0;
     let waited = 0;
     for (;;) {
-      const batch = await this.dataSource.transaction(async (tx) => {
+      const batch = await this.unitOfWork.run(async (tx) => {
         const stale = await this.secrets.lockStaleKeys(tx, this.ring.activeId, batchSize);
         for (const row of stale) {
           const key = this.envelope.rewrap(row.sealed, { path: row.path, version: row.version });

@@ -8,15 +8,14 @@ import {
   type SecretValues,
   type SecretWritten,
 } from '@hearth/contracts';
-import { handleCommand, type EventStore } from '@hearth/platform';
-import type { DataSource, EntityManager } from 'typeorm';
+import { handleCommand, type EventStore } from '@hearth/platform/postgres';
 import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
 import type { Envelope } from '../../infra/crypto/envelope.js';
 import type { SecretStore } from '../../infra/postgres/secret-store.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { SignedRequest } from '../caller-identity.js';
 import type { Admission, Gatekeeper } from '../gatekeeper.js';
-import type { Clock } from '../ports.js';
+import type { Clock, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { applySecretEvents } from '../secret-projection.js';
 
 /** Refuses values past the documented limits before anything is decided or written. */
@@ -53,7 +52,7 @@ const write: Admission<ParsedSecretWrite> = {
  */
 export class WriteSecret {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly gate: Pick<Gatekeeper, 'run'>,
     private readonly store: EventStore,
     private readonly secrets: SecretStore,
@@ -67,7 +66,7 @@ export class WriteSecret {
   run(signed: SignedRequest): Promise<SecretWritten> {
     return this.gate.run(signed, write, async (tx, caller, request) => {
       const { state } = await handleCommand({
-        dataSource: this.dataSource,
+        unitOfWork: this.unitOfWork,
         tx,
         store: this.store,
         decider: secretDecider,
@@ -98,7 +97,7 @@ export class WriteSecret {
     });
   }
 
-  private async sealValues(tx: EntityManager, events: SecretEvent[], values: SecretValues): Promise<void> {
+  private async sealValues(tx: Transaction, events: SecretEvent[], values: SecretValues): Promise<void> {
     for (const event of events) {
       if (event.type !== 'SecretVersionWrittenV1') continue;
       const { path, version } = event.data;

@@ -1,6 +1,8 @@
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import { isUniqueViolation, poolOf } from '@hearth/platform';
-import type { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation, poolOf } from '@hearth/platform/postgres';
+import type { DataSource } from 'typeorm';
 
 /**
  * Request nonces seen inside the freshness window. A nonce is remembered in the transaction that
@@ -9,9 +11,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 export class Nonces {
   constructor(private readonly dataSource: DataSource) {}
 
-  async remember(tx: EntityManager, nonce: string): Promise<void> {
+  async remember(tx: Transaction, nonce: string): Promise<void> {
     try {
-      await tx.query('INSERT INTO seen_nonces (nonce) VALUES ($1)', [nonce]);
+      await managerOf(tx).query('INSERT INTO seen_nonces (nonce) VALUES ($1)', [nonce]);
     } catch (error) {
       if (isUniqueViolation(error)) throw new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before');
       throw error;
@@ -19,8 +21,8 @@ export class Nonces {
   }
 
   /** Remembers the nonce of a refused request; false when it was seen before (the request is a replay). */
-  async burn(tx: EntityManager, nonce: string): Promise<boolean> {
-    const rows = await tx.query<unknown[]>(
+  async burn(tx: Transaction, nonce: string): Promise<boolean> {
+    const rows = await managerOf(tx).query<unknown[]>(
       'INSERT INTO seen_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1',
       [nonce],
     );

@@ -1,7 +1,9 @@
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
 import { ErrorCode, HearthError, type PolicyRule } from '@hearth/contracts';
-import { isUniqueViolation, poolOf } from '@hearth/platform';
+import { isUniqueViolation, poolOf } from '@hearth/platform/postgres';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 export interface Principal {
   name: string;
@@ -69,9 +71,9 @@ export class Principals {
     return row ? { name, publicKey: row.public_key, rules: row.rules } : null;
   }
 
-  async create(tx: EntityManager, name: string, publicKey: string): Promise<void> {
+  async create(tx: Transaction, name: string, publicKey: string): Promise<void> {
     try {
-      await tx.query('INSERT INTO principals (name, public_key) VALUES ($1, $2)', [name, publicKey]);
+      await managerOf(tx).query('INSERT INTO principals (name, public_key) VALUES ($1, $2)', [name, publicKey]);
     } catch (error) {
       if (isUniqueViolation(error)) throw new HearthError(ErrorCode.PrincipalExists, `principal ${name} exists`);
       throw error;
@@ -79,33 +81,33 @@ export class Principals {
   }
 
   /** Sets a principal's key, creating it if needed (the root principal at start). */
-  async upsert(tx: EntityManager, name: string, publicKey: string): Promise<void> {
-    await tx.query(
+  async upsert(tx: Transaction, name: string, publicKey: string): Promise<void> {
+    await managerOf(tx).query(
       'INSERT INTO principals (name, public_key) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET public_key = EXCLUDED.public_key',
       [name, publicKey],
     );
   }
 
-  async grant(tx: EntityManager, name: string, rule: PolicyRule): Promise<void> {
+  async grant(tx: Transaction, name: string, rule: PolicyRule): Promise<void> {
     await this.mustExist(tx, name);
-    await tx.query(
+    await managerOf(tx).query(
       `INSERT INTO policy_rules (principal, pattern, effect, capabilities) VALUES ($1, $2, $3, $4)
        ON CONFLICT (principal, pattern) DO UPDATE SET effect = EXCLUDED.effect, capabilities = EXCLUDED.capabilities`,
       [name, rule.pattern, rule.effect, rule.capabilities],
     );
   }
 
-  async revoke(tx: EntityManager, name: string, pattern: string): Promise<boolean> {
+  async revoke(tx: Transaction, name: string, pattern: string): Promise<boolean> {
     await this.mustExist(tx, name);
-    const rows = await tx.query<unknown[]>(
+    const rows = await managerOf(tx).query<unknown[]>(
       'DELETE FROM policy_rules WHERE principal = $1 AND pattern = $2 RETURNING 1',
       [name, pattern],
     );
     return rows.length > 0;
   }
 
-  private async mustExist(tx: EntityManager, name: string): Promise<void> {
-    const rows = await tx.query<unknown[]>('SELECT 1 FROM principals WHERE name = $1', [name]);
+  private async mustExist(tx: Transaction, name: string): Promise<void> {
+    const rows = await managerOf(tx).query<unknown[]>('SELECT 1 FROM principals WHERE name = $1', [name]);
     if (rows.length === 0) throw new HearthError(ErrorCode.PrincipalNotFound, `no principal ${name}`);
   }
 }

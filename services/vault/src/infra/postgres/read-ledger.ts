@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError, type Envelope } from '@hearth/contracts';
-import { currentTraceHeaders, isUniqueViolation, poolOf, type OutboxMessage } from '@hearth/platform';
+import { currentTraceHeaders, type OutboxMessage } from '@hearth/platform/outbox';
+import { isUniqueViolation, poolOf } from '@hearth/platform/postgres';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 

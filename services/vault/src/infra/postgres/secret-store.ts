@@ -1,7 +1,9 @@
-import { poolOf } from '@hearth/platform';
+import { managerOf } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
+import { poolOf } from '@hearth/platform/postgres';
 import type { Provider, SecretMetadata, SecretVersionInfo } from '@hearth/contracts';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { SealedVersion } from '../crypto/envelope.js';
 
 export interface StoredVersion {
@@ -71,13 +73,13 @@ export class SecretStore {
   }
 
   async insertVersion(
-    tx: EntityManager,
+    tx: Transaction,
     path: string,
     version: number,
     sealed: SealedVersion,
     created: { at: string; by: string },
   ): Promise<void> {
-    await tx.query(
+    await managerOf(tx).query(
       `INSERT INTO secret_versions (path, version, created_at, created_by, format, nonce, ciphertext, kek_id, wrapped_dek, dek_nonce)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
@@ -96,10 +98,10 @@ export class SecretStore {
   }
 
   async upsertSecret(
-    tx: EntityManager,
+    tx: Transaction,
     secret: Omit<SecretMetadata, 'updated_at'> & { updated_at: string },
   ): Promise<void> {
-    await tx.query(
+    await managerOf(tx).query(
       `INSERT INTO secrets (path, current_version, provider, tags, description, expires_at, value_names, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (path) DO UPDATE SET current_version = EXCLUDED.current_version, provider = EXCLUDED.provider,
@@ -118,8 +120,8 @@ export class SecretStore {
     );
   }
 
-  async setDeleted(tx: EntityManager, path: string, versions: number[], deleted: boolean): Promise<void> {
-    await tx.query('UPDATE secret_versions SET deleted = $3 WHERE path = $1 AND version = ANY($2::int[])', [
+  async setDeleted(tx: Transaction, path: string, versions: number[], deleted: boolean): Promise<void> {
+    await managerOf(tx).query('UPDATE secret_versions SET deleted = $3 WHERE path = $1 AND version = ANY($2::int[])', [
       path,
       versions,
       deleted,
@@ -127,8 +129,8 @@ export class SecretStore {
   }
 
   /** Crypto-shredding: the wrapped key and the ciphertext go; the row stays as a tombstone. */
-  async destroy(tx: EntityManager, path: string, versions: number[]): Promise<void> {
-    await tx.query(
+  async destroy(tx: Transaction, path: string, versions: number[]): Promise<void> {
+    await managerOf(tx).query(
       `UPDATE secret_versions SET destroyed = true, nonce = NULL, ciphertext = NULL, kek_id = NULL,
          wrapped_dek = NULL, dek_nonce = NULL
        WHERE path = $1 AND version = ANY($2::int[])`,
@@ -174,11 +176,11 @@ export class SecretStore {
    * mean none are left — `countStaleKeys` says that.
    */
   async lockStaleKeys(
-    tx: EntityManager,
+    tx: Transaction,
     activeKek: string,
     limit: number,
   ): Promise<Array<{ path: string; version: number; sealed: SealedVersion }>> {
-    const rows = await tx.query<Array<VersionRow & { path: string }>>(
+    const rows = await managerOf(tx).query<Array<VersionRow & { path: string }>>(
       `SELECT path, version, format, nonce, ciphertext, kek_id, wrapped_dek, dek_nonce, deleted, destroyed, NULL AS expires_at
        FROM secret_versions WHERE kek_id IS NOT NULL AND kek_id <> $1 AND NOT destroyed
        ORDER BY path, version LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -208,12 +210,12 @@ export class SecretStore {
   }
 
   async replaceKey(
-    tx: EntityManager,
+    tx: Transaction,
     path: string,
     version: number,
     key: Pick<SealedVersion, 'kekId' | 'wrappedDek' | 'dekNonce'>,
   ): Promise<void> {
-    await tx.query(
+    await managerOf(tx).query(
       'UPDATE secret_versions SET kek_id = $3, wrapped_dek = $4, dek_nonce = $5 WHERE path = $1 AND version = $2',
       [path, version, key.kekId, Buffer.from(key.wrappedDek), Buffer.from(key.dekNonce)],
     );

@@ -5,7 +5,7 @@ import {
   type SecretVersionInfo,
   type SecretWritten,
 } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform';
+import { NatsRequestContext } from '@hearth/platform/nats';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { ChangeVersions } from '../../app/change-versions/change-versions.js';

@@ -1,11 +1,11 @@
 import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { DataSource, MigrationInterface } from 'typeorm';
-import type { PlatformEnv } from './config/config.js';
-import { createLogger, type Logger, type SecretScrubber } from './logging/logger.js';
-import { connectNats, ensureStream, type StreamSpec } from './nats/connection.js';
-import { openDatabase } from './postgres/database.js';
-import { startTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
+import type { PlatformEnv } from '../config/config.js';
+import { createLogger, type Logger, type SecretScrubber } from '../logging/logger.js';
+import { connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
+import { openDatabase } from '../postgres/database.js';
+import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
 export interface ServiceRuntime {
   logger: Logger;
@@ -23,6 +23,7 @@ export interface RuntimeOptions {
   env: PlatformEnv;
   database: string;
   migrations: (new () => MigrationInterface)[];
+  entities?: DataSourceOptions['entities'];
   streams: StreamSpec[];
   scrubber?: SecretScrubber;
   telemetry?: Telemetry;
@@ -43,6 +44,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const dataSource = await openDatabase(options.env, {
     database: options.database,
     migrations: options.migrations,
+    entities: options.entities ?? [],
     applicationName: `hearth-${options.service}`,
   });
   steps.push(() => dataSource.destroy());

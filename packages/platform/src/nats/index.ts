@@ -1,0 +1,4 @@
+export * from './connection.js';
+export * from './durable-consumer.js';
+export * from './idempotent-consumer.js';
+export * from './service-transport.js';

@@ -1,0 +1,4 @@
+export * from './http-error.filter.js';
+export * from './module.js';
+export * from './nest-logger.js';
+export * from './serve.js';

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
+
+/** A statement prepared once per connection under its name, then only bound and executed. */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * The one way past TypeORM, kept for the measured hot statements only: the audited read's
+ * single-statement commit, the event append and the outbox relay's batch and LISTEN. These run as
+ * named prepared statements on the pg pool under the DataSource (bench: +67% select throughput), which
+ * TypeORM's query runner cannot prepare. Everything else goes through entities and repositories.
+ */
+export class FastPath {
+  private readonly pool: pg.Pool;
+
+  constructor(dataSource: DataSource) {
+    // TypeORM's PostgresDriver keeps its pg pool as `master` (typed any in its declarations).
+    this.pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+  }
+
+  async query<R extends pg.QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<R[]> {
+    const result = await this.pool.query<R>({ name: statement.name, text: statement.text, values });
+    return result.rows;
+  }
+
+  /** A connection of its own, for a caller that holds one (the relay's LISTEN, a batch's transaction). */
+  connect(): Promise<pg.PoolClient> {
+    return this.pool.connect();
+  }
+}
