@@ -4,7 +4,7 @@ module.exports = {
     {
       name: 'pure-domain',
       comment:
-        "A service's domain/ is pure: it imports nothing from app/, infra/ or transport/, nor I/O libraries, nor the platform (event store, NATS, logging: all I/O).",
+        "A service's domain/ is pure: it imports nothing from app/, infra/ or transport/, nor I/O libraries, nor the platform (event store, NATS, logging: all I/O) but its ports (interfaces only).",
       severity: 'error',
       from: { path: '^services/[^/]+/src/domain/' },
       to: {
@@ -13,7 +13,24 @@ module.exports = {
           '^packages/platform/',
           'node_modules/(typeorm|pg|@nats-io|@nestjs|dockerode|@hearth/platform)/',
         ],
+        pathNot: '^packages/platform/(src|dist)/ports/',
       },
+    },
+    {
+      name: 'app-not-infra',
+      comment:
+        'Use cases talk to ports (app/ports.ts, @hearth/platform/ports): infra/ implements them, and only the composition root joins the two. No TypeORM or pg in app/.',
+      severity: 'warn',
+      // A medium test beside its use case may build the real adapters it runs against.
+      from: { path: '^services/[^/]+/src/app/', pathNot: '\\.spec\\.ts$' },
+      to: { path: ['^services/[^/]+/src/infra/', 'node_modules/(typeorm|pg)/'] },
+    },
+    {
+      name: 'transport-not-infra',
+      comment: 'Edges decode, call a use case and encode: they reach no adapter of their own.',
+      severity: 'warn',
+      from: { path: '^services/[^/]+/src/transport/' },
+      to: { path: ['^services/[^/]+/src/infra/', 'node_modules/(typeorm|pg)/'] },
     },
     {
       name: 'app-not-transport',
