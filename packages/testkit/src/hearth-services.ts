@@ -1,102 +1,140 @@
 import { cryptoReady, generatePrincipalKeys, type PrincipalKeys } from '@hearth/contracts';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './nats-server.js';
 import { startService, type ServiceProcess } from './service-process.js';
 
-export interface RunningConsole {
+export type HearthServiceName = 'console' | 'vault' | 'hatch' | 'driver-localdocker';
+
+/** A built service running as a process of the test's own. */
+export interface RunningService {
   process: ServiceProcess;
-  db: TestDatabase;
-  url: string;
-  adminToken: string;
+  /** Its own database, dropped by stop() (the driver has none). */
+  db?: TestDatabase;
+  /** Its HTTP edge (the driver has none). */
+  url?: string;
   stop(): Promise<void>;
 }
 
+interface ServiceShape {
+  /** The prefix of its throwaway database, and the setting that names it. */
+  database?: { prefix: string; setting: string };
+  /** The setting of its HTTP port. */
+  port?: string;
+  /** What every run of it needs that a test would otherwise copy: keys, levels. */
+  defaults: () => Record<string, string>;
+}
+
+const SHAPES: Record<HearthServiceName, ServiceShape> = {
+  // LOG_LEVEL stays at least info: the 'ready' line is logged at info.
+  console: {
+    database: { prefix: 'hearth_console', setting: 'CONSOLE_DATABASE' },
+    port: 'CONSOLE_PORT',
+    defaults: () => ({ LOG_LEVEL: 'info' }),
+  },
+  // Logging at debug, so a test can scan everything the vault says for a canary.
+  vault: {
+    database: { prefix: 'hearth_vault', setting: 'VAULT_DATABASE' },
+    port: 'VAULT_PORT',
+    defaults: () => ({
+      VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+      VAULT_ACTIVE_KEK: 'k1',
+      LOG_LEVEL: 'debug',
+    }),
+  },
+  hatch: {
+    database: { prefix: 'hearth_hatch', setting: 'HATCH_DATABASE' },
+    port: 'HATCH_PORT',
+    defaults: () => ({
+      HATCH_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      LOG_LEVEL: 'info',
+    }),
+  },
+  'driver-localdocker': { defaults: () => ({ LOG_LEVEL: 'debug' }) },
+};
+
 /**
- * The built console as a process of the test's own: its own database, a free port, a fresh
- * bootstrap admin token. `env` adds to or overrides its settings (LOG_LEVEL stays at least info:
- * the 'console ready' line is logged at info).
+ * The built service `name` as a process of the test's own, on the test's NATS: its own throwaway
+ * database and a free port where it has them, fresh keys where it needs them. `env` adds to or
+ * overrides any of that.
  */
-export async function startConsoleProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningConsole> {
-  const db = await createTestDatabase('hearth_console');
-  const port = await freePort();
-  const adminToken = randomBytes(24).toString('base64url');
+export async function startServiceProcess(
+  name: HearthServiceName,
+  natsUrl: string,
+  env: Record<string, string> = {},
+): Promise<RunningService> {
+  const shape = SHAPES[name];
+  const db = shape.database ? await createTestDatabase(shape.database.prefix) : undefined;
+  const port = shape.port ? await freePort() : undefined;
   try {
     const process = await startService(
-      resolve(import.meta.dirname, '../../../services/console/dist/main.js'),
+      resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`),
       {
         NATS_URL: natsUrl,
-        CONSOLE_DATABASE: db.name,
-        CONSOLE_PORT: String(port),
-        HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: 'info',
+        ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
+        ...(port && shape.port ? { [shape.port]: String(port) } : {}),
+        ...shape.defaults(),
         ...env,
       },
-      'console ready',
+      `${name} ready`,
     );
     return {
       process,
-      db,
-      url: `http://127.0.0.1:${port}`,
-      adminToken,
+      ...(db ? { db } : {}),
+      ...(port ? { url: `http://127.0.0.1:${port}` } : {}),
       stop: async () => {
         await process.kill();
-        await db.drop();
+        await db?.drop();
       },
     };
   } catch (error) {
-    await db.drop();
+    await db?.drop();
     throw error;
   }
 }
 
-export interface RunningVault {
-  process: ServiceProcess;
+export interface RunningConsole extends RunningService {
+  db: TestDatabase;
+  url: string;
+  adminToken: string;
+}
+
+/** The console, with a fresh bootstrap admin token. */
+export async function startConsoleProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningConsole> {
+  const adminToken = randomBytes(24).toString('base64url');
+  const running = await startServiceProcess('console', natsUrl, { HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken, ...env });
+  return { ...running, db: running.db!, url: running.url!, adminToken };
+}
+
+export interface RunningVault extends RunningService {
   db: TestDatabase;
   /** The operators' HTTP API (metadata only). */
   url: string;
   /** The keys of the vault's `root` principal, allowed everything. */
   rootKeys: PrincipalKeys;
-  stop(): Promise<void>;
 }
 
-/**
- * The built vault as a process of the test's own: its own database, a fresh KEK and root key pair,
- * logging at debug so that a test can scan everything it says. `env` adds to or overrides that.
- */
+/** The vault, with a fresh KEK and root key pair. */
 export async function startVaultProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningVault> {
   await cryptoReady();
-  const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
-  const port = await freePort();
-  try {
-    const process = await startService(
-      resolve(import.meta.dirname, '../../../services/vault/dist/main.js'),
-      {
-        NATS_URL: natsUrl,
-        VAULT_DATABASE: db.name,
-        VAULT_PORT: String(port),
-        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-        VAULT_ACTIVE_KEK: 'k1',
-        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
-        LOG_LEVEL: 'debug',
-        ...env,
-      },
-      'vault ready',
-    );
-    return {
-      process,
-      db,
-      url: `http://127.0.0.1:${port}`,
-      rootKeys,
-      stop: async () => {
-        await process.kill();
-        await db.drop();
-      },
-    };
-  } catch (error) {
-    await db.drop();
-    throw error;
-  }
+  const running = await startServiceProcess('vault', natsUrl, { VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey, ...env });
+  return { ...running, db: running.db!, url: running.url!, rootKeys };
+}
+
+export interface RunningHatch extends RunningService {
+  db: TestDatabase;
+  url: string;
+}
+
+/** Hatch, with a fresh checkpoint signing key unless `env` names one. */
+export async function startHatchProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningHatch> {
+  const running = await startServiceProcess('hatch', natsUrl, env);
+  return { ...running, db: running.db!, url: running.url! };
+}
+
+/** The driver; `env` must say who it is to the vault (DRIVER_VAULT_KEY_FILE) and its DRIVER_INSTANCE. */
+export function startDriverProcess(natsUrl: string, env: Record<string, string>): Promise<RunningService> {
+  return startServiceProcess('driver-localdocker', natsUrl, env);
 }

@@ -5,3 +5,5 @@ export * from './hearth-services.js';
 export * from './jetstream.js';
 export * from './docker.js';
 export * from './until.js';
+export * from './decider-spec.js';
+export * from './events.js';
