@@ -7,3 +7,4 @@ export * from './docker.js';
 export * from './until.js';
 export * from './decider-spec.js';
 export * from './events.js';
+export * from './postgres-cluster.js';

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './nats-server.js';
+
+const run = promisify(execFile);
+const BIN = process.env.HEARTH_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/** A throwaway Postgres server of a test's own, where passwords are really checked. */
+export interface PostgresCluster {
+  host: '127.0.0.1';
+  port: number;
+  /** Its superuser, who logs in with `password` (SCRAM-SHA-256, over TCP and the socket alike). */
+  user: 'postgres';
+  password: string;
+  /** Every statement the server ran (log_statement=all): what a password must never appear in. */
+  serverLog(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Postgres cluster of its own: Debian's initdb and pg_ctl, `-A scram-sha-256`, a free port on
+ * 127.0.0.1, its own socket directory, every statement logged. The machine's own Postgres trusts
+ * loopback and so proves nothing about passwords. Run as root, the server runs as the `postgres` user
+ * (Postgres refuses root). `stop()` removes everything.
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-pg-'));
+  const asRoot = userInfo().uid === 0;
+  const owner = asRoot ? await postgresUser() : undefined;
+  const as = (command: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN, command), ...args]) : run(join(BIN, command), args);
+  const password = randomBytes(24).toString('base64url');
+  const data = join(dir, 'data');
+  const log = join(dir, 'server.log');
+  writeFileSync(join(dir, 'pwfile'), `${password}\n`);
+  chmodSync(dir, 0o700);
+  if (owner) {
+    for (const path of [dir, join(dir, 'pwfile')]) chownSync(path, owner.uid, owner.gid);
+  }
+  const port = await freePort();
+  try {
+    await as('initdb', ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`]);
+    rmSync(join(dir, 'pwfile'));
+    const options = [
+      `-p ${port}`,
+      '-h 127.0.0.1',
+      `-k ${dir}`,
+      '-c log_statement=all',
+      '-c fsync=off',
+      '-c max_connections=200',
+    ].join(' ');
+    await as('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    serverLog: () => readFileSync(log, 'utf8'),
+    stop: async () => {
+      await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
