@@ -38,6 +38,8 @@ wait_for() { # wait_for SECONDS COMMAND…: polls every 0.2 s
   for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.2; done
   return 1
 }
+# A command's path, also from the sbin folders a user's PATH may lack (Debian puts daemons there).
+find_command() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; }; }
 local_host() { case "$1" in 127.0.0.1 | localhost | ::1) return 0 ;; *) return 1 ;; esac }
 
 # --- Node 24 and pnpm at the version package.json pins, into .tools/ when the PATH lacks them.
@@ -78,7 +80,7 @@ nats_hostport=${nats_url#*://}
 nats_hostport=${nats_hostport##*@}
 nats_host=${nats_hostport%:*} nats_port=${nats_hostport##*:}
 if local_host "$nats_host" && ! answers "$nats_host" "$nats_port"; then
-  command -v nats-server >/dev/null || apt_install nats nats-server
+  find_command nats-server >/dev/null || apt_install nats nats-server
   say "starting NATS with JetStream on $nats_host:$nats_port"
   if is_root; then
     nats_dir=/var/lib/nats-server nats_log=/var/log/nats-server.log
@@ -86,18 +88,20 @@ if local_host "$nats_host" && ! answers "$nats_host" "$nats_port"; then
     nats_dir="${HEARTH_HOME:-$root/.hearth}/nats" nats_log="${HEARTH_HOME:-$root/.hearth}/logs/nats-server.log"
   fi
   mkdir -p "$nats_dir" "$(dirname "$nats_log")"
-  nohup setsid nats-server -a "$nats_host" -p "$nats_port" -js -sd "$nats_dir" -l "$nats_log" </dev/null >/dev/null 2>&1 &
+  nohup setsid "$(find_command nats-server)" -a "$nats_host" -p "$nats_port" -js -sd "$nats_dir" -l "$nats_log" </dev/null >/dev/null 2>&1 &
   wait_for 15 answers "$nats_host" "$nats_port" || fail nats "nats-server did not come up" "see $nats_log"
 fi
 
 # --- A Docker engine: Debian's when none is installed; dockerd started only when none runs (a second
 # one beside a running one deletes the host's docker0 bridge).
 if ! docker info >/dev/null 2>&1; then
-  command -v dockerd >/dev/null || apt_install docker docker.io
-  if ! pgrep -x dockerd >/dev/null; then
-    is_root || fail docker "no Docker engine runs, and only root can start one" "start dockerd, or add yourself to the docker group"
+  find_command dockerd >/dev/null || apt_install docker docker.io
+  if pgrep -x dockerd >/dev/null; then
+    is_root || fail docker "a Docker engine runs, but does not answer $(id -un)" "add $(id -un) to the docker group, or run as root"
+  else
+    is_root || fail docker "no Docker engine runs, and only root can start one" "start dockerd (as root)"
     say "starting dockerd (log: /var/log/dockerd.log)"
-    nohup setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+    nohup setsid "$(find_command dockerd)" >/var/log/dockerd.log 2>&1 </dev/null &
   fi
   wait_for 30 docker info >/dev/null 2>&1 ||
     fail docker "dockerd does not answer" "see /var/log/dockerd.log; can you run \`docker info\`?"
