@@ -1,0 +1,42 @@
+#!/bin/sh
+# The compose stack's one-shot init (infra/compose.yml), run before every start and idempotent.
+# `hearth init` writes the keys and the first admin token into HEARTH_HOME, the operator's volume, and
+# keeps what is there already. Each service then gets a copy of its own secrets and nothing else in a
+# volume of its own (mounted at /secrets/<service> here, /run/secrets there), mode 600, owned by the
+# user that service runs as.
+set -eu
+umask 077
+home="${HEARTH_HOME:?HEARTH_HOME must name the operator volume}"
+hearth_uid=1000 # the image's user `hearth`: console, vault and hatch
+root_uid=0      # driver-localdocker (it holds the engine's socket) and postgres (its entrypoint reads as root)
+
+chmod 700 "$home"
+/usr/local/bin/hearth init
+
+# PostgreSQL's superuser password, which the services present over the compose network.
+if [ ! -s "$home/postgres-password" ]; then
+  head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$home/postgres-password.tmp"
+  mv -f "$home/postgres-password.tmp" "$home/postgres-password"
+fi
+
+# put SERVICE UID NAME: stdin becomes /secrets/SERVICE/NAME, replaced in one step.
+put() {
+  dir="/secrets/$1"
+  chown "$2:$2" "$dir"
+  chmod 700 "$dir"
+  cat >"$dir/.$3.tmp"
+  chown "$2:$2" "$dir/.$3.tmp"
+  chmod 600 "$dir/.$3.tmp"
+  mv -f "$dir/.$3.tmp" "$dir/$3"
+}
+put postgres $root_uid postgres-password <"$home/postgres-password"
+put console $hearth_uid admin-token <"$home/admin-token"
+put console $hearth_uid postgres-password <"$home/postgres-password"
+put vault $hearth_uid vault-kek.json <"$home/vault-kek.json"
+put vault $hearth_uid root.pub <"$home/keys/root.pub"
+put vault $hearth_uid driver-localdocker.pub <"$home/keys/driver-localdocker.pub"
+put vault $hearth_uid postgres-password <"$home/postgres-password"
+put hatch $hearth_uid hatch-signing-key.pem <"$home/hatch-signing-key.pem"
+put hatch $hearth_uid postgres-password <"$home/postgres-password"
+put driver-localdocker $root_uid driver-localdocker.json <"$home/keys/driver-localdocker.json"
+echo 'hearth init: keys and token ready; each service has its own secrets'
