@@ -3,8 +3,11 @@
 # Brings what is missing on a machine that has only Node and npm — Node 24 and pnpm (into .tools/, no
 # root needed), PostgreSQL, NATS with JetStream and a Docker engine (Debian's, as root), the
 # dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
+# `--tests` first adds what only the tests need (docker-compose, for the compose stack's test).
 # A step that cannot be done stops here with its name, the reason and what to do by hand.
 set -euo pipefail
+for_tests=
+[ "${1:-}" != --tests ] || { for_tests=1; shift; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 tools="$root/.tools"
@@ -107,13 +110,19 @@ if ! docker info >/dev/null 2>&1; then
     fail docker "dockerd does not answer" "see /var/log/dockerd.log; can you run \`docker info\`?"
 fi
 
+if [ -n "$for_tests" ]; then
+  command -v docker-compose >/dev/null || apt_install docker-compose docker-compose
+fi
+
 # --- Dependencies (when the lockfile changed since the last install), the build, the local images.
 stamp=node_modules/.hearth-setup
 want="$(node --version) $(sha256sum pnpm-lock.yaml | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing the dependencies (pnpm install)"
-  pnpm install --frozen-lockfile --reporter=append-only >/dev/null ||
-    fail dependencies "pnpm install failed" "run pnpm install --frozen-lockfile and read its error"
+  out=$(pnpm install --frozen-lockfile --reporter=append-only 2>&1) || {
+    printf '%s\n' "$out" >&2
+    fail dependencies "pnpm install failed (above)" "run pnpm install --frozen-lockfile and read its error"
+  }
   printf '%s' "$want" >"$stamp"
 fi
 pnpm exec tsc -b || fail build "the TypeScript build failed (above)" "fix the error, then run pnpm exec tsc -b"
