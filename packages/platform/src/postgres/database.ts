@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import type { PlatformEnv } from '../config/config.js';
+import { platformEntities } from './platform-entities.js';
+import { platformMigrations } from './platform-schema.migration.js';
 
 type Connection = Pick<PlatformEnv, 'PGHOST' | 'PGPORT' | 'PGUSER' | 'PGPASSWORD'>;
 
@@ -22,29 +24,20 @@ export async function ensureDatabase(env: Connection, database: string): Promise
   }
 }
 
-export async function dropDatabase(env: Connection, database: string): Promise<void> {
-  if (!DATABASE_NAME.test(database)) throw new Error(`not a database name: ${database}`);
-  const client = new pg.Client({ ...connectionOf(env), database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
 export interface DatabaseOptions {
   database: string;
+  /** The service's own migrations; the platform's run first. */
   migrations: (new () => MigrationInterface)[];
-  /** The service's TypeORM entities: the one definition of each table's columns. */
+  /** The service's TypeORM entities (the one definition of each table's columns); the platform's are added. */
   entities?: DataSourceOptions['entities'];
   poolSize?: number;
   applicationName: string;
 }
 
 /**
- * Opens a service's own database (creating it if missing) and brings its schema up to date.
- * TypeORM only ever changes the schema through migrations: `synchronize` stays off.
+ * Opens a service's own database (creating it if missing) and brings its schema up to date: the
+ * platform's tables (events, outbox, processed_messages), then the service's. TypeORM only ever
+ * changes the schema through migrations: `synchronize` stays off.
  */
 export async function openDatabase(env: Connection, options: DatabaseOptions): Promise<DataSource> {
   await ensureDatabase(env, options.database);
@@ -57,8 +50,8 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
     applicationName: options.applicationName,
     synchronize: false,
     migrationsRun: false,
-    migrations: options.migrations,
-    entities: options.entities ?? [],
+    migrations: withPlatformMigrations(options.migrations),
+    entities: [...platformEntities, ...listOf(options.entities)],
     migrationsTableName: 'schema_migrations',
     poolSize: options.poolSize ?? 10,
     logging: false,
@@ -71,6 +64,16 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
 /** The pg pool under a data source, for hot paths that want named prepared statements. */
 export function poolOf(dataSource: DataSource): pg.Pool {
   return (dataSource.driver as unknown as { master: pg.Pool }).master;
+}
+
+/** A service that still lists a platform migration itself gets it once. */
+function withPlatformMigrations(own: DatabaseOptions['migrations']): DatabaseOptions['migrations'] {
+  const names = new Set(platformMigrations.map((migration) => migration.name));
+  return [...platformMigrations, ...own.filter((migration) => !names.has(migration.name))];
+}
+
+function listOf<T>(list: T[] | Record<string, T> | undefined): T[] {
+  return Array.isArray(list) ? list : Object.values(list ?? {});
 }
 
 function connectionOf(env: Connection) {

@@ -6,7 +6,6 @@ import type { Transaction } from '../ports/unit-of-work.js';
 import { handleCommand } from './command-handling.js';
 import { openDatabase } from './database.js';
 import { EventStore, VersionConflictError, type NewEvent } from './event-store.js';
-import { PlatformSchema1763800000000 } from './platform-schema.migration.js';
 import { TypeOrmUnitOfWork } from './unit-of-work.js';
 
 const metadata = () => ({
@@ -36,7 +35,7 @@ describe('event store', () => {
     db = await createTestDatabase('hearth_platform');
     const dataSource = await openDatabase(pgEnv, {
       database: db.name,
-      migrations: [PlatformSchema1763800000000],
+      migrations: [],
       applicationName: 'test',
     });
     uow = new TypeOrmUnitOfWork(dataSource);
@@ -124,11 +123,25 @@ describe('event store', () => {
     expect(Math.min(...outcomes.map((o) => o.state))).toBeLessThan(3);
   });
 
-  it('reads all events from a global position', async () => {
+  it('reads every committed event after a global position, in order and up to a limit', async () => {
     const stream = `s-${randomUUID()}`;
-    const [first] = await uow.run((tx) => store.append(tx, stream, 0, [event('X'), event('Y')]));
-    const after = await uow.run((tx) => store.readAll(tx, first!.globalPosition, 100));
-    expect(after.map((e) => e.type)).toContain('Y');
-    expect(after.every((e) => e.globalPosition > first!.globalPosition)).toBe(true);
+    const [first] = await uow.run((tx) => store.append(tx, stream, 0, [event('X'), event('Y'), event('Z')]));
+    const after = await uow.run((tx) => store.readAllCommitted(tx, first!.globalPosition, 2));
+    expect(after.map((e) => [e.type, e.stream, e.version])).toEqual([
+      ['Y', stream, 2],
+      ['Z', stream, 3],
+    ]);
+    expect(after[0]!.globalPosition).toBeGreaterThan(first!.globalPosition);
+  });
+
+  it("appends in the caller's transaction: rolled back with it, nothing is left", async () => {
+    const stream = `s-${randomUUID()}`;
+    const failed = uow.run(async (tx) => {
+      await store.append(tx, stream, 0, [event('Lost')]);
+      expect(await store.readStream(tx, stream)).toHaveLength(1); // visible inside …
+      throw new Error('the use case fails after the append');
+    });
+    await expect(failed).rejects.toThrow('the use case fails after the append');
+    expect(await uow.run((tx) => store.readStream(tx, stream))).toEqual([]); // … and gone with it
   });
 });

@@ -1,5 +1,8 @@
 import { ErrorCode, HearthError, type Envelope, type EventMetadata } from '@hearth/contracts';
+import { MoreThan } from 'typeorm';
 import type { Transaction } from '../ports/unit-of-work.js';
+import { FastPath, type PreparedStatement } from './fast-path.js';
+import { EventEntity } from './platform-entities.js';
 import { managerOf } from './unit-of-work.js';
 
 /** An event about to be appended; the store assigns its stream and version. */
@@ -24,29 +27,30 @@ export class VersionConflictError extends HearthError {
   }
 }
 
-interface EventRow {
-  global_position: string;
-  event_id: string;
-  stream_id: string;
-  stream_version: number;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-}
+type EventRow = Omit<EventEntity, 'recordedAt'>;
 
 function toStored(row: EventRow): StoredEvent {
   return {
-    id: row.event_id,
+    id: row.eventId,
     type: row.type,
-    stream: row.stream_id,
-    version: row.stream_version,
+    stream: row.streamId,
+    version: row.streamVersion,
     data: row.data,
     metadata: row.metadata,
-    globalPosition: BigInt(row.global_position),
+    globalPosition: BigInt(row.globalPosition),
   };
 }
 
-const COLUMNS = 'global_position, event_id, stream_id, stream_version, type, data, metadata';
+/** Every write of a use case goes through it: a hot statement, on the fast path (see FastPath). */
+const APPEND: PreparedStatement = {
+  name: 'platform_events_append',
+  text: `INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+         SELECT e.id, $1, $2 + e.ordinality, e.type, e.data, e.metadata
+         FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY
+              AS e(id, type, data, metadata, ordinality)
+         RETURNING global_position AS "globalPosition", event_id AS "eventId", stream_id AS "streamId",
+                   stream_version AS "streamVersion", type, data, metadata`,
+};
 
 /**
  * An append-only event store in the service's own Postgres database. Every method takes the
@@ -66,21 +70,14 @@ export class EventStore {
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     try {
-      const rows: EventRow[] = await managerOf(tx).query(
-        `INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
-         SELECT e.id, $1, $2 + e.ordinality, e.type, e.data, e.metadata
-         FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY
-              AS e(id, type, data, metadata, ordinality)
-         RETURNING ${COLUMNS}`,
-        [
-          stream,
-          expectedVersion,
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      );
+      const rows = await FastPath.queryIn<EventRow>(tx, APPEND, [
+        stream,
+        expectedVersion,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ]);
       return rows.map(toStored);
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version_key')) {
@@ -91,39 +88,24 @@ export class EventStore {
   }
 
   async readStream(tx: Transaction, stream: string): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await managerOf(tx).query(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
-      [stream],
-    );
+    const rows = await managerOf(tx).find(EventEntity, {
+      where: { streamId: stream },
+      order: { streamVersion: 'ASC' },
+    });
     return rows.map(toStored);
   }
 
   /**
-   * Events after `position` in commit-safe global order. Positions come from a sequence, so a
-   * transaction that started earlier can commit a lower position later; only events older than
-   * every transaction still in flight are returned, so a reader never skips one.
-   */
-  async readAll(tx: Transaction, after: bigint, limit: number): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await managerOf(tx).query(
-      `SELECT ${COLUMNS} FROM events
-       WHERE global_position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY global_position LIMIT $2`,
-      [after.toString(), limit],
-    );
-    return rows.map(toStored);
-  }
-
-  /**
-   * Every committed event after `position`, in global order, in-flight transactions or not. Only for
-   * a reader that has already made its writers wait (a projection rebuild holding the projection's
-   * table lock): there `readAll`'s horizon would hide events that committed after the oldest
-   * transaction still open anywhere, whose rows the rebuild would then overwrite with older state.
+   * Every committed event after `position`, in global order. Only for a reader that has made the
+   * writers wait (a projection rebuild holding its table's lock): positions come from a sequence, so
+   * otherwise a transaction still open could later commit a position lower than one already read.
    */
   async readAllCommitted(tx: Transaction, after: bigint, limit: number): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await managerOf(tx).query(
-      `SELECT ${COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
-      [after.toString(), limit],
-    );
+    const rows = await managerOf(tx).find(EventEntity, {
+      where: { globalPosition: MoreThan(after.toString()) },
+      order: { globalPosition: 'ASC' },
+      take: limit,
+    });
     return rows.map(toStored);
   }
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
+import type { Transaction } from '../ports/unit-of-work.js';
+import { managerOf } from './unit-of-work.js';
 
 /** A statement prepared once per connection under its name, then only bound and executed. */
 export interface PreparedStatement {
@@ -29,5 +31,21 @@ export class FastPath {
   /** A connection of its own, for a caller that holds one (the relay's LISTEN, a batch's transaction). */
   connect(): Promise<pg.PoolClient> {
     return this.pool.connect();
+  }
+
+  /**
+   * Runs `statement` inside a use case's transaction, on that transaction's own connection (TypeORM's
+   * QueryRunner.connect() answers it), so it commits or rolls back with everything else there.
+   */
+  static async queryIn<R extends pg.QueryResultRow>(
+    tx: Transaction,
+    statement: PreparedStatement,
+    values: unknown[],
+  ): Promise<R[]> {
+    const runner = managerOf(tx).queryRunner;
+    if (!runner) throw new Error('FastPath.queryIn needs a transaction (a UnitOfWork run)');
+    const client = (await runner.connect()) as pg.PoolClient;
+    const result = await client.query<R>({ name: statement.name, text: statement.text, values });
+    return result.rows;
   }
 }

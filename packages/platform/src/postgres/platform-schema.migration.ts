@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The tables every event-sourced service shares: the event store, the transactional outbox and the
- * idempotent-consumer ledger. Each service lists this migration first in its own migrations.
+ * idempotent-consumer ledger. openDatabase runs the platform's migrations before a service's own.
  */
 export class PlatformSchema1763800000000 implements MigrationInterface {
   name = 'PlatformSchema1763800000000';
@@ -54,3 +54,19 @@ export class PlatformSchema1763800000000 implements MigrationInterface {
     await q.query('DROP TABLE events');
   }
 }
+
+/** `transaction_id` served only EventStore.readAll, which nothing read: every append paid for it. */
+export class EventsWithoutTransactionId1764600000000 implements MigrationInterface {
+  name = 'EventsWithoutTransactionId1764600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE events DROP COLUMN transaction_id');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE events ADD COLUMN transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id()');
+  }
+}
+
+/** The platform's own migrations, in order. */
+export const platformMigrations = [PlatformSchema1763800000000, EventsWithoutTransactionId1764600000000];
