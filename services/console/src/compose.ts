@@ -1,5 +1,5 @@
 import { OutboxRelay } from '@hearth/platform/outbox';
-import { EventStore, poolOf, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { type ServiceRuntime } from '@hearth/platform/runtime';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { DeploymentCommands } from './app/deployment-commands.js';
@@ -36,7 +36,7 @@ export function composeConsole(
     recordDriverEvent,
     rebuildProjection: new RebuildProjection(uow, store, refs),
     access: new OperatorAccess(new OperatorTokens(dataSource), ids),
-    relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
+    relay: new OutboxRelay(new FastPath(dataSource), runtime.js, runtime.logger),
     driverEvents: driverEventsConsumer(dataSource, runtime.js, runtime.jsm, runtime.logger, recordDriverEvent),
   };
 }

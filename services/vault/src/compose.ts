@@ -1,7 +1,7 @@
 import type { OperatorRole } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
 import { OutboxRelay } from '@hearth/platform/outbox';
-import { EventStore, poolOf, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { type ServiceRuntime } from '@hearth/platform/runtime';
 import { AuditTrail } from './app/audit-trail.js';
 import { CallerIdentity } from './app/caller-identity.js';
@@ -73,7 +73,7 @@ export function composeVault(
     rewrap: new Rewrap(uow, secrets, envelope, settings.ring),
     nonces,
     principalCache: principals,
-    relay: new OutboxRelay(poolOf(dataSource), runtime.js, runtime.logger),
+    relay: new OutboxRelay(new FastPath(dataSource), runtime.js, runtime.logger),
   };
 }
 export type Vault = ReturnType<typeof composeVault>;

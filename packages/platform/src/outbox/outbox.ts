@@ -1,4 +1,5 @@
 import type { Transaction } from '../ports/unit-of-work.js';
+import { OutboxEntity } from '../postgres/platform-entities.js';
 import { managerOf } from '../postgres/unit-of-work.js';
 import { injectTraceContext } from '../telemetry/telemetry.js';
 
@@ -30,16 +31,13 @@ class HeaderRecord {
 export async function enqueue(tx: Transaction, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const headers = currentTraceHeaders();
-  await managerOf(tx).query(
-    `INSERT INTO outbox (message_id, subject, payload, headers)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
-    [
-      messages.map((m) => m.id),
-      messages.map((m) => m.subject),
-      messages.map((m) => JSON.stringify(m.payload)),
-      messages.map(() => JSON.stringify(headers)),
-    ],
-  );
+  await managerOf(tx)
+    .createQueryBuilder()
+    .insert()
+    .into(OutboxEntity)
+    .values(messages.map((m) => ({ messageId: m.id, subject: m.subject, payload: JSON.stringify(m.payload), headers })))
+    .updateEntity(false) // one INSERT, without reading back what the database filled in
+    .execute();
 }
 
 /** The active trace context as the headers an outbox row keeps for the relay to publish. */

@@ -4,6 +4,7 @@ import {
   pgEnv,
   startNats,
   streamMessages,
+  until,
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
@@ -16,22 +17,14 @@ import type { DataSource } from 'typeorm';
 import { createLogger } from '../logging/logger.js';
 import { connectNats, ensureStream } from '../nats/connection.js';
 import { IdempotentConsumer } from '../nats/idempotent-consumer.js';
-import { openDatabase, poolOf } from '../postgres/database.js';
+import { openDatabase } from '../postgres/database.js';
+import { FastPath } from '../postgres/fast-path.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
-import { PlatformSchema1763800000000 } from '../postgres/platform-schema.migration.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
 
 const MESSAGES = 2_000;
 const logger = createLogger({ service: 'test', level: 'silent' });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}
 
 describe('outbox relay', () => {
   let nats: TestNats;
@@ -42,7 +35,7 @@ describe('outbox relay', () => {
 
   /** A relay in a process of its own, to be killed without warning or to be seen surviving. */
   const spawnRelay = (env: Record<string, string> = {}) =>
-    spawn(process.execPath, ['packages/platform/dist/outbox/relay.fixture.js'], {
+    spawn(process.execPath, ['packages/platform/test/dist/relay-process.js'], {
       env: { ...process.env, NATS_URL: nats.url, RELAY_DATABASE: db.name, LOG_LEVEL: 'silent', ...env },
       stdio: 'ignore',
     });
@@ -64,7 +57,7 @@ describe('outbox relay', () => {
     db = await createTestDatabase('hearth_platform');
     dataSource = await openDatabase(pgEnv, {
       database: db.name,
-      migrations: [PlatformSchema1763800000000],
+      migrations: [],
       applicationName: 'test',
     });
     nc = await connectNats(nats.url, 'test');
@@ -90,7 +83,7 @@ describe('outbox relay', () => {
 
     // SHARE mode lets the relay lock its batch (FOR UPDATE) and publish it, but holds its DELETE: the
     // kill then lands, for certain, after a batch reached JetStream and before the outbox forgot it.
-    const holder = await poolOf(dataSource).connect();
+    const holder = await new FastPath(dataSource).connect();
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE outbox IN SHARE MODE');
     const child = spawnRelay();
@@ -109,7 +102,7 @@ describe('outbox relay', () => {
     expect(published.every((id) => waiting.has(id!))).toBe(true); // … and is still in the outbox, to go again
     expect(waiting.size).toBe(MESSAGES);
 
-    const relay = new OutboxRelay(poolOf(dataSource), jsm.jetstream(), logger, { batchSize: 100 });
+    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, { batchSize: 100 });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();
@@ -160,7 +153,7 @@ describe('outbox relay', () => {
       );
 
       await enqueueMany('survive.after', 100);
-      await until(async () => (await jsm.streams.info('SURVIVE')).state.messages === 110, 10_000);
+      await until(async () => (await jsm.streams.info('SURVIVE')).state.messages === 110, { timeoutMs: 10_000 });
       expect(child.exitCode).toBeNull(); // still the same process
       expect(child.signalCode).toBeNull();
     } finally {
@@ -175,7 +168,7 @@ describe('outbox relay', () => {
     await ensureStream(jsm, { name: 'AGAIN', subjects: ['again.>'], duplicate_window: 100_000_000 });
     const id = randomUUID();
     await jsm.jetstream().publish('again.x', JSON.stringify({ n: 1 }), { msgID: id });
-    await sleep(300);
+    await sleep(300); // past the 100 ms duplicate window: a span of time, not a wait for an event
     await jsm.jetstream().publish('again.x', JSON.stringify({ n: 1 }), { msgID: id });
     expect((await jsm.streams.info('AGAIN')).state.messages).toBe(2); // JetStream no longer dedupes it
 

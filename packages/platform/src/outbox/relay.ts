@@ -3,6 +3,8 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { FastPath, PreparedStatement } from '../postgres/fast-path.js';
+import type { OutboxEntity } from '../postgres/platform-entities.js';
 
 export interface RelayOptions {
   batchSize?: number;
@@ -18,24 +20,28 @@ function backoffMs(failures: number): number {
   return Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
 }
 
-interface OutboxRow {
-  position: string;
-  message_id: string;
-  subject: string;
-  payload: string;
-  headers: Record<string, string>;
-}
+type OutboxRow = Pick<OutboxEntity, 'position' | 'messageId' | 'subject' | 'payload' | 'headers'>;
+
+/** The relay's statements: hot (every event that leaves a service passes them), so on the fast path. */
+const LOCK_BATCH: PreparedStatement = {
+  name: 'platform_outbox_lock_batch',
+  text: `SELECT position, message_id AS "messageId", subject, payload, headers FROM outbox
+         ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
+};
+const DELETE_BATCH: PreparedStatement = {
+  name: 'platform_outbox_delete_batch',
+  text: 'DELETE FROM outbox WHERE position = ANY($1::bigint[])',
+};
+const LAG: PreparedStatement = {
+  name: 'platform_outbox_lag',
+  text: 'SELECT EXTRACT(EPOCH FROM now() - min(enqueued_at))::float8 AS lag FROM outbox',
+};
 
 /**
- * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id.
- * A batch is deleted in the transaction that locked it, after JetStream acked every message:
- * killed mid-batch, the rows stay and the next run publishes them again, which JetStream
- * (duplicate window) and consumers (processed_messages) both absorb.
- *
- * The LISTEN connection is held for the relay's whole life, so a Postgres restart or a
- * `pg_terminate_backend` ends it under us: pg then emits 'error' on a checked-out client, which with
- * no listener would kill the process. The relay drops that connection and LISTENs again with backoff;
- * meanwhile the poll (`pollMs`) keeps messages moving, only less promptly.
+ * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id. A batch
+ * is deleted only after JetStream acked all of it: killed mid-batch, it is sent again, and JetStream's
+ * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
+ * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
  */
 export class OutboxRelay {
   private running = false;
@@ -49,7 +55,7 @@ export class OutboxRelay {
   private readonly gatherMs: number;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly database: FastPath,
     private readonly js: JetStreamClient,
     private readonly logger: Logger,
     options: RelayOptions = {},
@@ -87,7 +93,7 @@ export class OutboxRelay {
   }
 
   private async listen(): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.database.connect();
     this.listener = client;
     client.on('notification', () => this.wake?.());
     // Stays attached after the client is dropped: a dead connection may still emit a second error.
@@ -135,10 +141,8 @@ export class OutboxRelay {
 
   /** Seconds since the oldest message still waiting was enqueued (0 when none waits). */
   async lagSeconds(): Promise<number> {
-    const { rows } = await this.pool.query<{ lag: number | null }>(
-      'SELECT EXTRACT(EPOCH FROM now() - min(enqueued_at))::float8 AS lag FROM outbox',
-    );
-    return rows[0]?.lag ?? 0;
+    const [row] = await this.database.query<{ lag: number | null }>(LAG, []);
+    return row?.lag ?? 0;
   }
 
   private async run(): Promise<void> {
@@ -160,9 +164,12 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many messages it moved. */
+  /**
+   * Publishes one batch; returns how many messages it moved. BEGIN/COMMIT by hand on a connection of
+   * its own: the row locks must outlive the JetStream publishes, and only a held connection can.
+   */
   async relayBatch(): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await this.database.connect();
     // The same ending can hit this connection mid-batch: the query fails (and the batch is retried),
     // and the 'error' pg emits besides must not reach the process.
     let broken: Error | undefined;
@@ -170,17 +177,13 @@ export class OutboxRelay {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT position, message_id, subject, payload, headers FROM outbox
-         ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
+      const { rows } = await client.query<OutboxRow>({ ...LOCK_BATCH, values: [this.batchSize] });
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
       }
       await Promise.all(rows.map((row) => this.publish(row)));
-      await client.query('DELETE FROM outbox WHERE position = ANY($1::bigint[])', [rows.map((r) => r.position)]);
+      await client.query({ ...DELETE_BATCH, values: [rows.map((r) => r.position)] });
       await client.query('COMMIT');
       return rows.length;
     } catch (error) {
@@ -195,6 +198,6 @@ export class OutboxRelay {
   private async publish(row: OutboxRow): Promise<void> {
     const h = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) h.set(key, value);
-    await this.js.publish(row.subject, row.payload, { msgID: row.message_id, headers: h });
+    await this.js.publish(row.subject, row.payload, { msgID: row.messageId, headers: h });
   }
 }
