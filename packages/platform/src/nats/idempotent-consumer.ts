@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import { HearthError } from '@hearth/contracts';
 import type { DataSource } from 'typeorm';
 import type { Transaction } from '../ports/unit-of-work.js';
+import { ProcessedMessageEntity } from '../postgres/platform-entities.js';
 import { transactionOf } from '../postgres/unit-of-work.js';
 import type { Logger } from 'pino';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
@@ -16,11 +17,6 @@ export interface ConsumerSpec {
    * before any later one is delivered, instead of being overtaken while it waits out its nak delay.
    */
   maxAckPending?: number;
-}
-
-/** What a handler decides about a message it cannot process. */
-export class PoisonMessageError extends Error {
-  override readonly name = 'PoisonMessageError';
 }
 
 export type MessageHandler = (
@@ -61,19 +57,22 @@ export class IdempotentConsumer {
     try {
       await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, () =>
         this.dataSource.transaction(async (tx) => {
-          const inserted: unknown[] = await tx.query(
-            `INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2)
-             ON CONFLICT DO NOTHING RETURNING 1`,
-            [this.spec.durable, id],
-          );
-          if (inserted.length === 0) return;
+          const claimed = await tx
+            .createQueryBuilder()
+            .insert()
+            .into(ProcessedMessageEntity)
+            .values({ consumer: this.spec.durable, messageId: id })
+            .orIgnore()
+            .returning('message_id')
+            .updateEntity(false)
+            .execute();
+          if ((claimed.raw as unknown[]).length === 0) return; // taken effect before: ack it again only
           await this.handler({ id, subject: msg.subject, body: msg.json() }, transactionOf(tx));
         }),
       );
       msg.ack();
     } catch (error) {
       if (
-        error instanceof PoisonMessageError ||
         (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') ||
         error instanceof SyntaxError
       ) {
