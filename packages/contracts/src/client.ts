@@ -1,7 +1,7 @@
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
 import { ErrorCode, HearthError } from './errors.js';
-import { ServiceErrorHeaders, Subjects } from './subjects.js';
+import { CorrelationHeader, ServiceErrorHeaders, Subjects } from './subjects.js';
 
 const encoder = new TextEncoder();
 
@@ -13,14 +13,27 @@ export function serviceErrorOf(headers: MsgHdrs | undefined): HearthError | null
   return new HearthError(known ?? ErrorCode.Internal, headers?.get(ServiceErrorHeaders.message) ?? code);
 }
 
-export interface ConsoleClientOptions {
+/** What a typed client sends besides the request: contracts carry no telemetry or context of their own. */
+export interface ClientOptions {
   timeoutMs?: number;
   /**
-   * Writes the caller's trace context into a request's headers, so the console's span continues the
-   * caller's trace: a service passes the platform's `injectTraceContext`. Contracts carry no
-   * telemetry of their own; without it, requests go without trace headers.
+   * Writes the caller's trace context into a request's headers, so the callee's span continues the
+   * caller's trace: a service passes the platform's `injectTraceContext`.
    */
   injectTraceContext?: (headers: MsgHdrs) => void;
+  /** The caller's correlation id, sent as Hearth-Correlation-Id: a service passes `() => correlation.getStore()`. */
+  correlationId?: () => string | undefined;
+}
+export type ConsoleClientOptions = ClientOptions;
+
+/** The caller's trace context and correlation id as request headers, written into `into` or new ones. */
+export function callerHeaders(options: ClientOptions, into?: MsgHdrs): MsgHdrs | undefined {
+  const correlationId = options.correlationId?.();
+  if (!into && !correlationId && !options.injectTraceContext) return undefined; // no header block to encode
+  const headers = into ?? natsHeaders();
+  options.injectTraceContext?.(headers);
+  if (correlationId) headers.set(CorrelationHeader, correlationId);
+  return headers;
 }
 
 /** A typed client any subsystem imports to find a workspace's deployment over NATS. */
@@ -29,27 +42,21 @@ export class ConsoleClient {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly options: ConsoleClientOptions = {},
+    private readonly options: ClientOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   async getWorkspaceDeployment(slug: string): Promise<DeploymentRef | null> {
     const request: GetDeploymentRequest = { slug };
+    const headers = callerHeaders(this.options);
     const reply = await this.nc.request(Subjects.deploymentGet, encoder.encode(JSON.stringify(request)), {
       timeout: this.timeoutMs,
-      ...this.traceHeaders(),
+      ...(headers ? { headers } : {}),
     });
     const error = serviceErrorOf(reply.headers);
     if (error) throw error;
     const body: unknown = reply.json();
     return body === null ? null : DeploymentRef.parse(body);
-  }
-
-  private traceHeaders(): { headers?: MsgHdrs } {
-    if (!this.options.injectTraceContext) return {};
-    const headers = natsHeaders();
-    this.options.injectTraceContext(headers);
-    return { headers };
   }
 }

@@ -38,3 +38,9 @@ export const ServiceErrorHeaders = {
  * check as the HTTP edges' bearer token follows. nats.js matches header names exactly.
  */
 export const TokenHashHeader = 'Hearth-Token-Sha256';
+
+/**
+ * The correlation id of the caller's work, on a NATS request or an HTTP call: the callee's log lines
+ * and the events the request appends carry it; without one the callee makes its own.
+ */
+export const CorrelationHeader = 'Hearth-Correlation-Id';

@@ -1,6 +1,6 @@
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { z } from 'zod';
-import { serviceErrorOf } from './client.js';
+import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
 import { openSealed, signRequest, type PrincipalKeys } from './vault-crypto.js';
 import {
   PolicyRule,
@@ -30,12 +30,16 @@ const VersionsChanged = z.object({ path: z.string(), versions: z.array(z.number(
  * principal's key, so a value is readable by this caller only, never by another bus subscriber.
  */
 export class VaultClient {
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly actor: string,
     private readonly keys: PrincipalKeys,
-    private readonly timeoutMs = 5_000,
-  ) {}
+    private readonly options: ClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
 
   async read(path: string, version?: number): Promise<SecretRead> {
     const reply = await this.call(VaultSubjects.read, { path, ...(version ? { version } : {}) }, SealedSecret);
@@ -93,6 +97,7 @@ export class VaultClient {
     const h = headers();
     for (const [name, value] of Object.entries(signRequest(subject, bytes, this.actor, this.keys.secretKey)))
       h.set(name, value);
+    callerHeaders(this.options, h);
     const msg = await this.nc.request(subject, bytes, { timeout: this.timeoutMs, headers: h });
     const error = serviceErrorOf(msg.headers);
     if (error) throw error;

@@ -1,11 +1,22 @@
 import { trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
 /** The correlation id of the work in progress, carried across awaits. */
 export const correlation = new AsyncLocalStorage<string>();
+
+const CORRELATION_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The correlation id a request carries in: the caller's when it sent a plausible one, else a fresh one.
+ * Bounded because it lands in every log line and event of the request.
+ */
+export function correlationIdOf(sent: string | undefined): string {
+  return sent && CORRELATION_ID.test(sent) ? sent : randomUUID();
+}
 
 /** Field paths whose values are never written, whatever object they appear in. */
 export const REDACTED_PATHS = [

@@ -1,9 +1,10 @@
-import { ErrorCode, HearthError, ServiceErrorHeaders } from '@hearth/contracts';
+import { CorrelationHeader, ErrorCode, HearthError, ServiceErrorHeaders } from '@hearth/contracts';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
+import { correlation, correlationIdOf } from '../logging/logger.js';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
 
 /** What a NATS endpoint handler receives besides the decoded body. */
@@ -62,24 +63,28 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
     return this.service as T;
   }
 
+  /** One request, in a server span and in the caller's correlation (or a fresh one), as HTTP requests are. */
   private async serve(subject: string, handler: MessageHandler, msg: ServiceMsg): Promise<void> {
-    await inSpan(subject, extractTraceContext(msg.headers), SpanKind.SERVER, async () => {
-      try {
-        let body: unknown;
+    const correlationId = correlationIdOf(msg.headers?.get(CorrelationHeader) || undefined);
+    await correlation.run(correlationId, () =>
+      inSpan(subject, extractTraceContext(msg.headers), SpanKind.SERVER, async () => {
         try {
-          body = msg.data.length === 0 ? {} : msg.json();
-        } catch {
-          throw new HearthError(ErrorCode.MalformedJson, 'request body is not valid JSON');
+          let body: unknown;
+          try {
+            body = msg.data.length === 0 ? {} : msg.json();
+          } catch {
+            throw new HearthError(ErrorCode.MalformedJson, 'request body is not valid JSON');
+          }
+          const result: unknown = await lastValueFrom(
+            this.transformToObservable(await handler(body, new NatsRequestContext([msg]))) as Observable<unknown>,
+            { defaultValue: null },
+          );
+          msg.respond(JSON.stringify(result ?? null));
+        } catch (error) {
+          this.respondError(msg, subject, error);
         }
-        const result: unknown = await lastValueFrom(
-          this.transformToObservable(await handler(body, new NatsRequestContext([msg]))) as Observable<unknown>,
-          { defaultValue: null },
-        );
-        msg.respond(JSON.stringify(result ?? null));
-      } catch (error) {
-        this.respondError(msg, subject, error);
-      }
-    });
+      }),
+    );
   }
 
   private respondError(msg: ServiceMsg, subject: string, error: unknown): void {

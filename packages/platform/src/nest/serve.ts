@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { randomUUID } from 'node:crypto';
-import { correlation } from '../logging/logger.js';
+import { CorrelationHeader } from '@hearth/contracts';
+import { correlation, correlationIdOf } from '../logging/logger.js';
 import { NatsServiceTransport } from '../nats/service-transport.js';
 import type { ServiceRuntime } from '../runtime/runtime.js';
 import { enterSpan, extractTraceContext, httpHeaderBag, SpanKind, SpanStatusCode } from '../telemetry/telemetry.js';
@@ -59,8 +59,9 @@ export async function serveNest({ module, runtime, service, http }: ServeOptions
         if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      const correlationId = request.headers['x-correlation-id'];
-      correlation.run(typeof correlationId === 'string' && correlationId ? correlationId : randomUUID(), next);
+      // x-correlation-id: the name HTTP callers sent before Hearth-Correlation-Id served both edges.
+      const sent = request.headers[CorrelationHeader.toLowerCase()] ?? request.headers['x-correlation-id'];
+      correlation.run(correlationIdOf(typeof sent === 'string' ? sent : undefined), next);
     });
   });
   app.connectMicroservice({ strategy }, { inheritAppConfig: true });
