@@ -102,6 +102,7 @@ const KEY_KINDS = new Set(['API', 'ACCESS', 'PRIVATE', 'SECRET', 'SIGNING', 'ENC
 /**
  * Whether an env variable's name looks like it carries a credential. `*_FILE` counts: it is how the
  * driver hands an image its generated credential, and pointing it elsewhere is choosing one by hand.
+ * Apart from SECRET_FIELD_NAMES on purpose: env names carry words (`_PASS`, `_PWD`, `*_FILE`) a JSON field's do not.
  */
 export function looksLikeCredential(envName: string): boolean {
   const name = envName.toUpperCase();

@@ -9,6 +9,7 @@ export * from './vault-pointer.js';
 export * from './parse.js';
 export * from './operator.js';
 export * from './audit.js';
+export * from './secret-fields.js';
 export * from './hatch-api.js';
 export * from './vault.js';
 export * from './vault-client.js';

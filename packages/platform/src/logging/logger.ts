@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { isSecretFieldName, SECRET_FIELD_NAMES, spellingsOf } from '@hearth/contracts';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -18,25 +19,40 @@ export function correlationIdOf(sent: string | undefined): string {
   return sent && CORRELATION_ID.test(sent) ? sent : randomUUID();
 }
 
-/** Field paths whose values are never written, whatever object they appear in. */
-export const REDACTED_PATHS = [
-  'password',
-  'value',
-  'values',
-  'secret',
-  'token',
-  '*.password',
-  '*.value',
-  '*.values',
-  '*.secret',
-  '*.token',
-  '*.*.password',
-  '*.*.value',
-  '*.*.secret',
-  'headers.authorization',
-  'req.headers.authorization',
-  'req.headers.cookie',
-];
+const REDACTED = '[REDACTED]';
+
+/**
+ * pino redact paths for every spelling of every name in `names`, at the top and two levels down
+ * (`token`, `*.token`, `*.*.token`); pino applies them to child bindings and interpolated objects too.
+ */
+export function redactionPaths(names: readonly string[] = SECRET_FIELD_NAMES): string[] {
+  const path = (parent: string, key: string) =>
+    /^\w+$/.test(key) ? [parent, key].filter(Boolean).join('.') : `${parent}["${key}"]`; // `api-key` needs brackets
+  const keys = names.flatMap(spellingsOf);
+  return ['', '*', '*.*'].flatMap((parent) => keys.map((key) => path(parent, key)));
+}
+
+/**
+ * The logged object with every field `isSecretFieldName` (contracts' rule, the one hatch admits by)
+ * replaced, at any depth: it catches what no pino path can, the suffixes (`db_password`) and any
+ * spelling. Copies only what it changes; the caller's object is never touched.
+ */
+export function withoutSecretFields(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => withoutSecretFields(item, seen));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value; // Error, Date, Buffer: pino serializes those
+  let copy: Record<string, unknown> | null = null;
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    const kept = field !== undefined && isSecretFieldName(key) ? REDACTED : withoutSecretFields(field, seen);
+    if (kept !== field) (copy ??= { ...(value as Record<string, unknown>) })[key] = kept;
+  }
+  return copy ?? value;
+}
 
 /**
  * Known secret values, replaced wherever they appear in a log line. Path redaction catches fields by
@@ -76,7 +92,8 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level ?? 'info',
       base: { service: options.service },
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      redact: { paths: redactionPaths(), censor: REDACTED },
+      formatters: { log: (object) => withoutSecretFields(object) as Record<string, unknown> },
       mixin() {
         const span = trace.getActiveSpan()?.spanContext();
         const correlationId = correlation.getStore();

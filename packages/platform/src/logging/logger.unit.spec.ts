@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { correlation, createLogger, SecretScrubber } from './logger.js';
+import { correlation, createLogger, redactionPaths, SecretScrubber } from './logger.js';
 
 /** A logger whose lines land in an array, written synchronously, so a test reads exactly what was logged. */
 function captured(scrubber?: SecretScrubber) {
@@ -54,6 +54,59 @@ describe('the logger', () => {
       req: { headers: { authorization: '[REDACTED]' } },
       kept: 'visible-1',
     });
+  });
+
+  it('expands each secret field name to its spellings, at the top and two levels down', () => {
+    expect(redactionPaths(['api_key'])).toEqual([
+      'api_key',
+      'apiKey',
+      'ApiKey',
+      'API_KEY',
+      '["api-key"]',
+      '*.api_key',
+      '*.apiKey',
+      '*.ApiKey',
+      '*.API_KEY',
+      '*["api-key"]',
+      '*.*.api_key',
+      '*.*.apiKey',
+      '*.*.ApiKey',
+      '*.*.API_KEY',
+      '*.*["api-key"]',
+    ]);
+    // The defaults are contracts' list, the one hatch admits by: secretKey (PrincipalKeys) is among them.
+    expect(redactionPaths()).toEqual(expect.arrayContaining(['secretKey', '*.*.values', '*.*.token', '*.privateKey']));
+  });
+
+  it('redacts a secret field nested deep, suffixed or spelt any way, and leaves the caller’s object as it was', () => {
+    const { logger, text, records } = captured();
+    const logged = {
+      db_password: 'suffix-1',
+      keys: { publicKey: 'pub-1', secretKey: 'principal-secret-1' },
+      outer: { middle: { inner: { clientSecret: 'four-deep-1', list: [{ ACCESS_TOKEN: 'in-array-1' }] } } },
+      'api-key': 'kebab-1',
+      password_changed_at: 'visible-2',
+    };
+    const before = JSON.stringify(logged);
+    logger.info(logged, 'nested');
+    for (const value of ['suffix-1', 'principal-secret-1', 'four-deep-1', 'in-array-1', 'kebab-1']) {
+      expect(text()).not.toContain(value);
+    }
+    expect(records()[0]).toMatchObject({
+      db_password: '[REDACTED]',
+      keys: { publicKey: 'pub-1', secretKey: '[REDACTED]' },
+      outer: { middle: { inner: { clientSecret: '[REDACTED]', list: [{ ACCESS_TOKEN: '[REDACTED]' }] } } },
+      password_changed_at: 'visible-2',
+    });
+    expect(JSON.stringify(logged)).toBe(before);
+  });
+
+  it('redacts secret fields a child logger is bound with, and in an object interpolated into the message', () => {
+    const { logger, text } = captured();
+    logger.child({ token: 'bound-token-1' }).info('bound');
+    logger.info('interpolated %o', { password: 'interpolated-1' });
+    expect(text()).not.toContain('bound-token-1');
+    expect(text()).not.toContain('interpolated-1');
   });
 
   it('scrubs a known secret value wherever it appears, message and unexpected fields alike', () => {

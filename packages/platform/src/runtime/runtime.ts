@@ -1,14 +1,17 @@
+import { looksLikeCredential } from '@hearth/contracts';
 import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { PlatformEnv } from '../config/config.js';
-import { createLogger, type Logger, type SecretScrubber } from '../logging/logger.js';
+import { createLogger, SecretScrubber, type Logger } from '../logging/logger.js';
 import { connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
 import { openDatabase } from '../postgres/database.js';
 import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
 export interface ServiceRuntime {
   logger: Logger;
+  /** Scrubs the values it remembers from every log line: the config's credentials, and what the service adds. */
+  scrubber: SecretScrubber;
   dataSource: DataSource;
   nc: NatsConnection;
   js: JetStreamClient;
@@ -35,11 +38,9 @@ export interface RuntimeOptions {
  */
 export async function startRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
   const telemetry = options.telemetry ?? startTelemetry(options.service);
-  const logger = createLogger({
-    service: options.service,
-    level: options.env.LOG_LEVEL,
-    ...(options.scrubber ? { scrubber: options.scrubber } : {}),
-  });
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  for (const value of credentialsIn(options.env)) scrubber.remember(value);
+  const logger = createLogger({ service: options.service, level: options.env.LOG_LEVEL, scrubber });
   const steps: Array<() => Promise<unknown>> = [() => telemetry.shutdown()];
   const dataSource = await openDatabase(options.env, {
     database: options.database,
@@ -55,6 +56,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   let stopping: Promise<void> | null = null;
   return {
     logger,
+    scrubber,
     dataSource,
     nc,
     js: jsm.jetstream(),
@@ -68,4 +70,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
         logger.flush();
       })()),
   };
+}
+
+/** The values of the settings whose names say they are credentials (PGPASSWORD, *_TOKEN, *_SECRET_KEY…); `*_FILE` names a path. */
+function credentialsIn(env: PlatformEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => typeof value === 'string' && looksLikeCredential(name) && !/_FILE$/.test(name))
+    .map(([, value]) => value as string);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { findSecretField, isSecretFieldName } from './audit.js';
+import { findSecretField, isSecretFieldName, SECRET_FIELD_NAMES, snakeCaseOf, spellingsOf } from './secret-fields.js';
 
 describe('a secret-looking field name', () => {
   it.each([
@@ -24,6 +24,10 @@ describe('a secret-looking field name', () => {
     'DB_PASSWORD',
     'access_token',
     'refreshToken',
+    'secretKey',
+    'aws_secret_key',
+    'Authorization',
+    'cookie',
   ])('is %s', (name) => {
     expect(isSecretFieldName(name)).toBe(true);
   });
@@ -49,5 +53,16 @@ describe('a secret-looking field name', () => {
       'data.auth.1.clientSecret',
     );
     expect(findSecretField({ data: { value_names: ['password'], public_key: 'pem' } })).toBeNull();
+  });
+
+  it('has its usual spellings, each of which reads back as the name itself', () => {
+    expect(spellingsOf('api_key')).toEqual(['api_key', 'apiKey', 'ApiKey', 'API_KEY', 'api-key']);
+    expect(spellingsOf('password')).toEqual(['password', 'Password', 'PASSWORD']);
+    for (const name of SECRET_FIELD_NAMES) {
+      for (const spelling of spellingsOf(name)) {
+        expect(snakeCaseOf(spelling)).toBe(name);
+        expect(isSecretFieldName(spelling)).toBe(true);
+      }
+    }
   });
 });
