@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
+import { until } from './until.js';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -34,16 +35,12 @@ export async function startNats(binary = process.env.NATS_SERVER_BIN ?? 'nats-se
 
   const start = async () => {
     child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        const nc = await connect({ servers: url, reconnect: false, timeout: 500 });
-        await nc.close();
-        return;
-      } catch {
-        await sleep(50);
-      }
-    }
-    throw new Error(`nats-server did not start on ${url}`);
+    const answers = () =>
+      connect({ servers: url, reconnect: false, timeout: 500 }).then(
+        (nc) => nc.close().then(() => true),
+        () => false,
+      );
+    await until(answers, { timeoutMs: 30_000, what: `nats-server on ${url}` });
   };
   const kill = async () => {
     const running = child;

@@ -29,11 +29,9 @@ export interface ServeOptions {
 }
 
 /**
- * Serves a service's Nest module the one Hearth way: its NATS endpoints on the NATS services API,
- * its HTTP routes (if any) each in a server span continuing the caller's W3C `traceparent` and with a
- * correlation id, stable error codes on both edges, Nest's own messages through the service logger,
- * and closing at shutdown. The span is what gives events, logs and outbox messages made over HTTP
- * their trace id; without it they would carry none.
+ * Serves a service's Nest module: NATS endpoints on the services API, HTTP routes (if any) each in a
+ * server span continuing the caller's `traceparent` (what gives the events and logs of an HTTP request
+ * their trace id) and in its correlation, stable error codes on both edges, closed at shutdown.
  */
 export async function serveNest({ module, runtime, service, http }: ServeOptions): Promise<void> {
   const { logger } = runtime;
