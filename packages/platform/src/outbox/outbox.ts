@@ -23,21 +23,25 @@ class HeaderRecord {
   }
 }
 
+/** Rows per INSERT: Postgres binds at most 65,535 parameters to a statement, and a row takes 4. */
+const ENQUEUE_CHUNK = 10_000;
+
 /**
  * Writes messages to publish in the caller's transaction: they leave for JetStream only once
  * that transaction has committed, and they leave even if the process dies right after.
  * The active trace context is kept with each message so the trace continues past the relay.
  */
 export async function enqueue(tx: Transaction, messages: readonly OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
   const headers = currentTraceHeaders();
-  await managerOf(tx)
-    .createQueryBuilder()
-    .insert()
-    .into(OutboxEntity)
-    .values(messages.map((m) => ({ messageId: m.id, subject: m.subject, payload: JSON.stringify(m.payload), headers })))
-    .updateEntity(false) // one INSERT, without reading back what the database filled in
-    .execute();
+  for (let start = 0; start < messages.length; start += ENQUEUE_CHUNK) {
+    const rows = messages.slice(start, start + ENQUEUE_CHUNK).map((m) => ({
+      messageId: m.id,
+      subject: m.subject,
+      payload: JSON.stringify(m.payload),
+      headers,
+    }));
+    await managerOf(tx).createQueryBuilder().insert().into(OutboxEntity).values(rows).updateEntity(false).execute();
+  }
 }
 
 /** The active trace context as the headers an outbox row keeps for the relay to publish. */

@@ -19,6 +19,7 @@ import { connectNats, ensureStream } from '../nats/connection.js';
 import { IdempotentConsumer } from '../nats/idempotent-consumer.js';
 import { openDatabase } from '../postgres/database.js';
 import { FastPath } from '../postgres/fast-path.js';
+import { OutboxEntity } from '../postgres/platform-entities.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
@@ -193,5 +194,21 @@ describe('outbox relay', () => {
       [id],
     );
     expect(n).toBe(1);
+  });
+
+  it('enqueues more messages at once than one statement can bind, all or none', async () => {
+    const many = Array.from({ length: 12_000 }, (_, i) => ({ id: randomUUID(), subject: 'unrelayed.x', payload: i }));
+    const uow = new TypeOrmUnitOfWork(dataSource);
+    const count = () => dataSource.getRepository(OutboxEntity).countBy({ subject: 'unrelayed.x' });
+    await expect(
+      uow.run(async (tx) => {
+        await enqueue(tx, many);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await count()).toBe(0);
+    await uow.run((tx) => enqueue(tx, many));
+    expect(await count()).toBe(12_000);
+    await dataSource.getRepository(OutboxEntity).delete({ subject: 'unrelayed.x' });
   });
 });
