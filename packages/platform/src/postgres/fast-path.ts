@@ -23,7 +23,13 @@ export class FastPath {
     this.pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
   }
 
-  async query<R extends pg.QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<R[]> {
+  /** Runs `statement` on a pooled connection, or inside `tx` (on its connection) so it commits with the rest. */
+  async query<R extends pg.QueryResultRow>(
+    statement: PreparedStatement,
+    values: unknown[],
+    tx?: Transaction,
+  ): Promise<R[]> {
+    if (tx) return FastPath.queryIn<R>(tx, statement, values);
     const result = await this.pool.query<R>({ name: statement.name, text: statement.text, values });
     return result.rows;
   }
@@ -33,19 +39,21 @@ export class FastPath {
     return this.pool.connect();
   }
 
-  /**
-   * Runs `statement` inside a use case's transaction, on that transaction's own connection (TypeORM's
-   * QueryRunner.connect() answers it), so it commits or rolls back with everything else there.
-   */
+  /** Runs `statement` inside `tx`, for code that only ever runs in one and holds no FastPath (the event store). */
   static async queryIn<R extends pg.QueryResultRow>(
     tx: Transaction,
     statement: PreparedStatement,
     values: unknown[],
   ): Promise<R[]> {
-    const runner = managerOf(tx).queryRunner;
-    if (!runner) throw new Error('FastPath.queryIn needs a transaction (a UnitOfWork run)');
-    const client = (await runner.connect()) as pg.PoolClient;
+    const client = await connectionOf(tx);
     const result = await client.query<R>({ name: statement.name, text: statement.text, values });
     return result.rows;
   }
+}
+
+/** The pg connection a UnitOfWork's transaction runs on (its query runner is connected already). */
+async function connectionOf(tx: Transaction): Promise<pg.PoolClient> {
+  const runner = managerOf(tx).queryRunner;
+  if (!runner) throw new Error('not a transaction: its EntityManager has no query runner');
+  return (await runner.connect()) as pg.PoolClient;
 }
