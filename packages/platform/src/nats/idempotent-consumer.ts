@@ -1,28 +1,12 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { HearthError } from '@hearth/contracts';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
-import type { Transaction } from '../ports/unit-of-work.js';
-import { ProcessedMessageEntity } from '../postgres/platform-entities.js';
-import { transactionOf } from '../postgres/unit-of-work.js';
 import type { Logger } from 'pino';
-import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
-import { consumeDurable, type RunningConsumer } from './durable-consumer.js';
+import type { Transaction } from '../ports/unit-of-work.js';
+import { processedMessages } from '../postgres/processed-messages.js';
+import { transactionOf } from '../postgres/unit-of-work.js';
+import { SettledConsumer, type ConsumerSpec, type InboundMessage } from './settled-consumer.js';
 
-export interface ConsumerSpec {
-  stream: string;
-  durable: string;
-  filterSubjects?: string[];
-  /**
-   * 1 where the order of messages matters to the handler: a failed message is then redelivered
-   * before any later one is delivered, instead of being overtaken while it waits out its nak delay.
-   */
-  maxAckPending?: number;
-}
-
-export type MessageHandler = (
-  message: { id: string; subject: string; body: unknown },
-  tx: Transaction,
-) => Promise<void>;
+export type MessageHandler = (message: InboundMessage, tx: Transaction) => Promise<void>;
 
 /**
  * Consumes a durable JetStream consumer so that each message takes effect once: in one
@@ -31,57 +15,29 @@ export type MessageHandler = (
  * finds the id and is acked without running the handler again.
  */
 export class IdempotentConsumer {
-  private running: RunningConsumer | null = null;
+  private readonly consumer: SettledConsumer;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly logger: Logger,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    logger: Logger,
     private readonly spec: ConsumerSpec,
     private readonly handler: MessageHandler,
-  ) {}
+  ) {
+    this.consumer = new SettledConsumer(js, jsm, logger, spec);
+  }
 
-  async start(): Promise<void> {
-    this.running = await consumeDurable(this.js, this.jsm, { ...this.spec, ackWaitMs: 30_000, batch: 64 }, (msg) =>
-      this.process(msg),
+  start(): Promise<void> {
+    return this.consumer.start((message) =>
+      this.dataSource.transaction(async (manager) => {
+        const tx = transactionOf(manager);
+        if (await processedMessages.claim(tx, this.spec.durable, message.id)) await this.handler(message, tx);
+      }),
     );
   }
 
-  async stop(): Promise<void> {
-    await this.running?.stop();
-  }
-
-  private async process(msg: JsMsg): Promise<void> {
-    const id = msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
-    try {
-      await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, () =>
-        this.dataSource.transaction(async (tx) => {
-          const claimed = await tx
-            .createQueryBuilder()
-            .insert()
-            .into(ProcessedMessageEntity)
-            .values({ consumer: this.spec.durable, messageId: id })
-            .orIgnore()
-            .returning('message_id')
-            .updateEntity(false)
-            .execute();
-          if ((claimed.raw as unknown[]).length === 0) return; // taken effect before: ack it again only
-          await this.handler({ id, subject: msg.subject, body: msg.json() }, transactionOf(tx));
-        }),
-      );
-      msg.ack();
-    } catch (error) {
-      if (
-        (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') ||
-        error instanceof SyntaxError
-      ) {
-        this.logger.error({ err: error, message_id: id, subject: msg.subject }, 'message refused; terminated');
-        msg.term(error instanceof Error ? error.message : 'refused');
-        return;
-      }
-      this.logger.warn({ err: error, message_id: id, subject: msg.subject }, 'message failed; redelivering');
-      msg.nak(Math.min(250 * msg.info.deliveryCount, 10_000));
-    }
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 }

@@ -68,9 +68,5 @@ export async function serveNest({ module, runtime, service, http }: ServeOptions
   runtime.onShutdown(() => app.close());
 }
 
-/** SIGINT and SIGTERM shut the runtime down in order, then exit. */
-export function exitOnSignals(runtime: Pick<ServiceRuntime, 'shutdown'>): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void runtime.shutdown().then(() => process.exit(0)));
-  }
-}
+// Kept here too for the services that import it from the Nest edge.
+export { exitOnSignals } from '../runtime/signals.js';

@@ -1,2 +1,3 @@
 export * from './runtime.js';
+export * from './signals.js';
 export * from './system.js';
