@@ -26,7 +26,7 @@ export async function ensureDatabase(env: Connection, database: string): Promise
 
 export interface DatabaseOptions {
   database: string;
-  /** The service's own migrations; the platform's run first. */
+  /** The service's own migrations; the platform's are added (TypeORM runs them all in timestamp order). */
   migrations: (new () => MigrationInterface)[];
   /** The service's TypeORM entities (the one definition of each table's columns); the platform's are added. */
   entities?: DataSourceOptions['entities'];
@@ -35,9 +35,9 @@ export interface DatabaseOptions {
 }
 
 /**
- * Opens a service's own database (creating it if missing) and brings its schema up to date: the
- * platform's tables (events, outbox, processed_messages), then the service's. TypeORM only ever
- * changes the schema through migrations: `synchronize` stays off.
+ * Opens a service's own database (creating it if missing) and brings its schema up to date, the
+ * platform's tables (events, outbox, processed_messages) included. TypeORM only ever changes the
+ * schema through migrations: `synchronize` stays off.
  */
 export async function openDatabase(env: Connection, options: DatabaseOptions): Promise<DataSource> {
   await ensureDatabase(env, options.database);
