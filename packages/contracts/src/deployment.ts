@@ -38,7 +38,8 @@ const ContainerPort = z.number().int().min(1).max(65_535);
  * A credential the driver generates for a sidecar and keeps in the vault only. `name` is the value's
  * name in the vault; `env` the variable the image reads (the name by default), delivered as
  * `<env>_FILE` pointing at a file unless `delivery` is `env`. An entry whose `env` is the catalog
- * credential's replaces it (another name); any other entry adds a credential.
+ * credential's renames it, which the driver delivers as its catalog says (never by env: a file the
+ * image reads); any other entry adds a credential.
  */
 export const AutoCredentialSpec = z
   .object({

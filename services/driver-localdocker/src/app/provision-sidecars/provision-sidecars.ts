@@ -2,7 +2,12 @@ import { ErrorCode, HearthError, type DriverCommand } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { answerTo, type Answer } from '../../domain/answers.js';
 import { Labels } from '../../domain/naming.js';
-import { planDeployment, type DeploymentPlan, type SidecarPlan } from '../../domain/plan/deployment-plan.js';
+import {
+  credentialFileContent,
+  planDeployment,
+  type DeploymentPlan,
+  type SidecarPlan,
+} from '../../domain/plan/deployment-plan.js';
 import type {
   AnswerPublisher,
   ContainerEngine,
@@ -41,7 +46,7 @@ export interface ProvisionDependencies {
 /**
  * Starts a deployment's sidecars: the plan is checked before anything exists; then the credentials,
  * generated and written to the vault before the engine holds anything; the workspace's internal
- * network; the containers (labelled, limited, no host port, credentials by file), and the wait until each one
+ * network; the containers (labelled, limited, no host port, credentials in files), and the wait until each one
  * answers a login by exec. Any failure removes what this attempt made and answers
  * ProvisioningFailedV1; nothing is left half-made.
  */
@@ -182,7 +187,7 @@ export class ProvisionSidecars {
     });
     const files = sidecar.credentials
       .filter((c) => c.file !== null)
-      .map((c) => ({ path: c.file!, content: Buffer.from(valueOf(c.name), 'utf8') }));
+      .map((c) => ({ path: c.file!, content: Buffer.from(credentialFileContent(c, valueOf(c.name)), 'utf8') }));
     if (files.length > 0) await this.deps.engine.placeFiles(id, files);
     await this.deps.engine.startContainer(id);
     return { id, sidecar };

@@ -6,11 +6,12 @@
  * Each row says which defaults the image gets (`sugar`, overridable by the spec's env), which
  * variables a spec may not set at all (`forbiddenEnv`: the image's switches that let a login in
  * without the credential, or replace it by a value the vault never saw), how its
- * credential reaches it (`file`: the variable `<env>_FILE` names a file holding the value, so
- * `docker inspect` shows no value; `env`: only where the image reads no file), where clients reach
- * it on the workspace network, and the check that proves it is ready: a shell line run by
- * `docker exec` inside the container that logs in with the credential over TCP to the container's
- * own address (a socket or loopback login is trusted by these images and proves nothing).
+ * credential reaches it (`file`: the variable `<env>_FILE` names a file holding the value; `config`:
+ * where the image reads no `_FILE`, a settings file it reads by itself assigns the value; either way
+ * `docker inspect` shows no value), where clients reach it on the workspace network, and the check
+ * that proves it is ready: a shell line run by `docker exec` inside the container that logs in with
+ * the credential over TCP to the container's own address (a socket or loopback login is trusted by
+ * these images and proves nothing).
  */
 export interface KnownSidecar {
   /** The image's base name: no registry, path, tag or digest. */
@@ -23,7 +24,14 @@ export interface KnownSidecar {
    * are refused apart from these (DRIVER.CREDENTIAL_CONFLICT).
    */
   readonly forbiddenEnv: readonly string[];
-  readonly credential: { readonly name: string; readonly env: string; readonly delivery: 'file' | 'env' };
+  readonly credential: {
+    readonly name: string;
+    /** The variable the image reads the value from, which a spec may not set (nor its `_FILE`). */
+    readonly env: string;
+    readonly delivery: 'file' | 'config';
+    /** For delivery by config: the file, put in before the container starts, and its line `<setting> = <value>`. */
+    readonly config?: { readonly file: string; readonly setting: string };
+  };
   readonly endpoint: { readonly scheme: string; readonly port: number; readonly path: string };
   readonly readiness: string;
 }
@@ -31,8 +39,22 @@ export interface KnownSidecar {
 /** The container's own address on its network (`hostname -i` may list more than one). */
 const OWN_ADDRESS = `"$(hostname -i | cut -d' ' -f1)"`;
 
+/**
+ * Succeeds once something in the container listens on TCP `port`. Read from /proc, which every image
+ * has: it costs nothing, where a client or a CLI may take seconds to start.
+ */
+const listensOn = (port: number) =>
+  `grep -qsE ':${port.toString(16).toUpperCase().padStart(4, '0')} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6`;
+
 /** `pw` := the credential, whether it came by file or by env. */
 const credentialOf = (env: string) => `pw="\${${env}:-}"; [ -n "$pw" ] || pw="$(cat "\${${env}_FILE}")"`;
+
+/**
+ * RabbitMQ reads no RABBITMQ_DEFAULT_PASS_FILE (the official image refuses to start with one) but
+ * reads `default_pass` from /etc/rabbitmq/conf.d/*.conf, where that image keeps its own settings.
+ * RABBITMQ_DEFAULT_PASS, which `docker inspect` would show, takes precedence over it.
+ */
+const RABBITMQ_CREDENTIAL_CONFIG = { file: '/etc/rabbitmq/conf.d/90-hearth-credential.conf', setting: 'default_pass' };
 
 export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
@@ -90,16 +112,26 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
       `--eval 'db.getSiblingDB("admin").auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.HEARTH_PW).ok' >/dev/null`,
   },
   {
-    // The image reads no *_FILE for these: RabbitMQ takes them from its environment only.
     image: 'rabbitmq',
     sugar: { RABBITMQ_DEFAULT_USER: 'admin' },
     // A cookie the spec chose lets anyone on the network who knows it run rabbitmqctl against the
-    // node (add a user, change a password) without the credential.
-    forbiddenEnv: ['RABBITMQ_ERLANG_COOKIE'],
-    credential: { name: 'RABBITMQ_DEFAULT_PASS', env: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' },
+    // node (add a user, change a password) without the credential. Another directory of config
+    // files leaves the credential's file unread, and the password RabbitMQ's default.
+    forbiddenEnv: ['RABBITMQ_ERLANG_COOKIE', 'RABBITMQ_CONFIG_FILES'],
+    credential: {
+      name: 'RABBITMQ_DEFAULT_PASS',
+      env: 'RABBITMQ_DEFAULT_PASS',
+      delivery: 'config',
+      config: RABBITMQ_CREDENTIAL_CONFIG,
+    },
     endpoint: { scheme: 'amqp', port: 5672, path: '' },
+    // The CLI boots an Erlang VM (seconds on a busy host), so it runs once, and only when the node
+    // listens for AMQP: its boot has then created the default user, and written the Erlang cookie.
+    // A CLI run as root before that writes a cookie of its own, which the node (another user)
+    // cannot read, and the node never starts.
     readiness:
-      `${credentialOf('RABBITMQ_DEFAULT_PASS')}; rabbitmq-diagnostics -q check_port_listener 5672 >/dev/null && ` +
+      `${listensOn(5672)} && ` +
+      `pw="$(sed -n 's/^${RABBITMQ_CREDENTIAL_CONFIG.setting} = //p' ${RABBITMQ_CREDENTIAL_CONFIG.file})" && ` +
       `printf '%s' "$pw" | rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" >/dev/null`,
   },
   {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
-import { planDeployment } from '../plan/deployment-plan.js';
+import { credentialFileContent, planDeployment } from '../plan/deployment-plan.js';
 import { KNOWN_SIDECARS } from './known-sidecars.js';
 
 /** What the seed's table says, row by row: sugar env and the generated credential's name. */
@@ -34,15 +34,30 @@ describe('the known-sidecar catalog', () => {
     const sidecar = plan(image);
     const [credential] = sidecar.credentials;
     expect(Object.keys(sidecar.env)).not.toContain(credential!.env);
+    expect(credential!.delivery).not.toBe('env');
+    expect(credential!.file).not.toBeNull();
     if (credential!.delivery === 'file') {
       expect(sidecar.env[`${credential!.env}_FILE`]).toBe(`/run/secrets/${credential!.name}`);
     }
   });
 
-  it('delivers by env only where the image reads no file: rabbitmq', () => {
-    expect(KNOWN_SIDECARS.filter((row) => row.credential.delivery === 'env').map((row) => row.image)).toEqual([
+  it('delivers by a settings file the image reads by itself only where it reads no _FILE: rabbitmq', () => {
+    expect(KNOWN_SIDECARS.filter((row) => row.credential.delivery !== 'file').map((row) => row.image)).toEqual([
       'rabbitmq',
     ]);
+    const sidecar = plan('rabbitmq:3-management');
+    // No RABBITMQ_DEFAULT_PASS_FILE either: the official image refuses to start with it.
+    expect(sidecar.env).toEqual({ RABBITMQ_DEFAULT_USER: 'admin' });
+    expect(sidecar.credentials).toEqual([
+      {
+        name: 'RABBITMQ_DEFAULT_PASS',
+        env: 'RABBITMQ_DEFAULT_PASS',
+        delivery: 'config',
+        file: '/etc/rabbitmq/conf.d/90-hearth-credential.conf',
+        setting: 'default_pass',
+      },
+    ]);
+    expect(credentialFileContent(sidecar.credentials[0]!, 'v4lue')).toBe('default_pass = v4lue\n');
   });
 
   it.each(KNOWN_SIDECARS.filter((row) => row.image !== 'rabbitmq').map((row) => [row.image, row] as const))(
@@ -53,10 +68,13 @@ describe('the known-sidecar catalog', () => {
     },
   );
 
-  it('checks rabbitmq’s credential with rabbitmqctl, its image having no AMQP client', () => {
+  it('checks rabbitmq’s credential with rabbitmqctl, its image having no AMQP client, once the node listens', () => {
     const row = KNOWN_SIDECARS.find((r) => r.image === 'rabbitmq')!;
     expect(row.readiness).toContain('rabbitmqctl -q authenticate_user');
-    expect(row.readiness).toContain(row.credential.env);
+    expect(row.readiness).toContain(`s/^default_pass = //p' ${row.credential.config!.file}`);
+    // 5672 is 0x1628: the CLI (which would write an Erlang cookie the node cannot read) waits for it.
+    expect(row.readiness).toContain(":1628 [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 &&");
+    expect(row.readiness.indexOf('/proc/net/tcp')).toBeLessThan(row.readiness.indexOf('rabbitmqctl'));
   });
 
   it.each([
@@ -102,6 +120,7 @@ const WEAKENING_ENV: ReadonlyArray<readonly [string, string, string]> = [
   ['mysql', 'MYSQL_RANDOM_ROOT_PASSWORD', 'yes'],
   ['mysql', 'MYSQL_ONETIME_PASSWORD', 'yes'],
   ['rabbitmq', 'RABBITMQ_ERLANG_COOKIE', 'known-to-the-spec-author'],
+  ['rabbitmq', 'RABBITMQ_CONFIG_FILES', '/etc/rabbitmq/elsewhere/*.conf'],
   ['elasticsearch', 'xpack.security.enabled', 'false'],
   ['elasticsearch', 'xpack.security.authc.anonymous.roles', 'superuser'],
   ['elasticsearch', 'ES_SETTING_XPACK_SECURITY_ENABLED', 'false'],
@@ -176,8 +195,8 @@ describe('a spec cannot defeat a row’s generated credential', () => {
   });
 });
 
-describe('a credential the image reads from a file is never delivered by env', () => {
-  it.each(KNOWN_SIDECARS.filter((row) => row.credential.delivery === 'file').map((row) => [row.image, row] as const))(
+describe('a catalog credential, which every image reads from a file, is never delivered by env', () => {
+  it.each(KNOWN_SIDECARS.map((row) => [row.image, row] as const))(
     '%s: auto_credentials asking for delivery by env is refused',
     (image, row) => {
       for (const name of [row.credential.name, 'RENAMED']) {
@@ -191,14 +210,46 @@ describe('a credential the image reads from a file is never delivered by env', (
     },
   );
 
-  it('allows it where the image reads no file (rabbitmq), and for a credential outside the catalog row', () => {
-    expect(
-      refusalOf({
-        name: 'mq',
-        image: 'rabbitmq',
-        auto_credentials: [{ name: 'RABBITMQ_DEFAULT_PASS', delivery: 'env' }],
+  it('names where the image reads it instead', () => {
+    const refused = (image: string, env: string) => {
+      try {
+        planDeployment({
+          slug: 'acme',
+          tier: 'dev',
+          sidecars: [{ name: 'db', image, auto_credentials: [{ name: env, delivery: 'env' }] }],
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return null;
+    };
+    expect(refused('rabbitmq', 'RABBITMQ_DEFAULT_PASS')).toContain('in /etc/rabbitmq/conf.d/90-hearth-credential.conf');
+    expect(refused('postgres', 'POSTGRES_PASSWORD')).toContain('by file (POSTGRES_PASSWORD_FILE)');
+  });
+
+  it('keeps rabbitmq’s settings file where the spec asks for delivery by file, the image reading no _FILE', () => {
+    const [sidecar] = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [
+        {
+          name: 'mq',
+          image: 'rabbitmq',
+          auto_credentials: [{ name: 'MQ_ROOT', env: 'RABBITMQ_DEFAULT_PASS', delivery: 'file' }],
+        },
+      ],
+    }).sidecars;
+    expect(sidecar!.env).toEqual({ RABBITMQ_DEFAULT_USER: 'admin' });
+    expect(sidecar!.credentials).toEqual([
+      expect.objectContaining({
+        name: 'MQ_ROOT',
+        delivery: 'config',
+        file: '/etc/rabbitmq/conf.d/90-hearth-credential.conf',
       }),
-    ).toBeNull();
+    ]);
+  });
+
+  it('allows it for a credential outside the catalog row', () => {
     expect(
       refusalOf({ name: 'db', image: 'postgres', auto_credentials: [{ name: 'EXPORTER_TOKEN', delivery: 'env' }] }),
     ).toBeNull();

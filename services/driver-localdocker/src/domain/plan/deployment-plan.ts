@@ -12,9 +12,21 @@ export interface PlannedCredential {
   name: string;
   /** The variable the image reads. */
   env: string;
-  delivery: 'file' | 'env';
-  /** The file `<env>_FILE` names, for delivery by file. */
+  /**
+   * `file`: in the file `<env>_FILE` names; `config`: in a settings file the image reads by itself
+   * (its catalog row's); `env`: in `<env>`, only where the spec asks so for a credential outside the
+   * catalog's.
+   */
+  delivery: 'file' | 'config' | 'env';
+  /** The file put into the container before it starts, for delivery by file or config. */
   file: string | null;
+  /** For delivery by config: the setting the file's one line assigns the value to. */
+  setting: string | null;
+}
+
+/** What the credential's file holds: the value, or for delivery by config the line `<setting> = <value>`. */
+export function credentialFileContent(credential: PlannedCredential, value: string): string {
+  return credential.setting === null ? value : `${credential.setting} = ${value}\n`;
 }
 
 export interface ResourceLimits {
@@ -147,7 +159,7 @@ function planSidecar(slug: string, spec: SidecarSpec, hostPaths: ReadonlyMap<str
   refuseWeakenedAuthentication(spec, known, credentials);
   const env: Record<string, string> = { ...known?.sugar, ...spec.env };
   for (const credential of credentials) {
-    if (credential.file) env[`${credential.env}_FILE`] = credential.file;
+    if (credential.delivery === 'file') env[`${credential.env}_FILE`] = credential.file!;
   }
   const container = containerName(slug, spec.name);
   const ports = [
@@ -256,8 +268,10 @@ function refuseWeakenedAuthentication(
 }
 
 /**
- * The catalog's credential (renamed, or delivered otherwise, by an `auto_credentials` entry for the
- * same variable) and every other declared entry; an image outside the catalog gets only the latter.
+ * The catalog's credential (renamed by an `auto_credentials` entry for the same variable) and every
+ * other declared entry; an image outside the catalog gets only the latter. The catalog's credential
+ * is delivered as its row says: asking for `env` is refused, and `file` (not by env) is what a row
+ * delivering by config does already, the image reading no `_FILE` for it.
  */
 function credentialsOf(spec: SidecarSpec, known: KnownSidecar | null): PlannedCredential[] {
   const declared = (spec.auto_credentials ?? []).map((d) => ({
@@ -269,18 +283,28 @@ function credentialsOf(spec: SidecarSpec, known: KnownSidecar | null): PlannedCr
   const resolved = [
     ...catalog.map((c) => {
       const override = declared.find((d) => d.env === c.env);
-      if (override?.delivery === 'env' && c.delivery === 'file') {
+      if (override?.delivery === 'env') {
         // By env the value would sit in the container's config, readable by `docker inspect`.
+        const how = c.config ? `in ${c.config.file}` : `by file (${c.env}_FILE)`;
         throw new HearthError(
           ErrorCode.CredentialByEnvRefused,
-          `sidecar ${spec.name}: ${c.env} is delivered by file (${c.env}_FILE), which the image reads; by env it would show in docker inspect`,
+          `sidecar ${spec.name}: ${c.env} is delivered ${how}, which the image reads; by env it would show in docker inspect`,
         );
       }
-      return { name: override?.name ?? c.name, env: c.env, delivery: override?.delivery ?? c.delivery };
+      return {
+        name: override?.name ?? c.name,
+        env: c.env,
+        delivery: c.delivery,
+        file: c.config?.file ?? `${SECRETS_DIR}/${override?.name ?? c.name}`,
+        setting: c.config?.setting ?? null,
+      };
     }),
     ...declared
       .filter((d) => !catalog.some((c) => c.env === d.env))
-      .map((d) => ({ name: d.name, env: d.env, delivery: d.delivery ?? ('file' as const) })),
+      .map((d) => {
+        const delivery = d.delivery ?? 'file';
+        return { ...d, delivery, file: delivery === 'file' ? `${SECRETS_DIR}/${d.name}` : null, setting: null };
+      }),
   ];
   for (const key of ['name', 'env'] as const) {
     const values = resolved.map((c) => c[key]);
@@ -292,7 +316,7 @@ function credentialsOf(spec: SidecarSpec, known: KnownSidecar | null): PlannedCr
       );
     }
   }
-  return resolved.map((c) => ({ ...c, file: c.delivery === 'file' ? `${SECRETS_DIR}/${c.name}` : null }));
+  return resolved;
 }
 
 function endpointOf(container: string, known: KnownSidecar | null, spec: SidecarSpec): string {

@@ -37,6 +37,7 @@ describe('a deployment plan', () => {
           env: 'POSTGRES_PASSWORD',
           delivery: 'file',
           file: '/run/secrets/POSTGRES_PASSWORD',
+          setting: null,
         },
       ],
       readiness: expect.stringContaining('psql') as unknown as string,
@@ -77,14 +78,21 @@ describe('a deployment plan', () => {
       ],
     }).sidecars;
     expect(sidecar!.credentials).toEqual([
-      { name: 'APP_DB_ROOT', env: 'POSTGRES_PASSWORD', delivery: 'file', file: '/run/secrets/APP_DB_ROOT' },
+      {
+        name: 'APP_DB_ROOT',
+        env: 'POSTGRES_PASSWORD',
+        delivery: 'file',
+        file: '/run/secrets/APP_DB_ROOT',
+        setting: null,
+      },
       {
         name: 'REPLICATION_PASSWORD',
         env: 'REPLICATION_PASSWORD',
         delivery: 'file',
         file: '/run/secrets/REPLICATION_PASSWORD',
+        setting: null,
       },
-      { name: 'EXPORTER_TOKEN', env: 'EXPORTER_SECRET', delivery: 'env', file: null },
+      { name: 'EXPORTER_TOKEN', env: 'EXPORTER_SECRET', delivery: 'env', file: null, setting: null },
     ]);
     expect(sidecar!.env).toEqual({
       POSTGRES_USER: 'postgres',
