@@ -3,6 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SidecarPlan } from '../domain/plan/deployment-plan.js';
 import type { ContainerEngine } from './ports.js';
 
+/**
+ * How long one check may run. Some boot a runtime of their own (rabbitmqctl an Erlang VM, seconds on
+ * a busy host); one cut short would start again while it still runs, and the checks pile up.
+ */
+const CHECK_TIMEOUT_MS = 15_000;
+
 export interface ReadinessOptions {
   timeoutMs: number;
   pollMs: number;
@@ -36,7 +42,7 @@ export async function waitUntilReady(
     if (sidecar.readiness === null) {
       if (Date.now() - started >= options.settleMs) return;
     } else if (remaining > 0) {
-      const exitCode = await engine.exec(containerId, sidecar.readiness, Math.min(remaining, 5_000));
+      const exitCode = await engine.exec(containerId, sidecar.readiness, Math.min(remaining, CHECK_TIMEOUT_MS));
       if (exitCode === 0) return;
     }
     if (Date.now() >= deadline) {
