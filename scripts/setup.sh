@@ -3,7 +3,8 @@
 # Brings what is missing on a machine that has only Node and npm — Node 24 and pnpm (into .tools/, no
 # root needed), PostgreSQL, NATS with JetStream and a Docker engine (Debian's, as root), the
 # dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
-# `--tests` first adds what only the tests need (docker-compose, for the compose stack's test).
+# `--tests` first adds what only the tests need (docker-compose, for the compose stack's test; MariaDB,
+# Redis and RabbitMQ, whose binaries the driver's catalog test images are made of).
 # A step that cannot be done stops here with its name, the reason and what to do by hand.
 set -euo pipefail
 for_tests=
@@ -112,6 +113,12 @@ fi
 
 if [ -n "$for_tests" ]; then
   command -v docker-compose >/dev/null || apt_install docker-compose docker-compose
+  # The Debian packages the driver's catalog test images are built from (scripts/build-test-images.sh).
+  missing=()
+  for package in mariadb-server mariadb-client redis-server redis-tools rabbitmq-server; do
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" = installed ] || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] || apt_install "test images" "${missing[@]}"
 fi
 
 # --- Dependencies (when the lockfile changed since the last install), the build, the local images.

@@ -76,14 +76,18 @@ pack() {
   tar -C "$1" --sort=name --mtime=@0 --numeric-owner --owner=0 --group=0 -cf "$2" .
 }
 
-# build IMAGE DIR HASH STEP...: a root file system made by the steps, as rootfs.tar beside the files
-# of DIR (its Dockerfile and what that adds). Each step gets the root file system's path; a step may
-# leave another tarball beside it, for the Dockerfile to add as a layer of its own.
+# build TAGS DIR HASH STEP...: a root file system made by the steps, as rootfs.tar beside the files
+# of DIR (its Dockerfile and what that adds). TAGS names the image, or several names of one image
+# (space-separated), each of which must carry HASH for it to be kept. Each step gets the root file
+# system's path; a step may leave another tarball beside it, for the Dockerfile to add as a layer of
+# its own.
 build() {
-  local image=$1 dir=$2 hash=$3
+  local tags dir=$2 hash=$3 tag fresh=yes
+  read -r -a tags <<<"$1"
   shift 3
-  if [ "$(current_hash "$image")" = "$hash" ]; then
-    echo "$(basename "$self" .sh): $image is up to date"
+  for tag in "${tags[@]}"; do [ "$(current_hash "$tag")" = "$hash" ] || fresh=; done
+  if [ -n "$fresh" ]; then
+    echo "$(basename "$self" .sh): ${tags[*]} is up to date"
     return
   fi
   local work started=$SECONDS
@@ -93,12 +97,12 @@ build() {
   pack "$work/rootfs" "$work/rootfs.tar"
   rm -rf "$work/rootfs"
   cp -R "$dir/." "$work/"
-  if ! docker build -q --label "hearth.inputs=$hash" -t "$image" "$work" >"$work/build.log" 2>&1; then
+  if ! docker build -q --label "hearth.inputs=$hash" "${tags[@]/#/--tag=}" "$work" >"$work/build.log" 2>&1; then
     cat "$work/build.log" >&2
     rm -rf "$work"
     return 1
   fi
   rm -rf "$work"
   docker image prune -f --filter label=hearth.inputs >/dev/null # the image this one replaces
-  echo "$(basename "$self" .sh): built $image in $((SECONDS - started)) s"
+  echo "$(basename "$self" .sh): built ${tags[*]} in $((SECONDS - started)) s"
 }
