@@ -8,3 +8,4 @@ export * from './until.js';
 export * from './decider-spec.js';
 export * from './events.js';
 export * from './postgres-cluster.js';
+export * from './driver-stack.js';

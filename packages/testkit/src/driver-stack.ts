@@ -1,0 +1,216 @@
+import {
+  DeploymentRef,
+  DriverEvent,
+  generatePrincipalKeys,
+  Streams,
+  VaultClient,
+  type Status,
+} from '@hearth/contracts';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { databaseText, queryDatabase } from './database.js';
+import { docker } from './docker.js';
+import {
+  startConsoleProcess,
+  startDriverProcess,
+  startVaultProcess,
+  type RunningConsole,
+  type RunningVault,
+} from './hearth-services.js';
+import { jetStreamText, streamMessages } from './jetstream.js';
+import { startNats, type TestNats } from './nats-server.js';
+import type { ServiceProcess } from './service-process.js';
+import { until } from './until.js';
+
+/**
+ * Console, vault and driver-localdocker as processes of the test's own on one NATS and the real
+ * Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
+ * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads there with a key of
+ * its own. With what an end-to-end test of the driver asks of them.
+ */
+export interface DriverStack {
+  readonly nats: TestNats;
+  readonly vault: RunningVault;
+  readonly console: RunningConsole;
+  /** The driver now running (`startDriver` replaces it once it was killed). */
+  readonly driver: ServiceProcess;
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  /** The vault's root principal. */
+  readonly root: VaultClient;
+  /** A subsystem allowed to read `hearth/*`. */
+  readonly reader: VaultClient;
+  /** The `hearth.instance` label value that scopes this driver on the shared engine. */
+  readonly instance: string;
+  startDriver(): Promise<void>;
+  /** The console's HTTP API, as its bootstrap admin. */
+  http(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
+  /** A fresh workspace slug, whose leftovers `stop()` removes. */
+  newSlug(): string;
+  deployment(slug: string): Promise<DeploymentRef>;
+  /** The deployment once its status is one of `wanted`; fails after `timeoutMs`. */
+  until(slug: string, wanted: Status[], timeoutMs?: number): Promise<DeploymentRef>;
+  /** The ids of the containers and networks this driver left for `slug`, one a line. */
+  leftovers(slug: string): Promise<{ containers: string; networks: string }>;
+  /** How many versions of `hearth/<slug>` the vault can still decrypt. */
+  readableVersions(slug: string): Promise<number>;
+  driverAnswers(slug: string): Promise<DriverEvent[]>;
+  /**
+   * Everywhere a generated credential must never be, as text: the console's database, every
+   * JetStream stream, and the console's, vault's and driver's logs.
+   */
+  placesASecretMustNotReach(): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a DriverStack, after checking that the local `images` exist. The driver logs at debug,
+ * gets a command it died on again after 3 s and reconciles on start only.
+ */
+export async function startDriverStack(images: readonly string[]): Promise<DriverStack> {
+  for (const image of images) {
+    if ((await docker(['image', 'inspect', image])).status !== 0) {
+      throw new Error(`image ${image} is missing: run scripts/build-test-images.sh`);
+    }
+  }
+  const instance = `e2e-${randomBytes(4).toString('hex')}`;
+  const slugs: string[] = [];
+  const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
+  const nats = await startNats();
+  let vault: RunningVault | undefined;
+  let hearthConsole: RunningConsole | undefined;
+  let driver: ServiceProcess | undefined;
+  let nc: NatsConnection | undefined;
+
+  const mine = (slug: string) => [
+    '--filter',
+    `label=hearth.instance=${instance}`,
+    '--filter',
+    `label=hearth.slug=${slug}`,
+  ];
+  const leftovers = async (slug: string) => ({
+    containers: (await docker(['ps', '-aq', ...mine(slug)])).stdout,
+    networks: (await docker(['network', 'ls', '-q', ...mine(slug)])).stdout,
+  });
+  const stop = async () => {
+    await driver?.kill();
+    for (const slug of slugs) {
+      const left = await leftovers(slug);
+      if (left.containers) await docker(['rm', '-fv', ...left.containers.split('\n')]);
+      if (left.networks) await docker(['network', 'rm', ...left.networks.split('\n')]);
+    }
+    await nc?.close();
+    await hearthConsole?.stop();
+    await vault?.stop();
+    await nats.stop();
+    await rm(keyDir, { recursive: true, force: true });
+  };
+
+  try {
+    vault = await startVaultProcess(nats.url);
+    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
+    nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    const root = new VaultClient(nc, 'root', vault.rootKeys);
+    const driverKeys = generatePrincipalKeys();
+    await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
+    await root.grant('driver-localdocker', { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy'] });
+    const readerKeys = generatePrincipalKeys();
+    await root.createPrincipal('e2e-subsystem', readerKeys.publicKey);
+    await root.grant('e2e-subsystem', { pattern: 'hearth/*', capabilities: ['read'] });
+    const reader = new VaultClient(nc, 'e2e-subsystem', readerKeys);
+    await writeFile(join(keyDir, 'driver.json'), JSON.stringify({ name: 'driver-localdocker', ...driverKeys }), {
+      mode: 0o600,
+    });
+    const startDriver = async () => {
+      const running = await startDriverProcess(nats.url, {
+        DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
+        DRIVER_INSTANCE: instance,
+        DRIVER_ACK_WAIT_SECONDS: '3',
+        DRIVER_RECONCILE_SECONDS: '0',
+      });
+      driver = running.process;
+    };
+    await startDriver();
+
+    const { url, adminToken } = hearthConsole;
+    const http = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${url}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+    const deployment = async (slug: string) =>
+      DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
+    const runningVault = vault;
+    const runningConsole = hearthConsole;
+    return {
+      nats,
+      vault: runningVault,
+      console: runningConsole,
+      get driver() {
+        return driver!;
+      },
+      nc,
+      jsm,
+      root,
+      reader,
+      instance,
+      startDriver,
+      http,
+      newSlug: () => {
+        const slug = `e2e-${randomBytes(4).toString('hex')}`;
+        slugs.push(slug);
+        return slug;
+      },
+      deployment,
+      until: async (slug, wanted, timeoutMs = 45_000) => {
+        let ref = await deployment(slug);
+        const reached = async () => wanted.includes((ref = await deployment(slug)).last_status);
+        await until(reached, { timeoutMs, intervalMs: 100 }).catch(() => {
+          throw new Error(`${slug} is ${ref.last_status}, not ${wanted.join('|')}`);
+        });
+        return ref;
+      },
+      leftovers,
+      readableVersions: async (slug) =>
+        (
+          await queryDatabase<{ n: number }>(
+            runningVault.db.name,
+            'SELECT count(*)::int AS n FROM secret_versions WHERE path = $1 AND NOT destroyed',
+            [`hearth/${slug}`],
+          )
+        )[0]!.n,
+      driverAnswers: async (slug) =>
+        (await streamMessages(jsm, Streams.driverEvents.name))
+          .map((m) => DriverEvent.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))
+          .filter((e) => e.data.slug === slug),
+      placesASecretMustNotReach: async () => ({
+        "the console's database": await databaseText(runningConsole.db.name),
+        'every JetStream stream': await jetStreamText(jsm),
+        'console logs': runningConsole.process.output.join('\n'),
+        'vault logs': runningVault.process.output.join('\n'),
+        'driver logs': driver!.output.join('\n'),
+      }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The places whose text holds `value` as it is, in base64 or in hex. */
+export function placesHolding(places: Record<string, string>, value: string): string[] {
+  const forms = [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
+  return Object.entries(places)
+    .filter(([, text]) => forms.some((form) => text.includes(form)))
+    .map(([place]) => place);
+}
