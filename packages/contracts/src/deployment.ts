@@ -13,24 +13,6 @@ export type DriverName = z.infer<typeof DriverName>;
 export const Status = z.enum(['requested', 'provisioning', 'ready', 'failed', 'deprovisioning', 'deprovisioned']);
 export type Status = z.infer<typeof Status>;
 
-/**
- * The one table of legal status transitions (also in the package README).
- * requested → provisioning → ready | failed; failed → provisioning (retry);
- * ready → deprovisioning → deprovisioned; failed → deprovisioning.
- */
-export const STATUS_TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
-  requested: ['provisioning'],
-  provisioning: ['ready', 'failed'],
-  ready: ['deprovisioning'],
-  failed: ['provisioning', 'deprovisioning'],
-  deprovisioning: ['deprovisioned'],
-  deprovisioned: [],
-};
-
-export function canTransition(from: Status, to: Status): boolean {
-  return STATUS_TRANSITIONS[from].includes(to);
-}
-
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
 const ContainerPort = z.number().int().min(1).max(65_535);
 

@@ -1,31 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  canTransition,
-  DeploymentRequest,
-  looksLikeCredential,
-  SidecarSpec,
-  STATUS_TRANSITIONS,
-} from './deployment.js';
+import { DeploymentRequest, looksLikeCredential, SidecarSpec } from './deployment.js';
 import { ErrorCode, HearthError } from './errors.js';
 import { parseRequest } from './parse.js';
-
-describe('status transitions', () => {
-  it('are exactly the ones the product defines', () => {
-    expect(STATUS_TRANSITIONS).toEqual({
-      requested: ['provisioning'],
-      provisioning: ['ready', 'failed'],
-      ready: ['deprovisioning'],
-      failed: ['provisioning', 'deprovisioning'],
-      deprovisioning: ['deprovisioned'],
-      deprovisioned: [],
-    });
-  });
-
-  it('answer canTransition from the table', () => {
-    expect(canTransition('failed', 'provisioning')).toBe(true);
-    expect(canTransition('ready', 'failed')).toBe(false);
-  });
-});
 
 describe('a deployment request', () => {
   const valid = {

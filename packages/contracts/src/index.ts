@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './console/events.js';
 export * from './deployment.js';
 export * from './driver.js';
 export * from './envelope.js';

@@ -1,35 +1,20 @@
 import {
-  canTransition,
   ErrorCode,
   HearthError,
+  type DeploymentEventBody,
   type DriverName,
   type SidecarSpec,
   type Status,
   type Tier,
 } from '@hearth/contracts';
+import type { Decider } from '@hearth/platform/ports';
+import { canTransition } from './status.js';
 
 // ── Events ───────────────────────────────────────────────────────────────────────────────────────
-// Each names what happened, in the past tense, with a version suffix. `command_id` names the driver
-// command a state waits on, so a late answer to an earlier command cannot move a newer one.
+// Their schemas are in contracts (console/events.ts). `command_id` names the driver command a state
+// waits on, so a late answer to an earlier command cannot move a newer one.
 
-export type DeploymentEvent =
-  | {
-      type: 'DeploymentRequestedV1';
-      data: {
-        slug: string;
-        tier: Tier;
-        driver: DriverName;
-        sidecars: SidecarSpec[];
-        requested_at: string;
-        command_id: string;
-      };
-    }
-  | { type: 'DeploymentProvisioningStartedV1'; data: { command_id: string } }
-  | { type: 'DeploymentReadyV1'; data: { command_id: string; endpoint: string } }
-  | { type: 'DeploymentFailedV1'; data: { command_id: string; reason: string } }
-  | { type: 'DeploymentRetriedV1'; data: { command_id: string } }
-  | { type: 'DeploymentDeprovisionRequestedV1'; data: { command_id: string } }
-  | { type: 'DeploymentDeprovisionedV1'; data: { command_id: string } };
+export type DeploymentEvent = DeploymentEventBody;
 
 export type DeploymentEventType = DeploymentEvent['type'];
 
@@ -183,7 +168,11 @@ function guard(state: Deployment, to: Status): void {
   }
 }
 
-export const deploymentDecider = { decide, evolve, initialState };
+export const deploymentDecider: Decider<DeploymentCommand, DeploymentEvent, DeploymentState> = {
+  decide,
+  evolve,
+  initialState,
+};
 
 export function streamOf(slug: string): string {
   return `deployment-${slug}`;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { ErrorCode, HearthError, Status, STATUS_TRANSITIONS, type Status as StatusT } from '@hearth/contracts';
-import { decide, evolve, initialState, type DeploymentCommand, type DeploymentEvent } from './deployment.js';
+import { ErrorCode, HearthError, Status, type Status as StatusT } from '@hearth/contracts';
+import { deciderSpec } from '@hearth/testkit';
+import {
+  decide,
+  deploymentDecider,
+  evolve,
+  initialState,
+  type DeploymentCommand,
+  type DeploymentEvent,
+} from './deployment.js';
+import { STATUS_TRANSITIONS } from './status.js';
 
 const requested: DeploymentEvent = {
   type: 'DeploymentRequestedV1',
@@ -32,16 +41,7 @@ const HISTORY: Record<StatusT, DeploymentEvent[]> = {
   deprovisioned: [requested, started, ready, deprovisionRequested, deprovisioned],
 };
 
-const given = (events: DeploymentEvent[]) => ({
-  when: (command: DeploymentCommand) => {
-    const state = events.reduce(evolve, initialState);
-    const run = () => decide(command, state);
-    return {
-      then: (expected: DeploymentEvent[]) => expect(run()).toEqual(expected),
-      thenFails: (code: string) => expect(run).toThrow(expect.objectContaining({ code })),
-    };
-  },
-});
+const { given } = deciderSpec(deploymentDecider);
 
 /** A command that leads to each status from wherever the deployment waits on `pending`. */
 function commandsTowards(to: StatusT, pending: string): DeploymentCommand[] {
@@ -123,11 +123,11 @@ describe('a deployment', () => {
         now: 'x',
         commandId: 'c9',
       })
-      .thenFails(ErrorCode.DeploymentExists);
+      .thenThrows(ErrorCode.DeploymentExists);
   });
 
   it('does not exist before it is requested', () => {
-    given([]).when({ type: 'StartProvisioning', commandId: 'c1' }).thenFails(ErrorCode.DeploymentNotFound);
+    given([]).when({ type: 'StartProvisioning', commandId: 'c1' }).thenThrows(ErrorCode.DeploymentNotFound);
   });
 
   it('starts provisioning when its driver takes the command', () => {
@@ -152,7 +152,7 @@ describe('a deployment', () => {
   it('cannot become ready before its driver started', () => {
     given([requested])
       .when({ type: 'MarkReady', commandId: 'c1', endpoint: 'e' })
-      .thenFails(ErrorCode.IllegalTransition);
+      .thenThrows(ErrorCode.IllegalTransition);
   });
 
   it('retries a failure with a fresh command', () => {
@@ -162,13 +162,13 @@ describe('a deployment', () => {
   });
 
   it('cannot retry what is only requested', () => {
-    given([requested]).when({ type: 'RetryProvisioning', commandId: 'c3' }).thenFails(ErrorCode.IllegalTransition);
+    given([requested]).when({ type: 'RetryProvisioning', commandId: 'c3' }).thenThrows(ErrorCode.IllegalTransition);
   });
 
   it('cannot retry what did not fail', () => {
     given([requested, started, ready])
       .when({ type: 'RetryProvisioning', commandId: 'c3' })
-      .thenFails(ErrorCode.IllegalTransition);
+      .thenThrows(ErrorCode.IllegalTransition);
   });
 
   it('deprovisions a ready deployment, and asking again changes nothing', () => {
@@ -183,7 +183,7 @@ describe('a deployment', () => {
   it('cannot be deprovisioned while provisioning', () => {
     given([requested, started])
       .when({ type: 'RequestDeprovision', commandId: 'c2' })
-      .thenFails(ErrorCode.IllegalTransition);
+      .thenThrows(ErrorCode.IllegalTransition);
   });
 
   it('ends deprovisioned without an endpoint', () => {

@@ -9,6 +9,9 @@ export interface OperatorToken {
   createdBy: string;
 }
 
+/** The admin HEARTH_BOOTSTRAP_ADMIN_TOKEN makes at every start: changed by that setting, never revoked. */
+export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
+
 export type Permission = 'deployment.read' | 'deployment.write' | 'token.create' | 'token.revoke';
 
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
