@@ -1,43 +1,66 @@
+import type { Clock, Ids } from '@hearth/platform/ports';
+import { SettledConsumer } from '@hearth/platform/nats';
 import { OutboxRelay } from '@hearth/platform/outbox';
-import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { type ServiceRuntime } from '@hearth/platform/runtime';
+import { EventStore, FastPath, processedMessages, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { randomIds, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
-import { DeploymentCommands } from './app/deployment-commands.js';
+import { CreateToken } from './app/create-token/create-token.js';
+import { DiscoverDeployment } from './app/discover-deployment/discover-deployment.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
 import { GetDeploymentHistory } from './app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
-import { OperatorAccess } from './app/operator-tokens/operator-tokens.js';
-import { randomIds, systemClock } from '@hearth/platform/runtime';
+import { OperatorAccess } from './app/operator-access/operator-access.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
-import { DeploymentRefs } from './infra/postgres/deployment-refs.js';
-import { OperatorTokens } from './infra/postgres/operator-tokens.js';
-import { driverEventsConsumer } from './transport/driver/driver-events.consumer.js';
+import { RevokeToken } from './app/revoke-token/revoke-token.js';
+import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
+import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
+import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
+import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
 
-/** Every use case of the console, built once from the runtime's connections. */
+/** What a test may put in place of the real thing. */
+export interface ConsoleDependencies {
+  clock?: Clock;
+  ids?: Ids;
+}
+
+/** The console's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeConsole(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>,
-  clock = systemClock,
-  ids = randomIds,
+  { clock = systemClock, ids = randomIds }: ConsoleDependencies = {},
 ) {
   const { dataSource } = runtime;
-  const uow = new TypeOrmUnitOfWork(dataSource);
+  const unitOfWork = new TypeOrmUnitOfWork(dataSource);
+  const fastPath = new FastPath(dataSource);
   const store = new EventStore();
-  const refs = new DeploymentRefs(dataSource);
-  const commands = new DeploymentCommands(uow, store, refs, clock, ids);
-  const recordDriverEvent = new RecordDriverEvent(commands);
-  return {
-    createDeployment: new CreateDeployment(commands, clock, ids),
+  const refs = new DeploymentRefTable(dataSource, fastPath);
+  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, clock, ids);
+  const tokens = new OperatorTokenTable(dataSource);
+  const recordDriverEvent = new RecordDriverEvent(deployments);
+  const useCases = {
+    createDeployment: new CreateDeployment(deployments, clock, ids),
+    discoverDeployment: new DiscoverDeployment(refs),
     getDeployment: new GetDeployment(refs),
-    getDeploymentHistory: new GetDeploymentHistory(store, uow),
+    getDeploymentHistory: new GetDeploymentHistory(deployments),
     listDeployments: new ListDeployments(refs),
-    operateDeployment: new OperateDeployment(commands, ids),
+    operateDeployment: new OperateDeployment(deployments, ids),
     recordDriverEvent,
-    rebuildProjection: new RebuildProjection(uow, store, refs),
-    access: new OperatorAccess(new OperatorTokens(dataSource), ids),
-    relay: new OutboxRelay(new FastPath(dataSource), runtime.js, runtime.logger),
-    driverEvents: driverEventsConsumer(dataSource, runtime.js, runtime.jsm, runtime.logger, recordDriverEvent),
+    rebuildProjection: new RebuildProjection(unitOfWork, store, refs),
+    operatorAccess: new OperatorAccess(tokens, ids),
+    createToken: new CreateToken(tokens, ids),
+    revokeToken: new RevokeToken(tokens),
   };
+  const workers = {
+    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger),
+    driverEvents: new DriverEventsWorker(
+      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, DRIVER_EVENTS_CONSUMER),
+      unitOfWork,
+      processedMessages,
+      recordDriverEvent,
+    ),
+  };
+  return { useCases, workers };
 }
-export type Console = ReturnType<typeof composeConsole>;
+export type ConsoleUseCases = ReturnType<typeof composeConsole>['useCases'];
+export type ConsoleWorkers = ReturnType<typeof composeConsole>['workers'];

@@ -1,0 +1,89 @@
+import type { DeploymentList, DeploymentListQuery, DeploymentRef, Envelope } from '@hearth/contracts';
+import type { Transaction } from '@hearth/platform/ports';
+import type { DeploymentCommand } from '../domain/deployment/deployment.js';
+import type { OperatorToken } from '../domain/operator/operator.js';
+
+/** Who asks for a change to a deployment, and in answer to what. */
+export interface CommandOrigin {
+  actor: string;
+  /** The event or request this command answers to. */
+  causationId?: string | null;
+  /** The flow's id when the command comes off the bus (a driver's event carries it); else the request's. */
+  correlationId?: string;
+}
+
+/** Deployments as their event streams. */
+export interface Deployments {
+  /**
+   * Decides `command` on the deployment's state and commits its events together with the
+   * deployment_refs row and the driver commands they call for; answers the ref as committed (null
+   * while there is no deployment). Given a worker's `tx`, the command joins it.
+   */
+  execute(
+    slug: string,
+    command: DeploymentCommand,
+    origin: CommandOrigin,
+    tx?: Transaction,
+  ): Promise<DeploymentRef | null>;
+  /** The deployment's events as stored, oldest first; none when there is no such deployment. */
+  history(slug: string): Promise<Envelope[]>;
+}
+
+/** The deployment_refs projection, as discovery and the operators' list read it. */
+export interface DeploymentRefReader {
+  get(slug: string): Promise<DeploymentRef | null>;
+  /** Paged by slug: `cursor` is the last slug of the previous page. */
+  list(query: DeploymentListQuery): Promise<DeploymentList>;
+}
+
+/** The deployment_refs projection, as a rebuild replaces it inside one transaction. */
+export interface DeploymentRefRebuild {
+  /** Makes the projection's writers wait until `tx` ends, while readers go on reading the old rows. */
+  holdWriters(tx: Transaction): Promise<void>;
+  clear(tx: Transaction): Promise<void>;
+  put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void>;
+}
+
+/** Every committed event of the console's store, in global order. */
+export interface EventLog {
+  /** A page of the events after `after`, for a reader whose writers already wait (see RebuildProjection). */
+  readAllCommitted(
+    tx: Transaction,
+    after: bigint,
+    limit: number,
+  ): Promise<Array<Envelope & { globalPosition: bigint }>>;
+}
+
+/** Operator bearer tokens, kept as SHA-256 hashes only. */
+export interface OperatorTokenStore {
+  /** Refused with CONSOLE.TOKEN_EXISTS when the name is taken. */
+  insert(token: OperatorToken, secret: string): Promise<void>;
+  /** Makes `secret` the token named `token.name`, replacing whatever that name held. */
+  replace(token: OperatorToken, secret: string): Promise<void>;
+  /** Forgets the token named `name`; what it was, or null if there was none. */
+  deleteByName(name: string): Promise<OperatorToken | null>;
+  findBySecret(secret: string): Promise<OperatorToken | null>;
+  findBySha256(hash: Buffer): Promise<OperatorToken | null>;
+}
+
+/** A message off the bus, as a worker takes it: `id` is its `Nats-Msg-Id`. */
+export interface InboundMessage {
+  id: string;
+  subject: string;
+  body: unknown;
+}
+
+/**
+ * A durable consumer: each message is acked once `handle` resolves, dropped when `handle` refuses
+ * it for good (a HearthError that is no outage), delivered again otherwise.
+ */
+export interface DurableInbox {
+  start(handle: (message: InboundMessage) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The ledger that makes a consumer idempotent: a message id is claimed in the transaction it takes effect in. */
+export interface ProcessedMessages {
+  /** False when `consumer` has taken `messageId` before (a redelivery). */
+  claim(tx: Transaction, consumer: string, messageId: string): Promise<boolean>;
+}

@@ -1,40 +1,122 @@
-import { Streams } from '@hearth/contracts';
-import { PlatformEnv } from '@hearth/platform/config';
-import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
-import { composeConsole, type Console } from '../compose.js';
-import { consoleMigrations } from '../infra/postgres/migrations.js';
+import { DriverEvent, type DeploymentRequest, type OperatorRole } from '@hearth/contracts';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import {
+  createTestDatabase,
+  eventsSince,
+  freePort,
+  startNats,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startConsole, type ConsoleApp, type ConsoleOptions } from '../console.app.js';
+import { ConsoleEnv } from '../config.js';
+import type { OperatorToken } from '../domain/operator/operator.js';
 
-export interface ConsoleHarness {
-  console: Console;
-  runtime: ServiceRuntime;
+/** One caller of each role, as the bearer-token guard hands them to the use cases. */
+export const callers: Record<OperatorRole, OperatorToken> = {
+  admin: { id: randomUUID(), name: 'test-admin', role: 'admin', createdBy: 'test' },
+  operator: { id: randomUUID(), name: 'test-operator', role: 'operator', createdBy: 'test' },
+  auditor: { id: randomUUID(), name: 'test-auditor', role: 'auditor', createdBy: 'test' },
+};
+
+/** A request for one Postgres sidecar. */
+export const deploymentRequest = (slug: string): DeploymentRequest => ({
+  slug,
+  tier: 'dev',
+  driver: 'localdocker',
+  sidecars: [{ name: 'postgres', image: 'postgres:16' }],
+});
+
+/** What a driver answers to the command a deployment waits on. */
+export type DriverAnswer = 'start' | 'ready' | 'fail' | 'gone';
+
+export interface ConsoleHarness extends ConsoleApp {
   nats: TestNats;
   db: TestDatabase;
+  /** The HTTP edge, when the harness serves it. */
+  url: string;
+  /** The bootstrap admin's bearer token. */
+  adminToken: string;
+  /** The driver command a deployment waits on, as its latest request, retry or teardown named it. */
+  pendingCommand(slug: string): Promise<string>;
+  /** A driver event as it arrives off the bus, answering the command `slug` waits on. */
+  driverAnswer(answer: DriverAnswer, slug: string): Promise<DriverEvent>;
+  /** That answer, recorded as the driver-events worker records it (in a transaction of its own). */
+  recordAnswer(answer: DriverAnswer, slug: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The console's use cases over a real database and a real nats-server of the test's own. */
-export async function startConsoleHarness(): Promise<ConsoleHarness> {
+/**
+ * The console over a real database and a nats-server of the test's own, started as main starts it.
+ * By default its edges are not served and its workers not started: a test turns on what it exercises.
+ */
+export async function startConsoleHarness(options: ConsoleOptions = {}): Promise<ConsoleHarness> {
   const nats = await startNats();
   const db = await createTestDatabase('hearth_console');
-  const runtime = await startRuntime({
-    service: 'console',
-    env: PlatformEnv.parse({ ...process.env, NATS_URL: nats.url, LOG_LEVEL: 'silent' }),
-    database: db.name,
-    migrations: consoleMigrations,
-    streams: [
-      { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] },
-      { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] },
-    ],
+  const port = await freePort();
+  const adminToken = randomBytes(24).toString('base64url');
+  const config = ConsoleEnv.parse({
+    ...process.env,
+    NATS_URL: nats.url,
+    LOG_LEVEL: 'silent',
+    CONSOLE_DATABASE: db.name,
+    CONSOLE_PORT: String(port),
+    HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
   });
-  const console = composeConsole(runtime);
+  const app = await startConsole(config, {
+    serve: false,
+    startWorkers: false,
+    forceCloseConnections: true,
+    ...options,
+  });
+
+  const pendingCommand = async (slug: string) => {
+    const commands = ['DeploymentRequestedV1', 'DeploymentRetriedV1', 'DeploymentDeprovisionRequestedV1'];
+    const events = await eventsSince(db.name, 0n, { stream: `deployment-${slug}` });
+    return events.filter((e) => commands.includes(e.type)).at(-1)!.data.command_id as string;
+  };
+  const driverAnswer = async (answer: DriverAnswer, slug: string) => {
+    const command_id = await pendingCommand(slug);
+    const id = randomUUID();
+    const body = {
+      start: { type: 'ProvisioningStartedV1', data: { slug, command_id } },
+      ready: {
+        type: 'SidecarsProvisionedV1',
+        data: { slug, command_id, endpoint: `postgres://hearth-${slug}-postgres:5432/postgres` },
+      },
+      fail: { type: 'ProvisioningFailedV1', data: { slug, command_id, reason: 'image not found' } },
+      gone: { type: 'SidecarsDeprovisionedV1', data: { slug, command_id } },
+    }[answer];
+    return DriverEvent.parse({
+      ...body,
+      id,
+      stream: `driver-${slug}`,
+      version: 1,
+      metadata: {
+        actor: 'driver:localdocker',
+        correlation_id: id,
+        causation_id: command_id,
+        trace_id: null,
+        occurred_at: new Date().toISOString(),
+      },
+    });
+  };
+  const unitOfWork = new TypeOrmUnitOfWork(app.runtime.dataSource);
   return {
-    console,
-    runtime,
+    ...app,
     nats,
     db,
+    url: `http://127.0.0.1:${port}`,
+    adminToken,
+    pendingCommand,
+    driverAnswer,
+    recordAnswer: async (answer, slug) => {
+      const event = await driverAnswer(answer, slug);
+      await unitOfWork.run((tx) => app.useCases.recordDriverEvent.run(event, tx));
+    },
     close: async () => {
-      await runtime.shutdown();
+      await app.runtime.shutdown();
       await db.drop();
       await nats.stop();
     },

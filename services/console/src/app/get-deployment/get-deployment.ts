@@ -1,11 +1,15 @@
-import type { DeploymentRef } from '@hearth/contracts';
-import type { DeploymentRefs } from '../../infra/postgres/deployment-refs.js';
+import { ErrorCode, HearthError, type DeploymentRef } from '@hearth/contracts';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { DeploymentRefReader } from '../ports.js';
 
-/** getWorkspaceDeployment: the pointer-only ref of a workspace, or null. The hot path. */
+/** One deployment, as an operator asks for it. */
 export class GetDeployment {
-  constructor(private readonly refs: Pick<DeploymentRefs, 'get'>) {}
+  constructor(private readonly refs: Pick<DeploymentRefReader, 'get'>) {}
 
-  run(slug: string): Promise<DeploymentRef | null> {
-    return this.refs.get(slug);
+  async run(slug: string, caller: OperatorToken): Promise<DeploymentRef> {
+    authorize(caller, 'deployment.read');
+    const ref = await this.refs.get(slug);
+    if (!ref) throw new HearthError(ErrorCode.DeploymentNotFound, `no deployment ${slug}`);
+    return ref;
   }
 }

@@ -1,8 +1,8 @@
 import type { DeploymentRef } from '@hearth/contracts';
+import type { Ids } from '@hearth/platform/ports';
 import type { DeploymentCommand } from '../../domain/deployment/deployment.js';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
-import type { DeploymentCommands } from '../deployment-commands.js';
-import type { Ids } from '@hearth/platform/ports';
+import type { Deployments } from '../ports.js';
 
 /**
  * What an operator asks of an existing deployment: tear it down (asking twice changes nothing) or
@@ -10,7 +10,7 @@ import type { Ids } from '@hearth/platform/ports';
  */
 export class OperateDeployment {
   constructor(
-    private readonly commands: Pick<DeploymentCommands, 'execute'>,
+    private readonly deployments: Pick<Deployments, 'execute'>,
     private readonly ids: Ids,
   ) {}
 
@@ -28,7 +28,7 @@ export class OperateDeployment {
     caller: OperatorToken,
   ): Promise<DeploymentRef> {
     authorize(caller, 'deployment.write');
-    const ref = await this.commands.execute(
+    const ref = await this.deployments.execute(
       slug,
       { type, commandId: this.ids.next() },
       { actor: `operator:${caller.name}` },

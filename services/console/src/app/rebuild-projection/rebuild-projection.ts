@@ -1,10 +1,8 @@
-import { managerOf } from '@hearth/platform/postgres';
 import type { UnitOfWork } from '@hearth/platform/ports';
-import type { EventStore } from '@hearth/platform/postgres';
 import { deploymentDecider, type DeploymentState } from '../../domain/deployment/deployment.js';
 import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
 import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
-import type { DeploymentRefs } from '../../infra/postgres/deployment-refs.js';
+import type { DeploymentRefRebuild, EventLog } from '../ports.js';
 
 const PAGE = 1_000;
 
@@ -13,26 +11,25 @@ const PAGE = 1_000;
  * readers see the old rows until the new ones commit. The rows come out identical because the
  * projection is a function of the events alone.
  *
- * Live commands write the projection in their own transactions, so the rebuild first takes the table
- * in EXCLUSIVE mode (readers pass, writers do not): a command that has already written its row holds
- * a lock the rebuild waits for, so its events are committed before they are read; one that has not yet
- * written waits until the rebuild commits and then writes its row over the rebuilt one. Without it, a
- * command in flight would commit events the rebuild never read, and the rebuild would put back the
- * state from before them.
+ * Live commands write the projection in their own transactions, so the rebuild first makes its
+ * writers wait: a command that has already written its row holds a lock the rebuild waits for, so
+ * its events are committed before they are read; one that has not yet written waits until the
+ * rebuild commits and then writes its row over the rebuilt one. Without it, a command in flight would
+ * commit events the rebuild never read, and the rebuild would put back the state from before them.
  */
 export class RebuildProjection {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly store: EventStore,
-    private readonly refs: DeploymentRefs,
+    private readonly events: EventLog,
+    private readonly refs: DeploymentRefRebuild,
   ) {}
 
   async run(): Promise<number> {
     return this.unitOfWork.run(async (tx) => {
-      await managerOf(tx).query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
+      await this.refs.holdWriters(tx);
       const states = new Map<string, { state: DeploymentState; version: number }>();
       for (let after = 0n; ;) {
-        const page = await this.store.readAllCommitted(tx, after, PAGE);
+        const page = await this.events.readAllCommitted(tx, after, PAGE);
         for (const event of page) {
           if (!event.stream.startsWith('deployment-')) continue;
           const previous = states.get(event.stream)?.state ?? deploymentDecider.initialState;
@@ -46,7 +43,7 @@ export class RebuildProjection {
       }
       await this.refs.clear(tx);
       for (const { state, version } of states.values()) {
-        if (state.status !== 'absent') await this.refs.upsert(tx, deploymentRefOf(state), version);
+        if (state.status !== 'absent') await this.refs.put(tx, deploymentRefOf(state), version);
       }
       return states.size;
     });

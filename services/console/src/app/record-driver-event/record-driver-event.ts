@@ -1,7 +1,7 @@
-import type { Transaction } from '@hearth/platform/ports';
 import type { DriverEvent } from '@hearth/contracts';
+import type { Transaction } from '@hearth/platform/ports';
 import type { DeploymentCommand } from '../../domain/deployment/deployment.js';
-import type { DeploymentCommands } from '../deployment-commands.js';
+import type { Deployments } from '../ports.js';
 
 /** What a driver reported, as the command it means for the deployment. */
 export function commandFor(event: DriverEvent): DeploymentCommand {
@@ -23,11 +23,11 @@ export function commandFor(event: DriverEvent): DeploymentCommand {
 
 /** Moves a deployment's state machine on a driver's event. */
 export class RecordDriverEvent {
-  constructor(private readonly commands: Pick<DeploymentCommands, 'execute'>) {}
+  constructor(private readonly deployments: Pick<Deployments, 'execute'>) {}
 
-  /** Runs inside the consumer's transaction, so the event counts as processed only if it took effect. */
+  /** Runs inside the worker's transaction, so the event counts as processed only if it took effect. */
   async run(event: DriverEvent, tx: Transaction): Promise<void> {
-    await this.commands.execute(
+    await this.deployments.execute(
       event.data.slug,
       commandFor(event),
       // The driver's event keeps the flow's correlation id: the deployment's events stay in one story.

@@ -1,5 +1,5 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { OperatorAccess } from '../../app/operator-tokens/operator-tokens.js';
+import { OperatorAccess } from '../../app/operator-access/operator-access.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 
 interface AuthenticatedRequest {

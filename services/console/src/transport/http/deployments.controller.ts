@@ -1,9 +1,7 @@
 import {
   DeploymentListQuery,
   DeploymentRequest,
-  ErrorCode,
   GetDeploymentRequest,
-  HearthError,
   parseRequest,
   type DeploymentHistory,
   type DeploymentList,
@@ -15,8 +13,9 @@ import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
 import { GetDeploymentHistory } from '../../app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from '../../app/list-deployments/list-deployments.js';
 import { OperateDeployment } from '../../app/operate-deployment/operate-deployment.js';
-import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { OperatorToken } from '../../domain/operator/operator.js';
 import { BearerTokenGuard, Caller } from './caller.js';
+import { ApiRoute } from './openapi.js';
 
 const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).slug;
 
@@ -32,37 +31,68 @@ export class DeploymentsController {
   ) {}
 
   @Post()
+  @ApiRoute({
+    summary: 'Request a deployment; its driver is told to provision it',
+    body: 'DeploymentRequest',
+    reply: { description: 'requested', schema: 'DeploymentRef' },
+    errors: {
+      400: 'invalid request or slug, or a credential in a sidecar env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
+      403: 'role may not write',
+      409: 'slug taken',
+    },
+  })
   create(@Body() body: unknown, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     return this.createDeployment.run(parseRequest(DeploymentRequest, body), caller);
   }
 
   @Get()
+  @ApiRoute({
+    summary: 'List deployments, paged by slug',
+    query: 'DeploymentListQuery',
+    reply: { description: 'a page', schema: 'DeploymentList' },
+  })
   list(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<DeploymentList> {
-    authorize(caller, 'deployment.read');
-    return this.listDeployments.run(parseRequest(DeploymentListQuery, query));
+    return this.listDeployments.run(parseRequest(DeploymentListQuery, query), caller);
   }
 
   @Get(':slug')
-  async get(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
-    authorize(caller, 'deployment.read');
-    const ref = await this.getDeployment.run(slugOf(slug));
-    if (!ref) throw new HearthError(ErrorCode.DeploymentNotFound, `no deployment ${slug}`);
-    return ref;
+  @ApiRoute({
+    summary: 'One deployment',
+    reply: { description: 'found', schema: 'DeploymentRef' },
+    errors: { 404: 'no such deployment' },
+  })
+  get(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
+    return this.getDeployment.run(slugOf(slug), caller);
   }
 
   @Get(':slug/history')
+  @ApiRoute({
+    summary: 'A deployment’s timeline from its events: each status, with the endpoint or the failure reason',
+    reply: { description: 'oldest first', schema: 'DeploymentHistory' },
+    errors: { 400: 'invalid slug', 404: 'no such deployment' },
+  })
   history(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentHistory> {
     return this.getDeploymentHistory.run(slugOf(slug), caller);
   }
 
   @Delete(':slug')
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Deprovision a ready or failed deployment',
+    reply: { description: 'deprovisioning', schema: 'DeploymentRef' },
+    errors: { 409: 'illegal transition' },
+  })
   deprovision(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     return this.operateDeployment.deprovision(slugOf(slug), caller);
   }
 
   @Post(':slug/retry')
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Retry a failed deployment',
+    reply: { description: 'provisioning', schema: 'DeploymentRef' },
+    errors: { 409: 'illegal transition' },
+  })
   retry(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     return this.operateDeployment.retry(slugOf(slug), caller);
   }

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient, Streams, Subjects } from '@hearth/contracts';
-import { serveNest } from '@hearth/platform/nest';
 import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, SpanKind } from '@hearth/platform/telemetry';
-import { freePort, streamMessages } from '@hearth/testkit';
+import { eventsSince, streamMessages, until } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ConsoleModule } from '../../console.module.js';
 import { startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -13,39 +10,20 @@ const traceIdOf = (traceparent: string | undefined) => traceparent?.split('-')[1
 
 describe('trace context across the console’s edges', () => {
   let h: ConsoleHarness;
-  let url: string;
-  const token = `tracing-admin-${hex(16)}`;
 
   beforeAll(async () => {
-    h = await startConsoleHarness();
-    await h.console.access.bootstrap(token);
-    const port = await freePort();
-    await serveNest({
-      module: ConsoleModule.with(h.console),
-      runtime: h.runtime,
-      service: { name: 'hearth-console', version: '0.0.0', description: 'test', queue: 'console' },
-      http: { port, host: '127.0.0.1', forceCloseConnections: true },
-    });
-    url = `http://127.0.0.1:${port}`;
+    h = await startConsoleHarness({ serve: true });
   });
-  afterAll(async () => {
-    await h?.console.relay.stop();
-    await h?.close();
-  });
+  afterAll(() => h?.close());
 
   const create = (slug: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}/v1/deployments`, {
+    fetch(`${h.url}/v1/deployments`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }),
     });
   const requestedMetadata = async (slug: string) =>
-    (
-      await h.runtime.dataSource.query<Array<{ metadata: { trace_id: string | null; correlation_id: string } }>>(
-        `SELECT metadata FROM events WHERE stream_id = $1 AND type = 'DeploymentRequestedV1'`,
-        [`deployment-${slug}`],
-      )
-    )[0]?.metadata;
+    (await eventsSince(h.db.name, 0n, { stream: `deployment-${slug}`, type: 'DeploymentRequestedV1' }))[0]?.metadata;
 
   it('an HTTP request continues the caller’s trace into the stored event and the provision command on JetStream', async () => {
     const traceId = hex(16);
@@ -61,11 +39,12 @@ describe('trace context across the console’s edges', () => {
       await h.runtime.dataSource.query<Array<{ headers: Record<string, string> }>>('SELECT headers FROM outbox');
     expect(traceIdOf(queued?.headers.traceparent)).toBe(traceId);
 
-    await h.console.relay.start();
+    await h.workers.relay.start();
     let commands: Awaited<ReturnType<typeof streamMessages>> = [];
-    for (let i = 0; i < 100 && commands.length === 0; i++, await sleep(50)) {
-      commands = await streamMessages(h.runtime.jsm, Streams.driverCommands.name);
-    }
+    await until(async () => (commands = await streamMessages(h.runtime.jsm, Streams.driverCommands.name)).length > 0, {
+      timeoutMs: 5_000,
+      what: 'the provision command on JetStream',
+    });
     expect(commands).toHaveLength(1);
     const traceparent = commands[0]!.headers.traceparent;
     expect(traceIdOf(traceparent)).toBe(traceId);

@@ -1,137 +1,121 @@
 import {
   DeploymentHistory,
   DeploymentList,
+  DeploymentListQuery,
   DeploymentRef,
   DeploymentRequest,
   ErrorCode,
-  Status,
   TokenCreated,
-  TokenRevoked,
   TokenCreateRequest,
+  TokenRevoked,
 } from '@hearth/contracts';
-import { Controller, Get } from '@nestjs/common';
+import { RequestMethod, SetMetadata, type Type } from '@nestjs/common';
+import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { z } from 'zod';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const json = (ref: string) => ({
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+/** The contracts a route names in its documentation; each becomes a component schema. */
+const SCHEMAS = {
+  DeploymentRequest,
+  DeploymentRef,
+  DeploymentList,
+  DeploymentListQuery,
+  DeploymentHistory,
+  TokenCreateRequest,
+  TokenCreated,
+  TokenRevoked,
+};
+type SchemaName = keyof typeof SCHEMAS;
+
+/** What a route's code cannot say about itself: its summary, its answer, the refusals worth naming. */
+export interface RouteDoc {
+  summary: string;
+  body?: SchemaName;
+  /** A schema whose fields are the route's query parameters. */
+  query?: SchemaName;
+  reply: { description: string; schema: SchemaName };
+  errors?: Partial<Record<400 | 403 | 404 | 409, string>>;
+}
+
+const ROUTE_DOC = 'hearth:openapi';
+
+/** Documents a controller route; its path, method, status, path parameters and 401 come from the route itself. */
+export const ApiRoute = (doc: RouteDoc) => SetMetadata(ROUTE_DOC, doc);
+
+const jsonSchemaOf = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const json = (name: string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } },
 });
 const error = (description: string) => ({ description, ...json('Error') });
-const slugParam = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
 
-/** The console's OpenAPI document, generated from the same zod contracts the routes validate with. */
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: { title: 'Hearth console', version: '0.1.0' },
-  components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-    schemas: {
-      DeploymentRequest: schema(DeploymentRequest),
-      DeploymentRef: schema(DeploymentRef),
-      DeploymentList: schema(DeploymentList),
-      DeploymentHistory: schema(DeploymentHistory),
-      TokenCreateRequest: schema(TokenCreateRequest),
-      TokenCreated: schema(TokenCreated),
-      TokenRevoked: schema(TokenRevoked),
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message'],
-            properties: { code: { type: 'string', enum: Object.values(ErrorCode) }, message: { type: 'string' } },
+function operationOf(controller: Type, handler: object, doc: RouteDoc, path: string) {
+  const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
+  const status =
+    (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+    (method === RequestMethod.POST ? 201 : 200);
+  const guarded = ((Reflect.getMetadata(GUARDS_METADATA, controller) as unknown[] | undefined) ?? []).length > 0;
+  const query = doc.query ? (jsonSchemaOf(SCHEMAS[doc.query]).properties ?? {}) : {};
+  const parameters = [
+    ...[...path.matchAll(/{(\w+)}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(query).map(([name, schema]) => ({ name, in: 'query', schema })),
+  ];
+  return {
+    summary: doc.summary,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(doc.body ? { requestBody: { required: true, ...json(doc.body) } } : {}),
+    responses: {
+      [status]: { description: doc.reply.description, ...json(doc.reply.schema) },
+      ...Object.fromEntries(Object.entries(doc.errors ?? {}).map(([code, text]) => [code, error(text)])),
+      ...(guarded ? { 401: error('no valid token') } : {}),
+    },
+  };
+}
+
+/** The OpenAPI paths of `controllers`' documented routes, from Nest's own route metadata. */
+function pathsOf(controllers: Type[]): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const controller of controllers) {
+    const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      const handler = (controller.prototype as Record<string, object>)[name]!;
+      const doc = Reflect.getMetadata(ROUTE_DOC, handler) as RouteDoc | undefined;
+      if (!doc) continue;
+      const route = Reflect.getMetadata(PATH_METADATA, handler) as string;
+      const path = `/${[base, route].filter((p) => p && p !== '/').join('/')}`.replace(/:(\w+)/g, '{$1}');
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
+      paths[path] = { ...paths[path], [method]: operationOf(controller, handler, doc, path) };
+    }
+  }
+  return paths;
+}
+
+/** The console's OpenAPI document, generated from its controllers and the zod contracts they validate with. */
+export function openApiDocumentOf(controllers: Type[]) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Hearth console', version: '0.1.0' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        ...Object.fromEntries(Object.entries(SCHEMAS).map(([name, s]) => [name, jsonSchemaOf(s)])),
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string', enum: Object.values(ErrorCode) }, message: { type: 'string' } },
+            },
           },
         },
       },
     },
-  },
-  security: [{ bearer: [] }],
-  paths: {
-    '/v1/deployments': {
-      post: {
-        summary: 'Request a deployment; its driver is told to provision it',
-        requestBody: { required: true, ...json('DeploymentRequest') },
-        responses: {
-          201: { description: 'requested', ...json('DeploymentRef') },
-          400: error(
-            'invalid request or slug, or a credential in a sidecar env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
-          ),
-          401: error('no valid token'),
-          403: error('role may not write'),
-          409: error('slug taken'),
-        },
-      },
-      get: {
-        summary: 'List deployments, paged by slug',
-        parameters: [
-          { name: 'status', in: 'query', schema: schema(Status) },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
-        ],
-        responses: { 200: { description: 'a page', ...json('DeploymentList') }, 401: error('no valid token') },
-      },
-    },
-    '/v1/deployments/{slug}': {
-      get: {
-        summary: 'One deployment',
-        parameters: [slugParam],
-        responses: { 200: { description: 'found', ...json('DeploymentRef') }, 404: error('no such deployment') },
-      },
-      delete: {
-        summary: 'Deprovision a ready or failed deployment',
-        parameters: [slugParam],
-        responses: {
-          202: { description: 'deprovisioning', ...json('DeploymentRef') },
-          409: error('illegal transition'),
-        },
-      },
-    },
-    '/v1/deployments/{slug}/history': {
-      get: {
-        summary: 'A deployment’s timeline from its events: each status, with the endpoint or the failure reason',
-        parameters: [slugParam],
-        responses: {
-          200: { description: 'oldest first', ...json('DeploymentHistory') },
-          400: error('invalid slug'),
-          401: error('no valid token'),
-          404: error('no such deployment'),
-        },
-      },
-    },
-    '/v1/deployments/{slug}/retry': {
-      post: {
-        summary: 'Retry a failed deployment',
-        parameters: [slugParam],
-        responses: { 202: { description: 'provisioning', ...json('DeploymentRef') }, 409: error('illegal transition') },
-      },
-    },
-    '/v1/tokens': {
-      post: {
-        summary: 'Create an operator token (admin); the token is shown once',
-        requestBody: { required: true, ...json('TokenCreateRequest') },
-        responses: { 201: { description: 'created', ...json('TokenCreated') }, 403: error('not an admin') },
-      },
-    },
-    '/v1/tokens/{name}': {
-      delete: {
-        summary: 'Revoke an operator token (admin); other services stop taking it within their token cache period',
-        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          200: { description: 'revoked', ...json('TokenRevoked') },
-          400: error('not a token name, or the bootstrap admin'),
-          403: error('not an admin'),
-          404: error('no such token'),
-        },
-      },
-    },
-  },
-} as const;
-
-@Controller('v1')
-export class OpenApiController {
-  @Get('openapi.json')
-  document(): typeof openApiDocument {
-    return openApiDocument;
-  }
+    security: [{ bearer: [] }],
+    paths: pathsOf(controllers),
+  };
 }

@@ -1,21 +1,37 @@
 import { parseRequest, TokenCreateRequest, TokenName, type TokenCreated, type TokenRevoked } from '@hearth/contracts';
 import { Body, Controller, Delete, Param, Post, UseGuards } from '@nestjs/common';
-import { OperatorAccess } from '../../app/operator-tokens/operator-tokens.js';
+import { CreateToken } from '../../app/create-token/create-token.js';
+import { RevokeToken } from '../../app/revoke-token/revoke-token.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 import { BearerTokenGuard, Caller } from './caller.js';
+import { ApiRoute } from './openapi.js';
 
 @Controller('v1/tokens')
 @UseGuards(BearerTokenGuard)
 export class TokensController {
-  constructor(private readonly access: OperatorAccess) {}
+  constructor(
+    private readonly createToken: CreateToken,
+    private readonly revokeToken: RevokeToken,
+  ) {}
 
   @Post()
+  @ApiRoute({
+    summary: 'Create an operator token (admin); the token is shown once',
+    body: 'TokenCreateRequest',
+    reply: { description: 'created', schema: 'TokenCreated' },
+    errors: { 403: 'not an admin', 409: 'name taken' },
+  })
   create(@Body() body: unknown, @Caller() caller: OperatorToken): Promise<TokenCreated> {
-    return this.access.create(parseRequest(TokenCreateRequest, body), caller);
+    return this.createToken.run(parseRequest(TokenCreateRequest, body), caller);
   }
 
   @Delete(':name')
+  @ApiRoute({
+    summary: 'Revoke an operator token (admin); other services stop taking it within their token cache period',
+    reply: { description: 'revoked', schema: 'TokenRevoked' },
+    errors: { 400: 'not a token name, or the bootstrap admin', 403: 'not an admin', 404: 'no such token' },
+  })
   revoke(@Param('name') name: string, @Caller() caller: OperatorToken): Promise<TokenRevoked> {
-    return this.access.revoke(parseRequest(TokenName, name), caller);
+    return this.revokeToken.run(parseRequest(TokenName, name), caller);
   }
 }

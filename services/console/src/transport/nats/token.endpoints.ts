@@ -1,7 +1,7 @@
 import { parseRequest, Subjects, TokenAuthenticateRequest, type AuthenticatedOperator } from '@hearth/contracts';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { OperatorAccess } from '../../app/operator-tokens/operator-tokens.js';
+import { OperatorAccess } from '../../app/operator-access/operator-access.js';
 
 /** `console.token.authenticate {token_sha256}` → who holds the token, for other services' HTTP edges. */
 @Controller()

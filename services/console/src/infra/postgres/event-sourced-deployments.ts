@@ -1,33 +1,25 @@
-import { Subjects, type DeploymentRef, type EventMetadata } from '@hearth/contracts';
+import { Subjects, type DeploymentRef, type Envelope, type EventMetadata } from '@hearth/contracts';
 import { correlation } from '@hearth/platform/logging';
 import { enqueue } from '@hearth/platform/outbox';
+import type { Clock, Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { handleCommand, type EventStore } from '@hearth/platform/postgres';
 import { currentTraceId } from '@hearth/platform/telemetry';
-import { deploymentDecider, streamOf, type DeploymentCommand } from '../domain/deployment/deployment.js';
-import { deploymentRefOf } from '../domain/deployment/deployment-ref.js';
-import { driverCommandsFor } from '../domain/deployment/driver-commands.js';
-import { upcastDeploymentEvent } from '../domain/deployment/upcast.js';
-import type { DeploymentRefs } from '../infra/postgres/deployment-refs.js';
-import type { Clock, Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
-
-export interface CommandOrigin {
-  actor: string;
-  /** The event or request this command answers to. */
-  causationId?: string | null;
-  /** The flow's id when the command comes off the bus (a driver's event carries it); else the request's. */
-  correlationId?: string;
-}
+import type { CommandOrigin, DeploymentRefRebuild, Deployments } from '../../app/ports.js';
+import { deploymentDecider, streamOf, type DeploymentCommand } from '../../domain/deployment/deployment.js';
+import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
+import { driverCommandsFor } from '../../domain/deployment/driver-commands.js';
+import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
 
 /**
- * Runs one deployment command: decide on the stream's state, append with the expected version, and
- * in the same transaction update the `deployment_refs` row and queue the driver commands the new
- * events call for. Returns the ref as committed.
+ * Deployments as event streams in the console's store. A command is decided on the stream's state
+ * and appended with the expected version; in the same transaction the deployment_refs row is updated
+ * and the driver commands the new events call for are queued in the outbox.
  */
-export class DeploymentCommands {
+export class EventSourcedDeployments implements Deployments {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly store: EventStore,
-    private readonly refs: DeploymentRefs,
+    private readonly refs: Pick<DeploymentRefRebuild, 'put'>,
     private readonly clock: Clock,
     private readonly ids: Ids,
   ) {}
@@ -59,7 +51,7 @@ export class DeploymentCommands {
       afterAppend: async ({ tx, state: after, events, appended: stored }) => {
         const last = stored.at(-1);
         if (after.status === 'absent' || !last) return;
-        await this.refs.upsert(tx, deploymentRefOf(after), last.version);
+        await this.refs.put(tx, deploymentRefOf(after), last.version);
         await enqueue(
           tx,
           driverCommandsFor(events, after).map((c) => ({
@@ -71,5 +63,9 @@ export class DeploymentCommands {
       },
     });
     return state.status === 'absent' ? null : deploymentRefOf(state);
+  }
+
+  history(slug: string): Promise<Envelope[]> {
+    return this.unitOfWork.run((tx) => this.store.readStream(tx, streamOf(slug)));
   }
 }

@@ -1,0 +1,34 @@
+import { ErrorCode, HearthError, type AuthenticatedOperator } from '@hearth/contracts';
+import type { Ids } from '@hearth/platform/ports';
+import { BOOTSTRAP_ADMIN, type OperatorToken } from '../../domain/operator/operator.js';
+import type { OperatorTokenStore } from '../ports.js';
+
+/** Who holds an operator token: for the console's own routes, and for other services' edges. */
+export class OperatorAccess {
+  constructor(
+    private readonly tokens: Pick<OperatorTokenStore, 'replace' | 'findBySecret' | 'findBySha256'>,
+    private readonly ids: Ids,
+  ) {}
+
+  /** Makes HEARTH_BOOTSTRAP_ADMIN_TOKEN the first admin; a changed value replaces the old one. */
+  async bootstrap(secret: string): Promise<void> {
+    await this.tokens.replace(
+      { id: this.ids.next(), name: BOOTSTRAP_ADMIN, role: 'admin', createdBy: 'bootstrap' },
+      secret,
+    );
+  }
+
+  /** The holder of an `Authorization: Bearer …` value; what the holder may do is each use case's call. */
+  async authenticate(authorization: string | undefined): Promise<OperatorToken> {
+    const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const token = secret ? await this.tokens.findBySecret(secret) : null;
+    if (!token) throw new HearthError(ErrorCode.Unauthenticated, 'a valid bearer token is required');
+    return token;
+  }
+
+  /** For another service's edge, which only ever sees the token's SHA-256. */
+  async authenticateHash(tokenSha256Hex: string): Promise<AuthenticatedOperator | null> {
+    const token = await this.tokens.findBySha256(Buffer.from(tokenSha256Hex, 'hex'));
+    return token ? { name: token.name, role: token.role } : null;
+  }
+}

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { Streams } from '@hearth/contracts';
+import { serveNest } from '@hearth/platform/nest';
+import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
+import { composeConsole, type ConsoleDependencies, type ConsoleUseCases, type ConsoleWorkers } from './compose.js';
+import type { ConsoleConfig } from './config.js';
+import { consoleModule } from './console.module.js';
+import { consoleEntities } from './infra/postgres/entities.js';
+import { consoleMigrations } from './infra/postgres/migrations/index.js';
+
+export interface ConsoleOptions extends ConsoleDependencies {
+  /** Serve the HTTP and NATS edges (default); a medium test of the use cases alone goes without. */
+  serve?: boolean;
+  /** Start the workers (default); a test that drives them itself starts them when it wants. */
+  startWorkers?: boolean;
+  /** Close open HTTP connections at shutdown rather than wait for them (tests). */
+  forceCloseConnections?: boolean;
+}
+
+/** A started console: what it runs on, its use cases and workers; `runtime.shutdown()` stops it all. */
+export interface ConsoleApp {
+  runtime: ServiceRuntime;
+  useCases: ConsoleUseCases;
+  workers: ConsoleWorkers;
+}
+
+/** The one way the console starts: main, the medium tests' harness and the process starters all come here. */
+export async function startConsole(config: ConsoleConfig, options: ConsoleOptions = {}): Promise<ConsoleApp> {
+  const runtime = await startRuntime({
+    service: 'console',
+    env: config,
+    database: config.CONSOLE_DATABASE,
+    migrations: consoleMigrations,
+    entities: consoleEntities,
+    streams: [
+      { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] },
+      { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] },
+    ],
+  });
+  const { useCases, workers } = composeConsole(runtime, options);
+  await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
+  if (options.serve ?? true) {
+    await serveNest({
+      module: consoleModule(useCases),
+      runtime,
+      service: {
+        name: 'hearth-console',
+        version: '0.1.0',
+        description: 'Deployments and their discovery',
+        queue: 'console',
+      },
+      http: {
+        port: config.CONSOLE_PORT,
+        host: config.CONSOLE_HOST,
+        forceCloseConnections: options.forceCloseConnections ?? false,
+      },
+    });
+  }
+  for (const worker of Object.values(workers)) {
+    if (options.startWorkers ?? true) await worker.start();
+    runtime.onShutdown(() => worker.stop());
+  }
+  runtime.logger.info(
+    { http: `http://${config.CONSOLE_HOST}:${config.CONSOLE_PORT}`, nats: config.NATS_URL },
+    'console ready',
+  );
+  return { runtime, useCases, workers };
+}

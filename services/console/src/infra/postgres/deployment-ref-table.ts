@@ -1,0 +1,73 @@
+import type { DeploymentList, DeploymentListQuery, DeploymentRef } from '@hearth/contracts';
+import { managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
+import { MoreThan, type DataSource, type FindOptionsWhere } from 'typeorm';
+import type { DeploymentRefReader, DeploymentRefRebuild } from '../../app/ports.js';
+import { DeploymentRefEntity } from './deployment-ref.entity.js';
+
+type RefRow = Omit<DeploymentRefEntity, 'stream_version'>;
+
+function refOf(row: RefRow): DeploymentRef {
+  return {
+    workspace_slug: row.workspace_slug,
+    tier: row.tier,
+    driver: row.driver,
+    endpoint: row.endpoint,
+    secrets_vault_path: row.secrets_vault_path,
+    created: row.created.toISOString(),
+    last_status: row.last_status,
+  };
+}
+
+/** The `deployment_refs` projection: written inline with the events, read by discovery and operators. */
+export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefRebuild {
+  /** The discovery hot path, a named prepared statement on the fast path (bench: discovery). */
+  private readonly bySlug: PreparedStatement;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly fastPath: FastPath,
+  ) {
+    const columns = dataSource
+      .getMetadata(DeploymentRefEntity)
+      .columns.map((column) => column.databaseName)
+      .filter((name) => name !== 'stream_version');
+    this.bySlug = {
+      name: 'deployment_ref_by_slug',
+      text: `SELECT ${columns.join(', ')} FROM deployment_refs WHERE workspace_slug = $1`,
+    };
+  }
+
+  async get(slug: string): Promise<DeploymentRef | null> {
+    const [row] = await this.fastPath.query<RefRow>(this.bySlug, [slug]);
+    return row ? refOf(row) : null;
+  }
+
+  async list(query: DeploymentListQuery): Promise<DeploymentList> {
+    const where: FindOptionsWhere<DeploymentRefEntity> = {
+      ...(query.status ? { last_status: query.status } : {}),
+      ...(query.cursor ? { workspace_slug: MoreThan(query.cursor) } : {}),
+    };
+    const rows = await this.dataSource
+      .getRepository(DeploymentRefEntity)
+      .find({ where, order: { workspace_slug: 'ASC' }, take: query.limit + 1 });
+    const page = rows.slice(0, query.limit).map(refOf);
+    const more = rows.length > query.limit;
+    return { items: page, next_cursor: more ? (page.at(-1)?.workspace_slug ?? null) : null };
+  }
+
+  async put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void> {
+    const row: DeploymentRefEntity = { ...ref, created: new Date(ref.created), stream_version: streamVersion };
+    await managerOf(tx).upsert(DeploymentRefEntity, row, ['workspace_slug']);
+  }
+
+  /** EXCLUSIVE mode: readers pass, writers (whose upserts take ROW EXCLUSIVE) wait. TypeORM has no LOCK TABLE. */
+  async holdWriters(tx: Transaction): Promise<void> {
+    await managerOf(tx).query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
+  }
+
+  async clear(tx: Transaction): Promise<void> {
+    // A DELETE, not TRUNCATE (repository.clear): TRUNCATE would make readers wait for the rebuild.
+    await managerOf(tx).createQueryBuilder().delete().from(DeploymentRefEntity).execute();
+  }
+}

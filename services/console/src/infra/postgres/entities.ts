@@ -1,0 +1,4 @@
+import { DeploymentRefEntity } from './deployment-ref.entity.js';
+import { OperatorTokenEntity } from './operator-token.entity.js';
+
+export const consoleEntities = [DeploymentRefEntity, OperatorTokenEntity];

@@ -1,0 +1,76 @@
+import { ErrorCode, HearthError } from '@hearth/contracts';
+import { isUniqueViolation } from '@hearth/platform/postgres';
+import { createHash } from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import type { OperatorTokenStore } from '../../app/ports.js';
+import type { OperatorToken } from '../../domain/operator/operator.js';
+import { OperatorTokenEntity } from './operator-token.entity.js';
+
+type TokenRow = Pick<OperatorTokenEntity, 'id' | 'name' | 'role' | 'created_by'>;
+
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+const tokenOf = (row: TokenRow): OperatorToken => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  createdBy: row.created_by,
+});
+
+const rowOf = (token: OperatorToken, secret: string): Omit<OperatorTokenEntity, 'created_at'> => ({
+  id: token.id,
+  name: token.name,
+  role: token.role,
+  token_sha256: sha256(secret),
+  created_by: token.createdBy,
+});
+
+/** The `operator_tokens` table: tokens stored only as SHA-256 hashes. */
+export class OperatorTokenTable implements OperatorTokenStore {
+  private readonly tokens: Repository<OperatorTokenEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.tokens = dataSource.getRepository(OperatorTokenEntity);
+  }
+
+  async insert(token: OperatorToken, secret: string): Promise<void> {
+    try {
+      await this.tokens.insert(rowOf(token, secret));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new HearthError(ErrorCode.TokenExists, `a token named ${token.name} exists`);
+      throw error;
+    }
+  }
+
+  /** The name keeps its id and creator; only its role and hash change. */
+  async replace(token: OperatorToken, secret: string): Promise<void> {
+    await this.tokens
+      .createQueryBuilder()
+      .insert()
+      .values(rowOf(token, secret))
+      .orUpdate(['role', 'token_sha256'], ['name'])
+      .execute();
+  }
+
+  async deleteByName(name: string): Promise<OperatorToken | null> {
+    const deleted = await this.tokens
+      .createQueryBuilder()
+      .delete()
+      .where({ name })
+      .returning(['id', 'name', 'role', 'created_by'])
+      .execute();
+    const [row] = deleted.raw as TokenRow[];
+    return row ? tokenOf(row) : null;
+  }
+
+  findBySecret(secret: string): Promise<OperatorToken | null> {
+    return this.findBySha256(sha256(secret));
+  }
+
+  async findBySha256(hash: Buffer): Promise<OperatorToken | null> {
+    const row = await this.tokens.findOneBy({ token_sha256: hash });
+    return row ? tokenOf(row) : null;
+  }
+}
