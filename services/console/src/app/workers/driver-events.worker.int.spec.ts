@@ -146,6 +146,16 @@ describe('the driver-events worker: driver events off the bus move a deployment'
     expect(await reached(slug, 'ready')).toMatchObject({ endpoint: 'fresh' });
   });
 
+  it('drops an event it refuses for good, and goes on with the next one', async () => {
+    const slug = `ws-${randomUUID().slice(0, 8)}`;
+    await h.useCases.createDeployment.run({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }, admin);
+    const { id: command_id } = await takeCommand(slug);
+    await publish({ type: 'SidecarsProvisionedV1', data: { slug, command_id, endpoint: '' } }); // no endpoint: refused
+    await publish({ type: 'ProvisioningStartedV1', data: { slug, command_id } });
+    expect(await reached(slug, 'provisioning')).toMatchObject({ last_status: 'provisioning', endpoint: '' });
+    await consumed();
+  });
+
   it('applies a deployment’s events in order even when the first fails once and is redelivered', async () => {
     const slug = `ws-${randomUUID().slice(0, 8)}`;
     // A real, transient database failure (serialization_failure) on the first attempt only: a sequence
