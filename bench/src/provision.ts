@@ -3,7 +3,7 @@ import {
   docker,
   startConsoleProcess,
   startNats,
-  startService,
+  startServiceProcess,
   startVaultProcess,
   type RunningConsole,
   type ServiceProcess,
@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withCleanup, type Side } from './compare.js';
 import { measure, summarize, type Measurement } from './measure.js';
@@ -23,7 +22,7 @@ const IMAGE = 'hearth-test/postgres:15';
 const RUNS = 5;
 /** Target: hearth's p50 from POST to `ready`, less the bare docker sequence's p50, at most this. */
 const TARGET_OVERHEAD_MS = 1_000;
-/** The driver's readiness poll (services/driver-localdocker/src/main.ts), used by the baseline too. */
+/** The driver's readiness poll (services/driver-localdocker/src/driver.app.ts), used by the baseline too. */
 const READINESS_POLL_MS = 100;
 /** How often the bench asks the console whether the deployment is ready. */
 const STATUS_POLL_MS = 20;
@@ -36,8 +35,6 @@ const TIMEOUT_MS = 90_000;
 const BASELINE_CHECK =
   `PGPASSWORD="$POSTGRES_PASSWORD" PGCONNECT_TIMEOUT=3 ` +
   `psql -h "$(hostname -i | cut -d' ' -f1)" -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null`;
-
-const driverEntry = fileURLToPath(new URL('../../services/driver-localdocker/dist/main.js', import.meta.url));
 
 /**
  * Time from POST /v1/deployments to `ready` for one Postgres sidecar — console, vault and
@@ -76,20 +73,15 @@ export async function runProvision(): Promise<void> {
     cleanup.push(() => rm(keyDir, { recursive: true, force: true }));
     const keyFile = join(keyDir, 'driver.json');
     await writeFile(keyFile, JSON.stringify({ name: 'driver-localdocker', ...driverKeys }), { mode: 0o600 });
-    const driver = await startService(
-      driverEntry,
-      {
-        NATS_URL: nats.url,
-        DRIVER_VAULT_KEY_FILE: keyFile,
-        DRIVER_INSTANCE: instance,
-        DRIVER_RECONCILE_SECONDS: '0',
-        LOG_LEVEL: 'info',
-      },
-      'driver-localdocker ready',
-    );
-    cleanup.push(() => driver.kill());
+    const driver = await startServiceProcess('driver-localdocker', nats.url, {
+      DRIVER_VAULT_KEY_FILE: keyFile,
+      DRIVER_INSTANCE: instance,
+      DRIVER_RECONCILE_SECONDS: '0',
+      LOG_LEVEL: 'info',
+    });
+    cleanup.push(() => driver.stop());
 
-    const hearth = new HearthSide(hearthConsole, driver, instance);
+    const hearth = new HearthSide(hearthConsole, driver.process, instance);
     const baseline = new BaselineSide(instance);
     const sides: Record<Side, { provision(name: string): Promise<void>; remove(name: string): Promise<void> }> = {
       hearth,

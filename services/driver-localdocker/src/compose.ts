@@ -1,6 +1,7 @@
 import { ConsoleClient, VaultClient } from '@hearth/contracts';
-import { type Logger } from '@hearth/platform/logging';
-import { type SecretScrubber } from '@hearth/platform/logging';
+import type { Logger, SecretScrubber } from '@hearth/platform/logging';
+import type { Clock } from '@hearth/platform/ports';
+import { systemClock } from '@hearth/platform/runtime';
 import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -9,6 +10,7 @@ import { DeprovisionSidecars } from './app/deprovision-sidecars/deprovision-side
 import { DriverCommands } from './app/driver-commands.js';
 import type {
   AnswerPublisher,
+  CommandQueue,
   ContainerEngine,
   CredentialGenerator,
   CredentialStore,
@@ -16,11 +18,10 @@ import type {
   HostPaths,
   ValueScrubber,
 } from './app/ports.js';
-import { type Clock } from '@hearth/platform/ports';
-import { systemClock } from '@hearth/platform/runtime';
 import { ProvisionSidecars } from './app/provision-sidecars/provision-sidecars.js';
 import type { ReadinessOptions } from './app/readiness.js';
 import { Reconcile } from './app/reconcile/reconcile.js';
+import { DriverWorker } from './app/workers/driver.worker.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
@@ -28,8 +29,8 @@ import { randomCredentials } from './infra/crypto/random-credentials.js';
 import { DockerEngine } from './infra/docker/docker-engine.js';
 import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
+import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
-import { DriverCommandsConsumer } from './transport/jetstream/driver-commands.consumer.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
 export interface DriverPorts {
@@ -37,6 +38,7 @@ export interface DriverPorts {
   vault: CredentialStore;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
+  commandQueue: CommandQueue;
   hostPaths: HostPaths;
   credentials: CredentialGenerator;
   scrubber: ValueScrubber;
@@ -47,55 +49,53 @@ export interface DriverPorts {
 export interface DriverSettings {
   instance: string;
   readiness: ReadinessOptions;
+  /** Between reconcile passes; 0: on start only. */
+  reconcileMs: number;
 }
 
-/** The driver's use cases, wired once from its ports. */
+/** The driver's one composition root: its use cases and its worker, wired once from its ports. */
 export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   const resources = new WorkspaceResources(ports.engine, settings.instance);
   const provision = new ProvisionSidecars({ ...ports, resources, readiness: settings.readiness });
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });
+  const commands = new DriverCommands(provision, deprovision, reconcile, new Serial());
   return {
-    resources,
-    provision,
-    deprovision,
-    reconcile,
-    commands: new DriverCommands(provision, deprovision, reconcile, new Serial()),
+    useCases: { provision, deprovision, reconcile, commands },
+    workers: { driver: new DriverWorker(ports.commandQueue, commands, ports.logger, settings.reconcileMs) },
   };
 }
-export type Driver = ReturnType<typeof composeDriver>;
+export type DriverUseCases = ReturnType<typeof composeDriver>['useCases'];
+export type DriverWorkers = ReturnType<typeof composeDriver>['workers'];
 
 export interface DriverConnections {
   nc: NatsConnection;
   js: JetStreamClient;
+  jsm: JetStreamManager;
   docker: Docker;
   identity: VaultIdentity;
   scrubber: SecretScrubber;
   logger: Logger;
+  /** How soon a command the driver died on is delivered again. */
+  ackWaitMs: number;
 }
 
-/** The real ports: Docker, the vault and the console over NATS, JetStream for answers. */
+/** The real ports: Docker, the vault and the console over NATS, JetStream for commands and answers. */
 export function realPorts(connections: DriverConnections): DriverPorts {
-  const { nc, identity } = connections;
+  const { nc, js, identity, logger } = connections;
   return {
     engine: new DockerEngine(connections.docker),
     vault: new VaultCredentials(new VaultClient(nc, identity.actor, identity.keys)),
-    answers: new JetStreamAnswers(connections.js),
+    answers: new JetStreamAnswers(js),
     directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
+    commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, {
+      durable: 'driver-localdocker',
+      ackWaitMs: connections.ackWaitMs,
+    }),
     hostPaths: realHostPaths,
     credentials: randomCredentials,
     scrubber: connections.scrubber,
     clock: systemClock,
-    logger: connections.logger,
+    logger,
   };
-}
-
-export function commandsConsumer(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  logger: Logger,
-  driver: Driver,
-  ackWaitMs: number,
-): DriverCommandsConsumer {
-  return new DriverCommandsConsumer(js, jsm, logger, driver.commands, { durable: 'driver-localdocker', ackWaitMs });
 }

@@ -1,4 +1,4 @@
-import type { DriverEvent, Status } from '@hearth/contracts';
+import type { DriverCommand, DriverEvent, Status } from '@hearth/contracts';
 import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
 
 /**
@@ -107,4 +107,13 @@ export interface AnswerPublisher {
 /** What the console says a deployment is at; null when it knows none. */
 export interface DeploymentDirectory {
   statusOf(slug: string): Promise<Status | null>;
+}
+
+/**
+ * The driver's command queue (DRIVER_COMMANDS): each command is handed to `handle` decoded, one at a
+ * time, and acked only once `handle` resolves; a failure delivers it again after a backoff.
+ */
+export interface CommandQueue {
+  start(handle: (command: DriverCommand, traceId: string | null) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
 }

@@ -7,21 +7,15 @@ import {
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
-import { createLogger, SecretScrubber } from '@hearth/platform/logging';
-import { connectNats, ensureStream } from '@hearth/platform/nats';
 import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ContainerEngine, ContainerRequest, CredentialStore, DeploymentDirectory } from '../app/ports.js';
-import { composeDriver, type Driver } from '../compose.js';
-import { systemClock } from '@hearth/platform/runtime';
+import type { DriverUseCases } from '../compose.js';
+import { DriverEnv } from '../config.js';
 import { Labels } from '../domain/naming.js';
-import { randomCredentials } from '../infra/crypto/random-credentials.js';
+import { startDriver } from '../driver.app.js';
 import { DockerEngine } from '../infra/docker/docker-engine.js';
-import { realHostPaths } from '../infra/host/host-paths.js';
-import { JetStreamAnswers } from '../infra/nats/answer-publisher.js';
 
 export const POSTGRES_IMAGE = 'hearth-test/postgres:15';
 export const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
@@ -76,7 +70,7 @@ export class MemoryDirectory implements DeploymentDirectory {
 }
 
 export interface DriverHarness {
-  driver: Driver;
+  useCases: DriverUseCases;
   docker: Docker;
   engine: ContainerEngine;
   vault: MemoryVault;
@@ -88,8 +82,6 @@ export interface DriverHarness {
   /** Every log line the driver wrote. */
   logs: string[];
   nats: TestNats;
-  nc: NatsConnection;
-  jsm: JetStreamManager;
   instance: string;
   /** A fresh workspace slug; the directory says it is requested. */
   newSlug(): string;
@@ -136,27 +128,20 @@ async function requireImages(docker: Docker): Promise<void> {
 }
 
 /**
- * The driver's use cases over the real Docker engine and a nats-server of the test's own (answers go
- * to its DRIVER_EVENTS stream); the vault and the console's directory are in memory. Everything it
- * makes carries a label of this harness's own, and `close` removes all of it.
+ * The driver, started as main starts it, over the real Docker engine and a nats-server of the test's
+ * own (answers go to its DRIVER_EVENTS stream); the vault and the console's directory are in memory,
+ * and its worker is not started unless asked: a test hands commands to its use cases. Everything it makes carries a
+ * label of this harness's own, and `close` removes all of it.
  */
-export async function startDriverHarness(options: { readyTimeoutMs?: number } = {}): Promise<DriverHarness> {
+export async function startDriverHarness(
+  options: { readyTimeoutMs?: number; startWorkers?: boolean } = {},
+): Promise<DriverHarness> {
   const docker = new Docker();
   await docker.ping();
   await requireImages(docker);
   const nats = await startNats();
-  const nc = await connectNats(nats.url, 'driver-test');
-  const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] });
   const journal: string[] = [];
   const logs: string[] = [];
-  const scrubber = new SecretScrubber();
-  const logger = createLogger({
-    service: 'driver-localdocker',
-    level: 'debug',
-    scrubber,
-    destination: { write: (line: string) => void logs.push(line) },
-  });
   // The engine gets a client of its own whose network creates are noted as sent: what the Engine
   // API was asked for (CheckDuplicate, Internal) is then a fact a test can check.
   const networkRequests: Docker.NetworkCreateOptions[] = [];
@@ -170,20 +155,21 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
   const vault = new MemoryVault(journal);
   const directory = new MemoryDirectory();
   const instance = `test-${randomBytes(4).toString('hex')}`;
-  const driver = composeDriver(
-    {
-      engine,
-      vault,
-      answers: new JetStreamAnswers(jsm.jetstream()),
-      directory,
-      hostPaths: realHostPaths,
-      credentials: randomCredentials,
-      scrubber,
-      clock: systemClock,
-      logger,
-    },
-    { instance, readiness: { timeoutMs: options.readyTimeoutMs ?? 30_000, pollMs: 100, settleMs: 500 } },
-  );
+  const config = DriverEnv.parse({
+    NATS_URL: nats.url,
+    LOG_LEVEL: 'debug',
+    DRIVER_INSTANCE: instance,
+    DRIVER_VAULT_ACTOR: 'driver-test',
+    DRIVER_VAULT_SECRET_KEY: randomBytes(64).toString('base64'), // unused: the vault is in memory
+    DRIVER_RECONCILE_SECONDS: '0',
+  });
+  const app = await startDriver(config, {
+    docker: recording,
+    ports: { engine, vault, directory },
+    readiness: { timeoutMs: options.readyTimeoutMs ?? 30_000, pollMs: 100, settleMs: 500 },
+    startWorkers: options.startWorkers ?? false,
+    logDestination: { write: (line: string) => void logs.push(line) },
+  });
   const metadata = () => ({
     actor: 'test',
     correlation_id: randomUUID(),
@@ -192,7 +178,7 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
     occurred_at: new Date().toISOString(),
   });
   return {
-    driver,
+    useCases: app.useCases,
     docker,
     engine,
     vault,
@@ -201,8 +187,6 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
     networkRequests,
     logs,
     nats,
-    nc,
-    jsm,
     instance,
     newSlug: () => {
       const slug = `it-${randomBytes(4).toString('hex')}`;
@@ -226,7 +210,7 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
       metadata: metadata(),
     }),
     answersTo: async (commandId) =>
-      (await streamMessages(jsm, Streams.driverEvents.name))
+      (await streamMessages(app.jsm, Streams.driverEvents.name))
         .map((m) => DriverEvent.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))
         .filter((event) => event.data.command_id === commandId),
     close: async () => {
@@ -235,7 +219,7 @@ export async function startDriverHarness(options: { readyTimeoutMs?: number } = 
         await docker.getContainer(c.Id).remove({ force: true, v: true });
       }
       for (const n of await docker.listNetworks({ filters: mine })) await docker.getNetwork(n.Id).remove();
-      await nc.close();
+      await app.shutdown();
       await nats.stop();
     },
   };

@@ -33,7 +33,7 @@ describe('provisioning on the real engine', () => {
   it('starts a postgres sidecar whose password is in the vault only, written before any container, and logs in with it', async () => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
 
     const answers = await h.answersTo(command.id);
     expect(answers.map((a) => [a.type, a.data])).toEqual([
@@ -105,7 +105,7 @@ describe('provisioning on the real engine', () => {
         [other, [{ name: 'postgres', image: POSTGRES_IMAGE }]],
       ] as const) {
         const command = h.provisionCommand(s, [...sidecars]);
-        await h.driver.commands.handle(command);
+        await h.useCases.commands.handle(command);
         expect((await h.answersTo(command.id)).map((a) => a.type)).toContain('SidecarsProvisionedV1');
       }
       const sidecar = `hearth-${slug}-postgres`;
@@ -169,7 +169,7 @@ describe('provisioning on the real engine', () => {
 
   it('creates the network as asked: CheckDuplicate, internal, no address on the host', async () => {
     const slug = h.newSlug();
-    await h.driver.commands.handle(h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]));
+    await h.useCases.commands.handle(h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]));
     expect(h.networkRequests.filter((r) => r.Name === `hearth-${slug}`)).toEqual([
       {
         Name: `hearth-${slug}`,
@@ -208,14 +208,14 @@ describe('provisioning on the real engine', () => {
           volumes: [{ source: join(dir, 'engine'), target: '/var/run/docker.sock' }],
         },
       ]);
-      await h.driver.commands.handle(command);
+      await h.useCases.commands.handle(command);
       const [, failed] = await h.answersTo(command.id);
       expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.MOUNT_REFUSED: /) as unknown });
       expect(h.journal.filter((line) => line.includes(refused))).toEqual([]);
       expect(await leftovers(refused)).toEqual({ containers: 0, networks: 0 });
 
       const allowed = h.newSlug();
-      await h.driver.commands.handle(
+      await h.useCases.commands.handle(
         h.provisionCommand(allowed, [
           { name: 'tool', image: BUSYBOX_IMAGE, volumes: [{ source: join(dir, 'current'), target: '/data' }] },
         ]),
@@ -270,7 +270,7 @@ describe('provisioning on the real engine', () => {
   ])('refuses %s with its code, having created nothing and written nothing', async (_, sidecar, code) => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [sidecar]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const answers = await h.answersTo(command.id);
     expect(answers.map((a) => a.type)).toEqual(['ProvisioningStartedV1', 'ProvisioningFailedV1']);
     expect(answers[1]!.data).toMatchObject({ reason: expect.stringMatching(new RegExp(`^${code}: `)) as unknown });
@@ -288,7 +288,7 @@ describe('provisioning on the real engine', () => {
       destroyed: false,
     });
     const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const [, failed] = await h.answersTo(command.id);
     expect(failed).toMatchObject({
       type: 'ProvisioningFailedV1',
@@ -307,7 +307,7 @@ describe('provisioning on the real engine', () => {
   it('refuses an image the host does not have, before writing anything', async () => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'postgres', image: 'postgres:0-never-built' }]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const [, failed] = await h.answersTo(command.id);
     expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.IMAGE_NOT_FOUND: /) as unknown });
     expect(h.vault.secrets.has(`hearth/${slug}`)).toBe(false);
@@ -320,7 +320,7 @@ describe('provisioning on the real engine', () => {
       { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'TOOL_TOKEN' }] },
       { name: 'plain', image: BUSYBOX_IMAGE },
     ]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const [, provisioned] = await h.answersTo(command.id);
     expect(provisioned?.data).toMatchObject({ endpoint: `hearth-${slug}-tool,hearth-${slug}-plain` });
     const secret = h.vault.secrets.get(`hearth/${slug}`)!;
@@ -333,14 +333,14 @@ describe('provisioning on the real engine', () => {
   it('answers a command delivered again with the same ids, finishing what is there instead of making it anew', async () => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const first = await h.answersTo(command.id);
     const [container] = await h.engine.listContainers(mine(slug));
     const password = h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD;
     const journalBefore = h.journal.length;
 
     h.directory.statuses.set(slug, 'provisioning');
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     expect(await h.answersTo(command.id)).toEqual(first);
     expect((await h.engine.listContainers(mine(slug))).map((c) => c.id)).toEqual([container!.id]);
     expect(h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD).toBe(password);
@@ -348,7 +348,7 @@ describe('provisioning on the real engine', () => {
 
     // Once the deployment has moved on, a late delivery changes nothing at all.
     h.directory.statuses.set(slug, 'ready');
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     expect(await h.answersTo(command.id)).toEqual(first);
   });
 
@@ -357,19 +357,19 @@ describe('provisioning on the real engine', () => {
     const provision = h.provisionCommand(slug, [
       { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] },
     ]);
-    await h.driver.commands.handle(provision);
+    await h.useCases.commands.handle(provision);
     expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
 
     const stale = h.deprovisionCommand(slug);
     h.directory.statuses.set(slug, 'ready'); // provisioned again since that command was sent
-    await h.driver.commands.handle(stale);
+    await h.useCases.commands.handle(stale);
     expect(await h.answersTo(stale.id)).toEqual([]);
     expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
 
     h.directory.statuses.set(slug, 'deprovisioning');
     const command = h.deprovisionCommand(slug);
-    await h.driver.commands.handle(command);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
+    await h.useCases.commands.handle(command);
     expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual(['SidecarsDeprovisionedV1']);
     expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
     expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true, values: {} });
@@ -378,7 +378,7 @@ describe('provisioning on the real engine', () => {
   it('reconciles by label: what a gone deployment left is removed, a ready one restarted, a pending one left alone', async () => {
     const [gone, ready, pending, vaultOnly] = [h.newSlug(), h.newSlug(), h.newSlug(), h.newSlug()];
     for (const slug of [gone, ready, pending]) {
-      await h.driver.commands.handle(
+      await h.useCases.commands.handle(
         h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
       );
     }
@@ -393,7 +393,7 @@ describe('provisioning on the real engine', () => {
     h.directory.statuses.set(vaultOnly, 'failed');
     await h.docker.getContainer(`hearth-${ready}-tool`).stop({ t: 0 });
 
-    const report = await h.driver.commands.reconcileNow();
+    const report = await h.useCases.commands.reconcileNow();
     expect(report.removed).toEqual(expect.arrayContaining([gone, vaultOnly]));
     expect(report.restarted).toContain(ready);
     expect(report.left).toContain(pending);
@@ -418,7 +418,7 @@ describe('a sidecar that is not ready in time', () => {
   it('fails the deployment with nothing left: no container, no network, the credential destroyed', async () => {
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
-    await h.driver.commands.handle(command);
+    await h.useCases.commands.handle(command);
     const [, failed] = await h.answersTo(command.id);
     expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.SIDECAR_NOT_READY: /) as unknown });
     const labels = { [Labels.instance]: h.instance, [Labels.slug]: slug };

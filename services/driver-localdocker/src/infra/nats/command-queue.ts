@@ -3,9 +3,11 @@ import { type Logger } from '@hearth/platform/logging';
 import { consumeDurable, type RunningConsumer } from '@hearth/platform/nats';
 import { extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import type { DriverCommands } from '../../app/driver-commands.js';
+import type { CommandQueue } from '../../app/ports.js';
 
-export interface CommandsConsumerOptions {
+type Handle = Parameters<CommandQueue['start']>[0];
+
+export interface CommandQueueOptions {
   durable: string;
   /** How long the server waits for an ack before delivering a command again; extended while work goes on. */
   ackWaitMs: number;
@@ -17,18 +19,17 @@ export interface CommandsConsumerOptions {
  * idempotent by command id); while it works, the ack deadline is pushed back. A message that is no
  * command is terminated; a failure to reach the console, the vault or NATS is retried with backoff.
  */
-export class DriverCommandsConsumer {
+export class JetStreamCommandQueue implements CommandQueue {
   private running: RunningConsumer | null = null;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
-    private readonly commands: Pick<DriverCommands, 'handle'>,
-    private readonly options: CommandsConsumerOptions,
+    private readonly options: CommandQueueOptions,
   ) {}
 
-  async start(): Promise<void> {
+  async start(handle: Handle): Promise<void> {
     this.running = await consumeDurable(
       this.js,
       this.jsm,
@@ -40,7 +41,7 @@ export class DriverCommandsConsumer {
         maxAckPending: 1,
         batch: 1,
       },
-      (msg) => this.process(msg),
+      (msg) => this.process(msg, handle),
     );
   }
 
@@ -48,19 +49,19 @@ export class DriverCommandsConsumer {
     await this.running?.stop();
   }
 
-  private async process(msg: JsMsg): Promise<void> {
+  private async process(msg: JsMsg, handle: Handle): Promise<void> {
     let command: DriverCommand;
     try {
       command = DriverCommand.parse(msg.json());
     } catch (error) {
       this.logger.error({ err: error, subject: msg.subject, seq: msg.seq }, 'not a driver command; terminated');
-      msg.term('not a driver command');
+      msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
       return;
     }
     const keepAlive = setInterval(() => msg.working(), Math.max(1_000, this.options.ackWaitMs / 3));
     try {
       await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, (span) =>
-        this.commands.handle(command, span.spanContext().traceId),
+        handle(command, span.spanContext().traceId),
       );
       await msg.ackAck();
     } catch (error) {

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Streams, Subjects } from '@hearth/contracts';
+import { until } from '@hearth/testkit';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { BUSYBOX_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
+
+describe('the driver worker', () => {
+  let h: DriverHarness;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  beforeAll(async () => {
+    h = await startDriverHarness({ startWorkers: true });
+    nc = await connect({ servers: h.nats.url });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await h?.close();
+  });
+
+  /** Until the work queue holds nothing the driver has not acked or dropped. */
+  const drained = () =>
+    until(
+      async () => {
+        const info = await jsm.consumers.info(Streams.driverCommands.name, 'driver-localdocker');
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      { what: 'the command queue drained' },
+    );
+
+  // One command at a time (max_ack_pending 1): a message left unsettled would hold back every later one.
+  it('answers the commands it takes off the queue, and drops a message that is no command instead of retrying it', async () => {
+    const js = jsm.jetstream();
+    await js.publish(Subjects.driverCommand('localdocker', 'junk'), '{"type":"NoSuchCommandV1"}');
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]);
+    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(command), { msgID: command.id });
+
+    await until(async () => (await h.answersTo(command.id)).length === 2, { what: 'both answers' });
+    expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual([
+      'ProvisioningStartedV1',
+      'SidecarsProvisionedV1',
+    ]);
+    await drained();
+    expect(h.logs.filter((line) => line.includes('not a driver command; terminated'))).toHaveLength(1);
+  });
+});
