@@ -1,6 +1,5 @@
 import { ConsoleClient, type DeploymentRef } from '@hearth/contracts';
 import {
-  createTestDatabase,
   pgEnv,
   startConsoleProcess,
   startNats,
@@ -30,7 +29,7 @@ const randomSlug = () => slugs[Math.floor(Math.random() * slugs.length)]!;
 
 /**
  * getWorkspaceDeployment over NATS against the real console process, beside a minimal hand-written
- * responder over a copy of the same 10,000 rows, both measured in the same run.
+ * responder reading the same 10,000 rows of the console's own table, both measured in the same run.
  */
 export async function runDiscovery(): Promise<void> {
   console.log(
@@ -40,8 +39,6 @@ export async function runDiscovery(): Promise<void> {
   await withCleanup(async (cleanup) => {
     const nats = await startNats();
     cleanup.push(() => nats.stop());
-    const baselineDb = await createTestDatabase('hearth_bench');
-    cleanup.push(() => baselineDb.drop());
 
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
     // The console logs nothing at info on the request path (Nest's own messages go to debug).
@@ -52,11 +49,11 @@ export async function runDiscovery(): Promise<void> {
     cleanup.push(() => hearth.stop());
 
     await seedConsole(hearth.url, hearth.adminToken);
-    await copyRefs(hearth.db, baselineDb);
+    await settle(hearth.db);
 
     const baseline: ServiceProcess = await startService(
       baselineEntry,
-      { BENCH_NATS_URL: nats.url, BENCH_DATABASE: baselineDb.name, BENCH_SUBJECT: BASELINE_SUBJECT },
+      { BENCH_NATS_URL: nats.url, BENCH_DATABASE: hearth.db.name, BENCH_SUBJECT: BASELINE_SUBJECT },
       'baseline ready',
     );
     cleanup.push(() => baseline.kill());
@@ -108,73 +105,33 @@ async function seedConsole(base: string, adminToken: string): Promise<void> {
   console.log(`seeded ${whole(seeded.requests)} deployments over HTTP at ${whole(seeded.perSecond)}/s`);
 }
 
-function pgClient(db: TestDatabase): pg.Client {
-  return new pg.Client({
+/**
+ * Waits until the console's outbox relay is idle (so it does not compete with the measurement), then
+ * vacuums the `deployment_refs` table both sides read and takes a checkpoint, so neither pays for the
+ * load during the measurement.
+ */
+async function settle(consoleDb: TestDatabase): Promise<void> {
+  const client = new pg.Client({
     host: pgEnv.PGHOST,
     port: pgEnv.PGPORT,
     user: pgEnv.PGUSER,
     password: pgEnv.PGPASSWORD,
-    database: db.name,
+    database: consoleDb.name,
   });
-}
-
-/**
- * Waits until the console's outbox relay is idle (so it does not compete with the measurement), then
- * copies its `deployment_refs` rows into a table of the same shape for the baseline. Both tables are
- * vacuumed and a checkpoint taken, so neither side pays for the load during the measurement.
- */
-async function copyRefs(consoleDb: TestDatabase, baselineDb: TestDatabase): Promise<void> {
-  const source = pgClient(consoleDb);
-  const target = pgClient(baselineDb);
-  await source.connect();
+  await client.connect();
   try {
-    await target.connect();
     for (let waited = 0; ; waited += 100) {
-      const { rows } = await source.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
       if (rows[0]!.n === 0) break;
       if (waited > 60_000) throw new Error(`console outbox still holds ${rows[0]!.n} messages after 60 s`);
       await sleep(100);
     }
-    const { rows } = await source.query<Record<string, unknown>>(
-      `SELECT workspace_slug, tier, driver, endpoint, secrets_vault_path, created, last_status, stream_version
-       FROM deployment_refs ORDER BY workspace_slug`,
-    );
-    if (rows.length !== DEPLOYMENTS) throw new Error(`console holds ${rows.length} deployments, not ${DEPLOYMENTS}`);
-    // The shape of the console's deployment_refs (console-schema.migration.ts).
-    await target.query(`
-      CREATE TABLE deployment_refs (
-        workspace_slug text PRIMARY KEY,
-        tier text NOT NULL,
-        driver text NOT NULL,
-        endpoint text NOT NULL,
-        secrets_vault_path text NOT NULL,
-        created timestamptz NOT NULL,
-        last_status text NOT NULL,
-        stream_version integer NOT NULL
-      )`);
-    await target.query('CREATE INDEX deployment_refs_status ON deployment_refs (last_status, workspace_slug)');
-    const column = (name: string) => rows.map((row) => row[name]);
-    await target.query(
-      `INSERT INTO deployment_refs
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                            $7::text[], $8::int[])`,
-      [
-        'workspace_slug',
-        'tier',
-        'driver',
-        'endpoint',
-        'secrets_vault_path',
-        'created',
-        'last_status',
-        'stream_version',
-      ].map(column),
-    );
-    await source.query('VACUUM ANALYZE deployment_refs');
-    await target.query('VACUUM ANALYZE deployment_refs');
-    await target.query('CHECKPOINT');
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM deployment_refs');
+    if (rows[0]!.n !== DEPLOYMENTS) throw new Error(`console holds ${rows[0]!.n} deployments, not ${DEPLOYMENTS}`);
+    await client.query('VACUUM ANALYZE deployment_refs');
+    await client.query('CHECKPOINT');
   } finally {
-    await source.end();
-    await target.end().catch(() => undefined);
+    await client.end();
   }
 }
 
