@@ -16,13 +16,13 @@ import {
   startConsoleProcess,
   startNats,
   streamMessages,
+  until,
   type RunningConsole,
   type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const BAD_SLUGS = ['../x', 'A', 'x'.repeat(64), 'a.b', 'a*', 'a>', '', 'аcme', 'a\u0000b'];
 
@@ -61,7 +61,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
   /** What a request could leave behind, once the relay has moved what it will (no driver takes commands here). */
   const footprint = async () => {
-    for (let i = 0; i < 100 && (await count('outbox')) > 0; i++) await sleep(50);
+    await until(async () => (await count('outbox')) === 0, { timeoutMs: 5_000, what: 'the outbox relayed' });
     return {
       events: await eventCount(),
       refs: await count('deployment_refs'),
@@ -70,12 +70,13 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     };
   };
   const statusOf = async (slug: string, wanted: string) => {
-    for (let i = 0; i < 200; i++) {
-      const ref = (await (await http(`/v1/deployments/${slug}`)).json()) as DeploymentRef;
-      if (ref.last_status === wanted) return ref;
-      await sleep(50);
-    }
-    throw new Error(`${slug} never became ${wanted}`);
+    let ref: DeploymentRef | undefined;
+    await until(
+      async () =>
+        (ref = (await (await http(`/v1/deployments/${slug}`)).json()) as DeploymentRef).last_status === wanted,
+      { timeoutMs: 10_000, what: `${slug} ${wanted}` },
+    );
+    return ref!;
   };
 
   beforeAll(async () => {
