@@ -1,7 +1,10 @@
 import type { DriverName, Status, Tier } from '@hearth/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A row of the deployment_refs projection: a DeploymentRef and the stream version it was built from. */
+/**
+ * A row of the deployment_refs projection: a DeploymentRef and the stream version it was built from.
+ * Properties are named as the columns, which are the contract's own (snake_case) names.
+ */
 @Entity('deployment_refs')
 export class DeploymentRefEntity {
   @PrimaryColumn('text')

@@ -1,7 +1,7 @@
 import type { OperatorRole } from '@hearth/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** An operator bearer token, known by its SHA-256 only. */
+/** An operator bearer token, known by its SHA-256 only; properties named as the columns. */
 @Entity('operator_tokens')
 export class OperatorTokenEntity {
   @PrimaryColumn('uuid')
