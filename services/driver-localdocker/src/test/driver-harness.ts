@@ -10,7 +10,13 @@ import {
 import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ContainerEngine, ContainerRequest, CredentialStore, DeploymentDirectory } from '../app/ports.js';
+import type {
+  ContainerEngine,
+  ContainerRequest,
+  CredentialStore,
+  DeploymentDirectory,
+  ManagedContainer,
+} from '../app/ports.js';
 import type { DriverUseCases } from '../compose.js';
 import { DriverEnv } from '../config.js';
 import { Labels } from '../domain/naming.js';
@@ -89,6 +95,10 @@ export interface DriverHarness {
   deprovisionCommand(slug: string): DriverCommand & { type: 'DeprovisionSidecarsV1' };
   /** The answers in DRIVER_EVENTS for a command, in order. */
   answersTo(commandId: string): Promise<DriverEvent[]>;
+  /** The containers this harness's driver made for `slug`. */
+  containersOf(slug: string): Promise<ManagedContainer[]>;
+  /** How many of this driver's containers and networks `slug` still has. */
+  leftovers(slug: string): Promise<{ containers: number; networks: number }>;
   close(): Promise<void>;
 }
 
@@ -170,6 +180,7 @@ export async function startDriverHarness(
     startWorkers: options.startWorkers ?? false,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
+  const mine = (slug: string) => ({ [Labels.instance]: instance, [Labels.slug]: slug });
   const metadata = () => ({
     actor: 'test',
     correlation_id: randomUUID(),
@@ -213,12 +224,17 @@ export async function startDriverHarness(
       (await streamMessages(app.jsm, Streams.driverEvents.name))
         .map((m) => DriverEvent.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))
         .filter((event) => event.data.command_id === commandId),
+    containersOf: (slug) => engine.listContainers(mine(slug)),
+    leftovers: async (slug) => ({
+      containers: (await engine.listContainers(mine(slug))).length,
+      networks: (await engine.listNetworks(mine(slug))).length,
+    }),
     close: async () => {
-      const mine = { label: [`${Labels.instance}=${instance}`] };
-      for (const c of await docker.listContainers({ all: true, filters: mine })) {
+      const ours = { label: [`${Labels.instance}=${instance}`] };
+      for (const c of await docker.listContainers({ all: true, filters: ours })) {
         await docker.getContainer(c.Id).remove({ force: true, v: true });
       }
-      for (const n of await docker.listNetworks({ filters: mine })) await docker.getNetwork(n.Id).remove();
+      for (const n of await docker.listNetworks({ filters: ours })) await docker.getNetwork(n.Id).remove();
       await app.shutdown();
       await nats.stop();
     },

@@ -25,10 +25,7 @@ describe('provisioning on the real engine', () => {
   });
 
   const mine = (slug: string) => ({ [Labels.instance]: h.instance, [Labels.slug]: slug });
-  const leftovers = async (slug: string) => ({
-    containers: (await h.engine.listContainers(mine(slug))).length,
-    networks: (await h.engine.listNetworks(mine(slug))).length,
-  });
+  const leftovers = (slug: string) => h.leftovers(slug);
 
   it('starts a postgres sidecar whose password is in the vault only, written before any container, and logs in with it', async () => {
     const slug = h.newSlug();
@@ -350,59 +347,6 @@ describe('provisioning on the real engine', () => {
     h.directory.statuses.set(slug, 'ready');
     await h.useCases.commands.handle(command);
     expect(await h.answersTo(command.id)).toEqual(first);
-  });
-
-  it('deprovisions: no container, no network, the credential destroyed; again, nothing more', async () => {
-    const slug = h.newSlug();
-    const provision = h.provisionCommand(slug, [
-      { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] },
-    ]);
-    await h.useCases.commands.handle(provision);
-    expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
-
-    const stale = h.deprovisionCommand(slug);
-    h.directory.statuses.set(slug, 'ready'); // provisioned again since that command was sent
-    await h.useCases.commands.handle(stale);
-    expect(await h.answersTo(stale.id)).toEqual([]);
-    expect(await leftovers(slug)).toEqual({ containers: 1, networks: 1 });
-
-    h.directory.statuses.set(slug, 'deprovisioning');
-    const command = h.deprovisionCommand(slug);
-    await h.useCases.commands.handle(command);
-    await h.useCases.commands.handle(command);
-    expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual(['SidecarsDeprovisionedV1']);
-    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
-    expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true, values: {} });
-  });
-
-  it('reconciles by label: what a gone deployment left is removed, a ready one restarted, a pending one left alone', async () => {
-    const [gone, ready, pending, vaultOnly] = [h.newSlug(), h.newSlug(), h.newSlug(), h.newSlug()];
-    for (const slug of [gone, ready, pending]) {
-      await h.useCases.commands.handle(
-        h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
-      );
-    }
-    await h.vault.writeGenerated(
-      `hearth/${vaultOnly}`,
-      { K: 'left-by-a-crash' },
-      { provisioned_for_service: `${vaultOnly}/tool` },
-    );
-    h.directory.statuses.delete(gone);
-    h.directory.statuses.set(ready, 'ready');
-    h.directory.statuses.set(pending, 'provisioning');
-    h.directory.statuses.set(vaultOnly, 'failed');
-    await h.docker.getContainer(`hearth-${ready}-tool`).stop({ t: 0 });
-
-    const report = await h.useCases.commands.reconcileNow();
-    expect(report.removed).toEqual(expect.arrayContaining([gone, vaultOnly]));
-    expect(report.restarted).toContain(ready);
-    expect(report.left).toContain(pending);
-    expect(await leftovers(gone)).toEqual({ containers: 0, networks: 0 });
-    expect(h.vault.secrets.get(`hearth/${gone}`)?.destroyed).toBe(true);
-    expect(h.vault.secrets.get(`hearth/${vaultOnly}`)?.destroyed).toBe(true);
-    expect((await h.engine.listContainers(mine(ready)))[0]?.running).toBe(true);
-    expect(await leftovers(pending)).toEqual({ containers: 1, networks: 1 });
-    expect(h.vault.secrets.get(`hearth/${pending}`)?.destroyed).toBe(false);
   });
 });
 

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BUSYBOX_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
+
+describe('reconciling on the real engine', () => {
+  let h: DriverHarness;
+  beforeAll(async () => {
+    h = await startDriverHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('reconciles by label: what a gone deployment left is removed, a ready one restarted, a pending one left alone', async () => {
+    const [gone, ready, pending, vaultOnly] = [h.newSlug(), h.newSlug(), h.newSlug(), h.newSlug()];
+    for (const slug of [gone, ready, pending]) {
+      await h.useCases.commands.handle(
+        h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+      );
+    }
+    await h.vault.writeGenerated(
+      `hearth/${vaultOnly}`,
+      { K: 'left-by-a-crash' },
+      { provisioned_for_service: `${vaultOnly}/tool` },
+    );
+    h.directory.statuses.delete(gone);
+    h.directory.statuses.set(ready, 'ready');
+    h.directory.statuses.set(pending, 'provisioning');
+    h.directory.statuses.set(vaultOnly, 'failed');
+    await h.docker.getContainer(`hearth-${ready}-tool`).stop({ t: 0 });
+
+    const report = await h.useCases.commands.reconcileNow();
+    expect(report.removed).toEqual(expect.arrayContaining([gone, vaultOnly]));
+    expect(report.restarted).toContain(ready);
+    expect(report.left).toContain(pending);
+    expect(await h.leftovers(gone)).toEqual({ containers: 0, networks: 0 });
+    expect(h.vault.secrets.get(`hearth/${gone}`)?.destroyed).toBe(true);
+    expect(h.vault.secrets.get(`hearth/${vaultOnly}`)?.destroyed).toBe(true);
+    expect((await h.containersOf(ready))[0]?.running).toBe(true);
+    expect(await h.leftovers(pending)).toEqual({ containers: 1, networks: 1 });
+    expect(h.vault.secrets.get(`hearth/${pending}`)?.destroyed).toBe(false);
+  });
+});
