@@ -10,6 +10,7 @@ import {
 } from '@hearth/contracts';
 import {
   databaseText,
+  eventsSince,
   publishDriverEvent,
   jetStreamText,
   queryDatabase,
@@ -49,8 +50,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
     driver: 'localdocker',
     sidecars: [{ name: 'postgres', image: 'postgres:16' }],
   });
-  const eventCount = async () =>
-    (await queryDatabase<{ n: number }>(hearth.db.name, 'SELECT count(*)::int AS n FROM events'))[0]!.n;
+  const eventCount = async () => (await eventsSince(hearth.db.name, 0n)).length;
   const count = async (table: string) =>
     (await queryDatabase<{ n: number }>(hearth.db.name, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
   const driverCommands = () => streamMessages(jsm, Streams.driverCommands.name);
@@ -146,11 +146,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   it('answers two concurrent creations of one slug with one 201 and one 409', async () => {
     const statuses = (await Promise.all([create(spec('racing')), create(spec('racing'))])).map((r) => r.status);
     expect(statuses.sort()).toEqual([201, 409]);
-    const streams = await queryDatabase<{ n: number }>(
-      hearth.db.name,
-      "SELECT count(*)::int AS n FROM events WHERE stream_id = 'deployment-racing'",
-    );
-    expect(streams[0]!.n).toBe(1);
+    expect(await eventsSince(hearth.db.name, 0n, { stream: 'deployment-racing' })).toHaveLength(1);
   });
 
   it('retries a failed deployment over HTTP with a fresh provision command', async () => {
