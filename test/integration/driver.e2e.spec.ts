@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HatchStream, HearthError } from '@hearth/contracts';
 import {
   docker,
+  eventsSince,
   placesHolding,
-  queryDatabase,
   startDriverStack,
   streamMessages,
+  until,
   type DriverStack,
   type StoredMessage,
 } from '@hearth/testkit';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const POSTGRES_IMAGE = 'hearth-test/postgres:15';
 const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
@@ -79,7 +79,12 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect((await docker(['network', 'inspect', '-f', '{{.Internal}}', `hearth-${slug}`])).stdout).toBe('true');
 
     // The password is nowhere else, in any form.
-    await sleep(500); // let batched log lines reach the output
+    await until(
+      () => stack.driver.output.some((line) => line.includes('sidecars provisioned') && line.includes(slug)),
+      {
+        what: 'the driver’s log of the provisioning',
+      },
+    );
     const places: Record<string, string> = {
       'docker inspect of the sidecar': (await docker(['inspect', container])).stdout,
       'the DeploymentRef': JSON.stringify(ready),
@@ -101,7 +106,10 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     // Destroyed and refused reads are audited like any other.
     const audit = async () =>
       (await streamMessages(stack.jsm, HatchStream.name)).filter((m) => bodyOf(m).includes(`hearth/${slug}`));
-    for (let i = 0; i < 50 && !(await audit()).some((m) => bodyOf(m).includes('"NOT_FOUND"')); i++) await sleep(100);
+    await until(async () => (await audit()).some((m) => bodyOf(m).includes('"NOT_FOUND"')), {
+      timeoutMs: 5_000,
+      what: 'the refused read in the audit stream',
+    });
     const subjects = (await audit()).map((m) => m.subject);
     expect(subjects).toEqual(
       expect.arrayContaining(['hatch.vault.secret.write', 'hatch.vault.secret.destroy', 'hatch.vault.secret.read']),
@@ -127,12 +135,8 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     const failed = (await stack.driverAnswers(slug)).find((e) => e.type === 'ProvisioningFailedV1');
     expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.PRIVILEGED_REFUSED: /) as unknown });
     expect(await stack.leftovers(slug)).toEqual({ containers: '', networks: '' });
-    const written = await queryDatabase<{ n: number }>(
-      stack.vault.db.name,
-      "SELECT count(*)::int AS n FROM events WHERE type = 'SecretVersionWrittenV1' AND data->>'path' = $1",
-      [`hearth/${slug}`],
-    );
-    expect(written[0]!.n).toBe(0);
+    const written = await eventsSince(stack.vault.db.name, 0n, { type: 'SecretVersionWrittenV1' });
+    expect(written.filter((e) => e.data.path === `hearth/${slug}`)).toEqual([]);
   });
 
   it('killed between creating the container and its readiness, then restarted: ready, with nothing orphaned', async () => {
@@ -152,10 +156,10 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
         })
       ).status,
     ).toBe(201);
-    for (let i = 0; (await stack.leftovers(slug)).containers === ''; i++) {
-      if (i > 300) throw new Error('the driver never created the container');
-      await sleep(20);
-    }
+    await until(async () => (await stack.leftovers(slug)).containers !== '', {
+      intervalMs: 20,
+      what: 'the driver creating the container',
+    });
     await stack.driver.kill('SIGKILL');
     expect((await stack.deployment(slug)).last_status).toBe('provisioning');
 
