@@ -1,4 +1,4 @@
-import { PlatformSchema1763800000000 } from '@hearth/platform/postgres';
 import { ConsoleSchema1763800000100 } from './1763800000100-console-schema.js';
 
-export const consoleMigrations = [PlatformSchema1763800000000, ConsoleSchema1763800000100];
+/** The console's own migrations; openDatabase runs the platform's (events, outbox…) with them. */
+export const consoleMigrations = [ConsoleSchema1763800000100];
