@@ -38,6 +38,7 @@ export interface HarnessOptions extends Omit<HatchOverrides, 'startWorkers'> {
   duplicateWindowSeconds?: number;
   checkpointEvery?: number;
   batchSize?: number;
+  tokenCacheSeconds?: number;
   /** Start the ingest and the checkpoint timer as main does (default: the test starts what it needs). */
   startWorkers?: boolean;
 }
@@ -48,6 +49,7 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
     duplicateWindowSeconds = 120,
     checkpointEvery = 10,
     batchSize = 256,
+    tokenCacheSeconds = 30,
     startWorkers = false,
     ...overrides
   } = options;
@@ -65,6 +67,7 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
     HATCH_INGEST_BATCH: String(batchSize),
     HATCH_STREAM_MAX_AGE_SECONDS: '3600',
     HATCH_STREAM_DUPLICATE_WINDOW_SECONDS: String(duplicateWindowSeconds),
+    HATCH_TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
   });
   // Tails poll rarely here, so a test that sees one wake promptly has seen a NOTIFY do it.
   const running = await startHatch(config, { feedPollMs: 30_000, startWorkers, ...overrides });
