@@ -22,11 +22,11 @@ import { ParkedEventTable } from './infra/postgres/parked-events.js';
 import { NotifiedRecordFeed } from './infra/postgres/record-feed.js';
 
 /** hatch's name in the processed_messages ledger. */
-export const INGEST_CONSUMER = 'hatch';
+const INGEST_CONSUMER = 'hatch';
 /** With no token cache, an open tail still asks the console only once a second. */
 const MIN_RECHECK_MS = 1_000;
 
-export type HatchSettings = Pick<
+type HatchSettings = Pick<
   HatchConfig,
   | 'HATCH_CHECKPOINT_EVERY'
   | 'HATCH_CHECKPOINT_SECONDS'

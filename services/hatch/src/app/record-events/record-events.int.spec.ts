@@ -49,6 +49,21 @@ describe('recording a run of HATCH messages', () => {
     expect(await repository(AuditLogEntity).countBy({ event_id: body.id })).toBe(0);
   });
 
+  it('commits all of a run or none of it: records, ledger claims and position roll back together', async () => {
+    const events = [secretRead({ actor: 'svc-undone' }), secretRead({ actor: 'svc-undone' })];
+    const messages = events.map((e, i) => ({ ...message(e, e.id), streamSeq: position + i + 1 }));
+    await expect(
+      h.unitOfWork.run(async (tx) => {
+        await h.hatch.useCases.recordAuditEvents.run(messages, position, tx);
+        throw new Error('the transaction fails after the run');
+      }),
+    ).rejects.toThrow('the transaction fails after the run');
+    expect(await repository(AuditLogEntity).countBy({ event_id: In(events.map((e) => e.id)) })).toBe(0);
+    // Nothing of it was claimed or moved: the same run lands whole when tried again.
+    const again = await record(messages);
+    expect(again.records.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+  });
+
   it('takes a message id once, and an event once under whatever message id', async () => {
     const event = secretRead({ actor: 'svc-twice' });
     const first = await record([message(event, event.id), message(event, event.id)]);
