@@ -1,8 +1,14 @@
 import type { ChainHead } from '@hearth/audit-chain';
-import type { AuditCheckpoint, AuditRecord, AuditRecordPage, AuditRecordQuery } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  type AuditCheckpoint,
+  type AuditRecord,
+  type AuditRecordPage,
+  type AuditRecordQuery,
+} from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import type { extractTraceContext } from '@hearth/platform/telemetry';
-import { ErrorCode, HearthError } from '@hearth/contracts';
 
 /** hatch's ed25519 key; the private half never leaves the signer. */
 export interface CheckpointSigner {

@@ -1,9 +1,16 @@
-import { ErrorCode, HatchStream, HearthError } from '@hearth/contracts';
+import { HatchStream } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import type { UnitOfWork } from '@hearth/platform/ports';
 import { inSpan, SpanKind } from '@hearth/platform/telemetry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditMetrics, AuditStream, HatchBatch, IngestLedger, StreamReading } from '../ports.js';
+import {
+  StaleIngestError,
+  type AuditMetrics,
+  type AuditStream,
+  type HatchBatch,
+  type IngestLedger,
+  type StreamReading,
+} from '../ports.js';
 import type { RecordAuditEvents } from '../record-events/record-events.js';
 
 /**
@@ -66,7 +73,7 @@ export class AuditIngest {
       } catch (error) {
         this.reading?.stop();
         if (!this.running) break;
-        if (error instanceof HearthError && error.code === ErrorCode.VersionConflict) {
+        if (error instanceof StaleIngestError) {
           // Another hatch recorded these first: that is progress, not a failure. Go on from where it
           // got to, after a short random pause so that two ingesters do not keep colliding.
           this.logger.debug('another hatch moved the ingest position; reading on from there');
