@@ -55,7 +55,7 @@ export function composeHatch(
   const fastPath = new FastPath(dataSource);
   const log = new AuditLogTable(dataSource, fastPath);
   const checkpoints = new CheckpointTable(dataSource);
-  const ledger = new IngestLedgerTables(dataSource, fastPath, INGEST_CONSUMER);
+  const ledger = new IngestLedgerTables(dataSource, INGEST_CONSUMER);
   const feed = new NotifiedRecordFeed(fastPath, logger, feedPollMs);
 
   const recordAuditEvents = new RecordAuditEvents(

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitOnSignals } from '@hearth/platform/nest';
+import { exitOnSignals } from '@hearth/platform/runtime';
 import { loadHatchConfig } from './config.js';
 import { startHatch } from './hatch.app.js';
 
