@@ -5,15 +5,14 @@ import {
   freePort,
   pgEnv,
   startConsoleProcess,
+  startHatchProcess,
   startNats,
-  startService,
-  type ServiceProcess,
+  type RunningHatch,
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { summarize } from './measure.js';
@@ -26,8 +25,6 @@ const RAW_STREAM = { name: 'BENCH_RAW', subjects: ['bench.raw.>'] };
 const EVENT_SUBJECT = 'hatch.vault.secret.read';
 /** Target: events/s recorded by hatch (chain, checkpoints, dedup ledger) over the raw consume + insert. */
 const TARGET_RATIO = 0.5;
-
-const hatchEntry = fileURLToPath(new URL('../../services/hatch/dist/main.js', import.meta.url));
 
 type JetStreamManager = Awaited<ReturnType<typeof jetstreamManager>>;
 type ConsumerConfig = Parameters<JetStreamManager['consumers']['add']>[1];
@@ -167,7 +164,7 @@ function pgConfig(db: TestDatabase): pg.ClientConfig {
  * the first commit seen to the last (polled every 10 ms), so start-up time does not count.
  */
 class HatchRunner {
-  private process: ServiceProcess | null = null;
+  private running: RunningHatch | null = null;
   private readonly key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   private recorded = 0;
 
@@ -179,17 +176,12 @@ class HatchRunner {
 
   /** Starts hatch on the events that piled up while it was stopped, and waits until it recorded `count`. */
   async drain(count: number): Promise<Drain> {
-    this.process = await startService(
-      hatchEntry,
-      {
-        NATS_URL: this.nats.url,
-        HATCH_DATABASE: this.db.name,
-        HATCH_PORT: String(this.port),
-        HATCH_SIGNING_KEY: this.key,
-        LOG_LEVEL: 'info',
-      },
-      'hatch ready',
-    );
+    // Its own database and port across restarts: the drain continues the log the last one left.
+    this.running = await startHatchProcess(this.nats.url, {
+      HATCH_DATABASE: this.db.name,
+      HATCH_PORT: String(this.port),
+      HATCH_SIGNING_KEY: this.key,
+    });
     const client = new pg.Client(pgConfig(this.db));
     await client.connect();
     try {
@@ -216,8 +208,8 @@ class HatchRunner {
   }
 
   async stop(): Promise<void> {
-    await this.process?.kill();
-    this.process = null;
+    await this.running?.stop();
+    this.running = null;
   }
 }
 

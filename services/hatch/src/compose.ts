@@ -1,80 +1,104 @@
 import { HatchStream } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
-import { poolOf, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { type ServiceRuntime } from '@hearth/platform/runtime';
+import type { Clock, Ids } from '@hearth/platform/ports';
+import { FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import type { ServiceRuntime } from '@hearth/platform/runtime';
 import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
-import { noMetrics, type AuditMetrics, type CheckpointSigner } from './app/ports.js';
-import { type Clock, type Ids } from '@hearth/platform/ports';
-import { randomIds, systemClock } from '@hearth/platform/runtime';
+import type { AuditMetrics, CheckpointSigner } from './app/ports.js';
 import { RecordAuditEvents } from './app/record-events/record-events.js';
 import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
 import { AuditorTail } from './app/tail-records/auditor-tail.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
+import { AuditIngest } from './app/workers/audit-ingest.js';
+import { CheckpointTimer } from './app/workers/checkpoint-timer.js';
 import type { HatchConfig } from './config.js';
+import { JetStreamAuditStream } from './infra/nats/jetstream-audit-stream.js';
 import { AuditLogTable } from './infra/postgres/audit-log.js';
-import { IngestLedger } from './infra/postgres/ingest-ledger.js';
-import { ParkedEvents } from './infra/postgres/parked-events.js';
-import { RecordFeed } from './infra/postgres/record-feed.js';
-import { AuditIngest } from './transport/jetstream/audit-ingest.js';
+import { CheckpointTable } from './infra/postgres/checkpoints.js';
+import { IngestLedgerTables } from './infra/postgres/ingest-ledger.js';
+import { ParkedEventTable } from './infra/postgres/parked-events.js';
+import { NotifiedRecordFeed } from './infra/postgres/record-feed.js';
 
 /** hatch's name in the processed_messages ledger. */
-export const INGEST_CONSUMER = 'hatch';
+const INGEST_CONSUMER = 'hatch';
 /** With no token cache, an open tail still asks the console only once a second. */
 const MIN_RECHECK_MS = 1_000;
 
-export type HatchSettings = Pick<
+type HatchSettings = Pick<
   HatchConfig,
-  'HATCH_CHECKPOINT_EVERY' | 'HATCH_INGEST_BATCH' | 'HATCH_READER_ROLES' | 'HATCH_TOKEN_CACHE_SECONDS'
+  | 'HATCH_CHECKPOINT_EVERY'
+  | 'HATCH_CHECKPOINT_SECONDS'
+  | 'HATCH_INGEST_BATCH'
+  | 'HATCH_READER_ROLES'
+  | 'HATCH_TOKEN_CACHE_SECONDS'
 >;
 
 export interface HatchDependencies {
   signer: CheckpointSigner;
-  clock?: Clock;
-  ids?: Ids;
-  metrics?: AuditMetrics;
+  clock: Clock;
+  ids: Ids;
+  metrics: AuditMetrics;
   /** How often live tails look for new records when no notification came (default 1 s). */
-  feedPollMs?: number;
+  feedPollMs?: number | undefined;
 }
 
-/** Every use case of hatch, built once from the runtime's connections. */
+/** hatch's one composition root: every adapter, use case and worker, built once from the runtime's connections. */
 export function composeHatch(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'nc' | 'js' | 'jsm' | 'logger'>,
   settings: HatchSettings,
-  { signer, clock = systemClock, ids = randomIds, metrics = noMetrics, feedPollMs }: HatchDependencies,
+  { signer, clock, ids, metrics, feedPollMs }: HatchDependencies,
 ) {
   const { dataSource, logger } = runtime;
-  const uow = new TypeOrmUnitOfWork(dataSource);
-  const log = new AuditLogTable(dataSource);
-  const ledger = new IngestLedger(INGEST_CONSUMER);
-  const feed = new RecordFeed(poolOf(dataSource), logger, feedPollMs);
-  const recordAuditEvents = new RecordAuditEvents(ledger, log, new ParkedEvents(), signer, clock, ids, {
-    stream: HatchStream.name,
-    checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
-  });
-  const signCheckpoint = new SignCheckpoint(uow, log, signer, clock, logger);
+  const unitOfWork = new TypeOrmUnitOfWork(dataSource);
+  const fastPath = new FastPath(dataSource);
+  const log = new AuditLogTable(dataSource, fastPath);
+  const checkpoints = new CheckpointTable(dataSource);
+  const ledger = new IngestLedgerTables(dataSource, INGEST_CONSUMER);
+  const feed = new NotifiedRecordFeed(fastPath, logger, feedPollMs);
+
+  const recordAuditEvents = new RecordAuditEvents(
+    ledger,
+    log,
+    checkpoints,
+    new ParkedEventTable(),
+    signer,
+    clock,
+    ids,
+    { stream: HatchStream.name, checkpointEvery: settings.HATCH_CHECKPOINT_EVERY },
+  );
+  const signCheckpoint = new SignCheckpoint(unitOfWork, log, checkpoints, signer, clock);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
-  const access = new AuditorAccess(
+  const auditorAccess = new AuditorAccess(
     new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
     settings.HATCH_READER_ROLES,
   );
   const tailRecords = new TailRecords(log, feed);
-  return {
-    log,
-    feed,
-    signer,
+  const useCases = {
     recordAuditEvents,
-    ingest: new AuditIngest(uow, runtime.js, runtime.jsm, ledger, recordAuditEvents, metrics, logger, {
-      batchSize: settings.HATCH_INGEST_BATCH,
-    }),
     signCheckpoint,
     searchRecords: new SearchRecords(log),
     tailRecords,
     // An open tail asks about its token as often as a cached answer expires (and at least every second).
-    auditorTail: new AuditorTail(tailRecords, access, clock, Math.max(tokenCacheMs, MIN_RECHECK_MS)),
-    exportLog: new ExportLog(log, signCheckpoint, signer, clock),
-    access,
+    auditorTail: new AuditorTail(tailRecords, auditorAccess, clock, Math.max(tokenCacheMs, MIN_RECHECK_MS)),
+    exportLog: new ExportLog(log, checkpoints, signCheckpoint, signer, clock),
+    auditorAccess,
   };
+  const workers = {
+    /** Live tails wait on it. */
+    feed,
+    ingest: new AuditIngest(
+      unitOfWork,
+      new JetStreamAuditStream(runtime.js, runtime.jsm, logger),
+      ledger,
+      recordAuditEvents,
+      metrics,
+      logger,
+      settings.HATCH_INGEST_BATCH,
+    ),
+    checkpointTimer: new CheckpointTimer(signCheckpoint, logger, settings.HATCH_CHECKPOINT_SECONDS * 1000),
+  };
+  return { useCases, workers, log, checkpoints, signer };
 }
 export type Hatch = ReturnType<typeof composeHatch>;

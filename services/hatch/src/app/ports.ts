@@ -1,5 +1,14 @@
-import type { AuditCheckpoint } from '@hearth/contracts';
 import type { ChainHead } from '@hearth/audit-chain';
+import {
+  ErrorCode,
+  HearthError,
+  type AuditCheckpoint,
+  type AuditRecord,
+  type AuditRecordPage,
+  type AuditRecordQuery,
+} from '@hearth/contracts';
+import type { Transaction } from '@hearth/platform/ports';
+import type { extractTraceContext } from '@hearth/platform/telemetry';
 
 /** hatch's ed25519 key; the private half never leaves the signer. */
 export interface CheckpointSigner {
@@ -8,15 +17,107 @@ export interface CheckpointSigner {
 }
 
 /**
- * What hatch counts as it goes (OpenTelemetry in production, nothing in tests that do not care).
- * Checkpoints are not counted here: their age is read from the database, whoever signed them.
+ * What hatch counts as it goes. Checkpoints are not counted here: their age is read from the
+ * database, whoever signed them.
  */
 export interface AuditMetrics {
   recorded(count: number): void;
   parked(): void;
 }
 
-export const noMetrics: AuditMetrics = {
-  recorded: () => undefined,
-  parked: () => undefined,
-};
+/** The chain as the appending transaction sees it; the ingest position's row lock keeps its head still. */
+export interface AuditLogAppender {
+  head(tx: Transaction): Promise<ChainHead>;
+  /** Which of these event ids the log already holds. */
+  recordedEvents(tx: Transaction, eventIds: readonly string[]): Promise<Set<string>>;
+  /** Appends records whose seq continue the head read in this transaction. */
+  append(tx: Transaction, records: readonly AuditRecord[]): Promise<void>;
+}
+
+/** A search, bounded above by `throughSeq` when an export or a tail pins the head it started from. */
+export type RecordSearch = AuditRecordQuery & { throughSeq?: number };
+
+/** The committed log, as readers see it. */
+export interface AuditLogReader {
+  committedHead(): Promise<ChainHead>;
+  headSeq(): Promise<number>;
+  /** A page by seq, bounded by the head read first: every seq up to it has committed. */
+  search(query: RecordSearch): Promise<AuditRecordPage>;
+}
+
+export interface CheckpointStore {
+  /** Adds a checkpoint unless one exists at that seq already (the timer and an append can race). */
+  add(tx: Transaction, checkpoint: AuditCheckpoint): Promise<boolean>;
+  last(): Promise<AuditCheckpoint | null>;
+  between(fromSeq: number, throughSeq: number): Promise<AuditCheckpoint[]>;
+}
+
+/** Another ingester moved the position since this one read it: its batch is stale and must not land. */
+export class StaleIngestError extends HearthError {
+  constructor(stream: string, expected: number) {
+    super(ErrorCode.VersionConflict, `the ${stream} ingest position is no longer ${expected}`);
+  }
+}
+
+/** Where the ingest is in the HATCH stream, and which message ids took effect. */
+export interface IngestLedger {
+  /** The stream sequence of the last message that took effect. */
+  position(stream: string): Promise<number>;
+  /**
+   * Moves the position from `from` to `to`, or throws StaleIngestError if it is not at `from`. The
+   * row stays locked until commit: appenders take turns, and the log's seq order is commit order.
+   */
+  advance(tx: Transaction, stream: string, from: number, to: number): Promise<void>;
+  /** Enters the message ids in the ledger; returns those that were not there yet. */
+  claim(tx: Transaction, messageIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** A message of the HATCH stream that did not become a record, with the reason. */
+export interface ParkedEvent {
+  id: string;
+  messageId: string;
+  subject: string;
+  reason: string;
+  /** Kept only when it carries nothing secret-looking and Postgres can store it. */
+  body: unknown;
+}
+
+export interface ParkingLot {
+  park(tx: Transaction, events: readonly ParkedEvent[]): Promise<void>;
+}
+
+/** Wakes whoever waits for the log's committed head to move: live tails. */
+export interface RecordFeed {
+  /** True once the head is past `seq`; false when `signal` aborts, `timeoutMs` passes or the feed stops first. */
+  waitBeyond(seq: number, signal: AbortSignal, timeoutMs: number): Promise<boolean>;
+}
+
+/** One message of the HATCH stream, as it was delivered. */
+export interface HatchMessage {
+  /** The Nats-Msg-Id (the event id, by convention), else `HATCH:<stream seq>`. */
+  id: string;
+  subject: string;
+  streamSeq: number;
+  /** The payload as text; whether it is JSON at all is for RecordAuditEvents to find out. */
+  text: string;
+}
+
+/** Consecutive messages, and the trace their first one continues. */
+export interface HatchBatch {
+  messages: HatchMessage[];
+  trace: ReturnType<typeof extractTraceContext>;
+}
+
+/** The HATCH stream, read in order. */
+export interface AuditStream {
+  /** The sequence of its last message. */
+  lastSeq(): Promise<number>;
+  /** Reads on from right after `position`, in stream order, without gaps. */
+  follow(position: number, batchSize: number): Promise<StreamReading>;
+}
+
+export interface StreamReading {
+  /** The next message (waiting for it) and whatever has already arrived behind it; empty once it ends. */
+  nextBatch(): Promise<HatchBatch | null>;
+  stop(): void;
+}

@@ -1,75 +1,84 @@
-import { PlatformEnv } from '@hearth/platform/config';
-import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
+import type { UnitOfWork } from '@hearth/platform/ports';
+import type { ServiceRuntime } from '@hearth/platform/runtime';
+import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { createTestDatabase, freePort, startNats, until, type TestDatabase, type TestNats } from '@hearth/testkit';
 import type { PubAck } from '@nats-io/jetstream';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditMetrics } from '../app/ports.js';
-import type { Clock } from '@hearth/platform/ports';
-import { composeHatch, type Hatch, type HatchSettings } from '../compose.js';
-import { Ed25519Signer } from '../infra/crypto/ed25519-signer.js';
-import { hatchStreamSpec } from '../infra/nats/hatch-stream.js';
-import { hatchMigrations } from '../infra/postgres/migrations.js';
+import type { RecordedBatch } from '../app/record-events/record-events.js';
+import type { Hatch } from '../compose.js';
+import { loadHatchConfig, type HatchConfig } from '../config.js';
+import { startHatch, type HatchOverrides, type RunningHatch } from '../hatch.app.js';
+import { AuditLogEntity } from '../infra/postgres/entities.js';
 import { SECRET_READ_SUBJECT } from './audit-events.js';
 
 export interface HatchHarness {
   hatch: Hatch;
   runtime: ServiceRuntime;
+  /** hatch's own database, in one transaction, as the ingest appends. */
+  unitOfWork: UnitOfWork;
+  /** What it was started with: a second hatch started with it shares its database, stream and key. */
+  config: HatchConfig;
   nats: TestNats;
   db: TestDatabase;
   publicKey: KeyObject;
   /** Publishes to the HATCH stream as an outbox relay would: Nats-Msg-Id = event id unless told otherwise. */
   publish(body: unknown, options?: { subject?: string; msgID?: string | null }): Promise<PubAck>;
-  /** Waits until the log holds `count` records (or fails after `timeoutMs`). */
-  recorded(count: number, timeoutMs?: number): Promise<void>;
+  /** Appends events through RecordAuditEvents in one transaction, as the ingest would, right after stream seq `from`. */
+  append(bodies: readonly { id: string }[], from: number): Promise<RecordedBatch>;
+  /** Records in the log now. */
+  count(): Promise<number>;
+  /** Waits until the log holds `count` records. */
+  recorded(count: number): Promise<void>;
+  /** Another hatch on the same database and stream, stopped by the caller. */
+  startReplica(overrides?: HatchOverrides): Promise<RunningHatch>;
   close(): Promise<void>;
 }
 
-export interface HarnessOptions {
+export interface HarnessOptions extends Omit<HatchOverrides, 'startWorkers'> {
   duplicateWindowSeconds?: number;
   checkpointEvery?: number;
   batchSize?: number;
-  clock?: Clock;
-  metrics?: AuditMetrics;
+  tokenCacheSeconds?: number;
+  /** Start the ingest and the checkpoint timer as main does (default: the test starts what it needs). */
+  startWorkers?: boolean;
 }
 
-/** hatch's use cases over a real database and a nats-server of the test's own. Nothing started yet. */
+/** hatch as startHatch boots it, over a database and a nats-server of the test's own. */
 export async function startHatchHarness(options: HarnessOptions = {}): Promise<HatchHarness> {
+  const {
+    duplicateWindowSeconds = 120,
+    checkpointEvery = 10,
+    batchSize = 256,
+    tokenCacheSeconds = 30,
+    startWorkers = false,
+    ...overrides
+  } = options;
   const nats = await startNats();
   const db = await createTestDatabase('hearth_hatch');
-  const runtime = await startRuntime({
-    service: 'hatch',
-    env: PlatformEnv.parse({ ...process.env, NATS_URL: nats.url, LOG_LEVEL: 'silent' }),
-    database: db.name,
-    migrations: hatchMigrations,
-    streams: [
-      hatchStreamSpec({
-        HATCH_STREAM_MAX_AGE_SECONDS: 3600,
-        HATCH_STREAM_DUPLICATE_WINDOW_SECONDS: options.duplicateWindowSeconds ?? 120,
-      }),
-    ],
-  });
   const key = generateKeyPairSync('ed25519');
-  const settings: HatchSettings = {
-    HATCH_CHECKPOINT_EVERY: options.checkpointEvery ?? 10,
-    HATCH_INGEST_BATCH: options.batchSize ?? 256,
-    HATCH_READER_ROLES: ['admin', 'auditor'],
-    HATCH_TOKEN_CACHE_SECONDS: 30,
-  };
-  // Tails poll rarely here, so a test that sees one wake promptly has seen a NOTIFY do it.
-  const hatch = composeHatch(runtime, settings, {
-    signer: new Ed25519Signer(key.privateKey),
-    feedPollMs: 30_000,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
+  const config = loadHatchConfig({
+    ...process.env,
+    NATS_URL: nats.url,
+    LOG_LEVEL: 'silent',
+    HATCH_DATABASE: db.name,
+    HATCH_PORT: String(await freePort()),
+    HATCH_SIGNING_KEY: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    HATCH_CHECKPOINT_EVERY: String(checkpointEvery),
+    HATCH_INGEST_BATCH: String(batchSize),
+    HATCH_STREAM_MAX_AGE_SECONDS: '3600',
+    HATCH_STREAM_DUPLICATE_WINDOW_SECONDS: String(duplicateWindowSeconds),
+    HATCH_TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
   });
-  const count = async () => {
-    const rows: Array<{ n: number }> = await runtime.dataSource.query('SELECT count(*)::int AS n FROM audit_log');
-    return rows[0]!.n;
-  };
+  // Tails poll rarely here, so a test that sees one wake promptly has seen a NOTIFY do it.
+  const running = await startHatch(config, { feedPollMs: 30_000, startWorkers, ...overrides });
+  const { hatch, runtime } = running;
+  const unitOfWork = new TypeOrmUnitOfWork(runtime.dataSource);
+  const count = () => runtime.dataSource.getRepository(AuditLogEntity).count();
   return {
     hatch,
     runtime,
+    unitOfWork,
+    config,
     nats,
     db,
     publicKey: key.publicKey,
@@ -77,20 +86,25 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
       const id = msgID === undefined ? (body as { id?: string }).id : msgID;
       return runtime.js.publish(subject, JSON.stringify(body), id ? { msgID: id } : {});
     },
-    recorded: async (n, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      let seen = await count();
-      while (seen < n) {
-        if (Date.now() > deadline) throw new Error(`the log holds ${seen} records, not ${n}`);
-        await sleep(50);
-        seen = await count();
-      }
+    append: (bodies, from) => {
+      const messages = bodies.map((body, i) => ({
+        id: body.id,
+        subject: SECRET_READ_SUBJECT,
+        streamSeq: from + i + 1,
+        text: JSON.stringify(body),
+      }));
+      return unitOfWork.run((tx) => hatch.useCases.recordAuditEvents.run(messages, from, tx));
     },
+    count,
+    recorded: (n) => until(async () => (await count()) >= n, { timeoutMs: 20_000, what: `the log holds ${n} records` }),
+    startReplica: async (replicaOverrides = {}) =>
+      startHatch(
+        { ...config, HATCH_PORT: await freePort() },
+        // It shares the process's telemetry, which the first one started and stops.
+        { feedPollMs: 30_000, startWorkers: false, telemetry: { shutdown: async () => {} }, ...replicaOverrides },
+      ),
     close: async () => {
-      await hatch.signCheckpoint.stop();
-      await hatch.ingest.stop();
-      await hatch.feed.stop();
-      await runtime.shutdown();
+      await running.stop();
       await db.drop();
       await nats.stop();
     },

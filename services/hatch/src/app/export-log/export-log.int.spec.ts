@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { exportLine, verifyExport } from '@hearth/audit-chain';
-import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
+import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 /** The export as hatch serves it, over a real database: signed at its head, so a cut tail shows. */
@@ -10,24 +9,19 @@ describe('exporting the log', () => {
   let appended = 0;
   /** Appends `count` events through the use case, as the ingest would. */
   const append = async (count: number) => {
-    const messages = Array.from({ length: count }, (_, i) => {
-      const body = secretRead({ actor: `svc-${appended + i + 1}` });
-      return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: appended + i + 1, text: JSON.stringify(body) };
-    });
-    await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) =>
-      h.hatch.recordAuditEvents.run(messages, appended, tx),
+    await h.append(
+      Array.from({ length: count }, (_, i) => secretRead({ actor: `svc-${appended + i + 1}` })),
+      appended,
     );
     appended += count;
   };
   const exportText = async () => {
     let text = '';
-    for await (const line of h.hatch.exportLog.run(new AbortController().signal)) text += exportLine(line);
+    for await (const line of h.hatch.useCases.exportLog.run(new AbortController().signal)) text += exportLine(line);
     return text;
   };
-  const storedCheckpoints = async () => {
-    const rows: Array<{ seq: string }> = await h.runtime.dataSource.query('SELECT seq FROM checkpoints ORDER BY seq');
-    return rows.map((r) => Number(r.seq));
-  };
+  const storedCheckpoints = async () =>
+    (await h.hatch.checkpoints.between(0, Number.MAX_SAFE_INTEGER)).map((c) => c.seq);
 
   beforeAll(async () => {
     h = await startHatchHarness({ checkpointEvery: 10 });
@@ -46,7 +40,7 @@ describe('exporting the log', () => {
       unsignedTail: 0,
     });
     // The stored one is the one exported, so the database verifies as the export did.
-    expect(text).toContain(JSON.stringify({ kind: 'checkpoint', checkpoint: await h.hatch.log.lastCheckpoint() }));
+    expect(text).toContain(JSON.stringify({ kind: 'checkpoint', checkpoint: await h.hatch.checkpoints.last() }));
   });
 
   it('signs nothing new when the head is covered already', async () => {
@@ -59,7 +53,7 @@ describe('exporting the log', () => {
     const head = await h.hatch.log.committedHead(); // 15: what an export starting now pins
     await append(5); // 16..20 arrive before it signs; 20 is checkpointed as appended
     expect(await storedCheckpoints()).toEqual([10, 13, 20]);
-    expect(await h.hatch.signCheckpoint.signHead(head)).toMatchObject({ seq: 15, hash: head.hash });
+    expect(await h.hatch.useCases.signCheckpoint.signHead(head)).toMatchObject({ seq: 15, hash: head.hash });
     expect(await storedCheckpoints()).toEqual([10, 13, 15, 20]);
   });
 

@@ -1,7 +1,6 @@
 import type { AuditExportLine } from '@hearth/contracts';
-import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { CheckpointSigner } from '../ports.js';
 import type { Clock } from '@hearth/platform/ports';
+import type { AuditLogReader, CheckpointSigner, CheckpointStore } from '../ports.js';
 import type { SignCheckpoint } from '../sign-checkpoint/sign-checkpoint.js';
 
 const PAGE = 1_000;
@@ -16,15 +15,16 @@ const PAGE = 1_000;
  */
 export class ExportLog {
   constructor(
-    private readonly log: Pick<AuditLogTable, 'committedHead' | 'search' | 'checkpointsThrough'>,
-    private readonly checkpoints: Pick<SignCheckpoint, 'signHead'>,
+    private readonly log: Pick<AuditLogReader, 'committedHead' | 'search'>,
+    private readonly checkpoints: Pick<CheckpointStore, 'between'>,
+    private readonly signing: Pick<SignCheckpoint, 'signHead'>,
     private readonly signer: Pick<CheckpointSigner, 'publicKeyPem'>,
     private readonly clock: Clock,
   ) {}
 
   async *run(signal: AbortSignal): AsyncGenerator<AuditExportLine> {
     const head = await this.log.committedHead();
-    await this.checkpoints.signHead(head);
+    await this.signing.signHead(head);
     yield {
       kind: 'hatch-export',
       version: 1,
@@ -39,6 +39,6 @@ export class ExportLog {
       for (const record of page.items) yield { kind: 'record', record };
       after = page.next_cursor ?? head.seq;
     }
-    for (const checkpoint of await this.log.checkpointsThrough(head.seq)) yield { kind: 'checkpoint', checkpoint };
+    for (const checkpoint of await this.checkpoints.between(0, head.seq)) yield { kind: 'checkpoint', checkpoint };
   }
 }

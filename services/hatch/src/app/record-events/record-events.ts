@@ -1,22 +1,17 @@
 import { chainRecord, type ChainHead } from '@hearth/audit-chain';
 import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
-import { admit, type Admission, type AuditEntry } from '../../domain/audit-entry/audit-entry.js';
-import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
-import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { IngestLedger } from '../../infra/postgres/ingest-ledger.js';
-import type { ParkedEvent, ParkedEvents } from '../../infra/postgres/parked-events.js';
-import type { CheckpointSigner } from '../ports.js';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
-
-/** One message of the HATCH stream, as JetStream delivered it. */
-export interface HatchMessage {
-  /** The Nats-Msg-Id (the event id, by convention), else `HATCH:<stream seq>`. */
-  id: string;
-  subject: string;
-  streamSeq: number;
-  /** The payload as text; whether it is JSON at all is for this use case to find out. */
-  text: string;
-}
+import { admit, type AuditEntry, type IngestVerdict } from '../../domain/audit-entry/audit-entry.js';
+import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
+import type {
+  AuditLogAppender,
+  CheckpointSigner,
+  CheckpointStore,
+  HatchMessage,
+  IngestLedger,
+  ParkedEvent,
+  ParkingLot,
+} from '../ports.js';
 
 export interface RecordedBatch {
   records: AuditRecord[];
@@ -35,8 +30,9 @@ export interface RecordedBatch {
 export class RecordAuditEvents {
   constructor(
     private readonly ledger: Pick<IngestLedger, 'advance' | 'claim'>,
-    private readonly log: Pick<AuditLogTable, 'head' | 'recordedEvents' | 'append' | 'addCheckpoint'>,
-    private readonly parking: Pick<ParkedEvents, 'park'>,
+    private readonly log: AuditLogAppender,
+    private readonly checkpoints: Pick<CheckpointStore, 'add'>,
+    private readonly parking: ParkingLot,
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
     private readonly ids: Ids,
@@ -57,15 +53,15 @@ export class RecordAuditEvents {
     for (const message of messages) {
       if (!fresh.delete(message.id)) continue; // taken before, or twice in this run
       const body = parseJson(message.text);
-      const admission = body === NOT_JSON ? notJson : admit(message.subject, body);
-      if (admission.kind === 'record') entries.push(admission.entry);
+      const verdict = body === NOT_JSON ? notJson : admit(message.subject, body);
+      if (verdict.kind === 'record') entries.push(verdict.entry);
       else
         parked.push({
           id: this.ids.next(),
           messageId: message.id,
           subject: message.subject,
-          reason: admission.reason,
-          body: admission.keepBody ? body : undefined,
+          reason: verdict.reason,
+          body: verdict.keepBody ? body : undefined,
         });
     }
 
@@ -90,14 +86,14 @@ export class RecordAuditEvents {
     const checkpoints: AuditCheckpoint[] = [];
     for (const record of records.filter((r) => checkpointOnAppend(r.seq, this.settings.checkpointEvery))) {
       const checkpoint = this.signer.sign(record, this.clock.now().toISOString());
-      if (await this.log.addCheckpoint(tx, checkpoint)) checkpoints.push(checkpoint);
+      if (await this.checkpoints.add(tx, checkpoint)) checkpoints.push(checkpoint);
     }
     return { records, parked, duplicates: messages.length - records.length - parked.length, checkpoints };
   }
 }
 
 const NOT_JSON = Symbol('not JSON');
-const notJson: Admission = { kind: 'park', reason: 'not JSON', keepBody: false };
+const notJson: IngestVerdict = { kind: 'park', reason: 'not JSON', keepBody: false };
 
 function parseJson(text: string): unknown {
   try {

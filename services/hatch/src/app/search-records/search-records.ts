@@ -1,9 +1,9 @@
 import type { AuditRecordPage, AuditRecordQuery } from '@hearth/contracts';
-import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
+import type { AuditLogReader } from '../ports.js';
 
 /** The auditor's search: filters, paged by seq either way. */
 export class SearchRecords {
-  constructor(private readonly log: Pick<AuditLogTable, 'search'>) {}
+  constructor(private readonly log: Pick<AuditLogReader, 'search'>) {}
 
   run(query: AuditRecordQuery): Promise<AuditRecordPage> {
     return this.log.search(query);

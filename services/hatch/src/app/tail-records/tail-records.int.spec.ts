@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditFilter, AuditRecord } from '@hearth/contracts';
+import { until } from '@hearth/testkit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
@@ -8,9 +9,7 @@ import type { TailItem } from './tail-records.js';
 describe('the live tail', () => {
   let h: HatchHarness;
   beforeAll(async () => {
-    h = await startHatchHarness();
-    await h.hatch.feed.start();
-    h.hatch.ingest.start();
+    h = await startHatchHarness({ startWorkers: true });
   });
   afterAll(() => h?.close());
 
@@ -18,7 +17,7 @@ describe('the live tail', () => {
   async function take(count: number, filter: AuditFilter, afterSeq: number, onStart?: () => void) {
     const stop = new AbortController();
     const records: AuditRecord[] = [];
-    const items: AsyncGenerator<TailItem> = h.hatch.tailRecords.run(filter, afterSeq, stop.signal, 200);
+    const items: AsyncGenerator<TailItem> = h.hatch.useCases.tailRecords.run(filter, afterSeq, stop.signal, 200);
     onStart?.();
     for await (const item of items) {
       if (item.kind === 'record') records.push(item.record);
@@ -32,7 +31,7 @@ describe('the live tail', () => {
     const publishing = (async () => {
       for (; published < 150; published++) {
         await h.publish(secretRead({ actor: published % 3 === 0 ? 'svc-third' : 'svc-other' }));
-        if (published % 10 === 0) await sleep(5);
+        if (published % 10 === 0) await sleep(5); // paced, so the tail meets them live
       }
     })();
     await h.recorded(40); // some history first; the rest arrives while the tail runs
@@ -50,17 +49,16 @@ describe('the live tail', () => {
   });
 
   it('waits for new records, says when idle, and stops when asked', async () => {
-    const head = await h.hatch.tailRecords.headSeq();
+    const head = await h.hatch.useCases.tailRecords.headSeq();
     const stop = new AbortController();
     const seen: TailItem[] = [];
     const tail = (async () => {
-      for await (const item of h.hatch.tailRecords.run({}, head, stop.signal, 200)) {
+      for await (const item of h.hatch.useCases.tailRecords.run({}, head, stop.signal, 200)) {
         seen.push(item);
         if (item.kind === 'record') stop.abort();
       }
     })();
-    await sleep(500);
-    expect(seen.length).toBeGreaterThan(0);
+    await until(() => seen.length >= 2, { what: 'the tail said it is idle twice' });
     expect(seen.every((item) => item.kind === 'idle')).toBe(true);
     const event = secretRead({ actor: 'svc-late' });
     const sent = Date.now();

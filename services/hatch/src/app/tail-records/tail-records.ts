@@ -1,6 +1,5 @@
 import type { AuditFilter, AuditRecord } from '@hearth/contracts';
-import type { AuditLogTable } from '../../infra/postgres/audit-log.js';
-import type { RecordFeed } from '../../infra/postgres/record-feed.js';
+import type { AuditLogReader, RecordFeed } from '../ports.js';
 
 const PAGE = 500;
 
@@ -15,8 +14,8 @@ export type TailItem = { kind: 'record'; record: AuditRecord } | { kind: 'idle' 
  */
 export class TailRecords {
   constructor(
-    private readonly log: Pick<AuditLogTable, 'search' | 'headSeq'>,
-    private readonly feed: Pick<RecordFeed, 'waitBeyond'>,
+    private readonly log: Pick<AuditLogReader, 'search' | 'headSeq'>,
+    private readonly feed: RecordFeed,
   ) {}
 
   /** Where a tail with no starting point starts: after the last record committed now. */

@@ -9,13 +9,13 @@ export type AuditEntry = Omit<RecordFields, 'recorded_at'>;
  * `keepBody` is false when the body must not be kept even in the parking lot: it holds a
  * secret-looking field, or text Postgres cannot store.
  */
-export type Admission = { kind: 'record'; entry: AuditEntry } | { kind: 'park'; reason: string; keepBody: boolean };
+export type IngestVerdict = { kind: 'record'; entry: AuditEntry } | { kind: 'park'; reason: string; keepBody: boolean };
 
 /**
  * Decides whether a message becomes an audit record. The secret check comes first and covers the
  * whole body, so a refused event's values are never looked at again, nor echoed in the reason.
  */
-export function admit(subject: string, body: unknown): Admission {
+export function admit(subject: string, body: unknown): IngestVerdict {
   const secretField = findSecretField(body);
   if (secretField) return park(`carries a secret-looking field: ${secretField}`, false);
   const unstorable = findUnstorableText(body);
@@ -51,22 +51,20 @@ export function admit(subject: string, body: unknown): Admission {
 }
 
 /** The reason is stored as text, so whatever key names it quotes are made storable first. */
-function park(reason: string, keepBody: boolean): Admission {
-  return { kind: 'park', reason: reason.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATES, '\uFFFD'), keepBody };
+function park(reason: string, keepBody: boolean): IngestVerdict {
+  return { kind: 'park', reason: storable(reason), keepBody };
 }
 
-/**
- * The first path holding text Postgres refuses (a NUL, a lone surrogate) or a number JSON cannot
- * carry. Such an event would fail its insert on every redelivery and stall the log behind it.
- */
 /** Postgres text holds no NUL, and jsonb no half of a surrogate pair (in unicode mode a whole pair is one code point, not Cs). */
-const NUL = '\u0000';
-const LONE_SURROGATES = /\p{Cs}/gu;
-const unstorable = (text: string) => text.includes(NUL) || /\p{Cs}/u.test(text);
+const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD').replace(/\p{Cs}/gu, '\uFFFD');
+const unstorable = (text: string) => storable(text) !== text;
 
+/**
+ * The first path holding text Postgres refuses (a NUL, a lone surrogate). Such an event would fail
+ * its insert on every redelivery and stall the log behind it.
+ */
 export function findUnstorableText(value: unknown, path: string[] = []): string | null {
   if (typeof value === 'string') return unstorable(value) ? path.join('.') : null;
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path.join('.');
   if (value === null || typeof value !== 'object') return null;
   for (const [key, item] of Object.entries(value)) {
     const here = [...path, key];

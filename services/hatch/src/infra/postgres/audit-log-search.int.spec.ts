@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { AuditRecordQuery } from '@hearth/contracts';
-import { poolOf } from '@hearth/platform/postgres';
-import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
+import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
-import { searchStatement } from './audit-log.js';
 
 /** Paths whose `_`, `%` or `\` a LIKE would read as a wildcard or an escape, each beside a path it must not match. */
 const TRICKY_PATHS = [
@@ -24,17 +21,16 @@ describe('searching audit_log by path prefix', () => {
   beforeAll(async () => {
     h = await startHatchHarness();
     const paths = [...TRICKY_PATHS, ...Array.from({ length: FILLER }, (_, i) => `hearth/ws-${i % 200}/postgres`)];
-    const messages = paths.map((path, i) => {
-      const body = secretRead({ path });
-      return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: i + 1, text: JSON.stringify(body) };
-    });
-    await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) => h.hatch.recordAuditEvents.run(messages, 0, tx));
+    await h.append(
+      paths.map((path) => secretRead({ path })),
+      0,
+    );
     await h.runtime.dataSource.query('ANALYZE audit_log');
   });
   afterAll(() => h?.close());
 
   const pathsFor = async (prefix: string) => {
-    const page = await h.hatch.log.search(AuditRecordQuery.parse({ path_prefix: prefix, limit: 1000 }));
+    const page = await h.hatch.useCases.searchRecords.run(AuditRecordQuery.parse({ path_prefix: prefix, limit: 1000 }));
     return page.items.map((r) => r.subject_path);
   };
 
@@ -53,22 +49,22 @@ describe('searching audit_log by path prefix', () => {
   });
 
   it('reads a prefix through the audit_log_path index, parameter and all', async () => {
-    const statement = searchStatement(AuditRecordQuery.parse({ path_prefix: 'hearth/acme_' }), FILLER * 2);
-    const client = await poolOf(h.runtime.dataSource).connect();
+    const [sql, parameters] = h.hatch.log
+      .searchQuery(AuditRecordQuery.parse({ path_prefix: 'hearth/acme_' }), FILLER * 2)
+      .getQueryAndParameters();
+    const runner = h.runtime.dataSource.createQueryRunner();
+    let plan: string;
+    await runner.startTransaction();
     try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL enable_seqscan = off');
-      // EXPLAIN of the very statement search sends, with its $n bound as pg binds it.
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>({
-        ...statement,
-        text: `EXPLAIN ${statement.text}`,
-      });
-      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(plan).toContain('audit_log_path');
-      expect(plan).toMatch(/Index Cond: .*subject_path ~>=~ 'hearth\/acme_'/);
+      await runner.query('SET LOCAL enable_seqscan = off');
+      // EXPLAIN of the very statement search sends, with its parameters bound as it binds them.
+      const rows = (await runner.query(`EXPLAIN ${sql}`, parameters)) as Array<{ 'QUERY PLAN': string }>;
+      plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     } finally {
-      await client.query('ROLLBACK');
-      client.release();
+      await runner.rollbackTransaction();
+      await runner.release();
     }
+    expect(plan).toContain('audit_log_path');
+    expect(plan).toMatch(/Index Cond: .*subject_path ~>=~ 'hearth\/acme_'/);
   });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { verifyChain, type ChainVerdict } from '@hearth/audit-chain';
 import type { EntityManager } from 'typeorm';
-import { secretRead, SECRET_READ_SUBJECT } from '../../test/audit-events.js';
+import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 
@@ -22,11 +21,10 @@ describe('the audit_log table', () => {
       [7, 8],
       [8, 20],
     ] as const) {
-      const messages = Array.from({ length: to - from }, (_, i) => {
-        const body = secretRead({ actor: `svc-${from + i + 1}`, data: { version: from + i + 1 } });
-        return { id: body.id, subject: SECRET_READ_SUBJECT, streamSeq: from + i + 1, text: JSON.stringify(body) };
-      });
-      await new TypeOrmUnitOfWork(h.runtime.dataSource).run((tx) => h.hatch.recordAuditEvents.run(messages, from, tx));
+      const events = Array.from({ length: to - from }, (_, i) =>
+        secretRead({ actor: `svc-${from + i + 1}`, data: { version: from + i + 1 } }),
+      );
+      await h.append(events, from);
     }
   });
   afterAll(() => h?.close());

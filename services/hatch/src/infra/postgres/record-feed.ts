@@ -1,13 +1,17 @@
 import type { Logger } from '@hearth/platform/logging';
-import type pg from 'pg';
+import type { FastPath } from '@hearth/platform/postgres';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RecordFeed } from '../../app/ports.js';
+
+/** Asked every poll, and after each (re)LISTEN. */
+const HEAD = { name: 'hatch_audit_log_head', text: 'SELECT max(seq) AS seq FROM audit_log' };
 
 /**
  * Knows the log's last committed seq and wakes whoever waits for it to move: live tails. Postgres
  * NOTIFY (sent at commit by the insert trigger, by whichever hatch replica appended) keeps it
  * prompt; a poll every `pollMs` keeps it right when the LISTEN connection is down.
  */
-export class RecordFeed {
+export class NotifiedRecordFeed implements RecordFeed {
   private head = 0;
   private readonly waiters = new Set<() => void>();
   private running = false;
@@ -15,7 +19,7 @@ export class RecordFeed {
   private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly fastPath: FastPath,
     private readonly logger: Logger,
     private readonly pollMs = 1_000,
   ) {}
@@ -65,7 +69,7 @@ export class RecordFeed {
 
   /** A poll is the truth: should the log ever shrink (restored, tampered), the head follows it down. */
   private async poll(): Promise<void> {
-    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM audit_log');
+    const rows = await this.fastPath.query<{ seq: string | null }>(HEAD, []);
     const seq = Number(rows[0]?.seq ?? 0);
     if (seq < this.head) this.head = seq;
     this.advance(seq);
@@ -95,7 +99,7 @@ export class RecordFeed {
 
   /** Holds one connection in LISTEN until it fails (throws) or the feed stops (returns). */
   private async listenUntilLost(): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.fastPath.connect();
     let settle!: (error?: Error) => void;
     const lost = new Promise<Error | undefined>((resolve) => (settle = resolve));
     const onStop = () => settle();

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { composeHatch, type Hatch } from '../../compose.js';
 import { secretRead } from '../../test/audit-events.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
-import { OtelAuditMetrics } from './hatch-metrics.js';
 
 /** A reader that exports nowhere: `collect()` hands over what an exporter would have sent. */
 class InMemoryReader extends MetricReader {
@@ -33,15 +31,14 @@ describe("hatch's metrics", () => {
   let now = Date.parse('2026-11-22T10:00:00.000Z');
   const clock = { now: () => new Date(now) };
   const reader = new InMemoryReader();
-  const metrics = new OtelAuditMetrics(clock, new MeterProvider({ readers: [reader] }).getMeter('hatch'));
   let h: HatchHarness;
 
-  const observe = (metered: OtelAuditMetrics, hatch: Hatch) =>
-    metered.observe({ lag: () => hatch.ingest.lag(), lastCheckpoint: () => hatch.log.lastCheckpoint() });
-
   beforeAll(async () => {
-    h = await startHatchHarness({ checkpointEvery: 10, clock, metrics });
-    observe(metrics, h.hatch);
+    h = await startHatchHarness({
+      checkpointEvery: 10,
+      clock,
+      meter: new MeterProvider({ readers: [reader] }).getMeter('hatch'),
+    });
   });
   afterAll(() => h?.close());
 
@@ -53,7 +50,7 @@ describe("hatch's metrics", () => {
     expect(before['hatch.records']).toBeUndefined();
     expect(before['hatch.checkpoint.age']).toBeUndefined();
 
-    h.hatch.ingest.start();
+    h.hatch.workers.ingest.start();
     await h.recorded(12);
     now += 42_000; // checkpoint 10 was signed at the old `now`
     const after = await reader.values();
@@ -64,27 +61,20 @@ describe("hatch's metrics", () => {
 
   it('reports the age truthfully on a replica that signs nothing, from the checkpoints in the database', async () => {
     const replicaReader = new InMemoryReader();
-    const replicaMetrics = new OtelAuditMetrics(
+    const replica = await h.startReplica({
       clock,
-      new MeterProvider({ readers: [replicaReader] }).getMeter('hatch'),
-    );
-    const replica = composeHatch(
-      h.runtime,
-      {
-        HATCH_CHECKPOINT_EVERY: 10,
-        HATCH_INGEST_BATCH: 256,
-        HATCH_READER_ROLES: ['auditor'],
-        HATCH_TOKEN_CACHE_SECONDS: 0,
-      },
-      { signer: h.hatch.signer, clock },
-    );
-    observe(replicaMetrics, replica);
-    expect(await replicaReader.values()).toMatchObject({ 'hatch.checkpoint.age': 42, 'hatch.consumer.lag': 0 });
+      meter: new MeterProvider({ readers: [replicaReader] }).getMeter('hatch'),
+    });
+    try {
+      expect(await replicaReader.values()).toMatchObject({ 'hatch.checkpoint.age': 42, 'hatch.consumer.lag': 0 });
 
-    // The other hatch signs the head (12) now; the replica sees the fresh checkpoint, 5 s on.
-    expect(await h.hatch.signCheckpoint.run()).toMatchObject({ seq: 12 });
-    now += 5_000;
-    expect((await replicaReader.values())['hatch.checkpoint.age']).toBe(5);
-    expect((await reader.values())['hatch.checkpoint.age']).toBe(5);
+      // The other hatch signs the head (12) now; the replica sees the fresh checkpoint, 5 s on.
+      expect(await h.hatch.useCases.signCheckpoint.run()).toMatchObject({ seq: 12 });
+      now += 5_000;
+      expect((await replicaReader.values())['hatch.checkpoint.age']).toBe(5);
+      expect((await reader.values())['hatch.checkpoint.age']).toBe(5);
+    } finally {
+      await replica.stop();
+    }
   });
 });

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { verifyChain } from '@hearth/audit-chain';
+import { until } from '@hearth/testkit';
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
+import { AuditLogEntity, ParkedEventEntity } from '../../infra/postgres/entities.js';
+import { secretRead } from '../../test/audit-events.js';
+import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
+import { readChain } from '../../test/read-chain.js';
+
+describe('the ingest: the HATCH stream into the log', () => {
+  let h: HatchHarness;
+  beforeAll(async () => {
+    h = await startHatchHarness({ duplicateWindowSeconds: 1, checkpointEvery: 10 });
+    h.hatch.workers.ingest.start();
+  });
+  afterAll(() => h?.close());
+
+  const chain = () => readChain(h.runtime.dataSource.manager);
+  const countOf = (eventId: string) =>
+    h.runtime.dataSource.getRepository(AuditLogEntity).countBy({ event_id: eventId });
+  const isRecorded = async (eventId: string) => (await countOf(eventId)) === 1;
+
+  it('appends every event once, in stream order, seq without gaps, chained and checkpointed', async () => {
+    const before = await h.count();
+    const events = Array.from({ length: 30 }, (_, n) => secretRead({ actor: `svc-${n}` }));
+    for (const event of events) await h.publish(event);
+    await h.recorded(before + 30);
+
+    const { records, checkpoints } = await chain();
+    const mine = records.slice(before);
+    expect(mine.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(mine[0]).toMatchObject({
+      source: 'vault',
+      action: 'secret.read',
+      actor: 'svc-0',
+      event_type: 'SecretReadV1',
+      subject_path: 'hearth/acme/postgres',
+      workspace_slug: 'acme',
+      outcome: 'OK',
+      data: events[0]!.data,
+    });
+    expect(checkpoints.map((c) => c.seq)).toEqual(expect.arrayContaining([10, 20, 30]));
+    expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
+  });
+
+  it('resumes after the last commit when stopped and started again, taking nothing twice', async () => {
+    await h.hatch.workers.ingest.stop();
+    const before = await h.count();
+    const events = Array.from({ length: 20 }, (_, n) => secretRead({ actor: `svc-resume-${n}` }));
+    for (const event of events) await h.publish(event);
+    expect(await h.count()).toBe(before);
+    expect(await h.hatch.workers.ingest.lag()).toBe(20);
+    h.hatch.workers.ingest.start();
+    await h.recorded(before + 20);
+    const { records, checkpoints } = await chain();
+    expect(records.slice(before).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
+    expect(await h.hatch.workers.ingest.lag()).toBe(0);
+  });
+
+  it('stays in stream order, each event once, with a second hatch ingesting the same stream', async () => {
+    const second = await h.startReplica({ startWorkers: true });
+    try {
+      const before = await h.count();
+      const events = Array.from({ length: 120 }, (_, n) => secretRead({ actor: `svc-pair-${n}` }));
+      for (const event of events) await h.publish(event);
+      await h.recorded(before + 120);
+      // Nothing can land twice once the shared position is at the stream's end: a batch from behind it is refused.
+      await until(async () => (await second.hatch.workers.ingest.lag()) === 0, {
+        what: 'the position reached the end',
+      });
+      const { records, checkpoints } = await chain();
+      expect(records.slice(before).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+      expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('parks a message that is not JSON, and goes on', async () => {
+    const after = secretRead({ actor: 'svc-after-garbage' });
+    await h.runtime.js.publish('hatch.vault.secret.read', '{"id": nope', { msgID: 'garbage-1' });
+    await h.publish(after);
+    await until(() => isRecorded(after.id), { what: 'the event after it was recorded' });
+    const parked = await h.runtime.dataSource.getRepository(ParkedEventEntity).findBy({ messageId: 'garbage-1' });
+    expect(parked).toMatchObject([{ reason: 'not JSON', body: null }]);
+  });
+
+  it('stores an event once: published 3 times in the duplicate window, once after it, once under another id', async () => {
+    const event = secretRead({ actor: 'svc-dup' });
+    const acks = [await h.publish(event), await h.publish(event), await h.publish(event)];
+    expect(acks.map((a) => a.duplicate)).toEqual([false, true, true]);
+    // JetStream takes it again once its 1 s duplicate window has passed…
+    await until(async () => !(await h.publish(event)).duplicate, { intervalMs: 200, what: 'the window passed' });
+    expect((await h.publish(event, { msgID: randomUUID() })).duplicate).toBe(false); // …and this one at once
+
+    const sentinel = secretRead({ actor: 'svc-sentinel' }); // behind them in the stream
+    await h.publish(sentinel);
+    await until(() => isRecorded(sentinel.id), { what: 'the sentinel was recorded' });
+    expect(await countOf(event.id)).toBe(1);
+  });
+
+  it('parks what may not be recorded and records what follows it in the same run', async () => {
+    const secret = secretRead({ data: { credentials: { password: 'hunter2' } } });
+    const badSubject = secretRead();
+    const after = secretRead({ actor: 'svc-after-bad' });
+    await h.publish(secret);
+    await h.publish(badSubject, { subject: 'hatch.Vault.secret.read' });
+    await h.publish(after);
+    await until(() => isRecorded(after.id), { what: 'the event after them was recorded' });
+    const parked = await h.runtime.dataSource
+      .getRepository(ParkedEventEntity)
+      .findBy({ messageId: In([secret.id, badSubject.id]) });
+    expect(parked.map((p) => p.messageId).sort()).toEqual([secret.id, badSubject.id].sort());
+    expect(await countOf(secret.id)).toBe(0);
+    expect(await countOf(badSubject.id)).toBe(0);
+  });
+});

@@ -1,0 +1,4 @@
+import { HatchSchema1763800000300 } from './hatch-schema.migration.js';
+
+/** hatch's own tables; openDatabase adds the platform's (hatch uses processed_messages, the idempotent consumer's ledger). */
+export const hatchMigrations = [HatchSchema1763800000300];
