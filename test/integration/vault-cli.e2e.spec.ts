@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SecretMetadata, SecretVersionInfo, type PrincipalKeys, type SecretRead } from '@hearth/contracts';
+import { SecretMetadata, SecretVersionInfo, type PrincipalKeys, type OpenedSecret } from '@hearth/contracts';
 import { runCli, startNats, startVaultProcess, type CliRun, type RunningVault, type TestNats } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -82,7 +82,7 @@ describe('the hearth CLI against a running vault', () => {
     const reads = await Promise.all(
       [1, 2, 3].map((v) => hearth(['secret', 'read', 'hearth/cli/api', '--version', String(v), '--json'])),
     );
-    expect(reads.map((r) => json<SecretRead>(r).values)).toEqual([
+    expect(reads.map((r) => json<OpenedSecret>(r).values)).toEqual([
       { API_KEY: inline },
       { API_KEY: fromFile },
       { API_KEY: fromStdin, REGION: 'eu' },
@@ -105,7 +105,7 @@ describe('the hearth CLI against a running vault', () => {
 
     const granted = await hearth(['principal', 'grant', 'cli-app', 'hearth/cli/*', '--caps', 'read,list']);
     expect(granted).toMatchObject({ code: 0, stdout: 'allow read,list on hearth/cli/* for cli-app\n' });
-    const read = json<SecretRead>(await hearth(['secret', 'read', 'hearth/cli/api', '--json'], app));
+    const read = json<OpenedSecret>(await hearth(['secret', 'read', 'hearth/cli/api', '--json'], app));
     expect(read).toMatchObject({ path: 'hearth/cli/api', version: 3 });
     const listed = metadata(await hearth(['secret', 'list', 'hearth/cli/', '--json'], app));
     expect(listed.map((s) => [s.path, s.value_names])).toEqual([['hearth/cli/api', ['API_KEY', 'REGION']]]);
@@ -142,7 +142,7 @@ describe('the hearth CLI against a running vault', () => {
     expect(await states()).toEqual(['live', 'live', 'deleted']);
     expect((await hearth(['secret', 'read', 'hearth/cli/api'])).stderr).toContain('error VAULT.SECRET_NOT_FOUND:');
     expect((await hearth(['secret', 'undelete', 'hearth/cli/api', '--versions', '3'])).code).toBe(0);
-    expect(json<SecretRead>(await hearth(['secret', 'read', 'hearth/cli/api', '--json'])).version).toBe(3);
+    expect(json<OpenedSecret>(await hearth(['secret', 'read', 'hearth/cli/api', '--json'])).version).toBe(3);
 
     expect(await hearth(['secret', 'destroy', 'hearth/cli/api', '--versions', '1'])).toMatchObject({
       code: 0,

@@ -21,11 +21,11 @@ export function parseAuditSubject(subject: string): { service: string; action: s
   return match ? { service: match[1]!, action: match[2]! } : null;
 }
 
-/** What hatch indexes of an event's data; the rest is kept as it came. */
+/** What hatch indexes of an event's data; the rest is kept as it came. A path outside any workspace has a null slug. */
 export const AuditData = z
   .object({
     path: z.string().optional(),
-    workspace_slug: z.string().optional(),
+    workspace_slug: z.string().nullable().optional(),
     outcome: AuditOutcome.optional(),
   })
   .loose();

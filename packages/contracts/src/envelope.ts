@@ -28,12 +28,11 @@ export function envelopeOf<T extends string, D extends z.ZodType>(type: T, data:
     .strict();
 }
 
-export const AnyEnvelope = envelopeOf('any', z.unknown()).extend({ type: z.string().min(1) });
-export type Envelope<T extends string = string, D = unknown> = {
-  id: string;
-  type: T;
-  stream: string;
-  version: number;
-  data: D;
-  metadata: EventMetadata;
-};
+/** Any event in the envelope: what a store or a consumer holds before it knows the type. */
+export const Envelope = envelopeOf('any', z.unknown()).extend({ type: z.string().min(1) });
+export type Envelope = z.infer<typeof Envelope>;
+
+/** An event as a decider makes it: its type and data, before the store gives it an id, a stream and metadata. */
+export type EventBody<E extends { type: string; data: unknown }> = E extends unknown
+  ? { type: E['type']; data: E['data'] }
+  : never;

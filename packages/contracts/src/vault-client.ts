@@ -16,7 +16,8 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export interface SecretRead {
+/** A secret as the caller reads it: sealed to its key on the wire, opened here. */
+export interface OpenedSecret {
   path: string;
   version: number;
   values: SecretValues;
@@ -41,7 +42,7 @@ export class VaultClient {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  async read(path: string, version?: number): Promise<SecretRead> {
+  async read(path: string, version?: number): Promise<OpenedSecret> {
     const reply = await this.call(VaultSubjects.read, { path, ...(version ? { version } : {}) }, SealedSecret);
     const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
     try {
