@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   freePort,
   pgEnv,
+  secretReadEvent,
   startConsoleProcess,
   startHatchProcess,
   startNats,
@@ -12,7 +13,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { summarize } from './measure.js';
@@ -120,27 +121,10 @@ export async function runHatchIngest(): Promise<void> {
   }
 }
 
-/** A SecretReadV1 as the vault publishes it. */
+/** A SecretReadV1 as the vault publishes it, built by its contract. */
 function secretRead(n: number): { id: string; body: string } {
-  const id = randomUUID();
-  const workspace = `ws-${n % 50}`;
-  return {
-    id,
-    body: JSON.stringify({
-      id,
-      type: 'SecretReadV1',
-      stream: `SecretReadV1-${id}`,
-      version: 1,
-      data: { path: `hearth/${workspace}/postgres`, workspace_slug: workspace, outcome: 'OK', version: 1 },
-      metadata: {
-        actor: `svc-${n % 7}`,
-        correlation_id: randomUUID(),
-        causation_id: null,
-        trace_id: null,
-        occurred_at: new Date().toISOString(),
-      },
-    }),
-  };
+  const event = secretReadEvent({ actor: `svc-${n % 7}`, workspace: `ws-${n % 50}` });
+  return { id: event.id, body: JSON.stringify(event) };
 }
 
 async function publishEvents(nc: NatsConnection, subject: string, count: number): Promise<void> {

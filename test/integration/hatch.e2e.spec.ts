@@ -10,6 +10,7 @@ import {
 } from '@hearth/contracts';
 import {
   runCli,
+  secretReadEvent,
   type CliRun,
   queryDatabase,
   startConsoleProcess,
@@ -23,7 +24,7 @@ import {
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,23 +39,8 @@ function tokenHeaders(token: string) {
 }
 
 /** What the vault would publish for a read, at a fixed time so time filters can be tested. */
-function secretRead(n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED'): AuditEvent {
-  const id = randomUUID();
-  return {
-    id,
-    type: 'SecretReadV1',
-    stream: `SecretReadV1-${id}`,
-    version: 1,
-    data: { path: `hearth/${workspace}/postgres`, workspace_slug: workspace, outcome, version: n },
-    metadata: {
-      actor,
-      correlation_id: randomUUID(),
-      causation_id: null,
-      trace_id: null,
-      occurred_at: new Date(Date.UTC(2026, 10, 22, 10, n)).toISOString(),
-    },
-  };
-}
+const readAt = (n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED') =>
+  secretReadEvent({ version: n, actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n)) });
 
 describe('hatch, as a process beside the console: auditors read, nobody writes', () => {
   let nats: TestNats;
@@ -136,7 +122,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       ['svc-billing', 'acme', 'OK'],
     ];
     for (const [n, [actor, workspace, outcome]] of spec.entries())
-      await publish(secretRead(n + 1, actor, workspace, outcome));
+      await publish(readAt(n + 1, actor, workspace, outcome));
     await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= 12, {
       what: 'hatch recorded 12 events',
     });
@@ -256,11 +242,11 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const tail = await openTail('/v1/audit/tail?since_seq=10');
     expect(tail.response.headers.get('content-type')).toContain('text/event-stream');
     expect((await tail.next(3)).map((r) => r.seq)).toEqual([10, 11, 12]);
-    const live = await publish(secretRead(13, 'svc-live', 'acme', 'OK'));
+    const live = await publish(readAt(13, 'svc-live', 'acme', 'OK'));
     expect(await tail.next(1)).toMatchObject([{ seq: 13, event_id: live.id, actor: 'svc-live' }]);
     tail.close();
 
-    await publish(secretRead(14, 'svc-live', 'acme', 'OK'));
+    await publish(readAt(14, 'svc-live', 'acme', 'OK'));
     const resumed = await openTail('/v1/audit/tail', { 'last-event-id': '12' });
     expect((await resumed.next(2)).map((r) => r.seq)).toEqual([13, 14]);
     resumed.close();
@@ -292,7 +278,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     expect(Date.now() - changed).toBeLessThan(6_000);
 
     await valid.idle(); // and it passes more re-checks: still open, and still live
-    const live = await publish(secretRead(15, 'svc-after-revoke', 'acme', 'OK'));
+    const live = await publish(readAt(15, 'svc-after-revoke', 'acme', 'OK'));
     expect(await valid.next(1)).toMatchObject([{ event_id: live.id, actor: 'svc-after-revoke' }]);
     valid.close();
     // Reconnecting does not help the revoked one.
@@ -311,7 +297,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
     try {
       await until(() => stdout.includes('\n'), { what: 'the CLI printed the latest record' });
-      const live = await publish(secretRead(16, 'svc-cli-follow', 'acme', 'OK'));
+      const live = await publish(readAt(16, 'svc-cli-follow', 'acme', 'OK'));
       await until(() => stdout.includes(live.id), { what: 'the CLI printed a live record: it follows the tail' });
       await revokeToken('auditor-cli-revoked');
       expect(await exited).toBe(1);

@@ -9,3 +9,4 @@ export * from './decider-spec.js';
 export * from './events.js';
 export * from './postgres-cluster.js';
 export * from './driver-stack.js';
+export * from './audit-events.js';

@@ -1,4 +1,5 @@
-import { AuditEvent, findSecretField, parseAuditSubject } from '@hearth/contracts';
+import { AuditEvent, findSecretField, KNOWN_AUDIT_EVENTS, parseAuditSubject } from '@hearth/contracts';
+import type { z } from 'zod';
 import type { RecordFields } from '@hearth/audit-chain';
 
 /** An event's fields as they go into the chain, less the time hatch records it. */
@@ -23,10 +24,10 @@ export function admit(subject: string, body: unknown): IngestVerdict {
   const route = parseAuditSubject(subject);
   if (!route) return park('not an audit subject (hatch.<service>.<action>)', true);
   const parsed = AuditEvent.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    return park(`not an audit event: ${issues}`, true);
-  }
+  if (!parsed.success) return park(`not an audit event: ${issuesOf(parsed.error)}`, true);
+  // A type hatch knows (the vault's events) must match its own contract; any other passes as the envelope.
+  const contract = KNOWN_AUDIT_EVENTS.get(parsed.data.type)?.safeParse(body);
+  if (contract?.success === false) return park(`not a ${parsed.data.type}: ${issuesOf(contract.error)}`, true);
 
   const { id, type, data, metadata } = parsed.data;
   return {
@@ -48,6 +49,10 @@ export function admit(subject: string, body: unknown): IngestVerdict {
       data,
     },
   };
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }
 
 /** The reason is stored as text, so whatever key names it quotes are made storable first. */

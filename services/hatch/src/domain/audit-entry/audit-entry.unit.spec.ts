@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { secretReadEvent } from '@hearth/testkit';
 import { randomUUID } from 'node:crypto';
 import { admit } from './audit-entry.js';
 
+/** An event of a type hatch has no contract for: only the envelope and the common rules apply. */
 const event = (data: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) => ({
   id: randomUUID(),
-  type: 'SecretReadV1',
-  stream: 'SecretReadV1-x',
+  type: 'ThingCheckedV1',
+  stream: 'ThingCheckedV1-x',
   version: 1,
   data: { path: 'hearth/acme/postgres', workspace_slug: 'acme', outcome: 'OK', ...data },
   metadata: {
@@ -25,7 +27,7 @@ describe('admitting a message from the HATCH stream', () => {
       kind: 'record',
       entry: {
         event_id: body.id,
-        event_type: 'SecretReadV1',
+        event_type: 'ThingCheckedV1',
         occurred_at: '2026-11-22T10:00:00.123Z',
         source: 'vault',
         action: 'secret.read',
@@ -87,6 +89,34 @@ describe('admitting a message from the HATCH stream', () => {
       kind: 'park',
       reason: expect.stringContaining('data.outcome'),
     });
+  });
+
+  it("records a vault event by its contract, a path outside any workspace and an earlier release's read too", () => {
+    const read = secretReadEvent();
+    expect(admit('hatch.vault.secret.read', read)).toMatchObject({ kind: 'record', entry: { data: read.data } });
+    const elsewhere = secretReadEvent({ path: 'ops/db', data: { workspace_slug: null } });
+    expect(admit('hatch.vault.secret.read', elsewhere)).toMatchObject({
+      kind: 'record',
+      entry: { workspace_slug: null },
+    });
+    const earlier = secretReadEvent({ data: { trace_id: null } });
+    expect(admit('hatch.vault.secret.read', earlier)).toMatchObject({ kind: 'record' });
+  });
+
+  it('parks a vault event that breaks its contract, keeping the body', () => {
+    const withoutRequestId = secretReadEvent();
+    delete (withoutRequestId.data as Partial<typeof withoutRequestId.data>).request_id;
+    for (const body of [
+      withoutRequestId,
+      secretReadEvent({ data: { note: 'a field the contract does not have' } }),
+      secretReadEvent({ data: { version: 'latest' } }),
+    ]) {
+      expect(admit('hatch.vault.secret.read', body)).toMatchObject({
+        kind: 'park',
+        reason: expect.stringMatching(/^not a SecretReadV1: data/) as unknown,
+        keepBody: true,
+      });
+    }
   });
 
   it.each(['hatch.Vault.secret.read', 'hatch.vault', 'hatch..x', 'other.vault.secret.read'])(
