@@ -1,25 +1,30 @@
 import type { OperatorRole } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
 import { OutboxRelay } from '@hearth/platform/outbox';
+import type { Clock, Ids } from '@hearth/platform/ports';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { type ServiceRuntime } from '@hearth/platform/runtime';
+import type { ServiceRuntime } from '@hearth/platform/runtime';
+import type { DataSource } from 'typeorm';
+import { Admission } from './app/admission/admission.js';
+import { CallerIdentity } from './app/admission/caller-identity.js';
+import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
-import { CallerIdentity } from './app/caller-identity.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
-import { Gatekeeper } from './app/gatekeeper.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
-import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
-import { Refusals } from './app/refusals.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
+import { SecretCommands } from './app/secret-commands.js';
+import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
-import { Envelope, type KeyRing } from './infra/crypto/envelope.js';
-import { Nonces } from './infra/postgres/nonces.js';
-import { Principals } from './infra/postgres/principals.js';
+import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
+import { AuditedEventStore } from './infra/postgres/audited-events.js';
+import { NonceStore } from './infra/postgres/nonces.js';
+import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
+import { StaleKeyStore } from './infra/postgres/stale-keys.js';
 
 export interface VaultSettings {
   ring: KeyRing;
@@ -28,52 +33,61 @@ export interface VaultSettings {
   operatorRoles: readonly OperatorRole[];
   /** How long the console's word on a token is trusted (also how long a revoked one still works). */
   tokenCacheMs: number;
+  clock: Clock;
+  ids: Ids;
 }
 
-/** Every use case of the vault, built once from the runtime's connections. */
+/** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeVault(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger' | 'nc'>,
-  settings: VaultSettings,
-  clock = systemClock,
-  ids = randomIds,
+  { ring, keepVersions, operatorRoles, tokenCacheMs, clock, ids }: VaultSettings,
 ) {
-  const { dataSource } = runtime;
-  const uow = new TypeOrmUnitOfWork(dataSource);
+  const { dataSource, logger } = runtime;
+  const fastPath = new FastPath(dataSource);
+  const unitOfWork = new TypeOrmUnitOfWork(dataSource);
+  const secrets = new SecretStore(dataSource, fastPath);
+  const principals = new PrincipalStore(fastPath);
+  const nonces = new NonceStore(dataSource);
+  const cipher = new EnvelopeCipher(ring);
   const store = new EventStore();
-  const secrets = new SecretStore(dataSource);
-  const principals = new Principals(dataSource);
-  const nonces = new Nonces(dataSource);
-  const envelope = new Envelope(settings.ring);
-  const audit = new AuditTrail(store, clock, ids);
-  const identity = new CallerIdentity(principals, clock);
-  const refusals = new Refusals(uow, nonces, audit);
-  const gate = new Gatekeeper(uow, identity, nonces, refusals);
-  const newId = () => ids.next();
-  return {
-    readSecret: new ReadSecret(
-      identity,
-      secrets,
-      envelope,
-      new ReadLedger(dataSource),
-      audit,
-      refusals,
-      runtime.logger,
-      clock,
-      ids,
-    ),
-    writeSecret: new WriteSecret(uow, gate, store, secrets, envelope, audit, clock, newId, settings.keepVersions),
-    listSecrets: new ListSecrets(gate, secrets),
-    changeVersions: new ChangeVersions(uow, gate, store, secrets, audit, newId),
-    principals: new ManagePrincipals(uow, gate, principals, audit),
-    operatorMetadata: new OperatorMetadata(
-      new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), settings.tokenCacheMs, () => clock.now().getTime()),
-      settings.operatorRoles,
-      secrets,
-    ),
-    rewrap: new Rewrap(uow, secrets, envelope, settings.ring),
+  const audit = new AuditTrail(new AuditedEventStore(store), clock, ids);
+  const admission = new Admission(
+    unitOfWork,
+    new CallerIdentity(principals, clock),
     nonces,
+    new Refusals(unitOfWork, nonces, audit),
+  );
+  const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
+  const tokens = new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () =>
+    clock.now().getTime(),
+  );
+  return {
+    /** What the Nest module serves, each under its own class. */
+    useCases: {
+      readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
+      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions),
+      listSecrets: new ListSecrets(admission, secrets),
+      changeVersions: new ChangeVersions(admission, commands),
+      principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
+      operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
+    },
+    workers: {
+      relay: new OutboxRelay(fastPath, runtime.js, logger),
+      nonceSweep: new NonceSweep(nonces, logger),
+    },
+    /** Listens for principal changes while the vault runs. */
     principalCache: principals,
-    relay: new OutboxRelay(new FastPath(dataSource), runtime.js, runtime.logger),
   };
 }
-export type Vault = ReturnType<typeof composeVault>;
+export type ComposedVault = ReturnType<typeof composeVault>;
+export type VaultUseCases = ComposedVault['useCases'];
+
+/** The rewrap's composition: the vault's secret versions and KEKs, nothing of its bus. */
+export function composeRewrap(dataSource: DataSource, ring: KeyRing): Rewrap {
+  return new Rewrap(
+    new TypeOrmUnitOfWork(dataSource),
+    new StaleKeyStore(dataSource),
+    new EnvelopeCipher(ring),
+    ring.activeId,
+  );
+}

@@ -3,36 +3,16 @@
  * safe to kill and rerun. Exits 0 only when no version is left under another KEK.
  */
 import 'reflect-metadata';
-import { cryptoReady } from '@hearth/contracts';
 import { createLogger } from '@hearth/platform/logging';
-import { openDatabase, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { Rewrap } from './app/rewrap/rewrap.js';
 import { loadRewrapConfig } from './config.js';
-import { Envelope, KeyRing } from './infra/crypto/envelope.js';
-import { vaultMigrations } from './infra/postgres/migrations.js';
-import { SecretStore } from './infra/postgres/secret-store.js';
+import { startRewrap } from './vault.app.js';
 
 const config = loadRewrapConfig();
-await cryptoReady();
 const logger = createLogger({ service: 'vault-rewrap', level: config.LOG_LEVEL });
-const ring = KeyRing.parse({
-  keks: config.VAULT_KEKS,
-  activeKek: config.VAULT_ACTIVE_KEK,
-  keyFile: config.VAULT_KEK_FILE,
-});
-const dataSource = await openDatabase(config, {
-  database: config.VAULT_DATABASE,
-  migrations: vaultMigrations,
-  applicationName: 'hearth-vault-rewrap',
-});
-const where = { database: config.VAULT_DATABASE, kek: ring.activeId };
+const started = await startRewrap(config);
+const where = { database: config.VAULT_DATABASE, kek: started.activeKek };
 try {
-  const { moved, remaining } = await new Rewrap(
-    new TypeOrmUnitOfWork(dataSource),
-    new SecretStore(dataSource),
-    new Envelope(ring),
-    ring,
-  ).run({
+  const { moved, remaining } = await started.rewrap.run({
     batchSize: config.VAULT_REWRAP_BATCH,
     maxWaitMs: config.VAULT_REWRAP_WAIT_SECONDS * 1000,
     onBatch: (total) => logger.info({ ...where, moved: total }, 'rewrapped'),
@@ -50,6 +30,6 @@ try {
   logger.error({ ...where, err: error }, 'rewrap failed; what it moved stays moved, run it again');
   process.exitCode = 1;
 } finally {
-  await dataSource.destroy();
+  await started.stop();
   logger.flush();
 }

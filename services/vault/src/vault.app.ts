@@ -1,51 +1,72 @@
 import { cryptoReady, HatchStream } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
-import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
-import { FRESHNESS_MS } from './app/caller-identity.js';
+import type { Clock, Ids } from '@hearth/platform/ports';
+import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
+import { randomIds, startRuntime, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
 import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
-import { composeVault, type Vault } from './compose.js';
-import type { VaultConfig } from './config.js';
-import { KeyRing } from './infra/crypto/envelope.js';
-import { vaultMigrations } from './infra/postgres/migrations.js';
-import { VaultModule } from './vault.module.js';
+import type { Rewrap } from './app/rewrap/rewrap.js';
+import { composeRewrap, composeVault, type VaultUseCases } from './compose.js';
+import type { RewrapConfig, VaultConfig } from './config.js';
+import { KeyRing } from './infra/crypto/envelope-cipher.js';
+import { vaultEntities } from './infra/postgres/entities.js';
+import { vaultMigrations } from './infra/postgres/migrations/index.js';
+import { vaultModule } from './vault.module.js';
 
-export interface RunningVault {
-  vault: Vault;
+/** What a test or a bench may swap for its own. */
+export interface VaultOverrides {
+  clock?: Clock;
+  ids?: Ids;
+}
+
+/** A vault started in this process. */
+export interface VaultService {
+  useCases: VaultUseCases;
   runtime: ServiceRuntime;
   ring: KeyRing;
   stop(): Promise<void>;
 }
 
-/** Starts the vault: database, HATCH stream, root principal, NATS endpoints, the operators' HTTP API, outbox relay. */
-export async function startVault(config: VaultConfig): Promise<RunningVault> {
+/** The KEKs, from the variables or the key file; there is never a default key. */
+function keyRingOf(config: Pick<VaultConfig, 'VAULT_KEKS' | 'VAULT_ACTIVE_KEK' | 'VAULT_KEK_FILE'>): KeyRing {
+  return KeyRing.parse({ keks: config.VAULT_KEKS, activeKek: config.VAULT_ACTIVE_KEK, keyFile: config.VAULT_KEK_FILE });
+}
+
+/** The vault's own database, its schema and its tables, for the vault and its rewrap alike. */
+function vaultDatabase(config: Pick<VaultConfig, 'VAULT_DATABASE'>): Omit<DatabaseOptions, 'applicationName'> {
+  return { database: config.VAULT_DATABASE, migrations: vaultMigrations, entities: vaultEntities };
+}
+
+/**
+ * The only way the vault starts (main, the test harness, the benches): database, HATCH stream,
+ * the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay
+ * and the nonce sweep.
+ */
+export async function startVault(config: VaultConfig, overrides: VaultOverrides = {}): Promise<VaultService> {
   await cryptoReady();
-  const ring = KeyRing.parse({
-    keks: config.VAULT_KEKS,
-    activeKek: config.VAULT_ACTIVE_KEK,
-    keyFile: config.VAULT_KEK_FILE,
-  });
+  const ring = keyRingOf(config);
   const runtime = await startRuntime({
     service: 'vault',
     env: config,
-    database: config.VAULT_DATABASE,
-    migrations: vaultMigrations,
+    ...vaultDatabase(config),
     streams: [{ ...HatchStream, subjects: [...HatchStream.subjects] }],
   });
-  const vault = composeVault(runtime, {
+  const { useCases, workers, principalCache } = composeVault(runtime, {
     ring,
     keepVersions: config.VAULT_KEEP_VERSIONS,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
+    clock: overrides.clock ?? systemClock,
+    ids: overrides.ids ?? randomIds,
   });
-  await vault.principalCache.listen();
-  runtime.onShutdown(() => vault.principalCache.stop());
-  await vault.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
+  await principalCache.listen();
+  runtime.onShutdown(() => principalCache.stop());
+  await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
-    await vault.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
+    await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
 
   // No request body of the vault is ever logged: Nest gets the logger for its own messages only.
   await serveNest({
-    module: VaultModule.with(vault),
+    module: vaultModule(useCases),
     runtime,
     service: {
       name: 'hearth-vault',
@@ -55,9 +76,23 @@ export async function startVault(config: VaultConfig): Promise<RunningVault> {
     },
     http: { port: config.VAULT_PORT, host: config.VAULT_HOST },
   });
-  await vault.relay.start();
-  const sweeper = setInterval(() => void vault.nonces.sweep((2 * FRESHNESS_MS) / 1000).catch(() => undefined), 10_000);
-  runtime.onShutdown(() => vault.relay.stop());
-  runtime.onShutdown(() => Promise.resolve(clearInterval(sweeper)));
-  return { vault, runtime, ring, stop: () => runtime.shutdown() };
+  await workers.relay.start();
+  runtime.onShutdown(() => workers.relay.stop());
+  workers.nonceSweep.start();
+  runtime.onShutdown(() => workers.nonceSweep.stop());
+  runtime.logger.info(
+    { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
+    'vault ready',
+  );
+  return { useCases, runtime, ring, stop: () => runtime.shutdown() };
+}
+
+/** The rewrap (`pnpm vault:rewrap`) beside a running vault: its database and KEKs, nothing of its bus. */
+export async function startRewrap(
+  config: RewrapConfig,
+): Promise<{ rewrap: Rewrap; activeKek: string; stop(): Promise<void> }> {
+  await cryptoReady();
+  const ring = keyRingOf(config);
+  const dataSource = await openDatabase(config, { ...vaultDatabase(config), applicationName: 'hearth-vault-rewrap' });
+  return { rewrap: composeRewrap(dataSource, ring), activeKek: ring.activeId, stop: () => dataSource.destroy() };
 }

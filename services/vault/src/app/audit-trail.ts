@@ -1,24 +1,17 @@
-import { managerOf } from '@hearth/platform/postgres';
-import { auditSubject, type Envelope, type EventMetadata } from '@hearth/contracts';
+import type { Envelope, EventBody, EventMetadata, VaultEvent } from '@hearth/contracts';
 import { correlation } from '@hearth/platform/logging';
-import { enqueue, type OutboxMessage } from '@hearth/platform/outbox';
-import { type EventStore } from '@hearth/platform/postgres';
-import { currentTraceId } from '@hearth/platform/telemetry';
-import { AUDIT_ACTIONS, type AuditedEventType } from '../domain/audit.js';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
-
-export interface AuditedEvent {
-  type: AuditedEventType;
-  data: unknown;
-}
+import { currentTraceId } from '@hearth/platform/telemetry';
+import type { AuditedEvents } from './ports.js';
 
 /**
- * Every vault event is also a HATCH event: it is queued in the outbox of the transaction that
- * appends it, and the relay publishes it to `hatch.vault.<action>` with Nats-Msg-Id = event id.
+ * Every vault event is also a HATCH event: the transaction that appends it queues it for the relay,
+ * which publishes it to `hatch.vault.<action>` with Nats-Msg-Id = event id. Here its metadata and
+ * envelope are made, in one place.
  */
 export class AuditTrail {
   constructor(
-    private readonly store: EventStore,
+    private readonly events: AuditedEvents,
     private readonly clock: Clock,
     private readonly ids: Ids,
   ) {}
@@ -34,47 +27,26 @@ export class AuditTrail {
   }
 
   /** The envelope of a fact recorded as a stream of its own (no version to contend for). */
-  envelopeOf(event: AuditedEvent, actor: string, id = this.ids.next()): Envelope {
-    return {
-      id,
-      type: event.type,
-      stream: `${event.type}-${id}`,
-      version: 1,
-      data: event.data,
-      metadata: this.metadata(actor),
-    };
+  envelopeOf<E extends EventBody<VaultEvent>>(
+    event: E,
+    actor: string,
+    id = this.ids.next(),
+  ): E & Omit<Envelope, 'type' | 'data'> {
+    return { ...event, id, stream: `${event.type}-${id}`, version: 1, metadata: this.metadata(actor) };
   }
 
-  /** Queues already appended events for HATCH, in the caller's transaction. */
-  async publish(tx: Transaction, events: readonly Envelope[]): Promise<void> {
-    await enqueue(tx, events.map(hatchMessageOf));
+  /** Records one fact, in the caller's transaction. */
+  async record(tx: Transaction, event: EventBody<VaultEvent>, actor: string): Promise<void> {
+    await this.events.append(tx, this.envelopeOf(event, actor));
   }
 
-  /** Appends one fact as a stream of its own (no version to contend for) and queues it for HATCH. */
-  async record(tx: Transaction, event: AuditedEvent, actor: string, id = this.ids.next()): Promise<string> {
-    const envelope = this.envelopeOf(event, actor, id);
-    const stored = await this.store.append(tx, envelope.stream, 0, [envelope]);
-    await this.publish(tx, stored);
-    return id;
+  /** Records one fact under an id derived from what it is about, unless that id is recorded already. */
+  async recordOnce(tx: Transaction, event: EventBody<VaultEvent>, actor: string, id: string): Promise<void> {
+    await this.events.appendOnce(tx, this.envelopeOf(event, actor, id));
   }
 
-  /**
-   * `record`, unless an event with this id exists: a refusal's id is derived from its request, so
-   * one captured request replayed many times is recorded once. Replays at the same moment wait for
-   * each other on a lock of the id, so the later sees the earlier's event rather than colliding with it.
-   */
-  async recordOnce(tx: Transaction, event: AuditedEvent, actor: string, id: string): Promise<void> {
-    await managerOf(tx).query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
-    const existing = await managerOf(tx).query<unknown[]>('SELECT 1 FROM events WHERE event_id = $1', [id]);
-    if (existing.length === 0) await this.record(tx, event, actor, id);
+  /** Events a command appended, queued for HATCH in its transaction. */
+  queueForHatch(tx: Transaction, appended: readonly Envelope[]): Promise<void> {
+    return this.events.queueForHatch(tx, appended);
   }
-}
-
-/** The HATCH message of a vault event: `hatch.vault.<action>`, the envelope as it was stored. */
-export function hatchMessageOf(e: Envelope): OutboxMessage {
-  return {
-    id: e.id,
-    subject: auditSubject('vault', AUDIT_ACTIONS[e.type as AuditedEventType]),
-    payload: { id: e.id, type: e.type, stream: e.stream, version: e.version, data: e.data, metadata: e.metadata },
-  };
 }

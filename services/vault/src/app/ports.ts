@@ -1,3 +1,125 @@
+import type { Envelope, PolicyRule, SecretMetadata, SecretVersionInfo, VaultEvent } from '@hearth/contracts';
+import type { Transaction } from '@hearth/platform/ports';
+import type { SecretEvent } from '../domain/secret/secret.js';
+
+// What the use cases need of the world, each port as narrow as its users. infra/ implements them;
+// compose.ts joins the two.
+
+/** A sealed secret version: the value under its own DEK, the DEK under the KEK named `kekId`. */
+export interface SealedVersion {
+  kekId: string;
+  wrappedDek: Uint8Array;
+  dekNonce: Uint8Array;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+  format: string;
+}
+/** What a version's sealing is bound to: moved to another path or version, it no longer opens. */
+export interface VersionRef {
+  path: string;
+  version: number;
+}
+export type WrappedKey = Pick<SealedVersion, 'kekId' | 'wrappedDek' | 'dekNonce'>;
+
+/** Envelope encryption: seals a value, opens it, moves its key under the active KEK. */
+export interface Cipher {
+  seal(plaintext: Uint8Array, ref: VersionRef): SealedVersion;
+  open(sealed: SealedVersion, ref: VersionRef): Uint8Array;
+  rewrap(sealed: SealedVersion, ref: VersionRef): WrappedKey;
+}
+
+/** A version as the read finds it: what decides whether it may be read, and its sealed value (null once destroyed). */
+export interface StoredVersion {
+  version: number;
+  deleted: boolean;
+  destroyed: boolean;
+  expiresAt: Date | null;
+  sealed: SealedVersion | null;
+}
+
+/** The read's lookup: the named version of a path, or its current one. */
+export interface SecretVersions {
+  findForRead(path: string, version: number | undefined): Promise<StoredVersion | null>;
+}
+
+/** Metadata only, never a value. */
+export interface SecretCatalog {
+  list(prefix: string): Promise<SecretMetadata[]>;
+  versions(path: string): Promise<SecretVersionInfo[]>;
+}
+
+/** What a write or a version change leaves beside its events, in their transaction. */
+export interface SecretRecords {
+  insertVersion(
+    tx: Transaction,
+    ref: VersionRef,
+    sealed: SealedVersion,
+    created: { at: string; by: string },
+  ): Promise<void>;
+  /** Keeps the secrets and their versions in step with the events (the inline projection). */
+  project(tx: Transaction, events: readonly SecretEvent[]): Promise<void>;
+}
+
+/** Versions whose key another KEK than the active one wraps, for the resumable rewrap. */
+export interface StaleKeys {
+  /** Up to `limit` of them, locked; those another transaction holds are passed over. */
+  lock(tx: Transaction, activeKek: string, limit: number): Promise<Array<VersionRef & { sealed: SealedVersion }>>;
+  replace(tx: Transaction, ref: VersionRef, key: WrappedKey): Promise<void>;
+  /** How many are left, locked or not. */
+  count(activeKek: string): Promise<number>;
+}
+
+/** Request nonces seen inside the freshness window. */
+export interface Nonces {
+  /** Keeps `nonce` in the transaction; false when it was kept before (the request is a replay). */
+  remember(tx: Transaction, nonce: string): Promise<boolean>;
+  /** Forgets nonces older than that: a request that old is refused as stale anyway. */
+  sweep(olderThanSeconds: number): Promise<number>;
+}
+
+/**
+ * The commit of a read: its nonce, its event and the event's HATCH message, all or nothing, before
+ * any value leaves. False when the nonce was kept before (nothing is recorded then).
+ */
+export interface ReadRecorder {
+  record(nonce: string, event: VaultEvent): Promise<boolean>;
+}
+
+/** Vault events in the store and on their way to HATCH. */
+export interface AuditedEvents {
+  /** Appends a fact as a stream of its own, and queues it for HATCH. */
+  append(tx: Transaction, event: VaultEvent): Promise<void>;
+  /** `append`, unless an event with its id exists: replays of one refused request wait for each other and record it once. */
+  appendOnce(tx: Transaction, event: VaultEvent): Promise<void>;
+  /** Queues events already appended (by a command) for HATCH. */
+  queueForHatch(tx: Transaction, events: readonly Envelope[]): Promise<void>;
+}
+
+/** A principal: the key its requests are signed with, and its rules. */
+export interface Principal {
+  name: string;
+  publicKey: string;
+  rules: PolicyRule[];
+}
+
+/** Every request looks its signer up. */
+export interface PrincipalDirectory {
+  find(name: string): Promise<Principal | null>;
+  /** After this process committed a change: stop trusting what it holds. */
+  forget(): void;
+}
+
+export interface PrincipalRegistry {
+  /** Refused with VAULT.PRINCIPAL_EXISTS when the name is taken. */
+  create(tx: Transaction, name: string, publicKey: string): Promise<void>;
+  /** Sets a principal's key, creating it if needed (the principals pinned by configuration). */
+  upsert(tx: Transaction, name: string, publicKey: string): Promise<void>;
+  /** Refused with VAULT.PRINCIPAL_NOT_FOUND for a principal that does not exist. */
+  grant(tx: Transaction, name: string, rule: PolicyRule): Promise<void>;
+  /** Whether a rule was there to revoke. */
+  revoke(tx: Transaction, name: string, pattern: string): Promise<boolean>;
+}
+
 /** Where a use case reports a failure operators must see (pino's logger is one). */
 export interface FailureLog {
   error(fields: Record<string, unknown>, message: string): void;

@@ -1,9 +1,11 @@
-import type { Capability } from '@hearth/contracts';
+import type { AccessDeniedV1, Capability, EventBody } from '@hearth/contracts';
 
-/** A request refused after its caller was identified (bad freshness, replay, policy). Reads use SecretReadV1. */
-export interface AccessDeniedV1 {
-  type: 'AccessDeniedV1';
-  data: { actor: string; capability: Capability; path: string; outcome: 'DENIED'; reason: string };
+/** A signed request refused once its signer was known, as HATCH records it (reads record SecretReadV1). */
+export function accessDenied(
+  refused: { actor: string; capability: Capability; path: string },
+  reason: string,
+): EventBody<AccessDeniedV1> {
+  return { type: 'AccessDeniedV1', data: { ...refused, outcome: 'DENIED', reason } };
 }
 
 /** The path a principal-management request is authorised against. */

@@ -1,27 +1,20 @@
-import type { AuditOutcome } from '@hearth/contracts';
+import { ErrorCode, type AuditOutcome, type EventBody, type SecretReadV1 } from '@hearth/contracts';
 import { workspaceOf } from './secret/secret.js';
 
-/** A read, as recorded before any value leaves: who, what, which version, and how it ended. */
-export interface SecretReadV1 {
-  type: 'SecretReadV1';
-  data: {
-    actor: string;
-    path: string;
-    version: number | null;
-    workspace_slug: string | null;
-    request_id: string;
-    trace_id: string | null;
-    outcome: AuditOutcome;
-    reason?: string;
-  };
+/** A read as far as it is known when it is recorded: who asked, for which path, under which signed nonce. */
+export interface ReadAttempt {
+  actor: string;
+  path: string;
+  nonce: string;
 }
 
-export function secretRead(
-  read: { actor: string; path: string; requestId: string; traceId: string | null },
+/** A read, as recorded before any value leaves: who, what, which version, and how it ended. */
+export function secretReadEvent(
+  read: ReadAttempt,
   version: number | null,
   outcome: AuditOutcome,
   reason?: string,
-): SecretReadV1 {
+): EventBody<SecretReadV1> {
   return {
     type: 'SecretReadV1',
     data: {
@@ -29,10 +22,16 @@ export function secretRead(
       path: read.path,
       version,
       workspace_slug: workspaceOf(read.path),
-      request_id: read.requestId,
-      trace_id: read.traceId,
+      request_id: read.nonce,
       outcome,
       ...(reason ? { reason } : {}),
     },
   };
+}
+
+/** A refused read: a missing or an expired version keeps its own outcome; any other refusal, a replay too, is DENIED. */
+export function refusedReadEvent(read: ReadAttempt, version: number | null, code: string): EventBody<SecretReadV1> {
+  const outcome =
+    code === ErrorCode.SecretNotFound ? 'NOT_FOUND' : code === ErrorCode.SecretExpired ? 'EXPIRED' : 'DENIED';
+  return secretReadEvent(read, version, outcome, code);
 }

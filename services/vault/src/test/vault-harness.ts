@@ -1,12 +1,30 @@
-import { generatePrincipalKeys, VaultClient, type PrincipalKeys } from '@hearth/contracts';
-import { createTestDatabase, freePort, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { expect } from '@jest/globals';
+import {
+  generatePrincipalKeys,
+  ServiceErrorHeaders,
+  signRequest,
+  VaultClient,
+  type Capability,
+  type PrincipalKeys,
+} from '@hearth/contracts';
+import {
+  createTestDatabase,
+  eventsSince,
+  freePort,
+  startNats,
+  type RecordedEvent,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { VaultEnv } from '../config.js';
-import { startVault, type RunningVault } from '../vault.app.js';
+import { startVault, type VaultService } from '../vault.app.js';
+
+const encoder = new TextEncoder();
 
 export interface VaultHarness {
-  running: RunningVault;
+  vault: VaultService;
   nats: TestNats;
   db: TestDatabase;
   nc: NatsConnection;
@@ -14,12 +32,12 @@ export interface VaultHarness {
   /** A new principal with `rules`, and a client signing as it. */
   principal(
     name: string,
-    rules: Array<{
-      pattern: string;
-      capabilities: Array<'read' | 'write' | 'list' | 'delete' | 'destroy'>;
-      effect?: 'allow' | 'deny';
-    }>,
+    rules: Array<{ pattern: string; capabilities: Capability[]; effect?: 'allow' | 'deny' }>,
   ): Promise<{ client: VaultClient; keys: PrincipalKeys }>;
+  /** A request with whatever headers a test wants, as anyone on the bus could send: its error code (null on success) and body. */
+  raw(subject: string, body: unknown, extra?: Record<string, string>): Promise<{ code: string | null; body: string }>;
+  /** The refusals (SecretReadV1 other than OK, AccessDeniedV1) recorded since `mark`. */
+  refusalsSince(mark: bigint): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
 
@@ -31,7 +49,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const nats = await startNats();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
-  const running = await startVault(
+  const vault = await startVault(
     VaultEnv.parse({
       ...process.env,
       NATS_URL: nats.url,
@@ -47,7 +65,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const nc = await connect({ servers: nats.url });
   const root = new VaultClient(nc, 'root', rootKeys);
   return {
-    running,
+    vault,
     nats,
     db,
     nc,
@@ -58,11 +76,34 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       for (const rule of rules) await root.grant(name, rule);
       return { client: new VaultClient(nc, name, keys), keys };
     },
+    raw: async (subject, body, extra = {}) => {
+      const h = headers();
+      for (const [k, v] of Object.entries(extra)) h.set(k, v);
+      const msg = await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 5_000, headers: h });
+      return { code: msg.headers?.get(ServiceErrorHeaders.code) || null, body: msg.string() };
+    },
+    refusalsSince: async (mark) =>
+      (await eventsSince(db.name, mark)).filter(
+        (e) => e.type === 'AccessDeniedV1' || (e.type === 'SecretReadV1' && e.data.outcome !== 'OK'),
+      ),
     close: async () => {
       await nc.close();
-      await running.stop();
+      await vault.stop();
       await db.drop();
       await nats.stop();
     },
   };
+}
+
+/** Signature headers for `body` as `actor`, to send (and send again) with `raw`. */
+export function signAs(subject: string, body: unknown, actor: string, secretKey: string, now?: number) {
+  return signRequest(subject, encoder.encode(JSON.stringify(body)), actor, secretKey, now);
+}
+
+/** A refusal as recorded: its type, and its data holding at least the actor, outcome DENIED, the reason and `more`. */
+export function refusal(type: 'SecretReadV1' | 'AccessDeniedV1', actor: string, reason: string, more = {}) {
+  return expect.objectContaining({
+    type,
+    data: expect.objectContaining({ actor, outcome: 'DENIED', reason, ...more }) as unknown,
+  }) as unknown;
 }

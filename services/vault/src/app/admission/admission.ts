@@ -1,27 +1,36 @@
+import { ErrorCode, HearthError, type Capability, type EventBody, type VaultEvent } from '@hearth/contracts';
 import type { Transaction, UnitOfWork } from '@hearth/platform/ports';
-import { ErrorCode, HearthError, type Capability } from '@hearth/contracts';
-import { claimedPath, type AccessDeniedV1 } from '../domain/access.js';
-import { mayAccess } from '../domain/policy/policy.js';
-import type { Nonces } from '../infra/postgres/nonces.js';
+import { accessDenied, claimedPath } from '../../domain/access.js';
+import { mayAccess } from '../../domain/policy/policy.js';
+import type { Nonces } from '../ports.js';
 import type { Caller, CallerIdentity, SignedRequest } from './caller-identity.js';
-import { isRefusal, type Refusals } from './refusals.js';
+import { isRefusal, type Refusal, type Refusals } from './refusals.js';
 
-/** What a request asks for: a capability on the path of its validated body. */
-export interface Admission<R> {
+/** What a request asks for: a capability on the path of its validated body, and how a refusal is recorded. */
+export interface AdmissionRule<R> {
   capability: Capability;
   /** The body by its contract (and any limit the contract cannot say); throws a coded HearthError. */
   parse(payload: unknown): R;
   path(request: R): string;
+  /** The event a refusal is recorded as; AccessDeniedV1 unless the rule says otherwise. */
+  refusalEvent?: (refusal: Refusal) => EventBody<VaultEvent>;
 }
 
+/** Thrown by an operation that keeps the nonce itself, when the nonce was kept before: the request is a replay. */
+export class NonceSeen extends Error {
+  override readonly name = 'NonceSeen';
+}
+
+const deniedAccess = ({ actor, capability, path, answer }: Refusal) =>
+  accessDenied({ actor, capability, path }, answer.code);
+
 /**
- * Admission for every vault request but the read (which records its own SecretReadV1): signature
- * first, on the bytes as signed; then freshness, the body's contract and policy; then the operation
- * runs in a transaction that also remembers the nonce. Once the signer is known every refusal —
- * malformed, stale, denied, or refused by the operation itself (a stale CAS, a provider conflict) —
- * is recorded as AccessDeniedV1 and reaches HATCH.
+ * The one gate of every signed vault request: the signature first, on the bytes as signed; then
+ * freshness, the body's contract and policy; then the operation, with the request's nonce kept in
+ * its commit. Once the signer is known every refusal — malformed, stale, denied, replayed, or refused
+ * by the operation itself (a stale CAS, a missing version) — is recorded, as the rule's refusal event.
  */
-export class Gatekeeper {
+export class Admission {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly identity: CallerIdentity,
@@ -29,43 +38,52 @@ export class Gatekeeper {
     private readonly refusals: Pick<Refusals, 'refuse'>,
   ) {}
 
-  async run<R, T>(
+  /** Admits `signed`, then runs `operation` in a transaction that also keeps the request's nonce. */
+  run<R, T>(
     signed: SignedRequest,
-    admission: Admission<R>,
+    rule: AdmissionRule<R>,
     operation: (tx: Transaction, caller: Caller, request: R) => Promise<T>,
   ): Promise<T> {
-    const caller = await this.identity.identify(signed);
-    const { capability } = admission;
-    let path = claimedPath(signed.payload);
-    const refuse = (error: HearthError): Promise<never> =>
-      this.refusals.refuse(caller, error, (answer) => {
-        const denied: AccessDeniedV1 = {
-          type: 'AccessDeniedV1',
-          data: { actor: caller.principal.name, capability, path, outcome: 'DENIED', reason: answer.code },
-        };
-        return denied;
-      });
+    return this.admit(signed, rule, (caller, request) =>
+      this.unitOfWork.run(async (tx) => {
+        if (!(await this.nonces.remember(tx, caller.nonce))) throw new NonceSeen();
+        return operation(tx, caller, request);
+      }),
+    );
+  }
 
-    let request: R;
+  /**
+   * Admits `signed`, then runs `operation`, which keeps the nonce in the statement that commits its
+   * own record (the audited read) and throws NonceSeen when it was kept before.
+   */
+  runKeepingNonce<R, T>(
+    signed: SignedRequest,
+    rule: AdmissionRule<R>,
+    operation: (caller: Caller, request: R) => Promise<T>,
+  ): Promise<T> {
+    return this.admit(signed, rule, operation);
+  }
+
+  private async admit<R, T>(
+    signed: SignedRequest,
+    rule: AdmissionRule<R>,
+    operation: (caller: Caller, request: R) => Promise<T>,
+  ): Promise<T> {
+    const caller = await this.identity.identify(signed);
+    const { capability } = rule;
+    let path = claimedPath(signed.payload);
     try {
       this.identity.assertFresh(caller);
-      request = admission.parse(signed.payload);
-      path = admission.path(request);
+      const request = rule.parse(signed.payload);
+      path = rule.path(request);
+      if (!mayAccess(caller.principal.rules, path, capability)) {
+        throw new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`);
+      }
+      return await operation(caller, request);
     } catch (error) {
-      if (isRefusal(error)) return refuse(error);
-      throw error;
-    }
-    if (!mayAccess(caller.principal.rules, path, capability)) {
-      return refuse(new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`));
-    }
-    try {
-      return await this.unitOfWork.run(async (tx) => {
-        await this.nonces.remember(tx, caller.nonce);
-        return operation(tx, caller, request);
-      });
-    } catch (error) {
-      if (isRefusal(error)) return refuse(error);
-      throw error;
+      const cause = error instanceof NonceSeen ? 'replay' : isRefusal(error) ? error : null;
+      if (cause === null) throw error;
+      return this.refusals.refuse({ caller, capability, path }, cause, rule.refusalEvent ?? deniedAccess);
     }
   }
 }

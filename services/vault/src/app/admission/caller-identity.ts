@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError, SignatureHeaders, verifyRequestSignature } from '@hearth/contracts';
-import type { Principal, Principals } from '../infra/postgres/principals.js';
 import type { Clock } from '@hearth/platform/ports';
+import type { Principal, PrincipalDirectory } from '../ports.js';
 
 /** A request as it arrived: the bytes and headers it was signed over, and its body decoded but not yet validated. */
 export interface SignedRequest {
@@ -27,7 +27,7 @@ export const FRESHNESS_MS = 30_000;
  */
 export class CallerIdentity {
   constructor(
-    private readonly principals: Pick<Principals, 'find'>,
+    private readonly principals: Pick<PrincipalDirectory, 'find'>,
     private readonly clock: Clock,
   ) {}
 

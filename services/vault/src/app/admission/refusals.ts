@@ -1,8 +1,8 @@
+import { ErrorCode, HearthError, type Capability, type EventBody, type VaultEvent } from '@hearth/contracts';
 import type { UnitOfWork } from '@hearth/platform/ports';
-import { ErrorCode, HearthError } from '@hearth/contracts';
 import { createHash } from 'node:crypto';
-import type { Nonces } from '../infra/postgres/nonces.js';
-import type { AuditedEvent, AuditTrail } from './audit-trail.js';
+import type { AuditTrail } from '../audit-trail.js';
+import type { Nonces } from '../ports.js';
 import type { Caller } from './caller-identity.js';
 
 /** Whether a failure is a refusal of the request (recorded), not the vault failing (logged, not an event). */
@@ -10,28 +10,56 @@ export function isRefusal(error: unknown): error is HearthError {
   return error instanceof HearthError && error.kind !== 'internal' && error.kind !== 'unavailable';
 }
 
+/** A refusal on its way to the record: the request as far as it is known, and what its caller is answered. */
+export interface Refusal {
+  actor: string;
+  nonce: string;
+  capability: Capability;
+  path: string;
+  /** The refusal itself, or VAULT.REPLAYED_NONCE when the request was seen before. */
+  answer: HearthError;
+  /** What refused the request the first time it was seen; null when it is known only as a replay. */
+  cause: HearthError | null;
+}
+
+/** What a request was refused for: a coded refusal, or `replay` when its nonce was already kept. */
+export type RefusalCause = HearthError | 'replay';
+
 /**
  * Records the refusal of a request whose signer is known, in a transaction of its own since the
- * request itself fails. The request's nonce is burnt in that transaction, so a captured refused
- * request replayed within the freshness window is a replay, not a new attempt to judge; and the
- * event id is derived from signer, nonce and reason, so however often one request is replayed it
- * leaves one event per reason, not a flood.
+ * request itself fails. The nonce is burnt there, so a refused request replayed within the freshness
+ * window is a replay, not a new attempt to judge; and the event id derives from signer, nonce and
+ * answer, so however often one request is replayed it leaves one event per answer. Here, and only
+ * here, a request becomes a replay.
  */
 export class Refusals {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly nonces: Pick<Nonces, 'burn'>,
+    private readonly nonces: Pick<Nonces, 'remember'>,
     private readonly audit: Pick<AuditTrail, 'recordOnce'>,
   ) {}
 
-  /** Records `error` (or, when the nonce was seen before, the replay) and throws what the caller is answered. */
-  async refuse(caller: Caller, error: HearthError, eventOf: (answer: HearthError) => AuditedEvent): Promise<never> {
+  /** Records the refusal and throws what the caller is answered. */
+  async refuse(
+    request: { caller: Caller; capability: Capability; path: string },
+    cause: RefusalCause,
+    eventOf: (refusal: Refusal) => EventBody<VaultEvent>,
+  ): Promise<never> {
+    const { caller, capability, path } = request;
     const actor = caller.principal.name;
     const answer = await this.unitOfWork.run(async (tx) => {
-      const fresh = await this.nonces.burn(tx, caller.nonce);
-      const refused = fresh ? error : new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before');
-      await this.audit.recordOnce(tx, eventOf(refused), actor, refusalId(actor, caller.nonce, refused.code));
-      return refused;
+      const replay = cause === 'replay' || !(await this.nonces.remember(tx, caller.nonce));
+      const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
+      const refusal = {
+        actor,
+        nonce: caller.nonce,
+        capability,
+        path,
+        answer,
+        cause: cause === 'replay' ? null : cause,
+      };
+      await this.audit.recordOnce(tx, eventOf(refusal), actor, refusalId(actor, caller.nonce, answer.code));
+      return answer;
     });
     throw answer;
   }

@@ -1,70 +1,54 @@
-import type { UnitOfWork } from '@hearth/platform/ports';
 import { parseRequest, SecretDestroyRequest, SecretVersionsChange } from '@hearth/contracts';
-import { handleCommand, type EventStore } from '@hearth/platform/postgres';
-import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
-import type { AuditTrail } from '../audit-trail.js';
-import type { SignedRequest } from '../caller-identity.js';
-import type { Admission, Gatekeeper } from '../gatekeeper.js';
-import { applySecretEvents } from '../secret-projection.js';
+import type { SecretCommand } from '../../domain/secret/secret.js';
+import type { Admission, AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
+import type { SecretCommands } from '../secret-commands.js';
 
-export type VersionChange =
-  | { type: 'DeleteVersions'; path: string; versions: number[] }
-  | { type: 'UndeleteVersions'; path: string; versions: number[] }
-  | { type: 'DestroyVersions'; path: string; versions: number[] | 'all' };
+export type VersionsChanged = { path: string; versions: number[] };
+type Named = { path: string; versions: number[] };
 
-const path = (change: VersionChange) => change.path;
-const ADMISSIONS: { [T in VersionChange['type']]: Admission<VersionChange & { type: T }> } = {
-  DeleteVersions: {
-    capability: 'delete',
-    parse: (payload) => ({ type: 'DeleteVersions', ...parseRequest(SecretVersionsChange, payload) }),
-    path,
+const named: AdmissionRule<Named> = {
+  capability: 'delete',
+  parse: (payload) => parseRequest(SecretVersionsChange, payload),
+  path: (request) => request.path,
+};
+const destroyed: AdmissionRule<{ path: string; versions: number[] | 'all' }> = {
+  capability: 'destroy',
+  parse: (payload) => {
+    const { path, versions } = parseRequest(SecretDestroyRequest, payload);
+    return { path, versions: versions ?? 'all' };
   },
-  UndeleteVersions: {
-    capability: 'delete',
-    parse: (payload) => ({ type: 'UndeleteVersions', ...parseRequest(SecretVersionsChange, payload) }),
-    path,
-  },
-  DestroyVersions: {
-    capability: 'destroy',
-    parse: (payload) => {
-      const { path: at, versions } = parseRequest(SecretDestroyRequest, payload);
-      return { type: 'DestroyVersions', path: at, versions: versions ?? 'all' };
-    },
-    path,
-  },
+  path: (request) => request.path,
 };
 
 /** Soft delete, undelete and destroy (crypto-shredding) of secret versions. */
 export class ChangeVersions {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
-    private readonly gate: Pick<Gatekeeper, 'run'>,
-    private readonly store: EventStore,
-    private readonly secrets: SecretStore,
-    private readonly audit: Pick<AuditTrail, 'metadata' | 'publish'>,
-    private readonly newId: () => string,
+    private readonly admission: Pick<Admission, 'run'>,
+    private readonly commands: Pick<SecretCommands, 'handle'>,
   ) {}
 
-  run(type: VersionChange['type'], signed: SignedRequest): Promise<{ path: string; versions: number[] }> {
-    const admission: Admission<VersionChange> = ADMISSIONS[type];
-    return this.gate.run(signed, admission, async (tx, caller, change) => {
-      const { events } = await handleCommand({
-        unitOfWork: this.unitOfWork,
-        tx,
-        store: this.store,
-        decider: secretDecider,
-        upcast: (stored) => stored as unknown as SecretEvent,
-        stream: secretStream(change.path),
-        command: { ...change, actor: caller.principal.name },
-        metadata: () => this.audit.metadata(caller.principal.name),
-        newId: this.newId,
-        afterAppend: async ({ tx: inner, events: decided, appended }) => {
-          await applySecretEvents(inner, this.secrets, decided);
-          await this.audit.publish(inner, appended);
-        },
-      });
-      return { path: change.path, versions: events.flatMap((e) => ('versions' in e.data ? e.data.versions : [])) };
+  delete(signed: SignedRequest): Promise<VersionsChanged> {
+    return this.change(signed, named, (request, actor) => ({ type: 'DeleteVersions', ...request, actor }));
+  }
+
+  undelete(signed: SignedRequest): Promise<VersionsChanged> {
+    return this.change(signed, named, (request, actor) => ({ type: 'UndeleteVersions', ...request, actor }));
+  }
+
+  /** Every version when the request names none. */
+  destroy(signed: SignedRequest): Promise<VersionsChanged> {
+    return this.change(signed, destroyed, (request, actor) => ({ type: 'DestroyVersions', ...request, actor }));
+  }
+
+  private change<R extends { path: string }>(
+    signed: SignedRequest,
+    rule: AdmissionRule<R>,
+    commandOf: (request: R, actor: string) => SecretCommand,
+  ): Promise<VersionsChanged> {
+    return this.admission.run(signed, rule, async (tx, caller, request) => {
+      const { events } = await this.commands.handle(tx, commandOf(request, caller.principal.name));
+      return { path: request.path, versions: events.flatMap((e) => ('versions' in e.data ? e.data.versions : [])) };
     });
   }
 }

@@ -6,17 +6,17 @@ import {
   type SecretVersionInfo,
 } from '@hearth/contracts';
 import { mayAccess } from '../../domain/policy/policy.js';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
-import type { SignedRequest } from '../caller-identity.js';
-import type { Admission, Gatekeeper } from '../gatekeeper.js';
+import type { Admission, AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
+import type { SecretCatalog } from '../ports.js';
 
 /** A prefix is authorised as the path it names: `hearth/` as `hearth`, which `hearth/*` covers. */
-const list: Admission<{ prefix: string }> = {
+const list: AdmissionRule<{ prefix: string }> = {
   capability: 'list',
   parse: (payload) => parseRequest(SecretListRequest, payload),
   path: ({ prefix }) => prefix.replace(/\/$/, ''),
 };
-const versions: Admission<{ path: string }> = {
+const versions: AdmissionRule<{ path: string }> = {
   capability: 'list',
   parse: (payload) => parseRequest(SecretPathRequest, payload),
   path: ({ path }) => path,
@@ -25,8 +25,8 @@ const versions: Admission<{ path: string }> = {
 /** Metadata only: names, versions, provider and tags; never a value. */
 export class ListSecrets {
   constructor(
-    private readonly gate: Pick<Gatekeeper, 'run'>,
-    private readonly secrets: Pick<SecretStore, 'list' | 'versions'>,
+    private readonly admission: Pick<Admission, 'run'>,
+    private readonly catalog: SecretCatalog,
   ) {}
 
   /**
@@ -34,12 +34,12 @@ export class ListSecrets {
    * `hearth/x/*` under an allow on `hearth/*` hides hearth/x's rows too, so every row is checked.
    */
   list(signed: SignedRequest): Promise<SecretMetadata[]> {
-    return this.gate.run(signed, list, async (_tx, caller, { prefix }) =>
-      (await this.secrets.list(prefix)).filter((row) => mayAccess(caller.principal.rules, row.path, 'list')),
+    return this.admission.run(signed, list, async (_tx, caller, { prefix }) =>
+      (await this.catalog.list(prefix)).filter((row) => mayAccess(caller.principal.rules, row.path, 'list')),
     );
   }
 
   versions(signed: SignedRequest): Promise<SecretVersionInfo[]> {
-    return this.gate.run(signed, versions, (_tx, _caller, { path }) => this.secrets.versions(path));
+    return this.admission.run(signed, versions, (_tx, _caller, { path }) => this.catalog.versions(path));
   }
 }

@@ -10,7 +10,7 @@ import {
   type SecretVersionInfo,
 } from '@hearth/contracts';
 import type { OperatorTokens } from '@hearth/platform/operators';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
+import type { SecretCatalog } from '../ports.js';
 
 /**
  * The operators' view of the vault over HTTP: metadata only (paths, versions, provider, tags, value
@@ -21,7 +21,7 @@ export class OperatorMetadata {
   constructor(
     private readonly tokens: Pick<OperatorTokens, 'holder'>,
     private readonly roles: readonly OperatorRole[],
-    private readonly secrets: Pick<SecretStore, 'list' | 'versions'>,
+    private readonly catalog: SecretCatalog,
   ) {}
 
   async operator(authorization: string | undefined): Promise<AuthenticatedOperator> {
@@ -33,10 +33,10 @@ export class OperatorMetadata {
   }
 
   list(query: unknown): Promise<SecretMetadata[]> {
-    return this.secrets.list(parseRequest(SecretListRequest, query).prefix);
+    return this.catalog.list(parseRequest(SecretListRequest, query).prefix);
   }
 
   versions(path: unknown): Promise<SecretVersionInfo[]> {
-    return this.secrets.versions(parseRequest(SecretPathRequest, { path }).path);
+    return this.catalog.versions(parseRequest(SecretPathRequest, { path }).path);
   }
 }

@@ -9,10 +9,10 @@ import {
 } from '@hearth/contracts';
 import type { z } from 'zod';
 import { principalPath } from '../../domain/access.js';
-import type { Principals } from '../../infra/postgres/principals.js';
+import type { Admission, AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
-import type { SignedRequest } from '../caller-identity.js';
-import type { Admission, Gatekeeper } from '../gatekeeper.js';
+import type { PrincipalDirectory, PrincipalRegistry } from '../ports.js';
 
 export const ROOT_PRINCIPAL = 'root';
 export const ROOT_RULE: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
@@ -24,7 +24,7 @@ export const DRIVER_RULE: PolicyRule = {
 };
 
 /** A principal-management request, authorised as `write` on the principal's own path. */
-function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): Admission<z.infer<S>> {
+function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): AdmissionRule<z.infer<S>> {
   return {
     capability: 'write',
     parse: (payload) => parseRequest(schema, payload),
@@ -39,15 +39,16 @@ const revoke = about(PolicyRevokeRequest, (r) => r.principal);
 export class ManagePrincipals {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly gate: Pick<Gatekeeper, 'run'>,
-    private readonly principals: Pick<Principals, 'create' | 'upsert' | 'grant' | 'revoke' | 'find' | 'forget'>,
+    private readonly admission: Pick<Admission, 'run'>,
+    private readonly registry: PrincipalRegistry,
+    private readonly directory: PrincipalDirectory,
     private readonly audit: Pick<AuditTrail, 'record'>,
   ) {}
 
   create(signed: SignedRequest): Promise<{ name: string }> {
     return this.changed(
-      this.gate.run(signed, create, async (tx, caller, { name, public_key: publicKey }) => {
-        await this.principals.create(tx, name, publicKey);
+      this.admission.run(signed, create, async (tx, caller, { name, public_key: publicKey }) => {
+        await this.registry.create(tx, name, publicKey);
         await this.audit.record(
           tx,
           { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } },
@@ -60,8 +61,8 @@ export class ManagePrincipals {
 
   grant(signed: SignedRequest): Promise<{ name: string; rule: PolicyRule }> {
     return this.changed(
-      this.gate.run(signed, grant, async (tx, caller, { principal: name, rule }) => {
-        await this.principals.grant(tx, name, rule);
+      this.admission.run(signed, grant, async (tx, caller, { principal: name, rule }) => {
+        await this.registry.grant(tx, name, rule);
         await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, caller.principal.name);
         return { name, rule };
       }),
@@ -70,8 +71,8 @@ export class ManagePrincipals {
 
   revoke(signed: SignedRequest): Promise<{ name: string; revoked: boolean }> {
     return this.changed(
-      this.gate.run(signed, revoke, async (tx, caller, { principal: name, pattern }) => {
-        const revoked = await this.principals.revoke(tx, name, pattern);
+      this.admission.run(signed, revoke, async (tx, caller, { principal: name, pattern }) => {
+        const revoked = await this.registry.revoke(tx, name, pattern);
         if (revoked)
           await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);
         return { name, revoked };
@@ -84,12 +85,12 @@ export class ManagePrincipals {
    * or given the configured key, at start. Recorded when something changes.
    */
   async bootstrap(name: string, publicKey: string, rule: PolicyRule): Promise<void> {
-    const existing = await this.principals.find(name);
+    const existing = await this.directory.find(name);
     if (existing?.publicKey === publicKey) return;
     await this.changed(
       this.unitOfWork.run(async (tx) => {
-        await this.principals.upsert(tx, name, publicKey);
-        await this.principals.grant(tx, name, rule);
+        await this.registry.upsert(tx, name, publicKey);
+        await this.registry.grant(tx, name, rule);
         await this.audit.record(tx, { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } }, 'vault');
         await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, 'vault');
       }),
@@ -102,7 +103,7 @@ export class ManagePrincipals {
    */
   private async changed<T>(committed: Promise<T>): Promise<T> {
     const result = await committed;
-    this.principals.forget();
+    this.directory.forget();
     return result;
   }
 }

@@ -4,99 +4,88 @@ import {
   parseRequest,
   sealTo,
   SecretReadRequest,
-  type AuditOutcome,
   type SealedSecret,
+  type SecretReadV1,
 } from '@hearth/contracts';
-import { currentTraceId } from '@hearth/platform/telemetry';
-import { claimedPath } from '../../domain/access.js';
-import { mayAccess } from '../../domain/policy/policy.js';
-import { secretRead } from '../../domain/read.js';
-import type { Envelope } from '../../infra/crypto/envelope.js';
-import type { ReadLedger } from '../../infra/postgres/read-ledger.js';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
-import { hatchMessageOf, type AuditTrail } from '../audit-trail.js';
-import type { CallerIdentity, SignedRequest } from '../caller-identity.js';
-import type { FailureLog } from '../ports.js';
-import type { Clock, Ids } from '@hearth/platform/ports';
-import { isRefusal, type Refusals } from '../refusals.js';
+import type { Clock } from '@hearth/platform/ports';
+import { refusedReadEvent, secretReadEvent } from '../../domain/read.js';
+import { NonceSeen, type Admission, type AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
+import type { AuditTrail } from '../audit-trail.js';
+import type { Cipher, FailureLog, ReadRecorder, SecretVersions } from '../ports.js';
+
+/** A read refused by what it found: the version it met, if any, goes on the record. */
+class UnreadableVersion extends HearthError {
+  constructor(
+    code: typeof ErrorCode.SecretNotFound | typeof ErrorCode.SecretExpired,
+    message: string,
+    readonly version: number | null,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Refused reads are recorded as SecretReadV1 (outcome DENIED, NOT_FOUND or EXPIRED), not AccessDeniedV1. */
+const read: AdmissionRule<SecretReadRequest> = {
+  capability: 'read',
+  parse: (payload) => parseRequest(SecretReadRequest, payload),
+  path: (request) => request.path,
+  refusalEvent: ({ actor, nonce, path, answer, cause }) =>
+    refusedReadEvent({ actor, path, nonce }, cause instanceof UnreadableVersion ? cause.version : null, answer.code),
+};
 
 /**
- * The audited read: verify the signature (on the bytes as signed) → validate → authorise → decrypt
- * → commit the read event (with the request's nonce, so a replay cannot be recorded twice) → only
- * then seal the value to the caller's key. No commit, no value. Once the signer is known, every
- * refusal is recorded too — malformed path, stale, denied (outcome DENIED), missing (NOT_FOUND),
- * expired (EXPIRED) — without a value.
+ * The audited read: admitted by the one gate → find the version → decrypt → commit the read event
+ * with the request's nonce, in one statement → only then seal the value to the caller's key. No
+ * commit, no value; the plaintext is zeroed whatever happens.
  */
 export class ReadSecret {
   constructor(
-    private readonly identity: CallerIdentity,
-    private readonly secrets: Pick<SecretStore, 'findVersion'>,
-    private readonly envelope: Pick<Envelope, 'open'>,
-    private readonly ledger: Pick<ReadLedger, 'record'>,
+    private readonly admission: Pick<Admission, 'runKeepingNonce'>,
+    private readonly versions: SecretVersions,
+    private readonly cipher: Pick<Cipher, 'open'>,
+    private readonly reads: ReadRecorder,
     private readonly audit: Pick<AuditTrail, 'envelopeOf'>,
-    private readonly refusals: Pick<Refusals, 'refuse'>,
     private readonly log: FailureLog,
     private readonly clock: Clock,
-    private readonly ids: Ids,
   ) {}
 
-  async run(signed: SignedRequest): Promise<SealedSecret> {
-    const caller = await this.identity.identify(signed);
-    const actor = caller.principal.name;
-    const read = { actor, path: claimedPath(signed.payload), requestId: this.ids.next(), traceId: currentTraceId() };
-    const refuse = (outcome: AuditOutcome, error: HearthError, version: number | null = null): Promise<never> =>
-      this.refusals.refuse(caller, error, (answer) =>
-        secretRead(read, version, answer === error ? outcome : 'DENIED', answer.code),
-      );
-
-    let request: SecretReadRequest;
-    try {
-      this.identity.assertFresh(caller);
-      request = parseRequest(SecretReadRequest, signed.payload);
-    } catch (error) {
-      if (isRefusal(error)) return refuse('DENIED', error);
-      throw error;
-    }
-    read.path = request.path;
-    if (!mayAccess(caller.principal.rules, request.path, 'read')) {
-      return refuse('DENIED', new HearthError(ErrorCode.PolicyDenied, `${actor} may not read ${request.path}`));
-    }
-    const stored = await this.secrets.findVersion(request.path, request.version);
-    if (!stored || stored.deleted || stored.destroyed || !stored.sealed) {
-      return refuse(
-        'NOT_FOUND',
-        new HearthError(ErrorCode.SecretNotFound, `nothing to read at ${request.path}`),
-        stored?.version ?? null,
-      );
-    }
-    if (stored.expiresAt && stored.expiresAt.getTime() <= this.clock.now().getTime()) {
-      return refuse('EXPIRED', new HearthError(ErrorCode.SecretExpired, `${request.path} has expired`), stored.version);
-    }
-
-    const plaintext = this.envelope.open(stored.sealed, { path: request.path, version: stored.version });
-    try {
-      const event = this.audit.envelopeOf(secretRead(read, stored.version, 'OK'), actor);
-      try {
-        await this.ledger.record(caller.nonce, event, hatchMessageOf(event));
-      } catch (error) {
-        if (error instanceof HearthError && error.code === ErrorCode.ReplayedNonce)
-          return await refuse('DENIED', error);
-        // The cause is for operators (a database gone, a connection killed); the caller learns only the code.
-        this.log.error(
-          { cause: describeFailure(error), path: request.path, read_event_id: event.id },
-          'a read could not be recorded; no value was returned',
-        );
-        throw new HearthError(ErrorCode.ReadNotRecorded, 'the read could not be recorded, so no value is returned');
+  run(signed: SignedRequest): Promise<SealedSecret> {
+    return this.admission.runKeepingNonce(signed, read, async (caller, { path, version: asked }) => {
+      const stored = await this.versions.findForRead(path, asked);
+      if (!stored || stored.deleted || stored.destroyed || !stored.sealed) {
+        throw new UnreadableVersion(ErrorCode.SecretNotFound, `nothing to read at ${path}`, stored?.version ?? null);
       }
-      const sealed = sealTo(caller.principal.publicKey, plaintext);
-      return {
-        path: request.path,
-        version: stored.version,
-        sealed: Buffer.from(sealed).toString('base64'),
-        read_event_id: event.id,
-      };
-    } finally {
-      plaintext.fill(0);
+      if (stored.expiresAt && stored.expiresAt.getTime() <= this.clock.now().getTime()) {
+        throw new UnreadableVersion(ErrorCode.SecretExpired, `${path} has expired`, stored.version);
+      }
+      const { version } = stored;
+      const actor = caller.principal.name;
+      const plaintext = this.cipher.open(stored.sealed, { path, version });
+      try {
+        const event = this.audit.envelopeOf(
+          secretReadEvent({ actor, path, nonce: caller.nonce }, version, 'OK'),
+          actor,
+        );
+        if (!(await this.commit(caller.nonce, event))) throw new NonceSeen();
+        const sealed = sealTo(caller.principal.publicKey, plaintext);
+        return { path, version, sealed: Buffer.from(sealed).toString('base64'), read_event_id: event.id };
+      } finally {
+        plaintext.fill(0);
+      }
+    });
+  }
+
+  /** The commit point; a failure's cause is for operators (a database gone), the caller learns only the code. */
+  private async commit(nonce: string, event: SecretReadV1): Promise<boolean> {
+    try {
+      return await this.reads.record(nonce, event);
+    } catch (error) {
+      this.log.error(
+        { cause: describeFailure(error), path: event.data.path, read_event_id: event.id },
+        'a read could not be recorded; no value was returned',
+      );
+      throw new HearthError(ErrorCode.ReadNotRecorded, 'the read could not be recorded, so no value is returned');
     }
   }
 }

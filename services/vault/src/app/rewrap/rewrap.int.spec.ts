@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { pgEnv, startService } from '@hearth/testkit';
+import { FastPath } from '@hearth/platform/postgres';
+import { pgEnv, queryDatabase, startService, until } from '@hearth/testkit';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
+import { composeRewrap } from '../../compose.js';
+import { EnvelopeCipher, KeyRing } from '../../infra/crypto/envelope-cipher.js';
 import { SecretStore } from '../../infra/postgres/secret-store.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
-import { Rewrap } from './rewrap.js';
+import type { Rewrap } from './rewrap.js';
 
 const entry = fileURLToPath(new URL('../../../dist/rewrap.js', import.meta.url));
 const b64 = (key: Buffer) => key.toString('base64');
@@ -19,7 +20,7 @@ describe('rewrap to a new KEK', () => {
   const k2 = randomBytes(32);
   const keks = `k1:${b64(k1)},k2:${b64(k2)}`;
   const toK2 = KeyRing.parse({ keks, activeKek: 'k2' });
-  const onlyK2 = new Envelope(KeyRing.parse({ keks: `k2:${b64(k2)}`, activeKek: 'k2' }));
+  const onlyK2 = new EnvelopeCipher(KeyRing.parse({ keks: `k2:${b64(k2)}`, activeKek: 'k2' }));
   let h: VaultHarness;
   let rewrap: Rewrap;
   let secrets: SecretStore;
@@ -28,9 +29,9 @@ describe('rewrap to a new KEK', () => {
   // the test writes leaves DEKs to move, and the vault reads a version whichever KEK wraps it.
   beforeEach(async () => {
     h = await startVaultHarness({ VAULT_KEKS: keks, VAULT_ACTIVE_KEK: 'k1' });
-    const { dataSource } = h.running.runtime;
-    secrets = new SecretStore(dataSource);
-    rewrap = new Rewrap(new TypeOrmUnitOfWork(dataSource), secrets, new Envelope(toK2), toK2);
+    const { dataSource } = h.vault.runtime;
+    secrets = new SecretStore(dataSource, new FastPath(dataSource));
+    rewrap = composeRewrap(dataSource, toK2);
   });
   afterEach(() => h?.close());
 
@@ -43,7 +44,8 @@ describe('rewrap to a new KEK', () => {
   const kekCounts = async () =>
     Object.fromEntries(
       (
-        await h.running.runtime.dataSource.query<Array<{ kek_id: string; n: number }>>(
+        await queryDatabase<{ kek_id: string; n: number }>(
+          h.db.name,
           'SELECT kek_id, count(*)::int AS n FROM secret_versions GROUP BY kek_id',
         )
       ).map((r) => [r.kek_id, r.n]),
@@ -52,7 +54,7 @@ describe('rewrap to a new KEK', () => {
   const expectAllUnderK2 = async (count: number) => {
     expect(await kekCounts()).toEqual({ k2: count });
     for (let n = 0; n < count; n++) {
-      const stored = await secrets.findVersion(path(n), undefined);
+      const stored = await secrets.findForRead(path(n), undefined);
       const opened = onlyK2.open(stored!.sealed!, { path: path(n), version: stored!.version });
       expect(Buffer.from(opened).toString()).toBe(JSON.stringify({ K: value(n) }));
     }
@@ -78,13 +80,6 @@ describe('rewrap to a new KEK', () => {
       await client.end();
     };
   };
-  const until = async (what: () => Promise<boolean>, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await what())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await sleep(20);
-    }
-  };
 
   it('moves every DEK, resuming where a run that failed mid-way stopped', async () => {
     await writeSecrets(7);
@@ -109,8 +104,9 @@ describe('rewrap to a new KEK', () => {
     let outcome: unknown = null;
     const running = rewrap.run({ batchSize: 2, pauseMs: 20 }).then((o) => (outcome = o));
     try {
-      await until(async () => (await kekCounts()).k2 === 6);
-      // Well past the short batch that passed the locked row over: still waiting, not done.
+      await until(async () => (await kekCounts()).k2 === 6, { what: 'six DEKs moved' });
+      // Well past the short batch that passed the locked row over: still waiting, not done (an
+      // absence, so a wait; it can only let a bug pass on a slow machine, never fail a correct run).
       await sleep(500);
       expect(outcome).toBeNull();
       expect(await kekCounts()).toEqual({ k1: 1, k2: 6 });
@@ -184,11 +180,13 @@ describe('rewrap to a new KEK', () => {
       await until(
         async () =>
           (
-            await h.running.runtime.dataSource.query<unknown[]>(
+            await queryDatabase(
+              h.db.name,
               "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'hearth-vault-rewrap'",
               [h.db.name],
             )
           ).length === 0,
+        { what: "the killed rewrap's backend gone" },
       );
       const afterKill = await kekCounts();
       expect(afterKill.k2).toBeGreaterThanOrEqual(2);

@@ -1,7 +1,6 @@
 import type { UnitOfWork } from '@hearth/platform/ports';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Envelope, KeyRing } from '../../infra/crypto/envelope.js';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
+import type { Cipher, StaleKeys } from '../ports.js';
 
 export interface RewrapOptions {
   /** Versions moved per transaction. */
@@ -35,9 +34,9 @@ export interface RewrapOutcome {
 export class Rewrap {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly secrets: Pick<SecretStore, 'lockStaleKeys' | 'replaceKey' | 'countStaleKeys'>,
-    private readonly envelope: Pick<Envelope, 'rewrap'>,
-    private readonly ring: Pick<KeyRing, 'activeId'>,
+    private readonly staleKeys: StaleKeys,
+    private readonly cipher: Pick<Cipher, 'rewrap'>,
+    private readonly activeKek: string,
   ) {}
 
   async run({
@@ -50,17 +49,14 @@ export class Rewrap {
     let waited = 0;
     for (;;) {
       const batch = await this.unitOfWork.run(async (tx) => {
-        const stale = await this.secrets.lockStaleKeys(tx, this.ring.activeId, batchSize);
-        for (const row of stale) {
-          const key = this.envelope.rewrap(row.sealed, { path: row.path, version: row.version });
-          await this.secrets.replaceKey(tx, row.path, row.version, key);
-        }
+        const stale = await this.staleKeys.lock(tx, this.activeKek, batchSize);
+        for (const { sealed, ...ref } of stale) await this.staleKeys.replace(tx, ref, this.cipher.rewrap(sealed, ref));
         return stale.length;
       });
       moved += batch;
       if (batch > 0) onBatch?.(moved);
       if (batch === batchSize) continue;
-      const remaining = await this.secrets.countStaleKeys(this.ring.activeId);
+      const remaining = await this.staleKeys.count(this.activeKek);
       if (remaining === 0 || waited >= maxWaitMs) return { moved, remaining };
       await sleep(pauseMs);
       waited += pauseMs;

@@ -8,15 +8,12 @@ import {
   type SecretValues,
   type SecretWritten,
 } from '@hearth/contracts';
-import { handleCommand, type EventStore } from '@hearth/platform/postgres';
-import { secretDecider, secretStream, type SecretEvent } from '../../domain/secret/secret.js';
-import type { Envelope } from '../../infra/crypto/envelope.js';
-import type { SecretStore } from '../../infra/postgres/secret-store.js';
-import type { AuditTrail } from '../audit-trail.js';
-import type { SignedRequest } from '../caller-identity.js';
-import type { Admission, Gatekeeper } from '../gatekeeper.js';
-import type { Clock, Transaction, UnitOfWork } from '@hearth/platform/ports';
-import { applySecretEvents } from '../secret-projection.js';
+import type { Clock, Transaction } from '@hearth/platform/ports';
+import type { SecretCommand, SecretEvent } from '../../domain/secret/secret.js';
+import type { Admission, AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
+import type { Cipher, SecretRecords } from '../ports.js';
+import type { SecretCommands } from '../secret-commands.js';
 
 /** Refuses values past the documented limits before anything is decided or written. */
 export function checkLimits(values: SecretValues): void {
@@ -36,7 +33,7 @@ export function checkLimits(values: SecretValues): void {
   }
 }
 
-const write: Admission<ParsedSecretWrite> = {
+const write: AdmissionRule<ParsedSecretWrite> = {
   capability: 'write',
   parse: (payload) => {
     const request = parseRequest(SecretWriteRequest, payload);
@@ -52,59 +49,44 @@ const write: Admission<ParsedSecretWrite> = {
  */
 export class WriteSecret {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
-    private readonly gate: Pick<Gatekeeper, 'run'>,
-    private readonly store: EventStore,
-    private readonly secrets: SecretStore,
-    private readonly envelope: Pick<Envelope, 'seal'>,
-    private readonly audit: Pick<AuditTrail, 'metadata' | 'publish'>,
+    private readonly admission: Pick<Admission, 'run'>,
+    private readonly commands: Pick<SecretCommands, 'handle'>,
+    private readonly records: Pick<SecretRecords, 'insertVersion'>,
+    private readonly cipher: Pick<Cipher, 'seal'>,
     private readonly clock: Clock,
-    private readonly newId: () => string,
     private readonly keepVersions: number,
   ) {}
 
   run(signed: SignedRequest): Promise<SecretWritten> {
-    return this.gate.run(signed, write, async (tx, caller, request) => {
-      const { state } = await handleCommand({
-        unitOfWork: this.unitOfWork,
-        tx,
-        store: this.store,
-        decider: secretDecider,
-        upcast: (stored) => stored as unknown as SecretEvent,
-        stream: secretStream(request.path),
-        command: {
-          type: 'WriteSecret',
-          path: request.path,
-          provider: request.provider,
-          tags: request.tags,
-          description: request.description ?? null,
-          expiresAt: request.expires_at ?? null,
-          valueNames: Object.keys(request.values).sort(),
-          cas: request.cas,
-          keepVersions: this.keepVersions,
-          actor: caller.principal.name,
-          now: this.clock.now().toISOString(),
-        },
-        metadata: () => this.audit.metadata(caller.principal.name),
-        newId: this.newId,
-        afterAppend: async ({ tx: inner, events, appended }) => {
-          await this.sealValues(inner, events, request.values);
-          await applySecretEvents(inner, this.secrets, events);
-          await this.audit.publish(inner, appended);
-        },
-      });
+    return this.admission.run(signed, write, async (tx, caller, request) => {
+      const command: SecretCommand = {
+        type: 'WriteSecret',
+        path: request.path,
+        provider: request.provider,
+        tags: request.tags,
+        description: request.description ?? null,
+        expiresAt: request.expires_at ?? null,
+        valueNames: Object.keys(request.values).sort(),
+        cas: request.cas,
+        keepVersions: this.keepVersions,
+        actor: caller.principal.name,
+        now: this.clock.now().toISOString(),
+      };
+      const { state } = await this.commands.handle(tx, command, (inner, events) =>
+        this.sealValues(inner, events, request.values),
+      );
       return { path: request.path, version: state.currentVersion };
     });
   }
 
-  private async sealValues(tx: Transaction, events: SecretEvent[], values: SecretValues): Promise<void> {
+  private async sealValues(tx: Transaction, events: readonly SecretEvent[], values: SecretValues): Promise<void> {
     for (const event of events) {
       if (event.type !== 'SecretVersionWrittenV1') continue;
       const { path, version } = event.data;
       const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
       try {
-        const sealed = this.envelope.seal(plaintext, { path, version });
-        await this.secrets.insertVersion(tx, path, version, sealed, {
+        const sealed = this.cipher.seal(plaintext, { path, version });
+        await this.records.insertVersion(tx, { path, version }, sealed, {
           at: event.data.created_at,
           by: event.data.created_by,
         });

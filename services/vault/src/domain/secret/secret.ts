@@ -1,34 +1,22 @@
-import { ErrorCode, HearthError, type Provider } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  type EventBody,
+  type Provider,
+  type SecretVersionsDeletedV1,
+  type SecretVersionsDestroyedV1,
+  type SecretVersionsUndeletedV1,
+  type SecretVersionWrittenV1,
+} from '@hearth/contracts';
+import type { Decider } from '@hearth/platform/ports';
 
-// ── Events: facts about a secret path. None carries a value: ciphertext lives beside the events,
-// and the events themselves go to HATCH as they are. ─────────────────────────────────────────────
-
-interface PathFact {
-  path: string;
-  workspace_slug: string | null;
-}
-
-export type SecretEvent =
-  | {
-      type: 'SecretVersionWrittenV1';
-      data: PathFact & {
-        version: number;
-        provider: Provider;
-        tags: Record<string, string>;
-        description: string | null;
-        expires_at: string | null;
-        value_names: string[];
-        created_by: string;
-        created_at: string;
-      };
-    }
-  | { type: 'SecretVersionsDeletedV1'; data: PathFact & { versions: number[]; by: string } }
-  | { type: 'SecretVersionsUndeletedV1'; data: PathFact & { versions: number[]; by: string } }
-  /** Crypto-shredded: the versions' keys are gone; `reason` says whether an operator or the retention did it. */
-  | {
-      type: 'SecretVersionsDestroyedV1';
-      data: PathFact & { versions: number[]; by: string; reason: 'destroy' | 'retention' };
-    };
+/**
+ * Facts about a secret path, typed by their contracts. None carries a value: ciphertext lives beside
+ * the events, and the events themselves go to HATCH as they are.
+ */
+export type SecretEvent = EventBody<
+  SecretVersionWrittenV1 | SecretVersionsDeletedV1 | SecretVersionsUndeletedV1 | SecretVersionsDestroyedV1
+>;
 
 export type SecretCommand =
   | {
@@ -178,7 +166,11 @@ function changeVersions<E extends Extract<SecretEvent, { data: { versions: numbe
   return versions.length === 0 ? [] : [{ ...event, data: { ...event.data, versions } } as SecretEvent];
 }
 
-export const secretDecider = { decide: decideSecret, evolve: evolveSecret, initialState: initialSecretState };
+export const secretDecider: Decider<SecretCommand, SecretEvent, SecretState> = {
+  decide: decideSecret,
+  evolve: evolveSecret,
+  initialState: initialSecretState,
+};
 
 export function secretStream(path: string): string {
   return `secret-${path}`;

@@ -1,12 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  decideSecret,
-  evolveSecret,
-  initialSecretState,
-  workspaceOf,
-  type SecretCommand,
-  type SecretEvent,
-} from './secret.js';
+import { deciderSpec } from '@hearth/testkit';
+import { secretDecider, workspaceOf, type SecretCommand, type SecretEvent } from './secret.js';
+
+const spec = deciderSpec(secretDecider);
+const at = { path: 'hearth/acme', workspace_slug: 'acme' };
+const NOW = '2026-11-22T10:00:00.000Z';
 
 const write = (over: Partial<Extract<SecretCommand, { type: 'WriteSecret' }>> = {}): SecretCommand => ({
   type: 'WriteSecret',
@@ -19,80 +17,113 @@ const write = (over: Partial<Extract<SecretCommand, { type: 'WriteSecret' }>> = 
   cas: undefined,
   keepVersions: 10,
   actor: 'driver',
-  now: '2026-11-22T10:00:00.000Z',
+  now: NOW,
   ...over,
 });
-
-const given = (commands: SecretCommand[]) => {
-  let state = initialSecretState;
-  for (const command of commands) state = decideSecret(command, state).reduce(evolveSecret, state);
-  return state;
-};
+const written = (version: number, provider: 'USER' | 'AUTO_MANAGED' = 'AUTO_MANAGED'): SecretEvent => ({
+  type: 'SecretVersionWrittenV1',
+  data: {
+    ...at,
+    version,
+    provider,
+    tags: { provisioned_for_service: 'acme/postgres' },
+    description: null,
+    expires_at: null,
+    value_names: ['POSTGRES_PASSWORD'],
+    created_by: 'driver',
+    created_at: NOW,
+  },
+});
+const byOp = { path: 'hearth/acme', actor: 'op' };
+const remove = (versions: number[]): SecretCommand => ({ type: 'DeleteVersions', ...byOp, versions });
+const restore = (versions: number[]): SecretCommand => ({ type: 'UndeleteVersions', ...byOp, versions });
+const destroy = (versions: number[] | 'all'): SecretCommand => ({ type: 'DestroyVersions', ...byOp, versions });
 
 describe('a secret', () => {
-  it('gets version 1 on its first write, with no value in the event', () => {
-    const events = decideSecret(write(), initialSecretState);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      type: 'SecretVersionWrittenV1',
-      data: { version: 1, workspace_slug: 'acme', value_names: ['POSTGRES_PASSWORD'] },
-    });
+  it('gets version 1 on its first write, with the names of its values and no value', () => {
+    spec
+      .given([])
+      .when(write())
+      .then([written(1)]);
   });
 
-  it('refuses a stale check-and-set', () => {
-    const state = given([write(), write()]);
-    expect(() => decideSecret(write({ cas: 1 }), state)).toThrow(
-      expect.objectContaining({ code: 'VAULT.CAS_MISMATCH' }),
-    );
-    expect(decideSecret(write({ cas: 2 }), state)[0]).toMatchObject({ data: { version: 3 } });
+  it('refuses a stale check-and-set, and takes a current one', () => {
+    spec
+      .given([written(1), written(2)])
+      .when(write({ cas: 1 }))
+      .thenThrows('VAULT.CAS_MISMATCH');
+    spec
+      .given([written(1), written(2)])
+      .when(write({ cas: 2 }))
+      .then([written(3)]);
+    spec
+      .given([])
+      .when(write({ cas: 0 }))
+      .then([written(1)]);
   });
 
   it('never lets AUTO_MANAGED overwrite USER', () => {
-    const state = given([write({ provider: 'USER' })]);
-    expect(() => decideSecret(write({ provider: 'AUTO_MANAGED' }), state)).toThrow(
-      expect.objectContaining({ code: 'VAULT.PROVIDER_CONFLICT' }),
-    );
-    expect(decideSecret(write({ provider: 'USER' }), state)).toHaveLength(1);
+    spec
+      .given([written(1, 'USER')])
+      .when(write())
+      .thenThrows('VAULT.PROVIDER_CONFLICT');
+    spec
+      .given([written(1, 'USER')])
+      .when(write({ provider: 'USER' }))
+      .then([written(2, 'USER')]);
   });
 
   it('shreds versions past retention when a write pushes them out', () => {
-    const state = given([write({ keepVersions: 2 }), write({ keepVersions: 2 })]);
-    const events = decideSecret(write({ keepVersions: 2 }), state);
-    expect(events.map((e) => e.type)).toEqual(['SecretVersionWrittenV1', 'SecretVersionsDestroyedV1']);
-    expect(events[1]).toMatchObject({ data: { versions: [1], reason: 'retention' } });
+    spec
+      .given([written(1), written(2)])
+      .when(write({ keepVersions: 2 }))
+      .then([
+        written(3),
+        {
+          type: 'SecretVersionsDestroyedV1',
+          data: { ...at, versions: [1], by: 'driver', reason: 'retention' },
+        },
+      ]);
   });
 
   it('deletes, undeletes and destroys only versions it has, once', () => {
-    const state = given([write(), write()]);
-    const deleted = decideSecret({ type: 'DeleteVersions', path: 'hearth/acme', versions: [1], actor: 'op' }, state);
-    expect(deleted).toEqual([
-      expect.objectContaining({
-        type: 'SecretVersionsDeletedV1',
-        data: expect.objectContaining({ versions: [1] }) as unknown,
-      }),
-    ]);
-    const after = deleted.reduce(evolveSecret, state);
-    expect(decideSecret({ type: 'DeleteVersions', path: 'hearth/acme', versions: [1], actor: 'op' }, after)).toEqual(
-      [],
-    );
-    expect(() =>
-      decideSecret({ type: 'DeleteVersions', path: 'hearth/acme', versions: [7], actor: 'op' }, after),
-    ).toThrow(expect.objectContaining({ code: 'VAULT.SECRET_NOT_FOUND' }));
-    const destroyed: SecretEvent[] = decideSecret(
-      { type: 'DestroyVersions', path: 'hearth/acme', versions: 'all', actor: 'op' },
-      after,
-    );
-    expect(destroyed[0]).toMatchObject({ data: { versions: [1, 2], reason: 'destroy' } });
-    const gone = destroyed.reduce(evolveSecret, after);
-    expect(decideSecret({ type: 'UndeleteVersions', path: 'hearth/acme', versions: [1], actor: 'op' }, gone)).toEqual(
-      [],
-    );
+    const deleted: SecretEvent = { type: 'SecretVersionsDeletedV1', data: { ...at, versions: [1], by: 'op' } };
+    spec
+      .given([written(1), written(2)])
+      .when(remove([1, 1]))
+      .then([deleted]);
+    spec
+      .given([written(1), written(2), deleted])
+      .when(remove([1]))
+      .then([]);
+    spec
+      .given([written(1), deleted])
+      .when(remove([7]))
+      .thenThrows('VAULT.SECRET_NOT_FOUND');
+    spec
+      .given([written(1), deleted])
+      .when(restore([1]))
+      .then([{ type: 'SecretVersionsUndeletedV1', data: { ...at, versions: [1], by: 'op' } }]);
+    const destroyed: SecretEvent = {
+      type: 'SecretVersionsDestroyedV1',
+      data: { ...at, versions: [1, 2], by: 'op', reason: 'destroy' },
+    };
+    spec
+      .given([written(1), written(2), deleted])
+      .when(destroy('all'))
+      .then([destroyed]);
+    spec
+      .given([written(1), written(2), deleted, destroyed])
+      .when(restore([1]))
+      .then([]);
+    spec
+      .given([written(1), written(2), destroyed])
+      .when(destroy([2]))
+      .then([]);
   });
 
   it('cannot change versions of a path never written', () => {
-    expect(() =>
-      decideSecret({ type: 'DestroyVersions', path: 'hearth/x', versions: 'all', actor: 'op' }, initialSecretState),
-    ).toThrow(expect.objectContaining({ code: 'VAULT.SECRET_NOT_FOUND' }));
+    spec.given([]).when(destroy('all')).thenThrows('VAULT.SECRET_NOT_FOUND');
   });
 
   it('knows the workspace of a path', () => {

@@ -3,21 +3,7 @@ import sodium from 'libsodium-wrappers-sumo';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-
-/** A sealed secret version: the value under its own DEK, the DEK under the KEK named `kekId`. */
-export interface SealedVersion {
-  kekId: string;
-  wrappedDek: Uint8Array;
-  dekNonce: Uint8Array;
-  nonce: Uint8Array;
-  ciphertext: Uint8Array;
-  format: string;
-}
-
-export interface VersionRef {
-  path: string;
-  version: number;
-}
+import type { Cipher, SealedVersion, VersionRef, WrappedKey } from '../../app/ports.js';
 
 export class EnvelopeError extends HearthError {}
 
@@ -117,7 +103,7 @@ const NONCE_BYTES = 24; // XChaCha20-Poly1305-IETF
  * a rewrap then touches only the DEK, never the ciphertext. Nonces come from node:crypto (measured
  * far faster than libsodium-wrappers' generator).
  */
-export class Envelope {
+export class EnvelopeCipher implements Cipher {
   constructor(private readonly ring: KeyRing) {}
 
   seal(plaintext: Uint8Array, ref: VersionRef, format = 'json-v1'): SealedVersion {
@@ -148,7 +134,7 @@ export class Envelope {
   }
 
   /** The same DEK under the active KEK; the ciphertext does not change. */
-  rewrap(sealed: SealedVersion, ref: VersionRef): Pick<SealedVersion, 'kekId' | 'wrappedDek' | 'dekNonce'> {
+  rewrap(sealed: SealedVersion, ref: VersionRef): WrappedKey {
     const dek = this.unwrap(sealed, ref);
     try {
       return { kekId: this.ring.activeId, ...this.wrap(dek, ref, this.ring.activeId) };

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Envelope, EnvelopeError, KeyRing, type SealedVersion } from './envelope.js';
+import type { SealedVersion } from '../../app/ports.js';
+import { EnvelopeCipher, EnvelopeError, KeyRing } from './envelope-cipher.js';
 
 // HashiCorp Vault's barrier tests (vault/barrier_aes_gcm_test.go: Confidential, Integrity,
 // MoveIntegrityV2, Encrypt_Unique, Rotate, Initialize_KeyLength) ported to the envelope: tampering,
@@ -43,7 +44,7 @@ beforeAll(() => cryptoReady());
 
 describe('envelope encryption', () => {
   it('opens what it sealed', () => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     const sealed = envelope.seal(secret, ref);
     expect(sealed).toMatchObject({ kekId: 'k1', format: 'json-v1' });
     expect(sealed.nonce).toHaveLength(24);
@@ -52,14 +53,14 @@ describe('envelope encryption', () => {
   });
 
   it('keeps the value out of every stored byte (Confidential)', () => {
-    const sealed = new Envelope(ring()).seal(secret, ref);
+    const sealed = new EnvelopeCipher(ring()).seal(secret, ref);
     for (const stored of [sealed.ciphertext, sealed.wrappedDek, sealed.nonce, sealed.dekNonce]) {
       expect(Buffer.from(stored).toString('latin1')).not.toContain(value);
     }
   });
 
   it('seals the same value twice to different bytes (Encrypt_Unique)', () => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     const [a, b] = [envelope.seal(secret, ref), envelope.seal(secret, ref)];
     for (const field of ['ciphertext', 'nonce', 'wrappedDek', 'dekNonce'] as const) {
       expect(Buffer.from(a[field]).equals(Buffer.from(b[field]))).toBe(false);
@@ -67,7 +68,7 @@ describe('envelope encryption', () => {
   });
 
   it('refuses a flipped bit in any byte of the ciphertext, its tag included (Integrity)', () => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     const sealed = envelope.seal(secret, ref);
     for (let at = 0; at < sealed.ciphertext.length; at++) {
       expect(failure(() => envelope.open({ ...sealed, ciphertext: flip(sealed.ciphertext, at) }, ref)).code).toBe(
@@ -88,7 +89,7 @@ describe('envelope encryption', () => {
     ['a truncated nonce', (s) => ({ ...s, nonce: s.nonce.subarray(0, 12) })],
     ['another format', (s) => ({ ...s, format: 'raw-v1' })],
   ])('refuses %s with VAULT.DECRYPT_FAILED', (_, tamper) => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     expect(failure(() => envelope.open(tamper(envelope.seal(secret, ref)), ref)).code).toBe('VAULT.DECRYPT_FAILED');
   });
 
@@ -97,54 +98,54 @@ describe('envelope encryption', () => {
     ['a nested path', { path: 'hearth/acme/db', version: 3 }],
     ['another version', { path: 'hearth/acme', version: 4 }],
   ])('refuses a row moved to %s (MoveIntegrityV2)', (_, elsewhere) => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     expect(failure(() => envelope.open(envelope.seal(secret, ref), elsewhere)).code).toBe('VAULT.DECRYPT_FAILED');
   });
 
   it("refuses one version's value under another version's DEK", () => {
-    const envelope = new Envelope(ring());
+    const envelope = new EnvelopeCipher(ring());
     const [three, four] = [envelope.seal(secret, ref), envelope.seal(secret, { ...ref, version: 4 })];
     const spliced = { ...four, ciphertext: three.ciphertext, nonce: three.nonce };
     expect(failure(() => envelope.open(spliced, { ...ref, version: 4 })).code).toBe('VAULT.DECRYPT_FAILED');
   });
 
   it('refuses a row relabelled with another KEK id', () => {
-    const envelope = new Envelope(ring('k1', { k1, k2 }));
+    const envelope = new EnvelopeCipher(ring('k1', { k1, k2 }));
     const sealed = envelope.seal(secret, ref);
     expect(failure(() => envelope.open({ ...sealed, kekId: 'k2' }, ref)).code).toBe('VAULT.DECRYPT_FAILED');
   });
 
   it('refuses an unknown KEK id with VAULT.UNKNOWN_KEK', () => {
-    const sealed = new Envelope(ring('k2', { k2 })).seal(secret, ref);
-    const error = failure(() => new Envelope(ring()).open(sealed, ref));
+    const sealed = new EnvelopeCipher(ring('k2', { k2 })).seal(secret, ref);
+    const error = failure(() => new EnvelopeCipher(ring()).open(sealed, ref));
     expect(error.code).toBe('VAULT.UNKNOWN_KEK');
     expect(error.kind).toBe('internal');
   });
 
   it('opens old versions after the active KEK changes, and seals new ones under it (Rotate)', () => {
-    const old = new Envelope(ring('k1', { k1 })).seal(secret, ref);
-    const rotated = new Envelope(ring('k2', { k1, k2 }));
+    const old = new EnvelopeCipher(ring('k1', { k1 })).seal(secret, ref);
+    const rotated = new EnvelopeCipher(ring('k2', { k1, k2 }));
     expect(text(rotated.open(old, ref))).toBe(text(secret));
     expect(rotated.seal(secret, ref).kekId).toBe('k2');
   });
 
   it('rewraps the DEK under the active KEK, the ciphertext untouched, so the old KEK can go', () => {
-    const old = new Envelope(ring('k1', { k1 })).seal(secret, ref);
-    const both = new Envelope(ring('k2', { k1, k2 }));
+    const old = new EnvelopeCipher(ring('k1', { k1 })).seal(secret, ref);
+    const both = new EnvelopeCipher(ring('k2', { k1, k2 }));
     const rewrapped = { ...old, ...both.rewrap(old, ref) };
     expect(rewrapped.kekId).toBe('k2');
     expect(Buffer.from(rewrapped.ciphertext).equals(Buffer.from(old.ciphertext))).toBe(true);
     expect(Buffer.from(rewrapped.nonce).equals(Buffer.from(old.nonce))).toBe(true);
     expect(text(both.open(rewrapped, ref))).toBe(text(secret));
 
-    const onlyNew = new Envelope(ring('k2', { k2 }));
+    const onlyNew = new EnvelopeCipher(ring('k2', { k2 }));
     expect(text(onlyNew.open(rewrapped, ref))).toBe(text(secret));
     expect(failure(() => onlyNew.open(old, ref)).code).toBe('VAULT.UNKNOWN_KEK');
   });
 
   it('refuses to rewrap a tampered or moved row', () => {
-    const envelope = new Envelope(ring('k2', { k1, k2 }));
-    const old = new Envelope(ring('k1', { k1 })).seal(secret, ref);
+    const envelope = new EnvelopeCipher(ring('k2', { k1, k2 }));
+    const old = new EnvelopeCipher(ring('k1', { k1 })).seal(secret, ref);
     expect(failure(() => envelope.rewrap({ ...old, wrappedDek: flip(old.wrappedDek) }, ref)).code).toBe(
       'VAULT.DECRYPT_FAILED',
     );
@@ -236,8 +237,8 @@ describe('the key ring', () => {
   it('keeps its own copy of the keys', () => {
     const mine = Uint8Array.from(k1);
     const keys = new KeyRing(new Map([['k1', mine]]), 'k1');
-    const sealed = new Envelope(keys).seal(secret, ref);
+    const sealed = new EnvelopeCipher(keys).seal(secret, ref);
     mine.fill(0);
-    expect(text(new Envelope(keys).open(sealed, ref))).toBe(text(secret));
+    expect(text(new EnvelopeCipher(keys).open(sealed, ref))).toBe(text(secret));
   });
 });

@@ -1,40 +1,37 @@
-import { managerOf } from '@hearth/platform/postgres';
 import type { Transaction } from '@hearth/platform/ports';
-import { ErrorCode, HearthError } from '@hearth/contracts';
-import { isUniqueViolation, poolOf } from '@hearth/platform/postgres';
+import { managerOf } from '@hearth/platform/postgres';
 import type { DataSource } from 'typeorm';
+import type { Nonces } from '../../app/ports.js';
+import { SeenNonceRecord } from './entities.js';
 
 /**
- * Request nonces seen inside the freshness window. A nonce is remembered in the transaction that
- * records the request, so a replay can never slip between the check and the commit.
+ * Request nonces seen inside the freshness window. A nonce is kept in the transaction that records the
+ * request, so a replay can never slip between the check and the commit: a concurrent keeper of the
+ * same nonce waits for the first to commit or roll back.
  */
-export class Nonces {
+export class NonceStore implements Nonces {
   constructor(private readonly dataSource: DataSource) {}
 
-  async remember(tx: Transaction, nonce: string): Promise<void> {
-    try {
-      await managerOf(tx).query('INSERT INTO seen_nonces (nonce) VALUES ($1)', [nonce]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before');
-      throw error;
-    }
+  async remember(tx: Transaction, nonce: string): Promise<boolean> {
+    const inserted = await managerOf(tx)
+      .createQueryBuilder()
+      .insert()
+      .into(SeenNonceRecord)
+      .values({ nonce })
+      .orIgnore()
+      .updateEntity(false)
+      .returning('nonce')
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
   }
 
-  /** Remembers the nonce of a refused request; false when it was seen before (the request is a replay). */
-  async burn(tx: Transaction, nonce: string): Promise<boolean> {
-    const rows = await managerOf(tx).query<unknown[]>(
-      'INSERT INTO seen_nonces (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1',
-      [nonce],
-    );
-    return rows.length > 0;
-  }
-
-  /** Forgets nonces older than the window: a request that old is refused as stale anyway. */
   async sweep(olderThanSeconds: number): Promise<number> {
-    const result = await poolOf(this.dataSource).query(
-      'DELETE FROM seen_nonces WHERE seen_at < now() - make_interval(secs => $1)',
-      [olderThanSeconds],
-    );
-    return result.rowCount ?? 0;
+    const { affected } = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(SeenNonceRecord)
+      .where('seen_at < now() - make_interval(secs => :seconds)', { seconds: olderThanSeconds })
+      .execute();
+    return affected ?? 0;
   }
 }

@@ -1,46 +1,43 @@
-import { ErrorCode, HearthError, type Envelope } from '@hearth/contracts';
-import { currentTraceHeaders, type OutboxMessage } from '@hearth/platform/outbox';
-import { isUniqueViolation, poolOf } from '@hearth/platform/postgres';
-import type pg from 'pg';
-import type { DataSource } from 'typeorm';
+import type { SecretReadV1 } from '@hearth/contracts';
+import { currentTraceHeaders } from '@hearth/platform/outbox';
+import { isUniqueViolation, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
+import type { ReadRecorder } from '../../app/ports.js';
+import { hatchMessageOf } from './hatch-messages.js';
 
 /**
  * The commit of a read, in one statement and so one round trip and one implicit transaction: the
  * request's nonce, the read event (a stream of its own) and its HATCH outbox row, all or nothing.
  * The read's hot path pays one commit instead of five round trips through an ORM transaction.
  */
-export class ReadLedger {
-  private readonly pool: pg.Pool;
+const recordSecretRead: PreparedStatement = {
+  name: 'record_secret_read',
+  text: `WITH nonce AS (INSERT INTO seen_nonces (nonce) VALUES ($1)),
+              event AS (INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
+                        VALUES ($2, $3, $4, $5, $6, $7))
+         INSERT INTO outbox (message_id, subject, payload, headers) VALUES ($2, $8, $9, $10)`,
+};
 
-  constructor(dataSource: DataSource) {
-    this.pool = poolOf(dataSource);
-  }
+export class ReadLedger implements ReadRecorder {
+  constructor(private readonly fastPath: FastPath) {}
 
-  async record(nonce: string, event: Envelope, hatch: OutboxMessage): Promise<void> {
+  async record(nonce: string, event: SecretReadV1): Promise<boolean> {
+    const hatch = hatchMessageOf(event);
     try {
-      await this.pool.query({
-        name: 'record_secret_read',
-        text: `WITH nonce AS (INSERT INTO seen_nonces (nonce) VALUES ($1)),
-                    event AS (INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
-                              VALUES ($2, $3, $4, $5, $6, $7))
-               INSERT INTO outbox (message_id, subject, payload, headers) VALUES ($2, $8, $9, $10)`,
-        values: [
-          nonce,
-          event.id,
-          event.stream,
-          event.version,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-          hatch.subject,
-          JSON.stringify(hatch.payload),
-          JSON.stringify(currentTraceHeaders()),
-        ],
-      });
+      await this.fastPath.query(recordSecretRead, [
+        nonce,
+        event.id,
+        event.stream,
+        event.version,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        hatch.subject,
+        JSON.stringify(hatch.payload),
+        JSON.stringify(currentTraceHeaders()),
+      ]);
+      return true;
     } catch (error) {
-      if (isUniqueViolation(error, 'seen_nonces_pkey')) {
-        throw new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before');
-      }
+      if (isUniqueViolation(error, 'seen_nonces_pkey')) return false;
       throw error;
     }
   }

@@ -8,13 +8,11 @@ import {
 import { NatsRequestContext } from '@hearth/platform/nats';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { ChangeVersions } from '../../app/change-versions/change-versions.js';
+import { ChangeVersions, type VersionsChanged } from '../../app/change-versions/change-versions.js';
 import { ListSecrets } from '../../app/list-secrets/list-secrets.js';
 import { ReadSecret } from '../../app/read-secret/read-secret.js';
 import { WriteSecret } from '../../app/write-secret/write-secret.js';
 import { signedRequestOf } from './signed.js';
-
-type Changed = Promise<{ path: string; versions: number[] }>;
 
 /**
  * The vault's secret endpoints: every one signed. Bodies are validated by their contract in the use
@@ -50,17 +48,17 @@ export class SecretEndpoints {
   }
 
   @MessagePattern(VaultSubjects.delete)
-  delete(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Changed {
-    return this.changeVersions.run('DeleteVersions', signedRequestOf(ctx, body));
+  delete(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<VersionsChanged> {
+    return this.changeVersions.delete(signedRequestOf(ctx, body));
   }
 
   @MessagePattern(VaultSubjects.undelete)
-  undelete(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Changed {
-    return this.changeVersions.run('UndeleteVersions', signedRequestOf(ctx, body));
+  undelete(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<VersionsChanged> {
+    return this.changeVersions.undelete(signedRequestOf(ctx, body));
   }
 
   @MessagePattern(VaultSubjects.destroy)
-  destroy(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Changed {
-    return this.changeVersions.run('DestroyVersions', signedRequestOf(ctx, body));
+  destroy(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<VersionsChanged> {
+    return this.changeVersions.destroy(signedRequestOf(ctx, body));
   }
 }

@@ -1,5 +1,5 @@
 import type { NatsRequestContext } from '@hearth/platform/nats';
-import type { SignedRequest } from '../../app/caller-identity.js';
+import type { SignedRequest } from '../../app/admission/caller-identity.js';
 
 /** The bytes and headers a request was signed over, exactly as they arrived, and its decoded body. */
 export function signedRequestOf(context: NatsRequestContext, payload: unknown): SignedRequest {

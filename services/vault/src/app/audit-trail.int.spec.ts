@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditSubject, generatePrincipalKeys, HatchStream, VAULT_AUDIT_ACTIONS, VaultEvent } from '@hearth/contracts';
+import { eventMark, eventsSince, streamMessages, until } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startVaultHarness, type VaultHarness } from '../test/vault-harness.js';
+
+describe('the audit trail', () => {
+  let h: VaultHarness;
+  beforeAll(async () => {
+    h = await startVaultHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('records every kind of vault event by its contract, and sends each to HATCH once, as stored', async () => {
+    const from = await eventMark(h.db.name);
+    const { client } = await h.principal('auditee', [{ pattern: 'hearth/audit/*', capabilities: ['read', 'write'] }]);
+    await h.root.write({ path: 'hearth/audit', values: { K: 'audited-value' }, tags: { team: 'core' } });
+    await h.root.write({ path: 'sys/other', values: { K: 'outside-any-workspace' } });
+    await client.read('hearth/audit');
+    await expect(client.read('hearth/elsewhere')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    await expect(client.write({ path: 'hearth/other', values: { K: 'v' } })).rejects.toMatchObject({
+      code: 'VAULT.POLICY_DENIED',
+    });
+    await h.root.delete('hearth/audit', [1]);
+    await h.root.undelete('hearth/audit', [1]);
+    await h.root.destroy('hearth/audit');
+    await h.root.revoke('auditee', 'hearth/audit/*');
+    await h.root.createPrincipal('unused', generatePrincipalKeys().publicKey);
+
+    const events = await eventsSince(h.db.name, from);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.keys(VAULT_AUDIT_ACTIONS)));
+    for (const event of events) expect(VaultEvent.parse(event)).toEqual(event);
+
+    const jsm = await jetstreamManager(h.nc);
+    const ids = new Set(events.map((e) => e.id));
+    const inHatch = async () =>
+      (await streamMessages(jsm, HatchStream.name)).filter((m) => ids.has(m.headers['Nats-Msg-Id'] ?? ''));
+    await until(async () => (await inHatch()).length >= events.length, { what: 'every event in HATCH' });
+    const messages = await inHatch();
+    expect(messages).toHaveLength(events.length);
+    for (const message of messages) {
+      const event = events.find((e) => e.id === message.headers['Nats-Msg-Id'])!;
+      expect(message.subject).toBe(
+        auditSubject('vault', VAULT_AUDIT_ACTIONS[event.type as keyof typeof VAULT_AUDIT_ACTIONS]),
+      );
+      expect(JSON.parse(Buffer.from(message.data).toString())).toEqual(event);
+    }
+  });
+});

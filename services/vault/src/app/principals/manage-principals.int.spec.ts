@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generatePrincipalKeys } from '@hearth/contracts';
+import { eventMark, expectNewEvents, queryDatabase } from '@hearth/testkit';
+import { refusal, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+
+describe('managing principals', () => {
+  let h: VaultHarness;
+  beforeAll(async () => {
+    h = await startVaultHarness();
+    await h.root.write({ path: 'hearth/acme', values: { POSTGRES_PASSWORD: 'acme-password-1' } });
+  });
+  afterAll(() => h?.close());
+
+  it('records a principal created, granted and revoked', async () => {
+    const from = await eventMark(h.db.name);
+    const { publicKey } = generatePrincipalKeys();
+    expect(await h.root.createPrincipal('app', publicKey)).toEqual({ name: 'app' });
+    const rule = { pattern: 'hearth/acme/*', capabilities: ['read' as const], effect: 'allow' as const };
+    expect(await h.root.grant('app', rule)).toEqual({ name: 'app', rule });
+    expect(await h.root.revoke('app', 'hearth/acme/*')).toEqual({ name: 'app', revoked: true });
+    expect(await h.root.revoke('app', 'hearth/acme/*')).toEqual({ name: 'app', revoked: false });
+    await expectNewEvents(h.db.name, from, [
+      { type: 'PrincipalCreatedV1', data: { name: 'app', public_key: publicKey } },
+      { type: 'PolicyGrantedV1', data: { name: 'app', rule } },
+      { type: 'PolicyRevokedV1', data: { name: 'app', pattern: 'hearth/acme/*' } },
+    ]);
+  });
+
+  it('refuses a name taken, and a grant to nobody', async () => {
+    await h.root.createPrincipal('taken', generatePrincipalKeys().publicKey);
+    await expect(h.root.createPrincipal('taken', generatePrincipalKeys().publicKey)).rejects.toMatchObject({
+      code: 'VAULT.PRINCIPAL_EXISTS',
+    });
+    await expect(h.root.grant('nobody', { pattern: 'hearth/*', capabilities: ['read'] })).rejects.toMatchObject({
+      code: 'VAULT.PRINCIPAL_NOT_FOUND',
+    });
+  });
+
+  it('refuses a grant whose * is not a whole last segment, and stores no rule', async () => {
+    await h.principal('acme-app', [{ pattern: 'hearth/acme/*', capabilities: ['read'] }]);
+    await expect(h.root.grant('acme-app', { pattern: 'hearth/globex*', capabilities: ['read'] })).rejects.toMatchObject(
+      { code: 'VAULT.INVALID_PATTERN' },
+    );
+    const rules = await queryDatabase<{ pattern: string }>(
+      h.db.name,
+      "SELECT pattern FROM policy_rules WHERE principal = 'acme-app'",
+    );
+    expect(rules.map((r) => r.pattern)).toEqual(['hearth/acme/*']);
+  });
+
+  it('stops a principal the moment its rule is revoked', async () => {
+    const { client } = await h.principal('short-lived', [{ pattern: 'hearth/acme', capabilities: ['read'] }]);
+    expect((await client.read('hearth/acme')).version).toBe(1);
+    await h.root.revoke('short-lived', 'hearth/acme');
+    await expect(client.read('hearth/acme')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+  });
+
+  it('lets only a principal allowed to write sys/principals/<name> manage it, on the record', async () => {
+    const { client } = await h.principal('sneaky', [{ pattern: 'hearth/*', capabilities: ['write'] }]);
+    const from = await eventMark(h.db.name);
+    await expect(client.createPrincipal('sneaky-2', generatePrincipalKeys().publicKey)).rejects.toMatchObject({
+      code: 'VAULT.POLICY_DENIED',
+    });
+    expect(await h.refusalsSince(from)).toEqual([
+      refusal('AccessDeniedV1', 'sneaky', 'VAULT.POLICY_DENIED', { path: 'sys/principals/sneaky-2' }),
+    ]);
+  });
+});
