@@ -1,5 +1,5 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import { createTestDatabase, freePort, startNats, startService } from '@hearth/testkit';
+import { createTestDatabase, startNats, startService, startVaultProcess } from '@hearth/testkit';
 import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -9,7 +9,6 @@ import { fixed } from './report.js';
 
 const PATH = 'hearth/bench';
 const BASELINE_SUBJECT = 'bench.baseline.secret.read';
-const vaultEntry = fileURLToPath(new URL('../../services/vault/dist/main.js', import.meta.url));
 const baselineEntry = fileURLToPath(new URL('./vault-read-baseline.js', import.meta.url));
 
 /**
@@ -26,27 +25,13 @@ export async function runVaultRead(): Promise<void> {
   await withCleanup(async (cleanup) => {
     const nats = await startNats();
     cleanup.push(() => nats.stop());
-    const vaultDb = await createTestDatabase('hearth_bench');
-    cleanup.push(() => vaultDb.drop());
     const baselineDb = await createTestDatabase('hearth_bench');
     cleanup.push(() => baselineDb.drop());
     const value = randomBytes(24).toString('base64url');
 
-    const rootKeys = generatePrincipalKeys();
-    const vault = await startService(
-      vaultEntry,
-      {
-        NATS_URL: nats.url,
-        VAULT_DATABASE: vaultDb.name,
-        VAULT_PORT: String(await freePort()),
-        VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-        VAULT_ACTIVE_KEK: 'k1',
-        VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
-        LOG_LEVEL: 'info',
-      },
-      'vault ready',
-    );
-    cleanup.push(() => vault.kill());
+    // At info: at debug, the vault's log lines would be measured along with its reads.
+    const vault = await startVaultProcess(nats.url, { LOG_LEVEL: 'info' });
+    cleanup.push(() => vault.stop());
     const baseline = await startService(
       baselineEntry,
       {
@@ -62,7 +47,7 @@ export async function runVaultRead(): Promise<void> {
 
     const nc = await connect({ servers: nats.url, noAsyncTraces: true });
     cleanup.push(() => nc.close());
-    const root = new VaultClient(nc, 'root', rootKeys);
+    const root = new VaultClient(nc, 'root', vault.rootKeys);
     await root.write({ path: PATH, values: { POSTGRES_PASSWORD: value } });
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);
