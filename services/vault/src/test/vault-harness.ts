@@ -28,6 +28,8 @@ export interface VaultHarness {
   nats: TestNats;
   db: TestDatabase;
   nc: NatsConnection;
+  /** The operators' HTTP API. */
+  url: string;
   root: VaultClient;
   /** A new principal with `rules`, and a client signing as it. */
   principal(
@@ -49,12 +51,13 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const nats = await startNats();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
+  const port = await freePort();
   const vault = await startVault(
     VaultEnv.parse({
       ...process.env,
       NATS_URL: nats.url,
       VAULT_DATABASE: db.name,
-      VAULT_PORT: String(await freePort()),
+      VAULT_PORT: String(port),
       VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
       VAULT_ACTIVE_KEK: 'k1',
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
@@ -69,6 +72,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
     nats,
     db,
     nc,
+    url: `http://127.0.0.1:${port}`,
     root,
     principal: async (name, rules) => {
       const keys = generatePrincipalKeys();
