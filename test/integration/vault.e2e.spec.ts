@@ -10,12 +10,15 @@ import {
 } from '@hearth/contracts';
 import {
   databaseText,
+  eventMark,
+  eventsSince,
   jetStreamText,
   queryDatabase,
   startConsoleProcess,
   startNats,
   startVaultProcess,
   streamMessages,
+  until,
   type RunningConsole,
   type RunningVault,
   type TestNats,
@@ -23,7 +26,6 @@ import {
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Nats-Msg-Id of every HATCH message on `subject`. */
 async function hatchIds(jsm: JetStreamManager, subject: string): Promise<string[]> {
@@ -40,14 +42,17 @@ describe('vault, as a process', () => {
   let jsm: JetStreamManager;
   let root: VaultClient;
 
-  const outboxDrained = async () => {
-    for (let i = 0; i < 400; i++) {
-      const [row] = await queryDatabase<{ n: number }>(vault.db.name, 'SELECT count(*)::int AS n FROM outbox');
-      if (row?.n === 0) return;
-      await sleep(50);
-    }
-    throw new Error('the outbox did not drain');
-  };
+  const outboxDrained = () =>
+    until(
+      async () =>
+        (await queryDatabase<{ n: number }>(vault.db.name, 'SELECT count(*)::int AS n FROM outbox'))[0]?.n === 0,
+      { timeoutMs: 20_000, what: 'the outbox drained' },
+    );
+  /** Waits until the vault's output holds `text` `times` times (its lines and spans reach us in batches). */
+  const untilOutput = (text: string, times = 1, from = 0) =>
+    until(() => vault.process.output.slice(from).join('\n').split(text).length > times, {
+      what: `${times} × ${text} in the vault's output`,
+    });
 
   beforeAll(async () => {
     await cryptoReady();
@@ -80,22 +85,21 @@ describe('vault, as a process', () => {
     await root.grant('canary-reader', { pattern: 'hearth/canary', capabilities: ['read'] });
     const reader = new VaultClient(nc, 'canary-reader', readerKeys);
 
+    const from = await eventMark(vault.db.name);
     const eventIds: string[] = [];
     for (let n = 0; n < 100; n++) {
       const read = await reader.read('hearth/canary');
       expect(read.values.POSTGRES_PASSWORD).toBe(canary);
       eventIds.push(read.read_event_id);
     }
-    const recorded = await queryDatabase<{ n: number }>(
-      vault.db.name,
-      "SELECT count(*)::int AS n FROM events WHERE type = 'SecretReadV1' AND data->>'path' = 'hearth/canary' AND data->>'outcome' = 'OK'",
-    );
-    expect(recorded[0]!.n).toBe(100);
+    const recorded = await eventsSince(vault.db.name, from, { type: 'SecretReadV1' });
+    expect(recorded.map((e) => e.id)).toEqual(eventIds);
+    expect(recorded.every((e) => e.data.path === 'hearth/canary' && e.data.outcome === 'OK')).toBe(true);
     await outboxDrained();
     const inHatch = await hatchIds(jsm, 'hatch.vault.secret.read');
     for (const id of eventIds) expect(inHatch.filter((x) => x === id)).toHaveLength(1);
 
-    await sleep(500); // let batched log lines and spans reach the output
+    await untilOutput("name: 'vault.secret.read'", 100); // the reads' spans, exported in batches
     const places = {
       'vault logs and spans': vault.process.output.join('\n'),
       'console logs': hearthConsole.process.output.join('\n'),
@@ -103,7 +107,6 @@ describe('vault, as a process', () => {
       "the console's database": await databaseText(hearthConsole.db.name),
       "the vault's database (bytea as hex)": await databaseText(vault.db.name),
     };
-    expect(places['vault logs and spans']).toContain("name: 'vault.secret.read'"); // the scan sees the reads' spans
     for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')]) {
       for (const [place, text] of Object.entries(places))
         expect({ place, found: text.includes(form) }).toEqual({ place, found: false });
@@ -199,7 +202,7 @@ describe('vault, as a process', () => {
       await queryDatabase(vault.db.name, 'DROP TRIGGER kill_reads ON events');
       await queryDatabase(vault.db.name, 'DROP FUNCTION kill_reads()');
     }
-    await sleep(300); // let the log line reach the output
+    await untilOutput('a read could not be recorded', 1, seen);
     const logged = vault.process.output.slice(seen).join('\n');
     expect(logged).toContain('a read could not be recorded');
     expect(logged).toContain('57P01'); // admin_shutdown: the SQLSTATE of a terminated backend
@@ -224,7 +227,7 @@ describe('vault, as a process', () => {
       }
     };
     const restart = (async () => {
-      while (done < 300) await sleep(10);
+      await until(() => done >= 300, { intervalMs: 10, what: '300 reads under way' });
       await nats.restart(300);
     })();
     await Promise.all([worker(), worker(), worker(), worker(), restart]);
