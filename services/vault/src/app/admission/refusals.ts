@@ -26,11 +26,9 @@ export interface Refusal {
 export type RefusalCause = HearthError | 'replay';
 
 /**
- * Records the refusal of a request whose signer is known, in a transaction of its own since the
- * request itself fails. The nonce is burnt there, so a refused request replayed within the freshness
- * window is a replay, not a new attempt to judge; and the event id derives from signer, nonce and
- * answer, so however often one request is replayed it leaves one event per answer. Here, and only
- * here, a request becomes a replay.
+ * Records the refusal of a request whose signer is known, in a transaction of its own, burning its
+ * nonce: replayed, a refused request is a replay, and since the event id derives from signer, nonce and
+ * answer it is recorded once however often it comes. The one place a request becomes a replay.
  */
 export class Refusals {
   constructor(

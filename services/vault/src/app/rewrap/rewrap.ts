@@ -6,9 +6,8 @@ export interface RewrapOptions {
   /** Versions moved per transaction. */
   batchSize?: number;
   /**
-   * How long, in all, to wait for versions other transactions hold locked (a write or a destroy in
-   * flight) before giving up and reporting them as remaining. A total, not per row, so a vault still
-   * sealing new versions with an old active KEK cannot keep the rewrap going for ever.
+   * How long, in all, to wait for versions a write or a destroy holds locked before reporting them as
+   * remaining: a total, so a vault still sealing with the old KEK cannot keep the rewrap going for ever.
    */
   maxWaitMs?: number;
   /** The pause before trying the locked versions again. */
@@ -24,12 +23,9 @@ export interface RewrapOutcome {
 }
 
 /**
- * Moves every DEK under the active KEK, a batch per transaction with the rows locked SKIP LOCKED:
- * killed at any point it resumes where it stopped, and reads go on meanwhile (a row is either
- * wrapped by the old KEK or by the new one, both in the ring). SKIP LOCKED passes over the rows a
- * concurrent writer holds, so a short batch proves nothing: the run ends only when a count of the
- * versions still under another KEK is zero, or when the wait for the locked ones has run out, and it
- * says how many remain.
+ * Moves every DEK under the active KEK, a batch per transaction, while reads go on (both KEKs are in
+ * the ring); killed, it resumes where it stopped. SKIP LOCKED passes over rows a writer holds, so only
+ * a count of what is left (or the wait running out) ends the run.
  */
 export class Rewrap {
   constructor(
