@@ -122,7 +122,7 @@ export async function runHatchIngest(): Promise<void> {
 }
 
 /** A SecretReadV1 as the vault publishes it, built by its contract. */
-function secretRead(n: number): { id: string; body: string } {
+function benchRead(n: number): { id: string; body: string } {
   const event = secretReadEvent({ actor: `svc-${n % 7}`, workspace: `ws-${n % 50}` });
   return { id: event.id, body: JSON.stringify(event) };
 }
@@ -132,7 +132,7 @@ async function publishEvents(nc: NatsConnection, subject: string, count: number)
   let next = 0;
   const publisher = async () => {
     while (next < count) {
-      const event = secretRead(next++);
+      const event = benchRead(next++);
       await js.publish(subject, event.body, { msgID: event.id });
     }
   };
@@ -282,7 +282,7 @@ async function measureTail(nc: NatsConnection, base: string, token: string) {
   const start = process.hrtime.bigint();
   try {
     for (let n = 0; n < TAIL_SAMPLES; n++) {
-      const event = secretRead(n);
+      const event = benchRead(n);
       const sent = process.hrtime.bigint();
       await js.publish(EVENT_SUBJECT, event.body, { msgID: event.id });
       await waitFor(event.id);
@@ -308,7 +308,7 @@ async function measureRawDelivery(jsm: JetStreamManager) {
   const start = process.hrtime.bigint();
   try {
     for (let n = 0; n < TAIL_SAMPLES; n++) {
-      const event = secretRead(n);
+      const event = benchRead(n);
       const sent = process.hrtime.bigint();
       await js.publish('bench.raw.tail', event.body, { msgID: event.id });
       for (;;) {
