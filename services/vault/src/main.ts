@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitOnSignals } from '@hearth/platform/nest';
+import { exitOnSignals } from '@hearth/platform/runtime';
 import { loadVaultConfig } from './config.js';
 import { startVault } from './vault.app.js';
 

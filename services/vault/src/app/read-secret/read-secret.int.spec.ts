@@ -49,6 +49,14 @@ describe('the audited read', () => {
     expect(event!.metadata).toHaveProperty('trace_id');
   });
 
+  it("carries the caller's correlation id into the read's event", async () => {
+    const from = await eventMark(h.db.name);
+    const correlated = new VaultClient(h.nc, 'acme-app', acmeKeys, { correlationId: () => 'deploy-acme-42' });
+    await correlated.read('hearth/acme');
+    const [event] = await expectNewEvents(h.db.name, from, [{ type: 'SecretReadV1', data: { outcome: 'OK' } }]);
+    expect(event!.metadata.correlation_id).toBe('deploy-acme-42');
+  });
+
   it('is sealed on the wire: a bus subscriber sees ciphertext only', async () => {
     const seen: string[] = [];
     const sub = h.nc.subscribe('_INBOX.>', {

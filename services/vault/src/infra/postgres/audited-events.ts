@@ -1,7 +1,7 @@
 import type { Envelope, VaultEvent } from '@hearth/contracts';
 import { enqueue } from '@hearth/platform/outbox';
 import type { Transaction } from '@hearth/platform/ports';
-import { managerOf, type EventStore } from '@hearth/platform/postgres';
+import { EventEntity, managerOf, type EventStore } from '@hearth/platform/postgres';
 import type { AuditedEvents } from '../../app/ports.js';
 import { hatchMessageOf } from './hatch-messages.js';
 
@@ -18,13 +18,7 @@ export class AuditedEventStore implements AuditedEvents {
   async appendOnce(tx: Transaction, event: VaultEvent): Promise<void> {
     const manager = managerOf(tx);
     await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [event.id]);
-    const existing = await manager
-      .createQueryBuilder()
-      .select('1')
-      .from('events', 'e')
-      .where('e.event_id = :id', { id: event.id })
-      .getRawOne<unknown>();
-    if (existing === undefined) await this.append(tx, event);
+    if (!(await manager.existsBy(EventEntity, { eventId: event.id }))) await this.append(tx, event);
   }
 
   async queueForHatch(tx: Transaction, events: readonly Envelope[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { PlatformSchema1763800000000 } from '@hearth/platform/postgres';
 import { VaultSchema1763800000200 } from './vault-schema.migration.js';
 
-export const vaultMigrations = [PlatformSchema1763800000000, VaultSchema1763800000200];
+/** The vault's own migrations; openDatabase adds the platform's. */
+export const vaultMigrations = [VaultSchema1763800000200];
