@@ -20,7 +20,7 @@ module.exports = {
       name: 'app-not-infra',
       comment:
         'Use cases talk to ports (app/ports.ts, @hearth/platform/ports): infra/ implements them, and only the composition root joins the two. No TypeORM or pg in app/.',
-      severity: 'warn',
+      severity: 'error',
       // A medium test beside its use case may build the real adapters it runs against.
       from: { path: '^services/[^/]+/src/app/', pathNot: '\\.spec\\.ts$' },
       to: { path: ['^services/[^/]+/src/infra/', 'node_modules/(typeorm|pg)/'] },
@@ -28,7 +28,7 @@ module.exports = {
     {
       name: 'transport-not-infra',
       comment: 'Edges decode, call a use case and encode: they reach no adapter of their own.',
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^services/[^/]+/src/transport/' },
       to: { path: ['^services/[^/]+/src/infra/', 'node_modules/(typeorm|pg)/'] },
     },

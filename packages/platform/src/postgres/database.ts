@@ -61,11 +61,6 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
   return dataSource;
 }
 
-/** The pg pool under a data source, for hot paths that want named prepared statements. */
-export function poolOf(dataSource: DataSource): pg.Pool {
-  return (dataSource.driver as unknown as { master: pg.Pool }).master;
-}
-
 /** A service that still lists a platform migration itself gets it once. */
 function withPlatformMigrations(own: DatabaseOptions['migrations']): DatabaseOptions['migrations'] {
   const names = new Set(platformMigrations.map((migration) => migration.name));
