@@ -22,7 +22,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
   {
-    // The few plain-JS launchers (pnpm start, pnpm test) are not in a TypeScript project.
+    // The few plain-JS scripts (the test runner, the rewrap entry) are not in a TypeScript project.
     files: ['scripts/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },

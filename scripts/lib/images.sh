@@ -28,7 +28,7 @@ inputs_hash() {
   local dir=$1
   shift
   {
-    cat "$self" "$images_lib"
+    cat "$self" "$images_lib" infra/images/lib/file-env.sh
     find "$dir" -type f | sort | xargs cat
     printf '%s\n' "$@"
   } | sha256sum | cut -d' ' -f1
@@ -52,6 +52,7 @@ add_busybox() {
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$root/etc/nsswitch.conf"
+  install -D -m 0644 infra/images/lib/file-env.sh "$root/usr/local/lib/hearth/file-env.sh"
 }
 
 # Copies the shared-library closure (ldd) of the ELF files given to the same paths under $root.

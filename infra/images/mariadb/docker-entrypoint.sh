@@ -12,20 +12,7 @@ set -eu
 DATADIR=/var/lib/mysql
 SOCKET=/run/mysqld/mysqld.sock
 
-# file_env VAR [DEFAULT]: VAR comes from VAR or from the file VAR_FILE names, never both.
-file_env() {
-  var="$1"
-  eval "value=\${$var:-}"
-  eval "file=\${${var}_FILE:-}"
-  if [ -n "$value" ] && [ -n "$file" ]; then
-    echo "error: both $var and ${var}_FILE are set (they are exclusive)" >&2
-    exit 1
-  fi
-  if [ -n "$file" ]; then value="$(cat "$file")"; fi
-  [ -n "$value" ] || value="${2:-}"
-  export "$var=$value"
-  unset "${var}_FILE"
-}
+. /usr/local/lib/hearth/file-env.sh
 
 # mariadb_file_env MYSQL_X [DEFAULT]: MARIADB_X, else MYSQL_X (each by value or _FILE); both end equal.
 mariadb_file_env() {

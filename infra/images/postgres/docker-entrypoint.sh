@@ -8,19 +8,7 @@ set -eu
 : "${PGDATA:=/var/lib/postgresql/data}"
 export PGDATA
 
-# file_env VAR: VAR comes from VAR or from the file VAR_FILE names, never both.
-file_env() {
-  var="$1"
-  eval "value=\${$var:-}"
-  eval "file=\${${var}_FILE:-}"
-  if [ -n "$value" ] && [ -n "$file" ]; then
-    echo "error: both $var and ${var}_FILE are set (they are exclusive)" >&2
-    exit 1
-  fi
-  if [ -n "$file" ]; then value="$(cat "$file")"; fi
-  export "$var=$value"
-  unset "${var}_FILE"
-}
+. /usr/local/lib/hearth/file-env.sh
 
 if [ "${1#-}" != "$1" ]; then set -- postgres "$@"; fi
 

@@ -6,19 +6,7 @@
 # neither its command line nor its environment holds it.
 set -eu
 
-# file_env VAR: VAR comes from VAR or from the file VAR_FILE names, never both.
-file_env() {
-  var="$1"
-  eval "value=\${$var:-}"
-  eval "file=\${${var}_FILE:-}"
-  if [ -n "$value" ] && [ -n "$file" ]; then
-    echo "error: both $var and ${var}_FILE are set (they are exclusive)" >&2
-    exit 1
-  fi
-  if [ -n "$file" ]; then value="$(cat "$file")"; fi
-  export "$var=$value"
-  unset "${var}_FILE"
-}
+. /usr/local/lib/hearth/file-env.sh
 
 # Options or a configuration file alone are redis-server's, as in the official image.
 if [ "${1#-}" != "$1" ] || [ "${1%.conf}" != "$1" ]; then set -- redis-server "$@"; fi

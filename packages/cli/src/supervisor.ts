@@ -38,7 +38,7 @@ export class SupervisedService {
     private readonly spec: ServiceSpec,
     private readonly say: Say,
   ) {
-    this.log = createWriteStream(spec.logFile, { flags: 'a' });
+    this.log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
   }
 
   get name(): string {

@@ -37,6 +37,8 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
   const identity = loadVaultIdentity(config);
   const telemetry = startTelemetry('driver-localdocker');
   const scrubber = new SecretScrubber();
+  // The driver's own key is a secret its logs must never hold, like the credentials it generates.
+  scrubber.remember(identity.keys.secretKey);
   const logger = createLogger({
     service: 'driver-localdocker',
     level: config.LOG_LEVEL,

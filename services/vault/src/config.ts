@@ -17,7 +17,11 @@ export const VaultEnv = PlatformEnv.extend({
   /** The ed25519 public key (base64) of the `root` principal, allowed everything. */
   VAULT_ROOT_PUBLIC_KEY: z.base64().min(40),
   /** The driver's principal, made at start with write, list and destroy on hearth/* when its key is set. */
-  VAULT_DRIVER_PRINCIPAL: z.string().default('driver-localdocker'),
+  VAULT_DRIVER_PRINCIPAL: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/)
+    .refine((name) => name !== 'root', { message: 'cannot be root' })
+    .default('driver-localdocker'),
   VAULT_DRIVER_PUBLIC_KEY: z.base64().min(40).optional(),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),

@@ -1,7 +1,7 @@
 import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hearthHome } from '../config.js';
 
@@ -44,6 +44,7 @@ export async function initHome(home: string): Promise<string[]> {
     written.push(path);
   };
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  chmodSync(home, 0o700);
   write(HomeFiles.adminToken, () => randomBytes(32).toString('base64url'));
   write(HomeFiles.vaultKek, () => JSON.stringify({ active: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
   for (const [name, key, pub] of [

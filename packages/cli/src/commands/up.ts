@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ const SECRET_SETTINGS = [
   'DRIVER_VAULT_KEY_FILE',
   'DRIVER_VAULT_ACTOR',
   'DRIVER_VAULT_SECRET_KEY',
+  'PGPASSWORD',
 ];
 
 interface Running {
@@ -51,6 +52,8 @@ async function up(withDemo: boolean): Promise<void> {
   const pidFile = join(home, 'hearth.pid');
 
   mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
+  // Keys, tokens and logs live here: nobody else may read them, whatever made the folders first.
+  for (const dir of [home, join(home, 'logs')]) chmodSync(dir, 0o700);
   const other = claim(pidFile, { pid: process.pid, console: consoleUrl, home, services: {} });
   if (other) {
     say(
@@ -66,22 +69,34 @@ async function up(withDemo: boolean): Promise<void> {
   await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
 
   const file = (name: string) => join(home, name);
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SECRET_SETTINGS.includes(key)));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !SECRET_SETTINGS.includes(key.replace(/_FILE$/, ''))),
+  );
   const own = (settings: Record<string, string | undefined>) => ({ ...base, ...settings });
-  const fromEnvOr = (key: string, fallback: Record<string, string>) =>
-    process.env[key] !== undefined ? { [key]: process.env[key] } : fallback;
+  /** The operator's own setting of `key` (by value or by file) if there is one, else `fallback`. */
+  const fromEnvOr = (key: string, fallback: Record<string, string>) => {
+    for (const name of [key, `${key}_FILE`]) if (process.env[name] !== undefined) return { [name]: process.env[name] };
+    return fallback;
+  };
+  /** Postgres's password goes to the three services with a database, not to the driver. */
+  const database = { ...fromEnvOr('PGPASSWORD', {}) };
   const specs = {
-    console: own(
-      fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
-    ),
+    console: own({
+      ...database,
+      ...fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
+    }),
     vault: own({
+      ...database,
       ...(process.env.VAULT_KEKS !== undefined
         ? { VAULT_KEKS: process.env.VAULT_KEKS, VAULT_ACTIVE_KEK: process.env.VAULT_ACTIVE_KEK }
         : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? file(HomeFiles.vaultKek) }),
       VAULT_ROOT_PUBLIC_KEY_FILE: file(HomeFiles.rootPublicKey),
       VAULT_DRIVER_PUBLIC_KEY_FILE: file(HomeFiles.driverPublicKey),
     }),
-    hatch: own(fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) })),
+    hatch: own({
+      ...database,
+      ...fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) }),
+    }),
     // The driver makes its principal's writes, which the vault allows once it has made that principal.
     'driver-localdocker': own({ DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey) }),
   };
@@ -138,7 +153,9 @@ function claim(pidFile: string, mine: Running): Running | undefined {
     } catch {
       const other = readRunning(pidFile);
       if (other && alive(other.pid)) return other;
-      for (const pid of Object.values(other?.services ?? {})) if (pid && alive(pid)) process.kill(-pid, 'SIGTERM');
+      // Only a process that is still one of our services: a pid file outlives reboots, and pids are reused.
+      for (const pid of Object.values(other?.services ?? {}))
+        if (pid && alive(pid) && isHearthService(pid)) process.kill(-pid, 'SIGTERM');
       rmSync(pidFile, { force: true });
     }
   }
@@ -149,6 +166,15 @@ function readRunning(pidFile: string): Running | undefined {
     return JSON.parse(readFileSync(pidFile, 'utf8')) as Running;
   } catch {
     return undefined;
+  }
+}
+
+function isHearthService(pid: number): boolean {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.some((arg) => arg.startsWith(join(repository, 'services')) && arg.endsWith('/dist/main.js'));
+  } catch {
+    return false;
   }
 }
 
