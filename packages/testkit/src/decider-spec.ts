@@ -1,5 +1,8 @@
-import { expect } from '@jest/globals';
+import type { expect as jestExpect } from '@jest/globals';
 import { HearthError } from '@hearth/contracts';
+
+/** jest's expect, from the global jest gives a test: the testkit also loads outside jest (benches). */
+const expect = (actual: unknown) => (globalThis as unknown as { expect: typeof jestExpect }).expect(actual);
 
 /**
  * Given/when/then over a pure decider (emmett's DeciderSpecification): the state is built from the

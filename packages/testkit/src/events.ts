@@ -1,6 +1,9 @@
-import { expect } from '@jest/globals';
+import type { expect as jestExpect } from '@jest/globals';
 import type { EventMetadata } from '@hearth/contracts';
 import { queryDatabase } from './database.js';
+
+/** jest's expect, from the global jest gives a test: the testkit also loads outside jest (benches). */
+const expect = (actual: unknown) => (globalThis as unknown as { expect: typeof jestExpect }).expect(actual);
 
 /** An event as a service's event store keeps it. */
 export interface RecordedEvent {
