@@ -11,6 +11,8 @@ export function docker(args: string[], input = ''): Promise<{ status: number | n
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout: stdout.trim() }));
+    // A command that reads no input (docker ps) may be gone before it is written: EPIPE, not a failure.
+    child.stdin.once('error', (error: NodeJS.ErrnoException) => error.code !== 'EPIPE' && reject(error));
     child.stdin.end(input);
   });
 }
