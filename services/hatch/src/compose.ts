@@ -1,5 +1,5 @@
 import { HatchStream } from '@hearth/contracts';
-import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
+import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import type { ServiceRuntime } from '@hearth/platform/runtime';
@@ -71,7 +71,7 @@ export function composeHatch(
   const signCheckpoint = new SignCheckpoint(unitOfWork, log, checkpoints, signer, clock);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
   const auditorAccess = new AuditorAccess(
-    new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
+    new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
     settings.HATCH_READER_ROLES,
   );
   const tailRecords = new TailRecords(log, feed);

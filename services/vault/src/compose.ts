@@ -1,5 +1,5 @@
 import type { OperatorRole } from '@hearth/contracts';
-import { ConsoleOperatorDirectory, OperatorTokens } from '@hearth/platform/operators';
+import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
@@ -58,7 +58,7 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
-  const tokens = new OperatorTokens(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () =>
+  const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () =>
     clock.now().getTime(),
   );
   return {

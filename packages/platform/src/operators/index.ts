@@ -1,1 +1,1 @@
-export * from './operator-tokens.js';
+export * from './console-token-cache.js';

@@ -1,11 +1,11 @@
 import type { AuthenticatedOperator, OperatorRole } from '@hearth/contracts';
-import type { OperatorTokens } from '@hearth/platform/operators';
+import type { ConsoleTokenCache } from '@hearth/platform/operators';
 import { authorizeAuditRead } from '../../domain/access/audit-access.js';
 
 /** Who may read the audit log: the holder of a console token whose role is one of `readerRoles`. */
 export class AuditorAccess {
   constructor(
-    private readonly tokens: Pick<OperatorTokens, 'holder' | 'holderOfHash'>,
+    private readonly tokens: Pick<ConsoleTokenCache, 'holder' | 'holderOfHash'>,
     private readonly readerRoles: readonly OperatorRole[],
   ) {}
 

@@ -9,7 +9,7 @@ import {
   type SecretMetadata,
   type SecretVersionInfo,
 } from '@hearth/contracts';
-import type { OperatorTokens } from '@hearth/platform/operators';
+import type { ConsoleTokenCache } from '@hearth/platform/operators';
 import type { SecretCatalog } from '../ports.js';
 
 /**
@@ -19,7 +19,7 @@ import type { SecretCatalog } from '../ports.js';
  */
 export class OperatorMetadata {
   constructor(
-    private readonly tokens: Pick<OperatorTokens, 'holder'>,
+    private readonly tokens: Pick<ConsoleTokenCache, 'holder'>,
     private readonly roles: readonly OperatorRole[],
     private readonly catalog: SecretCatalog,
   ) {}

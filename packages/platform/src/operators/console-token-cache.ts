@@ -52,7 +52,7 @@ const UNKNOWN_TOKEN_MS = 5_000;
  * which is also how long a revoked token may still be used. What the holder may do is the caller's
  * business (roles differ per edge).
  */
-export class OperatorTokens {
+export class ConsoleTokenCache {
   private readonly cache = new Map<string, Cached>();
 
   constructor(

@@ -1,7 +1,7 @@
 import { ErrorCode, type AuthenticatedOperator } from '@hearth/contracts';
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { OperatorTokens, type OperatorDirectory } from './operator-tokens.js';
+import { ConsoleTokenCache, type OperatorDirectory } from './console-token-cache.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const auditor: AuthenticatedOperator = { name: 'ada', role: 'auditor' };
@@ -18,10 +18,10 @@ function directory(known: string) {
   return { dir, asked };
 }
 
-describe('OperatorTokens', () => {
+describe('ConsoleTokenCache', () => {
   it('knows the holder of a bearer token, asking the directory by its SHA-256 only', async () => {
     const { dir, asked } = directory('t0ken');
-    await expect(new OperatorTokens(dir, 30_000).holder('Bearer t0ken')).resolves.toEqual(auditor);
+    await expect(new ConsoleTokenCache(dir, 30_000).holder('Bearer t0ken')).resolves.toEqual(auditor);
     expect(asked).toEqual([sha256('t0ken')]);
   });
 
@@ -29,7 +29,7 @@ describe('OperatorTokens', () => {
     'refuses %p as AUTH.UNAUTHENTICATED',
     async (authorization) => {
       const { dir } = directory('t0ken');
-      await expect(new OperatorTokens(dir, 30_000).holder(authorization)).rejects.toMatchObject({
+      await expect(new ConsoleTokenCache(dir, 30_000).holder(authorization)).rejects.toMatchObject({
         code: ErrorCode.Unauthenticated,
       });
     },
@@ -37,7 +37,7 @@ describe('OperatorTokens', () => {
 
   it('knows the holder by the SHA-256 alone, and refuses anything but 64 hex digits unasked', async () => {
     const { dir, asked } = directory('t0ken');
-    const tokens = new OperatorTokens(dir, 30_000);
+    const tokens = new ConsoleTokenCache(dir, 30_000);
     await expect(tokens.holderOfHash(sha256('t0ken'))).resolves.toEqual(auditor);
     for (const bad of [undefined, '', 't0ken', sha256('t0ken').toUpperCase(), `${sha256('t0ken')}0`]) {
       await expect(tokens.holderOfHash(bad)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
@@ -48,7 +48,7 @@ describe('OperatorTokens', () => {
   it("trusts the directory's answer for cacheMs, an unknown token's for at most 5 s", async () => {
     let now = 0;
     const { dir, asked } = directory('t0ken');
-    const tokens = new OperatorTokens(dir, 60_000, () => now);
+    const tokens = new ConsoleTokenCache(dir, 60_000, () => now);
     await tokens.holder('Bearer t0ken');
     await tokens.holder('Bearer t0ken');
     await expect(tokens.holder('Bearer wrong')).rejects.toThrow();
