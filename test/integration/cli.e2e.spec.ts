@@ -274,7 +274,7 @@ describe('the hearth CLI against a running console', () => {
     expect(run.stdout).toMatch(
       / failed\n\s+reason: DRIVER\.PRIVILEGED_REFUSED: sidecar postgres asks to run privileged\n/,
     );
-    expect(run.stderr).toContain(`pnpm hearth deploy history ${demoSlug}`);
+    expect(run.stderr).toContain(`npm run hearth -- deploy history ${demoSlug}`);
   });
 
   it('never prints the admin token', () => {

@@ -147,7 +147,7 @@ describe('npm start: four services and the demo, end to end, run like a service'
     );
     expect(logs).toHaveLength(4);
     const places: Record<string, string> = {
-      'what pnpm start printed': output,
+      'what npm start printed': output,
       ...Object.fromEntries(logs),
       "the console's database": await databaseText(databases[0]!.name),
       "hatch's database": await databaseText(databases[2]!.name),

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:7700';
 /**
- * Where `pnpm start` keeps what it generates (the first admin token, principal keys): HEARTH_HOME, or
+ * Where `hearth init` (run by `npm start`) keeps what it generates (the first admin token, principal keys): HEARTH_HOME, or
  * `.hearth/` in the directory the CLI runs in.
  */
 export function hearthHome(env = process.env, cwd = process.cwd()): string {
@@ -54,6 +54,6 @@ function operatorToken(env: NodeJS.ProcessEnv, cwd: string): string {
   if (fromFile) return fromFile;
   throw new HearthError(
     ErrorCode.Unauthenticated,
-    `no operator token: set HEARTH_TOKEN (or HEARTH_HOME to where pnpm start wrote admin-token; ${file} is not there)`,
+    `no operator token: set HEARTH_TOKEN (or HEARTH_HOME to where hearth init wrote admin-token; ${file} is not there)`,
   );
 }

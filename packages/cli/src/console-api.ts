@@ -113,7 +113,7 @@ export class ConsoleApi {
       }
       throw new HearthError(
         ErrorCode.Unavailable,
-        `cannot reach the console at ${this.baseUrl} (${reasonOf(error)}): is it running (pnpm start), and is HEARTH_CONSOLE_URL right?`,
+        `cannot reach the console at ${this.baseUrl} (${reasonOf(error)}): is it running (npm start), and is HEARTH_CONSOLE_URL right?`,
       );
     }
   }

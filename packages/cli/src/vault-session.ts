@@ -5,18 +5,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { hearthHome } from './config.js';
 
-/** A principal's key file, as `hearth principal create --out` and `pnpm start` write it. */
+/** A principal's key file, as `hearth principal create --out` and `hearth init` write it. */
 export const KeyFile = z.object({ name: z.string(), publicKey: z.string(), secretKey: z.string() }).strict();
 export type KeyFile = z.infer<typeof KeyFile>;
 
-/** The key file the CLI signs with: HEARTH_KEY_FILE, or the root key `pnpm start` writes. */
+/** The key file the CLI signs with: HEARTH_KEY_FILE, or the root key `hearth init` writes. */
 export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? join(hearthHome(), 'keys/root.json')): KeyFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new Error(
-      `no key file at ${path}: set HEARTH_KEY_FILE to a principal's key file (pnpm start writes keys/root.json in HEARTH_HOME)`,
+      `no key file at ${path}: set HEARTH_KEY_FILE to a principal's key file (hearth init writes keys/root.json in HEARTH_HOME)`,
     );
   }
   return KeyFile.parse(JSON.parse(text));

@@ -92,9 +92,9 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
   console.log(`   ${login.stdout}`);
 
   const record = await auditRecordOf(hatch, read.read_event_id, path);
-  step('5. the HATCH line for that read, as an auditor sees it (`pnpm hearth audit tail`)');
+  step('5. the HATCH line for that read, as an auditor sees it (`npm run hearth -- audit tail`)');
   console.log(`   ${HEADER_ROW}\n   ${formatRecord(record)}`);
-  console.log(`\ndone. \`pnpm hearth deploy rm ${slug}\` removes the sidecar, its network and its credential.`);
+  console.log(`\ndone. \`npm run hearth -- deploy rm ${slug}\` removes the sidecar, its network and its credential.`);
 }
 
 /** The deployment, ready: created, or retried after a failure, or as it is when it is ready already. */
@@ -115,7 +115,7 @@ async function deployed(api: ConsoleApi, slug: string, image: string): Promise<D
     if (ref.last_status === 'deprovisioning' || ref.last_status === 'deprovisioned') {
       throw new HearthError(
         ErrorCode.DeploymentExists,
-        `${slug} is ${ref.last_status}, and a slug is not reused: try \`pnpm demo --slug ${slug}2\``,
+        `${slug} is ${ref.last_status}, and a slug is not reused: try \`npm run demo -- --slug ${slug}2\``,
       );
     }
   }
@@ -138,7 +138,7 @@ async function untilReady(api: ConsoleApi, first: DeploymentRef): Promise<Deploy
       console.log(`          reason: ${reason ?? '(none recorded)'}`);
       throw new HearthError(
         ErrorCode.Internal,
-        `${ref.workspace_slug} failed (the reason is above; \`pnpm hearth deploy history ${ref.workspace_slug}\` has its timeline, .hearth/logs/driver-localdocker.log the driver's detail)`,
+        `${ref.workspace_slug} failed (the reason is above; \`npm run hearth -- deploy history ${ref.workspace_slug}\` has its timeline, .hearth/logs/driver-localdocker.log the driver's detail)`,
       );
     }
     if (ref.last_status !== 'requested' && ref.last_status !== 'provisioning') {

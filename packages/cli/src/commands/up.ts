@@ -138,7 +138,7 @@ async function up(withDemo: boolean): Promise<void> {
   );
   say(`all ${services.length} services ready; logs in ${shown(join(home, 'logs'))}; Ctrl-C stops them`);
   if (withDemo && !stopping) await demo(home, consoleUrl, say);
-  if (!stopping) say('running — `pnpm demo` again, or `pnpm hearth deploy list`');
+  if (!stopping) say('running — `npm run demo` again, or `npm run hearth -- deploy list`');
 }
 
 /**

@@ -3,7 +3,7 @@
  * container and network it makes carries them, and a restarted driver finds its work by them.
  */
 export const Labels = {
-  /** Which driver instance made it: several (tests, a developer's `pnpm start`) may share one engine. */
+  /** Which driver instance made it: several (tests, a developer's `npm start`) may share one engine. */
   instance: 'hearth.instance',
   slug: 'hearth.slug',
   sidecar: 'hearth.sidecar',
