@@ -16,10 +16,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '../logging/logger.js';
 import { connectNats, ensureStream } from '../nats/connection.js';
-import { IdempotentConsumer } from '../nats/idempotent-consumer.js';
+import { SettledConsumer } from '../nats/settled-consumer.js';
 import { openDatabase } from '../postgres/database.js';
 import { FastPath } from '../postgres/fast-path.js';
 import { OutboxEntity } from '../postgres/platform-entities.js';
+import { processedMessages } from '../postgres/processed-messages.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
@@ -52,6 +53,18 @@ describe('outbox relay', () => {
         Array.from({ length: n }, (_, i) => ({ id: randomUUID(), subject, payload: { i } })),
       ),
     );
+
+  /** A consumer that records each message once in `received`: its id claimed in the same transaction. */
+  const receiveOnce = async (stream: string, durable: string) => {
+    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, { stream, durable });
+    await consumer.start((message) =>
+      new TypeOrmUnitOfWork(dataSource).run(async (tx) => {
+        if (!(await processedMessages.claim(tx, durable, message.id))) return;
+        await managerOf(tx).query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]);
+      }),
+    );
+    return consumer;
+  };
 
   beforeAll(async () => {
     nats = await startNats();
@@ -110,16 +123,7 @@ describe('outbox relay', () => {
     // The batch sent twice is stored once: JetStream dropped the copies by Nats-Msg-Id.
     expect((await jsm.streams.info('RELAYED')).state.messages).toBe(MESSAGES);
 
-    const consumer = new IdempotentConsumer(
-      dataSource,
-      jsm.jetstream(),
-      jsm,
-      logger,
-      { stream: 'RELAYED', durable: 'receiver' },
-      (message, tx) =>
-        managerOf(tx).query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
-    );
-    await consumer.start();
+    const consumer = await receiveOnce('RELAYED', 'receiver');
     await until(async () => {
       const [{ n }] = await dataSource.query<[{ n: number }]>('SELECT count(*)::int AS n FROM received');
       return n >= MESSAGES;
@@ -173,16 +177,7 @@ describe('outbox relay', () => {
     await jsm.jetstream().publish('again.x', JSON.stringify({ n: 1 }), { msgID: id });
     expect((await jsm.streams.info('AGAIN')).state.messages).toBe(2); // JetStream no longer dedupes it
 
-    const consumer = new IdempotentConsumer(
-      dataSource,
-      jsm.jetstream(),
-      jsm,
-      logger,
-      { stream: 'AGAIN', durable: 'again' },
-      (message, tx) =>
-        managerOf(tx).query('INSERT INTO received VALUES ($1, $2)', [message.id, JSON.stringify(message.body)]),
-    );
-    await consumer.start();
+    const consumer = await receiveOnce('AGAIN', 'again');
     await until(
       async () =>
         (await jsm.consumers.info('AGAIN', 'again')).num_ack_pending === 0 &&

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The tables every event-sourced service shares: the event store, the transactional outbox and the
- * idempotent-consumer ledger. openDatabase adds the platform's migrations to a service's own.
+ * consumers' ledger of processed message ids. openDatabase adds the platform's migrations to a service's own.
  */
 export class PlatformSchema1763800000000 implements MigrationInterface {
   name = 'PlatformSchema1763800000000';
