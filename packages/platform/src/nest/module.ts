@@ -13,6 +13,10 @@ export function nestModuleOf(
   useCases: Record<string, object>,
   providers: Provider[] = [],
 ): DynamicModule {
+  const classes = Object.values(useCases).map((useCase) => useCase.constructor);
+  const twice = classes.find((type, i) => type === Object || classes.indexOf(type) !== i);
+  // A plain object, or two of one class, would be provided under one token and one of them lost.
+  if (twice) throw new Error(`nestModuleOf: use case ${twice.name} cannot be provided under its own class`);
   return {
     module: ServiceModule,
     controllers,

@@ -10,17 +10,22 @@ export interface PreparedStatement {
 }
 
 /**
- * The one way past TypeORM, kept for the measured hot statements only: the audited read's
- * single-statement commit, the event append and the outbox relay's batch and LISTEN. These run as
- * named prepared statements on the pg pool under the DataSource (bench: +67% select throughput), which
- * TypeORM's query runner cannot prepare. Everything else goes through entities and repositories.
+ * The one way past TypeORM, for statements on a measured hot path only: the audited read (version
+ * lookup, principal lookup, its single-statement commit), discovery's get, the event append, the
+ * outbox relay, and hatch's batch append, claim and record feed. They run as named prepared
+ * statements on the pg pool under the DataSource (bench: +67% select throughput), which TypeORM's
+ * query runner cannot prepare. Everything else goes through entities and repositories.
  */
 export class FastPath {
   private readonly pool: pg.Pool;
 
   constructor(dataSource: DataSource) {
-    // TypeORM's PostgresDriver keeps its pg pool as `master` (typed any in its declarations).
-    this.pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+    // TypeORM's PostgresDriver keeps its pg pool as `master` (typed any in its declarations); a TypeORM
+    // that stops doing so fails here, at start, not on the first hot request.
+    const master = (dataSource.driver as unknown as { master?: Partial<pg.Pool> }).master;
+    if (typeof master?.query !== 'function' || typeof master.connect !== 'function')
+      throw new Error('FastPath: the DataSource has no pg pool (is it initialized, and TypeORM still on pg?)');
+    this.pool = master as pg.Pool;
   }
 
   /** Runs `statement` on a pooled connection, or inside `tx` (on its connection) so it commits with the rest. */
