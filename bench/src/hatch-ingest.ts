@@ -4,7 +4,7 @@ import {
   createTestDatabase,
   freePort,
   pgEnv,
-  secretReadEvent,
+  secretReadFixture,
   startConsoleProcess,
   startHatchProcess,
   startNats,
@@ -123,7 +123,7 @@ export async function runHatchIngest(): Promise<void> {
 
 /** A SecretReadV1 as the vault publishes it, built by its contract. */
 function benchRead(n: number): { id: string; body: string } {
-  const event = secretReadEvent({ actor: `svc-${n % 7}`, workspace: `ws-${n % 50}` });
+  const event = secretReadFixture({ actor: `svc-${n % 7}`, workspace: `ws-${n % 50}` });
   return { id: event.id, body: JSON.stringify(event) };
 }
 

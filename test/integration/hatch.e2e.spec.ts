@@ -10,7 +10,7 @@ import {
 } from '@hearth/contracts';
 import {
   runCli,
-  secretReadEvent,
+  secretReadFixture,
   type CliRun,
   queryDatabase,
   startConsoleProcess,
@@ -40,7 +40,7 @@ function tokenHeaders(token: string) {
 
 /** What the vault would publish for a read, at a fixed time so time filters can be tested. */
 const readAt = (n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED') =>
-  secretReadEvent({ version: n, actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n)) });
+  secretReadFixture({ version: n, actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n)) });
 
 describe('hatch, as a process beside the console: auditors read, nobody writes', () => {
   let nats: TestNats;

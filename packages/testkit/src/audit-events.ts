@@ -14,7 +14,7 @@ export interface SecretReadSpec {
 }
 
 /** A `SecretReadV1` as the vault sends it to `hatch.vault.secret.read`, by its contract. */
-export function secretReadEvent(spec: SecretReadSpec = {}): SecretReadV1 {
+export function secretReadFixture(spec: SecretReadSpec = {}): SecretReadV1 {
   const id = spec.id ?? randomUUID();
   const workspace = spec.workspace ?? 'acme';
   const actor = spec.actor ?? 'svc-billing';

@@ -25,14 +25,14 @@ export interface HatchOverrides {
   telemetry?: Telemetry;
 }
 
-export interface RunningHatch {
+export interface HatchService {
   hatch: Hatch;
   runtime: ServiceRuntime;
   stop(): Promise<void>;
 }
 
 /** Starts hatch: database, HATCH stream, the auditor's HTTP and NATS API, the live-tail feed, the ingest and the checkpoint timer. */
-export async function startHatch(config: HatchConfig, overrides: HatchOverrides = {}): Promise<RunningHatch> {
+export async function startHatch(config: HatchConfig, overrides: HatchOverrides = {}): Promise<HatchService> {
   // Before anything else: without its key hatch cannot sign, and it has no default key.
   const signer = Ed25519Signer.fromConfig(config);
   const clock = overrides.clock ?? systemClock;

@@ -5,7 +5,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { secretRead, SECRET_READ_SUBJECT } from './test/audit-events.js';
+import { secretReadFixture, SECRET_READ_SUBJECT } from '@hearth/testkit';
 import { CheckpointEntity } from './infra/postgres/entities.js';
 import { openHatchDatabase } from './test/hatch-database.js';
 import { readChain } from './test/read-chain.js';
@@ -58,7 +58,7 @@ describe('hatch, killed and cut off from its database mid-stream', () => {
     let publishing = true;
     const publisher = (async () => {
       while (publishing) {
-        const event = secretRead({ actor: `svc-${published.length}` });
+        const event = secretReadFixture({ actor: `svc-${published.length}` });
         await js.publish(SECRET_READ_SUBJECT, JSON.stringify(event), { msgID: event.id });
         published.push(event.id);
         await sleep(15); // a steady trickle, as a busy vault would send

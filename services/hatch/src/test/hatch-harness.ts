@@ -7,9 +7,9 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { RecordedBatch } from '../app/record-events/record-events.js';
 import type { Hatch } from '../compose.js';
 import { loadHatchConfig, type HatchConfig } from '../config.js';
-import { startHatch, type HatchOverrides, type RunningHatch } from '../hatch.app.js';
+import { startHatch, type HatchOverrides, type HatchService } from '../hatch.app.js';
 import { AuditLogEntity } from '../infra/postgres/entities.js';
-import { SECRET_READ_SUBJECT } from './audit-events.js';
+import { SECRET_READ_SUBJECT } from '@hearth/testkit';
 
 export interface HatchHarness {
   hatch: Hatch;
@@ -30,7 +30,7 @@ export interface HatchHarness {
   /** Waits until the log holds `count` records. */
   recorded(count: number): Promise<void>;
   /** Another hatch on the same database and stream, stopped by the caller. */
-  startReplica(overrides?: HatchOverrides): Promise<RunningHatch>;
+  startReplica(overrides?: HatchOverrides): Promise<HatchService>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { exportLine, verifyExport } from '@hearth/audit-chain';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 /** The export as hatch serves it, over a real database: signed at its head, so a cut tail shows. */
@@ -10,7 +10,7 @@ describe('exporting the log', () => {
   /** Appends `count` events through the use case, as the ingest would. */
   const append = async (count: number) => {
     await h.append(
-      Array.from({ length: count }, (_, i) => secretRead({ actor: `svc-${appended + i + 1}` })),
+      Array.from({ length: count }, (_, i) => secretReadFixture({ actor: `svc-${appended + i + 1}` })),
       appended,
     );
     appended += count;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyChain } from '@hearth/audit-chain';
 import { In } from 'typeorm';
 import { AuditLogEntity, IngestPositionEntity, ParkedEventEntity } from '../../infra/postgres/entities.js';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 import type { HatchMessage } from '../ports.js';
@@ -32,7 +32,7 @@ describe('recording a run of HATCH messages', () => {
   };
 
   it('chains the events it admits and signs every N-th record in the same transaction', async () => {
-    const events = Array.from({ length: 7 }, (_, n) => secretRead({ actor: `svc-${n}` }));
+    const events = Array.from({ length: 7 }, (_, n) => secretReadFixture({ actor: `svc-${n}` }));
     const batch = await record(events.map((e) => message(e, e.id)));
     expect(batch.records.map((r) => [r.seq, r.event_id])).toEqual(events.map((e, i) => [i + 1, e.id]));
     expect(batch.checkpoints.map((c) => c.seq)).toEqual([5]);
@@ -42,7 +42,7 @@ describe('recording a run of HATCH messages', () => {
   });
 
   it('refuses a run from an ingester whose position is stale, recording nothing of it', async () => {
-    const body = secretRead({ actor: 'svc-stale' });
+    const body = secretReadFixture({ actor: 'svc-stale' });
     await expect(record([message(body, body.id)], position - 1)).rejects.toMatchObject({
       code: 'STORE.VERSION_CONFLICT',
     });
@@ -50,7 +50,7 @@ describe('recording a run of HATCH messages', () => {
   });
 
   it('commits all of a run or none of it: records, ledger claims and position roll back together', async () => {
-    const events = [secretRead({ actor: 'svc-undone' }), secretRead({ actor: 'svc-undone' })];
+    const events = [secretReadFixture({ actor: 'svc-undone' }), secretReadFixture({ actor: 'svc-undone' })];
     const messages = events.map((e, i) => ({ ...message(e, e.id), streamSeq: position + i + 1 }));
     await expect(
       h.unitOfWork.run(async (tx) => {
@@ -65,7 +65,7 @@ describe('recording a run of HATCH messages', () => {
   });
 
   it('takes a message id once, and an event once under whatever message id', async () => {
-    const event = secretRead({ actor: 'svc-twice' });
+    const event = secretReadFixture({ actor: 'svc-twice' });
     const first = await record([message(event, event.id), message(event, event.id)]);
     const again = await record([message(event, event.id), message(event, 'republished-under-another-id')]);
     expect(first).toMatchObject({ records: [{ event_id: event.id }], duplicates: 1 });
@@ -75,10 +75,10 @@ describe('recording a run of HATCH messages', () => {
 
   it('parks what may not be recorded, with the reason, keeping a body only when it holds nothing secret', async () => {
     const leaked = 'hunter2-correct-horse-battery';
-    const secret = secretRead({ data: { credentials: { password: leaked } } });
-    const notAnEvent = { ...secretRead(), metadata: { actor: 'x' } };
-    const badSubject = secretRead();
-    const after = secretRead({ actor: 'svc-after-them' });
+    const secret = secretReadFixture({ data: { credentials: { password: leaked } } });
+    const notAnEvent = { ...secretReadFixture(), metadata: { actor: 'x' } };
+    const badSubject = secretReadFixture();
+    const after = secretReadFixture({ actor: 'svc-after-them' });
     const batch = await record([
       message('{"id": nope', 'garbage-1'),
       message(secret, secret.id),

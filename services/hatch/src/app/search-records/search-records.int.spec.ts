@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditRecordQuery } from '@hearth/contracts';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 /** Reads of twelve workspaces' secrets, one a minute from 10:01, as the vault would report them. */
@@ -25,7 +25,7 @@ describe("the auditor's search", () => {
     h = await startHatchHarness();
     await h.append(
       READS.map(([actor, workspace, outcome], n) =>
-        secretRead({ actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n + 1)) }),
+        secretReadFixture({ actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n + 1)) }),
       ),
       0,
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyChain } from '@hearth/audit-chain';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 
@@ -10,7 +10,7 @@ describe('signing the head of the log', () => {
   let appended = 0;
   const append = async (count: number) => {
     await h.append(
-      Array.from({ length: count }, () => secretRead()),
+      Array.from({ length: count }, () => secretReadFixture()),
       appended,
     );
     appended += count;

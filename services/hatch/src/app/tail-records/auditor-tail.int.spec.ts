@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuthenticatedOperator } from '@hearth/contracts';
 import { until } from '@hearth/testkit';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { answerTokenChecks } from '../../test/console-stand-in.js';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import type { AuditorTailItem } from './auditor-tail.js';
@@ -47,7 +47,7 @@ describe("an auditor's live tail", () => {
     // A 1 s cache re-checked every 1 s ends them within about 2 s; the rest is slack for a busy machine.
     expect(Date.now() - changed).toBeLessThan(6_000);
 
-    const event = secretRead({ actor: 'svc-after-revoke' });
+    const event = secretReadFixture({ actor: 'svc-after-revoke' });
     await h.publish(event);
     await until(() => valid.items.some((i) => i.kind === 'record' && i.record.event_id === event.id), {
       what: 'the valid tail got the new record',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditFilter, AuditRecord } from '@hearth/contracts';
 import { until } from '@hearth/testkit';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import type { TailItem } from './tail-records.js';
 
@@ -30,7 +30,7 @@ describe('the live tail', () => {
     let published = 0;
     const publishing = (async () => {
       for (; published < 150; published++) {
-        await h.publish(secretRead({ actor: published % 3 === 0 ? 'svc-third' : 'svc-other' }));
+        await h.publish(secretReadFixture({ actor: published % 3 === 0 ? 'svc-third' : 'svc-other' }));
         if (published % 10 === 0) await sleep(5); // paced, so the tail meets them live
       }
     })();
@@ -60,7 +60,7 @@ describe('the live tail', () => {
     })();
     await until(() => seen.length >= 2, { what: 'the tail said it is idle twice' });
     expect(seen.every((item) => item.kind === 'idle')).toBe(true);
-    const event = secretRead({ actor: 'svc-late' });
+    const event = secretReadFixture({ actor: 'svc-late' });
     const sent = Date.now();
     await h.publish(event);
     await tail;

@@ -4,7 +4,7 @@ import { until } from '@hearth/testkit';
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { AuditLogEntity, ParkedEventEntity } from '../../infra/postgres/entities.js';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 
@@ -23,7 +23,7 @@ describe('the ingest: the HATCH stream into the log', () => {
 
   it('appends every event once, in stream order, seq without gaps, chained and checkpointed', async () => {
     const before = await h.count();
-    const events = Array.from({ length: 30 }, (_, n) => secretRead({ actor: `svc-${n}` }));
+    const events = Array.from({ length: 30 }, (_, n) => secretReadFixture({ actor: `svc-${n}` }));
     for (const event of events) await h.publish(event);
     await h.recorded(before + 30);
 
@@ -48,7 +48,7 @@ describe('the ingest: the HATCH stream into the log', () => {
   it('resumes after the last commit when stopped and started again, taking nothing twice', async () => {
     await h.hatch.workers.ingest.stop();
     const before = await h.count();
-    const events = Array.from({ length: 20 }, (_, n) => secretRead({ actor: `svc-resume-${n}` }));
+    const events = Array.from({ length: 20 }, (_, n) => secretReadFixture({ actor: `svc-resume-${n}` }));
     for (const event of events) await h.publish(event);
     expect(await h.count()).toBe(before);
     expect(await h.hatch.workers.ingest.lag()).toBe(20);
@@ -64,7 +64,7 @@ describe('the ingest: the HATCH stream into the log', () => {
     const second = await h.startReplica({ startWorkers: true });
     try {
       const before = await h.count();
-      const events = Array.from({ length: 120 }, (_, n) => secretRead({ actor: `svc-pair-${n}` }));
+      const events = Array.from({ length: 120 }, (_, n) => secretReadFixture({ actor: `svc-pair-${n}` }));
       for (const event of events) await h.publish(event);
       await h.recorded(before + 120);
       // Nothing can land twice once the shared position is at the stream's end: a batch from behind it is refused.
@@ -80,7 +80,7 @@ describe('the ingest: the HATCH stream into the log', () => {
   });
 
   it('parks a message that is not JSON, and goes on', async () => {
-    const after = secretRead({ actor: 'svc-after-garbage' });
+    const after = secretReadFixture({ actor: 'svc-after-garbage' });
     await h.runtime.js.publish('hatch.vault.secret.read', '{"id": nope', { msgID: 'garbage-1' });
     await h.publish(after);
     await until(() => isRecorded(after.id), { what: 'the event after it was recorded' });
@@ -89,23 +89,23 @@ describe('the ingest: the HATCH stream into the log', () => {
   });
 
   it('stores an event once: published 3 times in the duplicate window, once after it, once under another id', async () => {
-    const event = secretRead({ actor: 'svc-dup' });
+    const event = secretReadFixture({ actor: 'svc-dup' });
     const acks = [await h.publish(event), await h.publish(event), await h.publish(event)];
     expect(acks.map((a) => a.duplicate)).toEqual([false, true, true]);
     // JetStream takes it again once its 1 s duplicate window has passed…
     await until(async () => !(await h.publish(event)).duplicate, { intervalMs: 200, what: 'the window passed' });
     expect((await h.publish(event, { msgID: randomUUID() })).duplicate).toBe(false); // …and this one at once
 
-    const sentinel = secretRead({ actor: 'svc-sentinel' }); // behind them in the stream
+    const sentinel = secretReadFixture({ actor: 'svc-sentinel' }); // behind them in the stream
     await h.publish(sentinel);
     await until(() => isRecorded(sentinel.id), { what: 'the sentinel was recorded' });
     expect(await countOf(event.id)).toBe(1);
   });
 
   it('parks what may not be recorded and records what follows it in the same run', async () => {
-    const secret = secretRead({ data: { credentials: { password: 'hunter2' } } });
-    const badSubject = secretRead();
-    const after = secretRead({ actor: 'svc-after-bad' });
+    const secret = secretReadFixture({ data: { credentials: { password: 'hunter2' } } });
+    const badSubject = secretReadFixture();
+    const after = secretReadFixture({ actor: 'svc-after-bad' });
     await h.publish(secret);
     await h.publish(badSubject, { subject: 'hatch.Vault.secret.read' });
     await h.publish(after);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until } from '@hearth/testkit';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { CheckpointTimer } from './checkpoint-timer.js';
 
@@ -16,9 +16,9 @@ describe('the checkpoint timer', () => {
     const signedAt = async (seq: number) => (await h.hatch.checkpoints.last())?.seq === seq;
     timer.start();
     try {
-      await h.append([secretRead(), secretRead()], 0);
+      await h.append([secretReadFixture(), secretReadFixture()], 0);
       await until(() => signedAt(2), { what: 'the timer signed seq 2' });
-      await h.append([secretRead()], 2);
+      await h.append([secretReadFixture()], 2);
       await until(() => signedAt(3), { what: 'the timer signed seq 3' });
     } finally {
       await timer.stop();

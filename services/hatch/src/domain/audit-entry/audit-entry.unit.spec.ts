@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { secretReadEvent } from '@hearth/testkit';
+import { secretReadFixture } from '@hearth/testkit';
 import { randomUUID } from 'node:crypto';
 import { admit } from './audit-entry.js';
 
@@ -92,24 +92,24 @@ describe('admitting a message from the HATCH stream', () => {
   });
 
   it("records a vault event by its contract, a path outside any workspace and an earlier release's read too", () => {
-    const read = secretReadEvent();
+    const read = secretReadFixture();
     expect(admit('hatch.vault.secret.read', read)).toMatchObject({ kind: 'record', entry: { data: read.data } });
-    const elsewhere = secretReadEvent({ path: 'ops/db', data: { workspace_slug: null } });
+    const elsewhere = secretReadFixture({ path: 'ops/db', data: { workspace_slug: null } });
     expect(admit('hatch.vault.secret.read', elsewhere)).toMatchObject({
       kind: 'record',
       entry: { workspace_slug: null },
     });
-    const earlier = secretReadEvent({ data: { trace_id: null } });
+    const earlier = secretReadFixture({ data: { trace_id: null } });
     expect(admit('hatch.vault.secret.read', earlier)).toMatchObject({ kind: 'record' });
   });
 
   it('parks a vault event that breaks its contract, keeping the body', () => {
-    const withoutRequestId = secretReadEvent();
+    const withoutRequestId = secretReadFixture();
     delete (withoutRequestId.data as Partial<typeof withoutRequestId.data>).request_id;
     for (const body of [
       withoutRequestId,
-      secretReadEvent({ data: { note: 'a field the contract does not have' } }),
-      secretReadEvent({ data: { version: 'latest' } }),
+      secretReadFixture({ data: { note: 'a field the contract does not have' } }),
+      secretReadFixture({ data: { version: 'latest' } }),
     ]) {
       expect(admit('hatch.vault.secret.read', body)).toMatchObject({
         kind: 'park',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditRecordQuery } from '@hearth/contracts';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 /** Paths whose `_`, `%` or `\` a LIKE would read as a wildcard or an escape, each beside a path it must not match. */
@@ -22,7 +22,7 @@ describe('searching audit_log by path prefix', () => {
     h = await startHatchHarness();
     const paths = [...TRICKY_PATHS, ...Array.from({ length: FILLER }, (_, i) => `hearth/ws-${i % 200}/postgres`)];
     await h.append(
-      paths.map((path) => secretRead({ path })),
+      paths.map((path) => secretReadFixture({ path })),
       0,
     );
     await h.runtime.dataSource.query('ANALYZE audit_log');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyChain, type ChainVerdict } from '@hearth/audit-chain';
 import type { EntityManager } from 'typeorm';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 
@@ -22,7 +22,7 @@ describe('the audit_log table', () => {
       [8, 20],
     ] as const) {
       const events = Array.from({ length: to - from }, (_, i) =>
-        secretRead({ actor: `svc-${from + i + 1}`, data: { version: from + i + 1 } }),
+        secretReadFixture({ actor: `svc-${from + i + 1}`, data: { version: from + i + 1 } }),
       );
       await h.append(events, from);
     }

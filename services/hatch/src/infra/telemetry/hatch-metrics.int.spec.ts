@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { secretRead } from '../../test/audit-events.js';
+import { secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 /** A reader that exports nowhere: `collect()` hands over what an exporter would have sent. */
@@ -43,7 +43,7 @@ describe("hatch's metrics", () => {
   afterAll(() => h?.close());
 
   it('reports the consumer lag, the records appended and the age of the last checkpoint', async () => {
-    for (let n = 0; n < 12; n++) await h.publish(secretRead());
+    for (let n = 0; n < 12; n++) await h.publish(secretReadFixture());
     // Nothing ingested yet: all 12 wait, nothing is recorded, and there is no checkpoint to age.
     const before = await reader.values();
     expect(before['hatch.consumer.lag']).toBe(12);
