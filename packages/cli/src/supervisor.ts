@@ -69,7 +69,7 @@ export class SupervisedService {
           this.everReady = true;
           this.readyWaiters.splice(0).forEach((resolve) => resolve());
         } else if (!entry || (typeof entry.level === 'number' && entry.level >= 40)) {
-          lastProblem = entry ? describeEntry(entry) : line;
+          lastProblem = printable(entry ? describeEntry(entry) : line);
           this.say(`[${this.name}] ${lastProblem}`);
         }
       });
@@ -135,4 +135,14 @@ export function describeEntry(entry: LogEntry): string {
   const reason = [entry.reason, err?.message, entry.error, entry.code, err?.code].map(text).find(Boolean);
   const subject = text(entry.slug) ? ` ${text(entry.slug)}` : '';
   return `${text(entry.msg) ?? ''}${subject}${reason ? `: ${reason}` : ''}`;
+}
+
+/**
+ * A service's words as the terminal may show them: no control characters (an escape sequence in a
+ * log line could rewrite the operator's screen), and no longer than a line; the log file has the rest.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
 }

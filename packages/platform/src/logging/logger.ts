@@ -58,15 +58,19 @@ export function withoutSecretFields(value: unknown, seen = new WeakSet<object>()
  * Known secret values, replaced wherever they appear in a log line. Path redaction catches fields by
  * name; this catches a value that slipped into a message or an unexpected field.
  */
+const formsOf = (value: string) => [value, JSON.stringify(value).slice(1, -1)];
+
 export class SecretScrubber {
   private readonly known = new Set<string>();
 
   remember(value: string): void {
-    if (value.length >= 8) this.known.add(value);
+    if (value.length < 8) return;
+    // A log line is JSON: a value holding a quote, a backslash or a newline (a PEM key) is written escaped.
+    for (const form of formsOf(value)) this.known.add(form);
   }
 
   forget(value: string): void {
-    this.known.delete(value);
+    for (const form of formsOf(value)) this.known.delete(form);
   }
 
   scrub(line: string): string {

@@ -123,6 +123,16 @@ describe('the logger', () => {
     expect(text()).toContain(known); // forgotten values are no longer hidden: the scrubber did the hiding
   });
 
+  it('scrubs a known value that JSON escapes in the line, such as a multi-line PEM key', () => {
+    const scrubber = new SecretScrubber();
+    const pem = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"quoted"\\slash\n-----END PRIVATE KEY-----\n';
+    scrubber.remember(pem);
+    const { logger, text } = captured(scrubber);
+    logger.info({ loaded: pem }, 'key read');
+    expect(text()).not.toContain('MC4CAQAwBQYDK2VwBCIEI');
+    expect(text()).toContain('[SCRUBBED]');
+  });
+
   it('does not remember values too short to scrub safely', () => {
     const scrubber = new SecretScrubber();
     scrubber.remember('short');
