@@ -10,6 +10,7 @@ import {
 } from '@hearth/contracts';
 import {
   runCli,
+  SAMPLE_READS,
   secretReadFixture,
   type CliRun,
   queryDatabase,
@@ -107,21 +108,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     auditorToken = await issueToken('auditor-1', 'auditor');
     operatorToken = await issueToken('operator-1', 'operator');
 
-    const spec: Array<[string, string, 'OK' | 'DENIED']> = [
-      ['svc-billing', 'acme', 'OK'],
-      ['svc-search', 'acme', 'OK'],
-      ['svc-billing', 'globex', 'DENIED'],
-      ['svc-billing', 'acme', 'OK'],
-      ['svc-search', 'globex', 'OK'],
-      ['svc-billing', 'acme', 'DENIED'],
-      ['svc-billing', 'initech', 'OK'],
-      ['svc-search', 'acme', 'OK'],
-      ['svc-billing', 'acme', 'OK'],
-      ['svc-billing', 'globex', 'OK'],
-      ['svc-search', 'initech', 'OK'],
-      ['svc-billing', 'acme', 'OK'],
-    ];
-    for (const [n, [actor, workspace, outcome]] of spec.entries())
+    for (const [n, [actor, workspace, outcome]] of SAMPLE_READS.entries())
       await publish(readAt(n + 1, actor, workspace, outcome));
     await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= 12, {
       what: 'hatch recorded 12 events',

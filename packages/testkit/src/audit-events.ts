@@ -43,3 +43,19 @@ export function secretReadFixture(spec: SecretReadSpec = {}): SecretReadV1 {
 }
 
 export const SECRET_READ_SUBJECT = auditSubject('vault', VAULT_AUDIT_ACTIONS.SecretReadV1);
+
+/** Reads of twelve workspaces' secrets, as the vault would report them: what the auditor's search specs search. */
+export const SAMPLE_READS: ReadonlyArray<readonly [actor: string, workspace: string, outcome: 'OK' | 'DENIED']> = [
+  ['svc-billing', 'acme', 'OK'],
+  ['svc-search', 'acme', 'OK'],
+  ['svc-billing', 'globex', 'DENIED'],
+  ['svc-billing', 'acme', 'OK'],
+  ['svc-search', 'globex', 'OK'],
+  ['svc-billing', 'acme', 'DENIED'],
+  ['svc-billing', 'initech', 'OK'],
+  ['svc-search', 'acme', 'OK'],
+  ['svc-billing', 'acme', 'OK'],
+  ['svc-billing', 'globex', 'OK'],
+  ['svc-search', 'initech', 'OK'],
+  ['svc-billing', 'acme', 'OK'],
+];

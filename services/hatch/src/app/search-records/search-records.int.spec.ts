@@ -1,30 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditRecordQuery } from '@hearth/contracts';
-import { secretReadFixture } from '@hearth/testkit';
+import { SAMPLE_READS, secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
-
-/** Reads of twelve workspaces' secrets, one a minute from 10:01, as the vault would report them. */
-const READS: Array<[actor: string, workspace: string, outcome: 'OK' | 'DENIED']> = [
-  ['svc-billing', 'acme', 'OK'],
-  ['svc-search', 'acme', 'OK'],
-  ['svc-billing', 'globex', 'DENIED'],
-  ['svc-billing', 'acme', 'OK'],
-  ['svc-search', 'globex', 'OK'],
-  ['svc-billing', 'acme', 'DENIED'],
-  ['svc-billing', 'initech', 'OK'],
-  ['svc-search', 'acme', 'OK'],
-  ['svc-billing', 'acme', 'OK'],
-  ['svc-billing', 'globex', 'OK'],
-  ['svc-search', 'initech', 'OK'],
-  ['svc-billing', 'acme', 'OK'],
-];
 
 describe("the auditor's search", () => {
   let h: HatchHarness;
   beforeAll(async () => {
     h = await startHatchHarness();
     await h.append(
-      READS.map(([actor, workspace, outcome], n) =>
+      SAMPLE_READS.map(([actor, workspace, outcome], n) =>
         secretReadFixture({ actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n + 1)) }),
       ),
       0,
