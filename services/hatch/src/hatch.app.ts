@@ -76,5 +76,9 @@ export async function startHatch(config: HatchConfig, overrides: HatchOverrides 
     ingest.start();
     checkpointTimer.start();
   }
+  runtime.logger.info(
+    { http: `http://${config.HATCH_HOST}:${config.HATCH_PORT}`, nats: config.NATS_URL },
+    'hatch ready',
+  );
   return { hatch, runtime, stop: () => runtime.shutdown() };
 }
