@@ -145,8 +145,8 @@ describe('a request’s correlation', () => {
     expect(second.logged).not.toBe(first.logged);
   });
 
-  it('is a fresh one when the caller’s is no plausible id (too long, or not a word)', async () => {
-    for (const sent of ['x'.repeat(129), 'two words', '']) {
+  it('is a fresh one when the caller’s is no plausible id (too long, not a word, a forged log line)', async () => {
+    for (const sent of ['x'.repeat(129), 'x'.repeat(60_000), 'two words', 'ok\u001b[2J', '']) {
       const { logged, stored } = await probe(sent);
       expect(logged).toMatch(UUID);
       expect(stored).toBe(logged);
