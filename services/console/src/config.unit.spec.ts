@@ -47,13 +47,10 @@ describe('the console’s configuration', () => {
       writeFileSync(join(dir, 'token'), `${token}\n`);
       const file = join(dir, 'token');
       expect(loadConsoleConfig({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).HEARTH_BOOTSTRAP_ADMIN_TOKEN).toBe(token);
-      // A value set directly wins over the file; a file that cannot be read is named, its contents never.
+      // Both a value and a file is refused, not resolved; a file that cannot be read is named, its contents never.
       expect(
-        loadConsoleConfig({
-          HEARTH_BOOTSTRAP_ADMIN_TOKEN: token.toUpperCase(),
-          HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file,
-        }).HEARTH_BOOTSTRAP_ADMIN_TOKEN,
-      ).toBe(token.toUpperCase());
+        failure({ HEARTH_BOOTSTRAP_ADMIN_TOKEN: token.toUpperCase(), HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).message,
+      ).toContain('HEARTH_BOOTSTRAP_ADMIN_TOKEN: set it or HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE, not both');
       const missing = join(dir, 'missing');
       expect(failure({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: missing }).message).toContain(
         `HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: cannot read ${missing}`,

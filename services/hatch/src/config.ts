@@ -7,9 +7,8 @@ export const HatchEnv = PlatformEnv.extend({
   HATCH_PORT: PortSchema.default(7702),
   HATCH_HOST: z.string().default('127.0.0.1'),
   HATCH_DATABASE: z.string().default('hearth_hatch'),
-  /** The ed25519 checkpoint key, PEM or base64 PKCS#8; or the path of a file holding it. No default. */
-  HATCH_SIGNING_KEY: z.string().min(1).optional(),
-  HATCH_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The ed25519 checkpoint key, PEM or base64 PKCS#8 (or from HATCH_SIGNING_KEY_FILE). No default. */
+  HATCH_SIGNING_KEY: z.string().min(1),
   /** A checkpoint every this many records … */
   HATCH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
   /** … and, if records arrived since the last one, every this many seconds. */
@@ -27,20 +26,15 @@ export const HatchEnv = PlatformEnv.extend({
   HATCH_READER_ROLES: operatorRolesEnv('admin,auditor'),
   /** How long an answer from the console about a token is trusted. */
   HATCH_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
-})
-  .refine((env) => (env.HATCH_SIGNING_KEY === undefined) !== (env.HATCH_SIGNING_KEY_FILE === undefined), {
-    message: 'set exactly one of HATCH_SIGNING_KEY and HATCH_SIGNING_KEY_FILE',
-    path: ['HATCH_SIGNING_KEY'],
-  })
-  .refine(
-    (env) =>
-      env.HATCH_STREAM_MAX_AGE_SECONDS === 0 ||
-      env.HATCH_STREAM_DUPLICATE_WINDOW_SECONDS <= env.HATCH_STREAM_MAX_AGE_SECONDS,
-    {
-      message: 'the duplicate window cannot outlast the stream max age',
-      path: ['HATCH_STREAM_DUPLICATE_WINDOW_SECONDS'],
-    },
-  );
+}).refine(
+  (env) =>
+    env.HATCH_STREAM_MAX_AGE_SECONDS === 0 ||
+    env.HATCH_STREAM_DUPLICATE_WINDOW_SECONDS <= env.HATCH_STREAM_MAX_AGE_SECONDS,
+  {
+    message: 'the duplicate window cannot outlast the stream max age',
+    path: ['HATCH_STREAM_DUPLICATE_WINDOW_SECONDS'],
+  },
+);
 export type HatchConfig = z.infer<typeof HatchEnv>;
 
 export function loadHatchConfig(env: NodeJS.ProcessEnv = process.env): HatchConfig {

@@ -28,7 +28,10 @@ function withFileSettings(schema: z.ZodType, env: NodeJS.ProcessEnv): NodeJS.Pro
   const fromFiles: NodeJS.ProcessEnv = {};
   for (const key of keys) {
     const file = env[`${key}_FILE`];
-    if (file === undefined || env[key] !== undefined || keys.includes(`${key}_FILE`)) continue;
+    if (file === undefined || keys.includes(`${key}_FILE`)) continue;
+    // Two sources of one setting: refused rather than one silently winning, as official images do.
+    if (env[key] !== undefined)
+      throw new ConfigError(`invalid configuration:\n  ${key}: set it or ${key}_FILE, not both`);
     try {
       fromFiles[key] = readFileSync(file, 'utf8').trim();
     } catch {

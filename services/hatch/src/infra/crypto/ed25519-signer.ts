@@ -1,10 +1,9 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
 import { loadPrivateKey, publicKeyPem, signCheckpoint, type ChainHead } from '@hearth/audit-chain';
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { CheckpointSigner } from '../../app/ports.js';
 
-/** Signs checkpoints with hatch's ed25519 key, from HATCH_SIGNING_KEY or the file HATCH_SIGNING_KEY_FILE names. */
+/** Signs checkpoints with hatch's ed25519 key (HATCH_SIGNING_KEY, which may come from HATCH_SIGNING_KEY_FILE). */
 export class Ed25519Signer implements CheckpointSigner {
   readonly publicKeyPem: string;
 
@@ -12,9 +11,8 @@ export class Ed25519Signer implements CheckpointSigner {
     this.publicKeyPem = publicKeyPem(key);
   }
 
-  static fromConfig(config: { HATCH_SIGNING_KEY?: string | undefined; HATCH_SIGNING_KEY_FILE?: string | undefined }) {
-    const text = config.HATCH_SIGNING_KEY ?? readFileSync(config.HATCH_SIGNING_KEY_FILE!, 'utf8');
-    return new Ed25519Signer(loadPrivateKey(text));
+  static fromConfig(config: { HATCH_SIGNING_KEY: string }) {
+    return new Ed25519Signer(loadPrivateKey(config.HATCH_SIGNING_KEY));
   }
 
   sign(head: ChainHead, at: string): AuditCheckpoint {
