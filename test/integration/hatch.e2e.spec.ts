@@ -31,6 +31,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const signingKey = generateKeyPairSync('ed25519');
+/** The auditor's HEARTH_HOME: hatch's public key, which `hearth audit verify` pins. */
+const auditorHome = mkdtempSync(join(tmpdir(), 'hatch-e2e-home-'));
+writeFileSync(
+  join(auditorHome, 'hatch-signing-key.pub'),
+  signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+);
+afterAll(() => rmSync(auditorHome, { recursive: true, force: true }));
 
 /** NATS headers naming an operator token by its SHA-256, as a NATS request must. */
 function tokenHeaders(token: string) {
@@ -401,7 +408,12 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
   /** Runs the built `hearth` CLI against this hatch with `token` (or none). */
   function hearth(args: string[], token: string | null): Promise<CliRun> {
     return runCli(args, {
-      env: { ...process.env, HEARTH_HATCH_URL: hatchBase, ...(token ? { HEARTH_TOKEN: token } : {}) },
+      env: {
+        ...process.env,
+        HEARTH_HOME: auditorHome,
+        HEARTH_HATCH_URL: hatchBase,
+        ...(token ? { HEARTH_TOKEN: token } : {}),
+      },
     });
   }
 

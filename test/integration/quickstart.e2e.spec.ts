@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cryptoReady, DeploymentRef, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
+import {
+  cryptoReady,
+  DeploymentRef,
+  HearthError,
+  isSecretSetting,
+  VaultClient,
+  type PrincipalKeys,
+} from '@hearth/contracts';
 import {
   createTestDatabase,
   databaseText,
@@ -161,6 +168,22 @@ describe('npm start: four services and the demo, end to end, run like a service'
           .map(([place]) => place),
       ).toEqual([]);
     }
+  });
+
+  it("gives each service process its own secrets and none of another's", () => {
+    const secretsOf = (pid: number) =>
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter((entry) => isSecretSetting(entry.slice(0, entry.indexOf('='))));
+    const held = Object.entries(running().services).map(([name, pid]) => ({ name, secrets: secretsOf(pid) }));
+    expect(held.map((h) => h.name).sort()).toEqual(['console', 'driver-localdocker', 'hatch', 'vault']);
+    for (const { name, secrets } of held) {
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const other of held.filter((h) => h.name !== name))
+        expect({ [name]: secrets.filter((s) => other.secrets.includes(s)) }).toEqual({ [name]: [] });
+    }
+    const adminToken = `HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE=${join(home, 'admin-token')}`;
+    expect(held.filter((h) => h.secrets.includes(adminToken)).map((h) => h.name)).toEqual(['console']);
   });
 
   it('a second start says Hearth is already running, and where, instead of failing on a port', () => {

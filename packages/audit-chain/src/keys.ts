@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
 /** Thrown for a key that is not ed25519 or cannot be read; the message never quotes the key. */
 export class KeyFormatError extends Error {
@@ -39,4 +39,11 @@ export function loadPublicKey(text: string): KeyObject {
 export function publicKeyPem(key: KeyObject): string {
   const publicKey = key.type === 'public' ? key : createPublicKey(key);
   return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** A key as a person compares it: `SHA256:` and the unpadded base64 of its SPKI DER's SHA-256, as ssh shows keys. */
+export function keyFingerprint(key: KeyObject): string {
+  const publicKey = key.type === 'public' ? key : createPublicKey(key);
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
 }

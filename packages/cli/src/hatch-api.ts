@@ -9,6 +9,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { consoleConnection, httpBaseUrl } from './config.js';
 import { reasonOf } from './unreachable.js';
+import { printErr } from './terminal.js';
 
 export const DEFAULT_HATCH_URL = 'http://127.0.0.1:7702';
 const TIMEOUT_MS = 30_000;
@@ -72,7 +73,7 @@ export class HatchApi {
       } catch (error) {
         if (error instanceof HearthError && error.kind !== 'unavailable') throw error;
       }
-      if (failures === 0) console.error(`hearth: the live tail dropped after seq ${last}; reconnecting…`);
+      if (failures === 0) printErr(`hearth: the live tail dropped after seq ${last}; reconnecting…`);
       await sleep(Math.min(500 * 2 ** failures, 10_000));
     }
   }

@@ -9,6 +9,7 @@ import { registerPrincipalCommands } from './commands/principal.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
+import { printErr } from './terminal.js';
 
 // Exit codes: 0 done, 1 the command failed (a service said no, or could not be reached),
 // 2 the command line itself was wrong.
@@ -35,7 +36,7 @@ try {
 function report(error: unknown): number {
   // Commander has already printed its own message (or the help) by the time it throws.
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof HearthError) console.error(`error ${error.code}: ${error.message}`);
-  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof HearthError) printErr(`error ${error.code}: ${error.message}`);
+  else printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
   return 1;
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { oneLine } from './terminal.js';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -142,7 +143,6 @@ export function describeEntry(entry: LogEntry): string {
  * log line could rewrite the operator's screen), and no longer than a line; the log file has the rest.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  const clean = oneLine(text);
   return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
 }

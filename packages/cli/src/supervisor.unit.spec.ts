@@ -12,7 +12,7 @@ describe('what the supervisor shows of a service', () => {
   });
 
   it('neutralises terminal escapes and cuts a runaway line', () => {
-    expect(printable('boom \u001b[2J\u001b]0;owned\u0007 done')).toBe('boom ?[2J?]0;owned? done');
+    expect(printable('boom \u001b[2J\u001b]0;owned\u0007 done')).toBe('boom \\u001b[2J\\u001b]0;owned\\u0007 done');
     expect(printable('x'.repeat(2_000))).toHaveLength(501);
   });
 });

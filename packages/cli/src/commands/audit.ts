@@ -6,10 +6,15 @@ import {
   type AuditRecord,
   type AuditRecordPage,
 } from '@hearth/contracts';
-import { loadPublicKey, verifyExport, type ChainVerdict } from '@hearth/audit-chain';
+import { keyFingerprint, loadPrivateKey, loadPublicKey, verifyExport, type ChainVerdict } from '@hearth/audit-chain';
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { hearthHome } from '../config.js';
 import { HatchApi, hatchConnection } from '../hatch-api.js';
+import { oneLine, printOut } from '../terminal.js';
+import { HomeFiles } from './init.js';
 
 interface TailOptions {
   follow?: boolean;
@@ -51,7 +56,7 @@ export function registerAuditCommands(program: Command): void {
     .command('verify')
     .description('recompute the hash chain and check the checkpoint signatures; exits 1 naming the first bad seq')
     .option('--file <export>', 'verify an export (JSON Lines) offline instead of fetching one from hatch')
-    .option('--key <pem-file>', 'trust this public key rather than the one inside the export')
+    .option('--key <pem-file>', "hatch's public key to check the signatures with (default: the one in HEARTH_HOME)")
     .option('--json', 'the verdict as JSON')
     .action((options: VerifyOptions) => verify(options));
 }
@@ -139,7 +144,7 @@ const COLUMNS = [
 
 export function formatRow(cells: readonly string[]): string {
   return COLUMNS.map(([, width], i) => {
-    const cell = cells[i] ?? '';
+    const cell = oneLine(cells[i] ?? '');
     return i === COLUMNS.length - 1 ? cell : cell.padEnd(width);
   })
     .join('  ')
@@ -165,32 +170,51 @@ function printer(json: boolean): (record: AuditRecord) => void {
   let headerShown = json;
   return (record) => {
     if (!headerShown) {
-      console.log(HEADER_ROW);
+      printOut(HEADER_ROW);
       headerShown = true;
     }
-    console.log(json ? JSON.stringify(record) : formatRecord(record));
+    printOut(json ? JSON.stringify(record) : formatRecord(record));
   };
 }
 
 // -------------------------------------------------------------------------------------- verify
 
 async function verify(options: VerifyOptions): Promise<void> {
-  const publicKey = options.key ? loadPublicKey(readText(options.key, '--key')) : undefined;
+  const pinned = pinnedKey(options.key);
   const text = options.file ? readText(options.file, '--file') : await new HatchApi(hatchConnection()).exportText();
-  const verdict = verifyExport(text, publicKey ? { publicKey } : {});
-  if (options.json) console.log(JSON.stringify(verdict, null, 2));
-  else console.log(describeVerdict(verdict, options.key ? `the key in ${options.key}` : null));
+  const verdict = verifyExport(text, { publicKey: pinned.key });
+  if (options.json) printOut(JSON.stringify({ ...verdict, key: pinned.fingerprint }, null, 2));
+  else printOut(describeVerdict(verdict, `${pinned.fingerprint} (${pinned.from})`));
   if (!verdict.ok) process.exitCode = 1;
 }
 
-export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null): string {
+/**
+ * The key an export must be signed with, never the one it carries (whoever can rewrite an export can
+ * re-sign it under a key of their own): `--key`, else hatch's public key in HEARTH_HOME, else hatch's
+ * signing key there. Without one the export is refused, not verified against itself.
+ */
+function pinnedKey(keyFile: string | undefined): { key: KeyObject; fingerprint: string; from: string } {
+  const pin = (key: KeyObject, from: string) => ({ key, fingerprint: keyFingerprint(key), from });
+  if (keyFile) return pin(loadPublicKey(readText(keyFile, '--key')), keyFile);
+  const home = hearthHome();
+  const publicFile = join(home, HomeFiles.hatchPublicKey);
+  if (existsSync(publicFile)) return pin(loadPublicKey(readText(publicFile, 'HEARTH_HOME')), publicFile);
+  const signingFile = join(home, HomeFiles.hatchSigningKey);
+  if (existsSync(signingFile)) return pin(loadPrivateKey(readText(signingFile, 'HEARTH_HOME')), signingFile);
+  throw new HearthError(
+    ErrorCode.InvalidRequest,
+    `no key to check the export with: pass --key with hatch's public key, or set HEARTH_HOME to a home holding ${HomeFiles.hatchPublicKey}`,
+  );
+}
+
+function describeVerdict(verdict: ChainVerdict, pinnedKey: string): string {
   if (!verdict.ok) {
     const head =
       verdict.firstBadSeq === null
         ? `NOT VERIFIED: ${verdict.reason}`
         : `TAMPERED: first bad seq ${verdict.firstBadSeq}: ${verdict.reason}`;
     const more = verdict.faults.filter((f) => f.reason !== verdict.reason).slice(0, 5);
-    return [head, ...more.map((f) => `  also at seq ${f.seq}: ${f.reason}`)].join('\n');
+    return [head, ...more.map((f) => `  also at seq ${f.seq}: ${f.reason}`), `key ${pinnedKey}`].join('\n');
   }
   const lines = [
     verdict.records === 0
@@ -199,11 +223,7 @@ export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null)
   ];
   // An export is signed at its head (an unsigned tail fails verification), so this is its last record.
   if (verdict.lastCheckpointSeq !== null) lines.push(`the last checkpoint signs seq ${verdict.lastCheckpointSeq}`);
-  lines.push(
-    pinnedKey
-      ? `signatures checked with ${pinnedKey}`
-      : "signatures checked with the key inside the export: pass --key with hatch's public key to rule out a swapped key",
-  );
+  lines.push(`signatures checked with key ${pinnedKey}`);
   return lines.join('\n');
 }
 

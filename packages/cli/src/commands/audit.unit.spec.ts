@@ -4,6 +4,7 @@ import {
   chainRecord,
   EMPTY_CHAIN,
   exportLine,
+  keyFingerprint,
   publicKeyPem,
   signCheckpoint,
   type ChainHead,
@@ -15,11 +16,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRecord, HEADER_ROW, parseSince, registerAuditCommands } from './audit.js';
+import { HomeFiles } from './init.js';
 import { parseSseBlock } from '../hatch-api.js';
 
 const key = generateKeyPairSync('ed25519');
 
-function buildLog(length: number): { records: AuditRecord[]; checkpoints: AuditCheckpoint[] } {
+// The auditor's home: hatch's public key where `hearth init` puts it, which verify pins.
+const home = mkdtempSync(join(tmpdir(), 'hearth-home-'));
+writeFileSync(join(home, HomeFiles.hatchPublicKey), publicKeyPem(key.publicKey));
+const homeBefore = process.env.HEARTH_HOME;
+beforeAll(() => {
+  process.env.HEARTH_HOME = home;
+});
+afterAll(() => {
+  if (homeBefore === undefined) delete process.env.HEARTH_HOME;
+  else process.env.HEARTH_HOME = homeBefore;
+  rmSync(home, { recursive: true, force: true });
+});
+
+function buildLog(length: number, signer = key): { records: AuditRecord[]; checkpoints: AuditCheckpoint[] } {
   const records: AuditRecord[] = [];
   const checkpoints: AuditCheckpoint[] = [];
   let head: ChainHead = EMPTY_CHAIN;
@@ -42,18 +57,19 @@ function buildLog(length: number): { records: AuditRecord[]; checkpoints: AuditC
     });
     records.push(head as AuditRecord);
     // Every 4th, and the head: hatch signs the head of every export.
-    if (n % 4 === 0 || n === length) checkpoints.push(signCheckpoint(head, '2026-11-22T11:00:00.000Z', key.privateKey));
+    if (n % 4 === 0 || n === length)
+      checkpoints.push(signCheckpoint(head, '2026-11-22T11:00:00.000Z', signer.privateKey));
   }
   return { records, checkpoints };
 }
 
-function exportText(records: AuditRecord[], checkpoints: AuditCheckpoint[]): string {
+function exportText(records: AuditRecord[], checkpoints: AuditCheckpoint[], signer = key): string {
   return [
     exportLine({
       kind: 'hatch-export',
       version: 1,
       algorithm: 'ed25519',
-      public_key: publicKeyPem(key.publicKey),
+      public_key: publicKeyPem(signer.publicKey),
       exported_at: '2026-11-22T12:00:00.000Z',
       head_seq: records.length,
     }),
@@ -112,6 +128,15 @@ describe('hearth audit: reading the arguments', () => {
     );
   });
 
+  it("shows a record's control characters, never sends them to the terminal", () => {
+    const [record] = buildLog(1).records;
+    const row = formatRecord({ ...record!, actor: 'eve\u001b]0;owned\u0007\nSEQ 1 forged', subject_path: 'a\u202eb' });
+    expect(row).toContain('eve\\u001b]0;owned\\u0007\\u000aSEQ 1 forged');
+    expect(row).toContain('a\\u202eb');
+    // eslint-disable-next-line no-control-regex
+    expect(row).not.toMatch(/[\u0000-\u001f\u202e]/);
+  });
+
   it('reads Server-Sent Events blocks', () => {
     expect(parseSseBlock('id: 7\nevent: record\ndata: {"a":1}')).toEqual({ id: '7', event: 'record', data: '{"a":1}' });
     expect(parseSseBlock(': keep-alive')).toBeNull();
@@ -134,6 +159,32 @@ describe('hearth audit verify --file', () => {
     expect(result.exitCode).toBe(0);
     expect(result.out).toContain('verified: 10 records (seq 1..10), 3 signed checkpoints');
     expect(result.out).toContain('the last checkpoint signs seq 10');
+    expect(result.out).toContain(`signatures checked with key ${keyFingerprint(key.publicKey)}`);
+  });
+
+  it('refuses an export rewritten and re-signed under a swapped key, the key inside it notwithstanding', async () => {
+    const mallory = generateKeyPairSync('ed25519');
+    const forged = buildLog(10, mallory);
+    const result = await hearth(
+      'verify',
+      '--file',
+      write('swapped.jsonl', exportText(forged.records, forged.checkpoints, mallory)),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.out).toContain('TAMPERED: first bad seq 4');
+  });
+
+  it('refuses to verify when no key can be pinned, rather than trusting the export', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'hearth-empty-home-'));
+    process.env.HEARTH_HOME = empty;
+    try {
+      await expect(
+        hearth('verify', '--file', write('unpinned.jsonl', exportText(records, checkpoints))),
+      ).rejects.toThrow(/no key to check the export with/);
+    } finally {
+      process.env.HEARTH_HOME = home;
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('names the first missing seq and exits 1 when the tail was cut', async () => {

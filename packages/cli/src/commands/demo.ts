@@ -21,6 +21,7 @@ import { HatchApi, hatchConnection } from '../hatch-api.js';
 import { KeyFile, withVault } from '../vault-session.js';
 import { formatRecord, HEADER_ROW } from './audit.js';
 import { lastFailureReason } from './deploy.js';
+import { printOut } from '../terminal.js';
 
 /** The image `scripts/build-test-images.sh` builds; on a machine with a registry, any postgres image. */
 export const DEFAULT_DEMO_IMAGE = 'hearth-test/postgres:15';
@@ -61,7 +62,7 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
   step(`1. workspace ${slug}: a Postgres sidecar (${image}) on the local Docker engine`);
   const ref = await deployed(console_, slug, image);
   step('2. the DeploymentRef any subsystem gets from getWorkspaceDeployment: a pointer, no credential');
-  console.log(JSON.stringify(ref, null, 2));
+  printOut(JSON.stringify(ref, null, 2));
 
   const pointer = parseVaultPointer(ref.secrets_vault_path);
   if (!pointer) throw new HearthError(ErrorCode.Internal, `not a vault pointer: ${ref.secrets_vault_path}`);
@@ -79,7 +80,7 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
     );
   }
   step(`3. read ${path} through the vault as principal ${reader}, sealed to its key`);
-  console.log(
+  printOut(
     `   POSTGRES_PASSWORD: ${password.length} characters (not shown), version ${read.version}, read event ${read.read_event_id}`,
   );
 
@@ -89,12 +90,12 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
     throw new HearthError(ErrorCode.Internal, `the login inside ${container} failed: ${login.stderr || login.stdout}`);
   }
   step(`4. logged in to ${container} as postgres with it (psql over TCP, by docker exec inside the sidecar)`);
-  console.log(`   ${login.stdout}`);
+  printOut(`   ${login.stdout}`);
 
   const record = await auditRecordOf(hatch, read.read_event_id, path);
   step('5. the HATCH line for that read, as an auditor sees it (`npm run hearth -- audit tail`)');
-  console.log(`   ${HEADER_ROW}\n   ${formatRecord(record)}`);
-  console.log(`\ndone. \`npm run hearth -- deploy rm ${slug}\` removes the sidecar, its network and its credential.`);
+  printOut(`   ${HEADER_ROW}\n   ${formatRecord(record)}`);
+  printOut(`\ndone. \`npm run hearth -- deploy rm ${slug}\` removes the sidecar, its network and its credential.`);
 }
 
 /** The deployment, ready: created, or retried after a failure, or as it is when it is ready already. */
@@ -110,7 +111,7 @@ async function deployed(api: ConsoleApi, slug: string, image: string): Promise<D
   } catch (error) {
     if (!(error instanceof HearthError && error.code === ErrorCode.DeploymentExists)) throw error;
     ref = await api.getDeployment(slug);
-    console.log(`   ${slug} exists already (${ref.last_status})`);
+    printOut(`   ${slug} exists already (${ref.last_status})`);
     if (ref.last_status === 'failed') ref = await api.retryDeployment(slug);
     if (ref.last_status === 'deprovisioning' || ref.last_status === 'deprovisioned') {
       throw new HearthError(
@@ -129,13 +130,13 @@ async function untilReady(api: ConsoleApi, first: DeploymentRef): Promise<Deploy
   for (;;) {
     if (ref.last_status !== shown) {
       shown = ref.last_status;
-      console.log(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${shown}`);
+      printOut(`   ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${shown}`);
     }
     if (ref.last_status === 'ready') return ref;
     if (ref.last_status === 'failed') {
       // The ref cannot say why (its shape is fixed); the deployment's history has the driver's reason.
       const reason = lastFailureReason(await api.deploymentHistory(ref.workspace_slug));
-      console.log(`          reason: ${reason ?? '(none recorded)'}`);
+      printOut(`          reason: ${reason ?? '(none recorded)'}`);
       throw new HearthError(
         ErrorCode.Internal,
         `${ref.workspace_slug} failed (the reason is above; \`npm run hearth -- deploy history ${ref.workspace_slug}\` has its timeline, .hearth/logs/driver-localdocker.log the driver's detail)`,
@@ -233,5 +234,5 @@ async function auditRecordOf(api: HatchApi, eventId: string, path: string): Prom
 }
 
 function step(text: string): void {
-  console.log(`\n${text}`);
+  printOut(`\n${text}`);
 }

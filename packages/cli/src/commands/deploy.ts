@@ -47,8 +47,8 @@ export function deploymentTable(refs: readonly DeploymentRef[]): string {
   );
 }
 
-/** Text from elsewhere (a driver's reason quotes the engine) on one line, with no control characters for the terminal. */
-const oneLine = (text: string) => text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+/** A driver's reason (it quotes the engine, lines and all) as one readable line. */
+const collapsed = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 export function historyTable(history: DeploymentHistory): string {
   return formatTable(
@@ -58,7 +58,7 @@ export function historyTable(history: DeploymentHistory): string {
       e.occurred_at,
       e.status,
       e.command_id,
-      oneLine(e.reason ?? e.endpoint ?? ''),
+      collapsed(e.reason ?? e.endpoint ?? ''),
     ]),
   );
 }
@@ -66,7 +66,7 @@ export function historyTable(history: DeploymentHistory): string {
 /** Why the deployment last failed, from its history; null if it never did. */
 export function lastFailureReason(history: DeploymentHistory): string | null {
   const failed = history.entries.findLast((e) => e.status === 'failed');
-  return failed?.reason == null ? null : oneLine(failed.reason);
+  return failed?.reason == null ? null : collapsed(failed.reason);
 }
 
 /** `hearth deploy …`: workspace deployments, through the console's HTTP API. */

@@ -1,9 +1,11 @@
+import { loadPrivateKey, publicKeyPem } from '@hearth/audit-chain';
 import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hearthHome } from '../config.js';
+import { printOut } from '../terminal.js';
 
 /** Where `hearth init` puts each thing in HEARTH_HOME: the one description of that layout. */
 export const HomeFiles = {
@@ -14,6 +16,8 @@ export const HomeFiles = {
   driverKey: 'keys/driver-localdocker.json',
   driverPublicKey: 'keys/driver-localdocker.pub',
   hatchSigningKey: 'hatch-signing-key.pem',
+  /** What an auditor pins `hearth audit verify` to. */
+  hatchPublicKey: 'hatch-signing-key.pub',
 } as const;
 
 export const DRIVER_PRINCIPAL = 'driver-localdocker';
@@ -25,7 +29,7 @@ export function registerInitCommand(program: Command): void {
       "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK, the root and driver principals' keys, hatch's signing key); files mode 600",
     )
     .action(async () => {
-      for (const written of await initHome(hearthHome())) console.log(`hearth: generated ${written}`);
+      for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
     });
 }
 
@@ -57,6 +61,9 @@ export async function initHome(home: string): Promise<string[]> {
   }
   write(HomeFiles.hatchSigningKey, () =>
     generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  );
+  write(HomeFiles.hatchPublicKey, () =>
+    publicKeyPem(loadPrivateKey(readFileSync(join(home, HomeFiles.hatchSigningKey), 'utf8'))),
   );
   return written;
 }

@@ -4,6 +4,7 @@ import { open, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { KeyFile } from '../vault-session.js';
 import { withVault } from '../vault-session.js';
+import { printErr, printOut } from '../terminal.js';
 
 const capabilities = (list: string) => z.array(Capability).min(1).parse(list.split(','));
 
@@ -23,10 +24,8 @@ export function registerPrincipalCommands(program: Command): void {
         const path = o.out;
         if (!path) {
           await vault.createPrincipal(name, keys.publicKey);
-          console.log(file);
-          console.error(
-            `created ${name}. This is the only time its secret key is shown: keep it as its HEARTH_KEY_FILE.`,
-          );
+          printOut(file);
+          printErr(`created ${name}. This is the only time its secret key is shown: keep it as its HEARTH_KEY_FILE.`);
           return;
         }
         // The key is on disk (mode 600, never over another file: that would lose another principal's
@@ -51,10 +50,10 @@ export function registerPrincipalCommands(program: Command): void {
         } catch (error) {
           const refused = error instanceof HearthError && !['unavailable', 'internal'].includes(error.kind);
           if (refused) await rm(path, { force: true });
-          else console.error(`the vault did not confirm ${name}; its key is kept in ${path}`);
+          else printErr(`the vault did not confirm ${name}; its key is kept in ${path}`);
           throw error;
         }
-        console.log(`created ${name}; its key file is ${path}`);
+        printOut(`created ${name}; its key file is ${path}`);
       }),
     );
 
@@ -70,7 +69,7 @@ export function registerPrincipalCommands(program: Command): void {
           capabilities: capabilities(o.caps),
           effect: o.deny ? 'deny' : 'allow',
         });
-        console.log(
+        printOut(
           `${granted.rule.effect} ${granted.rule.capabilities.join(',')} on ${granted.rule.pattern} for ${name}`,
         );
       }),
@@ -79,7 +78,7 @@ export function registerPrincipalCommands(program: Command): void {
   principal.command('revoke <name> <pattern>').action((name: string, pattern: string) =>
     withVault(async (vault) => {
       const { revoked } = await vault.revoke(name, pattern);
-      console.log(revoked ? `revoked ${pattern} from ${name}` : `${name} had no rule for ${pattern}`);
+      printOut(revoked ? `revoked ${pattern} from ${name}` : `${name} had no rule for ${pattern}`);
     }),
   );
 }

@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { formatTable } from '../table.js';
 import { withVault } from '../vault-session.js';
+import { printOut } from '../terminal.js';
 
 const print = (json: boolean, value: unknown, table: () => string) =>
-  console.log(json ? JSON.stringify(value, null, 2) : table());
+  printOut(json ? JSON.stringify(value, null, 2) : table());
 const versionsOf = (list: string) => list.split(',').map((v) => Number(v));
 const pairs = (items: string[] | undefined, what: string): Record<string, string> =>
   Object.fromEntries(
@@ -160,7 +161,7 @@ export function registerSecretCommands(program: Command): void {
       .action((path: string, o: { versions: string }) =>
         withVault(async (vault) => {
           const changed = await vault[verb](path, versionsOf(o.versions));
-          console.log(`${verb}d ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
+          printOut(`${verb}d ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
         }),
       );
   }
@@ -172,7 +173,7 @@ export function registerSecretCommands(program: Command): void {
     .action((path: string, o: { versions?: string }) =>
       withVault(async (vault) => {
         const changed = await vault.destroy(path, o.versions ? versionsOf(o.versions) : undefined);
-        console.log(`destroyed ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
+        printOut(`destroyed ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
       }),
     );
 }

@@ -4,6 +4,7 @@ import { consoleConnection } from '../config.js';
 import { ConsoleApi } from '../console-api.js';
 import { print } from '../output.js';
 import { formatTable } from '../table.js';
+import { printErr } from '../terminal.js';
 
 /** `hearth token …`: bearer tokens for the console API. */
 export function registerTokenCommands(program: Command): void {
@@ -23,7 +24,7 @@ export function registerTokenCommands(program: Command): void {
         () =>
           `${formatTable(['name', 'role', 'id'], [[created.name, created.role, created.id]])}\n\ntoken: ${created.token}`,
       );
-      console.error('This is the only time the token is shown: store it now (it works as HEARTH_TOKEN).');
+      printErr('This is the only time the token is shown: store it now (it works as HEARTH_TOKEN).');
     });
 
   token

@@ -1,3 +1,4 @@
+import { isSecretSetting } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,24 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONSOLE_URL, hearthHome } from '../config.js';
 import { SupervisedService, type Say } from '../supervisor.js';
 import { HomeFiles, initHome } from './init.js';
+import { printOut } from '../terminal.js';
 
 const repository = fileURLToPath(new URL('../../../..', import.meta.url));
 const entryOf = (service: string) => join(repository, 'services', service, 'dist/main.js');
 
-/** Settings that hold or name a secret: each service gets its own and none of the others'. */
-const SECRET_SETTINGS = [
-  'HEARTH_BOOTSTRAP_ADMIN_TOKEN',
-  'HEARTH_TOKEN',
-  'HEARTH_KEY_FILE',
-  'VAULT_KEKS',
-  'VAULT_ACTIVE_KEK',
-  'VAULT_KEK_FILE',
-  'HATCH_SIGNING_KEY',
-  'DRIVER_VAULT_KEY_FILE',
-  'DRIVER_VAULT_ACTOR',
-  'DRIVER_VAULT_SECRET_KEY',
-  'PGPASSWORD',
-];
+/** The operator's environment without any secret setting: what every service inherits before its own. */
+export function withoutSecrets(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isSecretSetting(name)));
+}
 
 interface Running {
   pid: number;
@@ -45,7 +37,7 @@ export function registerUpCommand(program: Command): void {
 
 async function up(withDemo: boolean): Promise<void> {
   const home = hearthHome();
-  const say: Say = (line) => console.log(`hearth: ${line}`);
+  const say: Say = (line) => printOut(`hearth: ${line}`);
   const consoleUrl =
     process.env.HEARTH_CONSOLE_URL ??
     (process.env.CONSOLE_PORT ? `http://127.0.0.1:${process.env.CONSOLE_PORT}` : DEFAULT_CONSOLE_URL);
@@ -69,9 +61,7 @@ async function up(withDemo: boolean): Promise<void> {
   await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
 
   const file = (name: string) => join(home, name);
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !SECRET_SETTINGS.includes(key.replace(/_FILE$/, ''))),
-  );
+  const base = withoutSecrets(process.env);
   const own = (settings: Record<string, string | undefined>) => ({ ...base, ...settings });
   /** The operator's own setting of `key` (by value or by file) if there is one, else `fallback`. */
   const fromEnvOr = (key: string, fallback: Record<string, string>) => {
