@@ -65,7 +65,7 @@ export async function runProvision(): Promise<void> {
     // The driver's vault principal: writes, lists and destroys under hearth/, made by the root key.
     const nc = await connect({ servers: nats.url, noAsyncTraces: true });
     cleanup.push(() => nc.close());
-    const root = new VaultClient(nc, 'root', vault.rootKeys);
+    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
     await root.grant('driver-localdocker', { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy'] });

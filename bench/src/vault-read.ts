@@ -47,7 +47,7 @@ export async function runVaultRead(): Promise<void> {
 
     const nc = await connect({ servers: nats.url, noAsyncTraces: true });
     cleanup.push(() => nc.close());
-    const root = new VaultClient(nc, 'root', vault.rootKeys);
+    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     await root.write({ path: PATH, values: { POSTGRES_PASSWORD: value } });
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);

@@ -63,7 +63,7 @@ describe('vault, as a process', () => {
     hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     jsm = await jetstreamManager(nc);
-    root = new VaultClient(nc, 'root', vault.rootKeys);
+    root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
   });
   afterAll(async () => {
     await nc?.close();

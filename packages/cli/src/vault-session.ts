@@ -23,6 +23,21 @@ export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? join(hearthHom
 }
 
 /**
+ * The vault's seal public key the CLI pins: VAULT_SEAL_PUBLIC_KEY (or the file VAULT_SEAL_PUBLIC_KEY_FILE
+ * names), else the one `hearth init` writes in HEARTH_HOME. Never learned from the bus. Undefined when
+ * there is none: reads work without it, a write is refused before anything is sent.
+ */
+export function vaultSealKey(): string | undefined {
+  if (process.env.VAULT_SEAL_PUBLIC_KEY !== undefined) return process.env.VAULT_SEAL_PUBLIC_KEY;
+  const path = process.env.VAULT_SEAL_PUBLIC_KEY_FILE ?? join(hearthHome(), 'vault-seal.pub');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs `work` with a vault client signing as the key file's principal, then closes the connection;
  * `work` may sign as another principal on the same connection.
  */
@@ -38,7 +53,8 @@ export async function withVault<T>(work: (vault: VaultClient, nc: NatsConnection
     throw new Error(`cannot reach NATS at ${url}`);
   }
   try {
-    return await work(new VaultClient(nc, key.name, keys), nc);
+    const sealKey = vaultSealKey();
+    return await work(new VaultClient(nc, key.name, keys, sealKey === undefined ? {} : { vaultSealKey: sealKey }), nc);
   } catch (error) {
     if (/no responders/i.test(String(error))) {
       throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${url}: is it running?`);

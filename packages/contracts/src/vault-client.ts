@@ -1,7 +1,8 @@
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
-import { openSealed, signRequest, type PrincipalKeys } from './vault-crypto.js';
+import { ErrorCode, HearthError } from './errors.js';
+import { openSealed, sealToVault, signRequest, type PrincipalKeys } from './vault-crypto.js';
 import {
   PolicyRule,
   SealedSecret,
@@ -10,6 +11,7 @@ import {
   SecretVersionInfo,
   SecretWritten,
   VaultSubjects,
+  type SecretWrite,
   type SecretWriteRequest,
 } from './vault.js';
 
@@ -22,6 +24,11 @@ export interface OpenedSecret {
   version: number;
   values: SecretValues;
   read_event_id: string;
+}
+
+export interface VaultClientOptions extends ClientOptions {
+  /** The vault's seal public key (VAULT_SEAL_PUBLIC_KEY), pinned from configuration: writes seal their values to it. */
+  vaultSealKey?: string;
 }
 
 const VersionsChanged = z.object({ path: z.string(), versions: z.array(z.number()) }).strict();
@@ -37,7 +44,7 @@ export class VaultClient {
     private readonly nc: NatsConnection,
     private readonly actor: string,
     private readonly keys: PrincipalKeys,
-    private readonly options: ClientOptions = {},
+    private readonly options: VaultClientOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
@@ -53,8 +60,24 @@ export class VaultClient {
     }
   }
 
-  write(request: SecretWriteRequest): Promise<SecretWritten> {
-    return this.call(VaultSubjects.write, request, SecretWritten);
+  /** The values leave sealed to the vault's seal key with the path they are for: no subscriber reads them. */
+  write(write: SecretWrite): Promise<SecretWritten> {
+    const { vaultSealKey } = this.options;
+    if (vaultSealKey === undefined) {
+      throw new HearthError(
+        ErrorCode.UnsealedValue,
+        "a write needs the vault's seal public key (VAULT_SEAL_PUBLIC_KEY)",
+      );
+    }
+    const { values, ...fields } = write;
+    const plaintext = encoder.encode(JSON.stringify({ path: write.path, values }));
+    try {
+      const sealed = Buffer.from(sealToVault(vaultSealKey, plaintext)).toString('base64');
+      const request: SecretWriteRequest = { ...fields, sealed_values: sealed };
+      return this.call(VaultSubjects.write, request, SecretWritten);
+    } finally {
+      plaintext.fill(0);
+    }
   }
 
   list(prefix = ''): Promise<SecretMetadata[]> {

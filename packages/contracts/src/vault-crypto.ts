@@ -15,7 +15,8 @@ import sodium from 'libsodium-wrappers-sumo';
  * native signer (byte-identical signatures, measured ~20% faster than libsodium's) and libsodium's
  * verifier (as fast as node's here, and stricter: it refuses small-order and non-canonical keys and
  * signatures). Replies are sealed with crypto_box_seal to the X25519 form of the caller's ed25519 key,
- * its two X25519 operations done by node (native, about twice libsodium's WebAssembly here).
+ * values in requests to the vault's own X25519 seal key, the X25519 operations done by node (native,
+ * about twice libsodium's WebAssembly here).
  */
 
 let ready: Promise<void> | null = null;
@@ -91,16 +92,19 @@ function secretKeyObject(secretKey: string): KeyObject {
   });
 }
 
-/** Headers that sign a request for `actor`; the timestamp is ms since the epoch, the nonce 16 random bytes. */
+/**
+ * Headers that sign a request for `actor`; the timestamp is ms since the epoch, the nonce 16 random
+ * bytes unless one is given (a test replaying another principal's nonce).
+ */
 export function signRequest(
   subject: string,
   body: Uint8Array,
   actor: string,
   secretKey: string,
   now: number = Date.now(),
+  nonce: string = randomBytes(16).toString('base64url'),
 ): Record<string, string> {
   const timestamp = String(now);
-  const nonce = randomBytes(16).toString('base64url');
   const signature = sign(null, signingPayload(subject, timestamp, nonce, body), secretKeyObject(secretKey));
   return {
     [SignatureHeaders.actor]: actor,
@@ -139,10 +143,102 @@ export function verifyRequestSignature(
  * (native); HSalsa20, blake2b and the box stay libsodium's.
  */
 export function sealTo(publicKey: string, plaintext: Uint8Array): Uint8Array {
-  const recipient = remember(sealingKeys, publicKey, () => {
-    const raw = sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(publicKey, 'base64'));
-    return { raw, key: x25519PublicKey(raw) };
-  });
+  return sealToX25519(
+    remember(sealingKeys, publicKey, () =>
+      x25519Recipient(sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(publicKey, 'base64'))),
+    ),
+    plaintext,
+  );
+}
+
+/** Opens what `sealTo` (or libsodium's crypto_box_seal) sealed for these keys; throws `cannot open sealed box` (and nothing more) otherwise. */
+export function openSealed(sealed: Uint8Array, keys: PrincipalKeys): Uint8Array {
+  try {
+    const own = remember(openingKeys, `${keys.publicKey}:${keys.secretKey}`, () => {
+      const secret = sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(keys.secretKey, 'base64'));
+      try {
+        return {
+          publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64')),
+          secretKey: x25519SecretKey(secret),
+        };
+      } finally {
+        sodium.memzero(secret);
+      }
+    });
+    return openBox(sealed, own);
+  } catch {
+    throw new Error('cannot open sealed box');
+  }
+}
+
+/**
+ * The vault's own X25519 key pair, base64 (32 bytes each). Callers seal the values a request carries
+ * to `publicKey`, pinned from their configuration; only the vault opens them. A key of its own, not
+ * the X25519 form of a signing key.
+ */
+export interface SealKeys {
+  publicKey: string;
+  secretKey: string;
+}
+
+export function generateSealKeys(): SealKeys {
+  const pair = sodium.crypto_box_keypair();
+  return {
+    publicKey: Buffer.from(pair.publicKey).toString('base64'),
+    secretKey: Buffer.from(pair.privateKey).toString('base64'),
+  };
+}
+
+/** The seal key pair of an X25519 secret key (base64, 32 bytes); throws when it is not one. */
+export function sealKeysOf(secretKey: string): SealKeys {
+  const raw = strictBase64(secretKey, 32);
+  if (!raw) throw new Error('a seal key is 32 bytes, base64');
+  try {
+    return { publicKey: Buffer.from(sodium.crypto_scalarmult_base(raw)).toString('base64'), secretKey };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/** Seals `plaintext` to the vault's seal key (`SealKeys.publicKey`), as crypto_box_seal does. */
+export function sealToVault(vaultPublicKey: string, plaintext: Uint8Array): Uint8Array {
+  return sealToX25519(
+    remember(sealingKeys, `x25519:${vaultPublicKey}`, () => {
+      const raw = strictBase64(vaultPublicKey, 32);
+      if (!raw) throw new Error("the vault's seal public key is 32 bytes, base64");
+      return x25519Recipient(raw);
+    }),
+    plaintext,
+  );
+}
+
+/** Opens what `sealToVault` sealed to these keys; throws `cannot open sealed box` (and nothing more) otherwise. */
+export function openSealedToVault(sealed: Uint8Array, keys: SealKeys): Uint8Array {
+  try {
+    const own = remember(openingKeys, `x25519:${keys.publicKey}:${keys.secretKey}`, () => {
+      const secret = Buffer.from(keys.secretKey, 'base64');
+      try {
+        return { publicKey: Buffer.from(keys.publicKey, 'base64'), secretKey: x25519SecretKey(secret) };
+      } finally {
+        secret.fill(0);
+      }
+    });
+    return openBox(sealed, own);
+  } catch {
+    throw new Error('cannot open sealed box');
+  }
+}
+
+interface Recipient {
+  raw: Uint8Array;
+  key: KeyObject;
+}
+
+function x25519Recipient(raw: Uint8Array): Recipient {
+  return { raw, key: x25519PublicKey(raw) };
+}
+
+function sealToX25519(recipient: Recipient, plaintext: Uint8Array): Uint8Array {
   const ephemeral = generateKeyPairSync('x25519');
   const ephemeralPublic = ephemeral.publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_X25519.length);
   return Buffer.concat([
@@ -156,27 +252,20 @@ export function sealTo(publicKey: string, plaintext: Uint8Array): Uint8Array {
   ]);
 }
 
-/** Opens what `sealTo` (or libsodium's crypto_box_seal) sealed for these keys; throws `cannot open sealed reply` (and nothing more) otherwise. */
-export function openSealed(sealed: Uint8Array, keys: PrincipalKeys): Uint8Array {
+function openBox(sealed: Uint8Array, own: { publicKey: Uint8Array; secretKey: KeyObject }): Uint8Array {
+  const ephemeralPublic = sealed.subarray(0, sodium.crypto_box_PUBLICKEYBYTES);
+  const shared = diffieHellman({ privateKey: own.secretKey, publicKey: x25519PublicKey(ephemeralPublic) });
+  return boxed(shared, ephemeralPublic, own.publicKey, (nonce, key) =>
+    sodium.crypto_secretbox_open_easy(sealed.subarray(sodium.crypto_box_PUBLICKEYBYTES), nonce, key),
+  );
+}
+
+function x25519SecretKey(raw: Uint8Array): KeyObject {
+  const der = Buffer.concat([PKCS8_X25519, raw]);
   try {
-    const own = remember(openingKeys, `${keys.publicKey}:${keys.secretKey}`, () => {
-      const secret = sodium.crypto_sign_ed25519_sk_to_curve25519(Buffer.from(keys.secretKey, 'base64'));
-      try {
-        return {
-          publicKey: sodium.crypto_sign_ed25519_pk_to_curve25519(Buffer.from(keys.publicKey, 'base64')),
-          secretKey: createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secret]), format: 'der', type: 'pkcs8' }),
-        };
-      } finally {
-        sodium.memzero(secret);
-      }
-    });
-    const ephemeralPublic = sealed.subarray(0, sodium.crypto_box_PUBLICKEYBYTES);
-    const shared = diffieHellman({ privateKey: own.secretKey, publicKey: x25519PublicKey(ephemeralPublic) });
-    return boxed(shared, ephemeralPublic, own.publicKey, (nonce, key) =>
-      sodium.crypto_secretbox_open_easy(sealed.subarray(sodium.crypto_box_PUBLICKEYBYTES), nonce, key),
-    );
-  } catch {
-    throw new Error('cannot open sealed reply');
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
   }
 }
 

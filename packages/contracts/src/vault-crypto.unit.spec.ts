@@ -124,15 +124,15 @@ describe('sealed replies', () => {
   });
 
   it('do not open for another principal', () => {
-    expect(() => openSealed(sealTo(alice.publicKey, secret), bob)).toThrow(new Error('cannot open sealed reply'));
+    expect(() => openSealed(sealTo(alice.publicKey, secret), bob)).toThrow(new Error('cannot open sealed box'));
   });
 
   it('do not open when altered or truncated, with the same error and nothing more', () => {
     const sealed = sealTo(alice.publicKey, secret);
     for (const broken of [flipByte(sealed, 0), flipByte(sealed, sealed.length - 1), sealed.subarray(0, 40)]) {
-      expect(() => openSealed(broken, alice)).toThrow(new Error('cannot open sealed reply'));
+      expect(() => openSealed(broken, alice)).toThrow(new Error('cannot open sealed box'));
     }
-    expect(() => openSealed(sealed, { publicKey: 'x', secretKey: 'y' })).toThrow(new Error('cannot open sealed reply'));
+    expect(() => openSealed(sealed, { publicKey: 'x', secretKey: 'y' })).toThrow(new Error('cannot open sealed box'));
   });
 
   it("are libsodium's crypto_box_seal: its open accepts them", () => {
@@ -147,7 +147,7 @@ describe('sealed replies', () => {
     const sealed = sodium.crypto_box_seal(secret, pk);
     expect(Buffer.from(openSealed(sealed, alice)).toString()).toBe('{"POSTGRES_PASSWORD":"s3cret"}');
     for (const at of [0, 31, 32, sealed.length - 1]) {
-      expect(() => openSealed(flipByte(sealed, at), alice)).toThrow(new Error('cannot open sealed reply'));
+      expect(() => openSealed(flipByte(sealed, at), alice)).toThrow(new Error('cannot open sealed box'));
     }
   });
 

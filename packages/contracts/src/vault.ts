@@ -57,7 +57,8 @@ export type Capability = z.infer<typeof Capability>;
 
 const tags = z.record(z.string().regex(/^[a-z0-9_.-]{1,63}$/), z.string().max(256)).default({});
 
-export const SecretWriteRequest = z
+/** A write as its caller states it, values in clear: never sent like this (see SecretWriteRequest). */
+export const SecretWrite = z
   .object({
     path: SecretPath,
     values: SecretValues,
@@ -69,9 +70,26 @@ export const SecretWriteRequest = z
     cas: z.number().int().nonnegative().optional(),
   })
   .strict();
+export type SecretWrite = z.input<typeof SecretWrite>;
+/** A write once parsed (and, in the vault, opened), defaults applied. */
+export type ParsedSecretWrite = z.output<typeof SecretWrite>;
+
+/**
+ * What is sealed to the vault's seal key: the values with the path they are for, so that a sealed
+ * box lifted from one request opens for no other path (VAULT.BAD_SEAL).
+ */
+export const SealedValues = z.object({ path: SecretPath, values: SecretValues }).strict();
+export type SealedValues = z.infer<typeof SealedValues>;
+
+/**
+ * A write on the wire: `sealed_values` is SealedValues sealed (crypto_box_seal) to the vault's seal
+ * public key, which callers pin from configuration. A request with `values` in clear is refused
+ * (VAULT.UNSEALED_VALUE). Bounded: the documented 64 KiB of values, JSON-escaped at worst, in base64.
+ */
+export const SecretWriteRequest = SecretWrite.omit({ values: true })
+  .extend({ sealed_values: z.base64().max(600_000) })
+  .strict();
 export type SecretWriteRequest = z.input<typeof SecretWriteRequest>;
-/** A write request once parsed, defaults applied. */
-export type ParsedSecretWrite = z.output<typeof SecretWriteRequest>;
 
 export const SecretReadRequest = z
   .object({ path: SecretPath, version: z.number().int().positive().optional() })

@@ -29,8 +29,8 @@ import { until } from './until.js';
 /**
  * Console, vault and driver-localdocker as processes of the test's own on one NATS and the real
  * Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
- * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads there with a key of
- * its own. With what an end-to-end test of the driver asks of them.
+ * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads a workspace's values
+ * with a key of its own. With what an end-to-end test of the driver asks of them.
  */
 export interface DriverStack {
   readonly nats: TestNats;
@@ -42,8 +42,11 @@ export interface DriverStack {
   readonly jsm: JetStreamManager;
   /** The vault's root principal. */
   readonly root: VaultClient;
-  /** A subsystem allowed to read `hearth/*`. */
-  readonly reader: VaultClient;
+  /**
+   * A workspace's subsystem: granted read on `hearth/<slug>/*` for each workspace it reads, as only a
+   * principal granted a workspace reads its generated values.
+   */
+  readonly reader: Pick<VaultClient, 'read'>;
   /** The `hearth.instance` label value that scopes this driver on the shared engine. */
   readonly instance: string;
   startDriver(): Promise<void>;
@@ -115,14 +118,24 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
     hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
-    const root = new VaultClient(nc, 'root', vault.rootKeys);
+    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
     await root.grant('driver-localdocker', { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy'] });
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('e2e-subsystem', readerKeys.publicKey);
-    await root.grant('e2e-subsystem', { pattern: 'hearth/*', capabilities: ['read'] });
-    const reader = new VaultClient(nc, 'e2e-subsystem', readerKeys);
+    const readerClient = new VaultClient(nc, 'e2e-subsystem', readerKeys);
+    const granted = new Set<string>();
+    const reader = {
+      read: async (path: string, version?: number) => {
+        const workspace = path.split('/').slice(0, 2).join('/');
+        if (!granted.has(workspace)) {
+          await root.grant('e2e-subsystem', { pattern: `${workspace}/*`, capabilities: ['read'] });
+          granted.add(workspace);
+        }
+        return readerClient.read(path, version);
+      },
+    };
     await writeFile(join(keyDir, 'driver.json'), JSON.stringify({ name: 'driver-localdocker', ...driverKeys }), {
       mode: 0o600,
     });

@@ -1,4 +1,4 @@
-import { cryptoReady, generatePrincipalKeys, type PrincipalKeys } from '@hearth/contracts';
+import { cryptoReady, generatePrincipalKeys, generateSealKeys, type PrincipalKeys } from '@hearth/contracts';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -113,14 +113,21 @@ export interface RunningVault extends RunningService {
   url: string;
   /** The keys of the vault's `root` principal, allowed everything. */
   rootKeys: PrincipalKeys;
+  /** The vault's seal public key, which its callers pin (VAULT_SEAL_PUBLIC_KEY): writes seal their values to it. */
+  sealPublicKey: string;
 }
 
-/** The vault, with a fresh KEK and root key pair. */
+/** The vault, with a fresh KEK, root key pair and seal key pair. */
 export async function startVaultProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningVault> {
   await cryptoReady();
   const rootKeys = generatePrincipalKeys();
-  const running = await startServiceProcess('vault', natsUrl, { VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey, ...env });
-  return { ...running, db: running.db!, url: running.url!, rootKeys };
+  const seal = generateSealKeys();
+  const running = await startServiceProcess('vault', natsUrl, {
+    VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
+    VAULT_SEAL_KEY: seal.secretKey,
+    ...env,
+  });
+  return { ...running, db: running.db!, url: running.url!, rootKeys, sealPublicKey: seal.publicKey };
 }
 
 export interface RunningHatch extends RunningService {

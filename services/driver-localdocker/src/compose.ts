@@ -85,7 +85,9 @@ export function realPorts(connections: DriverConnections): DriverPorts {
   const { nc, js, identity, logger } = connections;
   return {
     engine: new DockerEngine(connections.docker),
-    vault: new VaultCredentials(new VaultClient(nc, identity.actor, identity.keys)),
+    vault: new VaultCredentials(
+      new VaultClient(nc, identity.actor, identity.keys, { vaultSealKey: identity.vaultSealKey }),
+    ),
     answers: new JetStreamAnswers(js),
     directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
     commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, {

@@ -20,6 +20,8 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, LOG_LEVEL: true })
     DRIVER_VAULT_ACTOR: z.string().min(1).optional(),
     /** … and its ed25519 secret key, base64 of libsodium's 64 bytes (seed ‖ public key). */
     DRIVER_VAULT_SECRET_KEY: z.base64().optional(),
+    /** The vault's seal public key (VAULT_SEAL_PUBLIC_KEY_FILE works), pinned here: generated values are sealed to it. */
+    VAULT_SEAL_PUBLIC_KEY: z.base64().length(44),
     /** How long a sidecar may take to answer its readiness check. */
     DRIVER_READY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
     /** How long NATS waits for the ack of a command before delivering it again (a driver that died on it). */
@@ -46,6 +48,8 @@ export function loadDriverConfig(env: NodeJS.ProcessEnv = process.env): DriverCo
 export interface VaultIdentity {
   actor: string;
   keys: { publicKey: string; secretKey: string };
+  /** The vault's seal public key: the values of writes are sealed to it. */
+  vaultSealKey: string;
 }
 
 const KeyFile = z.object({ name: z.string().min(1), publicKey: z.base64(), secretKey: z.base64() }).strict();
@@ -69,5 +73,9 @@ export function loadVaultIdentity(config: DriverConfig): VaultIdentity {
   }
   const raw = Buffer.from(secretKey, 'base64');
   if (raw.length !== 64) throw new Error('the driver’s vault secret key must be 64 bytes (seed ‖ public key), base64');
-  return { actor, keys: { publicKey: raw.subarray(32).toString('base64'), secretKey } };
+  return {
+    actor,
+    keys: { publicKey: raw.subarray(32).toString('base64'), secretKey },
+    vaultSealKey: config.VAULT_SEAL_PUBLIC_KEY,
+  };
 }

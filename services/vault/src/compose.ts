@@ -1,4 +1,4 @@
-import type { OperatorRole } from '@hearth/contracts';
+import type { OperatorRole, SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -28,7 +28,11 @@ import { StaleKeyStore } from './infra/postgres/stale-keys.js';
 
 export interface VaultSettings {
   ring: KeyRing;
+  /** The vault's seal key pair: the values of writes arrive sealed to its public half. */
+  sealKeys: SealKeys;
   keepVersions: number;
+  /** How many principals (and unknown names) the lookup cache holds at most. */
+  principalCacheEntries: number;
   /** Operator roles that may read metadata over HTTP. */
   operatorRoles: readonly OperatorRole[];
   /** How long the console's word on a token is trusted (also how long a revoked one still works). */
@@ -40,13 +44,13 @@ export interface VaultSettings {
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeVault(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger' | 'nc'>,
-  { ring, keepVersions, operatorRoles, tokenCacheMs, clock, ids }: VaultSettings,
+  { ring, sealKeys, keepVersions, principalCacheEntries, operatorRoles, tokenCacheMs, clock, ids }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
   const fastPath = new FastPath(dataSource);
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
   const secrets = new SecretStore(dataSource, fastPath);
-  const principals = new PrincipalStore(fastPath);
+  const principals = new PrincipalStore(fastPath, principalCacheEntries);
   const nonces = new NonceStore(dataSource);
   const cipher = new EnvelopeCipher(ring);
   const store = new EventStore();
@@ -65,7 +69,7 @@ export function composeVault(
     /** What the Nest module serves, each under its own class. */
     useCases: {
       readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
-      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions),
+      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys),
       listSecrets: new ListSecrets(admission, secrets),
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),

@@ -23,6 +23,13 @@ export const VaultEnv = PlatformEnv.extend({
     .refine((name) => name !== 'root', { message: 'cannot be root' })
     .default('driver-localdocker'),
   VAULT_DRIVER_PUBLIC_KEY: z.base64().min(40).optional(),
+  /**
+   * The vault's X25519 seal key (base64, 32 bytes; VAULT_SEAL_KEY_FILE works): callers seal the values
+   * of their writes to its public half, VAULT_SEAL_PUBLIC_KEY in their configuration. No default.
+   */
+  VAULT_SEAL_KEY: z.base64().length(44),
+  /** How many principals (unknown names included) the lookup cache holds at most. */
+  VAULT_PRINCIPAL_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
 });

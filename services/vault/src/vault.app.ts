@@ -1,8 +1,9 @@
-import { cryptoReady, HatchStream } from '@hearth/contracts';
+import { cryptoReady, HatchStream, sealKeysOf } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
 import { randomIds, startRuntime, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
+import { meter } from '@hearth/platform/telemetry';
 import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import type { Rewrap } from './app/rewrap/rewrap.js';
 import { composeRewrap, composeVault, type VaultUseCases } from './compose.js';
@@ -22,6 +23,8 @@ export interface VaultOverrides {
 export interface VaultService {
   useCases: VaultUseCases;
   runtime: ServiceRuntime;
+  /** The principal lookup cache, as far as its gauge shows it. */
+  principalCache: { readonly cached: number };
   ring: KeyRing;
   stop(): Promise<void>;
 }
@@ -52,13 +55,18 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   });
   const { useCases, workers, principalCache } = composeVault(runtime, {
     ring,
+    sealKeys: sealKeysOf(config.VAULT_SEAL_KEY),
     keepVersions: config.VAULT_KEEP_VERSIONS,
+    principalCacheEntries: config.VAULT_PRINCIPAL_CACHE_ENTRIES,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
   });
   await principalCache.listen();
+  meter('vault')
+    .createObservableGauge('vault.principal_cache.entries', { description: 'Names the principal lookup cache holds' })
+    .addCallback((gauge) => gauge.observe(principalCache.cached));
   runtime.onShutdown(() => principalCache.stop());
   await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
@@ -84,7 +92,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
     'vault ready',
   );
-  return { useCases, runtime, ring, stop: () => runtime.shutdown() };
+  return { useCases, runtime, ring, principalCache, stop: () => runtime.shutdown() };
 }
 
 /** The rewrap (`pnpm vault:rewrap`) beside a running vault: its database and KEKs, nothing of its bus. */

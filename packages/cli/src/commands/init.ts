@@ -1,5 +1,5 @@
 import { loadPrivateKey, publicKeyPem } from '@hearth/audit-chain';
-import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
+import { cryptoReady, generatePrincipalKeys, generateSealKeys, sealKeysOf } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { printOut } from '../terminal.js';
 export const HomeFiles = {
   adminToken: 'admin-token',
   vaultKek: 'vault-kek.json',
+  /** The vault's X25519 seal key, and its public half that callers pin to seal the values they write. */
+  vaultSealKey: 'vault-seal.key',
+  vaultSealPublicKey: 'vault-seal.pub',
   rootKey: 'keys/root.json',
   rootPublicKey: 'keys/root.pub',
   driverKey: 'keys/driver-localdocker.json',
@@ -26,7 +29,7 @@ export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description(
-      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK, the root and driver principals' keys, hatch's signing key); files mode 600",
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, hatch's signing key); files mode 600",
     )
     .action(async () => {
       for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
@@ -51,6 +54,11 @@ export async function initHome(home: string): Promise<string[]> {
   chmodSync(home, 0o700);
   write(HomeFiles.adminToken, () => randomBytes(32).toString('base64url'));
   write(HomeFiles.vaultKek, () => JSON.stringify({ active: 'k1', keys: { k1: randomBytes(32).toString('base64') } }));
+  write(HomeFiles.vaultSealKey, () => generateSealKeys().secretKey);
+  write(
+    HomeFiles.vaultSealPublicKey,
+    () => sealKeysOf(readFileSync(join(home, HomeFiles.vaultSealKey), 'utf8')).publicKey,
+  );
   for (const [name, key, pub] of [
     ['root', HomeFiles.rootKey, HomeFiles.rootPublicKey],
     [DRIVER_PRINCIPAL, HomeFiles.driverKey, HomeFiles.driverPublicKey],

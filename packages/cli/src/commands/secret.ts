@@ -1,4 +1,4 @@
-import { ErrorCode, HearthError, Provider, SecretWriteRequest, parseRequest } from '@hearth/contracts';
+import { ErrorCode, HearthError, Provider, SecretWrite, parseRequest } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
@@ -91,7 +91,7 @@ export function registerSecretCommands(program: Command): void {
         o: { provider: string; cas?: number; tag?: string[]; description?: string; expiresAt?: string; json?: boolean },
       ) =>
         withVault(async (vault) => {
-          const request = parseRequest(SecretWriteRequest, {
+          const request = parseRequest(SecretWrite, {
             path,
             values: await valuesOf(values),
             provider: Provider.parse(o.provider),

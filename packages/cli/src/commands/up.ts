@@ -82,13 +82,17 @@ async function up(withDemo: boolean): Promise<void> {
         : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? file(HomeFiles.vaultKek) }),
       VAULT_ROOT_PUBLIC_KEY_FILE: file(HomeFiles.rootPublicKey),
       VAULT_DRIVER_PUBLIC_KEY_FILE: file(HomeFiles.driverPublicKey),
+      ...fromEnvOr('VAULT_SEAL_KEY', { VAULT_SEAL_KEY_FILE: file(HomeFiles.vaultSealKey) }),
     }),
     hatch: own({
       ...database,
       ...fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) }),
     }),
     // The driver makes its principal's writes, which the vault allows once it has made that principal.
-    'driver-localdocker': own({ DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey) }),
+    'driver-localdocker': own({
+      DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey),
+      ...fromEnvOr('VAULT_SEAL_PUBLIC_KEY', { VAULT_SEAL_PUBLIC_KEY_FILE: file(HomeFiles.vaultSealPublicKey) }),
+    }),
   };
   const services = Object.entries(specs).map(
     ([name, env]) =>

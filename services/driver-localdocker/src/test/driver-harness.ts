@@ -171,6 +171,7 @@ export async function startDriverHarness(
     DRIVER_INSTANCE: instance,
     DRIVER_VAULT_ACTOR: 'driver-test',
     DRIVER_VAULT_SECRET_KEY: randomBytes(64).toString('base64'), // unused: the vault is in memory
+    VAULT_SEAL_PUBLIC_KEY: randomBytes(32).toString('base64'),
     DRIVER_RECONCILE_SECONDS: '0',
   });
   const app = await startDriver(config, {

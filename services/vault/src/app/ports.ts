@@ -1,4 +1,4 @@
-import type { Envelope, PolicyRule, SecretMetadata, SecretVersionInfo, VaultEvent } from '@hearth/contracts';
+import type { Envelope, PolicyRule, Provider, SecretMetadata, SecretVersionInfo, VaultEvent } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import type { SecretEvent } from '../domain/secret/secret.js';
 
@@ -31,6 +31,8 @@ export interface Cipher {
 /** A version as the read finds it: what decides whether it may be read, and its sealed value (null once destroyed). */
 export interface StoredVersion {
   version: number;
+  /** The path's provider: an AUTO_MANAGED value is read only by a principal granted its workspace. */
+  provider: Provider;
   deleted: boolean;
   destroyed: boolean;
   expiresAt: Date | null;
@@ -69,10 +71,10 @@ export interface StaleKeys {
   count(activeKek: string): Promise<number>;
 }
 
-/** Request nonces seen inside the freshness window. */
+/** Request nonces seen inside the freshness window, each principal's its own: one cannot burn another's. */
 export interface Nonces {
-  /** Keeps `nonce` in the transaction; false when it was kept before (the request is a replay). */
-  remember(tx: Transaction, nonce: string): Promise<boolean>;
+  /** Keeps `principal`'s `nonce` in the transaction; false when it was kept before (the request is a replay). */
+  remember(tx: Transaction, principal: string, nonce: string): Promise<boolean>;
   /** Forgets nonces older than that: a request that old is refused as stale anyway. */
   sweep(olderThanSeconds: number): Promise<number>;
 }
@@ -82,7 +84,7 @@ export interface Nonces {
  * any value leaves. False when the nonce was kept before (nothing is recorded then).
  */
 export interface ReadRecorder {
-  record(nonce: string, event: VaultEvent): Promise<boolean>;
+  record(principal: string, nonce: string, event: VaultEvent): Promise<boolean>;
 }
 
 /** Vault events in the store and on their way to HATCH. */

@@ -1,11 +1,15 @@
 import { expect } from '@jest/globals';
 import {
   generatePrincipalKeys,
+  generateSealKeys,
+  sealToVault,
   ServiceErrorHeaders,
   signRequest,
   VaultClient,
   type Capability,
   type PrincipalKeys,
+  type SecretWrite,
+  type SecretWriteRequest,
 } from '@hearth/contracts';
 import {
   createTestDatabase,
@@ -31,6 +35,10 @@ export interface VaultHarness {
   /** The operators' HTTP API. */
   url: string;
   root: VaultClient;
+  /** The vault's seal public key, as its callers pin it. */
+  sealPublicKey: string;
+  /** A write's body as a caller sends it: the values sealed to the vault with their path. */
+  sealedWrite(write: SecretWrite): SecretWriteRequest;
   /** A new principal with `rules`, and a client signing as it. */
   principal(
     name: string,
@@ -51,6 +59,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const nats = await startNats();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
+  const seal = generateSealKeys();
   const port = await freePort();
   const vault = await startVault(
     VaultEnv.parse({
@@ -61,12 +70,14 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
       VAULT_ACTIVE_KEK: 'k1',
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
+      VAULT_SEAL_KEY: seal.secretKey,
       LOG_LEVEL: 'silent',
       ...env,
     }),
   );
   const nc = await connect({ servers: nats.url });
-  const root = new VaultClient(nc, 'root', rootKeys);
+  const sealed = { vaultSealKey: seal.publicKey };
+  const root = new VaultClient(nc, 'root', rootKeys, sealed);
   return {
     vault,
     nats,
@@ -74,11 +85,18 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
     nc,
     url: `http://127.0.0.1:${port}`,
     root,
+    sealPublicKey: seal.publicKey,
+    sealedWrite: ({ values, ...fields }) => ({
+      ...fields,
+      sealed_values: Buffer.from(
+        sealToVault(seal.publicKey, encoder.encode(JSON.stringify({ path: fields.path, values }))),
+      ).toString('base64'),
+    }),
     principal: async (name, rules) => {
       const keys = generatePrincipalKeys();
       await root.createPrincipal(name, keys.publicKey);
       for (const rule of rules) await root.grant(name, rule);
-      return { client: new VaultClient(nc, name, keys), keys };
+      return { client: new VaultClient(nc, name, keys, sealed), keys };
     },
     raw: async (subject, body, extra = {}) => {
       const h = headers();
@@ -100,8 +118,8 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
 }
 
 /** Signature headers for `body` as `actor`, to send (and send again) with `raw`. */
-export function signAs(subject: string, body: unknown, actor: string, secretKey: string, now?: number) {
-  return signRequest(subject, encoder.encode(JSON.stringify(body)), actor, secretKey, now);
+export function signAs(subject: string, body: unknown, actor: string, secretKey: string, now?: number, nonce?: string) {
+  return signRequest(subject, encoder.encode(JSON.stringify(body)), actor, secretKey, now, nonce);
 }
 
 /** A refusal as recorded: its type, and its data holding at least the actor, outcome DENIED, the reason and `more`. */

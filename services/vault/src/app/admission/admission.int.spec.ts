@@ -83,7 +83,7 @@ describe('admission', () => {
     for (let n = 0; n < 5; n++)
       expect((await h.raw(VaultSubjects.read, read, accepted)).code).toBe('VAULT.REPLAYED_NONCE');
 
-    const badWrite = { path: 'hearth/../x', values: { K: 'v' } };
+    const badWrite = h.sealedWrite({ path: 'hearth/../x', values: { K: 'v' } });
     const write = signed(VaultSubjects.write, badWrite);
     expect((await h.raw(VaultSubjects.write, badWrite, write)).code).toBe('VAULT.INVALID_PATH');
     for (let n = 0; n < 5; n++)
@@ -111,13 +111,71 @@ describe('admission', () => {
   });
 
   it('answers the replays of an accepted write at the same moment each as a replay, and writes once', async () => {
-    const body = { path: 'hearth/acme/once', values: { K: 'written-once' } };
+    const body = h.sealedWrite({ path: 'hearth/acme/once', values: { K: 'written-once' } });
     const { keys } = await h.principal('acme-writer', [{ pattern: 'hearth/acme/*', capabilities: ['write', 'list'] }]);
     const write = signAs(VaultSubjects.write, body, 'acme-writer', keys.secretKey);
     const answers = await Promise.all(Array.from({ length: 10 }, () => h.raw(VaultSubjects.write, body, write)));
     expect(answers.filter((a) => a.code === null)).toHaveLength(1);
     expect(answers.filter((a) => a.code === 'VAULT.REPLAYED_NONCE')).toHaveLength(9);
     expect((await h.root.versions('hearth/acme/once')).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('keeps the nonce of every accepted change: a signed write, delete, destroy or grant replayed is refused', async () => {
+    const { keys } = await h.principal('acme-ops', [
+      { pattern: 'hearth/acme/*', capabilities: ['write', 'delete', 'destroy'] },
+      { pattern: 'sys/principals/acme-ops', capabilities: ['write'] },
+    ]);
+    const path = 'hearth/acme/replayed';
+    const requests: Array<[string, unknown]> = [
+      [VaultSubjects.write, h.sealedWrite({ path, values: { K: 'first-value' } })],
+      [VaultSubjects.write, h.sealedWrite({ path, values: { K: 'second-value' } })],
+      [VaultSubjects.delete, { path, versions: [2] }],
+      [VaultSubjects.destroy, { path, versions: [1] }],
+      [
+        VaultSubjects.policyGrant,
+        { principal: 'acme-ops', rule: { pattern: 'hearth/acme/x', capabilities: ['write'] } },
+      ],
+    ];
+    for (const [subject, body] of requests) {
+      const once = signAs(subject, body, 'acme-ops', keys.secretKey);
+      expect({ subject, code: (await h.raw(subject, body, once)).code }).toEqual({ subject, code: null });
+      expect({ subject, code: (await h.raw(subject, body, once)).code }).toEqual({
+        subject,
+        code: 'VAULT.REPLAYED_NONCE',
+      });
+    }
+    expect((await h.root.versions(path)).map((v) => [v.version, v.deleted, v.destroyed])).toEqual([
+      [1, false, true],
+      [2, true, false],
+    ]);
+  });
+
+  it('refuses a request signed ahead of the clock by more than the allowed skew, and takes one within it', async () => {
+    const ahead = signed(VaultSubjects.read, read, Date.now() + 60_000);
+    expect((await h.raw(VaultSubjects.read, read, ahead)).code).toBe('VAULT.STALE_REQUEST');
+    const slightlyAhead = signed(VaultSubjects.read, read, Date.now() + 10_000);
+    expect((await h.raw(VaultSubjects.read, read, slightlyAhead)).code).toBeNull();
+  });
+
+  it("keeps each principal's nonces its own: one sending another's nonce first burns nothing", async () => {
+    const { keys: otherKeys } = await h.principal('acme-other', [{ pattern: 'hearth/acme/*', capabilities: ['read'] }]);
+    const nonce = 'nonce-chosen-by-the-other';
+    const first = signAs(VaultSubjects.read, read, 'acme-other', otherKeys.secretKey, undefined, nonce);
+    expect((await h.raw(VaultSubjects.read, read, first)).code).toBeNull();
+    const own = signAs(VaultSubjects.read, read, 'acme-app', acmeKeys.secretKey, undefined, nonce);
+    expect((await h.raw(VaultSubjects.read, read, own)).code).toBeNull();
+    expect((await h.raw(VaultSubjects.read, read, own)).code).toBe('VAULT.REPLAYED_NONCE');
+  });
+
+  it('refuses signature headers longer than any it issues before looking anyone up, and records nothing', async () => {
+    const from = await eventMark(h.db.name);
+    const cached = h.vault.principalCache.cached;
+    const long = { ...signed(VaultSubjects.read, read), [SignatureHeaders.actor]: 'a'.repeat(6_000) };
+    expect((await h.raw(VaultSubjects.read, read, long)).code).toBe('VAULT.BAD_SIGNATURE');
+    const longNonce = { ...signed(VaultSubjects.read, read), [SignatureHeaders.nonce]: 'n'.repeat(6_000) };
+    expect((await h.raw(VaultSubjects.read, read, longNonce)).code).toBe('VAULT.BAD_SIGNATURE');
+    expect(h.vault.principalCache.cached).toBe(cached);
+    expect(await h.refusalsSince(from)).toEqual([]);
   });
 
   it('records a request refused by policy as AccessDeniedV1 for its capability and path', async () => {

@@ -46,7 +46,7 @@ export class Admission {
   ): Promise<T> {
     return this.admit(signed, rule, (caller, request) =>
       this.unitOfWork.run(async (tx) => {
-        if (!(await this.nonces.remember(tx, caller.nonce))) throw new NonceSeen();
+        if (!(await this.nonces.remember(tx, caller.principal.name, caller.nonce))) throw new NonceSeen();
         return operation(tx, caller, request);
       }),
     );

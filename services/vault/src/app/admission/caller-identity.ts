@@ -21,6 +21,13 @@ export interface Caller {
 export const FRESHNESS_MS = 30_000;
 
 /**
+ * The longest signature headers the vault looks at: a principal's name (63), a nonce (signRequest's
+ * are 22), a timestamp in ms and an ed25519 signature in base64. Anything longer names no principal
+ * and is refused before any lookup, so an actor of megabytes never reaches a cache or the database.
+ */
+const HEADER_LIMITS = { actor: 63, nonce: 64, timestamp: 16, signature: 88 } as const;
+
+/**
  * Who signed a request. The signature covers subject, timestamp, nonce and the body's hash, and
  * must verify against the public key of the principal the request names: a claimed actor that is
  * not the signer fails here like a wrong key does.
@@ -41,6 +48,14 @@ export class CallerIdentity {
         ErrorCode.Unsigned,
         'vault requests must be signed (Hearth-Actor, -Timestamp, -Nonce, -Signature)',
       );
+    }
+    if (
+      actor.length > HEADER_LIMITS.actor ||
+      nonce.length > HEADER_LIMITS.nonce ||
+      timestamp.length > HEADER_LIMITS.timestamp ||
+      signature.length > HEADER_LIMITS.signature
+    ) {
+      throw new HearthError(ErrorCode.BadSignature, 'the signature headers are longer than any the vault issues');
     }
     const principal = await this.principals.find(actor);
     if (

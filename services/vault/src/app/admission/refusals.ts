@@ -46,7 +46,7 @@ export class Refusals {
     const { caller, capability, path } = request;
     const actor = caller.principal.name;
     const answer = await this.unitOfWork.run(async (tx) => {
-      const replay = cause === 'replay' || !(await this.nonces.remember(tx, caller.nonce));
+      const replay = cause === 'replay' || !(await this.nonces.remember(tx, actor, caller.nonce));
       const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
       const refusal = {
         actor,

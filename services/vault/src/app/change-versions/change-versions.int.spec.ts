@@ -56,4 +56,21 @@ describe('changing versions', () => {
     expect(await client.undelete('hearth/w7', [1])).toEqual({ path: 'hearth/w7', versions: [1] });
     await expect(client.destroy('hearth/w7')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
   });
+
+  it('destroys only with the destroy capability: write and delete are not enough', async () => {
+    await h.root.write({ path: 'hearth/d1', values: { K: 'kept-value' } });
+    const { client } = await h.principal('no-destroyer', [
+      { pattern: 'hearth/*', capabilities: ['write', 'delete', 'list'] },
+    ]);
+    const from = await eventMark(h.db.name);
+    await expect(client.destroy('hearth/d1')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    await expect(client.destroy('hearth/d1', [1])).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    expect(await h.refusalsSince(from)).toEqual([
+      refusal('AccessDeniedV1', 'no-destroyer', 'VAULT.POLICY_DENIED', { capability: 'destroy', path: 'hearth/d1' }),
+      refusal('AccessDeniedV1', 'no-destroyer', 'VAULT.POLICY_DENIED', { capability: 'destroy', path: 'hearth/d1' }),
+    ]);
+    expect((await h.root.read('hearth/d1')).values.K).toBe('kept-value');
+    const { client: destroyer } = await h.principal('destroyer', [{ pattern: 'hearth/*', capabilities: ['destroy'] }]);
+    expect(await destroyer.destroy('hearth/d1')).toEqual({ path: 'hearth/d1', versions: [1] });
+  });
 });

@@ -65,4 +65,34 @@ describe('managing principals', () => {
       refusal('AccessDeniedV1', 'sneaky', 'VAULT.POLICY_DENIED', { path: 'sys/principals/sneaky-2' }),
     ]);
   });
+
+  it('grants only what the granter holds: write on its own principal does not give it *', async () => {
+    const { client } = await h.principal('climber', [
+      { pattern: 'hearth/acme/*', capabilities: ['read', 'write'] },
+      { pattern: 'hearth/acme/vip', capabilities: ['read'], effect: 'deny' },
+      { pattern: 'sys/principals/climber', capabilities: ['write'] },
+    ]);
+    const from = await eventMark(h.db.name);
+    for (const rule of [
+      { pattern: '*', capabilities: ['read' as const] },
+      { pattern: 'hearth/*', capabilities: ['write' as const] },
+      { pattern: 'hearth/acme/*', capabilities: ['destroy' as const] },
+      { pattern: 'sys/*', capabilities: ['write' as const] },
+    ]) {
+      await expect(client.grant('climber', rule)).rejects.toMatchObject({ code: 'VAULT.GRANT_EXCEEDS_OWN' });
+    }
+    // nor may it lift its own deny, or grant itself a path inside it
+    await expect(client.revoke('climber', 'hearth/acme/vip')).rejects.toMatchObject({
+      code: 'VAULT.GRANT_EXCEEDS_OWN',
+    });
+    const rules = await queryDatabase<{ pattern: string }>(
+      h.db.name,
+      "SELECT pattern FROM policy_rules WHERE principal = 'climber' ORDER BY pattern",
+    );
+    expect(rules.map((r) => r.pattern)).toEqual(['hearth/acme/*', 'hearth/acme/vip', 'sys/principals/climber']);
+    expect(await h.refusalsSince(from)).toHaveLength(5);
+    // what it holds, it may grant
+    const narrower = { pattern: 'hearth/acme/app', capabilities: ['write' as const], effect: 'allow' as const };
+    expect(await client.grant('climber', narrower)).toEqual({ name: 'climber', rule: narrower });
+  });
 });

@@ -1,6 +1,8 @@
 import type { UnitOfWork } from '@hearth/platform/ports';
 import {
   Capability,
+  ErrorCode,
+  HearthError,
   parseRequest,
   PolicyGrantRequest,
   PolicyRevokeRequest,
@@ -9,10 +11,11 @@ import {
 } from '@hearth/contracts';
 import type { z } from 'zod';
 import { principalPath } from '../../domain/access.js';
+import { holds } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
-import type { PrincipalDirectory, PrincipalRegistry } from '../ports.js';
+import type { Principal, PrincipalDirectory, PrincipalRegistry } from '../ports.js';
 
 export const ROOT_PRINCIPAL = 'root';
 export const ROOT_RULE: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
@@ -34,6 +37,21 @@ function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => 
 const create = about(PrincipalCreateRequest, (r) => r.name);
 const grant = about(PolicyGrantRequest, (r) => r.principal);
 const revoke = about(PolicyRevokeRequest, (r) => r.principal);
+
+/**
+ * A principal grants only what it holds: every capability of the rule on every path of its pattern
+ * (an allow widens, a deny narrows, and neither is its to give otherwise). So write on its own
+ * `sys/principals/<name>` lets a principal change nothing beyond its own reach.
+ */
+function assertHeld(granter: Principal, pattern: string, capabilities: readonly Capability[]): void {
+  const missing = capabilities.filter((capability) => !holds(granter.rules, pattern, capability));
+  if (missing.length > 0) {
+    throw new HearthError(
+      ErrorCode.GrantExceedsOwn,
+      `${granter.name} does not hold ${missing.join(', ')} on ${pattern}, so cannot grant or revoke it`,
+    );
+  }
+}
 
 /** Principals and their policies; every change is an event in HATCH. */
 export class ManagePrincipals {
@@ -62,6 +80,7 @@ export class ManagePrincipals {
   grant(signed: SignedRequest): Promise<{ name: string; rule: PolicyRule }> {
     return this.changed(
       this.admission.run(signed, grant, async (tx, caller, { principal: name, rule }) => {
+        assertHeld(caller.principal, rule.pattern, rule.capabilities);
         await this.registry.grant(tx, name, rule);
         await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, caller.principal.name);
         return { name, rule };
@@ -72,6 +91,8 @@ export class ManagePrincipals {
   revoke(signed: SignedRequest): Promise<{ name: string; revoked: boolean }> {
     return this.changed(
       this.admission.run(signed, revoke, async (tx, caller, { principal: name, pattern }) => {
+        const rule = (await this.directory.find(name))?.rules.find((r) => r.pattern === pattern);
+        if (rule) assertHeld(caller.principal, pattern, rule.capabilities);
         const revoked = await this.registry.revoke(tx, name, pattern);
         if (revoked)
           await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);

@@ -38,6 +38,32 @@ describe('the audited read', () => {
     expect(JSON.stringify(event)).not.toContain('acme-password-1');
   });
 
+  it('never gives an AUTO_MANAGED value to root or to a principal not granted its workspace, of any version', async () => {
+    const { client: everyWorkspace } = await h.principal('every-workspace', [
+      { pattern: 'hearth/*', capabilities: ['read'] },
+    ]);
+    const from = await eventMark(h.db.name);
+    for (const [client, actor] of [
+      [h.root, 'root'],
+      [everyWorkspace, 'every-workspace'],
+    ] as const) {
+      await expect(client.read('hearth/acme')).rejects.toMatchObject({ code: 'VAULT.AUTO_MANAGED_VALUE' });
+      await expect(client.read('hearth/acme', 1)).rejects.toMatchObject({ code: 'VAULT.AUTO_MANAGED_VALUE' });
+      expect((await h.refusalsSince(from)).filter((e) => e.data.actor === actor)).toEqual([
+        refusal('SecretReadV1', actor, 'VAULT.AUTO_MANAGED_VALUE', { path: 'hearth/acme' }),
+        refusal('SecretReadV1', actor, 'VAULT.AUTO_MANAGED_VALUE', { path: 'hearth/acme' }),
+      ]);
+    }
+    // a USER version written over it would make it an operator's secret: refused, so version 1 stays sealed
+    await expect(
+      h.root.write({ path: 'hearth/acme', values: { POSTGRES_PASSWORD: 'mine' }, provider: 'USER' }),
+    ).rejects.toMatchObject({ code: 'VAULT.PROVIDER_CONFLICT' });
+    await expect(h.root.read('hearth/acme', 1)).rejects.toMatchObject({ code: 'VAULT.AUTO_MANAGED_VALUE' });
+    // root still reads a USER secret, and the workspace's own principal the generated one
+    expect((await h.root.read('hearth/globex')).values.POSTGRES_PASSWORD).toBe('globex-password-1');
+    expect((await acme.read('hearth/acme', 1)).values.POSTGRES_PASSWORD).toBe('acme-password-1');
+  });
+
   it("records the caller's signed nonce as the request id, and the trace id in the metadata only", async () => {
     const from = await eventMark(h.db.name);
     const signed = signAs(VaultSubjects.read, { path: 'hearth/acme' }, 'acme-app', acmeKeys.secretKey);

@@ -8,6 +8,7 @@ import {
   type SecretReadV1,
 } from '@hearth/contracts';
 import type { Clock } from '@hearth/platform/ports';
+import { mayReadAutoManaged } from '../../domain/policy/policy.js';
 import { refusedReadEvent, secretReadEvent } from '../../domain/read.js';
 import { NonceSeen, type Admission, type AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
@@ -53,6 +54,13 @@ export class ReadSecret {
   run(signed: SignedRequest): Promise<SealedSecret> {
     return this.admission.runKeepingNonce(signed, read, async (caller, { path, version: asked }) => {
       const stored = await this.versions.findForRead(path, asked);
+      // Operators and root never see a generated value, of any version: only a principal granted its workspace.
+      if (stored?.provider === 'AUTO_MANAGED' && !mayReadAutoManaged(caller.principal.rules, path)) {
+        throw new HearthError(
+          ErrorCode.AutoManagedValue,
+          `${path} is auto-managed: only a principal granted its workspace reads it`,
+        );
+      }
       if (!stored || stored.deleted || stored.destroyed || !stored.sealed) {
         throw new UnreadableVersion(ErrorCode.SecretNotFound, `nothing to read at ${path}`, stored?.version ?? null);
       }
@@ -67,7 +75,7 @@ export class ReadSecret {
           secretReadEvent({ actor, path, nonce: caller.nonce }, version, 'OK'),
           actor,
         );
-        if (!(await this.commit(caller.nonce, event))) throw new NonceSeen();
+        if (!(await this.commit(actor, caller.nonce, event))) throw new NonceSeen();
         const sealed = sealTo(caller.principal.publicKey, plaintext);
         return { path, version, sealed: Buffer.from(sealed).toString('base64'), read_event_id: event.id };
       } finally {
@@ -77,9 +85,9 @@ export class ReadSecret {
   }
 
   /** The commit point; a failure's cause is for operators (a database gone), the caller learns only the code. */
-  private async commit(nonce: string, event: SecretReadV1): Promise<boolean> {
+  private async commit(actor: string, nonce: string, event: SecretReadV1): Promise<boolean> {
     try {
-      return await this.reads.record(nonce, event);
+      return await this.reads.record(actor, nonce, event);
     } catch (error) {
       this.log.error(
         { cause: describeFailure(error), path: event.data.path, read_event_id: event.id },

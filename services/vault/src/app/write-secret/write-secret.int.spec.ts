@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { databaseText, eventMark, expectNewEvents } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
-import { refusal, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+import { generateSealKeys, sealToVault, VaultSubjects } from '@hearth/contracts';
+import { refusal, signAs, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 describe('writing a secret', () => {
   let h: VaultHarness;
@@ -50,6 +51,62 @@ describe('writing a secret', () => {
     const refused = await h.refusalsSince(from);
     expect(refused).toEqual([refusal('AccessDeniedV1', 'root', 'VAULT.PROVIDER_CONFLICT')]);
     expect(JSON.stringify(refused)).not.toContain('generated');
+  });
+
+  it('never overwrites a USER credential with an AUTO_MANAGED one under check-and-set either', async () => {
+    await h.root.write({ path: 'hearth/w2cas', values: { POSTGRES_PASSWORD: 'chosen-by-a-person' }, provider: 'USER' });
+    await expect(
+      h.root.write({
+        path: 'hearth/w2cas',
+        values: { POSTGRES_PASSWORD: 'generated' },
+        provider: 'AUTO_MANAGED',
+        cas: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'VAULT.PROVIDER_CONFLICT' });
+    expect((await h.root.versions('hearth/w2cas')).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('never overwrites an AUTO_MANAGED credential with a USER one, with check-and-set or without', async () => {
+    const path = 'hearth/w2auto';
+    await h.root.write({ path, values: { POSTGRES_PASSWORD: 'generated' }, provider: 'AUTO_MANAGED' });
+    for (const cas of [undefined, 1]) {
+      await expect(
+        h.root.write({ path, values: { POSTGRES_PASSWORD: 'mine' }, provider: 'USER', ...(cas ? { cas } : {}) }),
+      ).rejects.toMatchObject({ code: 'VAULT.PROVIDER_CONFLICT' });
+    }
+    expect((await h.root.list(path)).map((s) => [s.current_version, s.provider])).toEqual([[1, 'AUTO_MANAGED']]);
+  });
+
+  it('refuses values in clear, on the record and without them', async () => {
+    const { keys } = await h.principal('clear-writer', [{ pattern: 'hearth/*', capabilities: ['write'] }]);
+    const from = await eventMark(h.db.name);
+    const body = { path: 'hearth/clear', values: { K: 'in-clear-value' } };
+    const answer = await h.raw(
+      VaultSubjects.write,
+      body,
+      signAs(VaultSubjects.write, body, 'clear-writer', keys.secretKey),
+    );
+    expect(answer.code).toBe('VAULT.UNSEALED_VALUE');
+    const refused = await h.refusalsSince(from);
+    expect(refused).toEqual([
+      refusal('AccessDeniedV1', 'clear-writer', 'VAULT.UNSEALED_VALUE', { path: 'hearth/clear' }),
+    ]);
+    expect(JSON.stringify(refused)).not.toContain('in-clear-value');
+    expect(await h.root.list('hearth/clear')).toEqual([]);
+  });
+
+  it('refuses values sealed for another path, or to another key', async () => {
+    const { keys } = await h.principal('lifter', [{ pattern: 'hearth/*', capabilities: ['write'] }]);
+    const send = (body: unknown) =>
+      h.raw(VaultSubjects.write, body, signAs(VaultSubjects.write, body, 'lifter', keys.secretKey));
+    const lifted = h.sealedWrite({ path: 'hearth/victim', values: { K: 'meant-for-victim' } });
+    expect((await send({ ...lifted, path: 'hearth/elsewhere' })).code).toBe('VAULT.BAD_SEAL');
+    const otherKey = generateSealKeys().publicKey;
+    const foreign = Buffer.from(
+      sealToVault(otherKey, Buffer.from(JSON.stringify({ path: 'hearth/elsewhere', values: { K: 'v' } }))),
+    ).toString('base64');
+    expect((await send({ path: 'hearth/elsewhere', sealed_values: foreign })).code).toBe('VAULT.BAD_SEAL');
+    expect(await h.root.list('hearth/elsewhere')).toEqual([]);
   });
 
   it('refuses a value over the documented limit, on the record and without the value', async () => {

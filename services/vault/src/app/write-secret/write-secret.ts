@@ -1,10 +1,13 @@
 import {
   ErrorCode,
   HearthError,
+  openSealedToVault,
   parseRequest,
+  SealedValues,
   SECRET_LIMITS,
   SecretWriteRequest,
   type ParsedSecretWrite,
+  type SealKeys,
   type SecretValues,
   type SecretWritten,
 } from '@hearth/contracts';
@@ -33,21 +36,53 @@ export function checkLimits(values: SecretValues): void {
   }
 }
 
-const write: AdmissionRule<ParsedSecretWrite> = {
-  capability: 'write',
-  parse: (payload) => {
-    const request = parseRequest(SecretWriteRequest, payload);
-    checkLimits(request.values);
-    return request;
-  },
-  path: (request) => request.path,
-};
+/**
+ * A write's values arrive sealed to the vault's seal key with the path they are for: a value in
+ * clear is refused before anything else is looked at, and a box that does not open, or opens for
+ * another path (lifted from another request), is refused too.
+ */
+function writeRule(sealKeys: SealKeys): AdmissionRule<ParsedSecretWrite> {
+  return {
+    capability: 'write',
+    parse: (payload) => {
+      if (typeof payload === 'object' && payload !== null && 'values' in payload) {
+        throw new HearthError(ErrorCode.UnsealedValue, "a write's values must be sealed to the vault's seal key");
+      }
+      const { sealed_values: sealed, ...request } = parseRequest(SecretWriteRequest, payload);
+      const values = openValues(sealed, request.path, sealKeys);
+      checkLimits(values);
+      return { ...request, values };
+    },
+    path: (request) => request.path,
+  };
+}
+
+function openValues(sealed: string, path: string, sealKeys: SealKeys): SecretValues {
+  let plaintext: Uint8Array;
+  try {
+    plaintext = openSealedToVault(Buffer.from(sealed, 'base64'), sealKeys);
+  } catch {
+    throw new HearthError(ErrorCode.BadSeal, "the values are not sealed to this vault's seal key");
+  }
+  let opened: SealedValues | undefined;
+  try {
+    opened = SealedValues.safeParse(JSON.parse(Buffer.from(plaintext).toString('utf8'))).data;
+  } catch {
+    opened = undefined;
+  } finally {
+    plaintext.fill(0);
+  }
+  if (opened?.path !== path) throw new HearthError(ErrorCode.BadSeal, 'the sealed values are not for this path');
+  return opened.values;
+}
 
 /**
  * A new version of a secret: decided on the path's stream with check-and-set, its values sealed
  * under a fresh DEK in the same transaction, versions past retention crypto-shredded.
  */
 export class WriteSecret {
+  private readonly rule: AdmissionRule<ParsedSecretWrite>;
+
   constructor(
     private readonly admission: Pick<Admission, 'run'>,
     private readonly commands: Pick<SecretCommands, 'handle'>,
@@ -55,10 +90,13 @@ export class WriteSecret {
     private readonly cipher: Pick<Cipher, 'seal'>,
     private readonly clock: Clock,
     private readonly keepVersions: number,
-  ) {}
+    sealKeys: SealKeys,
+  ) {
+    this.rule = writeRule(sealKeys);
+  }
 
   run(signed: SignedRequest): Promise<SecretWritten> {
-    return this.admission.run(signed, write, async (tx, caller, request) => {
+    return this.admission.run(signed, this.rule, async (tx, caller, request) => {
       const command: SecretCommand = {
         type: 'WriteSecret',
         path: request.path,

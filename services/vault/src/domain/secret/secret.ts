@@ -100,6 +100,14 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           `${command.path} holds a USER credential; it is never overwritten by an AUTO_MANAGED one`,
         );
       }
+      // A USER version over a generated one would let whoever wrote it read the path's versions as a
+      // USER secret, and keep the path from being destroyed as a generated one on deprovision.
+      if (state.provider === 'AUTO_MANAGED' && command.provider === 'USER') {
+        throw new HearthError(
+          ErrorCode.ProviderConflict,
+          `${command.path} holds an AUTO_MANAGED credential; it is never overwritten by a USER one`,
+        );
+      }
       const version = state.currentVersion + 1;
       const written: SecretEvent = {
         type: 'SecretVersionWrittenV1',

@@ -48,8 +48,10 @@ export class PolicyRuleRecord {
   @Column('text', { array: true }) capabilities!: Capability[];
 }
 
+/** A request nonce inside the freshness window, per principal: one cannot burn another's. */
 @Entity('seen_nonces')
 export class SeenNonceRecord {
+  @PrimaryColumn('text') principal!: string;
   @PrimaryColumn('text') nonce!: string;
   @Column('timestamptz', { name: 'seen_at', default: () => 'now()' }) seenAt!: Date;
 }

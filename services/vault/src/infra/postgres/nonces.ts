@@ -12,12 +12,12 @@ import { SeenNonceRecord } from './entities.js';
 export class NonceStore implements Nonces {
   constructor(private readonly dataSource: DataSource) {}
 
-  async remember(tx: Transaction, nonce: string): Promise<boolean> {
+  async remember(tx: Transaction, principal: string, nonce: string): Promise<boolean> {
     const inserted = await managerOf(tx)
       .createQueryBuilder()
       .insert()
       .into(SeenNonceRecord)
-      .values({ nonce })
+      .values({ principal, nonce })
       .orIgnore()
       .updateEntity(false)
       .returning('nonce')

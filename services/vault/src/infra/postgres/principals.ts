@@ -22,13 +22,23 @@ const principalWithRules: PreparedStatement = {
 /**
  * Principals (their ed25519 public keys) and their policy rules. Every request looks its signer up,
  * so lookups are cached; a trigger on both tables notifies `principals_changed`, which clears the
- * cache of every vault process, and entries expire anyway after CACHE_SECONDS.
+ * cache of every vault process, and entries expire anyway after CACHE_SECONDS. The cache holds at
+ * most `cacheEntries` names, misses included, the oldest dropped first: a flood of made-up actors
+ * costs lookups, never memory.
  */
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private listener: pg.PoolClient | null = null;
 
-  constructor(private readonly fastPath: FastPath) {}
+  constructor(
+    private readonly fastPath: FastPath,
+    private readonly cacheEntries: number,
+  ) {}
+
+  /** How many names the cache holds now (a gauge). */
+  get cached(): number {
+    return this.cache.size;
+  }
 
   async listen(): Promise<void> {
     this.listener = await this.fastPath.connect();
@@ -57,6 +67,8 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
       [name],
     );
     const principal = row ? { name, publicKey: row.publicKey, rules: row.rules } : null;
+    this.cache.delete(name);
+    if (this.cache.size >= this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(name, { principal, until: now + CACHE_SECONDS * 1000 });
     return principal;
   }

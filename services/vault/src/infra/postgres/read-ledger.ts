@@ -11,7 +11,7 @@ import { hatchMessageOf } from './hatch-messages.js';
  */
 const recordSecretRead: PreparedStatement = {
   name: 'record_secret_read',
-  text: `WITH nonce AS (INSERT INTO seen_nonces (nonce) VALUES ($1)),
+  text: `WITH nonce AS (INSERT INTO seen_nonces (principal, nonce) VALUES ($11, $1)),
               event AS (INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata)
                         VALUES ($2, $3, $4, $5, $6, $7))
          INSERT INTO outbox (message_id, subject, payload, headers) VALUES ($2, $8, $9, $10)`,
@@ -20,7 +20,7 @@ const recordSecretRead: PreparedStatement = {
 export class ReadLedger implements ReadRecorder {
   constructor(private readonly fastPath: FastPath) {}
 
-  async record(nonce: string, event: SecretReadV1): Promise<boolean> {
+  async record(principal: string, nonce: string, event: SecretReadV1): Promise<boolean> {
     const hatch = hatchMessageOf(event);
     try {
       await this.fastPath.query(recordSecretRead, [
@@ -34,6 +34,7 @@ export class ReadLedger implements ReadRecorder {
         hatch.subject,
         JSON.stringify(hatch.payload),
         JSON.stringify(currentTraceHeaders()),
+        principal,
       ]);
       return true;
     } catch (error) {

@@ -15,13 +15,13 @@ import { SecretRecord, SecretVersionRecord } from './entities.js';
 
 type SealedColumns = Pick<SecretVersionRecord, 'format' | 'nonce' | 'ciphertext' | 'kekId' | 'wrappedDek' | 'dekNonce'>;
 type ReadRow = Pick<SecretVersionRecord, 'version' | 'deleted' | 'destroyed'> &
-  Pick<SecretRecord, 'expiresAt'> &
+  Pick<SecretRecord, 'expiresAt' | 'provider'> &
   SealedColumns;
 
 /** The read's hot statement: prepared once per connection (measured: bench vault-read). */
 const versionForRead: PreparedStatement = {
   name: 'secret_version_for_read',
-  text: `SELECT v.version, v.deleted, v.destroyed, s.expires_at AS "expiresAt", v.format, v.nonce, v.ciphertext,
+  text: `SELECT v.version, v.deleted, v.destroyed, s.provider, s.expires_at AS "expiresAt", v.format, v.nonce, v.ciphertext,
                 v.kek_id AS "kekId", v.wrapped_dek AS "wrappedDek", v.dek_nonce AS "dekNonce"
          FROM secrets s JOIN secret_versions v ON v.path = s.path AND v.version = COALESCE($2, s.current_version)
          WHERE s.path = $1`,
@@ -47,6 +47,7 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
     return row
       ? {
           version: row.version,
+          provider: row.provider,
           deleted: row.deleted,
           destroyed: row.destroyed,
           expiresAt: row.expiresAt,

@@ -1,4 +1,5 @@
+import { NoncesPerPrincipal1765000000400 } from './nonces-per-principal.migration.js';
 import { VaultSchema1763800000200 } from './vault-schema.migration.js';
 
 /** The vault's own migrations; openDatabase adds the platform's. */
-export const vaultMigrations = [VaultSchema1763800000200];
+export const vaultMigrations = [VaultSchema1763800000200, NoncesPerPrincipal1765000000400];
