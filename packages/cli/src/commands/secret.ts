@@ -1,4 +1,4 @@
-import { ErrorCode, HearthError, Provider, SecretWrite, parseRequest } from '@hearth/contracts';
+import { Provider, SecretWrite, parseRequest } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
@@ -56,14 +56,8 @@ export function registerSecretCommands(program: Command): void {
     .option('--json', 'raw JSON')
     .action((path: string, options: { version?: number; json?: boolean }) =>
       withVault(async (vault) => {
-        // Operators never see an auto-managed value: the subsystem that needs it reads it as itself.
-        const metadata = (await vault.list(path)).find((s) => s.path === path);
-        if (metadata?.provider === 'AUTO_MANAGED') {
-          throw new HearthError(
-            ErrorCode.PolicyDenied,
-            `${path} is auto-managed: its value is not revealed to operators`,
-          );
-        }
+        // Operators never see an auto-managed value: the vault refuses it (VAULT.AUTO_MANAGED_VALUE),
+        // of any version, to every principal but those granted the workspace.
         const read = await vault.read(path, options.version);
         print(
           options.json ?? false,
