@@ -75,6 +75,7 @@ export async function runProvision(): Promise<void> {
     await writeFile(keyFile, JSON.stringify({ name: 'driver-localdocker', ...driverKeys }), { mode: 0o600 });
     const driver = await startServiceProcess('driver-localdocker', nats.url, {
       DRIVER_VAULT_KEY_FILE: keyFile,
+      VAULT_SEAL_PUBLIC_KEY: vault.sealPublicKey,
       DRIVER_INSTANCE: instance,
       DRIVER_RECONCILE_SECONDS: '0',
       LOG_LEVEL: 'info',

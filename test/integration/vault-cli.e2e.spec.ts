@@ -19,7 +19,11 @@ describe('the hearth CLI against a running vault', () => {
 
   /** `hearth …` as an operator types it, signing with `keyFile`, with `input` on stdin. */
   const hearth = (args: string[], keyFile = rootKeyFile, input = '') =>
-    runCli(args, { cwd: workDir, env: { ...process.env, NATS_URL: nats.url, HEARTH_KEY_FILE: keyFile }, input });
+    runCli(args, {
+      cwd: workDir,
+      env: { ...process.env, NATS_URL: nats.url, HEARTH_KEY_FILE: keyFile, VAULT_SEAL_PUBLIC_KEY: vault.sealPublicKey },
+      input,
+    });
   /** The --json output of a run that succeeded. */
   const json = <T>(run: CliRun): T => {
     expect(run).toMatchObject({ code: 0 });

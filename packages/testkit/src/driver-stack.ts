@@ -115,6 +115,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
 
   try {
     vault = await startVaultProcess(nats.url);
+    const { sealPublicKey } = vault;
     hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
     nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
@@ -142,6 +143,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
     const startDriver = async () => {
       const running = await startDriverProcess(nats.url, {
         DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
+        VAULT_SEAL_PUBLIC_KEY: sealPublicKey,
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',
         DRIVER_RECONCILE_SECONDS: '0',

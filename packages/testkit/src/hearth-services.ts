@@ -141,7 +141,10 @@ export async function startHatchProcess(natsUrl: string, env: Record<string, str
   return { ...running, db: running.db!, url: running.url! };
 }
 
-/** The driver; `env` must say who it is to the vault (DRIVER_VAULT_KEY_FILE) and its DRIVER_INSTANCE. */
+/**
+ * The driver; `env` must say who it is to the vault (DRIVER_VAULT_KEY_FILE), the vault's seal public
+ * key (VAULT_SEAL_PUBLIC_KEY) and its DRIVER_INSTANCE.
+ */
 export function startDriverProcess(natsUrl: string, env: Record<string, string>): Promise<RunningService> {
   return startServiceProcess('driver-localdocker', natsUrl, env);
 }
