@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, parseRequest, PolicyGrantRequest, type PolicyRule } from '@hearth/contracts';
-import { covers, mayAccess } from './policy.js';
+import { covers, holds, mayAccess, mayReadAutoManaged } from './policy.js';
 
 const allow = (pattern: string, ...capabilities: PolicyRule['capabilities']): PolicyRule => ({
   pattern,
@@ -80,5 +80,44 @@ describe('path policies', () => {
     expect(mayAccess(acmeApp, 'hearth/acme2', 'read')).toBe(false);
     expect(mayAccess(acmeApp, 'hearth/acme-corp', 'read')).toBe(false);
     expect(mayAccess(acmeApp, 'hearth/globex', 'read')).toBe(false);
+  });
+
+  it('hold a pattern only when every path it covers is allowed: what a principal may grant', () => {
+    const rules = [
+      allow('hearth/acme/*', 'read', 'write'),
+      deny('hearth/acme/vip', 'read'),
+      allow('hearth/globex', 'read'),
+    ];
+    expect(holds(rules, 'hearth/acme/*', 'write')).toBe(true);
+    expect(holds(rules, 'hearth/acme/api/*', 'write')).toBe(true);
+    expect(holds(rules, 'hearth/acme/api', 'read')).toBe(true);
+    // a deny inside the pattern: not all of it is held
+    expect(holds(rules, 'hearth/acme/*', 'read')).toBe(false);
+    expect(holds(rules, 'hearth/acme/vip', 'read')).toBe(false);
+    // wider than what is held, or another capability
+    expect(holds(rules, 'hearth/*', 'write')).toBe(false);
+    expect(holds(rules, '*', 'read')).toBe(false);
+    expect(holds(rules, 'hearth/acme/*', 'destroy')).toBe(false);
+    // an exact path held is not everything below it
+    expect(holds(rules, 'hearth/globex', 'read')).toBe(true);
+    expect(holds(rules, 'hearth/globex/*', 'read')).toBe(false);
+    // * with a deny anywhere is not all of *
+    expect(holds([allow('*', 'read')], '*', 'read')).toBe(true);
+    expect(holds([allow('*', 'read'), deny('hearth/x/*', 'read')], '*', 'read')).toBe(false);
+    // a pattern outside the grammar covers nothing, so holding it is vacuous (it can be revoked)
+    expect(holds([], 'hearth/acme*', 'read')).toBe(true);
+  });
+
+  it('let only a rule naming the workspace read an AUTO_MANAGED value', () => {
+    expect(mayReadAutoManaged([allow('*', 'read')], 'hearth/acme')).toBe(false);
+    expect(mayReadAutoManaged([allow('hearth/*', 'read')], 'hearth/acme')).toBe(false);
+    expect(mayReadAutoManaged([allow('hearth/acme/*', 'read')], 'hearth/acme')).toBe(true);
+    expect(mayReadAutoManaged([allow('hearth/acme', 'read')], 'hearth/acme')).toBe(true);
+    expect(mayReadAutoManaged([allow('hearth/acme/*', 'read')], 'hearth/acme/db')).toBe(true);
+    expect(mayReadAutoManaged([allow('hearth/acme/*', 'read'), deny('hearth/acme/db', 'read')], 'hearth/acme/db')).toBe(
+      false,
+    );
+    expect(mayReadAutoManaged([allow('*', 'read'), allow('hearth/acme/*', 'list')], 'hearth/acme')).toBe(false);
+    expect(mayReadAutoManaged([allow('other/acme/*', 'read')], 'other/acme')).toBe(false);
   });
 });
