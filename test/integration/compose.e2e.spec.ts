@@ -63,9 +63,9 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
     const expected: Record<string, string[]> = {
       console: ['admin-token', 'postgres-password'],
-      vault: ['driver-localdocker.pub', 'postgres-password', 'root.pub', 'vault-kek.json'],
+      vault: ['driver-localdocker.pub', 'postgres-password', 'root.pub', 'vault-kek.json', 'vault-seal.key'],
       hatch: ['hatch-signing-key.pem', 'postgres-password'],
-      'driver-localdocker': ['driver-localdocker.json'],
+      'driver-localdocker': ['driver-localdocker.json', 'vault-seal.pub'],
       postgres: ['postgres-password'],
     };
     for (const [name, files] of Object.entries(expected)) {
@@ -88,6 +88,7 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       'the KEK': Object.values(kek.keys)[0]!,
       "hatch's signing key": (await secretOf('hatch', 'hatch-signing-key.pem')).split('\n')[1]!,
       "the driver's vault key": driverKey.secretKey,
+      "the vault's seal key": await secretOf('vault', 'vault-seal.key'),
       "root's vault key": (JSON.parse(rootKey.stdout) as { secretKey: string }).secretKey,
     };
     const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout;
