@@ -145,9 +145,9 @@ export const SealedSecret = z
   .strict();
 export type SealedSecret = z.infer<typeof SealedSecret>;
 
-export const PrincipalCreateRequest = z
-  .object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), public_key: z.base64() })
-  .strict();
+/** A principal's name: at most 63 characters, so a request naming a longer one is refused before any lookup. */
+export const PrincipalName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/);
+export const PrincipalCreateRequest = z.object({ name: PrincipalName, public_key: z.base64().max(64) }).strict();
 export const PolicyRule = z
   .object({
     pattern: PathPattern,
@@ -156,8 +156,8 @@ export const PolicyRule = z
   })
   .strict();
 export type PolicyRule = z.infer<typeof PolicyRule>;
-export const PolicyGrantRequest = z.object({ principal: z.string(), rule: PolicyRule }).strict();
-export const PolicyRevokeRequest = z.object({ principal: z.string(), pattern: StoredPathPattern }).strict();
+export const PolicyGrantRequest = z.object({ principal: PrincipalName, rule: PolicyRule }).strict();
+export const PolicyRevokeRequest = z.object({ principal: PrincipalName, pattern: StoredPathPattern }).strict();
 
 export const VaultSubjects = {
   write: 'vault.secret.write',

@@ -95,4 +95,15 @@ describe('managing principals', () => {
     const narrower = { pattern: 'hearth/acme/app', capabilities: ['write' as const], effect: 'allow' as const };
     expect(await client.grant('climber', narrower)).toEqual({ name: 'climber', rule: narrower });
   });
+
+  it('refuses a principal name longer than any principal has before looking it up', async () => {
+    await h.root.list('hearth/'); // root is in the cache
+    const cached = h.vault.principalCache.cached;
+    const long = 'p'.repeat(6_000);
+    await expect(h.root.grant(long, { pattern: 'hearth/*', capabilities: ['read'] })).rejects.toMatchObject({
+      code: 'HEARTH.INVALID_REQUEST',
+    });
+    await expect(h.root.revoke(long, 'hearth/*')).rejects.toMatchObject({ code: 'HEARTH.INVALID_REQUEST' });
+    expect(h.vault.principalCache.cached).toBe(cached);
+  });
 });
