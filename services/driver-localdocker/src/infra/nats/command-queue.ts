@@ -1,6 +1,7 @@
 import {
   DriverCommand,
   HearthError,
+  isMessageId,
   parkedExcerpt,
   parseRequest,
   Streams,
@@ -63,6 +64,9 @@ export class JetStreamCommandQueue implements CommandQueue {
   }
 
   private async process(msg: JsMsg, handle: Handle): Promise<void> {
+    const sent = msg.headers?.get('Nats-Msg-Id');
+    if (sent && !isMessageId(sent))
+      return this.park(msg, null, 'invalid', 'Nats-Msg-Id is no id (too long, or a control character)');
     let body: unknown = null;
     let command: DriverCommand;
     try {
