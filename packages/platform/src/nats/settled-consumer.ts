@@ -11,6 +11,8 @@ export interface ConsumerSpec {
   filterSubjects?: string[];
   /** Messages delivered and not yet settled, at most. */
   maxAckPending?: number;
+  /** Deliveries of one message before it is parked (MAX_DELIVER unless a test wants fewer). */
+  maxDeliver?: number;
   /**
    * The key whose messages must take effect in stream order (a deployment's slug), or null. A failed
    * message holds back the later ones of its key, in this process, until it is acked or parked;
@@ -55,11 +57,11 @@ export class SettledConsumer {
   ) {}
 
   async start(handle: (message: InboundMessage) => Promise<void>): Promise<void> {
-    const { stream, durable, filterSubjects, maxAckPending } = this.spec;
+    const { stream, durable, filterSubjects, maxAckPending, maxDeliver = MAX_DELIVER } = this.spec;
     this.running = await consumeDurable(
       this.js,
       this.jsm,
-      { stream, durable, filterSubjects, maxAckPending, ackWaitMs: 30_000, maxDeliver: MAX_DELIVER, batch: 64 },
+      { stream, durable, filterSubjects, maxAckPending, maxDeliver, ackWaitMs: 30_000, batch: 64 },
       (msg) => this.settle(msg, handle),
     );
   }
@@ -96,7 +98,7 @@ export class SettledConsumer {
         const reason = error.kind === 'invalid' ? 'invalid' : 'refused';
         return this.park(msg, body, reason, `${error.code}: ${error.message}`, key);
       }
-      if (msg.info.deliveryCount >= MAX_DELIVER) {
+      if (msg.info.deliveryCount >= (this.spec.maxDeliver ?? MAX_DELIVER)) {
         return this.park(msg, body, 'delivery_limit', describe(error), key);
       }
       this.logger.warn({ err: error, message_id: id, subject: msg.subject }, 'message failed; redelivering');
