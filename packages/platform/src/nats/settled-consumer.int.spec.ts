@@ -62,9 +62,10 @@ describe('a settled consumer: no message stalls it', () => {
 
   it('parks what is invalid or refused for good, with its reason and a redacted excerpt, and takes what follows', async () => {
     const handled: unknown[] = [];
-    const publish = await consume('POISON', async ({ body }) => {
+    const publish = await consume('POISON', ({ body }) => {
       if ((body as { refuse?: boolean }).refuse) throw new HearthError(ErrorCode.IllegalTransition, 'not now');
       handled.push(body);
+      return Promise.resolve();
     });
     await publish('{"not": json');
     await publish({ n: 0 }, 'x'.repeat(6_000));
@@ -86,9 +87,9 @@ describe('a settled consumer: no message stalls it', () => {
     let tries = 0;
     const publish = await consume(
       'FLAKY',
-      async () => {
+      () => {
         tries++;
-        throw new Error('the database is away');
+        return Promise.reject(new Error('the database is away'));
       },
       { maxDeliver: 3 },
     );
@@ -107,10 +108,11 @@ describe('a settled consumer: no message stalls it', () => {
     let failures = 0;
     const publish = await consume(
       'ORDERED',
-      async ({ body }) => {
+      ({ body }) => {
         const { key, n } = body as { key: string; n: number };
-        if (key === 'a' && n === 1 && failures++ < 2) throw new Error('a moment');
+        if (key === 'a' && n === 1 && failures++ < 2) return Promise.reject(new Error('a moment'));
         taken.push(`${key}${n}`);
+        return Promise.resolve();
       },
       { orderKey: (body) => (body as { key: string }).key },
     );
@@ -118,7 +120,7 @@ describe('a settled consumer: no message stalls it', () => {
     await publish({ key: 'a', n: 2 });
     await publish({ key: 'b', n: 1 });
     await publish({ key: 'b', n: 2 });
-    await until(async () => taken.length === 4, { what: 'all four taken' });
+    await until(() => taken.length === 4, { what: 'all four taken' });
     expect(taken.indexOf('a1')).toBeLessThan(taken.indexOf('a2'));
     expect(taken.indexOf('b2')).toBeLessThan(taken.indexOf('a1')); // b was not held behind a
     expect(await parkedOf('ordered')).toEqual([]);
