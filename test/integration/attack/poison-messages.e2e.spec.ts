@@ -12,7 +12,7 @@ import {
   type RunningHatch,
 } from '@hearth/testkit';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,8 +21,11 @@ const POSTGRES_IMAGE = 'hearth-test/postgres:15';
 /** A line of `hearth parked --json`: a parked message and the service that parked it. */
 const Listed = ParkedMessage.extend({ service: ParkedMessage.shape.consumer });
 
-/** Past every bound, and past what a btree index entry holds (~2,700 bytes). */
-const HUGE = 'x'.repeat(6_000);
+/**
+ * Past every bound, and past what a btree index entry holds (~2,700 bytes) even compressed: random,
+ * since Postgres compresses a long index value first and 6,000 of one letter would fit.
+ */
+const HUGE = randomBytes(4_500).toString('base64url');
 
 const KINDS = ['oversized field', 'NUL in a field', 'huge message id', 'invalid JSON', 'unknown type'] as const;
 type Kind = (typeof KINDS)[number];
@@ -168,26 +171,38 @@ describe('attack: poison messages to every consumer', () => {
       hatch: { seqs: await publish(hatchPoisons), stream: HatchStream.name },
     };
 
-    // Behind all of them: a deployment still reaches ready, and a read of its secret still reaches HATCH.
+    // Behind all of them every consumer moves on: a deployment reaches ready (the driver's commands,
+    // the console's events) and a read reaches HATCH (hatch's ingest). Both are awaited together, so
+    // that a stall of either shows.
     const slug = stack.newSlug();
-    const created = await stack.http('/v1/deployments', {
-      method: 'POST',
-      body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },
-    });
-    expect(created.status).toBe(201);
-    expect((await stack.until(slug, ['ready', 'failed'])).last_status).toBe('ready');
-    await stack.reader.read(`hearth/${slug}`);
-    await until(
-      async () =>
+    const probe = `hearth/poison-probe-${randomBytes(4).toString('hex')}`;
+    await stack.root.write({ path: probe, values: { PROBE: 'nothing secret' } });
+    const deployed = (async () => {
+      const created = await stack.http('/v1/deployments', {
+        method: 'POST',
+        body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },
+      });
+      if (created.status !== 201) throw new Error(`the deployment was refused: HTTP ${created.status}`);
+      return (await stack.until(slug, ['ready', 'failed'])).last_status;
+    })();
+    const audited = (async () => {
+      await stack.reader.read(probe);
+      const recorded = async () =>
         (
           await queryDatabase<{ n: number }>(
             hatch.db.name,
-            `SELECT count(*)::int AS n FROM audit_log WHERE actor = 'e2e-subsystem' AND workspace_slug = $1`,
-            [slug],
+            `SELECT count(*)::int AS n FROM audit_log WHERE actor = 'e2e-subsystem' AND subject_path = $1`,
+            [probe],
           )
-        )[0]!.n === 1,
-      { timeoutMs: 30_000, what: 'the read recorded in HATCH' },
-    );
+        )[0]?.n === 1;
+      await until(recorded, { timeoutMs: 45_000, what: 'the read recorded in HATCH' });
+      return 'recorded in HATCH';
+    })();
+    const outcomes = await Promise.allSettled([deployed, audited]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason)))).toEqual([
+      'ready',
+      'recorded in HATCH',
+    ]);
 
     // Every poison is listed, by the service that parked it, with its reason; nothing of it was applied.
     const expected = Object.entries(sent).flatMap(([service, { seqs, stream }]) =>
