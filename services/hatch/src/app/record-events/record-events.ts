@@ -110,7 +110,7 @@ const badMessageId: IngestVerdict = {
   keepBody: false,
 };
 /** A parked body is kept for an operator to look at only when its JSON is at most this long. */
-const PARKED_BODY_LIMIT = 8 * 1024;
+const PARKED_BODY_LIMIT = 4 * 1024;
 
 function parseJson(text: string): unknown {
   try {
