@@ -45,8 +45,11 @@ const holdDelay = (deliveries: number) => 2 * retryDelay(deliveries);
  */
 export class SettledConsumer {
   private running: RunningConsumer | null = null;
-  /** Order keys whose failed message waits for redelivery, with that message's stream sequence. */
-  private readonly held = new Map<string, number>();
+  /**
+   * Order keys whose failed message waits for redelivery: that message's stream sequence, and when
+   * the hold lapses should it not come back here (another replica took it, or it was parked there).
+   */
+  private readonly held = new Map<string, { seq: number; lapses: number }>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -82,8 +85,7 @@ export class SettledConsumer {
       return this.park(msg, null, 'invalid', 'not JSON');
     }
     const key = this.spec.orderKey?.(body) ?? null;
-    const waitingFor = key === null ? undefined : this.held.get(key);
-    if (waitingFor !== undefined && waitingFor !== msg.seq) {
+    if (key !== null && this.holds(key, msg)) {
       msg.nak(holdDelay(msg.info.deliveryCount));
       return;
     }
@@ -102,8 +104,9 @@ export class SettledConsumer {
         return this.park(msg, body, 'delivery_limit', describe(error), key);
       }
       this.logger.warn({ err: error, message_id: id, subject: msg.subject }, 'message failed; redelivering');
-      if (key !== null) this.held.set(key, msg.seq);
-      msg.nak(retryDelay(msg.info.deliveryCount));
+      const delay = retryDelay(msg.info.deliveryCount);
+      if (key !== null) this.held.set(key, { seq: msg.seq, lapses: Date.now() + 4 * delay + 30_000 });
+      msg.nak(delay);
     }
   }
 
@@ -136,7 +139,21 @@ export class SettledConsumer {
     countParked(this.spec.durable, reason);
     this.logger.error({ subject: msg.subject, seq: msg.seq, reason, detail }, 'message parked; terminated');
     msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
-    if (key !== null && this.held.get(key) === msg.seq) this.held.delete(key);
+    if (key !== null && this.held.get(key)?.seq === msg.seq) this.held.delete(key);
+  }
+
+  /**
+   * Whether `msg` waits behind a failed message of its key. Never on its own last delivery: a message
+   * the server would deliver no more is tried (and settled) rather than left unsettled for good.
+   */
+  private holds(key: string, msg: JsMsg): boolean {
+    const hold = this.held.get(key);
+    if (!hold || hold.seq === msg.seq) return false;
+    if (Date.now() > hold.lapses) {
+      this.held.delete(key);
+      return false;
+    }
+    return msg.info.deliveryCount < (this.spec.maxDeliver ?? MAX_DELIVER);
   }
 }
 
