@@ -4,6 +4,7 @@ import {
   DeploymentRef,
   ErrorCode,
   HearthError,
+  ParkedList,
   TokenCreated,
   TokenRevoked,
   type DeploymentRequest,
@@ -63,6 +64,10 @@ export class ConsoleApi {
 
   retryDeployment(slug: string): Promise<DeploymentRef> {
     return this.call('POST', `/v1/deployments/${encodeURIComponent(slug)}/retry`, DeploymentRef);
+  }
+
+  listParked(): Promise<ParkedList> {
+    return this.call('GET', '/v1/parked', ParkedList);
   }
 
   createToken(request: TokenCreateRequest): Promise<TokenCreated> {

@@ -4,6 +4,7 @@ import {
   AuditRecordPage,
   ErrorCode,
   HearthError,
+  ParkedList,
   type AuditRecordQuery,
 } from '@hearth/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +45,13 @@ export class HatchApi {
     const response = await this.get(`/v1/audit/records?${searchOf(query)}`, AbortSignal.timeout(TIMEOUT_MS));
     const parsed = AuditRecordPage.safeParse(await response.json());
     if (!parsed.success) throw new HearthError(ErrorCode.Internal, "hatch's answer is not a page of records");
+    return parsed.data;
+  }
+
+  async parked(): Promise<ParkedList> {
+    const response = await this.get('/v1/parked', AbortSignal.timeout(TIMEOUT_MS));
+    const parsed = ParkedList.safeParse(await response.json());
+    if (!parsed.success) throw new HearthError(ErrorCode.Internal, "hatch's answer is not a list of parked events");
     return parsed.data;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedName, WIRE_LIMITS } from './bounds.js';
 import { EventMetadata } from './envelope.js';
 
 /**
@@ -24,8 +25,8 @@ export function parseAuditSubject(subject: string): { service: string; action: s
 /** What hatch indexes of an event's data; the rest is kept as it came. A path outside any workspace has a null slug. */
 export const AuditData = z
   .object({
-    path: z.string().optional(),
-    workspace_slug: z.string().nullable().optional(),
+    path: boundedName(WIRE_LIMITS.path).optional(),
+    workspace_slug: boundedName(WIRE_LIMITS.id).nullable().optional(),
     outcome: AuditOutcome.optional(),
   })
   .loose();
@@ -33,8 +34,8 @@ export const AuditData = z
 export const AuditEvent = z
   .object({
     id: z.uuid(),
-    type: z.string().min(1),
-    stream: z.string().min(1),
+    type: boundedName(WIRE_LIMITS.type),
+    stream: boundedName(WIRE_LIMITS.id),
     version: z.number().int().nonnegative(),
     data: AuditData,
     metadata: EventMetadata,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedName, boundedText, WIRE_LIMITS } from './bounds.js';
 import { DriverName, SidecarSpec, Tier } from './deployment.js';
 import { envelopeOf } from './envelope.js';
 import { Slug } from './slug.js';
@@ -24,11 +25,11 @@ const answering = { slug: Slug, command_id: z.uuid() };
 export const ProvisioningStartedV1 = envelopeOf('ProvisioningStartedV1', z.object(answering).strict());
 export const SidecarsProvisionedV1 = envelopeOf(
   'SidecarsProvisionedV1',
-  z.object({ ...answering, endpoint: z.string().min(1).max(1024) }).strict(),
+  z.object({ ...answering, endpoint: boundedName(WIRE_LIMITS.text) }).strict(),
 );
 export const ProvisioningFailedV1 = envelopeOf(
   'ProvisioningFailedV1',
-  z.object({ ...answering, reason: z.string().min(1).max(2048) }).strict(),
+  z.object({ ...answering, reason: boundedText(WIRE_LIMITS.text).min(1) }).strict(),
 );
 export const SidecarsDeprovisionedV1 = envelopeOf('SidecarsDeprovisionedV1', z.object(answering).strict());
 export const DriverEvent = z.discriminatedUnion('type', [

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { boundedName, WIRE_LIMITS } from './bounds.js';
 
 export const EventMetadata = z
   .object({
-    actor: z.string().min(1),
-    correlation_id: z.string().min(1),
-    causation_id: z.string().nullable(),
-    trace_id: z.string().nullable(),
+    actor: boundedName(WIRE_LIMITS.actor),
+    correlation_id: boundedName(WIRE_LIMITS.correlationId),
+    causation_id: boundedName(WIRE_LIMITS.id).nullable(),
+    trace_id: boundedName(WIRE_LIMITS.id).nullable(),
     occurred_at: z.iso.datetime(),
   })
   .strict();
@@ -20,7 +21,7 @@ export function envelopeOf<T extends string, D extends z.ZodType>(type: T, data:
     .object({
       id: z.uuid(),
       type: z.literal(type),
-      stream: z.string().min(1),
+      stream: boundedName(WIRE_LIMITS.id),
       version: z.number().int().nonnegative(),
       data,
       metadata: EventMetadata,
@@ -29,7 +30,7 @@ export function envelopeOf<T extends string, D extends z.ZodType>(type: T, data:
 }
 
 /** Any event in the envelope: what a store or a consumer holds before it knows the type. */
-export const Envelope = envelopeOf('any', z.unknown()).extend({ type: z.string().min(1) });
+export const Envelope = envelopeOf('any', z.unknown()).extend({ type: boundedName(WIRE_LIMITS.type) });
 export type Envelope = z.infer<typeof Envelope>;
 
 /** An event as a decider makes it: its type and data, before the store gives it an id, a stream and metadata. */

@@ -1,3 +1,4 @@
+export * from './bounds.js';
 export * from './client.js';
 export * from './console/events.js';
 export * from './deployment.js';
@@ -9,6 +10,7 @@ export * from './subjects.js';
 export * from './vault-pointer.js';
 export * from './parse.js';
 export * from './operator.js';
+export * from './parked.js';
 export * from './audit.js';
 export * from './secret-fields.js';
 export * from './hatch-api.js';

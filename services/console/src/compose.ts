@@ -1,7 +1,13 @@
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
 import { OutboxRelay } from '@hearth/platform/outbox';
-import { EventStore, FastPath, processedMessages, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import {
+  EventStore,
+  FastPath,
+  ParkedMessageTable,
+  processedMessages,
+  TypeOrmUnitOfWork,
+} from '@hearth/platform/postgres';
 import { randomIds, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { CreateToken } from './app/create-token/create-token.js';
@@ -11,6 +17,7 @@ import { GetDeploymentHistory } from './app/get-deployment-history/get-deploymen
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-access/operator-access.js';
+import { ListParkedMessages } from './app/list-parked-messages/list-parked-messages.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
@@ -38,6 +45,7 @@ export function composeConsole(
   const deployments = new EventSourcedDeployments(unitOfWork, store, refs, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
   const recordDriverEvent = new RecordDriverEvent(deployments);
+  const parked = new ParkedMessageTable(dataSource);
   const useCases = {
     createDeployment: new CreateDeployment(deployments, clock, ids),
     discoverDeployment: new DiscoverDeployment(refs),
@@ -47,6 +55,7 @@ export function composeConsole(
     operateDeployment: new OperateDeployment(deployments, ids),
     recordDriverEvent,
     rebuildProjection: new RebuildProjection(unitOfWork, store, refs),
+    listParkedMessages: new ListParkedMessages(parked),
     operatorAccess: new OperatorAccess(tokens, ids),
     createToken: new CreateToken(tokens, ids),
     revokeToken: new RevokeToken(tokens),
@@ -54,7 +63,7 @@ export function composeConsole(
   const workers = {
     relay: new OutboxRelay(fastPath, runtime.js, runtime.logger),
     driverEvents: new DriverEventsWorker(
-      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, DRIVER_EVENTS_CONSUMER),
+      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, parked, DRIVER_EVENTS_CONSUMER),
       unitOfWork,
       processedMessages,
       recordDriverEvent,

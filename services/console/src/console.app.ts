@@ -38,6 +38,8 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     ],
   });
   const { useCases, workers } = composeConsole(runtime, options);
+  const rebuilt = await useCases.rebuildProjection.runIfBehind();
+  if (rebuilt !== null) runtime.logger.warn({ deployments: rebuilt }, 'deployment_refs was behind its events: rebuilt');
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
   if (options.serve ?? true) {
     await serveNest({

@@ -4,6 +4,7 @@ import type { ConsoleUseCases } from './compose.js';
 import { BearerTokenGuard } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
 import { OpenApiController } from './transport/http/openapi.controller.js';
+import { ParkedController } from './transport/http/parked.controller.js';
 import { TokensController } from './transport/http/tokens.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
@@ -11,7 +12,7 @@ import { TokenEndpoints } from './transport/nats/token.endpoints.js';
 /** The console's edges: the controllers that route; the use cases are those composeConsole built. */
 export function consoleModule(useCases: ConsoleUseCases): DynamicModule {
   return nestModuleOf(
-    [DeploymentsController, TokensController, OpenApiController, DeploymentEndpoints, TokenEndpoints],
+    [DeploymentsController, TokensController, ParkedController, OpenApiController, DeploymentEndpoints, TokenEndpoints],
     useCases,
     [BearerTokenGuard],
   );

@@ -30,6 +30,7 @@ import { DockerEngine } from './infra/docker/docker-engine.js';
 import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
+import { JetStreamParkedRecords } from './infra/nats/parked-records.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
@@ -90,7 +91,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     ),
     answers: new JetStreamAnswers(js),
     directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
-    commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, {
+    commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, new JetStreamParkedRecords(js, systemClock), {
       durable: 'driver-localdocker',
       ackWaitMs: connections.ackWaitMs,
     }),

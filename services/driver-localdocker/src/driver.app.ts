@@ -1,8 +1,8 @@
-import { cryptoReady, Streams } from '@hearth/contracts';
+import { cryptoReady, ParkedStream, Streams } from '@hearth/contracts';
 import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '@hearth/platform/logging';
 import { connectNats, ensureStream } from '@hearth/platform/nats';
 import { startTelemetry } from '@hearth/platform/telemetry';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Docker from 'dockerode';
 import type { ReadinessOptions } from './app/readiness.js';
@@ -59,6 +59,13 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
   const jsm = await jetstreamManager(nc);
   await ensureStream(jsm, { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] });
   await ensureStream(jsm, { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] });
+  await ensureStream(jsm, {
+    name: ParkedStream.name,
+    subjects: [...ParkedStream.subjects],
+    max_msgs_per_subject: ParkedStream.maxMsgsPerSubject,
+    max_msg_size: ParkedStream.maxMsgSize,
+    discard: DiscardPolicy.Old,
+  });
   const ports = realPorts({
     nc,
     js: jsm.jetstream(),

@@ -7,6 +7,7 @@ import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
 import type { AuditMetrics, CheckpointSigner } from './app/ports.js';
 import { RecordAuditEvents } from './app/record-events/record-events.js';
+import { ListParkedEvents } from './app/list-parked-events/list-parked-events.js';
 import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
 import { AuditorTail } from './app/tail-records/auditor-tail.js';
@@ -58,16 +59,11 @@ export function composeHatch(
   const ledger = new IngestLedgerTables(dataSource, INGEST_CONSUMER);
   const feed = new NotifiedRecordFeed(fastPath, logger, feedPollMs);
 
-  const recordAuditEvents = new RecordAuditEvents(
-    ledger,
-    log,
-    checkpoints,
-    new ParkedEventTable(),
-    signer,
-    clock,
-    ids,
-    { stream: HatchStream.name, checkpointEvery: settings.HATCH_CHECKPOINT_EVERY },
-  );
+  const parkedEvents = new ParkedEventTable(dataSource, INGEST_CONSUMER);
+  const recordAuditEvents = new RecordAuditEvents(ledger, log, checkpoints, parkedEvents, signer, clock, ids, {
+    stream: HatchStream.name,
+    checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
+  });
   const signCheckpoint = new SignCheckpoint(unitOfWork, log, checkpoints, signer, clock);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
   const auditorAccess = new AuditorAccess(
@@ -79,6 +75,7 @@ export function composeHatch(
     recordAuditEvents,
     signCheckpoint,
     searchRecords: new SearchRecords(log),
+    listParkedEvents: new ListParkedEvents(parkedEvents),
     tailRecords,
     // An open tail asks about its token as often as a cached answer expires (and at least every second).
     auditorTail: new AuditorTail(tailRecords, auditorAccess, clock, Math.max(tokenCacheMs, MIN_RECHECK_MS)),

@@ -3,11 +3,13 @@ import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, 
 export interface DurableConsumerSpec {
   stream: string;
   durable: string;
-  filterSubjects?: string[];
+  filterSubjects?: string[] | undefined;
   /** How long the server waits for an ack before it delivers a message again. */
   ackWaitMs: number;
   /** Messages delivered and not yet acked, at most (1: one at a time, in order). */
-  maxAckPending?: number;
+  maxAckPending?: number | undefined;
+  /** Deliveries of one message, at most: the consumer parks it on the last one. */
+  maxDeliver?: number;
   /** How many messages a pull asks for at once. */
   batch: number;
 }
@@ -31,6 +33,7 @@ export async function consumeDurable(
   const limits = {
     ack_wait: spec.ackWaitMs * 1_000_000,
     ...(spec.maxAckPending === undefined ? {} : { max_ack_pending: spec.maxAckPending }),
+    ...(spec.maxDeliver === undefined ? {} : { max_deliver: spec.maxDeliver }),
   };
   await jsm.consumers
     .add(spec.stream, {

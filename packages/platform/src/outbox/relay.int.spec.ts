@@ -20,6 +20,7 @@ import { SettledConsumer } from '../nats/settled-consumer.js';
 import { openDatabase } from '../postgres/database.js';
 import { FastPath } from '../postgres/fast-path.js';
 import { OutboxEntity } from '../postgres/platform-entities.js';
+import { ParkedMessageTable } from '../postgres/parked-messages.js';
 import { processedMessages } from '../postgres/processed-messages.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
 import { enqueue } from './outbox.js';
@@ -56,7 +57,10 @@ describe('outbox relay', () => {
 
   /** A consumer that records each message once in `received`: its id claimed in the same transaction. */
   const receiveOnce = async (stream: string, durable: string) => {
-    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, { stream, durable });
+    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, new ParkedMessageTable(dataSource), {
+      stream,
+      durable,
+    });
     await consumer.start((message) =>
       new TypeOrmUnitOfWork(dataSource).run(async (tx) => {
         if (!(await processedMessages.claim(tx, durable, message.id))) return;

@@ -2,3 +2,4 @@
 export * from './clock.js';
 export * from './decider.js';
 export * from './unit-of-work.js';
+export * from './parking.js';

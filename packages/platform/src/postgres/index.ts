@@ -4,5 +4,6 @@ export * from './event-store.js';
 export * from './fast-path.js';
 export * from './platform-entities.js';
 export * from './platform-schema.migration.js';
+export * from './parked-messages.js';
 export * from './processed-messages.js';
 export * from './unit-of-work.js';

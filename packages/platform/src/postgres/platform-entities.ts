@@ -68,5 +68,36 @@ export class ProcessedMessageEntity {
   processedAt!: Date;
 }
 
+/** A message a consumer terminated instead of applying, for an operator to look at (see ParkedMessageTable). */
+@Entity({ name: 'parked_messages' })
+export class ParkedMessageEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  consumer!: string;
+
+  @Column({ type: 'text' })
+  subject!: string;
+
+  @Column({ type: 'text', name: 'message_id' })
+  messageId!: string;
+
+  @Column({ type: 'bigint', name: 'stream_seq', nullable: true })
+  streamSeq!: string | null;
+
+  @Column({ type: 'text' })
+  reason!: string;
+
+  @Column({ type: 'text' })
+  detail!: string;
+
+  @Column({ type: 'text', nullable: true })
+  excerpt!: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'parked_at' })
+  parkedAt!: Date;
+}
+
 /** The platform's tables, which every service's DataSource registers beside its own. */
-export const platformEntities = [EventEntity, OutboxEntity, ProcessedMessageEntity];
+export const platformEntities = [EventEntity, OutboxEntity, ProcessedMessageEntity, ParkedMessageEntity];

@@ -68,5 +68,33 @@ export class EventsWithoutTransactionId1764600000000 implements MigrationInterfa
   }
 }
 
+/** Messages a consumer terminated instead of applying: no single message may stall it (DESIGN invariant 9). */
+export class ParkedMessages1765000000000 implements MigrationInterface {
+  name = 'ParkedMessages1765000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE parked_messages (
+        id bigserial PRIMARY KEY,
+        consumer text NOT NULL,
+        subject text NOT NULL,
+        message_id text NOT NULL,
+        stream_seq bigint,
+        reason text NOT NULL,
+        detail text NOT NULL,
+        excerpt text,
+        parked_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE parked_messages');
+  }
+}
+
 /** The platform's own migrations, in order. */
-export const platformMigrations = [PlatformSchema1763800000000, EventsWithoutTransactionId1764600000000];
+export const platformMigrations = [
+  PlatformSchema1763800000000,
+  EventsWithoutTransactionId1764600000000,
+  ParkedMessages1765000000000,
+];

@@ -106,3 +106,14 @@ export { SpanKind, SpanStatusCode };
 export function meter(name: string): Meter {
   return metrics.getMeter(name);
 }
+
+let parkedMessages: ReturnType<Meter['createCounter']> | null = null;
+
+/** One more message parked by `consumer` for `reason`: `hearth_parked_messages_total{consumer,reason}`. */
+export function countParked(consumer: string, reason: string): void {
+  parkedMessages ??= meter('hearth').createCounter('hearth.parked_messages', {
+    description: 'Messages a consumer terminated and parked instead of applying',
+    unit: '{message}',
+  });
+  parkedMessages.add(1, { consumer, reason });
+}

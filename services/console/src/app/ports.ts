@@ -1,4 +1,4 @@
-import type { DeploymentList, DeploymentListQuery, DeploymentRef, Envelope } from '@hearth/contracts';
+import type { DeploymentList, DeploymentListQuery, DeploymentRef, Envelope, ParkedMessage } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import type { DeploymentCommand } from '../domain/deployment/deployment.js';
 import type { OperatorToken } from '../domain/operator/operator.js';
@@ -40,6 +40,8 @@ export interface DeploymentRefReader {
 export interface DeploymentRefRebuild {
   /** Makes the projection's writers wait until `tx` ends, while readers go on reading the old rows. */
   holdWriters(tx: Transaction): Promise<void>;
+  /** True when some deployment's events are ahead of its row, or it has none. */
+  behindEvents(): Promise<boolean>;
   clear(tx: Transaction): Promise<void>;
   put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void>;
 }
@@ -86,4 +88,9 @@ export interface DurableInbox {
 export interface ProcessedMessages {
   /** False when `consumer` has taken `messageId` before (a redelivery). */
   claim(tx: Transaction, consumer: string, messageId: string): Promise<boolean>;
+}
+
+/** The messages the console's consumers parked (parked_messages), newest first. */
+export interface ParkedMessageReader {
+  latest(): Promise<ParkedMessage[]>;
 }

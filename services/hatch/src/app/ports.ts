@@ -6,6 +6,7 @@ import {
   type AuditRecord,
   type AuditRecordPage,
   type AuditRecordQuery,
+  type ParkedMessage,
 } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import type { extractTraceContext } from '@hearth/platform/telemetry';
@@ -84,6 +85,11 @@ export interface ParkedEvent {
 
 export interface ParkingLot {
   park(tx: Transaction, events: readonly ParkedEvent[]): Promise<void>;
+}
+
+/** The parked events, newest first, as every service lists what it parked. */
+export interface ParkedEventReader {
+  latest(): Promise<ParkedMessage[]>;
 }
 
 /** Wakes whoever waits for the log's committed head to move: live tails. */

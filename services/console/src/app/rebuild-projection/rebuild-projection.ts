@@ -24,6 +24,16 @@ export class RebuildProjection {
     private readonly refs: DeploymentRefRebuild,
   ) {}
 
+  /**
+   * At start (DESIGN invariant 5): a projection that misses a deployment, or holds one at an older
+   * version than its events, is rebuilt before anything reads it. Unknown is never taken for gone:
+   * discovery must not answer null for a deployment whose events exist. Answers the deployments
+   * replayed, or null when the projection was current.
+   */
+  async runIfBehind(): Promise<number | null> {
+    return (await this.refs.behindEvents()) ? this.run() : null;
+  }
+
   async run(): Promise<number> {
     return this.unitOfWork.run(async (tx) => {
       await this.refs.holdWriters(tx);

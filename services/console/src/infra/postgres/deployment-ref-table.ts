@@ -66,6 +66,18 @@ export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefReb
     await managerOf(tx).query('LOCK TABLE deployment_refs IN EXCLUSIVE MODE');
   }
 
+  async behindEvents(): Promise<boolean> {
+    const [{ behind }] = await this.dataSource.query<[{ behind: boolean }]>(`
+      SELECT EXISTS (
+        SELECT 1
+        FROM (SELECT stream_id, max(stream_version) AS version FROM events
+              WHERE stream_id LIKE 'deployment-%' GROUP BY stream_id) AS streams
+        LEFT JOIN deployment_refs AS refs ON 'deployment-' || refs.workspace_slug = streams.stream_id
+        WHERE refs.stream_version IS DISTINCT FROM streams.version
+      ) AS behind`);
+    return behind;
+  }
+
   async clear(tx: Transaction): Promise<void> {
     // A DELETE, not TRUNCATE (repository.clear): TRUNCATE would make readers wait for the rebuild.
     await managerOf(tx).createQueryBuilder().delete().from(DeploymentRefEntity).execute();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Streams, Subjects } from '@hearth/contracts';
-import { until } from '@hearth/testkit';
+import { ParkedMessage, ParkedStream, Streams, Subjects } from '@hearth/contracts';
+import { streamMessages, until } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BUSYBOX_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
@@ -30,7 +30,7 @@ describe('the driver worker', () => {
     );
 
   // One command at a time (max_ack_pending 1): a message left unsettled would hold back every later one.
-  it('answers the commands it takes off the queue, and drops a message that is no command instead of retrying it', async () => {
+  it('answers the commands it takes off the queue, and parks a message that is no command instead of retrying it', async () => {
     const js = jsm.jetstream();
     await js.publish(Subjects.driverCommand('localdocker', 'junk'), '{"type":"NoSuchCommandV1"}');
     const slug = h.newSlug();
@@ -43,6 +43,17 @@ describe('the driver worker', () => {
       'SidecarsProvisionedV1',
     ]);
     await drained();
-    expect(h.logs.filter((line) => line.includes('not a driver command; terminated'))).toHaveLength(1);
+    const parked = (await streamMessages(jsm, ParkedStream.name)).map((m) =>
+      ParkedMessage.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))),
+    );
+    expect(parked).toEqual([
+      expect.objectContaining({
+        consumer: 'driver-localdocker',
+        subject: Subjects.driverCommand('localdocker', 'junk'),
+        reason: 'invalid',
+        excerpt: '{"type":"NoSuchCommandV1"}',
+      }),
+    ]);
+    expect(h.logs.filter((line) => line.includes('command parked; terminated'))).toHaveLength(1);
   });
 });

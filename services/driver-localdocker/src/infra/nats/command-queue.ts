@@ -1,7 +1,17 @@
-import { DriverCommand, Streams, Subjects } from '@hearth/contracts';
+import {
+  DriverCommand,
+  HearthError,
+  isMessageId,
+  parkedExcerpt,
+  parseRequest,
+  Streams,
+  Subjects,
+  type ParkReason,
+} from '@hearth/contracts';
 import { type Logger } from '@hearth/platform/logging';
-import { consumeDurable, type RunningConsumer } from '@hearth/platform/nats';
-import { extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
+import { consumeDurable, MAX_DELIVER, type RunningConsumer } from '@hearth/platform/nats';
+import type { ParkingLot } from '@hearth/platform/ports';
+import { countParked, extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { CommandQueue } from '../../app/ports.js';
 
@@ -16,8 +26,10 @@ export interface CommandQueueOptions {
 /**
  * Takes LocalDocker's commands off the DRIVER_COMMANDS work queue, one at a time. A command is acked
  * only once its answer is published, so a driver that dies mid-way gets it again (the work is
- * idempotent by command id); while it works, the ack deadline is pushed back. A message that is no
- * command is terminated; a failure to reach the console, the vault or NATS is retried with backoff.
+ * idempotent by command id); while it works, the ack deadline is pushed back. A failure to reach the
+ * console, the vault or NATS is retried with backoff. A message that is no valid command (every field
+ * within its bound, so its answer fits a NATS message), is refused for good, or fails on its last
+ * delivery is terminated and parked: no command stalls the queue.
  */
 export class JetStreamCommandQueue implements CommandQueue {
   private running: RunningConsumer | null = null;
@@ -26,6 +38,7 @@ export class JetStreamCommandQueue implements CommandQueue {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
+    private readonly parking: ParkingLot,
     private readonly options: CommandQueueOptions,
   ) {}
 
@@ -39,6 +52,7 @@ export class JetStreamCommandQueue implements CommandQueue {
         filterSubjects: [Subjects.driverCommand('localdocker', '>')],
         ackWaitMs: this.options.ackWaitMs,
         maxAckPending: 1,
+        maxDeliver: MAX_DELIVER,
         batch: 1,
       },
       (msg) => this.process(msg, handle),
@@ -50,13 +64,17 @@ export class JetStreamCommandQueue implements CommandQueue {
   }
 
   private async process(msg: JsMsg, handle: Handle): Promise<void> {
+    const sent = msg.headers?.get('Nats-Msg-Id');
+    if (sent && !isMessageId(sent))
+      return this.park(msg, null, 'invalid', 'Nats-Msg-Id is no id (too long, or a control character)');
+    let body: unknown = null;
     let command: DriverCommand;
     try {
-      command = DriverCommand.parse(msg.json());
+      body = msg.json();
+      command = parseRequest(DriverCommand, body);
     } catch (error) {
-      this.logger.error({ err: error, subject: msg.subject, seq: msg.seq }, 'not a driver command; terminated');
-      msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
-      return;
+      const detail = error instanceof HearthError ? `${error.code}: ${error.message}` : 'not JSON';
+      return this.park(msg, body, 'invalid', detail);
     }
     const keepAlive = setInterval(() => msg.working(), Math.max(1_000, this.options.ackWaitMs / 3));
     try {
@@ -65,6 +83,10 @@ export class JetStreamCommandQueue implements CommandQueue {
       );
       await msg.ackAck();
     } catch (error) {
+      if (error instanceof HearthError && error.kind !== 'unavailable' && error.kind !== 'internal') {
+        return this.park(msg, body, 'refused', `${error.code}: ${error.message}`);
+      }
+      if (msg.info.deliveryCount >= MAX_DELIVER) return this.park(msg, body, 'delivery_limit', String(error));
       this.logger.warn(
         { err: error, command_id: command.id, type: command.type, slug: command.data.slug },
         'command failed; delivering it again',
@@ -73,5 +95,27 @@ export class JetStreamCommandQueue implements CommandQueue {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** Terminates `msg` once it is parked; were the PARKED stream out of reach, it is delivered again instead. */
+  private async park(msg: JsMsg, body: unknown, reason: ParkReason, detail: string): Promise<void> {
+    try {
+      await this.parking.park({
+        consumer: this.options.durable,
+        subject: msg.subject,
+        message_id: msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`,
+        stream_seq: msg.seq,
+        reason,
+        detail,
+        excerpt: body === null ? null : parkedExcerpt(body),
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, subject: msg.subject, seq: msg.seq }, 'could not park a command; redelivering');
+      msg.nak(Math.min(500 * msg.info.deliveryCount, 15_000));
+      return;
+    }
+    countParked(this.options.durable, reason);
+    this.logger.error({ subject: msg.subject, seq: msg.seq, reason, detail }, 'command parked; terminated');
+    msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
   }
 }

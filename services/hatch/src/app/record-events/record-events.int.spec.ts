@@ -3,6 +3,7 @@ import { verifyChain } from '@hearth/audit-chain';
 import { In } from 'typeorm';
 import { AuditLogEntity, IngestPositionEntity, ParkedEventEntity } from '../../infra/postgres/entities.js';
 import { secretReadFixture } from '@hearth/testkit';
+import { randomBytes } from 'node:crypto';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 import type { HatchMessage } from '../ports.js';
@@ -108,5 +109,32 @@ describe('recording a run of HATCH messages', () => {
       [`%${leaked}%`],
     );
     expect(Number(n)).toBe(0);
+  });
+
+  it('parks a field past its bound and an id the ledger cannot hold, instead of failing the run on them', async () => {
+    // Random, so that Postgres cannot compress it under the btree limit (~2,700 bytes).
+    const huge = randomBytes(4_500).toString('base64url');
+    const longActor = secretReadFixture();
+    const longPath = secretReadFixture();
+    const hugeId = secretReadFixture({ actor: 'svc-huge-id' });
+    const after = secretReadFixture({ actor: 'svc-after-the-huge' });
+    const from = position;
+    const batch = await record([
+      message({ ...longActor, metadata: { ...longActor.metadata, actor: huge } }, longActor.id),
+      message({ ...longPath, data: { ...longPath.data, path: huge } }, longPath.id),
+      message(hugeId, huge),
+      message(after, after.id),
+    ]);
+    expect(batch.records.map((r) => r.event_id)).toEqual([after.id]);
+
+    const parked = await repository(ParkedEventEntity).findBy({
+      messageId: In([longActor.id, longPath.id, `HATCH:${from + 3}`]),
+    });
+    const byId = new Map(parked.map((p) => [p.messageId, p]));
+    expect(byId.get(longActor.id)?.reason).toContain('metadata.actor');
+    expect(byId.get(longPath.id)?.reason).toContain('path');
+    expect(byId.get(`HATCH:${from + 3}`)).toMatchObject({ reason: expect.stringContaining('Nats-Msg-Id'), body: null });
+    // Kept bounded: a parked body is dropped when it is this large.
+    expect(byId.get(longActor.id)?.body).toBeNull();
   });
 });

@@ -1,5 +1,12 @@
 import { chainRecord, type ChainHead } from '@hearth/audit-chain';
-import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import {
+  isMessageId,
+  PARKED_LIMITS,
+  parkableText,
+  WIRE_LIMITS,
+  type AuditCheckpoint,
+  type AuditRecord,
+} from '@hearth/contracts';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 import { admit, type AuditEntry, type IngestVerdict } from '../../domain/audit-entry/audit-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
@@ -43,25 +50,28 @@ export class RecordAuditEvents {
   async run(messages: readonly HatchMessage[], from: number, tx: Transaction): Promise<RecordedBatch> {
     const to = messages.at(-1)?.streamSeq ?? from;
     await this.ledger.advance(tx, this.settings.stream, from, to); // first: a stale ingester stops here
+    // An id the ledger cannot hold (too long for its index, a NUL) would fail the whole run on every
+    // try: such a message is parked under its stream position instead of being claimed.
     const fresh = await this.ledger.claim(
       tx,
-      messages.map((m) => m.id),
+      messages.filter((m) => isMessageId(m.id)).map((m) => m.id),
     );
 
     const entries: AuditEntry[] = [];
     const parked: ParkedEvent[] = [];
     for (const message of messages) {
-      if (!fresh.delete(message.id)) continue; // taken before, or twice in this run
+      const claimable = isMessageId(message.id);
+      if (claimable && !fresh.delete(message.id)) continue; // taken before, or twice in this run
       const body = parseJson(message.text);
-      const verdict = body === NOT_JSON ? notJson : admit(message.subject, body);
+      const verdict = !claimable ? badMessageId : body === NOT_JSON ? notJson : admit(message.subject, body);
       if (verdict.kind === 'record') entries.push(verdict.entry);
       else
         parked.push({
           id: this.ids.next(),
-          messageId: message.id,
-          subject: message.subject,
+          messageId: claimable ? message.id : `${this.settings.stream}:${message.streamSeq}`,
+          subject: parkableText(message.subject, PARKED_LIMITS.subject),
           reason: verdict.reason,
-          body: verdict.keepBody ? body : undefined,
+          body: verdict.keepBody && message.text.length <= PARKED_BODY_LIMIT ? body : undefined,
         });
     }
 
@@ -94,6 +104,13 @@ export class RecordAuditEvents {
 
 const NOT_JSON = Symbol('not JSON');
 const notJson: IngestVerdict = { kind: 'park', reason: 'not JSON', keepBody: false };
+const badMessageId: IngestVerdict = {
+  kind: 'park',
+  reason: `Nats-Msg-Id is no id (over ${WIRE_LIMITS.id} characters, or a control character)`,
+  keepBody: false,
+};
+/** A parked body is kept for an operator to look at only when its JSON is at most this long. */
+const PARKED_BODY_LIMIT = 4 * 1024;
 
 function parseJson(text: string): unknown {
   try {

@@ -1,4 +1,11 @@
-import { AuditEvent, findSecretField, KNOWN_AUDIT_EVENTS, parseAuditSubject } from '@hearth/contracts';
+import {
+  AuditEvent,
+  findSecretField,
+  KNOWN_AUDIT_EVENTS,
+  PARKED_LIMITS,
+  parkableText,
+  parseAuditSubject,
+} from '@hearth/contracts';
 import type { z } from 'zod';
 import type { RecordFields } from '@hearth/audit-chain';
 
@@ -55,9 +62,9 @@ function issuesOf(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }
 
-/** The reason is stored as text, so whatever key names it quotes are made storable first. */
+/** The reason is stored as text, so whatever key names it quotes are made storable (and bounded) first. */
 function park(reason: string, keepBody: boolean): IngestVerdict {
-  return { kind: 'park', reason: storable(reason), keepBody };
+  return { kind: 'park', reason: parkableText(reason, PARKED_LIMITS.detail), keepBody };
 }
 
 /** Postgres text holds no NUL, and jsonb no half of a surrogate pair (in unicode mode a whole pair is one code point, not Cs). */

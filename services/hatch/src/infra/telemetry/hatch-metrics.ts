@@ -1,5 +1,5 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
-import { meter } from '@hearth/platform/telemetry';
+import { countParked, meter } from '@hearth/platform/telemetry';
 import type { AuditMetrics } from '../../app/ports.js';
 import type { Clock } from '@hearth/platform/ports';
 
@@ -65,7 +65,9 @@ export class OtelAuditMetrics implements AuditMetrics {
     this.recordedCounter.add(count);
   }
 
+  /** Counted twice: hatch's own counter, and every service's `hearth_parked_messages_total{consumer,reason}`. */
   parked(): void {
     this.parkedCounter.add(1);
+    countParked('hatch', 'invalid');
   }
 }
