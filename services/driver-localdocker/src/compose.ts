@@ -15,6 +15,7 @@ import type {
   CredentialGenerator,
   CredentialStore,
   DeploymentDirectory,
+  DriverMetrics,
   HostPaths,
   ValueScrubber,
 } from './app/ports.js';
@@ -30,6 +31,7 @@ import { DockerEngine } from './infra/docker/docker-engine.js';
 import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
+import { OtelDriverMetrics } from './infra/telemetry/driver-metrics.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
@@ -38,6 +40,7 @@ export interface DriverPorts {
   vault: CredentialStore;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
+  metrics: DriverMetrics;
   commandQueue: CommandQueue;
   hostPaths: HostPaths;
   credentials: CredentialGenerator;
@@ -88,6 +91,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     vault: new VaultCredentials(new VaultClient(nc, identity.actor, identity.keys)),
     answers: new JetStreamAnswers(js),
     directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
+    metrics: new OtelDriverMetrics(),
     commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, {
       durable: 'driver-localdocker',
       ackWaitMs: connections.ackWaitMs,

@@ -67,6 +67,8 @@ export interface ContainerEngine {
   /** Puts files into a created container, before it starts. */
   placeFiles(containerId: string, files: ContainerFile[]): Promise<void>;
   startContainer(containerId: string): Promise<void>;
+  /** Stops a container, keeping it and its files; one already stopped is fine. */
+  stopContainer(containerId: string): Promise<void>;
   stateOf(containerId: string): Promise<ContainerState>;
   /** Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`. */
   exec(containerId: string, script: string, timeoutMs: number): Promise<number | null>;
@@ -107,6 +109,12 @@ export interface AnswerPublisher {
 /** What the console says a deployment is at; null when it knows none. */
 export interface DeploymentDirectory {
   statusOf(slug: string): Promise<Status | null>;
+}
+
+/** The driver's metrics. */
+export interface DriverMetrics {
+  /** The workspaces the last reconcile pass held (stopped, credential kept) as unknown to the console. */
+  held(slugs: readonly string[]): void;
 }
 
 /**

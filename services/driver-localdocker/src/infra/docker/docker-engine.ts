@@ -125,6 +125,14 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async stopContainer(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).stop();
+    } catch (error) {
+      if (statusOf(error) !== 304) throw error; // already stopped
+    }
+  }
+
   async stateOf(containerId: string): Promise<ContainerState> {
     const { State } = await this.docker.getContainer(containerId).inspect();
     const up = State.Running && !State.Restarting;
