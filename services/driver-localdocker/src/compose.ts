@@ -25,6 +25,7 @@ import { Reconcile } from './app/reconcile/reconcile.js';
 import { DriverWorker } from './app/workers/driver.worker.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
+import type { MountPolicy } from './domain/plan/deployment-plan.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
 import { randomCredentials } from './infra/crypto/random-credentials.js';
 import { DockerEngine } from './infra/docker/docker-engine.js';
@@ -54,12 +55,19 @@ export interface DriverSettings {
   readiness: ReadinessOptions;
   /** Between reconcile passes; 0: on start only. */
   reconcileMs: number;
+  /** Where binds may come from (DRIVER_BIND_ROOTS), and what they never reach (HEARTH_HOME). */
+  mounts: MountPolicy;
 }
 
 /** The driver's one composition root: its use cases and its worker, wired once from its ports. */
 export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   const resources = new WorkspaceResources(ports.engine, settings.instance);
-  const provision = new ProvisionSidecars({ ...ports, resources, readiness: settings.readiness });
+  const provision = new ProvisionSidecars({
+    ...ports,
+    resources,
+    readiness: settings.readiness,
+    mounts: settings.mounts,
+  });
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });
   const commands = new DriverCommands(provision, deprovision, reconcile, new Serial());

@@ -1,4 +1,5 @@
 import type { DriverCommand, DriverEvent, Status } from '@hearth/contracts';
+import type { ImageIdentity } from '../domain/catalog/image-name.js';
 import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
 
 /**
@@ -57,7 +58,8 @@ export interface ContainerState {
 
 /** The container engine, as far as the driver uses it. Every list is filtered by labels. */
 export interface ContainerEngine {
-  imageExists(image: string): Promise<boolean>;
+  /** What the engine knows `image` (a name, an id or a digest) as: its tags and labels; null when it has no such image. */
+  inspectImage(image: string): Promise<ImageIdentity | null>;
   /** An internal bridge network that reaches neither the outside nor the host; fails if the name is taken. */
   createNetwork(name: string, labels: Record<string, string>): Promise<void>;
   listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]>;

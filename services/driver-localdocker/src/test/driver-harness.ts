@@ -144,7 +144,7 @@ async function requireImages(docker: Docker): Promise<void> {
  * label of this harness's own, and `close` removes all of it.
  */
 export async function startDriverHarness(
-  options: { readyTimeoutMs?: number; startWorkers?: boolean } = {},
+  options: { readyTimeoutMs?: number; startWorkers?: boolean; bindRoots?: string } = {},
 ): Promise<DriverHarness> {
   const docker = new Docker();
   await docker.ping();
@@ -172,6 +172,7 @@ export async function startDriverHarness(
     DRIVER_VAULT_ACTOR: 'driver-test',
     DRIVER_VAULT_SECRET_KEY: randomBytes(64).toString('base64'), // unused: the vault is in memory
     DRIVER_RECONCILE_SECONDS: '0',
+    ...(options.bindRoots === undefined ? {} : { DRIVER_BIND_ROOTS: options.bindRoots }),
   });
   const app = await startDriver(config, {
     docker: recording,
