@@ -4,11 +4,14 @@ import { posix, resolve } from 'node:path';
 import { z } from 'zod';
 import type { BindRoot } from './domain/plan/deployment-plan.js';
 
-/** `path` or `path:ro` (read-only, the default) or `path:rw`: an absolute path without `..`. */
+/**
+ * `path` or `path:ro` (read-only, the default) or `path:rw`: an absolute path without `..` or `:`
+ * (the engine's bind syntax separates with it).
+ */
 const BindRootSetting = z
   .string()
   .trim()
-  .regex(/^\/.*?(:r[ow])?$/, 'an absolute path, optionally followed by :ro or :rw')
+  .regex(/^\/[^:]*(:r[ow])?$/, 'an absolute path without :, optionally followed by :ro or :rw')
   .refine((entry) => !entry.split(/[/:]/).includes('..'), 'no .. in a bind root')
   .transform((entry): BindRoot => {
     const mode = /:(r[ow])$/.exec(entry)?.[1];

@@ -71,13 +71,16 @@ describe('attack: the driver trusts only positive evidence and mounts only what 
     expect((await stack.leftovers(outcome.slug)).containers).toBe('');
   });
 
-  it('refuses a bind onto /run/secrets, and the generated password never reaches the host', async () => {
-    const secrets = join(root, 'data', 'secrets');
+  it.each([
+    ['/run/secrets', 'secrets'],
+    ['/run/secrets:rw (a mode smuggled into the engine’s bind syntax)', 'secrets-rw'],
+  ])('refuses a bind onto %s, and the generated password never reaches the host', async (spelled, dir) => {
+    const secrets = join(root, 'data', dir);
     await mkdir(secrets);
     const outcome = await deploy({
       name: 'postgres',
       image: POSTGRES_IMAGE,
-      volumes: [{ source: secrets, target: '/run/secrets' }],
+      volumes: [{ source: secrets, target: spelled.split(' ')[0]! }],
     });
     expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^DRIVER\.MOUNT_REFUSED: /) });
     expect(await readdir(secrets)).toEqual([]);

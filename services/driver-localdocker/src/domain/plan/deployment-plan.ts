@@ -236,7 +236,7 @@ function refuseUnsafeOptions(spec: SidecarSpec): void {
 }
 
 /**
- * The spec's volumes as binds, each checked: absolute paths without `..`; a source neither the
+ * The spec's volumes as binds, each checked: absolute paths without `..`, `:` or `,`; a source neither the
  * engine's socket or state nor the kernel's or devices' (as spelled and as resolved), nor in or
  * around Hearth's home, and under a root the operator allows (as resolved: a symlink out of a root
  * is out of it); a target that covers no file the driver delivers a credential to (a bind there
@@ -260,6 +260,10 @@ function bindsOf(
     }
     if ([volume.source, volume.target].some((path) => path.split('/').includes('..'))) {
       throw refuse(ErrorCode.MountRefused, 'a volume path may not climb with ..');
+    }
+    // The engine's bind syntax is `source:target[:mode]`: a `:` would smuggle in another target or mode.
+    if ([volume.source, volume.target].some((path) => path.includes(':') || path.includes(','))) {
+      throw refuse(ErrorCode.MountRefused, 'a volume path may not hold : or ,');
     }
     const resolved = hostPaths.get(volume.source);
     for (const path of [volume.source, ...(resolved === undefined ? [] : [resolved])]) {

@@ -397,6 +397,17 @@ describe('binds come only from where the operator allows', () => {
     },
   );
 
+  it.each([
+    ['/srv/data/x', '/run/secrets:rw'],
+    ['/srv/data/x:/run/secrets', '/data'],
+    ['/srv/data/x', '/data,/run/secrets'],
+  ])(
+    'refuses %s onto %s, which would smuggle another target or mode into the engine’s bind syntax',
+    (source, target) => {
+      expect(attempt({ source, target }, { image: 'postgres:16' })).toMatchObject(refused);
+    },
+  );
+
   it('refuses a bind over the file a credential is delivered in by config', () => {
     expect(attempt({ source: '/srv/data/x', target: '/etc/rabbitmq/conf.d' }, { image: 'rabbitmq:3' })).toMatchObject(
       refused,
