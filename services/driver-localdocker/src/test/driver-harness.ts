@@ -69,8 +69,11 @@ export class MemoryVault implements CredentialStore {
 /** The console's view of each deployment, as a test sets it. */
 export class MemoryDirectory implements DeploymentDirectory {
   readonly statuses = new Map<string, Status>();
+  /** Slugs the console does not answer for (a timeout, an answer that did not verify). */
+  readonly unanswered = new Set<string>();
 
   statusOf(slug: string): Promise<Status | null> {
+    if (this.unanswered.has(slug)) return Promise.reject(new HearthError(ErrorCode.Unavailable, 'no answer'));
     return Promise.resolve(this.statuses.get(slug) ?? null);
   }
 }

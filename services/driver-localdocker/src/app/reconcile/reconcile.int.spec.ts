@@ -63,4 +63,17 @@ describe('reconciling on the real engine', () => {
     expect((await h.containersOf(slug)).map((c) => c.running)).toEqual([true]);
     expect(h.vault.secrets.get(`hearth/${slug}`)?.destroyed).toBe(false);
   });
+
+  it('changes nothing for a workspace the console does not answer for', async () => {
+    const slug = h.newSlug();
+    await h.useCases.commands.handle(
+      h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+    );
+    h.directory.unanswered.add(slug);
+    const report = await h.useCases.commands.reconcileNow();
+    expect(report.left).toContain(slug);
+    expect(report.held).not.toContain(slug);
+    expect((await h.containersOf(slug)).map((c) => c.running)).toEqual([true]);
+    expect(h.vault.secrets.get(`hearth/${slug}`)?.destroyed).toBe(false);
+  });
 });
