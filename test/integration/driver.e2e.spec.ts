@@ -182,7 +182,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect(await stack.leftovers(slug)).toEqual({ containers: '', networks: '' });
   });
 
-  it('on start, removes what a deployment the console does not know left: container, network and credential', async () => {
+  it('on start, holds what a deployment the console does not know left: container stopped, nothing removed, credential kept', async () => {
     const slug = stack.newSlug();
     // What a driver that died mid-way, for a deployment since gone from the console, may have left:
     // a labelled network and a running container on it, and a generated credential.
@@ -214,11 +214,14 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect(before.containers).not.toBe('');
     expect(before.networks).not.toBe('');
 
-    // DRIVER_RECONCILE_SECONDS is 0: only the pass on start can remove them.
+    // DRIVER_RECONCILE_SECONDS is 0: only the pass on start can act. Unknown is not gone: only a
+    // console that says deprovisioned or failed has the driver destroy anything.
     await stack.driver.kill();
     await stack.startDriver();
-    expect(await stack.leftovers(slug)).toEqual({ containers: '', networks: '' });
-    expect(await stack.readableVersions(slug)).toBe(0);
-    await expect(stack.reader.read(`hearth/${slug}`)).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
+    expect(await stack.leftovers(slug)).toEqual(before);
+    expect((await docker(['inspect', '-f', '{{.State.Running}}', `hearth-${slug}-tool`])).stdout).toBe('false');
+    expect(await stack.readableVersions(slug)).toBe(1);
+    expect((await stack.reader.read(`hearth/${slug}`)).values.TOOL_TOKEN).toBe('left-by-a-crash');
+    expect(stack.driver.output.some((line) => line.includes(slug) && line.includes('"held":true'))).toBe(true);
   });
 });

@@ -72,9 +72,13 @@ export interface DriverStack {
 
 /**
  * Starts a DriverStack, after checking that the local `images` exist. The driver logs at debug,
- * gets a command it died on again after 3 s and reconciles on start only.
+ * gets a command it died on again after 3 s and reconciles on start only; `driverEnv` adds to its
+ * settings (bind roots, HEARTH_HOME).
  */
-export async function startDriverStack(images: readonly string[]): Promise<DriverStack> {
+export async function startDriverStack(
+  images: readonly string[],
+  options: { driverEnv?: Record<string, string> } = {},
+): Promise<DriverStack> {
   for (const image of images) {
     if ((await docker(['image', 'inspect', image])).status !== 0) {
       throw new Error(`image ${image} is missing: run scripts/build-test-images.sh`);
@@ -147,6 +151,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',
         DRIVER_RECONCILE_SECONDS: '0',
+        ...options.driverEnv,
       });
       driver = running.process;
     };

@@ -15,6 +15,7 @@ import type {
   CredentialGenerator,
   CredentialStore,
   DeploymentDirectory,
+  DriverMetrics,
   HostPaths,
   ValueScrubber,
 } from './app/ports.js';
@@ -24,6 +25,7 @@ import { Reconcile } from './app/reconcile/reconcile.js';
 import { DriverWorker } from './app/workers/driver.worker.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
+import type { MountPolicy } from './domain/plan/deployment-plan.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
 import { randomCredentials } from './infra/crypto/random-credentials.js';
 import { DockerEngine } from './infra/docker/docker-engine.js';
@@ -31,6 +33,7 @@ import { realHostPaths } from './infra/host/host-paths.js';
 import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
 import { JetStreamParkedRecords } from './infra/nats/parked-records.js';
+import { OtelDriverMetrics } from './infra/telemetry/driver-metrics.js';
 import { VaultCredentials } from './infra/vault/vault-credentials.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
@@ -39,6 +42,7 @@ export interface DriverPorts {
   vault: CredentialStore;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
+  metrics: DriverMetrics;
   commandQueue: CommandQueue;
   hostPaths: HostPaths;
   credentials: CredentialGenerator;
@@ -52,12 +56,19 @@ export interface DriverSettings {
   readiness: ReadinessOptions;
   /** Between reconcile passes; 0: on start only. */
   reconcileMs: number;
+  /** Where binds may come from (DRIVER_BIND_ROOTS), and what they never reach (HEARTH_HOME). */
+  mounts: MountPolicy;
 }
 
 /** The driver's one composition root: its use cases and its worker, wired once from its ports. */
 export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   const resources = new WorkspaceResources(ports.engine, settings.instance);
-  const provision = new ProvisionSidecars({ ...ports, resources, readiness: settings.readiness });
+  const provision = new ProvisionSidecars({
+    ...ports,
+    resources,
+    readiness: settings.readiness,
+    mounts: settings.mounts,
+  });
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });
   const commands = new DriverCommands(provision, deprovision, reconcile, new Serial());
@@ -91,6 +102,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     ),
     answers: new JetStreamAnswers(js),
     directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
+    metrics: new OtelDriverMetrics(),
     commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, new JetStreamParkedRecords(js, systemClock), {
       durable: 'driver-localdocker',
       ackWaitMs: connections.ackWaitMs,

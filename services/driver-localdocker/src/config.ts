@@ -1,6 +1,23 @@
 import { loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
+import { posix, resolve } from 'node:path';
 import { z } from 'zod';
+import type { BindRoot } from './domain/plan/deployment-plan.js';
+
+/**
+ * `path` or `path:ro` (read-only, the default) or `path:rw`: an absolute path without `..` or `:`
+ * (the engine's bind syntax separates with it).
+ */
+const BindRootSetting = z
+  .string()
+  .trim()
+  .regex(/^\/[^:]*(:r[ow])?$/, 'an absolute path without :, optionally followed by :ro or :rw')
+  .refine((entry) => !entry.split(/[/:]/).includes('..'), 'no .. in a bind root')
+  .transform((entry): BindRoot => {
+    const mode = /:(r[ow])$/.exec(entry)?.[1];
+    const path = mode === undefined ? entry : entry.slice(0, -3);
+    return { path: posix.normalize(path), writable: mode === 'rw' };
+  });
 
 /**
  * The driver's settings. It owns no database (Docker labels are its state), so of the platform's
@@ -26,6 +43,24 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, LOG_LEVEL: true })
     DRIVER_READY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
     /** How long NATS waits for the ack of a command before delivering it again (a driver that died on it). */
     DRIVER_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(3_600).default(30),
+    /**
+     * Host directories sidecars may bind from, comma-separated, each `path`, `path:ro` or `path:rw`
+     * (read-only unless `:rw`). Empty, the default: no bind mounts at all.
+     */
+    DRIVER_BIND_ROOTS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').filter((entry) => entry.trim() !== ''))
+      .pipe(z.array(BindRootSetting)),
+    /**
+     * Where `hearth init` keeps Hearth's keys and tokens (as for the CLI: `.hearth` in the working
+     * directory by default): no sidecar binds it, whatever DRIVER_BIND_ROOTS allows.
+     */
+    HEARTH_HOME: z
+      .string()
+      .min(1)
+      .default('.hearth')
+      .transform((home) => resolve(home)),
     /** Seconds between reconcile passes (one always runs on start); 0: on start only. */
     DRIVER_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   })

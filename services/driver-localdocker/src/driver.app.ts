@@ -86,11 +86,17 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
         settleMs: 1_000,
       },
       reconcileMs: config.DRIVER_RECONCILE_SECONDS * 1000,
+      mounts: { roots: config.DRIVER_BIND_ROOTS, guarded: [config.HEARTH_HOME] },
     },
   );
   if (options.startWorkers ?? true) await workers.driver.start();
   logger.info(
-    { nats: config.NATS_URL, instance: config.DRIVER_INSTANCE, vault_actor: identity.actor },
+    {
+      nats: config.NATS_URL,
+      instance: config.DRIVER_INSTANCE,
+      vault_actor: identity.actor,
+      bind_roots: config.DRIVER_BIND_ROOTS,
+    },
     'driver-localdocker ready',
   );
 

@@ -89,9 +89,11 @@ async function up(withDemo: boolean): Promise<void> {
       ...fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) }),
     }),
     // The driver makes its principal's writes, which the vault allows once it has made that principal.
+    // HEARTH_HOME: so that no sidecar binds the keys and tokens kept there.
     'driver-localdocker': own({
       DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey),
       ...fromEnvOr('VAULT_SEAL_PUBLIC_KEY', { VAULT_SEAL_PUBLIC_KEY_FILE: file(HomeFiles.vaultSealPublicKey) }),
+      HEARTH_HOME: home,
     }),
   };
   const services = Object.entries(specs).map(

@@ -1,4 +1,5 @@
 import type { DriverCommand, DriverEvent, Status } from '@hearth/contracts';
+import type { ImageIdentity } from '../domain/catalog/image-name.js';
 import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
 
 /**
@@ -57,7 +58,8 @@ export interface ContainerState {
 
 /** The container engine, as far as the driver uses it. Every list is filtered by labels. */
 export interface ContainerEngine {
-  imageExists(image: string): Promise<boolean>;
+  /** What the engine knows `image` (a name, an id or a digest) as: its tags and labels; null when it has no such image. */
+  inspectImage(image: string): Promise<ImageIdentity | null>;
   /** An internal bridge network that reaches neither the outside nor the host; fails if the name is taken. */
   createNetwork(name: string, labels: Record<string, string>): Promise<void>;
   listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]>;
@@ -67,6 +69,8 @@ export interface ContainerEngine {
   /** Puts files into a created container, before it starts. */
   placeFiles(containerId: string, files: ContainerFile[]): Promise<void>;
   startContainer(containerId: string): Promise<void>;
+  /** Stops a container, keeping it and its files; one already stopped is fine. */
+  stopContainer(containerId: string): Promise<void>;
   stateOf(containerId: string): Promise<ContainerState>;
   /** Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`. */
   exec(containerId: string, script: string, timeoutMs: number): Promise<number | null>;
@@ -107,6 +111,12 @@ export interface AnswerPublisher {
 /** What the console says a deployment is at; null when it knows none. */
 export interface DeploymentDirectory {
   statusOf(slug: string): Promise<Status | null>;
+}
+
+/** The driver's metrics. */
+export interface DriverMetrics {
+  /** The workspaces the last reconcile pass held (stopped, credential kept) as unknown to the console. */
+  held(slugs: readonly string[]): void;
 }
 
 /**

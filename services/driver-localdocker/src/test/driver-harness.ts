@@ -69,8 +69,11 @@ export class MemoryVault implements CredentialStore {
 /** The console's view of each deployment, as a test sets it. */
 export class MemoryDirectory implements DeploymentDirectory {
   readonly statuses = new Map<string, Status>();
+  /** Slugs the console does not answer for (a timeout, an answer that did not verify). */
+  readonly unanswered = new Set<string>();
 
   statusOf(slug: string): Promise<Status | null> {
+    if (this.unanswered.has(slug)) return Promise.reject(new HearthError(ErrorCode.Unavailable, 'no answer'));
     return Promise.resolve(this.statuses.get(slug) ?? null);
   }
 }
@@ -144,7 +147,7 @@ async function requireImages(docker: Docker): Promise<void> {
  * label of this harness's own, and `close` removes all of it.
  */
 export async function startDriverHarness(
-  options: { readyTimeoutMs?: number; startWorkers?: boolean } = {},
+  options: { readyTimeoutMs?: number; startWorkers?: boolean; bindRoots?: string } = {},
 ): Promise<DriverHarness> {
   const docker = new Docker();
   await docker.ping();
@@ -173,6 +176,7 @@ export async function startDriverHarness(
     DRIVER_VAULT_SECRET_KEY: randomBytes(64).toString('base64'), // unused: the vault is in memory
     VAULT_SEAL_PUBLIC_KEY: randomBytes(32).toString('base64'),
     DRIVER_RECONCILE_SECONDS: '0',
+    ...(options.bindRoots === undefined ? {} : { DRIVER_BIND_ROOTS: options.bindRoots }),
   });
   const app = await startDriver(config, {
     docker: recording,

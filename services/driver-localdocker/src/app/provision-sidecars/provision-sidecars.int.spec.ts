@@ -18,7 +18,8 @@ const LOGIN = `read -r PGPASSWORD; export PGPASSWORD; psql -h "$(hostname -i | c
 describe('provisioning on the real engine', () => {
   let h: DriverHarness;
   beforeAll(async () => {
-    h = await startDriverHarness();
+    // Binds from the temporary directory only, where the bind tests make their files.
+    h = await startDriverHarness({ bindRoots: `${tmpdir()}:rw` });
   });
   afterAll(async () => {
     await h?.close();
@@ -274,6 +275,31 @@ describe('provisioning on the real engine', () => {
     expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
     expect(h.vault.secrets.has(`hearth/${slug}`)).toBe(false);
     expect(h.journal.filter((line) => line.includes(slug))).toEqual([]);
+  });
+
+  it('applies the catalog to an image named by its id: postgres is postgres, trust is refused', async () => {
+    const { Id } = await h.docker.getImage(POSTGRES_IMAGE).inspect();
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [
+      { name: 'postgres', image: Id, env: { POSTGRES_HOST_AUTH_METHOD: 'trust' } },
+    ]);
+    await h.useCases.commands.handle(command);
+    const [, failed] = await h.answersTo(command.id);
+    expect(failed?.data).toMatchObject({ reason: expect.stringMatching(/^DRIVER\.AUTH_WEAKENED: /) as unknown });
+    expect(h.journal.filter((line) => line.includes(slug))).toEqual([]);
+  });
+
+  it('refuses a bind from outside its bind roots, having created nothing', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [
+      { name: 'tool', image: BUSYBOX_IMAGE, volumes: [{ source: '/etc', target: '/host-etc' }] },
+    ]);
+    await h.useCases.commands.handle(command);
+    const [, failed] = await h.answersTo(command.id);
+    expect(failed?.data).toMatchObject({
+      reason: expect.stringMatching(/^DRIVER\.MOUNT_REFUSED: .*DRIVER_BIND_ROOTS/) as unknown,
+    });
+    expect(await leftovers(slug)).toEqual({ containers: 0, networks: 0 });
   });
 
   it('refuses where a USER credential lives, and leaves that credential alone', async () => {

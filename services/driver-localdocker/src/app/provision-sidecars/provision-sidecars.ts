@@ -2,10 +2,12 @@ import { ErrorCode, HearthError, type DriverCommand } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { answerTo, type Answer } from '../../domain/answers.js';
 import { Labels } from '../../domain/naming.js';
+import type { ImageIdentity } from '../../domain/catalog/image-name.js';
 import {
   credentialFileContent,
   planDeployment,
   type DeploymentPlan,
+  type MountPolicy,
   type SidecarPlan,
 } from '../../domain/plan/deployment-plan.js';
 import type {
@@ -29,7 +31,7 @@ const WANTING = new Set(['requested', 'provisioning']);
 export interface ProvisionDependencies {
   engine: Pick<
     ContainerEngine,
-    'imageExists' | 'createNetwork' | 'createContainer' | 'placeFiles' | 'startContainer' | 'stateOf' | 'exec'
+    'inspectImage' | 'createNetwork' | 'createContainer' | 'placeFiles' | 'startContainer' | 'stateOf' | 'exec'
   >;
   resources: Pick<WorkspaceResources, 'labels' | 'containersOf' | 'removeAll'>;
   vault: Pick<CredentialStore, 'writeGenerated' | 'destroyGenerated'>;
@@ -41,6 +43,8 @@ export interface ProvisionDependencies {
   clock: Clock;
   logger: Logger;
   readiness: ReadinessOptions;
+  /** Where binds may come from, as configured: resolved on the host at each provisioning. */
+  mounts: MountPolicy;
 }
 
 /**
@@ -79,7 +83,17 @@ export class ProvisionSidecars {
 
   /** Provisions and returns the endpoint; every value generated is added to `generated` (and the scrubber). */
   private async provision(command: ProvisionCommand, generated: string[]): Promise<string> {
-    const plan = planDeployment({ ...command.data, hostPaths: await this.resolveBindSources(command) });
+    const images = await this.identifyImages(command);
+    const plan = planDeployment({
+      ...command.data,
+      hostPaths: await this.resolveBindSources(command),
+      mounts: await this.resolveMountPolicy(),
+      images,
+    });
+    const missing = plan.sidecars.find((s) => images.get(s.image) === null);
+    if (missing !== undefined) {
+      throw new HearthError(ErrorCode.ImageNotFound, `image ${missing.image} is not on this Docker host`);
+    }
     if (await this.finishedEarlier(plan, command.id)) return plan.endpoint;
     this.deps.logger.info(
       { slug: plan.slug, command_id: command.id, sidecars: plan.sidecars.map((s) => `${s.name}=${s.image}`) },
@@ -87,11 +101,6 @@ export class ProvisionSidecars {
     );
 
     await this.deps.resources.removeAll(plan.slug); // what an earlier command or a crashed attempt left
-    for (const sidecar of plan.sidecars) {
-      if (!(await this.deps.engine.imageExists(sidecar.image))) {
-        throw new HearthError(ErrorCode.ImageNotFound, `image ${sidecar.image} is not on this Docker host`);
-      }
-    }
     const values = new Map<string, string>();
     let written = false;
     try {
@@ -134,6 +143,27 @@ export class ProvisionSidecars {
       resolved.set(source, await this.deps.hostPaths.resolve(source));
     }
     return resolved;
+  }
+
+  /** What the engine says each image is, so the catalog applies by identity (null: no such image). */
+  private async identifyImages(command: ProvisionCommand): Promise<Map<string, ImageIdentity | null>> {
+    const identities = new Map<string, ImageIdentity | null>();
+    for (const image of new Set(command.data.sidecars.map((s) => s.image))) {
+      identities.set(image, await this.deps.engine.inspectImage(image));
+    }
+    return identities;
+  }
+
+  /**
+   * The bind roots where they really are on the host, so a symlinked root is its target; the
+   * guarded paths both as configured and as resolved.
+   */
+  private async resolveMountPolicy(): Promise<MountPolicy> {
+    const { roots, guarded } = this.deps.mounts;
+    return {
+      roots: await Promise.all(roots.map(async (r) => ({ ...r, path: await this.deps.hostPaths.resolve(r.path) }))),
+      guarded: [...guarded, ...(await Promise.all(guarded.map((path) => this.deps.hostPaths.resolve(path))))],
+    };
   }
 
   /**

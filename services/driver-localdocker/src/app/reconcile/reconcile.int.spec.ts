@@ -10,9 +10,15 @@ describe('reconciling on the real engine', () => {
     await h?.close();
   });
 
-  it('reconciles by label: what a gone deployment left is removed, a ready one restarted, a pending one left alone', async () => {
-    const [gone, ready, pending, vaultOnly] = [h.newSlug(), h.newSlug(), h.newSlug(), h.newSlug()];
-    for (const slug of [gone, ready, pending]) {
+  it('reconciles by label: what a gone deployment left is removed, an unknown one held, a ready one restarted, a pending one left alone', async () => {
+    const [gone, unknown, ready, pending, vaultOnly] = [
+      h.newSlug(),
+      h.newSlug(),
+      h.newSlug(),
+      h.newSlug(),
+      h.newSlug(),
+    ];
+    for (const slug of [gone, unknown, ready, pending]) {
       await h.useCases.commands.handle(
         h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
       );
@@ -22,7 +28,8 @@ describe('reconciling on the real engine', () => {
       { K: 'left-by-a-crash' },
       { provisioned_for_service: `${vaultOnly}/tool` },
     );
-    h.directory.statuses.delete(gone);
+    h.directory.statuses.set(gone, 'deprovisioned');
+    h.directory.statuses.delete(unknown);
     h.directory.statuses.set(ready, 'ready');
     h.directory.statuses.set(pending, 'provisioning');
     h.directory.statuses.set(vaultOnly, 'failed');
@@ -30,13 +37,43 @@ describe('reconciling on the real engine', () => {
 
     const report = await h.useCases.commands.reconcileNow();
     expect(report.removed).toEqual(expect.arrayContaining([gone, vaultOnly]));
+    expect(report.held).toEqual([unknown]);
     expect(report.restarted).toContain(ready);
     expect(report.left).toContain(pending);
     expect(await h.leftovers(gone)).toEqual({ containers: 0, networks: 0 });
     expect(h.vault.secrets.get(`hearth/${gone}`)?.destroyed).toBe(true);
     expect(h.vault.secrets.get(`hearth/${vaultOnly}`)?.destroyed).toBe(true);
+    expect((await h.containersOf(unknown)).map((c) => c.running)).toEqual([false]);
+    expect(h.vault.secrets.get(`hearth/${unknown}`)?.destroyed).toBe(false);
+    expect(h.logs.some((line) => line.includes(unknown) && line.includes('"held":true'))).toBe(true);
     expect((await h.containersOf(ready))[0]?.running).toBe(true);
     expect(await h.leftovers(pending)).toEqual({ containers: 1, networks: 1 });
     expect(h.vault.secrets.get(`hearth/${pending}`)?.destroyed).toBe(false);
+  });
+
+  it('starts a held workspace again once the console knows it, its credential never destroyed', async () => {
+    const slug = h.newSlug();
+    await h.useCases.commands.handle(
+      h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+    );
+    h.directory.statuses.delete(slug);
+    expect((await h.useCases.commands.reconcileNow()).held).toContain(slug);
+    h.directory.statuses.set(slug, 'ready');
+    expect((await h.useCases.commands.reconcileNow()).restarted).toContain(slug);
+    expect((await h.containersOf(slug)).map((c) => c.running)).toEqual([true]);
+    expect(h.vault.secrets.get(`hearth/${slug}`)?.destroyed).toBe(false);
+  });
+
+  it('changes nothing for a workspace the console does not answer for', async () => {
+    const slug = h.newSlug();
+    await h.useCases.commands.handle(
+      h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+    );
+    h.directory.unanswered.add(slug);
+    const report = await h.useCases.commands.reconcileNow();
+    expect(report.left).toContain(slug);
+    expect(report.held).not.toContain(slug);
+    expect((await h.containersOf(slug)).map((c) => c.running)).toEqual([true]);
+    expect(h.vault.secrets.get(`hearth/${slug}`)?.destroyed).toBe(false);
   });
 });

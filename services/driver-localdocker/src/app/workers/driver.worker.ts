@@ -31,7 +31,7 @@ export class DriverWorker {
   private async reconcile(): Promise<void> {
     try {
       const report = await this.commands.reconcileNow();
-      const changed = report.removed.length + report.restarted.length > 0;
+      const changed = report.removed.length + report.restarted.length + report.held.length > 0;
       this.logger[changed ? 'info' : 'debug'](report, 'reconciled');
     } catch (error) {
       this.logger.warn({ err: error }, 'reconcile pass failed');

@@ -152,3 +152,21 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
       `curl -fsSk --max-time 3 -K - "https://${OWN_ADDRESS.slice(1, -1)}:9200/" >/dev/null`,
   },
 ];
+
+/**
+ * Variables that weaken a login on the images Hearth knows of, whatever the value: trust or
+ * empty-password switches, random or hashed root passwords the vault never holds, a chosen Erlang
+ * cookie, security settings. An image the driver cannot identify (named by id or digest, with
+ * neither catalog label nor tag) may be any of them, so it gets these and every row's
+ * `forbiddenEnv`; an image known by name gets its own row's only.
+ */
+export const WEAKENING_ENV: readonly RegExp[] = [
+  /_HOST_AUTH_METHOD$/i,
+  /ALLOW_EMPTY_(ROOT_)?PASSWORD/i,
+  /RANDOM_ROOT_PASSWORD/i,
+  /ROOT_PASSWORD_HASH/i,
+  /ONETIME_PASSWORD/i,
+  /ERLANG_COOKIE/i,
+  /^xpack\.security\./i,
+  /^ES_SETTING_XPACK_SECURITY_/i,
+];

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { ErrorCode, HearthError, type SidecarSpec, type Tier } from '@hearth/contracts';
-import { knownSidecarFor } from '../catalog/image-name.js';
-import type { KnownSidecar } from '../catalog/known-sidecars.js';
+import { recogniseImage, type ImageIdentity, type ImageRecognition } from '../catalog/image-name.js';
+import { KNOWN_SIDECARS, WEAKENING_ENV, type KnownSidecar } from '../catalog/known-sidecars.js';
 import { containerName, networkName, workspaceSecretPath } from '../naming.js';
 
 /** Where a credential delivered by file sits inside its container. */
@@ -87,6 +87,26 @@ const PROTECTED_HOST_PATHS: ReadonlyArray<readonly [string, string]> = [
   ['/dev', "the host's devices"],
 ];
 
+/** A host directory under which sidecars may bind, as the operator configured it (DRIVER_BIND_ROOTS). */
+export interface BindRoot {
+  /** Absolute, resolved on the host (symlinks followed). */
+  path: string;
+  /** False: everything bound from under it is read-only, whatever the spec asks. */
+  writable: boolean;
+}
+
+/**
+ * Where binds may come from: only from under `roots` (none: no bind at all), never from in or
+ * around `guarded` (Hearth's home: its keys and tokens), both resolved on the host.
+ */
+export interface MountPolicy {
+  roots: readonly BindRoot[];
+  guarded: readonly string[];
+}
+
+/** No bind mounts at all: the default. */
+export const NO_BINDS: MountPolicy = { roots: [], guarded: [] };
+
 export interface PlanRequest {
   slug: string;
   tier: Tier;
@@ -98,13 +118,21 @@ export interface PlanRequest {
    * what gets bound. A source missing here is checked and bound as spelled.
    */
   hostPaths?: ReadonlyMap<string, string>;
+  /** Where binds may come from; NO_BINDS by default. */
+  mounts?: MountPolicy;
+  /**
+   * What the engine says each image is, by the spec's reference (null: it has no such image), so
+   * the catalog applies by identity; without it, by the reference's name.
+   */
+  images?: ReadonlyMap<string, ImageIdentity | null>;
 }
 
 /**
  * Resolves a deployment's sidecars against the catalog and refuses, before anything is created or
  * written, what the driver must never start: privileged containers, another network mode than the
  * workspace's bridge, added capabilities, mounts of `/`, of the engine's socket or state, of /proc,
- * /sys or /dev (as spelled or through a symlink), host ports
+ * /sys or /dev (as spelled or through a symlink), mounts from outside the operator's bind roots or
+ * of Hearth's home, mounts over where credentials are delivered, host ports
  * (beside generated credentials above all), a spec that sets a generated credential itself, one
  * that weakens how the image checks it, and one that would put a credential the image can read
  * from a file into its env.
@@ -114,7 +142,13 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
   if (new Set(names).size !== names.length) {
     throw new HearthError(ErrorCode.InvalidRequest, 'sidecar names must be unique');
   }
-  const sidecars = request.sidecars.map((spec) => planSidecar(request.slug, spec, request.hostPaths ?? new Map()));
+  const sidecars = request.sidecars.map((spec) =>
+    planSidecar(request.slug, spec, {
+      hostPaths: request.hostPaths ?? new Map(),
+      mounts: request.mounts ?? NO_BINDS,
+      image: recogniseImage(spec.image, request.images?.get(spec.image)),
+    }),
+  );
   const owners = new Map<string, string>();
   for (const sidecar of sidecars) {
     for (const credential of sidecar.credentials) {
@@ -140,10 +174,17 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
   };
 }
 
-function planSidecar(slug: string, spec: SidecarSpec, hostPaths: ReadonlyMap<string, string>): SidecarPlan {
-  refuseUnsafeOptions(spec, hostPaths);
-  const known = knownSidecarFor(spec.image);
+interface SidecarContext {
+  hostPaths: ReadonlyMap<string, string>;
+  mounts: MountPolicy;
+  image: ImageRecognition;
+}
+
+function planSidecar(slug: string, spec: SidecarSpec, context: SidecarContext): SidecarPlan {
+  refuseUnsafeOptions(spec);
+  const { known } = context.image;
   const credentials = credentialsOf(spec, known);
+  const binds = bindsOf(spec, credentials, context);
   const published = (spec.ports ?? []).filter((p) => p.host !== undefined);
   if (published.length > 0) {
     throw credentials.length > 0
@@ -156,7 +197,7 @@ function planSidecar(slug: string, spec: SidecarSpec, hostPaths: ReadonlyMap<str
           `sidecar ${spec.name}: host ports are not published; sidecars sit on an internal network`,
         );
   }
-  refuseWeakenedAuthentication(spec, known, credentials);
+  refuseWeakenedAuthentication(spec, context.image, credentials);
   const env: Record<string, string> = { ...known?.sugar, ...spec.env };
   for (const credential of credentials) {
     if (credential.delivery === 'file') env[`${credential.env}_FILE`] = credential.file!;
@@ -176,15 +217,11 @@ function planSidecar(slug: string, spec: SidecarSpec, hostPaths: ReadonlyMap<str
     readiness: known?.readiness ?? null,
     endpoint: endpointOf(container, known, spec),
     exposedPorts: [...new Set(ports)],
-    binds: (spec.volumes ?? []).map((v) => ({
-      source: hostPaths.get(v.source) ?? posix.normalize(v.source),
-      target: v.target,
-      readOnly: v.read_only ?? false,
-    })),
+    binds,
   };
 }
 
-function refuseUnsafeOptions(spec: SidecarSpec, hostPaths: ReadonlyMap<string, string>): void {
+function refuseUnsafeOptions(spec: SidecarSpec): void {
   const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
   if (spec.privileged) throw refuse(ErrorCode.PrivilegedRefused, 'privileged mode is refused');
   if (spec.network_mode !== undefined && spec.network_mode !== 'bridge') {
@@ -196,19 +233,75 @@ function refuseUnsafeOptions(spec: SidecarSpec, hostPaths: ReadonlyMap<string, s
   if (spec.cap_add && spec.cap_add.length > 0) {
     throw refuse(ErrorCode.CapabilitiesRefused, `added capabilities (${spec.cap_add.join(', ')}) are refused`);
   }
-  for (const volume of spec.volumes ?? []) {
+}
+
+/**
+ * The spec's volumes as binds, each checked: absolute paths without `..`, `:` or `,`; a source neither the
+ * engine's socket or state nor the kernel's or devices' (as spelled and as resolved), nor in or
+ * around Hearth's home, and under a root the operator allows (as resolved: a symlink out of a root
+ * is out of it); a target that covers no file the driver delivers a credential to (a bind there
+ * would put the generated value on the host); an image the driver can identify. A read-only root
+ * binds read-only.
+ */
+function bindsOf(
+  spec: SidecarSpec,
+  credentials: readonly PlannedCredential[],
+  { hostPaths, mounts, image }: SidecarContext,
+): SidecarPlan['binds'] {
+  const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
+  const volumes = spec.volumes ?? [];
+  if (volumes.length > 0 && !image.identified) {
+    throw refuse(ErrorCode.MountRefused, `image ${spec.image} carries no name the driver knows; it gets no bind mount`);
+  }
+  const delivered = [SECRETS_DIR, ...credentials.flatMap((c) => (c.file === null ? [] : [posix.dirname(c.file)]))];
+  return volumes.map((volume) => {
     if (!volume.source.startsWith('/') || !volume.target.startsWith('/')) {
       throw refuse(ErrorCode.InvalidRequest, 'a volume binds an absolute host path to an absolute container path');
     }
+    if ([volume.source, volume.target].some((path) => path.split('/').includes('..'))) {
+      throw refuse(ErrorCode.MountRefused, 'a volume path may not climb with ..');
+    }
+    // The engine's bind syntax is `source:target[:mode]`: a `:` would smuggle in another target or mode.
+    if ([volume.source, volume.target].some((path) => path.includes(':') || path.includes(','))) {
+      throw refuse(ErrorCode.MountRefused, 'a volume path may not hold : or ,');
+    }
     const resolved = hostPaths.get(volume.source);
     for (const path of [volume.source, ...(resolved === undefined ? [] : [resolved])]) {
-      const why = refusedHostPath(path);
+      const why =
+        refusedHostPath(path) ?? (mounts.guarded.some((g) => overlaps(path, g)) ? "Hearth's keys and tokens" : null);
       if (why !== null) {
         const via = path === volume.source ? '' : ` (${volume.source} resolves to it)`;
         throw refuse(ErrorCode.MountRefused, `mounting ${canonical(path)}${via} would hand the sidecar ${why}`);
       }
     }
-  }
+    const source = resolved ?? posix.normalize(volume.source);
+    const root = mounts.roots.find((r) => within(canonical(source), canonical(r.path)));
+    if (root === undefined) {
+      throw refuse(
+        ErrorCode.MountRefused,
+        `${canonical(source)} is under no bind root the operator allows (DRIVER_BIND_ROOTS)`,
+      );
+    }
+    const onto = delivered.find((path) => overlaps(volume.target, path));
+    if (onto !== undefined) {
+      throw refuse(
+        ErrorCode.MountRefused,
+        `a bind onto ${canonical(volume.target)} would cover ${onto}, where the driver delivers credentials`,
+      );
+    }
+    return { source, target: volume.target, readOnly: (volume.read_only ?? false) || !root.writable };
+  });
+}
+
+/** True when `inner` is `outer` or below it (both canonical). */
+function within(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
+}
+
+/** True when either path is the other or below it. */
+function overlaps(a: string, b: string): boolean {
+  const [x, y] = [canonical(a), canonical(b)];
+  return within(x, y) || within(y, x);
 }
 
 /** `path` normalised, without a trailing slash (but `/` stays `/`). */
@@ -221,7 +314,6 @@ function refusedHostPath(path: string): string | null {
   const source = canonical(path);
   if (source === '/') return "the host's root file system";
   if (posix.basename(source) === 'docker.sock') return 'the container engine';
-  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
   const hit = PROTECTED_HOST_PATHS.find(([guarded]) => within(source, guarded) || within(guarded, source));
   return hit?.[1] ?? null;
 }
@@ -230,12 +322,13 @@ function refusedHostPath(path: string): string | null {
  * A generated credential is worth something only while the image checks it. The spec's env is merged
  * over the sugar, so it is checked first: it may set neither a credential's variable nor its `_FILE`
  * (either hands the image a value the vault never saw), nor a switch the catalog row forbids (trust,
- * empty or random passwords, security off), nor blank a sugar default (mongo turns authentication on
- * only when its root user is set). Messages name the variable, never the value.
+ * empty or random passwords, security off) — for an image the driver cannot identify, any row's or
+ * WEAKENING_ENV's —, nor blank a sugar default (mongo turns authentication on only when its root
+ * user is set). Messages name the variable, never the value.
  */
 function refuseWeakenedAuthentication(
   spec: SidecarSpec,
-  known: KnownSidecar | null,
+  { known, identified }: ImageRecognition,
   credentials: readonly PlannedCredential[],
 ): void {
   const env = spec.env ?? {};
@@ -248,6 +341,19 @@ function refuseWeakenedAuthentication(
           `sidecar ${spec.name}: env sets ${variable}, which the driver generates and keeps in the vault`,
         );
       }
+    }
+  }
+  if (!identified) {
+    const weakening = Object.keys(env).find(
+      (variable) =>
+        WEAKENING_ENV.some((pattern) => pattern.test(variable)) ||
+        KNOWN_SIDECARS.some((row) => row.forbiddenEnv.includes(variable)),
+    );
+    if (weakening !== undefined) {
+      throw new HearthError(
+        ErrorCode.AuthWeakened,
+        `sidecar ${spec.name}: env sets ${weakening}, which weakens a login; ${spec.image} carries no name the driver knows, so every image's rules apply`,
+      );
     }
   }
   if (known === null) return;

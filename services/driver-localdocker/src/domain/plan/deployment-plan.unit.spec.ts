@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
-import { planDeployment, TIER_LIMITS } from './deployment-plan.js';
+import { CATALOG_LABEL } from '../catalog/image-name.js';
+import { planDeployment, TIER_LIMITS, type MountPolicy } from './deployment-plan.js';
 
 const postgres = { name: 'postgres', image: 'postgres:16-alpine' };
 
@@ -126,10 +127,11 @@ describe('a deployment plan', () => {
     expect(plan.credentialTags).toEqual({ provisioned_for_service: 'acme/postgres,acme/docs' });
   });
 
-  it('allows a bind mount of an ordinary host path', () => {
+  it('allows a bind mount of an ordinary host path under a bind root', () => {
     const [sidecar] = planDeployment({
       slug: 'acme',
       tier: 'dev',
+      mounts: { roots: [{ path: '/srv/acme', writable: true }], guarded: [] },
       sidecars: [
         {
           ...postgres,
@@ -289,6 +291,7 @@ describe('a bind mount’s source is checked where it really is', () => {
       tier: 'dev',
       sidecars: [{ name: 'x', image: 'busybox', volumes: [{ source, target: '/data' }] }],
       hostPaths: new Map([[source, resolved]]),
+      mounts: { roots: [{ path: '/', writable: true }], guarded: [] },
     });
   const codeOf = (run: () => unknown) => {
     try {
@@ -328,5 +331,153 @@ describe('a bind mount’s source is checked where it really is', () => {
 
   it('still refuses a source whose spelling alone is refused, whatever it resolves to', () => {
     expect(codeOf(() => plan('/var/run/docker.sock', '/srv/harmless'))).toBe(ErrorCode.MountRefused);
+  });
+});
+
+describe('binds come only from where the operator allows', () => {
+  const policy: MountPolicy = {
+    roots: [
+      { path: '/srv/data', writable: true },
+      { path: '/srv/conf', writable: false },
+      { path: '/home/op', writable: true },
+    ],
+    guarded: ['/home/op/.hearth'],
+  };
+  const attempt = (
+    volume: { source: string; target: string; read_only?: boolean },
+    options: { image?: string; mounts?: MountPolicy; resolved?: string } = {},
+  ) => {
+    try {
+      return planDeployment({
+        slug: 'acme',
+        tier: 'dev',
+        sidecars: [SidecarSpec.parse({ name: 'x', image: options.image ?? 'busybox', volumes: [volume] })],
+        mounts: options.mounts ?? policy,
+        ...(options.resolved ? { hostPaths: new Map([[volume.source, options.resolved]]) } : {}),
+      }).sidecars[0]!.binds;
+    } catch (error) {
+      return { refused: (error as HearthError).code, message: (error as HearthError).message };
+    }
+  };
+  const refused = { refused: ErrorCode.MountRefused };
+
+  it('binds nothing by default', () => {
+    expect(attempt({ source: '/srv/data/x', target: '/data' }, { mounts: { roots: [], guarded: [] } })).toMatchObject({
+      ...refused,
+      message: expect.stringContaining('DRIVER_BIND_ROOTS') as unknown,
+    });
+  });
+
+  it.each(['/etc', '/root', '/srv', '/srv/database', '/home'])('refuses %s, under no root', (source) => {
+    expect(attempt({ source, target: '/h' })).toMatchObject(refused);
+  });
+
+  it.each(['/home/op/.hearth', '/home/op/.hearth/keys/root.json', '/home/op', '/home'])(
+    'refuses %s: Hearth’s home, in it or around it',
+    (source) => {
+      expect(attempt({ source, target: '/h' })).toMatchObject(refused);
+    },
+  );
+
+  it('refuses a symlink out of a root, and one into Hearth’s home', () => {
+    expect(attempt({ source: '/srv/data/etc', target: '/h' }, { resolved: '/etc' })).toMatchObject(refused);
+    expect(attempt({ source: '/srv/data/keys', target: '/h' }, { resolved: '/home/op/.hearth/keys' })).toMatchObject(
+      refused,
+    );
+  });
+
+  it.each(['/srv/data/../../etc', '/srv/data/x/..'])('refuses %s, which climbs', (source) => {
+    expect(attempt({ source, target: '/h' })).toMatchObject(refused);
+  });
+
+  it.each(['/run/secrets', '/run/secrets/', '/run', '/', '/run/secrets/POSTGRES_PASSWORD', '/run/../run/secrets'])(
+    'refuses a bind onto %s, where credentials are delivered',
+    (target) => {
+      expect(attempt({ source: '/srv/data/x', target }, { image: 'postgres:16' })).toMatchObject(refused);
+    },
+  );
+
+  it.each([
+    ['/srv/data/x', '/run/secrets:rw'],
+    ['/srv/data/x:/run/secrets', '/data'],
+    ['/srv/data/x', '/data,/run/secrets'],
+  ])(
+    'refuses %s onto %s, which would smuggle another target or mode into the engine’s bind syntax',
+    (source, target) => {
+      expect(attempt({ source, target }, { image: 'postgres:16' })).toMatchObject(refused);
+    },
+  );
+
+  it('refuses a bind over the file a credential is delivered in by config', () => {
+    expect(attempt({ source: '/srv/data/x', target: '/etc/rabbitmq/conf.d' }, { image: 'rabbitmq:3' })).toMatchObject(
+      refused,
+    );
+  });
+
+  it('binds read-only from a read-only root, whatever the spec asks; as asked from a writable one', () => {
+    expect(attempt({ source: '/srv/conf/app', target: '/conf', read_only: false })).toEqual([
+      { source: '/srv/conf/app', target: '/conf', readOnly: true },
+    ]);
+    expect(attempt({ source: '/srv/data/app', target: '/data' })).toEqual([
+      { source: '/srv/data/app', target: '/data', readOnly: false },
+    ]);
+  });
+
+  it('binds nothing for an image it cannot identify', () => {
+    expect(attempt({ source: '/srv/data/app', target: '/data' }, { image: `sha256:${'c'.repeat(64)}` })).toMatchObject(
+      refused,
+    );
+  });
+});
+
+describe('the catalog applies by the image’s identity', () => {
+  const byId = `sha256:${'d'.repeat(64)}`;
+  const attempt = (
+    env: Record<string, string>,
+    identity: { repoTags: string[]; labels: Record<string, string> } | null,
+  ) => {
+    try {
+      return planDeployment({
+        slug: 'acme',
+        tier: 'dev',
+        sidecars: [SidecarSpec.parse({ name: 'db', image: byId, env })],
+        images: new Map([[byId, identity]]),
+      }).sidecars[0];
+    } catch (error) {
+      return (error as HearthError).code;
+    }
+  };
+
+  it('a postgres named by its id, known by its catalog label, gets postgres’s row', () => {
+    const sidecar = attempt({}, { repoTags: [], labels: { [CATALOG_LABEL]: 'postgres' } });
+    expect(sidecar).toMatchObject({
+      known: 'postgres',
+      credentials: [expect.objectContaining({ name: 'POSTGRES_PASSWORD' })],
+    });
+    expect(
+      attempt({ POSTGRES_HOST_AUTH_METHOD: 'trust' }, { repoTags: [], labels: { [CATALOG_LABEL]: 'postgres' } }),
+    ).toBe(ErrorCode.AuthWeakened);
+  });
+
+  it('a postgres named by its id, known by its tag, gets postgres’s row', () => {
+    expect(attempt({ POSTGRES_HOST_AUTH_METHOD: 'trust' }, { repoTags: ['postgres:16'], labels: {} })).toBe(
+      ErrorCode.AuthWeakened,
+    );
+  });
+
+  it.each([
+    ['POSTGRES_HOST_AUTH_METHOD', 'trust'],
+    ['SOMEDB_HOST_AUTH_METHOD', 'trust'],
+    ['ALLOW_EMPTY_PASSWORD', 'yes'],
+    ['MYSQL_ALLOW_EMPTY_PASSWORD', '1'],
+    ['MARIADB_ROOT_PASSWORD_HASH', 'x'],
+    ['RABBITMQ_ERLANG_COOKIE', 'x'],
+    ['xpack.security.enabled', 'false'],
+  ])('an image it cannot identify may not set %s', (variable, value) => {
+    expect(attempt({ [variable]: value }, { repoTags: [], labels: {} })).toBe(ErrorCode.AuthWeakened);
+  });
+
+  it('an image it cannot identify may still set what weakens nothing', () => {
+    expect(attempt({ TZ: 'UTC' }, { repoTags: [], labels: {} })).toMatchObject({ known: null });
   });
 });

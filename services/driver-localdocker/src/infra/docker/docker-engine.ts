@@ -10,6 +10,7 @@ import type {
   ManagedContainer,
   ManagedNetwork,
 } from '../../app/ports.js';
+import type { ImageIdentity } from '../../domain/catalog/image-name.js';
 import { tarOf, type TarEntry } from './tar.js';
 
 /** The Engine API's status code on an error, if it has one. */
@@ -31,12 +32,12 @@ function labelFilter(labels: Record<string, string>): { label: string[] } {
 export class DockerEngine implements ContainerEngine {
   constructor(private readonly docker: Docker) {}
 
-  async imageExists(image: string): Promise<boolean> {
+  async inspectImage(image: string): Promise<ImageIdentity | null> {
     try {
-      await this.docker.getImage(image).inspect();
-      return true;
+      const { RepoTags, Config } = await this.docker.getImage(image).inspect();
+      return { repoTags: RepoTags ?? [], labels: Config.Labels ?? {} };
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return null;
       throw error;
     }
   }
@@ -122,6 +123,14 @@ export class DockerEngine implements ContainerEngine {
       await this.docker.getContainer(containerId).start();
     } catch (error) {
       if (statusOf(error) !== 304) throw error; // already started
+    }
+  }
+
+  async stopContainer(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).stop();
+    } catch (error) {
+      if (statusOf(error) !== 304) throw error; // already stopped
     }
   }
 

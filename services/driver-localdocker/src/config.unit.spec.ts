@@ -1,0 +1,25 @@
+import { describe, expect, it } from '@jest/globals';
+import { resolve } from 'node:path';
+import { DriverEnv } from './config.js';
+
+const base = { DRIVER_VAULT_ACTOR: 'driver', DRIVER_VAULT_SECRET_KEY: Buffer.alloc(64).toString('base64') };
+
+describe('the driver’s mount settings', () => {
+  it('bind no host path by default, and know HEARTH_HOME as the CLI does', () => {
+    expect(DriverEnv.parse(base)).toMatchObject({ DRIVER_BIND_ROOTS: [], HEARTH_HOME: resolve('.hearth') });
+  });
+
+  it('read bind roots as comma-separated paths, read-only unless :rw', () => {
+    expect(
+      DriverEnv.parse({ ...base, DRIVER_BIND_ROOTS: '/srv/data:rw, /srv/conf ,/srv//conf2/:ro,' }).DRIVER_BIND_ROOTS,
+    ).toEqual([
+      { path: '/srv/data', writable: true },
+      { path: '/srv/conf', writable: false },
+      { path: '/srv/conf2/', writable: false },
+    ]);
+  });
+
+  it.each(['srv/data', '/srv/../etc', '/srv/data:rwx', '/srv/data/..:rw'])('refuse the bind root %s', (root) => {
+    expect(DriverEnv.safeParse({ ...base, DRIVER_BIND_ROOTS: root }).success).toBe(false);
+  });
+});
