@@ -1,6 +1,6 @@
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
-import { OutboxRelay } from '@hearth/platform/outbox';
+import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import { EventStore, FastPath, processedMessages, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { randomIds, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
@@ -19,6 +19,9 @@ import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
 
+/** The console's name on HATCH: `hatch.console.<action>`, numbered under it. */
+const AUDIT_SOURCE = 'console';
+
 /** What a test may put in place of the real thing. */
 export interface ConsoleDependencies {
   clock?: Clock;
@@ -27,8 +30,12 @@ export interface ConsoleDependencies {
 
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeConsole(
-  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>,
-  { clock = systemClock, ids = randomIds }: ConsoleDependencies = {},
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger' | 'nc'>,
+  {
+    clock = systemClock,
+    ids = randomIds,
+    journalRetentionMs,
+  }: ConsoleDependencies & { journalRetentionMs?: number } = {},
 ) {
   const { dataSource } = runtime;
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
@@ -52,7 +59,11 @@ export function composeConsole(
     revokeToken: new RevokeToken(tokens),
   };
   const workers = {
-    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger),
+    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger, {
+      source: AUDIT_SOURCE,
+      ...(journalRetentionMs ? { journalRetentionMs } : {}),
+    }),
+    auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, runtime.logger, AUDIT_SOURCE),
     driverEvents: new DriverEventsWorker(
       new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, DRIVER_EVENTS_CONSUMER),
       unitOfWork,

@@ -55,6 +55,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     keepVersions: config.VAULT_KEEP_VERSIONS,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
+    journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
   });
@@ -78,6 +79,8 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   });
   await workers.relay.start();
   runtime.onShutdown(() => workers.relay.stop());
+  workers.auditJournal.start();
+  runtime.onShutdown(() => workers.auditJournal.stop());
   workers.nonceSweep.start();
   runtime.onShutdown(() => workers.nonceSweep.stop());
   runtime.logger.info(

@@ -116,7 +116,10 @@ describe('outbox relay', () => {
     expect(published.every((id) => waiting.has(id!))).toBe(true); // … and is still in the outbox, to go again
     expect(waiting.size).toBe(MESSAGES);
 
-    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, { batchSize: 100 });
+    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, {
+      source: 'test',
+      batchSize: 100,
+    });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();

@@ -1,4 +1,5 @@
 import type { ChainHead } from '@hearth/audit-chain';
+import type { SourceSequence } from '../domain/sequence/source-sequence.js';
 import {
   ErrorCode,
   HearthError,
@@ -23,6 +24,8 @@ export interface CheckpointSigner {
 export interface AuditMetrics {
   recorded(count: number): void;
   parked(): void;
+  /** Gaps detected in a source's numbering. */
+  gaps(count: number): void;
 }
 
 /** The chain as the appending transaction sees it; the ingest position's row lock keeps its head still. */
@@ -100,6 +103,28 @@ export interface HatchMessage {
   streamSeq: number;
   /** The payload as text; whether it is JSON at all is for RecordAuditEvents to find out. */
   text: string;
+  /** The emitter's number for it, from its headers, when it carries one. */
+  origin?: SourceNumber;
+}
+
+/** An audit event's number in its source's sequence. */
+export interface SourceNumber {
+  source: string;
+  seq: number;
+}
+
+/** What hatch knows of each source's numbering; read and written in the appending transaction. */
+export interface SourceSequenceStore {
+  load(tx: Transaction, sources: readonly string[]): Promise<Map<string, SourceSequence>>;
+  save(tx: Transaction, source: string, sequence: SourceSequence): Promise<void>;
+}
+
+/** The emitters of audit events, asked over the bus about what they numbered. */
+export interface AuditEmitters {
+  /** The last number `source` gave. */
+  head(source: string): Promise<number>;
+  /** Asks `source` to publish `from..to` again; returns the ranges it no longer holds. */
+  replay(source: string, from: number, to: number): Promise<Array<{ from: number; to: number }>>;
 }
 
 /** Consecutive messages, and the trace their first one continues. */

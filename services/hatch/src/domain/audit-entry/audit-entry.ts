@@ -1,4 +1,4 @@
-import { AuditEvent, findSecretField, KNOWN_AUDIT_EVENTS, parseAuditSubject } from '@hearth/contracts';
+import { AuditEvent, findSecretField, HATCH_SOURCE, KNOWN_AUDIT_EVENTS, parseAuditSubject } from '@hearth/contracts';
 import type { z } from 'zod';
 import type { RecordFields } from '@hearth/audit-chain';
 
@@ -23,6 +23,8 @@ export function admit(subject: string, body: unknown): IngestVerdict {
   if (unstorable !== null) return park(`unstorable text at ${unstorable || 'body'}`, false);
   const route = parseAuditSubject(subject);
   if (!route) return park('not an audit subject (hatch.<service>.<action>)', true);
+  if (route.service === HATCH_SOURCE)
+    return park("hatch's own entries are made by hatch, never taken from the bus", true);
   const parsed = AuditEvent.safeParse(body);
   if (!parsed.success) return park(`not an audit event: ${issuesOf(parsed.error)}`, true);
   // A type hatch knows (the vault's events) must match its own contract; any other passes as the envelope.

@@ -1,4 +1,4 @@
-import { HatchStream } from '@hearth/contracts';
+import { AuditSourceHeaders, HatchStream } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { extractTraceContext } from '@hearth/platform/telemetry';
 import {
@@ -8,7 +8,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { AuditStream, HatchBatch, StreamReading } from '../../app/ports.js';
+import type { AuditStream, HatchBatch, SourceNumber, StreamReading } from '../../app/ports.js';
 
 /**
  * The HATCH stream through an ordered consumer: in stream order, gap-free, from a given position.
@@ -79,6 +79,7 @@ class OrderedReading implements StreamReading {
         subject: msg.subject,
         streamSeq: msg.seq,
         text: msg.string(),
+        ...originOf(msg),
       })),
       // The batch continues the trace of its first event; each record keeps its own trace_id.
       trace: extractTraceContext(batch[0]!.headers),
@@ -110,4 +111,11 @@ class Lookahead {
     if (result !== null) this.pending = null;
     return result;
   }
+}
+
+/** The emitter's number from the message's headers, when it carries a well-formed one. */
+function originOf(msg: JsMsg): { origin?: SourceNumber } {
+  const source = msg.headers?.get(AuditSourceHeaders.source) ?? '';
+  const seq = Number(msg.headers?.get(AuditSourceHeaders.seq) || Number.NaN);
+  return source && Number.isSafeInteger(seq) && seq > 0 ? { origin: { source, seq } } : {};
 }
