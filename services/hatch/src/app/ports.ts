@@ -137,6 +137,8 @@ export interface HatchBatch {
 export interface AuditStream {
   /** The sequence of its last message. */
   lastSeq(): Promise<number>;
+  /** Whether any message is left after `position` (deleted ones are not, though the stream's last seq still counts them). */
+  holdsAfter(position: number): Promise<boolean>;
   /** Reads on from right after `position`, in stream order, without gaps. */
   follow(position: number, batchSize: number): Promise<StreamReading>;
 }

@@ -26,7 +26,7 @@ export class WatchSequences {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly emitters: AuditEmitters,
-    private readonly stream: Pick<AuditStream, 'lastSeq'>,
+    private readonly stream: Pick<AuditStream, 'holdsAfter'>,
     private readonly ledger: Pick<IngestLedger, 'position' | 'advance'>,
     private readonly sequences: SourceSequenceStore,
     private readonly log: Pick<AuditLogAppender, 'head' | 'append'>,
@@ -53,9 +53,8 @@ export class WatchSequences {
   private async watch(source: string): Promise<void> {
     const emitterHead = await this.emitters.head(source);
     // Whatever the emitter numbered up to its head is in the stream by now: once the log has taken
-    // the stream up to here, a number past hatch's head never arrived.
-    const streamLast = await this.stream.lastSeq();
-    if ((await this.ledger.position(HatchStream.name)) >= streamLast) {
+    // all the stream holds, a number past hatch's head never arrived.
+    if (!(await this.stream.holdsAfter(await this.ledger.position(HatchStream.name)))) {
       const detected = await this.change(
         source,
         (state) => trailing(state, emitterHead, () => this.ids.next()),

@@ -7,6 +7,8 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type MsgRequest,
+  type NextMsgRequest,
 } from '@nats-io/jetstream';
 import type { AuditStream, HatchBatch, SourceNumber, StreamReading } from '../../app/ports.js';
 
@@ -24,6 +26,13 @@ export class JetStreamAuditStream implements AuditStream {
 
   async lastSeq(): Promise<number> {
     return (await this.jsm.streams.info(HatchStream.name)).state.last_seq;
+  }
+
+  async holdsAfter(position: number): Promise<boolean> {
+    // The server's MSG.GET takes `next_by_subj` (the first message on or after `seq`); nats.js types
+    // it only for direct gets, which the stream would have to allow.
+    const next: NextMsgRequest = { seq: position + 1, next_by_subj: HatchStream.subjects[0] };
+    return (await this.jsm.streams.getMessage(HatchStream.name, next as unknown as MsgRequest)) !== null;
   }
 
   async follow(position: number, batchSize: number): Promise<StreamReading> {
