@@ -1,5 +1,6 @@
 export * from './client.js';
 export * from './console/events.js';
+export * from './console/audit-events.js';
 export * from './deployment.js';
 export * from './driver.js';
 export * from './envelope.js';

@@ -15,6 +15,7 @@ import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.j
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
 import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
+import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
@@ -42,7 +43,8 @@ export function composeConsole(
   const fastPath = new FastPath(dataSource);
   const store = new EventStore();
   const refs = new DeploymentRefTable(dataSource, fastPath);
-  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, clock, ids);
+  const audit = new ConsoleAuditTrail(clock, ids);
+  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const useCases = {
@@ -55,8 +57,8 @@ export function composeConsole(
     recordDriverEvent,
     rebuildProjection: new RebuildProjection(unitOfWork, store, refs),
     operatorAccess: new OperatorAccess(tokens, ids),
-    createToken: new CreateToken(tokens, ids),
-    revokeToken: new RevokeToken(tokens),
+    createToken: new CreateToken(unitOfWork, tokens, audit, ids),
+    revokeToken: new RevokeToken(unitOfWork, tokens, audit),
   };
   const workers = {
     relay: new OutboxRelay(fastPath, runtime.js, runtime.logger, {
