@@ -57,10 +57,6 @@ export class EventSourcedDeployments implements Deployments {
         if (after.status === 'absent' || !last) return;
         const ref = deploymentRefOf(after);
         await this.refs.put(tx, ref, last.version);
-        await this.audit.queue(
-          tx,
-          stored.flatMap((event) => deploymentAudit(event, ref) ?? []),
-        );
         await enqueue(
           tx,
           driverCommandsFor(events, after).map((c) => ({
@@ -68,6 +64,10 @@ export class EventSourcedDeployments implements Deployments {
             subject: Subjects.driverCommand(after.driver, after.slug),
             payload: { ...c, stream, version: last.version, metadata: last.metadata },
           })),
+        );
+        await this.audit.queue(
+          tx,
+          stored.flatMap((event) => deploymentAudit(event, ref) ?? []),
         );
       },
     });
