@@ -17,6 +17,9 @@ import {
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Someone with admin rights on the bus deletes a genuine read's HATCH message before hatch records
@@ -25,7 +28,9 @@ import { generateKeyPairSync } from 'node:crypto';
  * holds the event, the gap stays open and `hearth audit verify` says so.
  */
 describe('attack: an audit event removed from the HATCH stream', () => {
-  const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const hatchKey = generateKeyPairSync('ed25519');
+  const signingKey = hatchKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  let keyDir: string;
   let nats: TestNats;
   let hearthConsole: RunningConsole;
   let vault: RunningVault;
@@ -52,7 +57,7 @@ describe('attack: an audit event removed from the HATCH stream', () => {
     return AuditRecordPage.parse(await response.json()).items;
   };
   const verify = () =>
-    runCli(['audit', 'verify'], {
+    runCli(['audit', 'verify', '--key', join(keyDir, 'hatch.pub')], {
       env: { ...process.env, HEARTH_HATCH_URL: hatch!.url, HEARTH_TOKEN: hearthConsole.adminToken },
     });
   /** Deletes the stream message of the event `id`, once the relay has published it; returns the vault's number for it. */
@@ -69,6 +74,8 @@ describe('attack: an audit event removed from the HATCH stream', () => {
     all.filter((r) => r.source === 'hatch' && r.action === action);
 
   beforeAll(async () => {
+    keyDir = mkdtempSync(join(tmpdir(), 'hearth-gap-'));
+    writeFileSync(join(keyDir, 'hatch.pub'), hatchKey.publicKey.export({ type: 'spki', format: 'pem' }).toString());
     nats = await startNats();
     hearthConsole = await startConsoleProcess(nats.url);
     vault = await startVaultProcess(nats.url);
@@ -83,6 +90,7 @@ describe('attack: an audit event removed from the HATCH stream', () => {
     await vault?.stop();
     await hearthConsole?.stop();
     await nats?.stop();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   it('detects a read deleted in the middle and one deleted last, records both gaps and refills them from the vault', async () => {

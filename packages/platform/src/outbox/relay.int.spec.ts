@@ -22,6 +22,7 @@ import { FastPath } from '../postgres/fast-path.js';
 import { OutboxEntity } from '../postgres/platform-entities.js';
 import { processedMessages } from '../postgres/processed-messages.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
+import { AuditJournal } from './audit-journal.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
 
@@ -208,5 +209,48 @@ describe('outbox relay', () => {
     await uow.run((tx) => enqueue(tx, many));
     expect(await count()).toBe(12_000);
     await dataSource.getRepository(OutboxEntity).delete({ subject: 'unrelayed.x' });
+  });
+
+  it('numbers the audit events it relays gap-free, journals them, and publishes a range again on request', async () => {
+    await ensureStream(jsm, { name: 'AUDITED', subjects: ['hatch.>'] });
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    await new TypeOrmUnitOfWork(dataSource).run((tx) =>
+      enqueue(tx, [
+        ...ids.map((id, n) => ({ id, subject: 'hatch.test.thing', payload: { n } })),
+        { id: randomUUID(), subject: 'relayed.unaudited', payload: {} }, // not numbered
+      ]),
+    );
+    const fastPath = new FastPath(dataSource);
+    const relay = new OutboxRelay(fastPath, jsm.jetstream(), logger, { source: 'test', batchSize: 2 });
+    await relay.start();
+    await until(async () => (await relay.lagSeconds()) === 0);
+    await relay.stop();
+
+    const numbered = () =>
+      streamMessages(jsm, 'AUDITED').then((messages) =>
+        messages.map((m) => [
+          m.headers['Hearth-Source'],
+          Number(m.headers['Hearth-Source-Seq']),
+          m.headers['Nats-Msg-Id'],
+        ]),
+      );
+    expect(await numbered()).toEqual(ids.map((id, i) => ['test', i + 1, id]));
+
+    const journal = new AuditJournal(fastPath, nc, jsm.jetstream(), logger, 'test');
+    expect(await journal.head()).toEqual({ head: 5 });
+    await dataSource.query('DELETE FROM audit_journal WHERE source_seq = 4');
+    expect(await journal.replay({ from: 2, to: 6 })).toEqual({
+      republished: 3,
+      missing: [
+        { from: 4, to: 4 },
+        { from: 6, to: 6 },
+      ],
+    });
+    // Published again as they were, numbers and all (without a Nats-Msg-Id, which JetStream would drop as a copy).
+    expect((await numbered()).slice(5).map(([source, seq]) => [source, seq])).toEqual([
+      ['test', 2],
+      ['test', 3],
+      ['test', 5],
+    ]);
   });
 });
