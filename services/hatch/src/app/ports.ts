@@ -71,6 +71,8 @@ export interface IngestLedger {
    * row stays locked until commit: appenders take turns, and the log's seq order is commit order.
    */
   advance(tx: Transaction, stream: string, from: number, to: number): Promise<void>;
+  /** Takes the position's row lock, wherever it is: for a change to the log that moves no position. */
+  lock(tx: Transaction, stream: string): Promise<void>;
   /** Enters the message ids in the ledger; returns those that were not there yet. */
   claim(tx: Transaction, messageIds: readonly string[]): Promise<Set<string>>;
 }

@@ -27,7 +27,7 @@ export class WatchSequences {
     private readonly unitOfWork: UnitOfWork,
     private readonly emitters: AuditEmitters,
     private readonly stream: Pick<AuditStream, 'holdsAfter'>,
-    private readonly ledger: Pick<IngestLedger, 'position' | 'advance'>,
+    private readonly ledger: Pick<IngestLedger, 'position' | 'lock'>,
     private readonly sequences: SourceSequenceStore,
     private readonly log: Pick<AuditLogAppender, 'head' | 'append'>,
     private readonly metrics: Pick<AuditMetrics, 'gaps'>,
@@ -91,9 +91,8 @@ export class WatchSequences {
     },
     kind: 'detected' | 'unrecoverable',
   ): Promise<number> {
-    const position = await this.ledger.position(HatchStream.name);
     return this.unitOfWork.run(async (tx) => {
-      await this.ledger.advance(tx, HatchStream.name, position, position); // the appenders' lock
+      await this.ledger.lock(tx, HatchStream.name); // appenders take turns on the chain's head
       const { sequence, detected } = decide((await this.sequences.load(tx, [source])).get(source)!);
       if (detected.length === 0) return 0;
       await this.sequences.save(tx, source, sequence);
