@@ -253,7 +253,12 @@ export class OutboxRelay {
       const headers =
         seq === undefined
           ? row.headers
-          : { ...row.headers, [AuditSourceHeaders.source]: this.source, [AuditSourceHeaders.seq]: String(seq) };
+          : {
+              ...row.headers,
+              [AuditSourceHeaders.source]: this.source,
+              [AuditSourceHeaders.seq]: String(seq),
+              [AuditSourceHeaders.messageId]: row.messageId,
+            };
       return { subject: row.subject, payload: row.payload, headers };
     });
     if (audit.length > 0) {
@@ -284,7 +289,7 @@ export class OutboxRelay {
 /**
  * Publishes a message as the relay does. `msgID` is left out when an audit event is published again
  * from the journal: JetStream still remembers a deleted message's id within its duplicate window,
- * and would drop the copy; hatch dedupes by event id.
+ * and would drop the copy; the id travels in `Hearth-Msg-Id` instead, and hatch dedupes by it.
  */
 export async function publishRelayed(js: JetStreamClient, message: RelayedMessage, msgID?: string): Promise<void> {
   const h = natsHeaders();

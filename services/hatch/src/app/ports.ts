@@ -99,7 +99,7 @@ export interface RecordFeed {
 
 /** One message of the HATCH stream, as it was delivered. */
 export interface HatchMessage {
-  /** The Nats-Msg-Id (the event id, by convention), else `HATCH:<stream seq>`. */
+  /** The Nats-Msg-Id (the event id, by convention), else `Hearth-Msg-Id` (an emitter's replay), else `HATCH:<stream seq>`. */
   id: string;
   subject: string;
   streamSeq: number;

@@ -84,7 +84,10 @@ class OrderedReading implements StreamReading {
     }
     return {
       messages: batch.map((msg) => ({
-        id: msg.headers?.get('Nats-Msg-Id') || `${HatchStream.name}:${msg.seq}`,
+        id:
+          msg.headers?.get('Nats-Msg-Id') ||
+          msg.headers?.get(AuditSourceHeaders.messageId) ||
+          `${HatchStream.name}:${msg.seq}`,
         subject: msg.subject,
         streamSeq: msg.seq,
         text: msg.string(),
