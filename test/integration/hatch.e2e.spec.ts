@@ -50,6 +50,11 @@ function tokenHeaders(token: string) {
 const readAt = (n: number, actor: string, workspace: string, outcome: 'OK' | 'DENIED') =>
   secretReadFixture({ version: n, actor, workspace, outcome, occurredAt: new Date(Date.UTC(2026, 10, 22, 10, n)) });
 
+/** The tokens issued before the sample reads, each recorded by the console. */
+const TOKEN_RECORDS = 2;
+/** The seq of the sample read `n` (counted from 1), after the console's records of the tokens. */
+const seq = (n: number) => n + TOKEN_RECORDS;
+
 describe('hatch, as a process beside the console: auditors read, nobody writes', () => {
   let nats: TestNats;
   let consoleService: RunningConsole;
@@ -114,10 +119,14 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     js = jetstream(nc);
     auditorToken = await issueToken('auditor-1', 'auditor');
     operatorToken = await issueToken('operator-1', 'operator');
+    // The console records each token it issues in HATCH: those two come first, then the sample reads.
+    await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= TOKEN_RECORDS, {
+      what: 'hatch recorded the two tokens issued',
+    });
 
     for (const [n, [actor, workspace, outcome]] of SAMPLE_READS.entries())
       await publish(readAt(n + 1, actor, workspace, outcome));
-    await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= 12, {
+    await until(async () => (await page('limit=1&order=desc', adminToken)).head_seq >= seq(12), {
       what: 'hatch recorded 12 events',
     });
   });
@@ -131,10 +140,10 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
   // What each filter means is search-records.int.spec.ts's business; here, that HTTP carries every one.
   it('lets an auditor search over HTTP: every filter from the query string, paged by seq, a bad query refused', async () => {
     const billing = await page('actor=svc-billing&limit=3');
-    expect(billing.items.map((r) => r.seq)).toEqual([1, 3, 4]);
-    expect(billing.next_cursor).toBe(4);
+    expect(billing.items.map((r) => r.seq)).toEqual([1, 3, 4].map(seq));
+    expect(billing.next_cursor).toBe(seq(4));
     const next = await page(`actor=svc-billing&limit=3&after_seq=${billing.next_cursor}`);
-    expect(next.items.map((r) => r.seq)).toEqual([6, 7, 9]);
+    expect(next.items.map((r) => r.seq)).toEqual([6, 7, 9].map(seq));
 
     const everyFilter = [
       'actor=svc-billing',
@@ -146,12 +155,12 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       'from=2026-11-22T10:01:00Z',
       'to=2026-11-22T10:10:00Z',
     ].join('&');
-    expect((await page(everyFilter)).items.map((r) => r.seq)).toEqual([1, 4, 9]);
+    expect((await page(everyFilter)).items.map((r) => r.seq)).toEqual([1, 4, 9].map(seq));
     const newest = await page('order=desc&limit=2');
-    expect(newest.items.map((r) => r.seq)).toEqual([12, 11]);
-    expect((await page(`order=desc&limit=2&before_seq=${newest.next_cursor}`)).items.map((r) => r.seq)).toEqual([
-      10, 9,
-    ]);
+    expect(newest.items.map((r) => r.seq)).toEqual([12, 11].map(seq));
+    expect((await page(`order=desc&limit=2&before_seq=${newest.next_cursor}`)).items.map((r) => r.seq)).toEqual(
+      [10, 9].map(seq),
+    );
 
     const bad = await hatch('/v1/audit/records?limit=0&sneaky=1');
     expect(bad.status).toBe(400);
@@ -166,7 +175,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
       });
     const reply = await query({ workspace: 'initech' }, auditorToken);
     expect(reply.headers?.get(ServiceErrorHeaders.code)).toBeFalsy();
-    expect(AuditRecordPage.parse(reply.json()).items.map((r) => r.seq)).toEqual([7, 11]);
+    expect(AuditRecordPage.parse(reply.json()).items.map((r) => r.seq)).toEqual([7, 11].map(seq));
     const refused = await query({ limit: 'many' }, auditorToken);
     expect(refused.headers?.get(ServiceErrorHeaders.code)).toBe('HEARTH.INVALID_REQUEST');
 
@@ -233,20 +242,20 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
   });
 
   it('streams the live tail: history from since_seq, then live events, resuming after Last-Event-ID', async () => {
-    const tail = await openTail('/v1/audit/tail?since_seq=10');
+    const tail = await openTail(`/v1/audit/tail?since_seq=${seq(10)}`);
     expect(tail.response.headers.get('content-type')).toContain('text/event-stream');
-    expect((await tail.next(3)).map((r) => r.seq)).toEqual([10, 11, 12]);
+    expect((await tail.next(3)).map((r) => r.seq)).toEqual([10, 11, 12].map(seq));
     const live = await publish(readAt(13, 'svc-live', 'acme', 'OK'));
-    expect(await tail.next(1)).toMatchObject([{ seq: 13, event_id: live.id, actor: 'svc-live' }]);
+    expect(await tail.next(1)).toMatchObject([{ seq: seq(13), event_id: live.id, actor: 'svc-live' }]);
     tail.close();
 
     await publish(readAt(14, 'svc-live', 'acme', 'OK'));
-    const resumed = await openTail('/v1/audit/tail', { 'last-event-id': '12' });
-    expect((await resumed.next(2)).map((r) => r.seq)).toEqual([13, 14]);
+    const resumed = await openTail('/v1/audit/tail', { 'last-event-id': String(seq(12)) });
+    expect((await resumed.next(2)).map((r) => r.seq)).toEqual([13, 14].map(seq));
     resumed.close();
 
     const filtered = await openTail('/v1/audit/tail?since_seq=1&workspace=globex');
-    expect((await filtered.next(3)).map((r) => r.seq)).toEqual([3, 5, 10]);
+    expect((await filtered.next(3)).map((r) => r.seq)).toEqual([3, 5, 10].map(seq));
     filtered.close();
   });
 
@@ -255,7 +264,8 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     const demotedToken = await issueToken('auditor-demoted', 'auditor');
     const revoked = await openTail('/v1/audit/tail', {}, revokedToken);
     const demoted = await openTail('/v1/audit/tail', {}, demotedToken);
-    const valid = await openTail('/v1/audit/tail');
+    // The console records the tokens issued and revoked here too: this tail follows the vault's reads only.
+    const valid = await openTail('/v1/audit/tail?source=vault');
     await Promise.all([revoked.idle(), demoted.idle(), valid.idle()]); // each passed a re-check with its token
 
     // An admin revokes one; the other's role changes in the console's database (the console has no API for that).

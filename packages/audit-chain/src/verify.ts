@@ -1,4 +1,4 @@
-import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import { AuditGapData, AuditGapEvents, HATCH_SOURCE, type AuditCheckpoint, type AuditRecord } from '@hearth/contracts';
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, hashRecord } from './chain.js';
 import { checkpointSignatureValid } from './checkpoint.js';
@@ -18,6 +18,8 @@ export type ChainVerdict =
       lastCheckpointSeq: number | null;
       /** Records after the last checkpoint: chained, but not yet covered by a signature. */
       unsignedTail: number;
+      /** Gaps hatch detected in an emitter's numbering and never saw filled: events that never reached the log. */
+      openGaps: OpenGap[];
     }
   | {
       ok: false;
@@ -26,6 +28,32 @@ export type ChainVerdict =
       reason: string;
       faults: ChainFault[];
     };
+
+/** Numbers of `source` that never arrived, as hatch's entry at `seq` recorded them. */
+export interface OpenGap {
+  seq: number;
+  source: string;
+  from: number;
+  to: number;
+  /** hatch recorded that the emitter no longer holds some of them: they cannot come back. */
+  unrecoverable: boolean;
+}
+
+/** The gaps detected in `records` with no filled entry of the same gap (its correlation id) after them. */
+export function openGaps(records: readonly AuditRecord[]): OpenGap[] {
+  const open = new Map<string, OpenGap>();
+  for (const record of records) {
+    if (record.source !== HATCH_SOURCE) continue;
+    const gap = record.correlation_id;
+    const data = AuditGapData.safeParse(record.data);
+    if (record.event_type === AuditGapEvents.detected.type && data.success)
+      open.set(gap, { seq: record.seq, ...data.data, unrecoverable: false });
+    else if (record.event_type === AuditGapEvents.unrecoverable.type && open.has(gap))
+      open.get(gap)!.unrecoverable = true;
+    else if (record.event_type === AuditGapEvents.filled.type) open.delete(gap);
+  }
+  return [...open.values()];
+}
 
 /**
  * Recomputes the chain and checks every checkpoint. `records` in the order they were given (an
@@ -118,5 +146,6 @@ export function verifyChain(
     lastSeq: verifiedThrough,
     lastCheckpointSeq: lastCheckpoint,
     unsignedTail: verifiedThrough - (lastCheckpoint ?? 0),
+    openGaps: openGaps(records),
   };
 }

@@ -5,7 +5,7 @@ import { chainRecord, EMPTY_CHAIN, hashRecord, type ChainHead } from './chain.js
 import { signCheckpoint } from './checkpoint.js';
 import { exportLine, parseExport, verifyExport } from './export-file.js';
 import { publicKeyPem } from './keys.js';
-import { verifyChain } from './verify.js';
+import { openGaps, verifyChain } from './verify.js';
 
 const hatchKey = generateKeyPairSync('ed25519');
 const attackerKey = generateKeyPairSync('ed25519');
@@ -66,6 +66,7 @@ describe('an untouched log', () => {
       lastSeq: 23,
       lastCheckpointSeq: 20,
       unsignedTail: 3,
+      openGaps: [],
     });
   });
 
@@ -343,5 +344,42 @@ describe('an export file', () => {
       ok: false,
       firstBadSeq: null,
     });
+  });
+});
+
+describe('gaps in an emitter numbering', () => {
+  const gapRecord = (seq: number, type: string, gap: string, from: number, to: number): AuditRecord => ({
+    seq,
+    event_id: randomUUID(),
+    event_type: type,
+    occurred_at: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    recorded_at: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    source: 'hatch',
+    action: 'gap',
+    actor: 'hatch',
+    subject_path: null,
+    workspace_slug: null,
+    outcome: null,
+    trace_id: null,
+    correlation_id: gap,
+    causation_id: null,
+    data: { source: 'vault', from, to },
+    prev_hash: '0'.repeat(64),
+    hash: '0'.repeat(64),
+  });
+
+  it('are open from their detection until a filled entry of the same gap, and say when the emitter lost them', () => {
+    const records = [
+      gapRecord(1, 'AuditGapDetectedV1', 'g1', 3, 4),
+      gapRecord(2, 'AuditGapDetectedV1', 'g2', 9, 9),
+      gapRecord(3, 'AuditGapUnrecoverableV1', 'g2', 9, 9),
+      gapRecord(4, 'AuditGapFilledV1', 'g1', 3, 4),
+    ];
+    expect(openGaps(records)).toEqual([{ seq: 2, source: 'vault', from: 9, to: 9, unrecoverable: true }]);
+    expect(openGaps(records.slice(0, 1))).toEqual([{ seq: 1, source: 'vault', from: 3, to: 4, unrecoverable: false }]);
+  });
+
+  it('are never taken from an entry another source made', () => {
+    expect(openGaps([{ ...gapRecord(1, 'AuditGapDetectedV1', 'g1', 1, 1), source: 'vault' }])).toEqual([]);
   });
 });

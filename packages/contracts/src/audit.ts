@@ -42,3 +42,70 @@ export const AuditEvent = z
   })
   .strict();
 export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/**
+ * Each emitter numbers the audit events it publishes, gap-free, per source (the emitting service):
+ * the number travels in a header, so hatch sees a message that never arrived as a skipped number.
+ */
+export const AuditSourceHeaders = {
+  source: 'Hearth-Source',
+  seq: 'Hearth-Source-Seq',
+  /**
+   * The message id again, kept when the event is published again from the emitter's journal without
+   * `Nats-Msg-Id` (JetStream drops a deleted message's id as a copy for its whole duplicate window).
+   */
+  messageId: 'Hearth-Msg-Id',
+} as const;
+
+/** The most numbers one replay request may ask for: a bigger gap is asked for in turns. */
+export const MAX_REPLAY_SPAN = 1_000;
+
+/** An emitter's answers about its numbered audit events: `<source>.audit.head` and `<source>.audit.replay`. */
+export function auditJournalSubjects(source: string) {
+  return { head: `${source}.audit.head`, replay: `${source}.audit.replay` } as const;
+}
+
+const SourceSeq = z.number().int().positive();
+
+/** The last number the emitter gave (0 before its first audit event). */
+export const AuditHead = z.object({ head: z.number().int().nonnegative() }).strict();
+export type AuditHead = z.infer<typeof AuditHead>;
+
+/** `from..to` inclusive. */
+export const SeqRange = z
+  .object({ from: SourceSeq, to: SourceSeq })
+  .strict()
+  .refine((r) => r.from <= r.to && r.to - r.from < MAX_REPLAY_SPAN, {
+    message: `from <= to, at most ${MAX_REPLAY_SPAN} numbers`,
+  });
+export type SeqRange = z.infer<typeof SeqRange>;
+
+/** The emitter published again what it still holds of the range; `missing` it no longer holds. */
+export const AuditReplayed = z
+  .object({
+    republished: z.number().int().nonnegative(),
+    missing: z.array(z.object({ from: SourceSeq, to: SourceSeq }).strict()).max(MAX_REPLAY_SPAN),
+  })
+  .strict();
+export type AuditReplayed = z.infer<typeof AuditReplayed>;
+
+/**
+ * hatch's own chain entries about a source's numbering, all of one gap sharing its correlation id
+ * (the gap's id): detected (numbers that never arrived), unrecoverable (the emitter no longer holds
+ * some of them) and filled (every number arrived since). A detected gap with no filled entry is open.
+ */
+export const AuditGapEvents = {
+  detected: { type: 'AuditGapDetectedV1', action: 'gap.detected' },
+  unrecoverable: { type: 'AuditGapUnrecoverableV1', action: 'gap.unrecoverable' },
+  filled: { type: 'AuditGapFilledV1', action: 'gap.filled' },
+} as const;
+export type AuditGapEvent = keyof typeof AuditGapEvents;
+
+/** The data of a gap entry: which source, which numbers. */
+export const AuditGapData = z
+  .object({ source: z.string().regex(/^[a-z0-9-]{1,64}$/), from: SourceSeq, to: SourceSeq })
+  .strict();
+export type AuditGapData = z.infer<typeof AuditGapData>;
+
+/** hatch's name as a source: its entries are made by hatch, never taken from the bus. */
+export const HATCH_SOURCE = 'hatch';

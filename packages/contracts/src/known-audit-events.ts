@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ConsoleAuditEvent } from './console/audit-events.js';
 import { VaultEvent } from './vault-events.js';
 
 /**
@@ -6,5 +7,5 @@ import { VaultEvent } from './vault-events.js';
  * matches it. Any other type is kept as the generic AuditEvent, so a new emitter needs no hatch release.
  */
 export const KNOWN_AUDIT_EVENTS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>(
-  VaultEvent.options.map((schema) => [schema.shape.type.value, schema]),
+  [...VaultEvent.options, ...ConsoleAuditEvent.options].map((schema) => [schema.shape.type.value, schema]),
 );

@@ -18,6 +18,7 @@ const dataSource = await openDatabase(env, {
 });
 const nc = await connectNats(env.NATS_URL, 'relay-fixture');
 const relay = new OutboxRelay(new FastPath(dataSource), jetstream(nc), createLogger({ service: 'relay-fixture' }), {
+  source: 'relay-fixture',
   batchSize: 50,
   ...(process.env.RELAY_POLL_MS ? { pollMs: Number(process.env.RELAY_POLL_MS) } : {}),
 });

@@ -1,6 +1,6 @@
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
-import { OutboxRelay } from '@hearth/platform/outbox';
+import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import {
   EventStore,
   FastPath,
@@ -22,9 +22,13 @@ import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.j
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
 import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
+import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
+
+/** The console's name on HATCH: `hatch.console.<action>`, numbered under it. */
+const AUDIT_SOURCE = 'console';
 
 /** What a test may put in place of the real thing. */
 export interface ConsoleDependencies {
@@ -34,15 +38,20 @@ export interface ConsoleDependencies {
 
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeConsole(
-  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>,
-  { clock = systemClock, ids = randomIds }: ConsoleDependencies = {},
+  runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger' | 'nc'>,
+  {
+    clock = systemClock,
+    ids = randomIds,
+    journalRetentionMs,
+  }: ConsoleDependencies & { journalRetentionMs?: number } = {},
 ) {
   const { dataSource } = runtime;
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
   const fastPath = new FastPath(dataSource);
   const store = new EventStore();
   const refs = new DeploymentRefTable(dataSource, fastPath);
-  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, clock, ids);
+  const audit = new ConsoleAuditTrail(clock, ids);
+  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const parked = new ParkedMessageTable(dataSource);
@@ -57,11 +66,15 @@ export function composeConsole(
     rebuildProjection: new RebuildProjection(unitOfWork, store, refs),
     listParkedMessages: new ListParkedMessages(parked),
     operatorAccess: new OperatorAccess(tokens, ids),
-    createToken: new CreateToken(tokens, ids),
-    revokeToken: new RevokeToken(tokens),
+    createToken: new CreateToken(unitOfWork, tokens, audit, ids),
+    revokeToken: new RevokeToken(unitOfWork, tokens, audit),
   };
   const workers = {
-    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger),
+    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger, {
+      source: AUDIT_SOURCE,
+      ...(journalRetentionMs ? { journalRetentionMs } : {}),
+    }),
+    auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, runtime.logger, AUDIT_SOURCE),
     driverEvents: new DriverEventsWorker(
       new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, parked, DRIVER_EVENTS_CONSUMER),
       unitOfWork,

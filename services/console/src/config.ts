@@ -1,7 +1,8 @@
-import { loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { AuditEmitterEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const ConsoleEnv = PlatformEnv.extend({
+  ...AuditEmitterEnv,
   CONSOLE_PORT: PortSchema.default(7700),
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_DATABASE: z.string().default('hearth_console'),

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Streams } from '@hearth/contracts';
+import { HatchStream, Streams } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { composeConsole, type ConsoleDependencies, type ConsoleUseCases, type ConsoleWorkers } from './compose.js';
@@ -35,9 +35,13 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     streams: [
       { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] },
       { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] },
+      { ...HatchStream, subjects: [...HatchStream.subjects] },
     ],
   });
-  const { useCases, workers } = composeConsole(runtime, options);
+  const { useCases, workers } = composeConsole(runtime, {
+    ...options,
+    journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
+  });
   const rebuilt = await useCases.rebuildProjection.runIfBehind();
   if (rebuilt !== null) runtime.logger.warn({ deployments: rebuilt }, 'deployment_refs was behind its events: rebuilt');
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);

@@ -14,13 +14,17 @@ import { AuditorTail } from './app/tail-records/auditor-tail.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
 import { AuditIngest } from './app/workers/audit-ingest.js';
 import { CheckpointTimer } from './app/workers/checkpoint-timer.js';
+import { SequenceWatch } from './app/workers/sequence-watch.js';
+import { WatchSequences } from './app/watch-sequences/watch-sequences.js';
 import type { HatchConfig } from './config.js';
+import { NatsAuditEmitters } from './infra/nats/audit-emitters.js';
 import { JetStreamAuditStream } from './infra/nats/jetstream-audit-stream.js';
 import { AuditLogTable } from './infra/postgres/audit-log.js';
 import { CheckpointTable } from './infra/postgres/checkpoints.js';
 import { IngestLedgerTables } from './infra/postgres/ingest-ledger.js';
 import { ParkedEventTable } from './infra/postgres/parked-events.js';
 import { NotifiedRecordFeed } from './infra/postgres/record-feed.js';
+import { SourceSequenceTables } from './infra/postgres/source-sequences.js';
 
 /** hatch's name in the processed_messages ledger. */
 const INGEST_CONSUMER = 'hatch';
@@ -29,6 +33,7 @@ const MIN_RECHECK_MS = 1_000;
 
 type HatchSettings = Pick<
   HatchConfig,
+  | 'HATCH_AUDIT_SOURCES'
   | 'HATCH_CHECKPOINT_EVERY'
   | 'HATCH_CHECKPOINT_SECONDS'
   | 'HATCH_INGEST_BATCH'
@@ -58,12 +63,25 @@ export function composeHatch(
   const checkpoints = new CheckpointTable(dataSource);
   const ledger = new IngestLedgerTables(dataSource, INGEST_CONSUMER);
   const feed = new NotifiedRecordFeed(fastPath, logger, feedPollMs);
+  const sequences = new SourceSequenceTables();
+  const stream = new JetStreamAuditStream(runtime.js, runtime.jsm, logger);
 
   const parkedEvents = new ParkedEventTable(dataSource, INGEST_CONSUMER);
-  const recordAuditEvents = new RecordAuditEvents(ledger, log, checkpoints, parkedEvents, signer, clock, ids, {
-    stream: HatchStream.name,
-    checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
-  });
+  const recordAuditEvents = new RecordAuditEvents(
+    ledger,
+    log,
+    checkpoints,
+    parkedEvents,
+    sequences,
+    signer,
+    clock,
+    ids,
+    {
+      stream: HatchStream.name,
+      checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
+      sources: settings.HATCH_AUDIT_SOURCES,
+    },
+  );
   const signCheckpoint = new SignCheckpoint(unitOfWork, log, checkpoints, signer, clock);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
   const auditorAccess = new AuditorAccess(
@@ -87,7 +105,7 @@ export function composeHatch(
     feed,
     ingest: new AuditIngest(
       unitOfWork,
-      new JetStreamAuditStream(runtime.js, runtime.jsm, logger),
+      stream,
       ledger,
       recordAuditEvents,
       metrics,
@@ -95,6 +113,23 @@ export function composeHatch(
       settings.HATCH_INGEST_BATCH,
     ),
     checkpointTimer: new CheckpointTimer(signCheckpoint, logger, settings.HATCH_CHECKPOINT_SECONDS * 1000),
+    sequenceWatch: new SequenceWatch(
+      new WatchSequences(
+        unitOfWork,
+        new NatsAuditEmitters(runtime.nc),
+        stream,
+        ledger,
+        sequences,
+        log,
+        metrics,
+        clock,
+        ids,
+        logger,
+        settings.HATCH_AUDIT_SOURCES,
+      ),
+      logger,
+      settings.HATCH_CHECKPOINT_SECONDS * 1000,
+    ),
   };
   return { useCases, workers, log, checkpoints, signer };
 }

@@ -11,8 +11,19 @@ export const HatchEnv = PlatformEnv.extend({
   HATCH_SIGNING_KEY: z.string().min(1),
   /** A checkpoint every this many records … */
   HATCH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
-  /** … and, if records arrived since the last one, every this many seconds. */
+  /** … and, if records arrived since the last one, every this many seconds; each source's numbering is checked as often. */
   HATCH_CHECKPOINT_SECONDS: seconds.default(10),
+  /** The services whose audit events are numbered: hatch watches each one's sequence for gaps. */
+  HATCH_AUDIT_SOURCES: z
+    .string()
+    .default('vault,console')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]+$/)).max(32)),
   /** The HATCH stream keeps events this long (0: for ever); hatch's own log is kept regardless. */
   HATCH_STREAM_MAX_AGE_SECONDS: z.coerce
     .number()

@@ -31,7 +31,7 @@ export interface HatchService {
   stop(): Promise<void>;
 }
 
-/** Starts hatch: database, HATCH stream, the auditor's HTTP and NATS API, the live-tail feed, the ingest and the checkpoint timer. */
+/** Starts hatch: database, HATCH stream, the auditor's HTTP and NATS API, the live-tail feed, the ingest, the checkpoint timer and the sequence watch. */
 export async function startHatch(config: HatchConfig, overrides: HatchOverrides = {}): Promise<HatchService> {
   // Before anything else: without its key hatch cannot sign, and it has no default key.
   const signer = Ed25519Signer.fromConfig(config);
@@ -53,7 +53,7 @@ export async function startHatch(config: HatchConfig, overrides: HatchOverrides 
     metrics,
     feedPollMs: overrides.feedPollMs,
   });
-  const { feed, ingest, checkpointTimer } = hatch.workers;
+  const { feed, ingest, checkpointTimer, sequenceWatch } = hatch.workers;
   metrics.observe({ lag: () => ingest.lag(), lastCheckpoint: () => hatch.checkpoints.last() });
 
   await serveNest({
@@ -72,9 +72,11 @@ export async function startHatch(config: HatchConfig, overrides: HatchOverrides 
   runtime.onShutdown(() => feed.stop());
   runtime.onShutdown(() => ingest.stop());
   runtime.onShutdown(() => checkpointTimer.stop());
+  runtime.onShutdown(() => sequenceWatch.stop());
   if (overrides.startWorkers !== false) {
     ingest.start();
     checkpointTimer.start();
+    sequenceWatch.start();
   }
   runtime.logger.info(
     { http: `http://${config.HATCH_HOST}:${config.HATCH_PORT}`, nats: config.NATS_URL },

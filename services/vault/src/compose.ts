@@ -1,6 +1,6 @@
 import type { OperatorRole, SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
-import { OutboxRelay } from '@hearth/platform/outbox';
+import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import type { ServiceRuntime } from '@hearth/platform/runtime';
@@ -26,6 +26,9 @@ import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
 
+/** The vault's name on HATCH: `hatch.vault.<action>`, numbered under it. */
+const AUDIT_SOURCE = 'vault';
+
 export interface VaultSettings {
   ring: KeyRing;
   /** The vault's seal key pair: the values of writes arrive sealed to its public half. */
@@ -37,6 +40,8 @@ export interface VaultSettings {
   operatorRoles: readonly OperatorRole[];
   /** How long the console's word on a token is trusted (also how long a revoked one still works). */
   tokenCacheMs: number;
+  /** How long a published audit event stays in the journal for hatch to ask for again. */
+  journalRetentionMs: number;
   clock: Clock;
   ids: Ids;
 }
@@ -44,7 +49,17 @@ export interface VaultSettings {
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeVault(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger' | 'nc'>,
-  { ring, sealKeys, keepVersions, principalCacheEntries, operatorRoles, tokenCacheMs, clock, ids }: VaultSettings,
+  {
+    ring,
+    sealKeys,
+    keepVersions,
+    principalCacheEntries,
+    operatorRoles,
+    tokenCacheMs,
+    journalRetentionMs,
+    clock,
+    ids,
+  }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
   const fastPath = new FastPath(dataSource);
@@ -76,7 +91,8 @@ export function composeVault(
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
     },
     workers: {
-      relay: new OutboxRelay(fastPath, runtime.js, logger),
+      relay: new OutboxRelay(fastPath, runtime.js, logger, { source: AUDIT_SOURCE, journalRetentionMs }),
+      auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, logger, AUDIT_SOURCE),
       nonceSweep: new NonceSweep(nonces, logger),
     },
     /** Listens for principal changes while the vault runs. */

@@ -1,7 +1,8 @@
-import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { AuditEmitterEnv, loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
+  ...AuditEmitterEnv,
   /** The operators' HTTP API (metadata only), authenticated by console bearer tokens. */
   VAULT_PORT: PortSchema.default(7701),
   VAULT_HOST: z.string().default('127.0.0.1'),

@@ -60,6 +60,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     principalCacheEntries: config.VAULT_PRINCIPAL_CACHE_ENTRIES,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
+    journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
   });
@@ -86,6 +87,8 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   });
   await workers.relay.start();
   runtime.onShutdown(() => workers.relay.stop());
+  workers.auditJournal.start();
+  runtime.onShutdown(() => workers.auditJournal.stop());
   workers.nonceSweep.start();
   runtime.onShutdown(() => workers.nonceSweep.stop());
   runtime.logger.info(

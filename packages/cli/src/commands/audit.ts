@@ -185,7 +185,8 @@ async function verify(options: VerifyOptions): Promise<void> {
   const verdict = verifyExport(text, { publicKey: pinned.key });
   if (options.json) printOut(JSON.stringify({ ...verdict, key: pinned.fingerprint }, null, 2));
   else printOut(describeVerdict(verdict, `${pinned.fingerprint} (${pinned.from})`));
-  if (!verdict.ok) process.exitCode = 1;
+  // A log with a gap never filled is intact but incomplete: it fails verification too.
+  if (!verdict.ok || verdict.openGaps.length > 0) process.exitCode = 1;
 }
 
 /**
@@ -223,6 +224,11 @@ function describeVerdict(verdict: ChainVerdict, pinnedKey: string): string {
   ];
   // An export is signed at its head (an unsigned tail fails verification), so this is its last record.
   if (verdict.lastCheckpointSeq !== null) lines.push(`the last checkpoint signs seq ${verdict.lastCheckpointSeq}`);
+  for (const gap of verdict.openGaps)
+    lines.push(
+      `GAP NEVER FILLED: ${gap.source} events ${gap.from}..${gap.to} never reached the log (detected at seq ${gap.seq})` +
+        (gap.unrecoverable ? `; ${gap.source} no longer holds them` : ''),
+    );
   lines.push(`signatures checked with key ${pinnedKey}`);
   return lines.join('\n');
 }

@@ -54,6 +54,15 @@ export const PlatformEnv = z.object({
 });
 export type PlatformEnv = z.infer<typeof PlatformEnv>;
 
+/** The settings of a service that emits audit events (the vault, the console). */
+export const AuditEmitterEnv = {
+  /** Each published audit event is kept this long, for hatch to ask for again if it goes missing. */
+  AUDIT_JOURNAL_RETENTION_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(7 * 24 * 3600),
+};
+
 export { port as PortSchema };
 
 /** A comma-separated list of console token roles in an env variable (`admin,auditor`), `fallback` when unset. */

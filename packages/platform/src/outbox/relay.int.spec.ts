@@ -23,6 +23,7 @@ import { OutboxEntity } from '../postgres/platform-entities.js';
 import { ParkedMessageTable } from '../postgres/parked-messages.js';
 import { processedMessages } from '../postgres/processed-messages.js';
 import { managerOf, TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
+import { AuditJournal } from './audit-journal.js';
 import { enqueue } from './outbox.js';
 import { OutboxRelay } from './relay.js';
 
@@ -120,7 +121,10 @@ describe('outbox relay', () => {
     expect(published.every((id) => waiting.has(id!))).toBe(true); // … and is still in the outbox, to go again
     expect(waiting.size).toBe(MESSAGES);
 
-    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, { batchSize: 100 });
+    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, {
+      source: 'test',
+      batchSize: 100,
+    });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();
@@ -209,5 +213,51 @@ describe('outbox relay', () => {
     await uow.run((tx) => enqueue(tx, many));
     expect(await count()).toBe(12_000);
     await dataSource.getRepository(OutboxEntity).delete({ subject: 'unrelayed.x' });
+  });
+
+  it('numbers the audit events it relays gap-free, journals them, and publishes a range again on request', async () => {
+    await ensureStream(jsm, { name: 'AUDITED', subjects: ['hatch.>'] });
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    await new TypeOrmUnitOfWork(dataSource).run((tx) =>
+      enqueue(tx, [
+        ...ids.map((id, n) => ({ id, subject: 'hatch.test.thing', payload: { n } })),
+        { id: randomUUID(), subject: 'relayed.unaudited', payload: {} }, // not numbered
+      ]),
+    );
+    const fastPath = new FastPath(dataSource);
+    const relay = new OutboxRelay(fastPath, jsm.jetstream(), logger, { source: 'test', batchSize: 2 });
+    await relay.start();
+    await until(async () => (await relay.lagSeconds()) === 0);
+    await relay.stop();
+
+    const numbered = () =>
+      streamMessages(jsm, 'AUDITED').then((messages) =>
+        messages.map((m) => [
+          m.headers['Hearth-Source'],
+          Number(m.headers['Hearth-Source-Seq']),
+          m.headers['Nats-Msg-Id'],
+        ]),
+      );
+    expect(await numbered()).toEqual(ids.map((id, i) => ['test', i + 1, id]));
+
+    const journal = new AuditJournal(fastPath, nc, jsm.jetstream(), logger, 'test');
+    expect(await journal.head()).toEqual({ head: 5 });
+    await dataSource.query('DELETE FROM audit_journal WHERE source_seq = 4');
+    expect(await journal.replay({ from: 2, to: 6 })).toEqual({
+      republished: 3,
+      missing: [
+        { from: 4, to: 4 },
+        { from: 6, to: 6 },
+      ],
+    });
+    // Published again as they were, numbers and all, the id in Hearth-Msg-Id: under Nats-Msg-Id JetStream
+    // would drop the copy of a deleted message for its whole duplicate window.
+    const again = (await streamMessages(jsm, 'AUDITED')).slice(5);
+    expect(again.map((m) => [Number(m.headers['Hearth-Source-Seq']), m.headers['Hearth-Msg-Id']])).toEqual([
+      [2, ids[1]],
+      [3, ids[2]],
+      [5, ids[4]],
+    ]);
+    expect(again.every((m) => m.headers['Nats-Msg-Id'] === undefined)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { AuditSourceHeaders } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -7,6 +8,10 @@ import type { FastPath, PreparedStatement } from '../postgres/fast-path.js';
 import type { OutboxEntity } from '../postgres/platform-entities.js';
 
 export interface RelayOptions {
+  /** The emitter's name on HATCH (`vault`, `console`): its audit events are numbered under it. */
+  source: string;
+  /** How long the audit journal keeps a published audit event for hatch to ask for again (default 7 days). */
+  journalRetentionMs?: number;
   batchSize?: number;
   /** How long to wait for a notification before looking anyway. */
   pollMs?: number;
@@ -32,6 +37,34 @@ const DELETE_BATCH: PreparedStatement = {
   name: 'platform_outbox_delete_batch',
   text: 'DELETE FROM outbox WHERE position = ANY($1::bigint[])',
 };
+/** The batch's audit events take the next numbers: one row, moved once per batch, held until commit. */
+const NUMBER_AUDIT_EVENTS: PreparedStatement = {
+  name: 'platform_audit_number',
+  text: 'UPDATE audit_sequence SET last = last + $1 RETURNING last::float8 AS last',
+};
+const JOURNAL_AUDIT_EVENTS: PreparedStatement = {
+  name: 'platform_audit_journal',
+  text: `INSERT INTO audit_journal (source_seq, message_id, subject, payload, headers)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])`,
+};
+const PRUNE_JOURNAL: PreparedStatement = {
+  name: 'platform_audit_journal_prune',
+  text: 'DELETE FROM audit_journal WHERE sent_at < now() - make_interval(secs => $1)',
+};
+/** How often the relay prunes its audit journal. */
+const PRUNE_EVERY_MS = 60_000;
+const DEFAULT_JOURNAL_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** A message as it leaves for JetStream. */
+export interface RelayedMessage {
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+/** The subjects of HATCH (`hatch.>`). */
+const isAuditEvent = (subject: string) => subject.startsWith('hatch.');
+
 const LAG: PreparedStatement = {
   name: 'platform_outbox_lag',
   text: 'SELECT EXTRACT(EPOCH FROM now() - min(enqueued_at))::float8 AS lag FROM outbox',
@@ -42,6 +75,10 @@ const LAG: PreparedStatement = {
  * is deleted only after JetStream acked all of it: killed mid-batch, it is sent again, and JetStream's
  * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
  * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
+ *
+ * Audit events (`hatch.>`) are numbered here, in the batch's transaction, gap-free per source: the
+ * number and the source go out as headers, and the event is kept in the audit journal for hatch to
+ * ask for again. Numbering at relay time costs the audited read nothing (one counter update per batch).
  */
 export class OutboxRelay {
   private running = false;
@@ -53,13 +90,18 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly gatherMs: number;
+  private readonly source: string;
+  private readonly journalRetentionMs: number;
+  private prunedAt = 0;
 
   constructor(
     private readonly database: FastPath,
     private readonly js: JetStreamClient,
     private readonly logger: Logger,
-    options: RelayOptions = {},
+    options: RelayOptions,
   ) {
+    this.source = options.source;
+    this.journalRetentionMs = options.journalRetentionMs ?? DEFAULT_JOURNAL_RETENTION_MS;
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1_000;
     this.gatherMs = options.gatherMs ?? 5;
@@ -151,6 +193,7 @@ export class OutboxRelay {
       const idle = new Promise<void>((resolve) => (this.wake = resolve));
       try {
         const moved = await this.relayBatch();
+        await this.pruneJournal();
         failures = 0;
         if (moved === this.batchSize) continue;
       } catch (error) {
@@ -182,7 +225,8 @@ export class OutboxRelay {
         await client.query('COMMIT');
         return 0;
       }
-      await Promise.all(rows.map((row) => this.publish(row)));
+      const messages = await this.numberAuditEvents(client, rows);
+      await Promise.all(rows.map((row, i) => publishRelayed(this.js, messages[i]!, row.messageId)));
       await client.query({ ...DELETE_BATCH, values: [rows.map((r) => r.position)] });
       await client.query('COMMIT');
       return rows.length;
@@ -195,9 +239,60 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(row: OutboxRow): Promise<void> {
-    const h = natsHeaders();
-    for (const [key, value] of Object.entries(row.headers)) h.set(key, value);
-    await this.js.publish(row.subject, row.payload, { msgID: row.messageId, headers: h });
+  /** The batch's messages as they go out, its audit events numbered and kept in the journal. */
+  private async numberAuditEvents(client: pg.PoolClient, rows: readonly OutboxRow[]): Promise<RelayedMessage[]> {
+    const audit = rows.filter((row) => isAuditEvent(row.subject));
+    const numbered = new Map<OutboxRow, number>();
+    if (audit.length > 0) {
+      const result = await client.query<{ last: number }>({ ...NUMBER_AUDIT_EVENTS, values: [audit.length] });
+      const first = result.rows[0]!.last - audit.length + 1;
+      audit.forEach((row, i) => numbered.set(row, first + i));
+    }
+    const messages = rows.map((row) => {
+      const seq = numbered.get(row);
+      const headers =
+        seq === undefined
+          ? row.headers
+          : {
+              ...row.headers,
+              [AuditSourceHeaders.source]: this.source,
+              [AuditSourceHeaders.seq]: String(seq),
+              [AuditSourceHeaders.messageId]: row.messageId,
+            };
+      return { subject: row.subject, payload: row.payload, headers };
+    });
+    if (audit.length > 0) {
+      const kept = rows.flatMap((row, i) => (numbered.has(row) ? [{ row, message: messages[i]! }] : []));
+      await client.query({
+        ...JOURNAL_AUDIT_EVENTS,
+        values: [
+          kept.map(({ row }) => numbered.get(row)),
+          kept.map(({ row }) => row.messageId),
+          kept.map(({ message }) => message.subject),
+          kept.map(({ message }) => message.payload),
+          kept.map(({ message }) => JSON.stringify(message.headers)),
+        ],
+      });
+    }
+    return messages;
   }
+
+  /** Forgets journaled audit events older than the retention, at most once a minute. */
+  private async pruneJournal(): Promise<void> {
+    const now = Date.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.database.query(PRUNE_JOURNAL, [this.journalRetentionMs / 1000]);
+  }
+}
+
+/**
+ * Publishes a message as the relay does. `msgID` is left out when an audit event is published again
+ * from the journal: JetStream still remembers a deleted message's id within its duplicate window,
+ * and would drop the copy; the id travels in `Hearth-Msg-Id` instead, and hatch dedupes by it.
+ */
+export async function publishRelayed(js: JetStreamClient, message: RelayedMessage, msgID?: string): Promise<void> {
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(message.headers)) h.set(key, value);
+  await js.publish(message.subject, message.payload, { ...(msgID ? { msgID } : {}), headers: h });
 }

@@ -92,9 +92,42 @@ export class ParkedMessages1765000000000 implements MigrationInterface {
   }
 }
 
+/**
+ * What the relay keeps of each audit event it numbered and published (`hatch.>`): hatch asks for a
+ * missing number again, and the emitter publishes it again from here. `audit_sequence` holds the
+ * last number given, one row, moved once per relayed batch. Rows older than the retention are pruned.
+ */
+export class AuditJournal1766000000000 implements MigrationInterface {
+  name = 'AuditJournal1766000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE audit_journal (
+        source_seq bigint PRIMARY KEY CHECK (source_seq > 0),
+        message_id uuid NOT NULL,
+        subject text NOT NULL,
+        payload text NOT NULL,
+        headers jsonb NOT NULL,
+        sent_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE audit_sequence (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        last bigint NOT NULL CHECK (last >= 0)
+      )`);
+    await q.query('INSERT INTO audit_sequence (one, last) VALUES (true, 0)');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE audit_sequence');
+    await q.query('DROP TABLE audit_journal');
+  }
+}
+
 /** The platform's own migrations, in order. */
 export const platformMigrations = [
   PlatformSchema1763800000000,
   EventsWithoutTransactionId1764600000000,
   ParkedMessages1765000000000,
+  AuditJournal1766000000000,
 ];

@@ -59,13 +59,19 @@ export interface EventLog {
 /** Operator bearer tokens, kept as SHA-256 hashes only. */
 export interface OperatorTokenStore {
   /** Refused with CONSOLE.TOKEN_EXISTS when the name is taken. */
-  insert(token: OperatorToken, secret: string): Promise<void>;
+  insert(token: OperatorToken, secret: string, tx?: Transaction): Promise<void>;
   /** Makes `secret` the token named `token.name`, replacing whatever that name held. */
   replace(token: OperatorToken, secret: string): Promise<void>;
   /** Forgets the token named `name`; what it was, or null if there was none. */
-  deleteByName(name: string): Promise<OperatorToken | null>;
+  deleteByName(name: string, tx?: Transaction): Promise<OperatorToken | null>;
   findBySecret(secret: string): Promise<OperatorToken | null>;
   findBySha256(hash: Buffer): Promise<OperatorToken | null>;
+}
+
+/** Operators' token actions, as audit events for HATCH in the action's transaction. */
+export interface OperatorAudit {
+  tokenCreated(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
+  tokenRevoked(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
 }
 
 /** A message off the bus, as a worker takes it: `id` is its `Nats-Msg-Id`. */

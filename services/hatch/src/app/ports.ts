@@ -1,4 +1,5 @@
 import type { ChainHead } from '@hearth/audit-chain';
+import type { SourceSequence } from '../domain/sequence/source-sequence.js';
 import {
   ErrorCode,
   HearthError,
@@ -24,6 +25,8 @@ export interface CheckpointSigner {
 export interface AuditMetrics {
   recorded(count: number): void;
   parked(): void;
+  /** Gaps detected in a source's numbering. */
+  gaps(count: number): void;
 }
 
 /** The chain as the appending transaction sees it; the ingest position's row lock keeps its head still. */
@@ -69,6 +72,8 @@ export interface IngestLedger {
    * row stays locked until commit: appenders take turns, and the log's seq order is commit order.
    */
   advance(tx: Transaction, stream: string, from: number, to: number): Promise<void>;
+  /** Takes the position's row lock, wherever it is: for a change to the log that moves no position. */
+  lock(tx: Transaction, stream: string): Promise<void>;
   /** Enters the message ids in the ledger; returns those that were not there yet. */
   claim(tx: Transaction, messageIds: readonly string[]): Promise<Set<string>>;
 }
@@ -100,12 +105,34 @@ export interface RecordFeed {
 
 /** One message of the HATCH stream, as it was delivered. */
 export interface HatchMessage {
-  /** The Nats-Msg-Id (the event id, by convention), else `HATCH:<stream seq>`. */
+  /** The Nats-Msg-Id (the event id, by convention), else `Hearth-Msg-Id` (an emitter's replay), else `HATCH:<stream seq>`. */
   id: string;
   subject: string;
   streamSeq: number;
   /** The payload as text; whether it is JSON at all is for RecordAuditEvents to find out. */
   text: string;
+  /** The emitter's number for it, from its headers, when it carries one. */
+  origin?: SourceNumber;
+}
+
+/** An audit event's number in its source's sequence. */
+export interface SourceNumber {
+  source: string;
+  seq: number;
+}
+
+/** What hatch knows of each source's numbering; read and written in the appending transaction. */
+export interface SourceSequenceStore {
+  load(tx: Transaction, sources: readonly string[]): Promise<Map<string, SourceSequence>>;
+  save(tx: Transaction, source: string, sequence: SourceSequence): Promise<void>;
+}
+
+/** The emitters of audit events, asked over the bus about what they numbered. */
+export interface AuditEmitters {
+  /** The last number `source` gave. */
+  head(source: string): Promise<number>;
+  /** Asks `source` to publish `from..to` again; returns the ranges it no longer holds. */
+  replay(source: string, from: number, to: number): Promise<Array<{ from: number; to: number }>>;
 }
 
 /** Consecutive messages, and the trace their first one continues. */
@@ -118,6 +145,8 @@ export interface HatchBatch {
 export interface AuditStream {
   /** The sequence of its last message. */
   lastSeq(): Promise<number>;
+  /** Whether any message is left after `position` (deleted ones are not, though the stream's last seq still counts them). */
+  holdsAfter(position: number): Promise<boolean>;
   /** Reads on from right after `position`, in stream order, without gaps. */
   follow(position: number, batchSize: number): Promise<StreamReading>;
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import { isUniqueViolation } from '@hearth/platform/postgres';
+import type { Transaction } from '@hearth/platform/ports';
+import { isUniqueViolation, managerOf } from '@hearth/platform/postgres';
 import { createHash } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import type { OperatorTokenStore } from '../../app/ports.js';
@@ -35,9 +36,9 @@ export class OperatorTokenTable implements OperatorTokenStore {
     this.tokens = dataSource.getRepository(OperatorTokenEntity);
   }
 
-  async insert(token: OperatorToken, secret: string): Promise<void> {
+  async insert(token: OperatorToken, secret: string, tx?: Transaction): Promise<void> {
     try {
-      await this.tokens.insert(rowOf(token, secret));
+      await this.repository(tx).insert(rowOf(token, secret));
     } catch (error) {
       if (isUniqueViolation(error)) throw new HearthError(ErrorCode.TokenExists, `a token named ${token.name} exists`);
       throw error;
@@ -54,8 +55,8 @@ export class OperatorTokenTable implements OperatorTokenStore {
       .execute();
   }
 
-  async deleteByName(name: string): Promise<OperatorToken | null> {
-    const deleted = await this.tokens
+  async deleteByName(name: string, tx?: Transaction): Promise<OperatorToken | null> {
+    const deleted = await this.repository(tx)
       .createQueryBuilder()
       .delete()
       .where({ name })
@@ -63,6 +64,11 @@ export class OperatorTokenTable implements OperatorTokenStore {
       .execute();
     const [row] = deleted.raw as TokenRow[];
     return row ? tokenOf(row) : null;
+  }
+
+  /** In the caller's transaction when it has one. */
+  private repository(tx: Transaction | undefined): Repository<OperatorTokenEntity> {
+    return tx ? managerOf(tx).getRepository(OperatorTokenEntity) : this.tokens;
   }
 
   findBySecret(secret: string): Promise<OperatorToken | null> {

@@ -10,6 +10,8 @@ import {
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 import { admit, type AuditEntry, type IngestVerdict } from '../../domain/audit-entry/audit-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
+import { gapEntry } from '../../domain/sequence/gap-entry.js';
+import { track } from '../../domain/sequence/source-sequence.js';
 import type {
   AuditLogAppender,
   CheckpointSigner,
@@ -18,6 +20,7 @@ import type {
   IngestLedger,
   ParkedEvent,
   ParkingLot,
+  SourceSequenceStore,
 } from '../ports.js';
 
 export interface RecordedBatch {
@@ -25,6 +28,8 @@ export interface RecordedBatch {
   parked: ParkedEvent[];
   duplicates: number;
   checkpoints: AuditCheckpoint[];
+  /** Gaps this batch revealed in a source's numbering. */
+  gaps: number;
 }
 
 /**
@@ -40,10 +45,11 @@ export class RecordAuditEvents {
     private readonly log: AuditLogAppender,
     private readonly checkpoints: Pick<CheckpointStore, 'add'>,
     private readonly parking: ParkingLot,
+    private readonly sequences: SourceSequenceStore,
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
     private readonly ids: Ids,
-    private readonly settings: { stream: string; checkpointEvery: number },
+    private readonly settings: { stream: string; checkpointEvery: number; sources: readonly string[] },
   ) {}
 
   /** `messages` in stream order, right after the position `from`. */
@@ -59,13 +65,19 @@ export class RecordAuditEvents {
 
     const entries: AuditEntry[] = [];
     const parked: ParkedEvent[] = [];
+    const numbered = new Map<string, number[]>();
     for (const message of messages) {
       const claimable = isMessageId(message.id);
       if (claimable && !fresh.delete(message.id)) continue; // taken before, or twice in this run
       const body = parseJson(message.text);
       const verdict = !claimable ? badMessageId : body === NOT_JSON ? notJson : admit(message.subject, body);
-      if (verdict.kind === 'record') entries.push(verdict.entry);
-      else
+      if (verdict.kind === 'record') {
+        entries.push(verdict.entry);
+        const origin = message.origin;
+        // Only a recorded event counts, and only under the source its subject names.
+        if (origin && origin.source === verdict.entry.source && this.settings.sources.includes(origin.source))
+          numbered.set(origin.source, [...(numbered.get(origin.source) ?? []), origin.seq]);
+      } else
         parked.push({
           id: this.ids.next(),
           messageId: claimable ? message.id : `${this.settings.stream}:${message.streamSeq}`,
@@ -83,7 +95,8 @@ export class RecordAuditEvents {
     const recordedAt = this.clock.now().toISOString();
     let head: ChainHead = await this.log.head(tx);
     const records: AuditRecord[] = [];
-    for (const entry of entries) {
+    const gaps = await this.trackNumbers(tx, numbered, recordedAt);
+    for (const entry of [...entries, ...gaps.entries]) {
       if (recorded.has(entry.event_id)) continue;
       recorded.add(entry.event_id);
       const record = chainRecord(head, { ...entry, recorded_at: recordedAt });
@@ -98,7 +111,33 @@ export class RecordAuditEvents {
       const checkpoint = this.signer.sign(record, this.clock.now().toISOString());
       if (await this.checkpoints.add(tx, checkpoint)) checkpoints.push(checkpoint);
     }
-    return { records, parked, duplicates: messages.length - records.length - parked.length, checkpoints };
+    return {
+      records,
+      parked,
+      duplicates: messages.length - (records.length - gaps.entries.length) - parked.length,
+      checkpoints,
+      gaps: gaps.detected,
+    };
+  }
+
+  /** Moves each source's head over the numbers that arrived; a skip opens a gap, a refill closes one. */
+  private async trackNumbers(
+    tx: Transaction,
+    numbered: ReadonlyMap<string, number[]>,
+    at: string,
+  ): Promise<{ entries: AuditEntry[]; detected: number }> {
+    if (numbered.size === 0) return { entries: [], detected: 0 };
+    const states = await this.sequences.load(tx, [...numbered.keys()]);
+    const entries: AuditEntry[] = [];
+    let detected = 0;
+    for (const [source, seqs] of numbered) {
+      const tracked = track(states.get(source)!, seqs, () => this.ids.next());
+      await this.sequences.save(tx, source, tracked.sequence);
+      detected += tracked.detected.length;
+      for (const gap of tracked.detected) entries.push(gapEntry('detected', source, gap, this.ids.next(), at));
+      for (const gap of tracked.filled) entries.push(gapEntry('filled', source, gap, this.ids.next(), at));
+    }
+    return { entries, detected };
   }
 }
 

@@ -95,6 +95,7 @@ export class AuditIngest {
       this.unitOfWork.run((tx) => this.recordAuditEvents.run(messages, position, tx)),
     );
     this.metrics.recorded(recorded.records.length);
+    this.metrics.gaps(recorded.gaps);
     for (const parked of recorded.parked) {
       this.metrics.parked();
       this.logger.warn(

@@ -1,6 +1,7 @@
 import {
   AuditEvent,
   findSecretField,
+  HATCH_SOURCE,
   KNOWN_AUDIT_EVENTS,
   PARKED_LIMITS,
   parkableText,
@@ -30,6 +31,8 @@ export function admit(subject: string, body: unknown): IngestVerdict {
   if (unstorable !== null) return park(`unstorable text at ${unstorable || 'body'}`, false);
   const route = parseAuditSubject(subject);
   if (!route) return park('not an audit subject (hatch.<service>.<action>)', true);
+  if (route.service === HATCH_SOURCE)
+    return park("hatch's own entries are made by hatch, never taken from the bus", true);
   const parsed = AuditEvent.safeParse(body);
   if (!parsed.success) return park(`not an audit event: ${issuesOf(parsed.error)}`, true);
   // A type hatch knows (the vault's events) must match its own contract; any other passes as the envelope.

@@ -83,6 +83,14 @@ describe('admitting a message from the HATCH stream', () => {
     expect(admit('hatch.x.y', { password: 'p' })).toMatchObject({ kind: 'park', keepBody: false });
   });
 
+  it("parks what claims to be hatch's own entry: a gap closed from the bus would hide one", () => {
+    const filled = event({ source: 'vault', from: 3, to: 3 });
+    expect(admit('hatch.hatch.gap.filled', { ...filled, type: 'AuditGapFilledV1' })).toMatchObject({
+      kind: 'park',
+      keepBody: true,
+    });
+  });
+
   it('parks what is not an audit event, keeping the body', () => {
     expect(admit('hatch.vault.secret.read', { hello: 'world' })).toMatchObject({ kind: 'park', keepBody: true });
     expect(admit('hatch.vault.secret.read', event({ outcome: 'MAYBE' }))).toMatchObject({

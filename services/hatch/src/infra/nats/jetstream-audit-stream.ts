@@ -1,4 +1,4 @@
-import { HatchStream } from '@hearth/contracts';
+import { AuditSourceHeaders, HatchStream } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { extractTraceContext } from '@hearth/platform/telemetry';
 import {
@@ -7,8 +7,10 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type MsgRequest,
+  type NextMsgRequest,
 } from '@nats-io/jetstream';
-import type { AuditStream, HatchBatch, StreamReading } from '../../app/ports.js';
+import type { AuditStream, HatchBatch, SourceNumber, StreamReading } from '../../app/ports.js';
 
 /**
  * The HATCH stream through an ordered consumer: in stream order, gap-free, from a given position.
@@ -24,6 +26,13 @@ export class JetStreamAuditStream implements AuditStream {
 
   async lastSeq(): Promise<number> {
     return (await this.jsm.streams.info(HatchStream.name)).state.last_seq;
+  }
+
+  async holdsAfter(position: number): Promise<boolean> {
+    // The server's MSG.GET takes `next_by_subj` (the first message on or after `seq`); nats.js types
+    // it only for direct gets, which the stream would have to allow.
+    const next: NextMsgRequest = { seq: position + 1, next_by_subj: HatchStream.subjects[0] };
+    return (await this.jsm.streams.getMessage(HatchStream.name, next as unknown as MsgRequest)) !== null;
   }
 
   async follow(position: number, batchSize: number): Promise<StreamReading> {
@@ -75,10 +84,14 @@ class OrderedReading implements StreamReading {
     }
     return {
       messages: batch.map((msg) => ({
-        id: msg.headers?.get('Nats-Msg-Id') || `${HatchStream.name}:${msg.seq}`,
+        id:
+          msg.headers?.get('Nats-Msg-Id') ||
+          msg.headers?.get(AuditSourceHeaders.messageId) ||
+          `${HatchStream.name}:${msg.seq}`,
         subject: msg.subject,
         streamSeq: msg.seq,
         text: msg.string(),
+        ...originOf(msg),
       })),
       // The batch continues the trace of its first event; each record keeps its own trace_id.
       trace: extractTraceContext(batch[0]!.headers),
@@ -110,4 +123,11 @@ class Lookahead {
     if (result !== null) this.pending = null;
     return result;
   }
+}
+
+/** The emitter's number from the message's headers, when it carries a well-formed one. */
+function originOf(msg: JsMsg): { origin?: SourceNumber } {
+  const source = msg.headers?.get(AuditSourceHeaders.source) ?? '';
+  const seq = Number(msg.headers?.get(AuditSourceHeaders.seq) || Number.NaN);
+  return source && Number.isSafeInteger(seq) && seq > 0 ? { origin: { source, seq } } : {};
 }

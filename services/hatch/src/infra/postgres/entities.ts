@@ -73,4 +73,31 @@ export class IngestPositionEntity {
   @Column({ name: 'stream_seq', type: 'bigint', transformer: bigintNumber }) streamSeq!: number;
 }
 
-export const hatchEntities = [AuditLogEntity, CheckpointEntity, ParkedEventEntity, IngestPositionEntity];
+/** `source_heads`: per emitting source, the highest audit event number hatch has seen. */
+@Entity('source_heads')
+@Check('source_heads_head_check', 'head >= 0')
+export class SourceHeadEntity {
+  @PrimaryColumn({ type: 'text' }) source!: string;
+  @Column({ type: 'bigint', transformer: bigintNumber }) head!: number;
+}
+
+/** `open_gaps`: numbers below a source's head that have not arrived, each range within the gap it was detected in. */
+@Entity('open_gaps')
+export class OpenGapEntity {
+  @PrimaryColumn({ type: 'text' }) source!: string;
+  @PrimaryColumn({ name: 'from_seq', type: 'bigint', transformer: bigintNumber }) fromSeq!: number;
+  @Column({ name: 'to_seq', type: 'bigint', transformer: bigintNumber }) toSeq!: number;
+  @Column({ name: 'gap_id', type: 'uuid' }) gapId!: string;
+  @Column({ name: 'gap_from', type: 'bigint', transformer: bigintNumber }) gapFrom!: number;
+  @Column({ name: 'gap_to', type: 'bigint', transformer: bigintNumber }) gapTo!: number;
+  @Column({ type: 'boolean' }) unrecoverable!: boolean;
+}
+
+export const hatchEntities = [
+  AuditLogEntity,
+  CheckpointEntity,
+  ParkedEventEntity,
+  IngestPositionEntity,
+  SourceHeadEntity,
+  OpenGapEntity,
+];

@@ -30,6 +30,15 @@ export class IngestLedgerTables implements IngestLedger {
     if (moved.affected !== 1) throw new StaleIngestError(stream, from);
   }
 
+  async lock(tx: Transaction, stream: string): Promise<void> {
+    await managerOf(tx)
+      .getRepository(IngestPositionEntity)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .where('p.stream = :stream', { stream })
+      .getOne();
+  }
+
   claim(tx: Transaction, messageIds: readonly string[]): Promise<Set<string>> {
     return processedMessages.claimAll(tx, this.consumer, messageIds);
   }

@@ -25,6 +25,7 @@ export interface GaugeSources {
 export class OtelAuditMetrics implements AuditMetrics {
   private readonly recordedCounter;
   private readonly parkedCounter;
+  private readonly gapsCounter;
   private sources: GaugeSources | null = null;
 
   constructor(
@@ -38,6 +39,11 @@ export class OtelAuditMetrics implements AuditMetrics {
     this.parkedCounter = hatch.createCounter('hatch.events.parked', {
       description: 'Events refused and parked',
       unit: '{event}',
+    });
+    // Named for the whole system, not hatch: `hearth_audit_gaps_total` in Prometheus.
+    this.gapsCounter = hatch.createCounter('hearth.audit.gaps', {
+      description: "Gaps detected in an emitter's numbering of its audit events",
+      unit: '{gap}',
     });
     hatch
       .createObservableGauge('hatch.consumer.lag', {
@@ -69,5 +75,9 @@ export class OtelAuditMetrics implements AuditMetrics {
   parked(): void {
     this.parkedCounter.add(1);
     countParked('hatch', 'invalid');
+  }
+
+  gaps(count: number): void {
+    if (count > 0) this.gapsCounter.add(count);
   }
 }

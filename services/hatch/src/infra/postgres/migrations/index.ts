@@ -1,4 +1,5 @@
 import { HatchSchema1763800000300 } from './hatch-schema.migration.js';
+import { SourceSequences1766000000300 } from './source-sequences.migration.js';
 
 /** hatch's own tables; openDatabase adds the platform's (hatch uses processed_messages, the idempotent consumer's ledger). */
-export const hatchMigrations = [HatchSchema1763800000300];
+export const hatchMigrations = [HatchSchema1763800000300, SourceSequences1766000000300];

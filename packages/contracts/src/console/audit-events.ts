@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { AuditOutcome } from '../audit.js';
+import { DriverName, Tier } from '../deployment.js';
+import { envelopeOf } from '../envelope.js';
+import { OperatorRole, TokenName } from '../operator.js';
+import { Slug } from '../slug.js';
+
+/**
+ * What operators do at the console, as it publishes it to HATCH (`hatch.console.<action>`) in the
+ * transaction of the action. A token event names the token and its role, never the token itself.
+ */
+const token = z.object({ name: TokenName, role: OperatorRole, outcome: AuditOutcome.extract(['OK']) }).strict();
+const deployment = { workspace_slug: Slug, outcome: AuditOutcome.extract(['OK']) };
+
+export const OperatorTokenCreatedV1 = envelopeOf('OperatorTokenCreatedV1', token);
+export const OperatorTokenRevokedV1 = envelopeOf('OperatorTokenRevokedV1', token);
+/** The deployment events an operator's request appended, under their own ids, without the sidecar specs. */
+export const DeploymentRequestAuditedV1 = envelopeOf(
+  'DeploymentRequestAuditedV1',
+  z.object({ ...deployment, tier: Tier, driver: DriverName }).strict(),
+);
+export const DeploymentDeprovisionAuditedV1 = envelopeOf(
+  'DeploymentDeprovisionAuditedV1',
+  z.object(deployment).strict(),
+);
+export const DeploymentRetryAuditedV1 = envelopeOf('DeploymentRetryAuditedV1', z.object(deployment).strict());
+
+export const ConsoleAuditEvent = z.discriminatedUnion('type', [
+  OperatorTokenCreatedV1,
+  OperatorTokenRevokedV1,
+  DeploymentRequestAuditedV1,
+  DeploymentDeprovisionAuditedV1,
+  DeploymentRetryAuditedV1,
+]);
+export type ConsoleAuditEvent = z.infer<typeof ConsoleAuditEvent>;
+export type ConsoleAuditEventType = ConsoleAuditEvent['type'];
+
+/** The HATCH subject of each console audit event: `hatch.console.<action>`. */
+export const CONSOLE_AUDIT_ACTIONS = {
+  OperatorTokenCreatedV1: 'token.create',
+  OperatorTokenRevokedV1: 'token.revoke',
+  DeploymentRequestAuditedV1: 'deployment.request',
+  DeploymentDeprovisionAuditedV1: 'deployment.deprovision',
+  DeploymentRetryAuditedV1: 'deployment.retry',
+} as const satisfies Record<ConsoleAuditEventType, string>;

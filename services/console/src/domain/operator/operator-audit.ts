@@ -1,0 +1,45 @@
+import type { ConsoleAuditEvent, DeploymentRef, Envelope, EventMetadata } from '@hearth/contracts';
+import type { OperatorToken } from './operator.js';
+
+/** A token created or revoked, as HATCH records it: its name and role, never the token. */
+export function tokenAudit(
+  type: 'OperatorTokenCreatedV1' | 'OperatorTokenRevokedV1',
+  token: OperatorToken,
+  id: string,
+  metadata: EventMetadata,
+): ConsoleAuditEvent {
+  return {
+    id,
+    type,
+    stream: `operator-token-${token.name}`,
+    version: 0,
+    data: { name: token.name, role: token.role, outcome: 'OK' },
+    metadata,
+  };
+}
+
+/**
+ * The audit event of a stored deployment event an operator's request appended, under the event's
+ * own id and metadata (its actor is the operator); null for what drivers report.
+ */
+export function deploymentAudit(
+  event: Envelope,
+  deployment: Pick<DeploymentRef, 'workspace_slug' | 'tier' | 'driver'>,
+): ConsoleAuditEvent | null {
+  const base = { id: event.id, stream: event.stream, version: event.version, metadata: event.metadata };
+  const data = { workspace_slug: deployment.workspace_slug, outcome: 'OK' as const };
+  switch (event.type) {
+    case 'DeploymentRequestedV1':
+      return {
+        ...base,
+        type: 'DeploymentRequestAuditedV1',
+        data: { ...data, tier: deployment.tier, driver: deployment.driver },
+      };
+    case 'DeploymentDeprovisionRequestedV1':
+      return { ...base, type: 'DeploymentDeprovisionAuditedV1', data };
+    case 'DeploymentRetriedV1':
+      return { ...base, type: 'DeploymentRetryAuditedV1', data };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,46 @@
+import { auditSubject, CONSOLE_AUDIT_ACTIONS, type ConsoleAuditEvent, type EventMetadata } from '@hearth/contracts';
+import { correlation } from '@hearth/platform/logging';
+import { enqueue } from '@hearth/platform/outbox';
+import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
+import { currentTraceId } from '@hearth/platform/telemetry';
+import type { OperatorAudit } from '../../app/ports.js';
+import { tokenAudit } from '../../domain/operator/operator-audit.js';
+import type { OperatorToken } from '../../domain/operator/operator.js';
+
+/** The console's audit events, queued for HATCH (`hatch.console.<action>`) in the caller's transaction. */
+export class ConsoleAuditTrail implements OperatorAudit {
+  constructor(
+    private readonly clock: Clock,
+    private readonly ids: Ids,
+  ) {}
+
+  tokenCreated(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void> {
+    return this.queue(tx, [tokenAudit('OperatorTokenCreatedV1', token, this.ids.next(), this.metadataOf(caller))]);
+  }
+
+  tokenRevoked(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void> {
+    return this.queue(tx, [tokenAudit('OperatorTokenRevokedV1', token, this.ids.next(), this.metadataOf(caller))]);
+  }
+
+  async queue(tx: Transaction, events: readonly ConsoleAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await enqueue(
+      tx,
+      events.map((event) => ({
+        id: event.id,
+        subject: auditSubject('console', CONSOLE_AUDIT_ACTIONS[event.type]),
+        payload: event,
+      })),
+    );
+  }
+
+  private metadataOf(caller: OperatorToken): EventMetadata {
+    return {
+      actor: `operator:${caller.name}`,
+      correlation_id: correlation.getStore() ?? this.ids.next(),
+      causation_id: null,
+      trace_id: currentTraceId(),
+      occurred_at: this.clock.now().toISOString(),
+    };
+  }
+}
