@@ -1,7 +1,18 @@
-import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import type { AuditCheckpoint, AuditRecord, ServiceKeys } from '@hearth/contracts';
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, hashRecord } from './chain.js';
 import { checkpointSignatureValid } from './checkpoint.js';
+import { originFault } from './origin.js';
+
+/** What the records prove of who emitted them. */
+export interface OriginTally {
+  /** Records whose emitter's signature was checked against the pinned service keys. */
+  proven: number;
+  /** Records hatch made before it kept origins: chained and checkpointed, but their emitter unproven. */
+  withoutOrigin: number;
+  /** False when no service keys were given: origins were not checked at all. */
+  checked: boolean;
+}
 
 /** Something wrong at `seq`: the first record that can no longer be vouched for. */
 export interface ChainFault {
@@ -18,6 +29,7 @@ export type ChainVerdict =
       lastCheckpointSeq: number | null;
       /** Records after the last checkpoint: chained, but not yet covered by a signature. */
       unsignedTail: number;
+      origins: OriginTally;
     }
   | {
       ok: false;
@@ -38,13 +50,18 @@ export type ChainVerdict =
  * still matched. A tail cut after the last checkpoint is indistinguishable from a log that has not
  * been checkpointed yet; a tail cut before it leaves a checkpoint without its record. (An export
  * is signed at its head, so verifyExport also catches the former.)
+ *
+ * With `serviceKeys` (pinned by the auditor), each record's origin is checked too: its emitter
+ * signed it (a record hatch took from anyone else is a fault at its seq).
  */
 export function verifyChain(
   records: readonly AuditRecord[],
   checkpoints: readonly AuditCheckpoint[],
   publicKey: KeyObject,
+  serviceKeys?: ServiceKeys,
 ): ChainVerdict {
   const faults: ChainFault[] = [];
+  const origins: OriginTally = { proven: 0, withoutOrigin: 0, checked: serviceKeys !== undefined };
   const checkpointed = new Set(checkpoints.map((c) => c.seq));
   const hashAt = new Map<number, string>();
 
@@ -69,6 +86,12 @@ export function verifyChain(
       brokenLink = { seq, reason: `records ${seq} and ${record.seq} no longer chain: one of them was rewritten` };
       faults.push(brokenLink);
       break;
+    }
+    if (!record.origin) origins.withoutOrigin++;
+    else if (serviceKeys) {
+      const fault = originFault(record, serviceKeys);
+      if (fault) faults.push({ seq: record.seq, reason: fault });
+      else origins.proven++;
     }
     if (checkpointed.has(record.seq)) hashAt.set(record.seq, record.hash);
     prevHash = record.hash;
@@ -118,5 +141,6 @@ export function verifyChain(
     lastSeq: verifiedThrough,
     lastCheckpointSeq: lastCheckpoint,
     unsignedTail: verifiedThrough - (lastCheckpoint ?? 0),
+    origins,
   };
 }

@@ -24,6 +24,7 @@ import {
 import { jetStreamText, streamMessages } from './jetstream.js';
 import { startNats, type TestNats } from './nats-server.js';
 import type { ServiceProcess } from './service-process.js';
+import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { until } from './until.js';
 
 /**
@@ -46,6 +47,8 @@ export interface DriverStack {
   readonly reader: VaultClient;
   /** The `hearth.instance` label value that scopes this driver on the shared engine. */
   readonly instance: string;
+  /** The stack's own service signing keys (fresh for each stack). */
+  readonly keys: TestServiceKeys;
   startDriver(): Promise<void>;
   /** The console's HTTP API, as its bootstrap admin. */
   http(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
@@ -78,6 +81,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
     }
   }
   const instance = `e2e-${randomBytes(4).toString('hex')}`;
+  const keys = generateServiceKeys();
   const slugs: string[] = [];
   const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
   const nats = await startNats();
@@ -111,8 +115,8 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
   };
 
   try {
-    vault = await startVaultProcess(nats.url);
-    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
+    vault = await startVaultProcess(nats.url, keys.env('vault'));
+    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug', ...keys.env('console') });
     nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
     const root = new VaultClient(nc, 'root', vault.rootKeys);
@@ -132,6 +136,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',
         DRIVER_RECONCILE_SECONDS: '0',
+        ...keys.env('driver-localdocker'),
       });
       driver = running.process;
     };
@@ -163,6 +168,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
       root,
       reader,
       instance,
+      keys,
       startDriver,
       http,
       newSlug: () => {

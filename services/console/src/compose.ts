@@ -1,3 +1,4 @@
+import type { BusSigner, BusVerifier } from '@hearth/contracts';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
 import { OutboxRelay } from '@hearth/platform/outbox';
@@ -28,6 +29,7 @@ export interface ConsoleDependencies {
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeConsole(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger'>,
+  bus: { signer: BusSigner; verifier: BusVerifier },
   { clock = systemClock, ids = randomIds }: ConsoleDependencies = {},
 ) {
   const { dataSource } = runtime;
@@ -52,9 +54,9 @@ export function composeConsole(
     revokeToken: new RevokeToken(tokens),
   };
   const workers = {
-    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger),
+    relay: new OutboxRelay(fastPath, runtime.js, bus.signer, runtime.logger),
     driverEvents: new DriverEventsWorker(
-      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, DRIVER_EVENTS_CONSUMER),
+      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, bus.verifier, DRIVER_EVENTS_CONSUMER),
       unitOfWork,
       processedMessages,
       recordDriverEvent,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Streams } from '@hearth/contracts';
+import { BusSigner, BusVerifier, signingKeyOf, Streams } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { composeConsole, type ConsoleDependencies, type ConsoleUseCases, type ConsoleWorkers } from './compose.js';
@@ -37,7 +37,11 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
       { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] },
     ],
   });
-  const { useCases, workers } = composeConsole(runtime, options);
+  const bus = {
+    signer: new BusSigner('console', signingKeyOf(config.CONSOLE_SIGNING_KEY, 'CONSOLE_SIGNING_KEY')),
+    verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
+  };
+  const { useCases, workers } = composeConsole(runtime, bus, options);
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
   if (options.serve ?? true) {
     await serveNest({
@@ -48,6 +52,7 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
         version: '0.1.0',
         description: 'Deployments and their discovery',
         queue: 'console',
+        replySigner: bus.signer,
       },
       http: {
         port: config.CONSOLE_PORT,

@@ -1,4 +1,4 @@
-import { loadConfig, PlatformEnv } from '@hearth/platform/config';
+import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -26,6 +26,7 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, LOG_LEVEL: true })
     DRIVER_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(3_600).default(30),
     /** Seconds between reconcile passes (one always runs on start); 0: on start only. */
     DRIVER_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    ...busKeysEnv('DRIVER_SIGNING_KEY'),
   })
   .refine(
     (env) =>

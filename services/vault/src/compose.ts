@@ -1,4 +1,4 @@
-import type { OperatorRole } from '@hearth/contracts';
+import type { BusSigner, BusVerifier, OperatorRole } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -35,12 +35,14 @@ export interface VaultSettings {
   tokenCacheMs: number;
   clock: Clock;
   ids: Ids;
+  /** Signs what the vault publishes; checks the console's answers about tokens. */
+  bus: { signer: BusSigner; verifier: BusVerifier };
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeVault(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'logger' | 'nc'>,
-  { ring, keepVersions, operatorRoles, tokenCacheMs, clock, ids }: VaultSettings,
+  { ring, keepVersions, operatorRoles, tokenCacheMs, clock, ids, bus }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
   const fastPath = new FastPath(dataSource);
@@ -58,7 +60,7 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
-  const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () =>
+  const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
   return {
@@ -72,7 +74,7 @@ export function composeVault(
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
     },
     workers: {
-      relay: new OutboxRelay(fastPath, runtime.js, logger),
+      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger),
       nonceSweep: new NonceSweep(nonces, logger),
     },
     /** Listens for principal changes while the vault runs. */

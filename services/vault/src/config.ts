@@ -1,4 +1,4 @@
-import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { busKeysEnv, loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
@@ -25,6 +25,7 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_DRIVER_PUBLIC_KEY: z.base64().min(40).optional(),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  ...busKeysEnv('VAULT_SIGNING_KEY'),
 });
 export type VaultConfig = z.infer<typeof VaultEnv>;
 

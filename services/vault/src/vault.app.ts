@@ -1,4 +1,4 @@
-import { cryptoReady, HatchStream } from '@hearth/contracts';
+import { BusSigner, BusVerifier, cryptoReady, HatchStream, signingKeyOf } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
@@ -57,6 +57,10 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
+    bus: {
+      signer: new BusSigner('vault', signingKeyOf(config.VAULT_SIGNING_KEY, 'VAULT_SIGNING_KEY')),
+      verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
+    },
   });
   await principalCache.listen();
   runtime.onShutdown(() => principalCache.stop());

@@ -1,5 +1,7 @@
 import {
   AuditFilter,
+  ServiceKeysJson,
+  type ServiceKeys,
   AuditOutcome,
   ErrorCode,
   HearthError,
@@ -8,7 +10,10 @@ import {
 } from '@hearth/contracts';
 import { loadPublicKey, verifyExport, type ChainVerdict } from '@hearth/audit-chain';
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hearthHome } from '../config.js';
+import { HomeFiles } from './init.js';
 import { HatchApi, hatchConnection } from '../hatch-api.js';
 
 interface TailOptions {
@@ -26,6 +31,7 @@ interface TailOptions {
 interface VerifyOptions {
   file?: string;
   key?: string;
+  serviceKeys?: string;
   json?: boolean;
 }
 
@@ -52,6 +58,10 @@ export function registerAuditCommands(program: Command): void {
     .description('recompute the hash chain and check the checkpoint signatures; exits 1 naming the first bad seq')
     .option('--file <export>', 'verify an export (JSON Lines) offline instead of fetching one from hatch')
     .option('--key <pem-file>', 'trust this public key rather than the one inside the export')
+    .option(
+      '--service-keys <json-file>',
+      "prove each record's emitter with these pinned service keys (default: HEARTH_HOME/service-keys.json, if there)",
+    )
     .option('--json', 'the verdict as JSON')
     .action((options: VerifyOptions) => verify(options));
 }
@@ -176,14 +186,31 @@ function printer(json: boolean): (record: AuditRecord) => void {
 
 async function verify(options: VerifyOptions): Promise<void> {
   const publicKey = options.key ? loadPublicKey(readText(options.key, '--key')) : undefined;
+  const pinned = serviceKeysOf(options.serviceKeys);
   const text = options.file ? readText(options.file, '--file') : await new HatchApi(hatchConnection()).exportText();
-  const verdict = verifyExport(text, publicKey ? { publicKey } : {});
+  const verdict = verifyExport(text, {
+    ...(publicKey ? { publicKey } : {}),
+    ...(pinned ? { serviceKeys: pinned.keys } : {}),
+  });
   if (options.json) console.log(JSON.stringify(verdict, null, 2));
-  else console.log(describeVerdict(verdict, options.key ? `the key in ${options.key}` : null));
+  else console.log(describeVerdict(verdict, options.key ? `the key in ${options.key}` : null, pinned?.path ?? null));
   if (!verdict.ok) process.exitCode = 1;
 }
 
-export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null): string {
+/** The service keys `--service-keys` names, else HEARTH_HOME's service-keys.json if there is one. */
+function serviceKeysOf(flag: string | undefined): { keys: ServiceKeys; path: string } | null {
+  const path = flag ?? join(hearthHome(), HomeFiles.serviceKeys);
+  if (flag === undefined && !existsSync(path)) return null;
+  const parsed = ServiceKeysJson.safeParse(readText(path, '--service-keys'));
+  if (!parsed.success) throw new HearthError(ErrorCode.InvalidRequest, `--service-keys: ${path} is not service keys`);
+  return { keys: parsed.data, path };
+}
+
+export function describeVerdict(
+  verdict: ChainVerdict,
+  pinnedKey: string | null,
+  serviceKeysFile: string | null = null,
+): string {
   if (!verdict.ok) {
     const head =
       verdict.firstBadSeq === null
@@ -204,6 +231,13 @@ export function describeVerdict(verdict: ChainVerdict, pinnedKey: string | null)
       ? `signatures checked with ${pinnedKey}`
       : "signatures checked with the key inside the export: pass --key with hatch's public key to rule out a swapped key",
   );
+  const { origins } = verdict;
+  if (origins.checked)
+    lines.push(`${origins.proven} records proven signed by their emitter (keys in ${serviceKeysFile})`);
+  else lines.push('emitters not checked: no service-keys.json (HEARTH_HOME, or --service-keys)');
+  if (origins.withoutOrigin > 0) {
+    lines.push(`${origins.withoutOrigin} records predate origin signatures: their emitter cannot be proven`);
+  }
   return lines.join('\n');
 }
 

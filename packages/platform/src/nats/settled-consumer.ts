@@ -1,4 +1,4 @@
-import { HearthError } from '@hearth/contracts';
+import { HearthError, type BusVerifier, type ServiceName } from '@hearth/contracts';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
@@ -13,6 +13,8 @@ export interface ConsumerSpec {
    * before any later one is delivered, instead of being overtaken while it waits out its nak delay.
    */
   maxAckPending?: number;
+  /** The one service whose signed messages this consumer takes; any other message is refused. */
+  from: ServiceName;
 }
 
 /** A message as a consumer's handler sees it: `id` is its `Nats-Msg-Id` (the event's id). */
@@ -24,7 +26,8 @@ export interface InboundMessage {
 
 /**
  * A durable consumer whose every message is settled by how its handler ends: acked once it resolves;
- * terminated when the message is refused for good (not JSON, or a HearthError that is no outage);
+ * terminated when the message is refused for good (not JSON, not signed by `spec.from`, or a HearthError
+ * that is no outage);
  * delivered again after a backoff otherwise. Each runs in a CONSUMER span continuing the publisher's trace.
  */
 export class SettledConsumer {
@@ -34,6 +37,7 @@ export class SettledConsumer {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
+    private readonly verifier: BusVerifier,
     private readonly spec: ConsumerSpec,
   ) {}
 
@@ -50,8 +54,10 @@ export class SettledConsumer {
   private async settle(msg: JsMsg, handle: (message: InboundMessage) => Promise<void>): Promise<void> {
     const id = msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
     try {
+      const body: unknown = msg.json();
+      this.verifier.verifyMessage({ subject: msg.subject, messageId: id, body, headers: msg.headers }, this.spec.from);
       await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, () =>
-        handle({ id, subject: msg.subject, body: msg.json() }),
+        handle({ id, subject: msg.subject, body }),
       );
       msg.ack();
     } catch (error) {

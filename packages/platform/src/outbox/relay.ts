@@ -1,3 +1,4 @@
+import type { BusSigner } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -38,7 +39,8 @@ const LAG: PreparedStatement = {
 };
 
 /**
- * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id. A batch
+ * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id, each
+ * signed by the service's key over its subject, id, headers and body (consumers refuse what is not). A batch
  * is deleted only after JetStream acked all of it: killed mid-batch, it is sent again, and JetStream's
  * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
  * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
@@ -57,6 +59,7 @@ export class OutboxRelay {
   constructor(
     private readonly database: FastPath,
     private readonly js: JetStreamClient,
+    private readonly signer: BusSigner,
     private readonly logger: Logger,
     options: RelayOptions = {},
   ) {
@@ -198,6 +201,10 @@ export class OutboxRelay {
   private async publish(row: OutboxRow): Promise<void> {
     const h = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) h.set(key, value);
+    const body: unknown = JSON.parse(row.payload);
+    for (const [key, value] of Object.entries(this.signer.signMessage(row.subject, row.messageId, body, h))) {
+      h.set(key, value);
+    }
     await this.js.publish(row.subject, row.payload, { msgID: row.messageId, headers: h });
   }
 }

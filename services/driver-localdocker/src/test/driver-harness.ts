@@ -7,7 +7,7 @@ import {
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
-import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
+import { sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
@@ -172,6 +172,7 @@ export async function startDriverHarness(
     DRIVER_VAULT_ACTOR: 'driver-test',
     DRIVER_VAULT_SECRET_KEY: randomBytes(64).toString('base64'), // unused: the vault is in memory
     DRIVER_RECONCILE_SECONDS: '0',
+    ...sharedServiceKeys().env('driver-localdocker'),
   });
   const app = await startDriver(config, {
     docker: recording,

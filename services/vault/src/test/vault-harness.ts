@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   eventsSince,
   freePort,
+  sharedServiceKeys,
   startNats,
   type RecordedEvent,
   type TestDatabase,
@@ -62,6 +63,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       VAULT_ACTIVE_KEK: 'k1',
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
       LOG_LEVEL: 'silent',
+      ...sharedServiceKeys().env('vault'),
       ...env,
     }),
   );

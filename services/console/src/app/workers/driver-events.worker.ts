@@ -9,7 +9,12 @@ import type { DurableInbox, InboundMessage, ProcessedMessages } from '../ports.j
  * first redelivered after the second, the second would meet a deployment not yet provisioning, be
  * refused as an illegal transition for good, and leave the deployment stuck.
  */
-export const DRIVER_EVENTS_CONSUMER = { stream: Streams.driverEvents.name, durable: 'console', maxAckPending: 1 };
+export const DRIVER_EVENTS_CONSUMER = {
+  stream: Streams.driverEvents.name,
+  durable: 'console',
+  maxAckPending: 1,
+  from: 'driver-localdocker',
+} as const;
 
 /** Records each driver event once: its message id is claimed in the transaction that records it. */
 export class DriverEventsWorker {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Streams, Subjects } from '@hearth/contracts';
-import { until } from '@hearth/testkit';
+import { publishSigned, sharedServiceKeys, until } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BUSYBOX_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
@@ -35,7 +35,8 @@ describe('the driver worker', () => {
     await js.publish(Subjects.driverCommand('localdocker', 'junk'), '{"type":"NoSuchCommandV1"}');
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]);
-    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(command), { msgID: command.id });
+    const console = sharedServiceKeys().signer('console');
+    await publishSigned(js, console, Subjects.driverCommand('localdocker', slug), command, { msgID: command.id });
 
     await until(async () => (await h.answersTo(command.id)).length === 2, { what: 'both answers' });
     expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual([

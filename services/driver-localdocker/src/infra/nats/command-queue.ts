@@ -1,4 +1,4 @@
-import { DriverCommand, Streams, Subjects } from '@hearth/contracts';
+import { DriverCommand, HearthError, Streams, Subjects, type BusVerifier } from '@hearth/contracts';
 import { type Logger } from '@hearth/platform/logging';
 import { consumeDurable, type RunningConsumer } from '@hearth/platform/nats';
 import { extractTraceContext, inSpan, SpanKind } from '@hearth/platform/telemetry';
@@ -17,7 +17,7 @@ export interface CommandQueueOptions {
  * Takes LocalDocker's commands off the DRIVER_COMMANDS work queue, one at a time. A command is acked
  * only once its answer is published, so a driver that dies mid-way gets it again (the work is
  * idempotent by command id); while it works, the ack deadline is pushed back. A message that is no
- * command is terminated; a failure to reach the console, the vault or NATS is retried with backoff.
+ * command, or that the console did not sign, is terminated; a failure to reach the console, the vault or NATS is retried with backoff.
  */
 export class JetStreamCommandQueue implements CommandQueue {
   private running: RunningConsumer | null = null;
@@ -26,6 +26,7 @@ export class JetStreamCommandQueue implements CommandQueue {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
+    private readonly verifier: BusVerifier,
     private readonly options: CommandQueueOptions,
   ) {}
 
@@ -52,9 +53,13 @@ export class JetStreamCommandQueue implements CommandQueue {
   private async process(msg: JsMsg, handle: Handle): Promise<void> {
     let command: DriverCommand;
     try {
-      command = DriverCommand.parse(msg.json());
+      const body: unknown = msg.json();
+      const messageId = msg.headers?.get('Nats-Msg-Id') ?? '';
+      this.verifier.verifyMessage({ subject: msg.subject, messageId, body, headers: msg.headers }, 'console');
+      command = DriverCommand.parse(body);
     } catch (error) {
-      this.logger.error({ err: error, subject: msg.subject, seq: msg.seq }, 'not a driver command; terminated');
+      const refusal = error instanceof HearthError ? error.code : 'not a driver command';
+      this.logger.error({ err: error, subject: msg.subject, seq: msg.seq, refusal }, 'command refused; terminated');
       msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
       return;
     }

@@ -1,7 +1,7 @@
 import { chainRecord, type ChainHead } from '@hearth/audit-chain';
-import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import type { AuditCheckpoint, AuditRecord, BusVerifier } from '@hearth/contracts';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
-import { admit, type AuditEntry, type IngestVerdict } from '../../domain/audit-entry/audit-entry.js';
+import { admit, type AuditEntry, type IngestVerdict, type OriginCheck } from '../../domain/audit-entry/audit-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
 import type {
   AuditLogAppender,
@@ -36,6 +36,7 @@ export class RecordAuditEvents {
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
     private readonly ids: Ids,
+    private readonly verifier: Pick<BusVerifier, 'verifyMessage'>,
     private readonly settings: { stream: string; checkpointEvery: number },
   ) {}
 
@@ -53,7 +54,7 @@ export class RecordAuditEvents {
     for (const message of messages) {
       if (!fresh.delete(message.id)) continue; // taken before, or twice in this run
       const body = parseJson(message.text);
-      const verdict = body === NOT_JSON ? notJson : admit(message.subject, body);
+      const verdict = body === NOT_JSON ? notJson : admit(message.subject, body, this.originCheck(message, body));
       if (verdict.kind === 'record') entries.push(verdict.entry);
       else
         parked.push({
@@ -89,6 +90,23 @@ export class RecordAuditEvents {
       if (await this.checkpoints.add(tx, checkpoint)) checkpoints.push(checkpoint);
     }
     return { records, parked, duplicates: messages.length - records.length - parked.length, checkpoints };
+  }
+
+  /** Whether `service` signed `message`; what the record keeps to prove it offline. */
+  private originCheck(message: HatchMessage, body: unknown): OriginCheck {
+    return (service) => {
+      const { signature, sourceSeq } = this.verifier.verifyMessage(
+        { subject: message.subject, messageId: message.id, body, headers: message.headers },
+        service,
+      );
+      return {
+        service,
+        message_id: message.id,
+        source_seq: sourceSeq,
+        signature,
+        envelope: body as Record<string, unknown>,
+      };
+    };
   }
 }
 

@@ -48,6 +48,8 @@ export class JetStreamAuditStream implements AuditStream {
   }
 }
 
+const NO_HEADERS = { get: () => '' };
+
 class OrderedReading implements StreamReading {
   private readonly iterator: Lookahead;
   private stopped = false;
@@ -79,6 +81,7 @@ class OrderedReading implements StreamReading {
         subject: msg.subject,
         streamSeq: msg.seq,
         text: msg.string(),
+        headers: msg.headers ?? NO_HEADERS,
       })),
       // The batch continues the trace of its first event; each record keeps its own trace_id.
       trace: extractTraceContext(batch[0]!.headers),
