@@ -12,6 +12,7 @@ import {
   type AuditRecord,
 } from '@hearth/contracts';
 import {
+  docker,
   publishDriverEvent,
   publishSigned,
   queryDatabase,
@@ -259,17 +260,19 @@ describe('attack: forged commands and answers to the driver', () => {
   };
 
   it('does not execute a driver command the console did not sign', async () => {
-    const live = await ready();
-    const before = { ...(await stack.leftovers(live)), versions: await stack.readableVersions(live) };
+    // The attacker queues its own provision for a slug before the operator creates it, with a
+    // sidecar of its choosing; the driver is down, so both commands wait, the forged ones first.
+    await stack.driver.kill();
+    const slug = stack.newSlug();
     const js = stack.jsm.jetstream();
-    const forged = (type: 'DeprovisionSidecarsV1', slug: string) => {
+    const forged = () => {
       const id = randomUUID();
       return {
         id,
-        type,
+        type: 'ProvisionSidecarsV1',
         stream: `deployment-${slug}`,
-        version: 9,
-        data: { slug, driver: 'localdocker' },
+        version: 0,
+        data: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'implant', image: BUSYBOX_IMAGE }] },
         metadata: {
           actor: 'mallory',
           correlation_id: id,
@@ -279,20 +282,35 @@ describe('attack: forged commands and answers to the driver', () => {
         },
       };
     };
-    const unsigned = forged('DeprovisionSidecarsV1', live);
-    await js.publish(Subjects.driverCommand('localdocker', live), JSON.stringify(unsigned), { msgID: unsigned.id });
-    const byDriver = forged('DeprovisionSidecarsV1', live);
+    const unsigned = forged();
+    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(unsigned), { msgID: unsigned.id });
+    const byDriver = forged();
     const asDriver = stack.keys.signer('driver-localdocker');
-    await publishSigned(js, asDriver, Subjects.driverCommand('localdocker', live), byDriver, { msgID: byDriver.id });
+    await publishSigned(js, asDriver, Subjects.driverCommand('localdocker', slug), byDriver, { msgID: byDriver.id });
+    const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
+    const created = await stack.http('/v1/deployments', {
+      method: 'POST',
+      body: { slug, tier: 'dev', driver: 'localdocker', sidecars },
+    });
+    expect(created.status).toBe(201);
+    await stack.startDriver();
 
-    // Commands are taken one at a time in order: once a genuine one after them is done, they were judged.
-    await ready();
-    expect(stack.driver.output.filter((line) => line.includes('command refused; terminated'))).toHaveLength(2);
-    expect({ ...(await stack.leftovers(live)), versions: await stack.readableVersions(live) }).toEqual(before);
-    expect((await stack.driverAnswers(live)).map((e) => e.type)).toEqual([
-      'ProvisioningStartedV1',
-      'SidecarsProvisionedV1',
+    // Commands are taken one at a time in order: once the genuine one is done, the forged ones were judged.
+    expect((await stack.until(slug, ['ready', 'failed'])).last_status).toBe('ready');
+    const names = await docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hearth.instance=${stack.instance}`,
+      '--filter',
+      `label=hearth.slug=${slug}`,
+      '--format',
+      '{{.Names}}',
     ]);
+    const forgedIds: string[] = [unsigned.id, byDriver.id];
+    expect((await stack.driverAnswers(slug)).filter((e) => forgedIds.includes(e.data.command_id))).toEqual([]);
+    expect(names.stdout.split('\n')).toEqual([`hearth-${slug}-tool`]);
+    expect(stack.driver.output.filter((line) => line.includes('command refused; terminated'))).toHaveLength(2);
   });
 
   it('does not remove a live workspace when someone else answers null to console.deployment.get', async () => {
@@ -305,8 +323,10 @@ describe('attack: forged commands and answers to the driver', () => {
       // DRIVER_RECONCILE_SECONDS is 0: the pass on start asks about every workspace it finds.
       await stack.driver.kill();
       await stack.startDriver();
-      await until(() => stack.driver.output.some((line) => line.includes('reconcile: workspace skipped this pass')), {
-        what: 'the reconcile refusing the answer it got',
+      // Whichever it does with the answer, it says so: skips the workspace, or removes what it takes for gone.
+      const judged = ['reconcile: workspace skipped this pass', 'reconcile: removed what a gone deployment left'];
+      await until(() => stack.driver.output.some((line) => judged.some((said) => line.includes(said))), {
+        what: 'the reconcile judging the answer it got',
       });
     } finally {
       sub.unsubscribe();
