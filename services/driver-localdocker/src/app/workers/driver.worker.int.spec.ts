@@ -32,10 +32,17 @@ describe('the driver worker', () => {
   // One command at a time (max_ack_pending 1): a message left unsettled would hold back every later one.
   it('answers the commands it takes off the queue, and drops a message that is no command instead of retrying it', async () => {
     const js = jsm.jetstream();
-    await js.publish(Subjects.driverCommand('localdocker', 'junk'), '{"type":"NoSuchCommandV1"}');
+    const console = sharedServiceKeys().signer('console');
+    // Signed by the console, so it is refused for what it is, not for who sent it.
+    await publishSigned(
+      js,
+      console,
+      Subjects.driverCommand('localdocker', 'junk'),
+      { type: 'NoSuchCommandV1' },
+      { msgID: 'junk-1' },
+    );
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]);
-    const console = sharedServiceKeys().signer('console');
     await publishSigned(js, console, Subjects.driverCommand('localdocker', slug), command, { msgID: command.id });
 
     await until(async () => (await h.answersTo(command.id)).length === 2, { what: 'both answers' });
@@ -44,6 +51,8 @@ describe('the driver worker', () => {
       'SidecarsProvisionedV1',
     ]);
     await drained();
-    expect(h.logs.filter((line) => line.includes('not a driver command; terminated'))).toHaveLength(1);
+    expect(
+      h.logs.filter((line) => line.includes('command refused; terminated') && line.includes('not a driver command')),
+    ).toHaveLength(1);
   });
 });
