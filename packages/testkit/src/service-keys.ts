@@ -1,4 +1,5 @@
 import {
+  BusHeaders,
   BusSigner,
   BusVerifier,
   ServiceKeysJson,
@@ -7,6 +8,7 @@ import {
   SigningKeySettings,
   type ServiceName as Service,
 } from '@hearth/contracts';
+import { headers, type Msg } from '@nats-io/transport-node';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 /** A set of service signing keys as `hearth init` makes one, for the services a test starts. */
@@ -43,4 +45,14 @@ let shared: TestServiceKeys | null = null;
 /** The set every service a test process starts shares, unless the test passes its own. */
 export function sharedServiceKeys(): TestServiceKeys {
   return (shared ??= generateServiceKeys());
+}
+
+/**
+ * Answers a request on `subject` with `body` as the service `signer` speaks for answers: signed for
+ * the request's nonce. How a stand-in (a console that knows a few tokens) answers what a service asks.
+ */
+export function respondSigned(msg: Msg, subject: string, body: unknown, signer: BusSigner): void {
+  const signed = headers();
+  signed.set(BusHeaders.signature, signer.signReply(subject, msg.headers?.get(BusHeaders.requestNonce) ?? '', body));
+  msg.respond(JSON.stringify(body), { headers: signed });
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BusHeaders, ConsoleClient, Streams, Subjects } from '@hearth/contracts';
+import { ConsoleClient, Streams, Subjects } from '@hearth/contracts';
 import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, SpanKind } from '@hearth/platform/telemetry';
-import { eventsSince, generateServiceKeys, streamMessages, until } from '@hearth/testkit';
-import { headers } from '@nats-io/transport-node';
+import { eventsSince, generateServiceKeys, respondSigned, streamMessages, until } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
 
@@ -65,10 +64,7 @@ describe('trace context across the console’s edges', () => {
     const sub = h.runtime.nc.subscribe(Subjects.deploymentGet, {
       callback: (_error, msg) => {
         seen.push(msg.headers?.get('traceparent') || undefined);
-        const signed = headers();
-        const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
-        signed.set(BusHeaders.signature, keys.signer('console').signReply(Subjects.deploymentGet, nonce, null));
-        msg.respond('null', { headers: signed });
+        respondSigned(msg, Subjects.deploymentGet, null, keys.signer('console'));
       },
     });
     try {
