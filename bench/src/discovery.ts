@@ -1,6 +1,7 @@
 import { ConsoleClient, type DeploymentRef } from '@hearth/contracts';
 import {
   pgEnv,
+  sharedServiceKeys,
   startConsoleProcess,
   startNats,
   startService,
@@ -63,7 +64,7 @@ export async function runDiscovery(): Promise<void> {
     const baselineNc = await connect({ servers: nats.url, noAsyncTraces: true });
     cleanup.push(() => baselineNc.close());
     const requests: Record<Side, (slug: string) => Promise<unknown>> = {
-      hearth: hearthRequest(new ConsoleClient(hearthNc)),
+      hearth: hearthRequest(new ConsoleClient(hearthNc, sharedServiceKeys().verifier())),
       baseline: baselineRequest(baselineNc),
     };
     await checkSameAnswers(requests);

@@ -11,6 +11,8 @@ import {
   type RunningHatch,
   type TestDatabase,
   type TestNats,
+  publishSigned,
+  sharedServiceKeys,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateKeyPairSync } from 'node:crypto';
@@ -127,13 +129,18 @@ function benchRead(n: number): { id: string; body: string } {
   return { id: event.id, body: JSON.stringify(event) };
 }
 
+/** As the vault's relay publishes: signed with the vault's key, which hatch takes audit events from only. */
+function publishAsVault(js: Parameters<typeof publishSigned>[0], subject: string, event: { id: string; body: string }) {
+  return publishSigned(js, sharedServiceKeys().signer('vault'), subject, JSON.parse(event.body), { msgID: event.id });
+}
+
 async function publishEvents(nc: NatsConnection, subject: string, count: number): Promise<void> {
   const js = (await jetstreamManager(nc)).jetstream();
   let next = 0;
   const publisher = async () => {
     while (next < count) {
       const event = benchRead(next++);
-      await js.publish(subject, event.body, { msgID: event.id });
+      await publishAsVault(js, subject, event);
     }
   };
   await Promise.all(Array.from({ length: PUBLISH_CONCURRENCY }, publisher));
@@ -284,7 +291,7 @@ async function measureTail(nc: NatsConnection, base: string, token: string) {
     for (let n = 0; n < TAIL_SAMPLES; n++) {
       const event = benchRead(n);
       const sent = process.hrtime.bigint();
-      await js.publish(EVENT_SUBJECT, event.body, { msgID: event.id });
+      await publishAsVault(js, EVENT_SUBJECT, event);
       await waitFor(event.id);
       latenciesNs.push(process.hrtime.bigint() - sent);
       await sleep(5);

@@ -62,10 +62,18 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
     const expected: Record<string, string[]> = {
-      console: ['admin-token', 'postgres-password'],
-      vault: ['driver-localdocker.pub', 'postgres-password', 'root.pub', 'vault-kek.json', 'vault-seal.key'],
-      hatch: ['hatch-signing-key.pem', 'postgres-password'],
-      'driver-localdocker': ['driver-localdocker.json', 'vault-seal.pub'],
+      console: ['admin-token', 'postgres-password', 'service-keys.json', 'signing-key.pem'],
+      vault: [
+        'driver-localdocker.pub',
+        'postgres-password',
+        'root.pub',
+        'service-keys.json',
+        'signing-key.pem',
+        'vault-kek.json',
+        'vault-seal.key',
+      ],
+      hatch: ['hatch-signing-key.pem', 'postgres-password', 'service-keys.json'],
+      'driver-localdocker': ['driver-localdocker.json', 'service-keys.json', 'signing-key.pem', 'vault-seal.pub'],
       postgres: ['postgres-password'],
     };
     for (const [name, files] of Object.entries(expected)) {
@@ -87,6 +95,7 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       "Postgres' password": await secretOf('postgres', 'postgres-password'),
       'the KEK': Object.values(kek.keys)[0]!,
       "hatch's signing key": (await secretOf('hatch', 'hatch-signing-key.pem')).split('\n')[1]!,
+      "the console's signing key": (await secretOf('console', 'signing-key.pem')).split('\n')[1]!,
       "the driver's vault key": driverKey.secretKey,
       "the vault's seal key": await secretOf('vault', 'vault-seal.key'),
       "root's vault key": (JSON.parse(rootKey.stdout) as { secretKey: string }).secretKey,

@@ -14,6 +14,7 @@ import {
   publishDriverEvent,
   jetStreamText,
   queryDatabase,
+  sharedServiceKeys,
   startConsoleProcess,
   startNats,
   streamMessages,
@@ -108,7 +109,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       driver: 'localdocker',
       secrets_vault_path: 'vault://hearth/acme',
     });
-    expect(await new ConsoleClient(nc).getWorkspaceDeployment('acme')).toEqual(ref);
+    expect(await new ConsoleClient(nc, sharedServiceKeys().verifier()).getWorkspaceDeployment('acme')).toEqual(ref);
   });
 
   it('answers null for an unknown slug', async () => {
@@ -127,7 +128,9 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
 
       const reply = await nc.request(Subjects.deploymentGet, JSON.stringify({ slug }), { timeout: 5_000 });
       expect(reply.headers?.get(ServiceErrorHeaders.code)).toBe('CONSOLE.INVALID_SLUG');
-      await expect(new ConsoleClient(nc).getWorkspaceDeployment(slug)).rejects.toMatchObject({
+      await expect(
+        new ConsoleClient(nc, sharedServiceKeys().verifier()).getWorkspaceDeployment(slug),
+      ).rejects.toMatchObject({
         code: 'CONSOLE.INVALID_SLUG',
       });
       expect(await footprint()).toEqual(before);

@@ -21,6 +21,8 @@ import {
   type RunningConsole,
   type RunningHatch,
   type TestNats,
+  publishSigned,
+  sharedServiceKeys,
 } from '@hearth/testkit';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -83,7 +85,7 @@ describe('hatch, as a process beside the console: auditors read, nobody writes',
     return AuditRecordPage.parse(await response.json());
   };
   const publish = async (event: AuditEvent) => {
-    await js.publish('hatch.vault.secret.read', JSON.stringify(event), { msgID: event.id });
+    await publishSigned(js, sharedServiceKeys().signer('vault'), 'hatch.vault.secret.read', event, { msgID: event.id });
     return event;
   };
   const issueToken = async (name: string, role: string) => {

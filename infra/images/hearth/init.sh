@@ -41,4 +41,10 @@ put hatch $hearth_uid hatch-signing-key.pem <"$home/hatch-signing-key.pem"
 put hatch $hearth_uid postgres-password <"$home/postgres-password"
 put driver-localdocker $root_uid driver-localdocker.json <"$home/keys/driver-localdocker.json"
 put driver-localdocker $root_uid vault-seal.pub <"$home/vault-seal.pub"
+# Each service's bus signing key (hatch's is its checkpoint key), and every service's public one, pinned.
+put console $hearth_uid signing-key.pem <"$home/keys/console-signing-key.pem"
+put vault $hearth_uid signing-key.pem <"$home/keys/vault-signing-key.pem"
+put driver-localdocker $root_uid signing-key.pem <"$home/keys/driver-localdocker-signing-key.pem"
+for service in console vault hatch; do put $service $hearth_uid service-keys.json <"$home/service-keys.json"; done
+put driver-localdocker $root_uid service-keys.json <"$home/service-keys.json"
 echo 'hearth init: keys and token ready; each service has its own secrets'

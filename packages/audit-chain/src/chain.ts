@@ -1,6 +1,6 @@
 import type { AuditRecord } from '@hearth/contracts';
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@hearth/contracts';
 
 /** The `prev_hash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -13,16 +13,19 @@ export interface ChainHead {
 
 export const EMPTY_CHAIN: ChainHead = { seq: 0, hash: GENESIS_HASH };
 
-/** What an event contributes to its record; the chain adds seq, prev_hash and hash. */
-export type RecordFields = Omit<AuditRecord, 'seq' | 'prev_hash' | 'hash'>;
+/** What an event contributes to its record; the chain adds seq, prev_hash and hash (and a null origin if it has none). */
+export type RecordFields = Omit<AuditRecord, 'seq' | 'prev_hash' | 'hash' | 'origin'> & {
+  origin?: AuditRecord['origin'];
+};
 
 /**
  * SHA-256 (hex) over the canonical JSON of every field but `hash`. The fields are picked by name,
  * so a row read back with extra columns hashes the same, and a field added to the record later
- * cannot slip in unhashed without this function (and so every verifier) knowing of it.
+ * cannot slip in unhashed without this function (and so every verifier) knowing of it. The origin
+ * is sealed whenever a record has one; records made before hatch kept origins hash as they always did.
  */
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
-  const sealed: Omit<AuditRecord, 'hash'> = {
+  const sealed: Omit<AuditRecord, 'hash' | 'origin'> & Partial<Pick<AuditRecord, 'origin'>> = {
     seq: record.seq,
     event_id: record.event_id,
     event_type: record.event_type,
@@ -38,6 +41,7 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
     correlation_id: record.correlation_id,
     causation_id: record.causation_id,
     data: record.data,
+    ...(record.origin ? { origin: record.origin } : {}),
     prev_hash: record.prev_hash,
   };
   return createHash('sha256').update(canonicalJson(sealed), 'utf8').digest('hex');
@@ -45,6 +49,6 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 
 /** The record that follows `head`. */
 export function chainRecord(head: ChainHead, fields: RecordFields): AuditRecord {
-  const unsealed = { ...fields, seq: head.seq + 1, prev_hash: head.hash };
+  const unsealed = { ...fields, origin: fields.origin ?? null, seq: head.seq + 1, prev_hash: head.hash };
   return { ...unsealed, hash: hashRecord(unsealed) };
 }

@@ -1,6 +1,6 @@
 import type { AuditCheckpoint } from '@hearth/contracts';
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@hearth/contracts';
 import type { ChainHead } from './chain.js';
 
 /** Signed bytes start with this, so a checkpoint signature can never pass for any other message. */

@@ -1,4 +1,10 @@
-import { AuditExportLine, type AuditCheckpoint, type AuditExportHeader, type AuditRecord } from '@hearth/contracts';
+import {
+  AuditExportLine,
+  type AuditCheckpoint,
+  type AuditExportHeader,
+  type AuditRecord,
+  type ServiceKeys,
+} from '@hearth/contracts';
 import type { KeyObject } from 'node:crypto';
 import { KeyFormatError, loadPublicKey } from './keys.js';
 import { verifyChain, type ChainFault, type ChainVerdict } from './verify.js';
@@ -55,7 +61,10 @@ export function parseExport(text: string): ParsedExport {
  * Verifies an export on its own. With `publicKey` (pinned by the auditor), the key in the file is
  * ignored: whoever can edit the file could also have replaced the key and re-signed.
  */
-export function verifyExport(text: string, options: { publicKey?: KeyObject } = {}): ChainVerdict {
+export function verifyExport(
+  text: string,
+  options: { publicKey?: KeyObject; serviceKeys?: ServiceKeys } = {},
+): ChainVerdict {
   const parsed = parseExport(text);
   let key = options.publicKey;
   if (!key) {
@@ -67,7 +76,7 @@ export function verifyExport(text: string, options: { publicKey?: KeyObject } = 
       throw error;
     }
   }
-  const verdict = verifyChain(parsed.records, parsed.checkpoints, key);
+  const verdict = verifyChain(parsed.records, parsed.checkpoints, key, options.serviceKeys);
   const faults = [...parsed.faults, ...exportFaults(parsed), ...(verdict.ok ? [] : verdict.faults)];
   if (faults.length === 0) return verdict;
   const first = faults.reduce((a, b) => (b.seq < a.seq ? b : a));

@@ -1,6 +1,6 @@
-export * from './canonical-json.js';
 export * from './chain.js';
 export * from './checkpoint.js';
 export * from './export-file.js';
 export * from './keys.js';
 export * from './verify.js';
+export * from './origin.js';

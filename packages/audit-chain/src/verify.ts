@@ -1,7 +1,25 @@
-import { AuditGapData, AuditGapEvents, HATCH_SOURCE, type AuditCheckpoint, type AuditRecord } from '@hearth/contracts';
+import {
+  AuditGapData,
+  AuditGapEvents,
+  HATCH_SOURCE,
+  type AuditCheckpoint,
+  type AuditRecord,
+  type ServiceKeys,
+} from '@hearth/contracts';
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, hashRecord } from './chain.js';
 import { checkpointSignatureValid } from './checkpoint.js';
+import { originFault } from './origin.js';
+
+/** What the records prove of who emitted them. */
+export interface OriginTally {
+  /** Records whose emitter's signature was checked against the pinned service keys. */
+  proven: number;
+  /** Records hatch made before it kept origins: chained and checkpointed, but their emitter unproven. */
+  withoutOrigin: number;
+  /** False when no service keys were given: origins were not checked at all. */
+  checked: boolean;
+}
 
 /** Something wrong at `seq`: the first record that can no longer be vouched for. */
 export interface ChainFault {
@@ -20,6 +38,7 @@ export type ChainVerdict =
       unsignedTail: number;
       /** Gaps hatch detected in an emitter's numbering and never saw filled: events that never reached the log. */
       openGaps: OpenGap[];
+      origins: OriginTally;
     }
   | {
       ok: false;
@@ -66,13 +85,18 @@ export function openGaps(records: readonly AuditRecord[]): OpenGap[] {
  * still matched. A tail cut after the last checkpoint is indistinguishable from a log that has not
  * been checkpointed yet; a tail cut before it leaves a checkpoint without its record. (An export
  * is signed at its head, so verifyExport also catches the former.)
+ *
+ * With `serviceKeys` (pinned by the auditor), each record's origin is checked too: its emitter
+ * signed it (a record hatch took from anyone else is a fault at its seq).
  */
 export function verifyChain(
   records: readonly AuditRecord[],
   checkpoints: readonly AuditCheckpoint[],
   publicKey: KeyObject,
+  serviceKeys?: ServiceKeys,
 ): ChainVerdict {
   const faults: ChainFault[] = [];
+  const origins: OriginTally = { proven: 0, withoutOrigin: 0, checked: serviceKeys !== undefined };
   const checkpointed = new Set(checkpoints.map((c) => c.seq));
   const hashAt = new Map<number, string>();
 
@@ -97,6 +121,12 @@ export function verifyChain(
       brokenLink = { seq, reason: `records ${seq} and ${record.seq} no longer chain: one of them was rewritten` };
       faults.push(brokenLink);
       break;
+    }
+    if (!record.origin) origins.withoutOrigin++;
+    else if (serviceKeys) {
+      const fault = originFault(record, serviceKeys);
+      if (fault) faults.push({ seq: record.seq, reason: fault });
+      else origins.proven++;
     }
     if (checkpointed.has(record.seq)) hashAt.set(record.seq, record.hash);
     prevHash = record.hash;
@@ -147,5 +177,6 @@ export function verifyChain(
     lastCheckpointSeq: lastCheckpoint,
     unsignedTail: verifiedThrough - (lastCheckpoint ?? 0),
     openGaps: openGaps(records),
+    origins,
   };
 }

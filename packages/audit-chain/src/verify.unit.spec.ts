@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import type { AuditCheckpoint, AuditRecord } from '@hearth/contracts';
+import {
+  BusSigner,
+  ServiceKeysJson,
+  rawPublicKeyOf,
+  ServiceName,
+  type AuditCheckpoint,
+  type AuditRecord,
+} from '@hearth/contracts';
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { chainRecord, EMPTY_CHAIN, hashRecord, type ChainHead } from './chain.js';
 import { signCheckpoint } from './checkpoint.js';
@@ -67,6 +74,7 @@ describe('an untouched log', () => {
       lastCheckpointSeq: 20,
       unsignedTail: 3,
       openGaps: [],
+      origins: { proven: 0, withoutOrigin: 23, checked: false },
     });
   });
 
@@ -364,6 +372,7 @@ describe('gaps in an emitter numbering', () => {
     correlation_id: gap,
     causation_id: null,
     data: { source: 'vault', from, to },
+    origin: null,
     prev_hash: '0'.repeat(64),
     hash: '0'.repeat(64),
   });
@@ -381,5 +390,77 @@ describe('gaps in an emitter numbering', () => {
 
   it('are never taken from an entry another source made', () => {
     expect(openGaps([{ ...gapRecord(1, 'AuditGapDetectedV1', 'g1', 1, 1), source: 'vault' }])).toEqual([]);
+  });
+});
+
+describe("records' origins, against the pinned service keys", () => {
+  const serviceKeys = Object.fromEntries(
+    ServiceName.options.map((name) => [name, generateKeyPairSync('ed25519').privateKey]),
+  ) as Record<ServiceName, KeyObject>;
+  const pinned = ServiceKeysJson.parse(
+    JSON.stringify(Object.fromEntries(Object.entries(serviceKeys).map(([name, key]) => [name, rawPublicKeyOf(key)]))),
+  );
+
+  /** A log whose every record carries the envelope `signer` signed, as hatch records it. */
+  function signedLog(signer: BusSigner, change: (envelope: Record<string, unknown>) => void = () => undefined) {
+    const { records } = buildLog(3);
+    let head: ChainHead = EMPTY_CHAIN;
+    return records.map((record) => {
+      const envelope = {
+        id: record.event_id,
+        type: record.event_type,
+        stream: `SecretReadV1-${record.event_id}`,
+        version: 1,
+        data: record.data,
+        metadata: { actor: record.actor, correlation_id: record.correlation_id },
+      };
+      const subject = `hatch.${record.source}.${record.action}`;
+      const headers = signer.signMessage(subject, record.event_id, envelope, { get: () => '' });
+      change(envelope);
+      const origin = {
+        service: headers['Hearth-Origin']!,
+        message_id: record.event_id,
+        source_seq: null,
+        signature: headers['Hearth-Signature']!,
+        envelope,
+      };
+      head = chainRecord(head, { ...record, origin });
+      return head as AuditRecord;
+    });
+  }
+
+  it('proves each record signed by its emitter', () => {
+    const records = signedLog(new BusSigner('vault', serviceKeys.vault));
+    expect(verifyChain(records, [], hatchKey.publicKey, pinned)).toMatchObject({
+      ok: true,
+      origins: { proven: 3, withoutOrigin: 0, checked: true },
+    });
+  });
+
+  it("faults a record another service's key, or an unpinned key, signed, and one that differs from what was signed", () => {
+    const byConsole = signedLog(new BusSigner('console', serviceKeys.console));
+    expect(verifyChain(byConsole, [], hatchKey.publicKey, pinned)).toMatchObject({
+      ok: false,
+      firstBadSeq: 1,
+      reason: 'record 1 names "console" as its emitter, not its source vault',
+    });
+    const unpinned = signedLog(new BusSigner('vault', attackerKey.privateKey));
+    expect(verifyChain(unpinned, [], hatchKey.publicKey, pinned)).toMatchObject({
+      ok: false,
+      reason: "record 1 is not signed by vault's pinned key",
+    });
+    const altered = signedLog(new BusSigner('vault', serviceKeys.vault), (envelope) => (envelope.version = 2));
+    expect(verifyChain(altered, [], hatchKey.publicKey, pinned)).toMatchObject({
+      ok: false,
+      reason: "record 1 is not signed by vault's pinned key",
+    });
+  });
+
+  it('keeps the hash of a record without an origin as it was before origins', () => {
+    const [record] = buildLog(1).records;
+    expect(record!.origin).toBeNull();
+    // The hash of such a record is what the canonical form without the field gives (as hatch always hashed it).
+    const withoutOrigin = Object.fromEntries(Object.entries(record!).filter(([key]) => key !== 'origin'));
+    expect(hashRecord(withoutOrigin as AuditRecord)).toBe(record!.hash);
   });
 });

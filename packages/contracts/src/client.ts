@@ -1,4 +1,5 @@
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { BusHeaders, requestNonce, type BusVerifier } from './bus-signature.js';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
 import { ErrorCode, HearthError } from './errors.js';
 import { CorrelationHeader, ServiceErrorHeaders, Subjects } from './subjects.js';
@@ -36,27 +37,43 @@ export function callerHeaders(options: ClientOptions, into?: MsgHdrs): MsgHdrs |
   return headers;
 }
 
-/** A typed client any subsystem imports to find a workspace's deployment over NATS. */
-export class ConsoleClient {
-  private readonly timeoutMs: number;
+/**
+ * Asks the console on `subject` and answers its reply's body only if the console signed it for this
+ * very request (bound to a fresh nonce), so nobody else on the bus can answer in its place. An error
+ * the console answers with is thrown as it came: it grants nothing.
+ */
+export async function askConsole(
+  nc: NatsConnection,
+  verifier: BusVerifier,
+  subject: string,
+  request: unknown,
+  options: ClientOptions & { headers?: MsgHdrs },
+): Promise<unknown> {
+  const nonce = requestNonce();
+  const headers = callerHeaders(options, options.headers ?? natsHeaders())!;
+  headers.set(BusHeaders.requestNonce, nonce);
+  const reply: Msg = await nc.request(subject, encoder.encode(JSON.stringify(request)), {
+    timeout: options.timeoutMs ?? 5_000,
+    headers,
+  });
+  const error = serviceErrorOf(reply.headers);
+  if (error) throw error;
+  const body: unknown = reply.json();
+  verifier.verifyReply('console', subject, nonce, body, reply.headers?.get(BusHeaders.signature));
+  return body;
+}
 
+/** A typed client any subsystem imports to find a workspace's deployment over NATS; it takes only the console's signed word. */
+export class ConsoleClient {
   constructor(
     private readonly nc: NatsConnection,
+    private readonly verifier: BusVerifier,
     private readonly options: ClientOptions = {},
-  ) {
-    this.timeoutMs = options.timeoutMs ?? 5_000;
-  }
+  ) {}
 
   async getWorkspaceDeployment(slug: string): Promise<DeploymentRef | null> {
     const request: GetDeploymentRequest = { slug };
-    const headers = callerHeaders(this.options);
-    const reply = await this.nc.request(Subjects.deploymentGet, encoder.encode(JSON.stringify(request)), {
-      timeout: this.timeoutMs,
-      ...(headers ? { headers } : {}),
-    });
-    const error = serviceErrorOf(reply.headers);
-    if (error) throw error;
-    const body: unknown = reply.json();
+    const body = await askConsole(this.nc, this.verifier, Subjects.deploymentGet, request, this.options);
     return body === null ? null : DeploymentRef.parse(body);
   }
 }

@@ -50,6 +50,9 @@ export const ErrorCode = {
   CredentialByEnvRefused: 'DRIVER.CREDENTIAL_BY_ENV_REFUSED',
   ImageNotFound: 'DRIVER.IMAGE_NOT_FOUND',
   SidecarNotReady: 'DRIVER.SIDECAR_NOT_READY',
+  BusUnsigned: 'BUS.UNSIGNED',
+  BusBadSignature: 'BUS.BAD_SIGNATURE',
+  BusWrongOrigin: 'BUS.WRONG_ORIGIN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -105,6 +108,9 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'DRIVER.CREDENTIAL_BY_ENV_REFUSED': 'invalid',
   'DRIVER.IMAGE_NOT_FOUND': 'invalid',
   'DRIVER.SIDECAR_NOT_READY': 'unavailable',
+  'BUS.UNSIGNED': 'unauthenticated',
+  'BUS.BAD_SIGNATURE': 'unauthenticated',
+  'BUS.WRONG_ORIGIN': 'forbidden',
 };
 
 /** A failure with a stable code. Messages are for people and never carry secret material. */

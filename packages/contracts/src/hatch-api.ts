@@ -6,6 +6,22 @@ const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: 'a SHA-256 in lo
 const Seq = z.coerce.number().int().positive();
 
 /**
+ * Who emitted a record, as hatch checked it: the emitting service's signature over the envelope as it
+ * came (with the subject, the message id and the per-source sequence it was signed with), so
+ * `hearth audit verify` proves the emitter again offline, against the pinned service keys.
+ */
+export const AuditOrigin = z
+  .object({
+    service: z.string().min(1),
+    message_id: z.string().min(1),
+    source_seq: z.string().nullable(),
+    signature: z.string().min(1),
+    envelope: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type AuditOrigin = z.infer<typeof AuditOrigin>;
+
+/**
  * One entry of hatch's audit log, as stored, served and exported. `hash` is the SHA-256 (hex) of the
  * canonical JSON of every other field, `prev_hash` included, so each record seals the one before it.
  */
@@ -27,6 +43,8 @@ export const AuditRecord = z
     correlation_id: z.string().min(1),
     causation_id: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),
+    /** Null only in records hatch made before it checked signatures. */
+    origin: AuditOrigin.nullable().default(null),
     prev_hash: Sha256Hex,
     hash: Sha256Hex,
   })

@@ -1,8 +1,9 @@
 /**
  * Test-only (built apart from the platform's dist): a process running only an outbox relay, so a
  * medium test can SIGKILL it mid-batch, or end its Postgres connections and see it survive.
- * Env: NATS_URL, RELAY_DATABASE, RELAY_POLL_MS (plus the PG* defaults).
+ * Env: NATS_URL, RELAY_DATABASE, RELAY_POLL_MS, RELAY_SIGNING_KEY (PEM; it signs as the vault) (plus the PG* defaults).
  */
+import { BusSigner, signingKeyOf } from '@hearth/contracts';
 import { jetstream } from '@nats-io/jetstream';
 import { PlatformEnv } from '@hearth/platform/config';
 import { createLogger } from '@hearth/platform/logging';
@@ -17,9 +18,16 @@ const dataSource = await openDatabase(env, {
   applicationName: 'relay-fixture',
 });
 const nc = await connectNats(env.NATS_URL, 'relay-fixture');
-const relay = new OutboxRelay(new FastPath(dataSource), jetstream(nc), createLogger({ service: 'relay-fixture' }), {
-  source: 'relay-fixture',
-  batchSize: 50,
-  ...(process.env.RELAY_POLL_MS ? { pollMs: Number(process.env.RELAY_POLL_MS) } : {}),
-});
+const signer = new BusSigner('vault', signingKeyOf(process.env.RELAY_SIGNING_KEY ?? '', 'RELAY_SIGNING_KEY'));
+const relay = new OutboxRelay(
+  new FastPath(dataSource),
+  jetstream(nc),
+  signer,
+  createLogger({ service: 'relay-fixture' }),
+  {
+    source: 'relay-fixture',
+    batchSize: 50,
+    ...(process.env.RELAY_POLL_MS ? { pollMs: Number(process.env.RELAY_POLL_MS) } : {}),
+  },
+);
 await relay.start();

@@ -24,6 +24,7 @@ import {
 import { jetStreamText, streamMessages } from './jetstream.js';
 import { startNats, type TestNats } from './nats-server.js';
 import type { ServiceProcess } from './service-process.js';
+import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { until } from './until.js';
 
 /**
@@ -49,6 +50,8 @@ export interface DriverStack {
   readonly reader: Pick<VaultClient, 'read'>;
   /** The `hearth.instance` label value that scopes this driver on the shared engine. */
   readonly instance: string;
+  /** The stack's own service signing keys (fresh for each stack). */
+  readonly keys: TestServiceKeys;
   startDriver(): Promise<void>;
   /** The console's HTTP API, as its bootstrap admin. */
   http(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
@@ -85,6 +88,7 @@ export async function startDriverStack(
     }
   }
   const instance = `e2e-${randomBytes(4).toString('hex')}`;
+  const keys = generateServiceKeys();
   const slugs: string[] = [];
   const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
   const nats = await startNats();
@@ -118,9 +122,9 @@ export async function startDriverStack(
   };
 
   try {
-    vault = await startVaultProcess(nats.url);
+    vault = await startVaultProcess(nats.url, keys.env('vault'));
     const { sealPublicKey } = vault;
-    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
+    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug', ...keys.env('console') });
     nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
@@ -151,6 +155,7 @@ export async function startDriverStack(
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',
         DRIVER_RECONCILE_SECONDS: '0',
+        ...keys.env('driver-localdocker'),
         ...options.driverEnv,
       });
       driver = running.process;
@@ -183,6 +188,7 @@ export async function startDriverStack(
       root,
       reader,
       instance,
+      keys,
       startDriver,
       http,
       newSlug: () => {

@@ -1,9 +1,10 @@
 import { cryptoReady, generatePrincipalKeys, generateSealKeys, type PrincipalKeys } from '@hearth/contracts';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './nats-server.js';
 import { startService, type ServiceProcess } from './service-process.js';
+import { sharedServiceKeys } from './service-keys.js';
 
 export type HearthServiceName = 'console' | 'vault' | 'hatch' | 'driver-localdocker';
 
@@ -31,7 +32,7 @@ const SHAPES: Record<HearthServiceName, ServiceShape> = {
   console: {
     database: { prefix: 'hearth_console', setting: 'CONSOLE_DATABASE' },
     port: 'CONSOLE_PORT',
-    defaults: () => ({ LOG_LEVEL: 'info' }),
+    defaults: () => ({ LOG_LEVEL: 'info', ...sharedServiceKeys().env('console') }),
   },
   // Logging at debug, so a test can scan everything the vault says for a canary.
   vault: {
@@ -41,23 +42,21 @@ const SHAPES: Record<HearthServiceName, ServiceShape> = {
       VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
       VAULT_ACTIVE_KEK: 'k1',
       LOG_LEVEL: 'debug',
+      ...sharedServiceKeys().env('vault'),
     }),
   },
   hatch: {
     database: { prefix: 'hearth_hatch', setting: 'HATCH_DATABASE' },
     port: 'HATCH_PORT',
-    defaults: () => ({
-      HATCH_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      LOG_LEVEL: 'info',
-    }),
+    defaults: () => ({ LOG_LEVEL: 'info', ...sharedServiceKeys().env('hatch') }),
   },
-  'driver-localdocker': { defaults: () => ({ LOG_LEVEL: 'debug' }) },
+  'driver-localdocker': { defaults: () => ({ LOG_LEVEL: 'debug', ...sharedServiceKeys().env('driver-localdocker') }) },
 };
 
 /**
  * The built service `name` as a process of the test's own, on the test's NATS: its own throwaway
- * database and a free port where it has them, fresh keys where it needs them. `env` adds to or
- * overrides any of that.
+ * database and a free port where it has them, fresh keys where it needs them (the bus signing keys
+ * of sharedServiceKeys(), unless `env` names others). `env` adds to or overrides any of that.
  */
 export async function startServiceProcess(
   name: HearthServiceName,

@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './postgres-cluster.js';
 export * from './driver-stack.js';
 export * from './audit-events.js';
+export * from './service-keys.js';

@@ -1,6 +1,27 @@
-import { DriverEvent, Subjects } from '@hearth/contracts';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { DriverEvent, Subjects, type BusSigner } from '@hearth/contracts';
+import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
+import { sharedServiceKeys } from './service-keys.js';
+
+/**
+ * Publishes `body` (as JSON) to JetStream as `signer`'s service publishes: Nats-Msg-Id = `msgID`,
+ * signed over the subject, the id, `headers` and the body. Without a msgID it is signed over an
+ * empty id, which no consumer accepts: how a test sends a message that cannot pass.
+ */
+export function publishSigned(
+  js: JetStreamClient,
+  signer: BusSigner,
+  subject: string,
+  body: unknown,
+  options: { msgID?: string; headers?: Record<string, string> } = {},
+): Promise<PubAck> {
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
+  for (const [key, value] of Object.entries(signer.signMessage(subject, options.msgID ?? '', body, h)))
+    h.set(key, value);
+  return js.publish(subject, JSON.stringify(body), { headers: h, ...(options.msgID ? { msgID: options.msgID } : {}) });
+}
 
 /** One message as a stream stores it. */
 export interface StoredMessage {
@@ -43,12 +64,14 @@ export async function jetStreamText(jsm: JetStreamManager): Promise<string> {
 
 /**
  * Publishes a driver's answer to DRIVER_EVENTS as driver-localdocker would (envelope, subject,
- * Nats-Msg-Id = event id), for tests that play the driver's part against a real console.
+ * Nats-Msg-Id = event id, signed with `signer`, the shared driver key by default), for tests that
+ * play the driver's part against a real console.
  */
 export async function publishDriverEvent(
   jsm: JetStreamManager,
   type: DriverEvent['type'],
   data: { slug: string; command_id: string; endpoint?: string; reason?: string },
+  signer: BusSigner = sharedServiceKeys().signer('driver-localdocker'),
 ): Promise<DriverEvent> {
   const id = randomUUID();
   const event = DriverEvent.parse({
@@ -65,6 +88,6 @@ export async function publishDriverEvent(
       occurred_at: new Date().toISOString(),
     },
   });
-  await jsm.jetstream().publish(Subjects.driverEvent('localdocker', type), JSON.stringify(event), { msgID: id });
+  await publishSigned(jsm.jetstream(), signer, Subjects.driverEvent('localdocker', type), event, { msgID: id });
   return event;
 }

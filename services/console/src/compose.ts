@@ -1,3 +1,4 @@
+import type { BusSigner, BusVerifier } from '@hearth/contracts';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
@@ -39,6 +40,7 @@ export interface ConsoleDependencies {
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
 export function composeConsole(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'js' | 'jsm' | 'logger' | 'nc'>,
+  bus: { signer: BusSigner; verifier: BusVerifier },
   {
     clock = systemClock,
     ids = randomIds,
@@ -70,13 +72,13 @@ export function composeConsole(
     revokeToken: new RevokeToken(unitOfWork, tokens, audit),
   };
   const workers = {
-    relay: new OutboxRelay(fastPath, runtime.js, runtime.logger, {
+    relay: new OutboxRelay(fastPath, runtime.js, bus.signer, runtime.logger, {
       source: AUDIT_SOURCE,
       ...(journalRetentionMs ? { journalRetentionMs } : {}),
     }),
     auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, runtime.logger, AUDIT_SOURCE),
     driverEvents: new DriverEventsWorker(
-      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, parked, DRIVER_EVENTS_CONSUMER),
+      new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, parked, bus.verifier, DRIVER_EVENTS_CONSUMER),
       unitOfWork,
       processedMessages,
       recordDriverEvent,

@@ -1,4 +1,4 @@
-import { AuditEmitterEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { AuditEmitterEnv, busKeysEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const ConsoleEnv = PlatformEnv.extend({
@@ -8,6 +8,7 @@ export const ConsoleEnv = PlatformEnv.extend({
   CONSOLE_DATABASE: z.string().default('hearth_console'),
   /** The first admin's bearer token; hashed on start, never stored in clear. No default. */
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }),
+  ...busKeysEnv('CONSOLE_SIGNING_KEY'),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleEnv>;
 

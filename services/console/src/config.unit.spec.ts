@@ -1,9 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@hearth/platform/config';
+import { sharedServiceKeys } from '@hearth/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConsoleConfig } from './config.js';
+
+/** Its signing key and every service's pinned key, which the console needs besides its token. */
+const bus = sharedServiceKeys().env('console');
 
 function failure(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -31,7 +35,7 @@ describe('the console’s configuration', () => {
 
   it('takes a long enough token and the DESIGN.md defaults for the rest', () => {
     const token = 'x'.repeat(12) + 'long-enough-token';
-    expect(loadConsoleConfig({ HEARTH_BOOTSTRAP_ADMIN_TOKEN: token })).toMatchObject({
+    expect(loadConsoleConfig({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token })).toMatchObject({
       HEARTH_BOOTSTRAP_ADMIN_TOKEN: token,
       CONSOLE_PORT: 7700,
       CONSOLE_HOST: '127.0.0.1',
@@ -46,7 +50,9 @@ describe('the console’s configuration', () => {
       const token = 'from-a-file-' + 'y'.repeat(20);
       writeFileSync(join(dir, 'token'), `${token}\n`);
       const file = join(dir, 'token');
-      expect(loadConsoleConfig({ HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).HEARTH_BOOTSTRAP_ADMIN_TOKEN).toBe(token);
+      expect(loadConsoleConfig({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).HEARTH_BOOTSTRAP_ADMIN_TOKEN).toBe(
+        token,
+      );
       // Both a value and a file is refused, not resolved; a file that cannot be read is named, its contents never.
       expect(
         failure({ HEARTH_BOOTSTRAP_ADMIN_TOKEN: token.toUpperCase(), HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file }).message,

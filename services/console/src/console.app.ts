@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { HatchStream, Streams } from '@hearth/contracts';
+import { BusSigner, BusVerifier, HatchStream, signingKeyOf, Streams } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
 import { composeConsole, type ConsoleDependencies, type ConsoleUseCases, type ConsoleWorkers } from './compose.js';
@@ -38,7 +38,11 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
       { ...HatchStream, subjects: [...HatchStream.subjects] },
     ],
   });
-  const { useCases, workers } = composeConsole(runtime, {
+  const bus = {
+    signer: new BusSigner('console', signingKeyOf(config.CONSOLE_SIGNING_KEY, 'CONSOLE_SIGNING_KEY')),
+    verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
+  };
+  const { useCases, workers } = composeConsole(runtime, bus, {
     ...options,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
   });
@@ -54,6 +58,7 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
         version: '0.1.0',
         description: 'Deployments and their discovery',
         queue: 'console',
+        replySigner: bus.signer,
       },
       http: {
         port: config.CONSOLE_PORT,

@@ -1,4 +1,4 @@
-import { ConsoleClient, VaultClient } from '@hearth/contracts';
+import { ConsoleClient, VaultClient, type BusSigner, type BusVerifier } from '@hearth/contracts';
 import type { Logger, SecretScrubber } from '@hearth/platform/logging';
 import type { Clock } from '@hearth/platform/ports';
 import { systemClock } from '@hearth/platform/runtime';
@@ -90,23 +90,32 @@ export interface DriverConnections {
   logger: Logger;
   /** How soon a command the driver died on is delivered again. */
   ackWaitMs: number;
+  /** Signs its answers; checks the console's commands and answers. */
+  bus: { signer: BusSigner; verifier: BusVerifier };
 }
 
 /** The real ports: Docker, the vault and the console over NATS, JetStream for commands and answers. */
 export function realPorts(connections: DriverConnections): DriverPorts {
-  const { nc, js, identity, logger } = connections;
+  const { nc, js, identity, logger, bus } = connections;
   return {
     engine: new DockerEngine(connections.docker),
     vault: new VaultCredentials(
       new VaultClient(nc, identity.actor, identity.keys, { vaultSealKey: identity.vaultSealKey }),
     ),
-    answers: new JetStreamAnswers(js),
-    directory: new ConsoleDirectory(new ConsoleClient(nc, { injectTraceContext })),
+    answers: new JetStreamAnswers(js, bus.signer),
+    directory: new ConsoleDirectory(new ConsoleClient(nc, bus.verifier, { injectTraceContext })),
     metrics: new OtelDriverMetrics(),
-    commandQueue: new JetStreamCommandQueue(js, connections.jsm, logger, new JetStreamParkedRecords(js, systemClock), {
-      durable: 'driver-localdocker',
-      ackWaitMs: connections.ackWaitMs,
-    }),
+    commandQueue: new JetStreamCommandQueue(
+      js,
+      connections.jsm,
+      logger,
+      new JetStreamParkedRecords(js, systemClock),
+      bus.verifier,
+      {
+        durable: 'driver-localdocker',
+        ackWaitMs: connections.ackWaitMs,
+      },
+    ),
     hostPaths: realHostPaths,
     credentials: randomCredentials,
     scrubber: connections.scrubber,

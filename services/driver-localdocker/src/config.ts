@@ -1,4 +1,4 @@
-import { loadConfig, PlatformEnv } from '@hearth/platform/config';
+import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { z } from 'zod';
@@ -63,6 +63,7 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, LOG_LEVEL: true })
       .transform((home) => resolve(home)),
     /** Seconds between reconcile passes (one always runs on start); 0: on start only. */
     DRIVER_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    ...busKeysEnv('DRIVER_SIGNING_KEY'),
   })
   .refine(
     (env) =>

@@ -1,4 +1,4 @@
-import { cryptoReady, ParkedStream, Streams } from '@hearth/contracts';
+import { BusSigner, BusVerifier, cryptoReady, ParkedStream, signingKeyOf, Streams } from '@hearth/contracts';
 import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '@hearth/platform/logging';
 import { connectNats, ensureStream } from '@hearth/platform/nats';
 import { startTelemetry } from '@hearth/platform/telemetry';
@@ -75,6 +75,10 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
     scrubber,
     logger,
     ackWaitMs: config.DRIVER_ACK_WAIT_SECONDS * 1000,
+    bus: {
+      signer: new BusSigner('driver-localdocker', signingKeyOf(config.DRIVER_SIGNING_KEY, 'DRIVER_SIGNING_KEY')),
+      verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
+    },
   });
   const { useCases, workers } = composeDriver(
     { ...ports, ...options.ports },

@@ -1,4 +1,4 @@
-import { HatchStream } from '@hearth/contracts';
+import { HatchStream, type BusVerifier } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
@@ -46,6 +46,8 @@ export interface HatchDependencies {
   clock: Clock;
   ids: Ids;
   metrics: AuditMetrics;
+  /** Checks every audit event's signature, and the console's answers about tokens, against the pinned service keys. */
+  verifier: BusVerifier;
   /** How often live tails look for new records when no notification came (default 1 s). */
   feedPollMs?: number | undefined;
 }
@@ -54,7 +56,7 @@ export interface HatchDependencies {
 export function composeHatch(
   runtime: Pick<ServiceRuntime, 'dataSource' | 'nc' | 'js' | 'jsm' | 'logger'>,
   settings: HatchSettings,
-  { signer, clock, ids, metrics, feedPollMs }: HatchDependencies,
+  { signer, clock, ids, metrics, verifier, feedPollMs }: HatchDependencies,
 ) {
   const { dataSource, logger } = runtime;
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
@@ -76,6 +78,7 @@ export function composeHatch(
     signer,
     clock,
     ids,
+    verifier,
     {
       stream: HatchStream.name,
       checkpointEvery: settings.HATCH_CHECKPOINT_EVERY,
@@ -85,7 +88,9 @@ export function composeHatch(
   const signCheckpoint = new SignCheckpoint(unitOfWork, log, checkpoints, signer, clock);
   const tokenCacheMs = settings.HATCH_TOKEN_CACHE_SECONDS * 1000;
   const auditorAccess = new AuditorAccess(
-    new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () => clock.now().getTime()),
+    new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, verifier), tokenCacheMs, () =>
+      clock.now().getTime(),
+    ),
     settings.HATCH_READER_ROLES,
   );
   const tailRecords = new TailRecords(log, feed);

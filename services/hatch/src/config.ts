@@ -1,4 +1,5 @@
 import { loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { ServiceKeysJson } from '@hearth/contracts';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().positive();
@@ -7,8 +8,10 @@ export const HatchEnv = PlatformEnv.extend({
   HATCH_PORT: PortSchema.default(7702),
   HATCH_HOST: z.string().default('127.0.0.1'),
   HATCH_DATABASE: z.string().default('hearth_hatch'),
-  /** The ed25519 checkpoint key, PEM or base64 PKCS#8 (or from HATCH_SIGNING_KEY_FILE). No default. */
+  /** The ed25519 key of its checkpoints and its messages, PEM or base64 PKCS#8 (or from HATCH_SIGNING_KEY_FILE). No default. */
   HATCH_SIGNING_KEY: z.string().min(1),
+  /** Every service's pinned public key (JSON, as service-keys.json): whose signature each audit event must carry. */
+  HEARTH_SERVICE_KEYS: ServiceKeysJson,
   /** A checkpoint every this many records … */
   HATCH_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
   /** … and, if records arrived since the last one, every this many seconds; each source's numbering is checked as often. */

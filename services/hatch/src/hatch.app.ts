@@ -1,3 +1,4 @@
+import { BusVerifier } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { randomIds, startRuntime, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
@@ -51,6 +52,7 @@ export async function startHatch(config: HatchConfig, overrides: HatchOverrides 
     clock,
     ids: overrides.ids ?? randomIds,
     metrics,
+    verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
     feedPollMs: overrides.feedPollMs,
   });
   const { feed, ingest, checkpointTimer, sequenceWatch } = hatch.workers;

@@ -5,7 +5,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { secretReadFixture, SECRET_READ_SUBJECT } from '@hearth/testkit';
+import { publishSigned, secretReadFixture, SECRET_READ_SUBJECT, sharedServiceKeys } from '@hearth/testkit';
 import { CheckpointEntity } from './infra/postgres/entities.js';
 import { openHatchDatabase } from './test/hatch-database.js';
 import { readChain } from './test/read-chain.js';
@@ -59,7 +59,7 @@ describe('hatch, killed and cut off from its database mid-stream', () => {
     const publisher = (async () => {
       while (publishing) {
         const event = secretReadFixture({ actor: `svc-${published.length}` });
-        await js.publish(SECRET_READ_SUBJECT, JSON.stringify(event), { msgID: event.id });
+        await publishSigned(js, sharedServiceKeys().signer('vault'), SECRET_READ_SUBJECT, event, { msgID: event.id });
         published.push(event.id);
         await sleep(15); // a steady trickle, as a busy vault would send
       }

@@ -1,4 +1,4 @@
-import type { OperatorRole, SealKeys } from '@hearth/contracts';
+import type { BusSigner, BusVerifier, OperatorRole, SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -44,6 +44,8 @@ export interface VaultSettings {
   journalRetentionMs: number;
   clock: Clock;
   ids: Ids;
+  /** Signs what the vault publishes; checks the console's answers about tokens. */
+  bus: { signer: BusSigner; verifier: BusVerifier };
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -59,6 +61,7 @@ export function composeVault(
     journalRetentionMs,
     clock,
     ids,
+    bus,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -77,7 +80,7 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
-  const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc), tokenCacheMs, () =>
+  const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
   return {
@@ -91,7 +94,7 @@ export function composeVault(
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
     },
     workers: {
-      relay: new OutboxRelay(fastPath, runtime.js, logger, { source: AUDIT_SOURCE, journalRetentionMs }),
+      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { source: AUDIT_SOURCE, journalRetentionMs }),
       auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, logger, AUDIT_SOURCE),
       nonceSweep: new NonceSweep(nonces, logger),
     },

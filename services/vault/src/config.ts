@@ -1,4 +1,11 @@
-import { AuditEmitterEnv, loadConfig, operatorRolesEnv, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import {
+  AuditEmitterEnv,
+  busKeysEnv,
+  loadConfig,
+  operatorRolesEnv,
+  PlatformEnv,
+  PortSchema,
+} from '@hearth/platform/config';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
@@ -33,6 +40,7 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_PRINCIPAL_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  ...busKeysEnv('VAULT_SIGNING_KEY'),
 });
 export type VaultConfig = z.infer<typeof VaultEnv>;
 

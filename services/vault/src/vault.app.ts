@@ -1,4 +1,4 @@
-import { cryptoReady, HatchStream, sealKeysOf } from '@hearth/contracts';
+import { BusSigner, BusVerifier, cryptoReady, HatchStream, sealKeysOf, signingKeyOf } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
@@ -63,6 +63,10 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
+    bus: {
+      signer: new BusSigner('vault', signingKeyOf(config.VAULT_SIGNING_KEY, 'VAULT_SIGNING_KEY')),
+      verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
+    },
   });
   await principalCache.listen();
   meter('vault')

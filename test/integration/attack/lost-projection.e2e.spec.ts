@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient } from '@hearth/contracts';
-import { queryDatabase, startConsoleProcess, startNats, type RunningConsole, type TestNats } from '@hearth/testkit';
+import {
+  queryDatabase,
+  sharedServiceKeys,
+  startConsoleProcess,
+  startNats,
+  type RunningConsole,
+  type TestNats,
+} from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 
@@ -43,7 +50,7 @@ describe('attack: the deployment_refs projection lost', () => {
       });
       expect(created.status).toBe(201);
     }
-    const discovery = new ConsoleClient(nc);
+    const discovery = new ConsoleClient(nc, sharedServiceKeys().verifier());
     const before = await Promise.all(slugs.map((slug) => discovery.getWorkspaceDeployment(slug)));
     expect(before.map((ref) => ref?.workspace_slug)).toEqual(slugs);
 

@@ -1,5 +1,7 @@
 import {
   AuditFilter,
+  ServiceKeysJson,
+  type ServiceKeys,
   AuditOutcome,
   ErrorCode,
   HearthError,
@@ -31,6 +33,7 @@ interface TailOptions {
 interface VerifyOptions {
   file?: string;
   key?: string;
+  serviceKeys?: string;
   json?: boolean;
 }
 
@@ -57,6 +60,10 @@ export function registerAuditCommands(program: Command): void {
     .description('recompute the hash chain and check the checkpoint signatures; exits 1 naming the first bad seq')
     .option('--file <export>', 'verify an export (JSON Lines) offline instead of fetching one from hatch')
     .option('--key <pem-file>', "hatch's public key to check the signatures with (default: the one in HEARTH_HOME)")
+    .option(
+      '--service-keys <json-file>',
+      "prove each record's emitter with these pinned service keys (default: HEARTH_HOME/service-keys.json, if there)",
+    )
     .option('--json', 'the verdict as JSON')
     .action((options: VerifyOptions) => verify(options));
 }
@@ -181,10 +188,11 @@ function printer(json: boolean): (record: AuditRecord) => void {
 
 async function verify(options: VerifyOptions): Promise<void> {
   const pinned = pinnedKey(options.key);
+  const services = serviceKeysOf(options.serviceKeys);
   const text = options.file ? readText(options.file, '--file') : await new HatchApi(hatchConnection()).exportText();
-  const verdict = verifyExport(text, { publicKey: pinned.key });
+  const verdict = verifyExport(text, { publicKey: pinned.key, ...(services ? { serviceKeys: services.keys } : {}) });
   if (options.json) printOut(JSON.stringify({ ...verdict, key: pinned.fingerprint }, null, 2));
-  else printOut(describeVerdict(verdict, `${pinned.fingerprint} (${pinned.from})`));
+  else printOut(describeVerdict(verdict, `${pinned.fingerprint} (${pinned.from})`, services?.path ?? null));
   // A log with a gap never filled is intact but incomplete: it fails verification too.
   if (!verdict.ok || verdict.openGaps.length > 0) process.exitCode = 1;
 }
@@ -208,7 +216,16 @@ function pinnedKey(keyFile: string | undefined): { key: KeyObject; fingerprint: 
   );
 }
 
-function describeVerdict(verdict: ChainVerdict, pinnedKey: string): string {
+/** The service keys `--service-keys` names, else HEARTH_HOME's service-keys.json if there is one. */
+function serviceKeysOf(flag: string | undefined): { keys: ServiceKeys; path: string } | null {
+  const path = flag ?? join(hearthHome(), HomeFiles.serviceKeys);
+  if (flag === undefined && !existsSync(path)) return null;
+  const parsed = ServiceKeysJson.safeParse(readText(path, '--service-keys'));
+  if (!parsed.success) throw new HearthError(ErrorCode.InvalidRequest, `--service-keys: ${path} is not service keys`);
+  return { keys: parsed.data, path };
+}
+
+function describeVerdict(verdict: ChainVerdict, pinnedKey: string, serviceKeysFile: string | null): string {
   if (!verdict.ok) {
     const head =
       verdict.firstBadSeq === null
@@ -230,6 +247,13 @@ function describeVerdict(verdict: ChainVerdict, pinnedKey: string): string {
         (gap.unrecoverable ? `; ${gap.source} no longer holds them` : ''),
     );
   lines.push(`signatures checked with key ${pinnedKey}`);
+  const { origins } = verdict;
+  if (origins.checked)
+    lines.push(`${origins.proven} records proven signed by their emitter (keys in ${serviceKeysFile})`);
+  else lines.push('emitters not checked: no service-keys.json (HEARTH_HOME, or --service-keys)');
+  if (origins.withoutOrigin > 0) {
+    lines.push(`${origins.withoutOrigin} records predate origin signatures: their emitter cannot be proven`);
+  }
   return lines.join('\n');
 }
 

@@ -1,7 +1,14 @@
 import { loadPrivateKey, publicKeyPem } from '@hearth/audit-chain';
-import { cryptoReady, generatePrincipalKeys, generateSealKeys, sealKeysOf } from '@hearth/contracts';
+import {
+  cryptoReady,
+  generatePrincipalKeys,
+  generateSealKeys,
+  rawPublicKeyOf,
+  sealKeysOf,
+  ServiceName,
+} from '@hearth/contracts';
 import type { Command } from 'commander';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hearthHome } from '../config.js';
@@ -21,7 +28,21 @@ export const HomeFiles = {
   hatchSigningKey: 'hatch-signing-key.pem',
   /** What an auditor pins `hearth audit verify` to. */
   hatchPublicKey: 'hatch-signing-key.pub',
+  /** The other services' bus signing keys (hatch signs with its checkpoint key). */
+  consoleSigningKey: 'keys/console-signing-key.pem',
+  vaultSigningKey: 'keys/vault-signing-key.pem',
+  driverSigningKey: 'keys/driver-localdocker-signing-key.pem',
+  /** Every service's public signing key, pinned by every service (HEARTH_SERVICE_KEYS_FILE) and by `audit verify`. */
+  serviceKeys: 'service-keys.json',
 } as const;
+
+/** Where each service's bus signing key is, in HEARTH_HOME. */
+export const SigningKeyFiles: Readonly<Record<ServiceName, string>> = {
+  console: HomeFiles.consoleSigningKey,
+  vault: HomeFiles.vaultSigningKey,
+  hatch: HomeFiles.hatchSigningKey,
+  'driver-localdocker': HomeFiles.driverSigningKey,
+};
 
 export const DRIVER_PRINCIPAL = 'driver-localdocker';
 
@@ -29,7 +50,7 @@ export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description(
-      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, hatch's signing key); files mode 600",
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, each service's signing key and service-keys.json pinning them); files mode 600",
     )
     .action(async () => {
       for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
@@ -67,13 +88,25 @@ export async function initHome(home: string): Promise<string[]> {
     write(key, () => JSON.stringify({ name, ...keys }, null, 2));
     write(pub, () => publicKeyOf(join(home, key)));
   }
-  write(HomeFiles.hatchSigningKey, () =>
-    generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-  );
+  for (const service of ServiceName.options) {
+    write(SigningKeyFiles[service], () =>
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    );
+  }
   write(HomeFiles.hatchPublicKey, () =>
     publicKeyPem(loadPrivateKey(readFileSync(join(home, HomeFiles.hatchSigningKey), 'utf8'))),
   );
+  write(HomeFiles.serviceKeys, () => serviceKeysOf(home));
   return written;
+}
+
+/** service-keys.json, made from the signing keys in `home` (HEARTH_SERVICE_KEYS' shape). */
+function serviceKeysOf(home: string): string {
+  const keys = ServiceName.options.map((service) => [
+    service,
+    rawPublicKeyOf(createPrivateKey(readFileSync(join(home, SigningKeyFiles[service]), 'utf8'))),
+  ]);
+  return `${JSON.stringify(Object.fromEntries(keys), null, 2)}\n`;
 }
 
 /** A public key file is made from its key file, which may be older than it (homes made before .pub). */

@@ -1,4 +1,4 @@
-import { isSecretSetting } from '@hearth/contracts';
+import { isSecretSetting, SigningKeySettings, type ServiceName } from '@hearth/contracts';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONSOLE_URL, hearthHome } from '../config.js';
 import { SupervisedService, type Say } from '../supervisor.js';
-import { HomeFiles, initHome } from './init.js';
+import { HomeFiles, initHome, SigningKeyFiles } from './init.js';
 import { printOut } from '../terminal.js';
 
 const repository = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -70,13 +70,22 @@ async function up(withDemo: boolean): Promise<void> {
   };
   /** Postgres's password goes to the three services with a database, not to the driver. */
   const database = { ...fromEnvOr('PGPASSWORD', {}) };
+  /** Every service pins every service's public signing key, and signs with its own. */
+  const bus = (service: ServiceName) => ({
+    ...fromEnvOr('HEARTH_SERVICE_KEYS', { HEARTH_SERVICE_KEYS_FILE: file(HomeFiles.serviceKeys) }),
+    ...fromEnvOr(SigningKeySettings[service], {
+      [`${SigningKeySettings[service]}_FILE`]: file(SigningKeyFiles[service]),
+    }),
+  });
   const specs = {
     console: own({
       ...database,
+      ...bus('console'),
       ...fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
     }),
     vault: own({
       ...database,
+      ...bus('vault'),
       ...(process.env.VAULT_KEKS !== undefined
         ? { VAULT_KEKS: process.env.VAULT_KEKS, VAULT_ACTIVE_KEK: process.env.VAULT_ACTIVE_KEK }
         : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? file(HomeFiles.vaultKek) }),
@@ -86,7 +95,7 @@ async function up(withDemo: boolean): Promise<void> {
     }),
     hatch: own({
       ...database,
-      ...fromEnvOr('HATCH_SIGNING_KEY', { HATCH_SIGNING_KEY_FILE: file(HomeFiles.hatchSigningKey) }),
+      ...bus('hatch'),
     }),
     // The driver makes its principal's writes, which the vault allows once it has made that principal.
     // HEARTH_HOME: so that no sidecar binds the keys and tokens kept there.
@@ -94,6 +103,7 @@ async function up(withDemo: boolean): Promise<void> {
       DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey),
       ...fromEnvOr('VAULT_SEAL_PUBLIC_KEY', { VAULT_SEAL_PUBLIC_KEY_FILE: file(HomeFiles.vaultSealPublicKey) }),
       HEARTH_HOME: home,
+      ...bus('driver-localdocker'),
     }),
   };
   const services = Object.entries(specs).map(

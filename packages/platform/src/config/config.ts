@@ -1,4 +1,4 @@
-import { OperatorRole } from '@hearth/contracts';
+import { OperatorRole, ServiceKeysJson } from '@hearth/contracts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -72,4 +72,16 @@ export function operatorRolesEnv(fallback: string) {
     .default(fallback)
     .transform((text) => text.split(',').map((role) => role.trim()))
     .pipe(z.array(OperatorRole).min(1));
+}
+
+/**
+ * What a service needs to sign on the bus and to check what others signed: its own ed25519 key
+ * (`signingKey`, PEM PKCS#8, e.g. CONSOLE_SIGNING_KEY) and every service's public key, pinned in
+ * HEARTH_SERVICE_KEYS (JSON, as `hearth init` writes service-keys.json). No defaults.
+ */
+export function busKeysEnv<K extends string>(signingKey: K) {
+  return {
+    [signingKey]: z.string().min(1),
+    HEARTH_SERVICE_KEYS: ServiceKeysJson,
+  } as { [key in K]: z.ZodString } & { HEARTH_SERVICE_KEYS: typeof ServiceKeysJson };
 }

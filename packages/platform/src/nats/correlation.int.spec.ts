@@ -8,7 +8,15 @@ import {
   VaultClient,
   VaultSubjects,
 } from '@hearth/contracts';
-import { createTestDatabase, freePort, pgEnv, startNats, type TestDatabase, type TestNats } from '@hearth/testkit';
+import {
+  createTestDatabase,
+  freePort,
+  generateServiceKeys,
+  pgEnv,
+  startNats,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { Controller, Get } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -30,6 +38,8 @@ const logger = createLogger({
   destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
 });
 const store = new EventStore();
+/** The probe answers for the console, signed as the console: ConsoleClient takes nothing else. */
+const busKeys = generateServiceKeys();
 let uow: TypeOrmUnitOfWork;
 
 /** An endpoint that does what a use case does: logs a line and appends an event stamped with the correlation. */
@@ -102,7 +112,13 @@ describe('a request’s correlation', () => {
     await serveNest({
       module: nestModuleOf([Probe, HeaderEcho], {}),
       runtime: { nc, logger, onShutdown: (step) => shutdown.push(step) },
-      service: { name: 'probe', version: '0.0.1', description: 'correlation probe', queue: 'probe' },
+      service: {
+        name: 'probe',
+        version: '0.0.1',
+        description: 'correlation probe',
+        queue: 'probe',
+        replySigner: busKeys.signer('console'),
+      },
     });
     const port = await freePort();
     httpUrl = `http://127.0.0.1:${port}/probe`;
@@ -159,10 +175,10 @@ describe('a request’s correlation', () => {
     const keys = generatePrincipalKeys();
     let current: string | undefined = 'client-flow-1';
     const correlationId = () => current;
-    await new ConsoleClient(nc, { correlationId }).getWorkspaceDeployment('acme');
+    await new ConsoleClient(nc, busKeys.verifier(), { correlationId }).getWorkspaceDeployment('acme');
     await new VaultClient(nc, 'probe', keys, { correlationId }).list();
     current = undefined;
-    await new ConsoleClient(nc, { correlationId }).getWorkspaceDeployment('acme');
+    await new ConsoleClient(nc, busKeys.verifier(), { correlationId }).getWorkspaceDeployment('acme');
     await new VaultClient(nc, 'probe', keys).list();
 
     expect(HeaderEcho.seen).toEqual([

@@ -1,4 +1,11 @@
-import { CorrelationHeader, ErrorCode, HearthError, ServiceErrorHeaders } from '@hearth/contracts';
+import {
+  CorrelationHeader,
+  ErrorCode,
+  HearthError,
+  ServiceErrorHeaders,
+  BusHeaders,
+  type BusSigner,
+} from '@hearth/contracts';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
@@ -22,6 +29,11 @@ export interface ServiceTransportOptions {
   logger: Logger;
   /** Queue group shared by the replicas of one service. */
   queue?: string;
+  /**
+   * Signs every answer (not errors, which grant nothing) over the request's subject and
+   * Hearth-Request-Nonce, so a caller can tell this service's answer from anyone else's on the bus.
+   */
+  replySigner?: BusSigner;
 }
 
 /**
@@ -79,12 +91,26 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
             this.transformToObservable(await handler(body, new NatsRequestContext([msg]))) as Observable<unknown>,
             { defaultValue: null },
           );
-          msg.respond(JSON.stringify(result ?? null));
+          this.respond(msg, subject, result ?? null);
         } catch (error) {
           this.respondError(msg, subject, error);
         }
       }),
     );
+  }
+
+  private respond(msg: ServiceMsg, subject: string, body: unknown): void {
+    const text = JSON.stringify(body);
+    const signer = this.options.replySigner;
+    if (!signer) {
+      msg.respond(text);
+      return;
+    }
+    // Signed as the caller will read it back (a Date as its ISO text, no undefined fields).
+    const h = headers();
+    const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
+    h.set(BusHeaders.signature, signer.signReply(subject, nonce, JSON.parse(text) as unknown));
+    msg.respond(text, { headers: h });
   }
 
   private respondError(msg: ServiceMsg, subject: string, error: unknown): void {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import { createTestDatabase, pgEnv, startNats, until, type TestDatabase, type TestNats } from '@hearth/testkit';
+import {
+  createTestDatabase,
+  pgEnv,
+  publishSigned,
+  sharedServiceKeys,
+  startNats,
+  until,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
@@ -46,16 +55,20 @@ describe('a settled consumer: no message stalls it', () => {
     spec: { maxDeliver?: number; orderKey?: (body: unknown) => string | null } = {},
   ) {
     await ensureStream(jsm, { name, subjects: [`${name}.>`] });
-    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, parked, {
+    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, parked, sharedServiceKeys().verifier(), {
       stream: name,
       durable: name.toLowerCase(),
+      from: 'vault',
       maxAckPending: 64,
       ...spec,
     });
     consumers.push(consumer);
     await consumer.start(handle);
+    // Signed as the vault, which the consumer takes messages from: what is refused is refused for what it is.
     return (body: unknown, msgID: string = randomUUID()) =>
-      jsm.jetstream().publish(`${name}.x`, typeof body === 'string' ? body : JSON.stringify(body), { msgID });
+      typeof body === 'string'
+        ? jsm.jetstream().publish(`${name}.x`, body, { msgID })
+        : publishSigned(jsm.jetstream(), sharedServiceKeys().signer('vault'), `${name}.x`, body, { msgID });
   }
 
   const parkedOf = async (consumer: string) => (await parked.latest()).filter((p) => p.consumer === consumer).reverse();

@@ -1,4 +1,11 @@
-import { HearthError, isMessageId, parkedExcerpt, type ParkReason } from '@hearth/contracts';
+import {
+  HearthError,
+  isMessageId,
+  parkedExcerpt,
+  type BusVerifier,
+  type ParkReason,
+  type ServiceName,
+} from '@hearth/contracts';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { ParkingLot } from '../ports/parking.js';
@@ -19,6 +26,8 @@ export interface ConsumerSpec {
    * messages of other keys flow past it.
    */
   orderKey?: (body: unknown) => string | null;
+  /** The one service whose signed messages this consumer takes; any other message is refused. */
+  from: ServiceName;
 }
 
 /** A message as a consumer's handler sees it: `id` is its `Nats-Msg-Id` (the event's id). */
@@ -40,8 +49,9 @@ const holdDelay = (deliveries: number) => 2 * retryDelay(deliveries);
 /**
  * A durable consumer whose every message is settled by how its handler ends: acked once it resolves;
  * terminated and PARKED (a row for operators, a metric) when it is refused for good (no id a ledger can
- * hold, not JSON, a HearthError that is no outage) or fails on its last delivery; delivered again after
- * a backoff otherwise. So no message can stall it. Each runs in a CONSUMER span continuing the publisher's trace.
+ * hold, not JSON, not signed by `spec.from`, a HearthError that is no outage) or fails on its last
+ * delivery; delivered again after a backoff otherwise. So no message can stall it. Each runs in a
+ * CONSUMER span continuing the publisher's trace.
  */
 export class SettledConsumer {
   private running: RunningConsumer | null = null;
@@ -56,6 +66,7 @@ export class SettledConsumer {
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
     private readonly parking: ParkingLot,
+    private readonly verifier: BusVerifier,
     private readonly spec: ConsumerSpec,
   ) {}
 
@@ -83,6 +94,12 @@ export class SettledConsumer {
       body = msg.json();
     } catch {
       return this.park(msg, null, 'invalid', 'not JSON');
+    }
+    try {
+      this.verifier.verifyMessage({ subject: msg.subject, messageId: id, body, headers: msg.headers }, this.spec.from);
+    } catch (error) {
+      // Checked before its key is looked at: a forged message holds nothing back.
+      return this.park(msg, body, 'refused', describe(error));
     }
     const key = this.spec.orderKey?.(body) ?? null;
     if (key !== null && this.holds(key, msg)) {

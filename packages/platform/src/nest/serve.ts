@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CorrelationHeader } from '@hearth/contracts';
+import { CorrelationHeader, type BusSigner } from '@hearth/contracts';
 import { correlation, correlationIdOf } from '../logging/logger.js';
 import { NatsServiceTransport } from '../nats/service-transport.js';
 import type { ServiceRuntime } from '../runtime/runtime.js';
@@ -23,7 +23,7 @@ export interface ServeOptions {
   module: DynamicModule;
   runtime: Pick<ServiceRuntime, 'nc' | 'logger' | 'onShutdown'>;
   /** The NATS service the module's @MessagePattern endpoints join (name, version, queue group). */
-  service: { name: string; version: string; description: string; queue: string };
+  service: { name: string; version: string; description: string; queue: string; replySigner?: BusSigner };
   /** The HTTP edge, when the service has one. */
   http?: { port: number; host: string; forceCloseConnections?: boolean };
 }

@@ -1,8 +1,9 @@
 import {
+  askConsole,
   AuthenticatedOperator,
+  type BusVerifier,
   ErrorCode,
   HearthError,
-  serviceErrorOf,
   Subjects,
   type TokenAuthenticateRequest,
 } from '@hearth/contracts';
@@ -14,24 +15,28 @@ export interface OperatorDirectory {
   authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null>;
 }
 
-/** Asks the console who holds a token (`console.token.authenticate`); only the hash is sent. */
+/**
+ * Asks the console who holds a token (`console.token.authenticate`); only the hash is sent, and only
+ * an answer the console signed for this request counts (anyone on the bus could answer first).
+ */
 export class ConsoleOperatorDirectory implements OperatorDirectory {
   constructor(
     private readonly nc: NatsConnection,
+    private readonly verifier: BusVerifier,
     private readonly timeoutMs = 3_000,
   ) {}
 
   async authenticate(tokenSha256: string): Promise<AuthenticatedOperator | null> {
     const request: TokenAuthenticateRequest = { token_sha256: tokenSha256 };
-    let reply;
+    let body: unknown;
     try {
-      reply = await this.nc.request(Subjects.tokenAuthenticate, JSON.stringify(request), { timeout: this.timeoutMs });
-    } catch {
-      throw new HearthError(ErrorCode.Unavailable, 'the console did not answer; tokens cannot be checked');
+      body = await askConsole(this.nc, this.verifier, Subjects.tokenAuthenticate, request, {
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (error) {
+      const code = error instanceof HearthError ? error.code : 'no answer';
+      throw new HearthError(ErrorCode.Unavailable, `the console could not check the token: ${code}`);
     }
-    const error = serviceErrorOf(reply.headers);
-    if (error) throw new HearthError(ErrorCode.Unavailable, `the console could not check the token: ${error.code}`);
-    const body: unknown = reply.json();
     return body === null ? null : AuthenticatedOperator.parse(body);
   }
 }

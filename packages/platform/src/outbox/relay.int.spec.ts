@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   createTestDatabase,
+  generateServiceKeys,
+  publishSigned,
   pgEnv,
   startNats,
   streamMessages,
@@ -29,6 +31,10 @@ import { OutboxRelay } from './relay.js';
 
 const MESSAGES = 2_000;
 const logger = createLogger({ service: 'test', level: 'silent' });
+/** The relays here sign as the vault; the consumers take the vault's signed messages only. */
+const keys = generateServiceKeys();
+const signer = keys.signer('vault');
+const verifier = keys.verifier();
 
 describe('outbox relay', () => {
   let nats: TestNats;
@@ -40,7 +46,14 @@ describe('outbox relay', () => {
   /** A relay in a process of its own, to be killed without warning or to be seen surviving. */
   const spawnRelay = (env: Record<string, string> = {}) =>
     spawn(process.execPath, ['packages/platform/test/dist/relay-process.js'], {
-      env: { ...process.env, NATS_URL: nats.url, RELAY_DATABASE: db.name, LOG_LEVEL: 'silent', ...env },
+      env: {
+        ...process.env,
+        NATS_URL: nats.url,
+        RELAY_DATABASE: db.name,
+        RELAY_SIGNING_KEY: keys.env('vault').VAULT_SIGNING_KEY!,
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
       stdio: 'ignore',
     });
   const relayBackends = (where: string) =>
@@ -58,9 +71,10 @@ describe('outbox relay', () => {
 
   /** A consumer that records each message once in `received`: its id claimed in the same transaction. */
   const receiveOnce = async (stream: string, durable: string) => {
-    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, new ParkedMessageTable(dataSource), {
+    const consumer = new SettledConsumer(jsm.jetstream(), jsm, logger, new ParkedMessageTable(dataSource), verifier, {
       stream,
       durable,
+      from: 'vault',
     });
     await consumer.start((message) =>
       new TypeOrmUnitOfWork(dataSource).run(async (tx) => {
@@ -121,7 +135,7 @@ describe('outbox relay', () => {
     expect(published.every((id) => waiting.has(id!))).toBe(true); // … and is still in the outbox, to go again
     expect(waiting.size).toBe(MESSAGES);
 
-    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), logger, {
+    const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), signer, logger, {
       source: 'test',
       batchSize: 100,
     });
@@ -180,9 +194,9 @@ describe('outbox relay', () => {
   it('applies a message published again after the duplicate window once', async () => {
     await ensureStream(jsm, { name: 'AGAIN', subjects: ['again.>'], duplicate_window: 100_000_000 });
     const id = randomUUID();
-    await jsm.jetstream().publish('again.x', JSON.stringify({ n: 1 }), { msgID: id });
+    await publishSigned(jsm.jetstream(), signer, 'again.x', { n: 1 }, { msgID: id });
     await sleep(300); // past the 100 ms duplicate window: a span of time, not a wait for an event
-    await jsm.jetstream().publish('again.x', JSON.stringify({ n: 1 }), { msgID: id });
+    await publishSigned(jsm.jetstream(), signer, 'again.x', { n: 1 }, { msgID: id });
     expect((await jsm.streams.info('AGAIN')).state.messages).toBe(2); // JetStream no longer dedupes it
 
     const consumer = await receiveOnce('AGAIN', 'again');
@@ -225,7 +239,7 @@ describe('outbox relay', () => {
       ]),
     );
     const fastPath = new FastPath(dataSource);
-    const relay = new OutboxRelay(fastPath, jsm.jetstream(), logger, { source: 'test', batchSize: 2 });
+    const relay = new OutboxRelay(fastPath, jsm.jetstream(), signer, logger, { source: 'test', batchSize: 2 });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();

@@ -1,4 +1,4 @@
-import { AuditSourceHeaders } from '@hearth/contracts';
+import { AuditSourceHeaders, type BusSigner } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -71,7 +71,8 @@ const LAG: PreparedStatement = {
 };
 
 /**
- * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id. A batch
+ * Moves committed outbox messages to JetStream, oldest first, with `Nats-Msg-Id` = message id, each
+ * signed by the service's key over its subject, id, headers and body (consumers refuse what is not). A batch
  * is deleted only after JetStream acked all of it: killed mid-batch, it is sent again, and JetStream's
  * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
  * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
@@ -97,6 +98,7 @@ export class OutboxRelay {
   constructor(
     private readonly database: FastPath,
     private readonly js: JetStreamClient,
+    private readonly signer: BusSigner,
     private readonly logger: Logger,
     options: RelayOptions,
   ) {
@@ -225,7 +227,7 @@ export class OutboxRelay {
         await client.query('COMMIT');
         return 0;
       }
-      const messages = await this.numberAuditEvents(client, rows);
+      const messages = await this.outgoing(client, rows);
       await Promise.all(rows.map((row, i) => publishRelayed(this.js, messages[i]!, row.messageId)));
       await client.query({ ...DELETE_BATCH, values: [rows.map((r) => r.position)] });
       await client.query('COMMIT');
@@ -239,8 +241,8 @@ export class OutboxRelay {
     }
   }
 
-  /** The batch's messages as they go out, its audit events numbered and kept in the journal. */
-  private async numberAuditEvents(client: pg.PoolClient, rows: readonly OutboxRow[]): Promise<RelayedMessage[]> {
+  /** The batch's messages as they go out, signed, its audit events numbered and kept in the journal. */
+  private async outgoing(client: pg.PoolClient, rows: readonly OutboxRow[]): Promise<RelayedMessage[]> {
     const audit = rows.filter((row) => isAuditEvent(row.subject));
     const numbered = new Map<OutboxRow, number>();
     if (audit.length > 0) {
@@ -259,7 +261,10 @@ export class OutboxRelay {
               [AuditSourceHeaders.seq]: String(seq),
               [AuditSourceHeaders.messageId]: row.messageId,
             };
-      return { subject: row.subject, payload: row.payload, headers };
+      // Signed after numbering, so the signature covers the number; the journal keeps it as signed.
+      const body: unknown = JSON.parse(row.payload);
+      const signature = this.signer.signMessage(row.subject, row.messageId, body, { get: (key) => headers[key] ?? '' });
+      return { subject: row.subject, payload: row.payload, headers: { ...headers, ...signature } };
     });
     if (audit.length > 0) {
       const kept = rows.flatMap((row, i) => (numbered.has(row) ? [{ row, message: messages[i]! }] : []));

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   eventsSince,
   freePort,
+  sharedServiceKeys,
   startNats,
   type TestDatabase,
   type TestNats,
@@ -63,6 +64,7 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     CONSOLE_DATABASE: db.name,
     CONSOLE_PORT: String(port),
     HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+    ...sharedServiceKeys().env('console'),
   });
   const app = await startConsole(config, {
     serve: false,

@@ -7,7 +7,7 @@ import {
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
-import { startNats, streamMessages, type TestNats } from '@hearth/testkit';
+import { sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
@@ -177,6 +177,7 @@ export async function startDriverHarness(
     VAULT_SEAL_PUBLIC_KEY: randomBytes(32).toString('base64'),
     DRIVER_RECONCILE_SECONDS: '0',
     ...(options.bindRoots === undefined ? {} : { DRIVER_BIND_ROOTS: options.bindRoots }),
+    ...sharedServiceKeys().env('driver-localdocker'),
   });
   const app = await startDriver(config, {
     docker: recording,

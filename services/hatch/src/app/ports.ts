@@ -111,6 +111,8 @@ export interface HatchMessage {
   streamSeq: number;
   /** The payload as text; whether it is JSON at all is for RecordAuditEvents to find out. */
   text: string;
+  /** Its headers ('' for one it lacks): the emitter's origin, signature and per-source sequence among them. */
+  headers: { get(key: string): string };
   /** The emitter's number for it, from its headers, when it carries one. */
   origin?: SourceNumber;
 }

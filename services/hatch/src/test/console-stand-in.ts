@@ -1,9 +1,10 @@
 import { Subjects, TokenAuthenticateRequest, type AuthenticatedOperator } from '@hearth/contracts';
+import { respondSigned, sharedServiceKeys } from '@hearth/testkit';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { createHash } from 'node:crypto';
 
 /**
- * Answers `console.token.authenticate` on the test's NATS as the console would, from `holders`
+ * Answers `console.token.authenticate` on the test's NATS as the console would (signed with the shared console key), from `holders`
  * (token → who holds it): a test revokes a token or changes a role by changing the map.
  */
 export function answerTokenChecks(nc: NatsConnection, holders: Map<string, AuthenticatedOperator>): Subscription {
@@ -12,7 +13,7 @@ export function answerTokenChecks(nc: NatsConnection, holders: Map<string, Authe
       if (error) return;
       const { token_sha256 } = TokenAuthenticateRequest.parse(msg.json());
       const holder = [...holders].find(([token]) => sha256(token) === token_sha256)?.[1] ?? null;
-      msg.respond(JSON.stringify(holder));
+      respondSigned(msg, Subjects.tokenAuthenticate, holder, sharedServiceKeys().signer('console'));
     },
   });
 }

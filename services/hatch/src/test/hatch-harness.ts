@@ -1,7 +1,16 @@
 import type { UnitOfWork } from '@hearth/platform/ports';
 import type { ServiceRuntime } from '@hearth/platform/runtime';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { createTestDatabase, freePort, startNats, until, type TestDatabase, type TestNats } from '@hearth/testkit';
+import {
+  createTestDatabase,
+  freePort,
+  publishSigned,
+  sharedServiceKeys,
+  startNats,
+  until,
+  type TestDatabase,
+  type TestNats,
+} from '@hearth/testkit';
 import type { PubAck } from '@nats-io/jetstream';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { RecordedBatch } from '../app/record-events/record-events.js';
@@ -10,6 +19,15 @@ import { loadHatchConfig, type HatchConfig } from '../config.js';
 import { startHatch, type HatchOverrides, type HatchService } from '../hatch.app.js';
 import { AuditLogEntity } from '../infra/postgres/entities.js';
 import { SECRET_READ_SUBJECT } from '@hearth/testkit';
+import type { ServiceName } from '@hearth/contracts';
+
+/** The headers the vault's relay would send `body` with, as a HatchMessage carries them. */
+export function signedHeaders(subject: string, messageId: string, body: unknown, signer: ServiceName = 'vault') {
+  const signed = sharedServiceKeys()
+    .signer(signer)
+    .signMessage(subject, messageId, body, { get: () => '' });
+  return { get: (key: string) => signed[key] ?? '' };
+}
 
 export interface HatchHarness {
   hatch: Hatch;
@@ -21,8 +39,14 @@ export interface HatchHarness {
   nats: TestNats;
   db: TestDatabase;
   publicKey: KeyObject;
-  /** Publishes to the HATCH stream as an outbox relay would: Nats-Msg-Id = event id unless told otherwise. */
-  publish(body: unknown, options?: { subject?: string; msgID?: string | null }): Promise<PubAck>;
+  /**
+   * Publishes to the HATCH stream as the vault's outbox relay would: Nats-Msg-Id = event id unless told
+   * otherwise, signed with the shared vault key (or as `signer` says).
+   */
+  publish(
+    body: unknown,
+    options?: { subject?: string; msgID?: string | null; signer?: ServiceName | 'nobody' },
+  ): Promise<PubAck>;
   /** Appends events through RecordAuditEvents in one transaction, as the ingest would, right after stream seq `from`. */
   append(bodies: readonly { id: string }[], from: number): Promise<RecordedBatch>;
   /** Records in the log now. */
@@ -68,6 +92,7 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
     HATCH_STREAM_MAX_AGE_SECONDS: '3600',
     HATCH_STREAM_DUPLICATE_WINDOW_SECONDS: String(duplicateWindowSeconds),
     HATCH_TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
+    HEARTH_SERVICE_KEYS: sharedServiceKeys().pinned,
   });
   // Tails poll rarely here, so a test that sees one wake promptly has seen a NOTIFY do it.
   const running = await startHatch(config, { feedPollMs: 30_000, startWorkers, ...overrides });
@@ -82,9 +107,10 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
     nats,
     db,
     publicKey: key.publicKey,
-    publish: (body, { subject = SECRET_READ_SUBJECT, msgID } = {}) => {
+    publish: (body, { subject = SECRET_READ_SUBJECT, msgID, signer = 'vault' } = {}) => {
       const id = msgID === undefined ? (body as { id?: string }).id : msgID;
-      return runtime.js.publish(subject, JSON.stringify(body), id ? { msgID: id } : {});
+      if (signer === 'nobody') return runtime.js.publish(subject, JSON.stringify(body), id ? { msgID: id } : {});
+      return publishSigned(runtime.js, sharedServiceKeys().signer(signer), subject, body, id ? { msgID: id } : {});
     },
     append: (bodies, from) => {
       const messages = bodies.map((body, i) => ({
@@ -92,6 +118,7 @@ export async function startHatchHarness(options: HarnessOptions = {}): Promise<H
         subject: SECRET_READ_SUBJECT,
         streamSeq: from + i + 1,
         text: JSON.stringify(body),
+        headers: signedHeaders(SECRET_READ_SUBJECT, body.id, body),
       }));
       return unitOfWork.run((tx) => hatch.useCases.recordAuditEvents.run(messages, from, tx));
     },

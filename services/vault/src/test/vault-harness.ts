@@ -15,6 +15,7 @@ import {
   createTestDatabase,
   eventsSince,
   freePort,
+  sharedServiceKeys,
   startNats,
   type RecordedEvent,
   type TestDatabase,
@@ -72,6 +73,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
       VAULT_SEAL_KEY: seal.secretKey,
       LOG_LEVEL: 'silent',
+      ...sharedServiceKeys().env('vault'),
       ...env,
     }),
   );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DriverCommand, Streams, Subjects, type DriverEvent } from '@hearth/contracts';
-import { eventsSince, until } from '@hearth/testkit';
+import { eventsSince, publishSigned, sharedServiceKeys, until } from '@hearth/testkit';
 import { AckPolicy } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { DRIVER_EVENTS_CONSUMER } from './driver-events.worker.js';
@@ -49,9 +49,8 @@ describe('the driver-events worker: driver events off the bus move a deployment'
         occurred_at: new Date().toISOString(),
       },
     };
-    await h.runtime.js.publish(Subjects.driverEvent('localdocker', event.type), JSON.stringify(envelope), {
-      msgID: id,
-    });
+    const driver = sharedServiceKeys().signer('driver-localdocker');
+    await publishSigned(h.runtime.js, driver, Subjects.driverEvent('localdocker', event.type), envelope, { msgID: id });
     return id;
   }
 

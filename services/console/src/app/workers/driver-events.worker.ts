@@ -15,7 +15,8 @@ export const DRIVER_EVENTS_CONSUMER = {
   durable: 'console',
   maxAckPending: 64,
   orderKey: slugOf,
-};
+  from: 'driver-localdocker',
+} as const;
 
 /** The deployment a driver event is about, when it names one. */
 function slugOf(body: unknown): string | null {

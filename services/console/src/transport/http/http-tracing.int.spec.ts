@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient, Streams, Subjects } from '@hearth/contracts';
 import { currentTraceId, extractTraceContext, inSpan, injectTraceContext, SpanKind } from '@hearth/platform/telemetry';
-import { eventsSince, streamMessages, until } from '@hearth/testkit';
+import { eventsSince, generateServiceKeys, respondSigned, streamMessages, until } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
 
@@ -58,20 +58,24 @@ describe('trace context across the console’s edges', () => {
 
   it('and ConsoleClient sends the caller’s trace context when given the platform’s injector, and none otherwise', async () => {
     // A plain subscriber on the real broker stands in for the console: only the request's headers matter here.
+    // It answers signed as a console, since ConsoleClient takes nothing else.
+    const keys = generateServiceKeys();
     const seen: Array<string | undefined> = [];
     const sub = h.runtime.nc.subscribe(Subjects.deploymentGet, {
       callback: (_error, msg) => {
         seen.push(msg.headers?.get('traceparent') || undefined);
-        msg.respond('null');
+        respondSigned(msg, Subjects.deploymentGet, null, keys.signer('console'));
       },
     });
     try {
-      const traced = new ConsoleClient(h.runtime.nc, { injectTraceContext: (headers) => injectTraceContext(headers) });
+      const traced = new ConsoleClient(h.runtime.nc, keys.verifier(), {
+        injectTraceContext: (carrier) => injectTraceContext(carrier),
+      });
       const traceId = await inSpan('caller', extractTraceContext(undefined), SpanKind.CLIENT, async () => {
         await traced.getWorkspaceDeployment('acme');
         return currentTraceId();
       });
-      await new ConsoleClient(h.runtime.nc).getWorkspaceDeployment('acme');
+      await new ConsoleClient(h.runtime.nc, keys.verifier()).getWorkspaceDeployment('acme');
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(seen.map(traceIdOf)).toEqual([traceId, undefined]);
     } finally {

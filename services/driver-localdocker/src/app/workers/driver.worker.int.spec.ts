@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ParkedMessage, ParkedStream, Streams, Subjects } from '@hearth/contracts';
-import { streamMessages, until } from '@hearth/testkit';
+import { publishSigned, sharedServiceKeys, streamMessages, until } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BUSYBOX_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
@@ -32,10 +32,18 @@ describe('the driver worker', () => {
   // One command at a time (max_ack_pending 1): a message left unsettled would hold back every later one.
   it('answers the commands it takes off the queue, and parks a message that is no command instead of retrying it', async () => {
     const js = jsm.jetstream();
-    await js.publish(Subjects.driverCommand('localdocker', 'junk'), '{"type":"NoSuchCommandV1"}');
+    const console = sharedServiceKeys().signer('console');
+    // Signed by the console, so it is refused for what it is, not for who sent it.
+    await publishSigned(
+      js,
+      console,
+      Subjects.driverCommand('localdocker', 'junk'),
+      { type: 'NoSuchCommandV1' },
+      { msgID: 'junk-1' },
+    );
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]);
-    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(command), { msgID: command.id });
+    await publishSigned(js, console, Subjects.driverCommand('localdocker', slug), command, { msgID: command.id });
 
     await until(async () => (await h.answersTo(command.id)).length === 2, { what: 'both answers' });
     expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual([

@@ -6,6 +6,7 @@ import {
   parseRequest,
   Streams,
   Subjects,
+  type BusVerifier,
   type ParkReason,
 } from '@hearth/contracts';
 import { type Logger } from '@hearth/platform/logging';
@@ -27,9 +28,9 @@ export interface CommandQueueOptions {
  * Takes LocalDocker's commands off the DRIVER_COMMANDS work queue, one at a time. A command is acked
  * only once its answer is published, so a driver that dies mid-way gets it again (the work is
  * idempotent by command id); while it works, the ack deadline is pushed back. A failure to reach the
- * console, the vault or NATS is retried with backoff. A message that is no valid command (every field
- * within its bound, so its answer fits a NATS message), is refused for good, or fails on its last
- * delivery is terminated and parked: no command stalls the queue.
+ * console, the vault or NATS is retried with backoff. A message that the console did not sign, that is
+ * no valid command (every field within its bound, so its answer fits a NATS message), is refused for
+ * good, or fails on its last delivery is terminated and parked: no command stalls the queue.
  */
 export class JetStreamCommandQueue implements CommandQueue {
   private running: RunningConsumer | null = null;
@@ -39,6 +40,7 @@ export class JetStreamCommandQueue implements CommandQueue {
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
     private readonly parking: ParkingLot,
+    private readonly verifier: BusVerifier,
     private readonly options: CommandQueueOptions,
   ) {}
 
@@ -71,9 +73,26 @@ export class JetStreamCommandQueue implements CommandQueue {
     let command: DriverCommand;
     try {
       body = msg.json();
+    } catch {
+      return this.park(msg, null, 'invalid', 'not JSON');
+    }
+    try {
+      this.verifier.verifyMessage(
+        { subject: msg.subject, messageId: sent ?? '', body, headers: msg.headers },
+        'console',
+      );
+    } catch (error) {
+      return this.park(
+        msg,
+        body,
+        'refused',
+        error instanceof HearthError ? `${error.code}: ${error.message}` : String(error),
+      );
+    }
+    try {
       command = parseRequest(DriverCommand, body);
     } catch (error) {
-      const detail = error instanceof HearthError ? `${error.code}: ${error.message}` : 'not JSON';
+      const detail = error instanceof HearthError ? `${error.code}: ${error.message}` : 'not a driver command';
       return this.park(msg, body, 'invalid', detail);
     }
     const keepAlive = setInterval(() => msg.working(), Math.max(1_000, this.options.ackWaitMs / 3));

@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import { AuditLogEntity, IngestPositionEntity, ParkedEventEntity } from '../../infra/postgres/entities.js';
 import { secretReadFixture } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
-import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
+import { signedHeaders, startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 import { readChain } from '../../test/read-chain.js';
 import type { HatchMessage } from '../ports.js';
 
@@ -19,10 +19,12 @@ describe('recording a run of HATCH messages', () => {
   afterAll(() => h?.close());
 
   const repository = <T extends object>(entity: new () => T) => h.runtime.dataSource.getRepository(entity);
+  /** A message as the vault's relay sends it, signed (what is no JSON is signed by nobody). */
   const message = (body: unknown, id: string, subject = 'hatch.vault.secret.read') => ({
     id,
     subject,
     text: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: typeof body === 'string' ? { get: () => '' } : signedHeaders(subject, id, body),
   });
   /** Records `messages` as the stream's next ones, right after `from` (the position, unless a test says otherwise). */
   const record = async (messages: Array<Omit<HatchMessage, 'streamSeq'>>, from = position) => {

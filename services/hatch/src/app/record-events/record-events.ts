@@ -6,9 +6,10 @@ import {
   WIRE_LIMITS,
   type AuditCheckpoint,
   type AuditRecord,
+  type BusVerifier,
 } from '@hearth/contracts';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
-import { admit, type AuditEntry, type IngestVerdict } from '../../domain/audit-entry/audit-entry.js';
+import { admit, type AuditEntry, type IngestVerdict, type OriginCheck } from '../../domain/audit-entry/audit-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
 import { gapEntry } from '../../domain/sequence/gap-entry.js';
 import { track } from '../../domain/sequence/source-sequence.js';
@@ -49,6 +50,7 @@ export class RecordAuditEvents {
     private readonly signer: CheckpointSigner,
     private readonly clock: Clock,
     private readonly ids: Ids,
+    private readonly verifier: Pick<BusVerifier, 'verifyMessage'>,
     private readonly settings: { stream: string; checkpointEvery: number; sources: readonly string[] },
   ) {}
 
@@ -70,7 +72,11 @@ export class RecordAuditEvents {
       const claimable = isMessageId(message.id);
       if (claimable && !fresh.delete(message.id)) continue; // taken before, or twice in this run
       const body = parseJson(message.text);
-      const verdict = !claimable ? badMessageId : body === NOT_JSON ? notJson : admit(message.subject, body);
+      const verdict = !claimable
+        ? badMessageId
+        : body === NOT_JSON
+          ? notJson
+          : admit(message.subject, body, this.originCheck(message, body));
       if (verdict.kind === 'record') {
         entries.push(verdict.entry);
         const origin = message.origin;
@@ -138,6 +144,23 @@ export class RecordAuditEvents {
       for (const gap of tracked.filled) entries.push(gapEntry('filled', source, gap, this.ids.next(), at));
     }
     return { entries, detected };
+  }
+
+  /** Whether `service` signed `message`; what the record keeps to prove it offline. */
+  private originCheck(message: HatchMessage, body: unknown): OriginCheck {
+    return (service) => {
+      const { signature, sourceSeq } = this.verifier.verifyMessage(
+        { subject: message.subject, messageId: message.id, body, headers: message.headers },
+        service,
+      );
+      return {
+        service,
+        message_id: message.id,
+        source_seq: sourceSeq,
+        signature,
+        envelope: body as Record<string, unknown>,
+      };
+    };
   }
 }
 

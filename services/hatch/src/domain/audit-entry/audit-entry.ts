@@ -1,11 +1,15 @@
 import {
   AuditEvent,
   findSecretField,
+  ErrorCode,
   HATCH_SOURCE,
+  HearthError,
   KNOWN_AUDIT_EVENTS,
   PARKED_LIMITS,
   parkableText,
   parseAuditSubject,
+  ServiceName,
+  type AuditOrigin,
 } from '@hearth/contracts';
 import type { z } from 'zod';
 import type { RecordFields } from '@hearth/audit-chain';
@@ -21,10 +25,18 @@ export type AuditEntry = Omit<RecordFields, 'recorded_at'>;
 export type IngestVerdict = { kind: 'record'; entry: AuditEntry } | { kind: 'park'; reason: string; keepBody: boolean };
 
 /**
- * Decides whether a message becomes an audit record. The secret check comes first and covers the
- * whole body, so a refused event's values are never looked at again, nor echoed in the reason.
+ * Checks that `service` signed the message, and answers its origin; throws a HearthError
+ * (BUS.UNSIGNED, BUS.BAD_SIGNATURE, BUS.WRONG_ORIGIN) otherwise.
  */
-export function admit(subject: string, body: unknown): IngestVerdict {
+export type OriginCheck = (service: ServiceName) => AuditOrigin;
+
+/**
+ * Decides whether a message becomes an audit record. The secret check comes first and covers the
+ * whole body, so a refused event's values are never looked at again, nor echoed in the reason. An
+ * event is recorded only as coming from the service its subject names, which must have signed it
+ * and, for a type hatch knows, be the one service that emits it.
+ */
+export function admit(subject: string, body: unknown, checkOrigin: OriginCheck): IngestVerdict {
   const secretField = findSecretField(body);
   if (secretField) return park(`carries a secret-looking field: ${secretField}`, false);
   const unstorable = findUnstorableText(body);
@@ -33,11 +45,24 @@ export function admit(subject: string, body: unknown): IngestVerdict {
   if (!route) return park('not an audit subject (hatch.<service>.<action>)', true);
   if (route.service === HATCH_SOURCE)
     return park("hatch's own entries are made by hatch, never taken from the bus", true);
+  const service = ServiceName.safeParse(route.service);
+  if (!service.success) return park(`no Hearth service is called ${route.service}`, true);
   const parsed = AuditEvent.safeParse(body);
   if (!parsed.success) return park(`not an audit event: ${issuesOf(parsed.error)}`, true);
   // A type hatch knows (the vault's events) must match its own contract; any other passes as the envelope.
-  const contract = KNOWN_AUDIT_EVENTS.get(parsed.data.type)?.safeParse(body);
+  const known = KNOWN_AUDIT_EVENTS.get(parsed.data.type);
+  const contract = known?.schema.safeParse(body);
   if (contract?.success === false) return park(`not a ${parsed.data.type}: ${issuesOf(contract.error)}`, true);
+  if (known && known.emitter !== service.data) {
+    return park(`${ErrorCode.BusWrongOrigin}: only ${known.emitter} emits ${parsed.data.type}`, true);
+  }
+  let origin: AuditOrigin;
+  try {
+    origin = checkOrigin(service.data);
+  } catch (error) {
+    if (error instanceof HearthError) return park(`${error.code}: ${error.message}`, true);
+    throw error;
+  }
 
   const { id, type, data, metadata } = parsed.data;
   return {
@@ -57,6 +82,7 @@ export function admit(subject: string, body: unknown): IngestVerdict {
       correlation_id: metadata.correlation_id,
       causation_id: metadata.causation_id,
       data,
+      origin,
     },
   };
 }

@@ -57,6 +57,8 @@ export class JetStreamAuditStream implements AuditStream {
   }
 }
 
+const NO_HEADERS = { get: () => '' };
+
 class OrderedReading implements StreamReading {
   private readonly iterator: Lookahead;
   private stopped = false;
@@ -92,6 +94,7 @@ class OrderedReading implements StreamReading {
         streamSeq: msg.seq,
         text: msg.string(),
         ...originOf(msg),
+        headers: msg.headers ?? NO_HEADERS,
       })),
       // The batch continues the trace of its first event; each record keeps its own trace_id.
       trace: extractTraceContext(batch[0]!.headers),

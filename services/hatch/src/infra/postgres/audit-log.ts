@@ -43,7 +43,7 @@ export class AuditLogTable implements AuditLogAppender, AuditLogReader {
     const columns = this.records.metadata.columns.map(({ propertyName, type }) =>
       records.map((record) => {
         const value = record[propertyName as keyof AuditRecord];
-        return type === 'jsonb' ? JSON.stringify(value) : value;
+        return type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
       }),
     );
     await this.fastPath.query(this.appendStatement, columns, tx);

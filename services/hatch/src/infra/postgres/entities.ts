@@ -1,4 +1,4 @@
-import type { AuditCheckpoint, AuditOutcome, AuditRecord } from '@hearth/contracts';
+import type { AuditCheckpoint, AuditOrigin, AuditOutcome, AuditRecord } from '@hearth/contracts';
 import { Check, Column, Entity, Index, PrimaryColumn, Unique, type ValueTransformer } from 'typeorm';
 import type { ParkedEvent } from '../../app/ports.js';
 
@@ -41,6 +41,7 @@ export class AuditLogEntity implements AuditRecord {
   @Column({ type: 'text' }) correlation_id!: string;
   @Column({ type: 'text', nullable: true }) causation_id!: string | null;
   @Column({ type: 'jsonb' }) data!: Record<string, unknown>;
+  @Column({ type: 'jsonb', nullable: true }) origin!: AuditOrigin | null;
   @Column({ type: 'text' }) prev_hash!: string;
   @Column({ type: 'text' }) hash!: string;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, TokenAuthenticateRequest, type AuthenticatedOperator } from '@hearth/contracts';
+import { respondSigned, sharedServiceKeys } from '@hearth/testkit';
 import { createHash } from 'node:crypto';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
@@ -24,7 +25,8 @@ describe("the operators' metadata over HTTP", () => {
     h.nc.subscribe(Subjects.tokenAuthenticate, {
       callback: (_error, msg) => {
         const { token_sha256 } = TokenAuthenticateRequest.parse(msg.json());
-        msg.respond(JSON.stringify(byHash.get(token_sha256) ?? null));
+        const holder = byHash.get(token_sha256) ?? null;
+        respondSigned(msg, Subjects.tokenAuthenticate, holder, sharedServiceKeys().signer('console'));
       },
     });
     await h.nc.flush();

@@ -1,0 +1,338 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AuditRecordPage,
+  BusSigner,
+  cryptoReady,
+  DeploymentRef,
+  DriverCommand,
+  DriverEvent,
+  Streams,
+  Subjects,
+  VaultClient,
+  type AuditRecord,
+} from '@hearth/contracts';
+import {
+  docker,
+  publishDriverEvent,
+  publishSigned,
+  queryDatabase,
+  runCli,
+  SECRET_READ_SUBJECT,
+  secretReadFixture,
+  sharedServiceKeys,
+  startConsoleProcess,
+  startDriverStack,
+  startHatchProcess,
+  startNats,
+  startVaultProcess,
+  streamMessages,
+  until,
+  type RunningConsole,
+  type RunningHatch,
+  type DriverStack,
+  type RunningVault,
+  type TestNats,
+} from '@hearth/testkit';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Anyone who can publish on the bus tries to speak for a service: audit events hatch would record as
+ * the vault's, driver events the console would act on, and answers to the console's requests that
+ * would open the vault's and hatch's HTTP APIs. Each must be refused (parked), never taken as genuine.
+ */
+describe('attack: forged messages on the bus', () => {
+  let nats: TestNats;
+  let vault: RunningVault;
+  let hearthConsole: RunningConsole;
+  let hatch: RunningHatch;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let root: VaultClient;
+  const keys = sharedServiceKeys();
+  /** A key no service pins: an attacker's own. */
+  const mallory = new BusSigner('vault', generateKeyPairSync('ed25519').privateKey);
+
+  const records = async (query: string): Promise<AuditRecord[]> => {
+    const response = await fetch(`${hatch.url}/v1/audit/records?${query}`, {
+      headers: { authorization: `Bearer ${hearthConsole.adminToken}` },
+    });
+    expect(response.status).toBe(200);
+    return AuditRecordPage.parse(await response.json()).items;
+  };
+  const parkedReasons = async () =>
+    (
+      await queryDatabase<{ message_id: string; reason: string }>(
+        hatch.db.name,
+        'SELECT message_id, reason FROM parked_events',
+      )
+    ).reduce<Record<string, string>>((all, row) => ({ ...all, [row.message_id]: row.reason }), {});
+
+  beforeAll(async () => {
+    await cryptoReady();
+    nats = await startNats();
+    [vault, hearthConsole, hatch] = await Promise.all([
+      startVaultProcess(nats.url),
+      startConsoleProcess(nats.url),
+      startHatchProcess(nats.url, { HATCH_CHECKPOINT_EVERY: '1' }),
+    ]);
+    nc = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(nc);
+    root = new VaultClient(nc, 'root', vault.rootKeys);
+    await root.write({ path: 'hearth/forged/postgres', values: { password: randomBytes(12).toString('hex') } });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await hatch?.stop();
+    await hearthConsole?.stop();
+    await vault?.stop();
+    await nats?.stop();
+  });
+
+  it('parks a SecretReadV1 that is unsigned, signed by another service or by an unpinned key; verify proves the rest', async () => {
+    const js = jsm.jetstream();
+    const unsigned = secretReadFixture({ actor: 'forged-unsigned', workspace: 'forged' });
+    const byConsole = secretReadFixture({ actor: 'forged-by-console', workspace: 'forged' });
+    const byMallory = secretReadFixture({ actor: 'forged-by-mallory', workspace: 'forged' });
+    await js.publish(SECRET_READ_SUBJECT, JSON.stringify(unsigned), { msgID: unsigned.id });
+    await publishSigned(js, keys.signer('console'), SECRET_READ_SUBJECT, byConsole, { msgID: byConsole.id });
+    await publishSigned(js, mallory, SECRET_READ_SUBJECT, byMallory, { msgID: byMallory.id });
+    await root.read('hearth/forged/postgres'); // a genuine read, after them in the stream
+
+    // The genuine read comes after the forgeries in the stream: once it is recorded, they were judged.
+    await until(async () => (await records('workspace=forged&action=secret.read')).some((r) => r.actor === 'root'), {
+      what: 'the genuine read recorded',
+    });
+    const recorded = await records('workspace=forged&limit=1000');
+    expect(recorded.filter((r) => r.actor.startsWith('forged-'))).toEqual([]);
+    expect(await parkedReasons()).toMatchObject({
+      [unsigned.id]: expect.stringMatching(/^BUS\.UNSIGNED/),
+      [byConsole.id]: expect.stringMatching(/^BUS\.WRONG_ORIGIN/),
+      [byMallory.id]: expect.stringMatching(/^BUS\.BAD_SIGNATURE/),
+    });
+
+    // `hearth audit verify`, against the pinned keys: every record is proven its emitter's.
+    const home = mkdtempSync(join(tmpdir(), 'hearth-forged-'));
+    try {
+      writeFileSync(join(home, 'service-keys.json'), keys.pinned);
+      const run = await runCli(['audit', 'verify', '--json'], {
+        env: {
+          PATH: process.env.PATH,
+          HEARTH_HOME: home,
+          HEARTH_HATCH_URL: hatch.url,
+          HEARTH_TOKEN: hearthConsole.adminToken,
+        },
+      });
+      expect(run.code).toBe(0);
+      const verdict = JSON.parse(run.stdout) as { ok: boolean; records: number; origins: Record<string, unknown> };
+      expect(verdict).toMatchObject({ ok: true, origins: { checked: true, withoutOrigin: 0 } });
+      expect(verdict.origins.proven).toBe(verdict.records);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('does not let forged driver events turn a failed deployment ready', async () => {
+    const http = (path: string, body?: unknown) =>
+      fetch(`${hearthConsole.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${hearthConsole.adminToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const deployment = async (slug: string) =>
+      DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
+    const commandOf = async (slug: string) =>
+      (await streamMessages(jsm, Streams.driverCommands.name))
+        .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
+        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))[0];
+    const create = async (slug: string) => {
+      expect((await http('/v1/deployments', { slug, tier: 'dev', driver: 'localdocker', sidecars: [] })).status).toBe(
+        201,
+      );
+      let command: DriverCommand | undefined;
+      await until(async () => (command = await commandOf(slug)) !== undefined, { what: `${slug}'s command` });
+      return command!;
+    };
+
+    const failed = await create('forged-failed');
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'forged-failed', command_id: failed.id });
+    await publishDriverEvent(jsm, 'ProvisioningFailedV1', {
+      slug: 'forged-failed',
+      command_id: failed.id,
+      reason: 'no image',
+    });
+    await until(async () => (await deployment('forged-failed')).last_status === 'failed', { what: 'failed' });
+
+    // The attacker answers the same command as the driver would, unsigned and under an unpinned key.
+    const forge = (type: DriverEvent['type'], data: Record<string, unknown>) => {
+      const id = randomUUID();
+      return DriverEvent.parse({
+        id,
+        type,
+        stream: 'driver-forged-failed',
+        version: 1,
+        data: { slug: 'forged-failed', command_id: failed.id, ...data },
+        metadata: {
+          actor: 'driver:localdocker',
+          correlation_id: id,
+          causation_id: failed.id,
+          trace_id: null,
+          occurred_at: new Date().toISOString(),
+        },
+      });
+    };
+    const js = jsm.jetstream();
+    const endpoint = { endpoint: 'postgres://attacker.example:5432/x' };
+    for (const event of [forge('ProvisioningStartedV1', {}), forge('SidecarsProvisionedV1', endpoint)]) {
+      const subject = Subjects.driverEvent('localdocker', event.type);
+      await js.publish(subject, JSON.stringify(event), { msgID: event.id });
+    }
+    const evil = new BusSigner('driver-localdocker', generateKeyPairSync('ed25519').privateKey);
+    for (const event of [forge('ProvisioningStartedV1', {}), forge('SidecarsProvisionedV1', endpoint)]) {
+      await publishSigned(js, evil, Subjects.driverEvent('localdocker', event.type), event, { msgID: event.id });
+    }
+
+    // A genuine deployment's answers, behind the forgeries on the console's in-order consumer.
+    const sentinel = await create('forged-sentinel');
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'forged-sentinel', command_id: sentinel.id });
+    await publishDriverEvent(jsm, 'SidecarsProvisionedV1', {
+      slug: 'forged-sentinel',
+      command_id: sentinel.id,
+      endpoint: 'postgres://sentinel:5432/x',
+    });
+    await until(async () => (await deployment('forged-sentinel')).last_status === 'ready', { what: 'sentinel ready' });
+
+    const ref = await deployment('forged-failed');
+    expect(ref.last_status).toBe('failed');
+    expect(JSON.stringify(ref)).not.toContain('attacker');
+  });
+
+  it("does not open the vault's or hatch's HTTP API on a forged {role: admin} answer to console.token.authenticate", async () => {
+    // The attacker answers every token check at once, before the console can.
+    const forger = await connect({ servers: nats.url });
+    const sub: Subscription = forger.subscribe(Subjects.tokenAuthenticate, {
+      callback: (_error, msg) => void msg.respond(JSON.stringify({ name: 'mallory', role: 'admin' })),
+    });
+    try {
+      await forger.flush();
+      const madeUp = `Bearer ${randomBytes(24).toString('base64url')}`;
+      const vaultAnswer = await fetch(`${vault.url}/v1/secrets?prefix=hearth/`, { headers: { authorization: madeUp } });
+      const hatchAnswer = await fetch(`${hatch.url}/v1/audit/records`, { headers: { authorization: madeUp } });
+      expect(vaultAnswer.status).not.toBe(200);
+      expect(hatchAnswer.status).not.toBe(200);
+    } finally {
+      sub.unsubscribe();
+      await forger.close();
+    }
+  });
+});
+
+/**
+ * The driver acts on what the console tells it: a command, or its answer about a workspace. An
+ * attacker's command must not be executed, and an attacker's `null` for a live workspace must not
+ * make the reconcile remove its sidecars or shred its credential.
+ */
+describe('attack: forged commands and answers to the driver', () => {
+  const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
+  let stack: DriverStack;
+
+  beforeAll(async () => {
+    stack = await startDriverStack([BUSYBOX_IMAGE]);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const ready = async () => {
+    const slug = stack.newSlug();
+    const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
+    const created = await stack.http('/v1/deployments', {
+      method: 'POST',
+      body: { slug, tier: 'dev', driver: 'localdocker', sidecars },
+    });
+    expect(created.status).toBe(201);
+    expect((await stack.until(slug, ['ready', 'failed'])).last_status).toBe('ready');
+    return slug;
+  };
+
+  it('does not execute a driver command the console did not sign', async () => {
+    // The attacker queues its own provision for a slug before the operator creates it, with a
+    // sidecar of its choosing; the driver is down, so both commands wait, the forged ones first.
+    await stack.driver.kill();
+    const slug = stack.newSlug();
+    const js = stack.jsm.jetstream();
+    const forged = () => {
+      const id = randomUUID();
+      return {
+        id,
+        type: 'ProvisionSidecarsV1',
+        stream: `deployment-${slug}`,
+        version: 0,
+        data: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'implant', image: BUSYBOX_IMAGE }] },
+        metadata: {
+          actor: 'mallory',
+          correlation_id: id,
+          causation_id: null,
+          trace_id: null,
+          occurred_at: new Date().toISOString(),
+        },
+      };
+    };
+    const unsigned = forged();
+    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(unsigned), { msgID: unsigned.id });
+    const byDriver = forged();
+    const asDriver = stack.keys.signer('driver-localdocker');
+    await publishSigned(js, asDriver, Subjects.driverCommand('localdocker', slug), byDriver, { msgID: byDriver.id });
+    const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
+    const created = await stack.http('/v1/deployments', {
+      method: 'POST',
+      body: { slug, tier: 'dev', driver: 'localdocker', sidecars },
+    });
+    expect(created.status).toBe(201);
+    await stack.startDriver();
+
+    // Commands are taken one at a time in order: once the genuine one is done, the forged ones were judged.
+    expect((await stack.until(slug, ['ready', 'failed'])).last_status).toBe('ready');
+    const names = await docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hearth.instance=${stack.instance}`,
+      '--filter',
+      `label=hearth.slug=${slug}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    const forgedIds: string[] = [unsigned.id, byDriver.id];
+    expect((await stack.driverAnswers(slug)).filter((e) => forgedIds.includes(e.data.command_id))).toEqual([]);
+    expect(names.stdout.split('\n')).toEqual([`hearth-${slug}-tool`]);
+    expect(stack.driver.output.filter((line) => line.includes('command refused; terminated'))).toHaveLength(2);
+  });
+
+  it('does not remove a live workspace when someone else answers null to console.deployment.get', async () => {
+    const live = await ready();
+    const before = { ...(await stack.leftovers(live)), versions: await stack.readableVersions(live) };
+    const forger = await connect({ servers: stack.nats.url });
+    const sub = forger.subscribe(Subjects.deploymentGet, { callback: (_error, msg) => void msg.respond('null') });
+    try {
+      await forger.flush();
+      // DRIVER_RECONCILE_SECONDS is 0: the pass on start asks about every workspace it finds.
+      await stack.driver.kill();
+      await stack.startDriver();
+      // Whichever it does with the answer, it says so: skips the workspace, or removes what it takes for gone.
+      const judged = ['reconcile: workspace skipped this pass', 'reconcile: removed what a gone deployment left'];
+      await until(() => stack.driver.output.some((line) => judged.some((said) => line.includes(said))), {
+        what: 'the reconcile judging the answer it got',
+      });
+    } finally {
+      sub.unsubscribe();
+      await forger.close();
+    }
+    expect({ ...(await stack.leftovers(live)), versions: await stack.readableVersions(live) }).toEqual(before);
+    expect((await stack.deployment(live)).last_status).toBe('ready');
+  });
+});
