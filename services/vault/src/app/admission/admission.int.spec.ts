@@ -174,7 +174,7 @@ describe('admission', () => {
     expect((await h.raw(VaultSubjects.read, read, long)).code).toBe('VAULT.BAD_SIGNATURE');
     const longNonce = { ...signed(VaultSubjects.read, read), [SignatureHeaders.nonce]: 'n'.repeat(6_000) };
     expect((await h.raw(VaultSubjects.read, read, longNonce)).code).toBe('VAULT.BAD_SIGNATURE');
-    expect(h.vault.principalCache.cached).toBe(cached);
+    expect(h.vault.principalCache.cached).toBeLessThanOrEqual(cached); // a change notification may empty it meanwhile
     expect(await h.refusalsSince(from)).toEqual([]);
   });
 

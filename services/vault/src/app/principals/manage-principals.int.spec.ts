@@ -104,6 +104,6 @@ describe('managing principals', () => {
       code: 'HEARTH.INVALID_REQUEST',
     });
     await expect(h.root.revoke(long, 'hearth/*')).rejects.toMatchObject({ code: 'HEARTH.INVALID_REQUEST' });
-    expect(h.vault.principalCache.cached).toBe(cached);
+    expect(h.vault.principalCache.cached).toBeLessThanOrEqual(cached); // a change notification may empty it meanwhile
   });
 });
