@@ -17,3 +17,4 @@ export * from './vault-events.js';
 export * from './known-audit-events.js';
 export * from './vault-client.js';
 export * from './vault-crypto.js';
+export * from './nats-identities.js';

@@ -7,7 +7,7 @@ import {
   type Status,
 } from '@hearth/contracts';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,8 @@ import type { ServiceProcess } from './service-process.js';
 import { until } from './until.js';
 
 /**
- * Console, vault and driver-localdocker as processes of the test's own on one NATS and the real
- * Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
+ * Console, vault and driver-localdocker as processes of the test's own on one NATS (Hearth's own
+ * configuration: each connects as its own identity) and the real Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
  * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads there with a key of
  * its own. With what an end-to-end test of the driver asks of them.
  */
@@ -38,6 +38,7 @@ export interface DriverStack {
   readonly console: RunningConsole;
   /** The driver now running (`startDriver` replaces it once it was killed). */
   readonly driver: ServiceProcess;
+  /** The test's own hands on the bus: the `admin` identity. */
   readonly nc: NatsConnection;
   readonly jsm: JetStreamManager;
   /** The vault's root principal. */
@@ -80,7 +81,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
   const instance = `e2e-${randomBytes(4).toString('hex')}`;
   const slugs: string[] = [];
   const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
-  const nats = await startNats();
+  const nats = await startNats({ auth: true });
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
   let driver: ServiceProcess | undefined;
@@ -111,10 +112,10 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
   };
 
   try {
-    vault = await startVaultProcess(nats.url);
-    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug' });
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
+    vault = await startVaultProcess(nats);
+    hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug' });
     const root = new VaultClient(nc, 'root', vault.rootKeys);
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
@@ -127,7 +128,7 @@ export async function startDriverStack(images: readonly string[]): Promise<Drive
       mode: 0o600,
     });
     const startDriver = async () => {
-      const running = await startDriverProcess(nats.url, {
+      const running = await startDriverProcess(nats, {
         DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',

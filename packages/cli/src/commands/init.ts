@@ -1,5 +1,6 @@
 import { loadPrivateKey, publicKeyPem } from '@hearth/audit-chain';
-import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
+import { cryptoReady, generatePrincipalKeys, NatsIdentities, type NatsIdentity } from '@hearth/contracts';
+import { createUser, fromSeed } from '@nats-io/nkeys';
 import type { Command } from 'commander';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,9 @@ export const HomeFiles = {
   hatchSigningKey: 'hatch-signing-key.pem',
   /** What an auditor pins `hearth audit verify` to. */
   hatchPublicKey: 'hatch-signing-key.pub',
+  /** The seed an identity connects to Hearth's NATS with (infra/nats.conf), and its public nkey. */
+  natsSeed: (identity: NatsIdentity) => `nats/${identity}.seed`,
+  natsPublicKey: (identity: NatsIdentity) => `nats/${identity}.pub`,
 } as const;
 
 export const DRIVER_PRINCIPAL = 'driver-localdocker';
@@ -26,7 +30,7 @@ export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description(
-      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK, the root and driver principals' keys, hatch's signing key); files mode 600",
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK, the root and driver principals' keys, hatch's signing key, each NATS identity's nkey seed); files mode 600",
     )
     .action(async () => {
       for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
@@ -65,7 +69,16 @@ export async function initHome(home: string): Promise<string[]> {
   write(HomeFiles.hatchPublicKey, () =>
     publicKeyPem(loadPrivateKey(readFileSync(join(home, HomeFiles.hatchSigningKey), 'utf8'))),
   );
+  for (const identity of NatsIdentities) {
+    write(HomeFiles.natsSeed(identity), () => new TextDecoder().decode(createUser().getSeed()));
+    write(HomeFiles.natsPublicKey(identity), () => natsPublicKeyOf(join(home, HomeFiles.natsSeed(identity))));
+  }
   return written;
+}
+
+/** The public nkey of an identity's seed file. */
+export function natsPublicKeyOf(seedFile: string): string {
+  return fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim())).getPublicKey();
 }
 
 /** A public key file is made from its key file, which may be older than it (homes made before .pub). */

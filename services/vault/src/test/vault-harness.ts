@@ -8,6 +8,7 @@ import {
   type PrincipalKeys,
 } from '@hearth/contracts';
 import {
+  createHatchStream,
   createTestDatabase,
   eventsSince,
   freePort,
@@ -16,6 +17,7 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { VaultEnv } from '../config.js';
@@ -52,6 +54,8 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();
   const port = await freePort();
+  const nc = await connect({ servers: nats.url });
+  await createHatchStream(await jetstreamManager(nc));
   const vault = await startVault(
     VaultEnv.parse({
       ...process.env,
@@ -65,7 +69,6 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       ...env,
     }),
   );
-  const nc = await connect({ servers: nats.url });
   const root = new VaultClient(nc, 'root', rootKeys);
   return {
     vault,
