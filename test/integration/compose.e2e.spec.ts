@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeploymentRef } from '@hearth/contracts';
+import { DeploymentRef, NatsIdentities } from '@hearth/contracts';
 import { docker, freePort, until } from '@hearth/testkit';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,11 +62,13 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
     const expected: Record<string, string[]> = {
-      console: ['admin-token', 'postgres-password'],
-      vault: ['driver-localdocker.pub', 'postgres-password', 'root.pub', 'vault-kek.json'],
-      hatch: ['hatch-signing-key.pem', 'postgres-password'],
-      'driver-localdocker': ['driver-localdocker.json'],
+      console: ['admin-token', 'nats.seed', 'postgres-password'],
+      vault: ['driver-localdocker.pub', 'nats.seed', 'postgres-password', 'root.pub', 'vault-kek.json'],
+      hatch: ['hatch-signing-key.pem', 'nats.seed', 'postgres-password'],
+      'driver-localdocker': ['driver-localdocker.json', 'nats.seed'],
       postgres: ['postgres-password'],
+      // Every identity's public key, and no seed.
+      nats: NatsIdentities.map((identity) => `${identity}.pub`).sort(),
     };
     for (const [name, files] of Object.entries(expected)) {
       const listing = await service(name).exec(['sh', '-c', 'cd /run/secrets && stat -c "%n %a" *']);
@@ -89,6 +91,14 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       "hatch's signing key": (await secretOf('hatch', 'hatch-signing-key.pem')).split('\n')[1]!,
       "the driver's vault key": driverKey.secretKey,
       "root's vault key": (JSON.parse(rootKey.stdout) as { secretKey: string }).secretKey,
+      ...Object.fromEntries(
+        await Promise.all(
+          ['console', 'vault', 'hatch', 'driver-localdocker'].map(async (name): Promise<[string, string]> => [
+            `the ${name}'s NATS seed`,
+            await secretOf(name, 'nats.seed'),
+          ]),
+        ),
+      ),
     };
     const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout;
     expect(ids.split('\n')).toHaveLength(7); // init, nats, postgres and the four services
