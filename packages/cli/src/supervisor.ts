@@ -36,11 +36,12 @@ function pinoLines(name: string): (line: string) => LineMeaning {
   };
 }
 
-/** nats-server's lines: ready once it says so; its warnings, errors and fatal errors. */
+/** nats-server's lines: ready once it says so; its warnings and errors, and what it says before it logs (a bad config). */
 export function natsServerLines(line: string): LineMeaning {
   if (/\[INF\] Server is ready/.test(line)) return { ready: '' };
-  const problem = /\[(?:WRN|ERR|FTL)\] (.*)$/.exec(line);
-  return problem ? { problem: problem[1]! } : null;
+  const logged = /^\[\d+\] \S+ \S+ \[(\w+)\] ?(.*)$/.exec(line);
+  if (!logged) return { problem: line };
+  return ['WRN', 'ERR', 'FTL'].includes(logged[1]!) ? { problem: logged[2]! } : null;
 }
 
 /** What the terminal is told: one short line per state change or failure. */
