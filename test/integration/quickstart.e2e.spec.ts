@@ -43,7 +43,11 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
   let env: Record<string, string>;
   /** What `hearth up` says runs: its pid file. */
   const running = () =>
-    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as { pid: number; services: Record<string, number> };
+    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as {
+      pid: number;
+      services: Record<string, number>;
+      nats: number;
+    };
   let consoleUrl: string;
   let nc: NatsConnection;
   const slug = `qs-${randomBytes(4).toString('hex')}`;
@@ -278,7 +282,7 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
   });
 
   it('SIGTERM (or Ctrl-C) stops the four services in order, then NATS, and exits 0', async () => {
-    const { services } = running();
+    const { services, nats } = running();
     expect(await hearth.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     const stops = hearth.output.filter((line) => /^hearth: \S+ stopped$/.test(line));
     expect(stops).toEqual([
@@ -289,6 +293,6 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
       'hearth: nats stopped',
     ]);
     expect(existsSync(join(home, 'hearth.pid'))).toBe(false);
-    for (const pid of Object.values(services)) expect(() => process.kill(pid, 0)).toThrow();
+    for (const pid of [...Object.values(services), nats]) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

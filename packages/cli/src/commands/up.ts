@@ -25,6 +25,8 @@ interface Running {
   console: string;
   home: string;
   services: Record<string, number | undefined>;
+  /** Hearth's own nats-server, when this run started one. */
+  nats?: number | undefined;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -165,7 +167,8 @@ async function up(withDemo: boolean): Promise<void> {
       pid: process.pid,
       console: consoleUrl,
       home,
-      services: Object.fromEntries([...(nats ? [nats] : []), ...services].map((s) => [s.name, s.pid])),
+      services: Object.fromEntries(services.map((s) => [s.name, s.pid])),
+      nats: nats?.pid,
     } satisfies Running),
   );
   say(`all ${services.length} services ready; logs in ${shown(join(home, 'logs'))}; Ctrl-C stops them`);
@@ -186,7 +189,7 @@ function claim(pidFile: string, mine: Running): Running | undefined {
       const other = readRunning(pidFile);
       if (other && alive(other.pid)) return other;
       // Only a process that is still one of our services: a pid file outlives reboots, and pids are reused.
-      for (const pid of Object.values(other?.services ?? {}))
+      for (const pid of [...Object.values(other?.services ?? {}), other?.nats])
         if (pid && alive(pid) && isHearthService(pid)) process.kill(-pid, 'SIGTERM');
       rmSync(pidFile, { force: true });
     }
