@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one set-up, behind `npm start` and `npm test` (and so `.ci/run`): usage `scripts/setup.sh COMMAND…`.
 # Brings what is missing on a machine that has only Node and npm — Node 24 and pnpm (into .tools/, no
-# root needed), PostgreSQL, NATS with JetStream and a Docker engine (Debian's, as root), the
+# root needed), PostgreSQL, nats-server and a Docker engine (Debian's, as root), the
 # dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
 # `--tests` first adds what only the tests need (docker-compose, for the compose stack's test; MariaDB,
 # Redis and RabbitMQ, whose binaries the driver's catalog test images are made of).
@@ -68,7 +68,7 @@ fi
 node_home=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
 [ -d "$node_home/include/node" ] && export npm_config_nodedir="$node_home"
 
-# --- PostgreSQL and NATS with JetStream, when the configured local ones do not answer.
+# --- PostgreSQL, when the configured local one does not answer; nats-server.
 pg_host=${PGHOST:-127.0.0.1} pg_port=${PGPORT:-5432}
 if local_host "$pg_host" && ! answers "$pg_host" "$pg_port"; then
   if ! command -v pg_ctlcluster >/dev/null; then
@@ -82,22 +82,11 @@ if local_host "$pg_host" && ! answers "$pg_host" "$pg_port"; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start 2>/dev/null || true
   wait_for 15 answers "$pg_host" "$pg_port" || fail postgresql "PostgreSQL did not come up" "see /var/log/postgresql/"
 fi
-nats_url=${NATS_URL:-nats://127.0.0.1:4222}
-nats_hostport=${nats_url#*://}
-nats_hostport=${nats_hostport##*@}
-nats_host=${nats_hostport%:*} nats_port=${nats_hostport##*:}
-if local_host "$nats_host" && ! answers "$nats_host" "$nats_port"; then
-  find_command nats-server >/dev/null || apt_install nats nats-server
-  say "starting NATS with JetStream on $nats_host:$nats_port"
-  if is_root; then
-    nats_dir=/var/lib/nats-server nats_log=/var/log/nats-server.log
-  else
-    nats_dir="${HEARTH_HOME:-$root/.hearth}/nats" nats_log="${HEARTH_HOME:-$root/.hearth}/logs/nats-server.log"
-  fi
-  mkdir -p "$nats_dir" "$(dirname "$nats_log")"
-  nohup setsid "$(find_command nats-server)" -a "$nats_host" -p "$nats_port" -js -sd "$nats_dir" -l "$nats_log" </dev/null >/dev/null 2>&1 &
-  wait_for 15 answers "$nats_host" "$nats_port" || fail nats "nats-server did not come up" "see $nats_log"
-fi
+# nats-server: `hearth up` runs Hearth's own with infra/nats.conf (no anonymous client), and each test
+# its own; an open NATS is started for neither.
+find_command nats-server >/dev/null || apt_install nats nats-server
+NATS_SERVER_BIN=${NATS_SERVER_BIN:-$(find_command nats-server)}
+export NATS_SERVER_BIN
 
 # --- A Docker engine: Debian's when none is installed; dockerd started only when none runs (a second
 # one beside a running one deletes the host's docker0 bridge).

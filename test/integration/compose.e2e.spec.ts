@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeploymentRef } from '@hearth/contracts';
+import { DeploymentRef, NatsIdentities } from '@hearth/contracts';
 import { docker, freePort, until } from '@hearth/testkit';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,9 +62,10 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
     const expected: Record<string, string[]> = {
-      console: ['admin-token', 'postgres-password', 'service-keys.json', 'signing-key.pem'],
+      console: ['admin-token', 'nats.seed', 'postgres-password', 'service-keys.json', 'signing-key.pem'],
       vault: [
         'driver-localdocker.pub',
+        'nats.seed',
         'postgres-password',
         'root.pub',
         'service-keys.json',
@@ -72,9 +73,17 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
         'vault-kek.json',
         'vault-seal.key',
       ],
-      hatch: ['hatch-signing-key.pem', 'postgres-password', 'service-keys.json'],
-      'driver-localdocker': ['driver-localdocker.json', 'service-keys.json', 'signing-key.pem', 'vault-seal.pub'],
+      hatch: ['hatch-signing-key.pem', 'nats.seed', 'postgres-password', 'service-keys.json'],
+      'driver-localdocker': [
+        'driver-localdocker.json',
+        'nats.seed',
+        'service-keys.json',
+        'signing-key.pem',
+        'vault-seal.pub',
+      ],
       postgres: ['postgres-password'],
+      // Every identity's public key, and no seed.
+      nats: NatsIdentities.map((identity) => `${identity}.pub`).sort(),
     };
     for (const [name, files] of Object.entries(expected)) {
       const listing = await service(name).exec(['sh', '-c', 'cd /run/secrets && stat -c "%n %a" *']);
@@ -99,6 +108,14 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       "the driver's vault key": driverKey.secretKey,
       "the vault's seal key": await secretOf('vault', 'vault-seal.key'),
       "root's vault key": (JSON.parse(rootKey.stdout) as { secretKey: string }).secretKey,
+      ...Object.fromEntries(
+        await Promise.all(
+          ['console', 'vault', 'hatch', 'driver-localdocker'].map(async (name): Promise<[string, string]> => [
+            `the ${name}'s NATS seed`,
+            await secretOf(name, 'nats.seed'),
+          ]),
+        ),
+      ),
     };
     const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout;
     expect(ids.split('\n')).toHaveLength(7); // init, nats, postgres and the four services

@@ -13,15 +13,13 @@ import {
   freePort,
   jetStreamText,
   queryDatabase,
-  startNats,
   startService,
   type ServiceProcess,
   type TestDatabase,
-  type TestNats,
   until,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,19 +32,22 @@ const root = resolve(import.meta.dirname, '../..');
 const UP = [join(root, 'packages/cli/dist/main.js'), 'up'] as const;
 
 /**
- * The README's first command after its set-up, as an operator runs it: `hearth up` starts the four
- * services and then the demo; here against a private NATS, fresh databases, free ports and a
- * HEARTH_HOME of its own.
+ * The README's first command after its set-up, as an operator runs it: `hearth up` starts Hearth's
+ * own NATS (infra/nats.conf: every process its own identity), the four services and then the demo;
+ * here with fresh databases, free ports and a HEARTH_HOME of its own.
  */
-describe('npm start: four services and the demo, end to end, run like a service', () => {
-  let nats: TestNats;
+describe('npm start: its NATS, four services and the demo, end to end, run like a service', () => {
   const databases: TestDatabase[] = [];
   let home: string;
   let hearth: ServiceProcess;
   let env: Record<string, string>;
   /** What `hearth up` says runs: its pid file. */
   const running = () =>
-    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as { pid: number; services: Record<string, number> };
+    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as {
+      pid: number;
+      services: Record<string, number>;
+      nats: number;
+    };
   let consoleUrl: string;
   /** The demo's subsystem, made by the demo with read on its path: what reads the generated password (root never does). */
   const demoReader = async () => {
@@ -58,7 +59,6 @@ describe('npm start: four services and the demo, end to end, run like a service'
   const instance = `qs-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    nats = await startNats();
     const [consoleDb, vaultDb, hatchDb] = await Promise.all(
       ['hearth_console', 'hearth_vault', 'hearth_hatch'].map((name) => createTestDatabase(name)),
     );
@@ -68,7 +68,7 @@ describe('npm start: four services and the demo, end to end, run like a service'
     consoleUrl = `http://127.0.0.1:${consolePort}`;
     env = {
       HEARTH_HOME: home,
-      NATS_URL: nats.url,
+      HEARTH_NATS_PORT: String(await freePort()),
       CONSOLE_PORT: String(consolePort),
       CONSOLE_DATABASE: consoleDb!.name,
       VAULT_DATABASE: vaultDb!.name,
@@ -80,7 +80,12 @@ describe('npm start: four services and the demo, end to end, run like a service'
       HEARTH_DEMO_SLUG: slug,
     };
     hearth = await startService(UP, env, /^hearth: (running|the demo failed)/, 180_000);
-    nc = await connect({ servers: nats.url });
+    // The test's own hands on Hearth's NATS: the admin identity `hearth init` made.
+    nc = await connect({
+      servers: `nats://127.0.0.1:${env.HEARTH_NATS_PORT}`,
+      authenticator: nkeyAuthenticator(await readFile(join(home, 'nats/admin.seed'))),
+      inboxPrefix: '_INBOX_admin',
+    });
   });
 
   afterAll(async () => {
@@ -107,14 +112,13 @@ describe('npm start: four services and the demo, end to end, run like a service'
     if (networks) spawnSync('docker', ['network', 'rm', ...networks.split('\n')]);
     await nc?.close();
     await Promise.all(databases.map((db) => db.drop()));
-    await nats?.stop();
     if (home) await rm(home, { recursive: true, force: true });
   });
 
   it('starts every service, then deploys, reads, logs in and shows the HATCH line, and the password stays in the vault', async () => {
     const output = hearth.output.join('\n');
     expect(output).toContain('hearth: all 4 services ready');
-    for (const name of ['console', 'vault', 'hatch', 'driver-localdocker'])
+    for (const name of ['nats', 'console', 'vault', 'hatch', 'driver-localdocker'])
       expect(output).toContain(`hearth: ${name} ready`);
     expect(output).toContain('hearth: running');
 
@@ -154,7 +158,7 @@ describe('npm start: four services and the demo, end to end, run like a service'
         await readFile(join(home, 'logs', file), 'utf8'),
       ]),
     );
-    expect(logs).toHaveLength(4);
+    expect(logs).toHaveLength(5);
     const places: Record<string, string> = {
       'what npm start printed': output,
       ...Object.fromEntries(logs),
@@ -275,8 +279,8 @@ describe('npm start: four services and the demo, end to end, run like a service'
     expect(notFound).toBeGreaterThan(destroyed);
   });
 
-  it('SIGTERM (or Ctrl-C) stops the four services in order and exits 0', async () => {
-    const { services } = running();
+  it('SIGTERM (or Ctrl-C) stops the four services in order, then NATS, and exits 0', async () => {
+    const { services, nats } = running();
     expect(await hearth.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     const stops = hearth.output.filter((line) => /^hearth: \S+ stopped$/.test(line));
     expect(stops).toEqual([
@@ -284,8 +288,9 @@ describe('npm start: four services and the demo, end to end, run like a service'
       'hearth: console stopped',
       'hearth: vault stopped',
       'hearth: hatch stopped',
+      'hearth: nats stopped',
     ]);
     expect(existsSync(join(home, 'hearth.pid'))).toBe(false);
-    for (const pid of Object.values(services)) expect(() => process.kill(pid, 0)).toThrow();
+    for (const pid of [...Object.values(services), nats]) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

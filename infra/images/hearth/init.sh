@@ -9,6 +9,7 @@ umask 077
 home="${HEARTH_HOME:?HEARTH_HOME must name the operator volume}"
 hearth_uid=1000 # the image's user `hearth`: console, vault and hatch
 root_uid=0      # driver-localdocker (it holds the engine's socket) and postgres (its entrypoint reads as root)
+nats_uid=1000   # hearth/nats's user `nats`
 
 chmod 700 "$home"
 /usr/local/bin/hearth init
@@ -47,4 +48,8 @@ put vault $hearth_uid signing-key.pem <"$home/keys/vault-signing-key.pem"
 put driver-localdocker $root_uid signing-key.pem <"$home/keys/driver-localdocker-signing-key.pem"
 for service in console vault hatch; do put $service $hearth_uid service-keys.json <"$home/service-keys.json"; done
 put driver-localdocker $root_uid service-keys.json <"$home/service-keys.json"
+# Each service's own NATS seed; the NATS server gets every identity's public key, and no seed.
+for service in console vault hatch; do put $service $hearth_uid nats.seed <"$home/nats/$service.seed"; done
+put driver-localdocker $root_uid nats.seed <"$home/nats/driver-localdocker.seed"
+for pub in "$home"/nats/*.pub; do put nats $nats_uid "$(basename "$pub")" <"$pub"; done
 echo 'hearth init: keys and token ready; each service has its own secrets'

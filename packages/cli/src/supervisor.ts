@@ -5,11 +5,43 @@ import { oneLine } from './terminal.js';
 
 export interface ServiceSpec {
   readonly name: string;
-  /** The built entry, run with this Node. */
-  readonly entry: string;
+  /** The program and its arguments; a service's is this Node with its built entry (`nodeService`). */
+  readonly command: string;
+  readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   /** Where its full output goes, a line each. */
   readonly logFile: string;
+  /** What a line of its output says (default: a service's pino lines). */
+  readonly read?: (line: string) => LineMeaning;
+}
+
+/** A line that says the process is ready (and where it serves), one the terminal must see, or neither. */
+export type LineMeaning = { ready: string } | { problem: string } | null;
+
+/** A built Hearth service, run with this Node. */
+export function nodeService(entry: string): Pick<ServiceSpec, 'command' | 'args'> {
+  return { command: process.execPath, args: [entry] };
+}
+
+/** A service's pino lines: ready at `<name> ready`, warnings and errors, and any line that is not JSON. */
+function pinoLines(name: string): (line: string) => LineMeaning {
+  return (line) => {
+    const entry = parseLogLine(line);
+    if (entry?.msg === `${name} ready`) {
+      return { ready: [entry.http, entry.nats].filter((x) => typeof x === 'string').join(' ') };
+    }
+    if (!entry || (typeof entry.level === 'number' && entry.level >= 40))
+      return { problem: entry ? describeEntry(entry) : line };
+    return null;
+  };
+}
+
+/** nats-server's lines: ready once it says so; its warnings and errors, and what it says before it logs (a bad config). */
+export function natsServerLines(line: string): LineMeaning {
+  if (/\[INF\] Server is ready/.test(line)) return { ready: '' };
+  const logged = /^\[\d+\] \S+ \S+ \[(\w+)\] ?(.*)$/.exec(line);
+  if (!logged) return { problem: line };
+  return ['WRN', 'ERR', 'FTL'].includes(logged[1]!) ? { problem: logged[2]! } : null;
 }
 
 /** What the terminal is told: one short line per state change or failure. */
@@ -53,24 +85,24 @@ export class SupervisedService {
   start(): void {
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C reaches the supervisor only, which stops the services in order.
-    const child = spawn(process.execPath, [this.spec.entry], {
+    const child = spawn(this.spec.command, this.spec.args, {
       env: this.spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
     let lastProblem = '';
+    const read = this.spec.read ?? pinoLines(this.name);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.log.write(`${line}\n`);
-        const entry = parseLogLine(line);
-        if (entry?.msg === `${this.name} ready`) {
-          const where = [entry.http, entry.nats].filter((x) => typeof x === 'string').join(' ');
-          this.say(`${this.name} ready${where ? ` (${where})` : ''}`);
+        const meaning = read(line);
+        if (meaning && 'ready' in meaning) {
+          this.say(`${this.name} ready${meaning.ready ? ` (${printable(meaning.ready)})` : ''}`);
           this.everReady = true;
           this.readyWaiters.splice(0).forEach((resolve) => resolve());
-        } else if (!entry || (typeof entry.level === 'number' && entry.level >= 40)) {
-          lastProblem = printable(entry ? describeEntry(entry) : line);
+        } else if (meaning) {
+          lastProblem = printable(meaning.problem);
           this.say(`[${this.name}] ${lastProblem}`);
         }
       });

@@ -22,3 +22,4 @@ export * from './vault-client.js';
 export * from './vault-crypto.js';
 export * from './canonical-json.js';
 export * from './bus-signature.js';
+export * from './nats-identities.js';

@@ -7,7 +7,7 @@ import {
   type Status,
 } from '@hearth/contracts';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,10 +28,10 @@ import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { until } from './until.js';
 
 /**
- * Console, vault and driver-localdocker as processes of the test's own on one NATS and the real
- * Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
- * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads a workspace's values
- * with a key of its own. With what an end-to-end test of the driver asks of them.
+ * Console, vault and driver-localdocker as processes of the test's own on one NATS (Hearth's own
+ * configuration: each connects as its own identity) and the real Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
+ * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads there with a key of
+ * its own. With what an end-to-end test of the driver asks of them.
  */
 export interface DriverStack {
   readonly nats: TestNats;
@@ -39,6 +39,7 @@ export interface DriverStack {
   readonly console: RunningConsole;
   /** The driver now running (`startDriver` replaces it once it was killed). */
   readonly driver: ServiceProcess;
+  /** The test's own hands on the bus: the `admin` identity. */
   readonly nc: NatsConnection;
   readonly jsm: JetStreamManager;
   /** The vault's root principal. */
@@ -91,7 +92,7 @@ export async function startDriverStack(
   const keys = generateServiceKeys();
   const slugs: string[] = [];
   const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
-  const nats = await startNats();
+  const nats = await startNats({ auth: true });
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
   let driver: ServiceProcess | undefined;
@@ -122,12 +123,12 @@ export async function startDriverStack(
   };
 
   try {
-    vault = await startVaultProcess(nats.url, keys.env('vault'));
-    const { sealPublicKey } = vault;
-    hearthConsole = await startConsoleProcess(nats.url, { LOG_LEVEL: 'debug', ...keys.env('console') });
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
-    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
+    vault = await startVaultProcess(nats, keys.env('vault'));
+    const { sealPublicKey } = vault;
+    hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
+    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
     await root.grant('driver-localdocker', { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy'] });
@@ -149,7 +150,7 @@ export async function startDriverStack(
       mode: 0o600,
     });
     const startDriver = async () => {
-      const running = await startDriverProcess(nats.url, {
+      const running = await startDriverProcess(nats, {
         DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
         VAULT_SEAL_PUBLIC_KEY: sealPublicKey,
         DRIVER_INSTANCE: instance,

@@ -1,8 +1,11 @@
 import { cryptoReady, generatePrincipalKeys, generateSealKeys, type PrincipalKeys } from '@hearth/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { freePort } from './nats-server.js';
+import { createHatchStream } from './jetstream.js';
+import { freePort, type TestNats } from './nats-server.js';
 import { startService, type ServiceProcess } from './service-process.js';
 import { sharedServiceKeys } from './service-keys.js';
 
@@ -54,13 +57,24 @@ const SHAPES: Record<HearthServiceName, ServiceShape> = {
 };
 
 /**
+ * The test's NATS as a service is given it: a URL (an anonymous server), or the server itself, whose
+ * seed of the service's own identity the service then connects with.
+ */
+export type ServiceNats = string | TestNats;
+
+function natsSettings(name: HearthServiceName, nats: ServiceNats): Record<string, string> {
+  if (typeof nats === 'string') return { NATS_URL: nats };
+  return { NATS_URL: nats.url, ...(nats.seeds ? { NATS_NKEY_SEED: nats.seeds[name] } : {}) };
+}
+
+/**
  * The built service `name` as a process of the test's own, on the test's NATS: its own throwaway
  * database and a free port where it has them, fresh keys where it needs them (the bus signing keys
  * of sharedServiceKeys(), unless `env` names others). `env` adds to or overrides any of that.
  */
 export async function startServiceProcess(
   name: HearthServiceName,
-  natsUrl: string,
+  nats: ServiceNats,
   env: Record<string, string> = {},
 ): Promise<RunningService> {
   const shape = SHAPES[name];
@@ -70,7 +84,7 @@ export async function startServiceProcess(
     const process = await startService(
       resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`),
       {
-        NATS_URL: natsUrl,
+        ...natsSettings(name, nats),
         ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
         ...(port && shape.port ? { [shape.port]: String(port) } : {}),
         ...shape.defaults(),
@@ -100,9 +114,12 @@ export interface RunningConsole extends RunningService {
 }
 
 /** The console, with a fresh bootstrap admin token. */
-export async function startConsoleProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningConsole> {
+export async function startConsoleProcess(
+  nats: ServiceNats,
+  env: Record<string, string> = {},
+): Promise<RunningConsole> {
   const adminToken = randomBytes(24).toString('base64url');
-  const running = await startServiceProcess('console', natsUrl, { HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken, ...env });
+  const running = await startServiceProcess('console', nats, { HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken, ...env });
   return { ...running, db: running.db!, url: running.url!, adminToken };
 }
 
@@ -116,12 +133,21 @@ export interface RunningVault extends RunningService {
   sealPublicKey: string;
 }
 
-/** The vault, with a fresh KEK, root key pair and seal key pair. */
-export async function startVaultProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningVault> {
+/**
+ * The vault, with a fresh KEK, root key pair and seal key pair. It waits for the HATCH stream, hatch's:
+ * a test that runs no hatch (or starts it later) gets one made here as hatch would.
+ */
+export async function startVaultProcess(nats: ServiceNats, env: Record<string, string> = {}): Promise<RunningVault> {
   await cryptoReady();
+  const nc = typeof nats === 'string' ? await connect({ servers: nats }) : await nats.connect('admin');
+  try {
+    await createHatchStream(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
   const rootKeys = generatePrincipalKeys();
   const seal = generateSealKeys();
-  const running = await startServiceProcess('vault', natsUrl, {
+  const running = await startServiceProcess('vault', nats, {
     VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
     VAULT_SEAL_KEY: seal.secretKey,
     ...env,
@@ -135,8 +161,8 @@ export interface RunningHatch extends RunningService {
 }
 
 /** Hatch, with a fresh checkpoint signing key unless `env` names one. */
-export async function startHatchProcess(natsUrl: string, env: Record<string, string> = {}): Promise<RunningHatch> {
-  const running = await startServiceProcess('hatch', natsUrl, env);
+export async function startHatchProcess(nats: ServiceNats, env: Record<string, string> = {}): Promise<RunningHatch> {
+  const running = await startServiceProcess('hatch', nats, env);
   return { ...running, db: running.db!, url: running.url! };
 }
 
@@ -144,6 +170,6 @@ export async function startHatchProcess(natsUrl: string, env: Record<string, str
  * The driver; `env` must say who it is to the vault (DRIVER_VAULT_KEY_FILE), the vault's seal public
  * key (VAULT_SEAL_PUBLIC_KEY) and its DRIVER_INSTANCE.
  */
-export function startDriverProcess(natsUrl: string, env: Record<string, string>): Promise<RunningService> {
-  return startServiceProcess('driver-localdocker', natsUrl, env);
+export function startDriverProcess(nats: ServiceNats, env: Record<string, string>): Promise<RunningService> {
+  return startServiceProcess('driver-localdocker', nats, env);
 }

@@ -1,4 +1,4 @@
-import { DriverEvent, Subjects, type BusSigner } from '@hearth/contracts';
+import { DriverEvent, HatchStream, Streams, Subjects, type BusSigner } from '@hearth/contracts';
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +21,23 @@ export function publishSigned(
   for (const [key, value] of Object.entries(signer.signMessage(subject, options.msgID ?? '', body, h)))
     h.set(key, value);
   return js.publish(subject, JSON.stringify(body), { headers: h, ...(options.msgID ? { msgID: options.msgID } : {}) });
+}
+
+/**
+ * The HATCH stream unless it exists, for a test that runs the vault without hatch: hatch alone makes
+ * it (the vault only waits for it and publishes into it), so the test stands in for hatch. A hatch
+ * started later brings it to its own spec.
+ */
+export async function createHatchStream(jsm: JetStreamManager): Promise<void> {
+  await jsm.streams.add({ ...HatchStream, subjects: [...HatchStream.subjects] }).catch((error: unknown) => {
+    if (!String(error).includes('already in use')) throw error;
+  });
+}
+
+/** The driver streams, for a test that runs the driver without the console, whose streams they are. */
+export async function createDriverStreams(jsm: JetStreamManager): Promise<void> {
+  for (const stream of [Streams.driverCommands, Streams.driverEvents])
+    await jsm.streams.add({ ...stream, subjects: [...stream.subjects] });
 }
 
 /** One message as a stream stores it. */

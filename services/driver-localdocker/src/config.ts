@@ -24,7 +24,7 @@ const BindRootSetting = z
  * settings it takes NATS and logging only. Its vault identity has no default: either a key file as
  * `hearth principal create --out` writes it, or the principal's name and secret key in the environment.
  */
-export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, LOG_LEVEL: true })
+export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, NATS_NKEY_SEED: true, LOG_LEVEL: true })
   .extend({
     /** Names this driver's containers and networks (label hearth.instance); another instance's are never touched. */
     DRIVER_INSTANCE: z

@@ -1,6 +1,6 @@
 import { BusSigner, BusVerifier, cryptoReady, ParkedStream, signingKeyOf, Streams } from '@hearth/contracts';
 import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '@hearth/platform/logging';
-import { connectNats, ensureStream } from '@hearth/platform/nats';
+import { awaitStream, connectNats, ensureStream } from '@hearth/platform/nats';
 import { startTelemetry } from '@hearth/platform/telemetry';
 import { DiscardPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -39,6 +39,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
   const scrubber = new SecretScrubber();
   // The driver's own key is a secret its logs must never hold, like the credentials it generates.
   scrubber.remember(identity.keys.secretKey);
+  if (config.NATS_NKEY_SEED) scrubber.remember(config.NATS_NKEY_SEED);
   const logger = createLogger({
     service: 'driver-localdocker',
     level: config.LOG_LEVEL,
@@ -55,10 +56,11 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
     throw error;
   }
   await cryptoReady();
-  const nc = await connectNats(config.NATS_URL, 'hearth-driver-localdocker');
+  const nc = await connectNats(config.NATS_URL, 'driver-localdocker', config.NATS_NKEY_SEED);
   const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] });
-  await ensureStream(jsm, { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] });
+  // Both streams are the console's to make (infra/nats.conf): the driver waits for them.
+  for (const stream of [Streams.driverCommands, Streams.driverEvents]) await awaitStream(jsm, stream.name);
+  // PARKED is the driver's own: where it parks what it will not apply, having no database.
   await ensureStream(jsm, {
     name: ParkedStream.name,
     subjects: [...ParkedStream.subjects],

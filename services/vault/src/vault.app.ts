@@ -40,8 +40,8 @@ function vaultDatabase(config: Pick<VaultConfig, 'VAULT_DATABASE'>): Omit<Databa
 }
 
 /**
- * The only way the vault starts (main, the test harness, the benches): database, HATCH stream,
- * the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay
+ * The only way the vault starts (main, the test harness, the benches): database, the HATCH stream
+ * waited for (hatch's: the vault only publishes into it), the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay
  * and the nonce sweep.
  */
 export async function startVault(config: VaultConfig, overrides: VaultOverrides = {}): Promise<VaultService> {
@@ -51,7 +51,8 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     service: 'vault',
     env: config,
     ...vaultDatabase(config),
-    streams: [{ ...HatchStream, subjects: [...HatchStream.subjects] }],
+    streams: [],
+    awaits: [HatchStream.name],
   });
   const { useCases, workers, principalCache } = composeVault(runtime, {
     ring,

@@ -3,10 +3,13 @@ import {
   cryptoReady,
   generatePrincipalKeys,
   generateSealKeys,
+  NatsIdentities,
   rawPublicKeyOf,
   sealKeysOf,
   ServiceName,
+  type NatsIdentity,
 } from '@hearth/contracts';
+import { createUser, fromSeed } from '@nats-io/nkeys';
 import type { Command } from 'commander';
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,9 @@ export const HomeFiles = {
   driverSigningKey: 'keys/driver-localdocker-signing-key.pem',
   /** Every service's public signing key, pinned by every service (HEARTH_SERVICE_KEYS_FILE) and by `audit verify`. */
   serviceKeys: 'service-keys.json',
+  /** The seed an identity connects to Hearth's NATS with (infra/nats.conf), and its public nkey. */
+  natsSeed: (identity: NatsIdentity) => `nats/${identity}.seed`,
+  natsPublicKey: (identity: NatsIdentity) => `nats/${identity}.pub`,
 } as const;
 
 /** Where each service's bus signing key is, in HEARTH_HOME. */
@@ -50,7 +56,7 @@ export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description(
-      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, each service's signing key and service-keys.json pinning them); files mode 600",
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, each service's signing key and service-keys.json pinning them, each NATS identity's nkey seed); files mode 600",
     )
     .action(async () => {
       for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
@@ -97,6 +103,10 @@ export async function initHome(home: string): Promise<string[]> {
     publicKeyPem(loadPrivateKey(readFileSync(join(home, HomeFiles.hatchSigningKey), 'utf8'))),
   );
   write(HomeFiles.serviceKeys, () => serviceKeysOf(home));
+  for (const identity of NatsIdentities) {
+    write(HomeFiles.natsSeed(identity), () => new TextDecoder().decode(createUser().getSeed()));
+    write(HomeFiles.natsPublicKey(identity), () => natsPublicKeyOf(join(home, HomeFiles.natsSeed(identity))));
+  }
   return written;
 }
 
@@ -107,6 +117,11 @@ function serviceKeysOf(home: string): string {
     rawPublicKeyOf(createPrivateKey(readFileSync(join(home, SigningKeyFiles[service]), 'utf8'))),
   ]);
   return `${JSON.stringify(Object.fromEntries(keys), null, 2)}\n`;
+}
+
+/** The public nkey of an identity's seed file. */
+export function natsPublicKeyOf(seedFile: string): string {
+  return fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim())).getPublicKey();
 }
 
 /** A public key file is made from its key file, which may be older than it (homes made before .pub). */

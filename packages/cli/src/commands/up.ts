@@ -1,17 +1,26 @@
-import { isSecretSetting, SigningKeySettings, type ServiceName } from '@hearth/contracts';
+import {
+  isSecretSetting,
+  NatsIdentities,
+  nkeyVariableOf,
+  SigningKeySettings,
+  type NatsIdentity,
+  type ServiceName,
+} from '@hearth/contracts';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONSOLE_URL, hearthHome } from '../config.js';
-import { SupervisedService, type Say } from '../supervisor.js';
+import { DEFAULT_CONSOLE_URL, hearthHome, natsUrl } from '../config.js';
+import { natsServerLines, nodeService, SupervisedService, type Say } from '../supervisor.js';
 import { HomeFiles, initHome, SigningKeyFiles } from './init.js';
 import { printOut } from '../terminal.js';
 
 const repository = fileURLToPath(new URL('../../../..', import.meta.url));
 const entryOf = (service: string) => join(repository, 'services', service, 'dist/main.js');
+/** Hearth's own NATS: who may say what on it (the identities' public keys come from HEARTH_HOME). */
+const natsConfig = join(repository, 'infra/nats.conf');
 
 /** The operator's environment without any secret setting: what every service inherits before its own. */
 export function withoutSecrets(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
@@ -23,13 +32,15 @@ interface Running {
   console: string;
   home: string;
   services: Record<string, number | undefined>;
+  /** Hearth's own nats-server, when this run started one. */
+  nats?: number | undefined;
 }
 
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'run Hearth here: the four services (restarted when one dies; logs in HEARTH_HOME/logs), then the demo; Ctrl-C stops them in order',
+      'run Hearth here: its own NATS (unless NATS_URL names one configured as infra/nats.conf) and the four services (restarted when one dies; logs in HEARTH_HOME/logs), then the demo; Ctrl-C stops them in order',
     )
     .option('--no-demo', 'skip the demo')
     .action((options: { demo: boolean }) => up(options.demo));
@@ -57,12 +68,45 @@ async function up(withDemo: boolean): Promise<void> {
     if (readRunning(pidFile)?.pid === process.pid) rmSync(pidFile, { force: true });
   });
   for (const written of await initHome(home)) say(`generated ${shown(written)}`);
-  await reachable(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'NATS with JetStream');
+  const file = (name: string) => join(home, name);
+  const natsAt = natsUrl();
+  // Hearth's own NATS is the first to start and the last to stop; NATS_URL names one run elsewhere.
+  const nats =
+    process.env.NATS_URL === undefined
+      ? new SupervisedService(
+          {
+            name: 'nats',
+            command: process.env.NATS_SERVER_BIN ?? 'nats-server',
+            args: ['-c', natsConfig, '-a', '127.0.0.1', '-p', new URL(natsAt).port, '-sd', file('nats-data')],
+            // The public keys only: a seed never leaves the process it is for.
+            env: {
+              PATH: process.env.PATH,
+              ...Object.fromEntries(
+                NatsIdentities.map((id) => [
+                  nkeyVariableOf(id),
+                  readFileSync(file(HomeFiles.natsPublicKey(id)), 'utf8'),
+                ]),
+              ),
+            },
+            logFile: join(home, 'logs', 'nats.log'),
+            read: natsServerLines,
+          },
+          say,
+        )
+      : undefined;
+  nats?.start();
+  await nats?.ready();
+  await reachable(natsAt, 'NATS with JetStream');
   await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
 
-  const file = (name: string) => join(home, name);
   const base = withoutSecrets(process.env);
-  const own = (settings: Record<string, string | undefined>) => ({ ...base, ...settings });
+  /** A service's settings: the shared ones, its own NATS identity, and what is its alone. */
+  const own = (identity: NatsIdentity, settings: Record<string, string | undefined>) => ({
+    ...base,
+    NATS_URL: natsAt,
+    NATS_NKEY_SEED_FILE: file(HomeFiles.natsSeed(identity)),
+    ...settings,
+  });
   /** The operator's own setting of `key` (by value or by file) if there is one, else `fallback`. */
   const fromEnvOr = (key: string, fallback: Record<string, string>) => {
     for (const name of [key, `${key}_FILE`]) if (process.env[name] !== undefined) return { [name]: process.env[name] };
@@ -78,12 +122,12 @@ async function up(withDemo: boolean): Promise<void> {
     }),
   });
   const specs = {
-    console: own({
+    console: own('console', {
       ...database,
       ...bus('console'),
       ...fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
     }),
-    vault: own({
+    vault: own('vault', {
       ...database,
       ...bus('vault'),
       ...(process.env.VAULT_KEKS !== undefined
@@ -93,13 +137,13 @@ async function up(withDemo: boolean): Promise<void> {
       VAULT_DRIVER_PUBLIC_KEY_FILE: file(HomeFiles.driverPublicKey),
       ...fromEnvOr('VAULT_SEAL_KEY', { VAULT_SEAL_KEY_FILE: file(HomeFiles.vaultSealKey) }),
     }),
-    hatch: own({
+    hatch: own('hatch', {
       ...database,
       ...bus('hatch'),
     }),
     // The driver makes its principal's writes, which the vault allows once it has made that principal.
     // HEARTH_HOME: so that no sidecar binds the keys and tokens kept there.
-    'driver-localdocker': own({
+    'driver-localdocker': own('driver-localdocker', {
       DRIVER_VAULT_KEY_FILE: file(HomeFiles.driverKey),
       ...fromEnvOr('VAULT_SEAL_PUBLIC_KEY', { VAULT_SEAL_PUBLIC_KEY_FILE: file(HomeFiles.vaultSealPublicKey) }),
       HEARTH_HOME: home,
@@ -108,7 +152,10 @@ async function up(withDemo: boolean): Promise<void> {
   };
   const services = Object.entries(specs).map(
     ([name, env]) =>
-      new SupervisedService({ name, entry: entryOf(name), env, logFile: join(home, 'logs', `${name}.log`) }, say),
+      new SupervisedService(
+        { name, ...nodeService(entryOf(name)), env, logFile: join(home, 'logs', `${name}.log`) },
+        say,
+      ),
   );
   const byName = (name: string) => services.find((s) => s.name === name)!;
 
@@ -121,13 +168,17 @@ async function up(withDemo: boolean): Promise<void> {
         await byName(name).stop();
         say(`${name} stopped`);
       }
+      if (nats) {
+        await nats.stop();
+        say('nats stopped');
+      }
       say('stopped');
       process.exit(0);
     })();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.on('exit', () => services.forEach((s) => s.killNow()));
+  process.on('exit', () => [...services, ...(nats ? [nats] : [])].forEach((s) => s.killNow()));
 
   for (const name of ['console', 'vault', 'hatch']) byName(name).start();
   await byName('vault').ready();
@@ -140,10 +191,11 @@ async function up(withDemo: boolean): Promise<void> {
       console: consoleUrl,
       home,
       services: Object.fromEntries(services.map((s) => [s.name, s.pid])),
+      nats: nats?.pid,
     } satisfies Running),
   );
   say(`all ${services.length} services ready; logs in ${shown(join(home, 'logs'))}; Ctrl-C stops them`);
-  if (withDemo && !stopping) await demo(home, consoleUrl, say);
+  if (withDemo && !stopping) await demo(home, consoleUrl, natsAt, say);
   if (!stopping) say('running — `npm run demo` again, or `npm run hearth -- deploy list`');
 }
 
@@ -160,7 +212,7 @@ function claim(pidFile: string, mine: Running): Running | undefined {
       const other = readRunning(pidFile);
       if (other && alive(other.pid)) return other;
       // Only a process that is still one of our services: a pid file outlives reboots, and pids are reused.
-      for (const pid of Object.values(other?.services ?? {}))
+      for (const pid of [...Object.values(other?.services ?? {}), other?.nats])
         if (pid && alive(pid) && isHearthService(pid)) process.kill(-pid, 'SIGTERM');
       rmSync(pidFile, { force: true });
     }
@@ -178,7 +230,10 @@ function readRunning(pidFile: string): Running | undefined {
 function isHearthService(pid: number): boolean {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.some((arg) => arg.startsWith(join(repository, 'services')) && arg.endsWith('/dist/main.js'));
+    return (
+      args.some((arg) => arg.startsWith(join(repository, 'services')) && arg.endsWith('/dist/main.js')) ||
+      args.includes(natsConfig)
+    );
   } catch {
     return false;
   }
@@ -193,13 +248,14 @@ function alive(pid: number): boolean {
   }
 }
 
-async function demo(home: string, consoleUrl: string, say: Say): Promise<void> {
+async function demo(home: string, consoleUrl: string, natsAt: string, say: Say): Promise<void> {
   const status = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, [join(repository, 'packages/cli/dist/main.js'), 'demo'], {
       stdio: 'inherit',
       env: {
         ...process.env,
         HEARTH_HOME: home,
+        NATS_URL: natsAt,
         ...(process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN ? { HEARTH_TOKEN: process.env.HEARTH_BOOTSTRAP_ADMIN_TOKEN } : {}),
         HEARTH_CONSOLE_URL: consoleUrl,
         HEARTH_HATCH_URL: process.env.HEARTH_HATCH_URL ?? `http://127.0.0.1:${process.env.HATCH_PORT ?? 7702}`,

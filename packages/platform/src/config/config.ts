@@ -46,6 +46,8 @@ const port = z.coerce.number().int().min(1).max(65_535);
 /** Settings every service shares; the defaults are the ones in DESIGN.md and are never secrets. */
 export const PlatformEnv = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** The seed of the process's own NATS identity (infra/nats.conf), best by NATS_NKEY_SEED_FILE; none: anonymous. */
+  NATS_NKEY_SEED: z.string().min(1).optional(),
   PGHOST: z.string().default('127.0.0.1'),
   PGPORT: port.default(5432),
   PGUSER: z.string().default('postgres'),

@@ -1,14 +1,25 @@
 import { jetstreamManager, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefixOf, type NatsIdentity } from '@hearth/contracts';
+import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Connects to NATS for a service. `noAsyncTraces` drops the async stack capture nats.js takes per
- * request (measured: +40% throughput at 64 callers); reconnects never give up.
+ * Connects to NATS as `identity` (infra/nats.conf): authenticated by its nkey `seed` when given
+ * (NATS_NKEY_SEED; without one, anonymously, as a test's own server allows), and with the
+ * identity's own inbox prefix, the only inboxes its permissions let it hear. `noAsyncTraces` drops
+ * the async stack capture nats.js takes per request (measured: +40% throughput at 64 callers);
+ * reconnects never give up.
  */
-export function connectNats(url: string, name: string): Promise<NatsConnection> {
+export function connectNats(
+  url: string,
+  identity: NatsIdentity | (string & {}),
+  seed?: string,
+): Promise<NatsConnection> {
   return connect({
     servers: url,
-    name,
+    name: `hearth-${identity}`,
+    inboxPrefix: inboxPrefixOf(identity),
+    ...(seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) } : {}),
     noAsyncTraces: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -17,18 +28,32 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
 
 export type StreamSpec = Pick<StreamConfig, 'name' | 'subjects'> & Partial<StreamConfig>;
 
-/** Creates a stream, or brings an existing one to `spec`; whichever service starts first wins. */
+/**
+ * Creates a stream, or brings an existing one to `spec`: only the stream's owner does
+ * (infra/nats.conf), and a stream someone else made first is brought to the owner's spec.
+ */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
   try {
-    await jsm.streams.info(spec.name);
-    await jsm.streams.update(spec.name, spec);
+    await jsm.streams.add(spec);
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!String(error).includes('already in use')) throw error;
+    await jsm.streams.update(spec.name, spec);
+  }
+}
+
+/**
+ * Waits until the stream `name` exists: a service that consumes or publishes to a stream another
+ * service owns (and only that one may create) looks it up, never makes it.
+ */
+export async function awaitStream(jsm: JetStreamManager, name: string, pollMs = 250): Promise<void> {
+  for (;;) {
     try {
-      await jsm.streams.add(spec);
-    } catch (addError) {
-      if (!String(addError).includes('already in use')) throw addError;
+      await jsm.streams.info(name);
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
     }
+    await sleep(pollMs);
   }
 }
 

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { PlatformEnv } from '../config/config.js';
 import { createLogger, SecretScrubber, type Logger } from '../logging/logger.js';
-import { connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
+import { awaitStream, connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
 import { openDatabase } from '../postgres/database.js';
 import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
@@ -27,19 +27,23 @@ export interface RuntimeOptions {
   database: string;
   migrations: (new () => MigrationInterface)[];
   entities?: DataSourceOptions['entities'];
+  /** The streams this service owns (creates and keeps to spec); the ones it only uses it never makes. */
   streams: StreamSpec[];
+  /** Streams another service owns that this one needs before it starts: waited for. */
+  awaits?: string[];
   scrubber?: SecretScrubber;
   telemetry?: Telemetry;
 }
 
 /**
  * What every Hearth service starts with: telemetry, a logger, its own database (created and
- * migrated), a NATS connection, and the JetStream streams it writes to or reads from.
+ * migrated), a NATS connection as its own identity, and the JetStream streams it owns.
  */
 export async function startRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
   const telemetry = options.telemetry ?? startTelemetry(options.service);
   const scrubber = options.scrubber ?? new SecretScrubber();
   for (const value of credentialsIn(options.env)) scrubber.remember(value);
+  if (options.env.NATS_NKEY_SEED) scrubber.remember(options.env.NATS_NKEY_SEED);
   const logger = createLogger({ service: options.service, level: options.env.LOG_LEVEL, scrubber });
   const steps: Array<() => Promise<unknown>> = [() => telemetry.shutdown()];
   const dataSource = await openDatabase(options.env, {
@@ -49,10 +53,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     applicationName: `hearth-${options.service}`,
   });
   steps.push(() => dataSource.destroy());
-  const nc = await connectNats(options.env.NATS_URL, `hearth-${options.service}`);
+  const nc = await connectNats(options.env.NATS_URL, options.service, options.env.NATS_NKEY_SEED);
   steps.push(() => nc.drain());
   const jsm = await jetstreamManager(nc);
   for (const stream of options.streams) await ensureStream(jsm, stream);
+  for (const name of options.awaits ?? []) await awaitStream(jsm, name);
   let stopping: Promise<void> | null = null;
   return {
     logger,

@@ -7,7 +7,9 @@ import {
   type SidecarSpec,
   type Status,
 } from '@hearth/contracts';
-import { sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
+import { createDriverStreams, sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import Docker from 'dockerode';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
@@ -153,6 +155,10 @@ export async function startDriverHarness(
   await docker.ping();
   await requireImages(docker);
   const nats = await startNats();
+  // The console makes the driver streams; this harness runs no console, so it stands in for it.
+  const setup = await connect({ servers: nats.url });
+  await createDriverStreams(await jetstreamManager(setup));
+  await setup.close();
   const journal: string[] = [];
   const logs: string[] = [];
   // The engine gets a client of its own whose network creates are noted as sent: what the Engine

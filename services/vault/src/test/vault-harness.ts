@@ -12,6 +12,7 @@ import {
   type SecretWriteRequest,
 } from '@hearth/contracts';
 import {
+  createHatchStream,
   createTestDatabase,
   eventsSince,
   freePort,
@@ -21,6 +22,7 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { VaultEnv } from '../config.js';
@@ -62,6 +64,8 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const rootKeys = generatePrincipalKeys();
   const seal = generateSealKeys();
   const port = await freePort();
+  const nc = await connect({ servers: nats.url });
+  await createHatchStream(await jetstreamManager(nc));
   const vault = await startVault(
     VaultEnv.parse({
       ...process.env,
@@ -77,7 +81,6 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       ...env,
     }),
   );
-  const nc = await connect({ servers: nats.url });
   const sealed = { vaultSealKey: seal.publicKey };
   const root = new VaultClient(nc, 'root', rootKeys, sealed);
   return {

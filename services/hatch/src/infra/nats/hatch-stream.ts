@@ -6,8 +6,9 @@ import type { HatchConfig } from '../../config.js';
 const NANOS_PER_SECOND = 1_000_000_000;
 
 /**
- * The HATCH stream as hatch wants it. Other services ensure it with `{name, subjects}` only, which
- * leaves these settings standing whichever service started first.
+ * The HATCH stream as hatch, its only owner, makes it (infra/nats.conf). No message may be deleted
+ * from it nor the stream purged, whoever asks: JetStream refuses both, and refuses an update that
+ * would lift either.
  */
 export function hatchStreamSpec(
   config: Pick<HatchConfig, 'HATCH_STREAM_MAX_AGE_SECONDS' | 'HATCH_STREAM_DUPLICATE_WINDOW_SECONDS'>,
@@ -19,5 +20,7 @@ export function hatchStreamSpec(
     retention: RetentionPolicy.Limits,
     max_age: Math.round(config.HATCH_STREAM_MAX_AGE_SECONDS * NANOS_PER_SECOND),
     duplicate_window: Math.round(config.HATCH_STREAM_DUPLICATE_WINDOW_SECONDS * NANOS_PER_SECOND),
+    deny_delete: true,
+    deny_purge: true,
   };
 }
