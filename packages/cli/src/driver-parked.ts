@@ -1,15 +1,13 @@
 import { ParkedMessage, parkedSubject, ParkedStream } from '@hearth/contracts';
 import { jetstreamManager } from '@hearth/platform/nats';
-import { connect } from '@nats-io/transport-node';
+import { connectAsOperator } from './nats-session.js';
 
 /**
  * What the driver parked: it has no database, so it keeps its parked commands on the PARKED stream
  * (`parked.driver-localdocker`); newest first, like the console's and hatch's listings.
  */
-export async function driverParked(url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): Promise<ParkedMessage[]> {
-  const nc = await connect({ servers: url, noAsyncTraces: true }).catch(() => {
-    throw new Error(`cannot reach NATS at ${url}`);
-  });
+export async function driverParked(): Promise<ParkedMessage[]> {
+  const nc = await connectAsOperator();
   try {
     const jsm = await jetstreamManager(nc);
     const subject = parkedSubject('driver-localdocker');

@@ -1,11 +1,10 @@
 import { cryptoReady, ErrorCode, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
-import { connectNats } from '@hearth/platform/nats';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { HomeFiles } from './commands/init.js';
 import { hearthHome, natsUrl } from './config.js';
+import { connectAsOperator } from './nats-session.js';
 
 /** A principal's key file, as `hearth principal create --out` and `hearth init` write it. */
 export const KeyFile = z.object({ name: z.string(), publicKey: z.string(), secretKey: z.string() }).strict();
@@ -40,21 +39,6 @@ export function vaultSealKey(): string | undefined {
 }
 
 /**
- * The seed the CLI connects to NATS with, as the `operator` identity: NATS_NKEY_SEED(_FILE), or the
- * one `hearth init` wrote in HEARTH_HOME; none (an unauthenticated NATS) when there is neither.
- */
-function operatorNatsSeed(env = process.env): string | undefined {
-  if (env.NATS_NKEY_SEED) return env.NATS_NKEY_SEED.trim();
-  const file = env.NATS_NKEY_SEED_FILE ?? join(hearthHome(env), HomeFiles.natsSeed('operator'));
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    if (env.NATS_NKEY_SEED_FILE !== undefined) throw new Error(`cannot read NATS_NKEY_SEED_FILE ${file}`);
-    return undefined;
-  }
-}
-
-/**
  * Runs `work` with a vault client signing as the key file's principal, then closes the connection;
  * `work` may sign as another principal on the same connection.
  */
@@ -62,23 +46,13 @@ export async function withVault<T>(work: (vault: VaultClient, nc: NatsConnection
   await cryptoReady();
   const key = readKeyFile();
   const keys: PrincipalKeys = { publicKey: key.publicKey, secretKey: key.secretKey };
-  const url = natsUrl();
-  let nc: NatsConnection;
-  try {
-    nc = await connectNats(url, 'operator', operatorNatsSeed());
-  } catch (error) {
-    const refused = /authorization/i.test(String(error));
-    throw new Error(
-      refused ? `NATS at ${url} refused the operator's nkey (NATS_NKEY_SEED_FILE)` : `cannot reach NATS at ${url}`,
-      { cause: error },
-    );
-  }
+  const nc = await connectAsOperator();
   try {
     const sealKey = vaultSealKey();
     return await work(new VaultClient(nc, key.name, keys, sealKey === undefined ? {} : { vaultSealKey: sealKey }), nc);
   } catch (error) {
     if (/no responders/i.test(String(error))) {
-      throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${url}: is it running?`);
+      throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${natsUrl()}: is it running?`);
     }
     throw error;
   } finally {

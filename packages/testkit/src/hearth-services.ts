@@ -118,6 +118,7 @@ export async function startConsoleProcess(
   nats: ServiceNats,
   env: Record<string, string> = {},
 ): Promise<RunningConsole> {
+  await standInForHatch(nats);
   const adminToken = randomBytes(24).toString('base64url');
   const running = await startServiceProcess('console', nats, { HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken, ...env });
   return { ...running, db: running.db!, url: running.url!, adminToken };
@@ -133,18 +134,10 @@ export interface RunningVault extends RunningService {
   sealPublicKey: string;
 }
 
-/**
- * The vault, with a fresh KEK, root key pair and seal key pair. It waits for the HATCH stream, hatch's:
- * a test that runs no hatch (or starts it later) gets one made here as hatch would.
- */
+/** The vault, with a fresh KEK, root key pair and seal key pair, and HATCH as hatch would make it. */
 export async function startVaultProcess(nats: ServiceNats, env: Record<string, string> = {}): Promise<RunningVault> {
   await cryptoReady();
-  const nc = typeof nats === 'string' ? await connect({ servers: nats }) : await nats.connect('admin');
-  try {
-    await createHatchStream(await jetstreamManager(nc));
-  } finally {
-    await nc.close();
-  }
+  await standInForHatch(nats);
   const rootKeys = generatePrincipalKeys();
   const seal = generateSealKeys();
   const running = await startServiceProcess('vault', nats, {
@@ -153,6 +146,19 @@ export async function startVaultProcess(nats: ServiceNats, env: Record<string, s
     ...env,
   });
   return { ...running, db: running.db!, url: running.url!, rootKeys, sealPublicKey: seal.publicKey };
+}
+
+/**
+ * The HATCH stream, made as hatch would make it, for a test that runs the vault or the console (which
+ * wait for it: only hatch makes it) without hatch, or starts hatch later.
+ */
+async function standInForHatch(nats: ServiceNats): Promise<void> {
+  const nc = typeof nats === 'string' ? await connect({ servers: nats }) : await nats.connect('admin');
+  try {
+    await createHatchStream(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
 }
 
 export interface RunningHatch extends RunningService {

@@ -35,8 +35,9 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     streams: [
       { ...Streams.driverCommands, subjects: [...Streams.driverCommands.subjects] },
       { ...Streams.driverEvents, subjects: [...Streams.driverEvents.subjects] },
-      { ...HatchStream, subjects: [...HatchStream.subjects] },
     ],
+    // Its operator actions are audit events: HATCH, hatch's stream, must be there before the relay sends them.
+    awaits: [HatchStream.name],
   });
   const bus = {
     signer: new BusSigner('console', signingKeyOf(config.CONSOLE_SIGNING_KEY, 'CONSOLE_SIGNING_KEY')),

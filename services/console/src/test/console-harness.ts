@@ -1,6 +1,7 @@
 import { DriverEvent, type DeploymentRequest, type OperatorRole } from '@hearth/contracts';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import {
+  createHatchStream,
   createTestDatabase,
   eventsSince,
   freePort,
@@ -9,6 +10,8 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startConsole, type ConsoleApp, type ConsoleOptions } from '../console.app.js';
 import { ConsoleEnv } from '../config.js';
@@ -54,6 +57,10 @@ export interface ConsoleHarness extends ConsoleApp {
  */
 export async function startConsoleHarness(options: ConsoleOptions = {}): Promise<ConsoleHarness> {
   const nats = await startNats();
+  // HATCH is hatch's; the console waits for it, so the harness makes it as hatch would.
+  const nc = await connect({ servers: nats.url });
+  await createHatchStream(await jetstreamManager(nc));
+  await nc.close();
   const db = await createTestDatabase('hearth_console');
   const port = await freePort();
   const adminToken = randomBytes(24).toString('base64url');

@@ -69,7 +69,7 @@ export class JetStreamCommandQueue implements CommandQueue {
     const sent = msg.headers?.get('Nats-Msg-Id');
     if (sent && !isMessageId(sent))
       return this.park(msg, null, 'invalid', 'Nats-Msg-Id is no id (too long, or a control character)');
-    let body: unknown = null;
+    let body: unknown;
     let command: DriverCommand;
     try {
       body = msg.json();
