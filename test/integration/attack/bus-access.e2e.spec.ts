@@ -63,15 +63,15 @@ describe('attack: the bus lets nobody act as a service', () => {
     });
     // Hatch first: HATCH is its to make, as it makes it.
     services.push(await startHatchProcess(nats));
-    services.push(
-      ...(await Promise.all([
-        startConsoleProcess(nats),
-        startVaultProcess(nats, { VAULT_DRIVER_PUBLIC_KEY: driverKeys.publicKey }),
-      ])),
-    );
+    const [hearthConsole, vault] = await Promise.all([
+      startConsoleProcess(nats),
+      startVaultProcess(nats, { VAULT_DRIVER_PUBLIC_KEY: driverKeys.publicKey }),
+    ]);
+    services.push(hearthConsole, vault);
     services.push(
       await startDriverProcess(nats, {
         DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
+        VAULT_SEAL_PUBLIC_KEY: vault.sealPublicKey,
         DRIVER_INSTANCE: `attack-${process.pid}`,
         DRIVER_RECONCILE_SECONDS: '0',
       }),
@@ -99,6 +99,30 @@ describe('attack: the bus lets nobody act as a service', () => {
       (error: unknown) => String(error),
     );
     expect(stranger).toMatch(/Authorization Violation/);
+  });
+
+  it("has a service answer only into its callers' inboxes, never where a request's reply subject points", async () => {
+    const subsystem = await as('subsystem');
+    const lastSeq = async (stream: string) => (await admin.streams.info(stream)).state.last_seq;
+    const streams = [Streams.driverCommands.name, Streams.driverEvents.name, HatchStream.name];
+    const before = await Promise.all(streams.map(lastSeq));
+    // Each a reply subject the service would publish to under `allow_responses`: a driver command, an
+    // audit event, a driver event, and the JetStream API (a purge takes a body it ignores).
+    const replies = [
+      'cmd.localdocker.injected',
+      'hatch.vault.secret.read',
+      'evt.driver-localdocker.deployment.SidecarsProvisionedV1',
+      `$JS.API.STREAM.PURGE.${Streams.driverCommands.name}`,
+    ];
+    for (const reply of replies)
+      for (const subject of ['console.deployment.get', 'vault.secret.read'])
+        subsystem.publish(subject, JSON.stringify({ slug: 'nobody-here' }), { reply });
+    // A request of its own after them, answered by each: what came before it has been handled.
+    expect(
+      (await subsystem.request('console.deployment.get', JSON.stringify({ slug: 'nobody-here' }))).json(),
+    ).toBeNull();
+    await subsystem.request('vault.secret.read', '{}');
+    expect(await Promise.all(streams.map(lastSeq))).toEqual(before);
   });
 
   it('lets a caller send only the requests of its role, which the services answer', async () => {

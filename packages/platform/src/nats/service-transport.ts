@@ -2,6 +2,7 @@ import {
   CorrelationHeader,
   ErrorCode,
   HearthError,
+  isReplyInbox,
   ServiceErrorHeaders,
   BusHeaders,
   type BusSigner,
@@ -77,6 +78,10 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
 
   /** One request, in a server span and in the caller's correlation (or a fresh one), as HTTP requests are. */
   private async serve(subject: string, handler: MessageHandler, msg: ServiceMsg): Promise<void> {
+    if (!isReplyInbox(msg.reply)) {
+      this.options.logger.warn({ subject }, 'request whose reply subject is no inbox: ignored');
+      return;
+    }
     const correlationId = correlationIdOf(msg.headers?.get(CorrelationHeader) || undefined);
     await correlation.run(correlationId, () =>
       inSpan(subject, extractTraceContext(msg.headers), SpanKind.SERVER, async () => {
