@@ -43,20 +43,6 @@ export const AuditEvent = z
   .strict();
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
-/**
- * Each emitter numbers the audit events it publishes, gap-free, per source (the emitting service):
- * the number travels in a header, so hatch sees a message that never arrived as a skipped number.
- */
-export const AuditSourceHeaders = {
-  source: 'Hearth-Source',
-  seq: 'Hearth-Source-Seq',
-  /**
-   * The message id again, kept when the event is published again from the emitter's journal without
-   * `Nats-Msg-Id` (JetStream drops a deleted message's id as a copy for its whole duplicate window).
-   */
-  messageId: 'Hearth-Msg-Id',
-} as const;
-
 /** The most numbers one replay request may ask for: a bigger gap is asked for in turns. */
 export const MAX_REPLAY_SPAN = 1_000;
 

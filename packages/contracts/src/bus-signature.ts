@@ -26,6 +26,11 @@ export const BusHeaders = {
   signature: 'Hearth-Signature',
   /** The emitter's per-source sequence of an audit event, when it numbers them: signed with the rest. */
   sourceSeq: 'Hearth-Source-Seq',
+  /**
+   * The message id again, kept when an audit event is published again from the emitter's journal
+   * without `Nats-Msg-Id` (JetStream drops a deleted message's id as a copy for its whole duplicate window).
+   */
+  messageId: 'Hearth-Msg-Id',
   /** A caller's random nonce, which a signed reply is bound to: a recorded reply answers no other request. */
   requestNonce: 'Hearth-Request-Nonce',
 } as const;

@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
-import { BusHeaders, requestNonce, type BusVerifier } from './bus-signature.js';
+import { BusHeaders, requestNonce, type BusVerifier, type ServiceName } from './bus-signature.js';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
 import { ErrorCode, HearthError } from './errors.js';
 import { CorrelationHeader, ServiceErrorHeaders, Subjects } from './subjects.js';
@@ -38,13 +38,14 @@ export function callerHeaders(options: ClientOptions, into?: MsgHdrs): MsgHdrs |
 }
 
 /**
- * Asks the console on `subject` and answers its reply's body only if the console signed it for this
- * very request (bound to a fresh nonce), so nobody else on the bus can answer in its place. An error
- * the console answers with is thrown as it came: it grants nothing.
+ * Asks service `from` on `subject` and answers its reply's body only if `from` signed it for this very
+ * request (bound to a fresh nonce), so nobody else on the bus can answer in its place. An error it
+ * answers with is thrown as it came: it grants nothing.
  */
-export async function askConsole(
+export async function askSigned(
   nc: NatsConnection,
   verifier: BusVerifier,
+  from: ServiceName,
   subject: string,
   request: unknown,
   options: ClientOptions & { headers?: MsgHdrs },
@@ -59,7 +60,7 @@ export async function askConsole(
   const error = serviceErrorOf(reply.headers);
   if (error) throw error;
   const body: unknown = reply.json();
-  verifier.verifyReply('console', subject, nonce, body, reply.headers?.get(BusHeaders.signature));
+  verifier.verifyReply(from, subject, nonce, body, reply.headers?.get(BusHeaders.signature));
   return body;
 }
 
@@ -73,7 +74,7 @@ export class ConsoleClient {
 
   async getWorkspaceDeployment(slug: string): Promise<DeploymentRef | null> {
     const request: GetDeploymentRequest = { slug };
-    const body = await askConsole(this.nc, this.verifier, Subjects.deploymentGet, request, this.options);
+    const body = await askSigned(this.nc, this.verifier, 'console', Subjects.deploymentGet, request, this.options);
     return body === null ? null : DeploymentRef.parse(body);
   }
 }

@@ -25,7 +25,6 @@ const relay = new OutboxRelay(
   signer,
   createLogger({ service: 'relay-fixture' }),
   {
-    source: 'relay-fixture',
     batchSize: 50,
     ...(process.env.RELAY_POLL_MS ? { pollMs: Number(process.env.RELAY_POLL_MS) } : {}),
   },

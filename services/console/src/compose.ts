@@ -28,9 +28,6 @@ import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
 
-/** The console's name on HATCH: `hatch.console.<action>`, numbered under it. */
-const AUDIT_SOURCE = 'console';
-
 /** What a test may put in place of the real thing. */
 export interface ConsoleDependencies {
   clock?: Clock;
@@ -73,10 +70,9 @@ export function composeConsole(
   };
   const workers = {
     relay: new OutboxRelay(fastPath, runtime.js, bus.signer, runtime.logger, {
-      source: AUDIT_SOURCE,
       ...(journalRetentionMs ? { journalRetentionMs } : {}),
     }),
-    auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, runtime.logger, AUDIT_SOURCE),
+    auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, runtime.logger),
     driverEvents: new DriverEventsWorker(
       new SettledConsumer(runtime.js, runtime.jsm, runtime.logger, parked, bus.verifier, DRIVER_EVENTS_CONSUMER),
       unitOfWork,

@@ -121,7 +121,7 @@ export function composeHatch(
     sequenceWatch: new SequenceWatch(
       new WatchSequences(
         unitOfWork,
-        new NatsAuditEmitters(runtime.nc),
+        new NatsAuditEmitters(runtime.nc, verifier),
         stream,
         ledger,
         sequences,

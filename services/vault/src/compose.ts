@@ -26,9 +26,6 @@ import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
 
-/** The vault's name on HATCH: `hatch.vault.<action>`, numbered under it. */
-const AUDIT_SOURCE = 'vault';
-
 export interface VaultSettings {
   ring: KeyRing;
   /** The vault's seal key pair: the values of writes arrive sealed to its public half. */
@@ -94,8 +91,8 @@ export function composeVault(
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
     },
     workers: {
-      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { source: AUDIT_SOURCE, journalRetentionMs }),
-      auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, logger, AUDIT_SOURCE),
+      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
+      auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, logger),
       nonceSweep: new NonceSweep(nonces, logger),
     },
     /** Listens for principal changes while the vault runs. */

@@ -1,5 +1,5 @@
 import {
-  askConsole,
+  askSigned,
   AuthenticatedOperator,
   type BusVerifier,
   ErrorCode,
@@ -30,7 +30,7 @@ export class ConsoleOperatorDirectory implements OperatorDirectory {
     const request: TokenAuthenticateRequest = { token_sha256: tokenSha256 };
     let body: unknown;
     try {
-      body = await askConsole(this.nc, this.verifier, Subjects.tokenAuthenticate, request, {
+      body = await askSigned(this.nc, this.verifier, 'console', Subjects.tokenAuthenticate, request, {
         timeoutMs: this.timeoutMs,
       });
     } catch (error) {

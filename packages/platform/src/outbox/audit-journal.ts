@@ -1,10 +1,13 @@
 import {
   auditJournalSubjects,
-  type AuditReplayed,
+  BusHeaders,
+  ErrorCode,
+  isReplyInbox,
   SeqRange,
   ServiceErrorHeaders,
-  ErrorCode,
   type AuditHead,
+  type AuditReplayed,
+  type BusSigner,
 } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -34,13 +37,13 @@ export class AuditJournal {
     private readonly database: FastPath,
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly signer: BusSigner,
     private readonly logger: Logger,
-    private readonly source: string,
   ) {}
 
   start(): void {
-    const subjects = auditJournalSubjects(this.source);
-    const queue = `${this.source}-audit`;
+    const subjects = auditJournalSubjects(this.signer.service);
+    const queue = `${this.signer.service}-audit`;
     this.subscriptions = [
       this.nc.subscribe(subjects.head, { queue, callback: (_e, msg) => void this.answer(msg, () => this.head()) }),
       this.nc.subscribe(subjects.replay, {
@@ -75,8 +78,14 @@ export class AuditJournal {
   }
 
   private async answer(msg: Msg, run: () => Promise<unknown>): Promise<void> {
+    if (!isReplyInbox(msg.reply)) return; // answered nowhere but a caller's inbox (see isReplyInbox)
     try {
-      msg.respond(JSON.stringify(await run()));
+      const body = await run();
+      // Signed for this very request, as the console's answers are: nobody else can answer for the emitter.
+      const h = headers();
+      const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
+      h.set(BusHeaders.signature, this.signer.signReply(msg.subject, nonce, body));
+      msg.respond(JSON.stringify(body), { headers: h });
     } catch (error) {
       this.logger.warn({ err: error, subject: msg.subject }, 'audit journal request failed');
       const h = headers();

@@ -136,7 +136,6 @@ describe('outbox relay', () => {
     expect(waiting.size).toBe(MESSAGES);
 
     const relay = new OutboxRelay(new FastPath(dataSource), jsm.jetstream(), signer, logger, {
-      source: 'test',
       batchSize: 100,
     });
     await relay.start();
@@ -239,7 +238,7 @@ describe('outbox relay', () => {
       ]),
     );
     const fastPath = new FastPath(dataSource);
-    const relay = new OutboxRelay(fastPath, jsm.jetstream(), signer, logger, { source: 'test', batchSize: 2 });
+    const relay = new OutboxRelay(fastPath, jsm.jetstream(), signer, logger, { batchSize: 2 });
     await relay.start();
     await until(async () => (await relay.lagSeconds()) === 0);
     await relay.stop();
@@ -247,14 +246,14 @@ describe('outbox relay', () => {
     const numbered = () =>
       streamMessages(jsm, 'AUDITED').then((messages) =>
         messages.map((m) => [
-          m.headers['Hearth-Source'],
+          m.headers['Hearth-Origin'],
           Number(m.headers['Hearth-Source-Seq']),
           m.headers['Nats-Msg-Id'],
         ]),
       );
-    expect(await numbered()).toEqual(ids.map((id, i) => ['test', i + 1, id]));
+    expect(await numbered()).toEqual(ids.map((id, i) => ['vault', i + 1, id]));
 
-    const journal = new AuditJournal(fastPath, nc, jsm.jetstream(), logger, 'test');
+    const journal = new AuditJournal(fastPath, nc, jsm.jetstream(), signer, logger);
     expect(await journal.head()).toEqual({ head: 5 });
     await dataSource.query('DELETE FROM audit_journal WHERE source_seq = 4');
     expect(await journal.replay({ from: 2, to: 6 })).toEqual({

@@ -1,4 +1,4 @@
-import { AuditSourceHeaders, type BusSigner } from '@hearth/contracts';
+import { BusHeaders, type BusSigner } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -8,8 +8,6 @@ import type { FastPath, PreparedStatement } from '../postgres/fast-path.js';
 import type { OutboxEntity } from '../postgres/platform-entities.js';
 
 export interface RelayOptions {
-  /** The emitter's name on HATCH (`vault`, `console`): its audit events are numbered under it. */
-  source: string;
   /** How long the audit journal keeps a published audit event for hatch to ask for again (default 7 days). */
   journalRetentionMs?: number;
   batchSize?: number;
@@ -77,9 +75,10 @@ const LAG: PreparedStatement = {
  * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
  * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
  *
- * Audit events (`hatch.>`) are numbered here, in the batch's transaction, gap-free per source: the
- * number and the source go out as headers, and the event is kept in the audit journal for hatch to
- * ask for again. Numbering at relay time costs the audited read nothing (one counter update per batch).
+ * Audit events (`hatch.>`) are numbered here, in the batch's transaction, gap-free per emitter (the
+ * signer's service, its `Hearth-Origin`): the number goes out as a header the signature covers, and
+ * the event is kept, signed, in the audit journal for hatch to ask for again. Numbering at relay time
+ * costs the audited read nothing (one counter update per batch).
  */
 export class OutboxRelay {
   private running = false;
@@ -91,7 +90,6 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly gatherMs: number;
-  private readonly source: string;
   private readonly journalRetentionMs: number;
   private prunedAt = 0;
 
@@ -100,9 +98,8 @@ export class OutboxRelay {
     private readonly js: JetStreamClient,
     private readonly signer: BusSigner,
     private readonly logger: Logger,
-    options: RelayOptions,
+    options: RelayOptions = {},
   ) {
-    this.source = options.source;
     this.journalRetentionMs = options.journalRetentionMs ?? DEFAULT_JOURNAL_RETENTION_MS;
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1_000;
@@ -257,9 +254,8 @@ export class OutboxRelay {
           ? row.headers
           : {
               ...row.headers,
-              [AuditSourceHeaders.source]: this.source,
-              [AuditSourceHeaders.seq]: String(seq),
-              [AuditSourceHeaders.messageId]: row.messageId,
+              [BusHeaders.sourceSeq]: String(seq),
+              [BusHeaders.messageId]: row.messageId,
             };
       // Signed after numbering, so the signature covers the number; the journal keeps it as signed.
       const body: unknown = JSON.parse(row.payload);

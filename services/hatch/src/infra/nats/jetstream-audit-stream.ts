@@ -1,4 +1,4 @@
-import { AuditSourceHeaders, HatchStream } from '@hearth/contracts';
+import { BusHeaders, HatchStream } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { extractTraceContext } from '@hearth/platform/telemetry';
 import {
@@ -87,9 +87,7 @@ class OrderedReading implements StreamReading {
     return {
       messages: batch.map((msg) => ({
         id:
-          msg.headers?.get('Nats-Msg-Id') ||
-          msg.headers?.get(AuditSourceHeaders.messageId) ||
-          `${HatchStream.name}:${msg.seq}`,
+          msg.headers?.get('Nats-Msg-Id') || msg.headers?.get(BusHeaders.messageId) || `${HatchStream.name}:${msg.seq}`,
         subject: msg.subject,
         streamSeq: msg.seq,
         text: msg.string(),
@@ -128,9 +126,12 @@ class Lookahead {
   }
 }
 
-/** The emitter's number from the message's headers, when it carries a well-formed one. */
+/**
+ * The emitter's number from the message's headers, when it carries a well-formed one: its origin and
+ * sequence, both covered by its signature (which RecordAuditEvents checks before counting the number).
+ */
 function originOf(msg: JsMsg): { origin?: SourceNumber } {
-  const source = msg.headers?.get(AuditSourceHeaders.source) ?? '';
-  const seq = Number(msg.headers?.get(AuditSourceHeaders.seq) || Number.NaN);
+  const source = msg.headers?.get(BusHeaders.origin) ?? '';
+  const seq = Number(msg.headers?.get(BusHeaders.sourceSeq) || Number.NaN);
   return source && Number.isSafeInteger(seq) && seq > 0 ? { origin: { source, seq } } : {};
 }
