@@ -58,26 +58,29 @@ export class RecordAuditEvents {
   async run(messages: readonly HatchMessage[], from: number, tx: Transaction): Promise<RecordedBatch> {
     const to = messages.at(-1)?.streamSeq ?? from;
     await this.ledger.advance(tx, this.settings.stream, from, to); // first: a stale ingester stops here
-    // An id the ledger cannot hold (too long for its index, a NUL) would fail the whole run on every
-    // try: such a message is parked under its stream position instead of being claimed.
+    // Each message is judged first, and only the id of one that is recorded is claimed: a forged or
+    // unstorable message claims nothing, so it cannot keep the genuine event of that id out for good.
+    // An id the ledger cannot hold (too long for its index, a NUL) is parked under its stream position.
+    const judged = messages.map((message) => {
+      const body = parseJson(message.text);
+      const verdict = !isMessageId(message.id)
+        ? badMessageId
+        : body === NOT_JSON
+          ? notJson
+          : admit(message.subject, body, this.originCheck(message, body));
+      return { message, body, verdict };
+    });
     const fresh = await this.ledger.claim(
       tx,
-      messages.filter((m) => isMessageId(m.id)).map((m) => m.id),
+      judged.flatMap(({ message, verdict }) => (verdict.kind === 'record' ? [message.id] : [])),
     );
 
     const entries: AuditEntry[] = [];
     const parked: ParkedEvent[] = [];
     const numbered = new Map<string, number[]>();
-    for (const message of messages) {
-      const claimable = isMessageId(message.id);
-      if (claimable && !fresh.delete(message.id)) continue; // taken before, or twice in this run
-      const body = parseJson(message.text);
-      const verdict = !claimable
-        ? badMessageId
-        : body === NOT_JSON
-          ? notJson
-          : admit(message.subject, body, this.originCheck(message, body));
+    for (const { message, body, verdict } of judged) {
       if (verdict.kind === 'record') {
+        if (!fresh.delete(message.id)) continue; // taken before, or twice in this run
         entries.push(verdict.entry);
         const origin = message.origin;
         // Only a recorded event counts, and only under the source its subject names.
@@ -86,7 +89,7 @@ export class RecordAuditEvents {
       } else
         parked.push({
           id: this.ids.next(),
-          messageId: claimable ? message.id : `${this.settings.stream}:${message.streamSeq}`,
+          messageId: isMessageId(message.id) ? message.id : `${this.settings.stream}:${message.streamSeq}`,
           subject: parkableText(message.subject, PARKED_LIMITS.subject),
           reason: verdict.reason,
           body: verdict.keepBody && message.text.length <= PARKED_BODY_LIMIT ? body : undefined,
