@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSecretFieldName } from './secret-fields.js';
 
 /**
  * A secret path: 1–8 segments of lowercase letters, digits, `_` and `-` (each starting and ending
@@ -55,7 +56,15 @@ export type Provider = z.infer<typeof Provider>;
 export const Capability = z.enum(['read', 'write', 'list', 'delete', 'destroy']);
 export type Capability = z.infer<typeof Capability>;
 
-const tags = z.record(z.string().regex(/^[a-z0-9_.-]{1,63}$/), z.string().max(256)).default({});
+/**
+ * Tags travel in the audit events of a write: a key named like a secret (`token`, `db_password`) would
+ * make hatch park the event as carrying one, leaving the write out of HATCH for good. Refused here.
+ */
+const TagKey = z
+  .string()
+  .regex(/^[a-z0-9_.-]{1,63}$/)
+  .refine((key) => !isSecretFieldName(key), { message: 'a tag may not be named like a secret (token, password, …)' });
+const tags = z.record(TagKey, z.string().max(256)).default({});
 
 /** A write as its caller states it, values in clear: never sent like this (see SecretWriteRequest). */
 export const SecretWrite = z

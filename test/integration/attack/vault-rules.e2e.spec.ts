@@ -171,6 +171,14 @@ describe('attack: the vault’s own rules', () => {
     expect(await send(VaultSubjects.read, body, victims)).toBe('VAULT.REPLAYED_NONCE');
   });
 
+  it('a write tagged like a secret is refused, so no write can make its own audit event unrecordable', async () => {
+    // Hatch parks an event carrying a secret-looking field: a tag `token` would keep the write out of HATCH.
+    await expect(root.write({ path: 'hearth/tagged/api', values: { KEY: 'v' }, tags: { token: 'x' } })).rejects.toThrow(
+      /tags\.token/,
+    );
+    expect(await root.list('hearth/tagged/')).toEqual([]);
+  });
+
   it('a flood of made-up actors leaves the principal cache within its bound', async () => {
     const body = { path: 'hearth/nonces' };
     const stranger = generatePrincipalKeys();
