@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { hearthHome, natsUrl } from './config.js';
+import { HomeFiles } from './commands/init.js';
 import { connectAsOperator } from './nats-session.js';
 
 /** A principal's key file, as `hearth principal create --out` and `hearth init` write it. */
@@ -30,7 +31,7 @@ export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? join(hearthHom
  */
 export function vaultSealKey(): string | undefined {
   if (process.env.VAULT_SEAL_PUBLIC_KEY !== undefined) return process.env.VAULT_SEAL_PUBLIC_KEY;
-  const path = process.env.VAULT_SEAL_PUBLIC_KEY_FILE ?? join(hearthHome(), 'vault-seal.pub');
+  const path = process.env.VAULT_SEAL_PUBLIC_KEY_FILE ?? join(hearthHome(), HomeFiles.vaultSealPublicKey);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {

@@ -67,10 +67,10 @@ export function findSecretField(data: unknown, path: string[] = []): string | nu
 /**
  * Whether an environment setting holds or names a secret (a key, token, seed, password, KEK; by value
  * or by `_FILE`): by its name's shape rather than a list, so one added later is withheld from the
- * processes it is not for too. Public keys are not secrets.
+ * processes it is not for too. Public keys (and HEARTH_SERVICE_KEYS, every service's) are not secrets.
  */
 export function isSecretSetting(name: string): boolean {
   const base = name.replace(/_FILE$/, '');
-  if (/PUBLIC_KEYS?$/.test(base)) return false;
+  if (/(PUBLIC_KEYS?|SERVICE_KEYS)$/.test(base)) return false; // HEARTH_SERVICE_KEYS: the services' public keys
   return /PASSWORD|(^|_)(TOKEN|SECRET|SEED|KEKS?|KEYS?)(_|$)/.test(base);
 }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+import { sharedServiceKeys } from '@hearth/testkit';
 import { resolve } from 'node:path';
 import { DriverEnv } from './config.js';
 
-const base = { DRIVER_VAULT_ACTOR: 'driver', DRIVER_VAULT_SECRET_KEY: Buffer.alloc(64).toString('base64') };
+const base = {
+  DRIVER_VAULT_ACTOR: 'driver',
+  DRIVER_VAULT_SECRET_KEY: Buffer.alloc(64).toString('base64'),
+  VAULT_SEAL_PUBLIC_KEY: Buffer.alloc(32).toString('base64'),
+  ...sharedServiceKeys().env('driver-localdocker'),
+};
 
 describe('the driver’s mount settings', () => {
   it('bind no host path by default, and know HEARTH_HOME as the CLI does', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, type SidecarSpec } from '@hearth/contracts';
-import { docker, startDriverStack, until, type DriverStack } from '@hearth/testkit';
+import { docker, respondSigned, startDriverStack, until, type DriverStack } from '@hearth/testkit';
 import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,12 +104,12 @@ describe('attack: the driver trusts only positive evidence and mounts only what 
     const before = (await stack.reader.read(`hearth/${slug}`)).values.K;
     expect(before).toBeDefined();
 
-    // The console goes away; whoever answers in its place says the workspace does not exist.
+    // The console goes away, and comes back not knowing the workspace (its projection lost): its
+    // signed word is that the workspace does not exist. An unsigned `null` changes nothing at all.
     await stack.console.process.kill();
+    const consoleKey = stack.keys.signer('console');
     const impostor = stack.nc.subscribe(Subjects.deploymentGet, {
-      callback: (_, message) => {
-        message.respond(JSON.stringify(null));
-      },
+      callback: (_, message) => respondSigned(message, Subjects.deploymentGet, null, consoleKey),
     });
     try {
       // The driver restarts and reconciles (on start, before it says it is ready).

@@ -35,7 +35,7 @@ import {
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,7 @@ describe('attack: forged messages on the bus', () => {
     ]);
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
-    root = new VaultClient(nc, 'root', vault.rootKeys);
+    root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     await root.write({ path: 'hearth/forged/postgres', values: { password: randomBytes(12).toString('hex') } });
   });
   afterAll(async () => {
@@ -119,6 +119,9 @@ describe('attack: forged messages on the bus', () => {
     const home = mkdtempSync(join(tmpdir(), 'hearth-forged-'));
     try {
       writeFileSync(join(home, 'service-keys.json'), keys.pinned);
+      // hatch's public key, which verify pins its checkpoints to.
+      const hatchKey = createPublicKey(keys.env('hatch').HATCH_SIGNING_KEY!);
+      writeFileSync(join(home, 'hatch-signing-key.pub'), hatchKey.export({ type: 'spki', format: 'pem' }).toString());
       const run = await runCli(['audit', 'verify', '--json'], {
         env: {
           PATH: process.env.PATH,
@@ -310,21 +313,26 @@ describe('attack: forged commands and answers to the driver', () => {
     const forgedIds: string[] = [unsigned.id, byDriver.id];
     expect((await stack.driverAnswers(slug)).filter((e) => forgedIds.includes(e.data.command_id))).toEqual([]);
     expect(names.stdout.split('\n')).toEqual([`hearth-${slug}-tool`]);
-    expect(stack.driver.output.filter((line) => line.includes('command refused; terminated'))).toHaveLength(2);
+    expect(stack.driver.output.filter((line) => line.includes('command parked; terminated'))).toHaveLength(2);
   });
 
   it('does not remove a live workspace when someone else answers null to console.deployment.get', async () => {
     const live = await ready();
     const before = { ...(await stack.leftovers(live)), versions: await stack.readableVersions(live) };
-    const forger = await connect({ servers: stack.nats.url });
+    // With every right on the bus (admin): the signature must hold where the NATS permissions do not.
+    const forger = await stack.nats.connect('admin');
     const sub = forger.subscribe(Subjects.deploymentGet, { callback: (_error, msg) => void msg.respond('null') });
     try {
       await forger.flush();
       // DRIVER_RECONCILE_SECONDS is 0: the pass on start asks about every workspace it finds.
       await stack.driver.kill();
       await stack.startDriver();
-      // Whichever it does with the answer, it says so: skips the workspace, or removes what it takes for gone.
-      const judged = ['reconcile: workspace skipped this pass', 'reconcile: removed what a gone deployment left'];
+      // Whichever it does with the answer, it says so: leaves the workspace as it is, holds it, or removes it.
+      const judged = [
+        'reconcile: the console did not answer',
+        'reconcile: the console knows no such deployment',
+        'reconcile: removed what a gone deployment left',
+      ];
       await until(() => stack.driver.output.some((line) => judged.some((said) => line.includes(said))), {
         what: 'the reconcile judging the answer it got',
       });

@@ -74,7 +74,7 @@ describe('attack: poison messages to every consumer', () => {
 
   beforeAll(async () => {
     stack = await startDriverStack([POSTGRES_IMAGE]);
-    hatch = await startHatchProcess(stack.nats.url);
+    hatch = await startHatchProcess(stack.nats, stack.keys.env('hatch'));
     workDir = await mkdtemp(join(tmpdir(), 'hearth-poison-'));
   });
 
@@ -105,6 +105,7 @@ describe('attack: poison messages to every consumer', () => {
         HEARTH_HATCH_URL: hatch.url,
         HEARTH_TOKEN: stack.console.adminToken,
         NATS_URL: stack.nats.url,
+        NATS_NKEY_SEED: stack.nats.seeds!.operator,
       },
     });
     if (run.code !== 0) throw new Error(`hearth parked failed: ${run.stderr}`);

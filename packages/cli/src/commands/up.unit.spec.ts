@@ -22,6 +22,7 @@ describe('what every service inherits from the operator', () => {
   it.each([
     'VAULT_ROOT_PUBLIC_KEY_FILE',
     'VAULT_SEAL_PUBLIC_KEY',
+    'HEARTH_SERVICE_KEYS_FILE',
     'NATS_URL',
     'PGHOST',
     'LOG_LEVEL',
