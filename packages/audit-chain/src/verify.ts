@@ -1,6 +1,7 @@
 import {
   AuditGapData,
   AuditGapEvents,
+  AuditParkedEvent,
   HATCH_SOURCE,
   type AuditCheckpoint,
   type AuditRecord,
@@ -39,6 +40,8 @@ export type ChainVerdict =
       /** Gaps hatch detected in an emitter's numbering and never saw filled: events that never reached the log. */
       openGaps: OpenGap[];
       origins: OriginTally;
+      /** Messages hatch parked in the chain instead of recording them as genuine. */
+      parked: number;
     }
   | {
       ok: false;
@@ -97,6 +100,7 @@ export function verifyChain(
 ): ChainVerdict {
   const faults: ChainFault[] = [];
   const origins: OriginTally = { proven: 0, withoutOrigin: 0, checked: serviceKeys !== undefined };
+  let parked = 0;
   const checkpointed = new Set(checkpoints.map((c) => c.seq));
   const hashAt = new Map<number, string>();
 
@@ -122,7 +126,10 @@ export function verifyChain(
       faults.push(brokenLink);
       break;
     }
-    if (!record.origin) origins.withoutOrigin++;
+    if (record.source === HATCH_SOURCE) {
+      // hatch's own entries (gaps, parked messages): signed by its checkpoints, not by an emitter.
+      if (record.event_type === AuditParkedEvent.type) parked++;
+    } else if (!record.origin) origins.withoutOrigin++;
     else if (serviceKeys) {
       const fault = originFault(record, serviceKeys);
       if (fault) faults.push({ seq: record.seq, reason: fault });
@@ -178,5 +185,6 @@ export function verifyChain(
     unsignedTail: verifiedThrough - (lastCheckpoint ?? 0),
     openGaps: openGaps(records),
     origins,
+    parked,
   };
 }

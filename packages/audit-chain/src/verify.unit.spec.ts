@@ -75,6 +75,7 @@ describe('an untouched log', () => {
       unsignedTail: 3,
       openGaps: [],
       origins: { proven: 0, withoutOrigin: 23, checked: false },
+      parked: 0,
     });
   });
 

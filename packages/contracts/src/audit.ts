@@ -93,5 +93,12 @@ export const AuditGapData = z
   .strict();
 export type AuditGapData = z.infer<typeof AuditGapData>;
 
+/**
+ * hatch's chain entry for a message it would not record as genuine (unsigned or forged, not an audit
+ * event, carrying a secret-looking field, unstorable): kept in the chain, so an auditor sees it in
+ * the log itself and `audit verify` counts it, and ingest moves on past it.
+ */
+export const AuditParkedEvent = { type: 'AuditEventParkedV1', action: 'event.parked' } as const;
+
 /** hatch's name as a source: its entries are made by hatch, never taken from the bus. */
 export const HATCH_SOURCE = 'hatch';

@@ -247,6 +247,10 @@ function describeVerdict(verdict: ChainVerdict, pinnedKey: string, serviceKeysFi
         (gap.unrecoverable ? `; ${gap.source} no longer holds them` : ''),
     );
   lines.push(`signatures checked with key ${pinnedKey}`);
+  if (verdict.parked > 0)
+    lines.push(
+      `${verdict.parked} messages parked instead of recorded (unsigned, forged or unstorable): \`hearth parked --service hatch\``,
+    );
   const { origins } = verdict;
   if (origins.checked)
     lines.push(`${origins.proven} records proven signed by their emitter (keys in ${serviceKeysFile})`);

@@ -89,7 +89,16 @@ describe('recording a run of HATCH messages', () => {
       message(badSubject, badSubject.id, 'hatch.Vault.secret.read'),
       message(after, after.id),
     ]);
-    expect(batch.records.map((r) => r.event_id)).toEqual([after.id]); // the run went on past them
+    // The run went on past them, each parked in the chain as hatch's entry too, its body left out.
+    expect(batch.records.filter((r) => r.source !== 'hatch').map((r) => r.event_id)).toEqual([after.id]);
+    const inChain = batch.records.filter((r) => r.action === 'event.parked');
+    expect(inChain.map((r) => (r.data as { message_id: string }).message_id)).toEqual([
+      'garbage-1',
+      secret.id,
+      notAnEvent.id,
+      badSubject.id,
+    ]);
+    expect(JSON.stringify(batch.records)).not.toContain(leaked);
 
     const parked = await repository(ParkedEventEntity).findBy({
       messageId: In(['garbage-1', secret.id, notAnEvent.id, badSubject.id]),
@@ -127,7 +136,8 @@ describe('recording a run of HATCH messages', () => {
       message(hugeId, huge),
       message(after, after.id),
     ]);
-    expect(batch.records.map((r) => r.event_id)).toEqual([after.id]);
+    expect(batch.records.filter((r) => r.source !== 'hatch').map((r) => r.event_id)).toEqual([after.id]);
+    expect(batch.records.filter((r) => r.action === 'event.parked')).toHaveLength(3);
 
     const parked = await repository(ParkedEventEntity).findBy({
       messageId: In([longActor.id, longPath.id, `HATCH:${from + 3}`]),

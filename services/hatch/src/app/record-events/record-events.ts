@@ -10,6 +10,7 @@ import {
 } from '@hearth/contracts';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 import { admit, type AuditEntry, type IngestVerdict, type OriginCheck } from '../../domain/audit-entry/audit-entry.js';
+import { parkedEntry } from '../../domain/audit-entry/parked-entry.js';
 import { checkpointOnAppend } from '../../domain/checkpoint/checkpoint-policy.js';
 import { gapEntry } from '../../domain/sequence/gap-entry.js';
 import { track } from '../../domain/sequence/source-sequence.js';
@@ -77,6 +78,8 @@ export class RecordAuditEvents {
 
     const entries: AuditEntry[] = [];
     const parked: ParkedEvent[] = [];
+    const parkedEntries: AuditEntry[] = [];
+    const recordedAt = this.clock.now().toISOString();
     const numbered = new Map<string, number[]>();
     for (const { message, body, verdict } of judged) {
       if (verdict.kind === 'record') {
@@ -86,14 +89,19 @@ export class RecordAuditEvents {
         // Only a recorded event counts, and only under the source its subject names.
         if (origin && origin.source === verdict.entry.source && this.settings.sources.includes(origin.source))
           numbered.set(origin.source, [...(numbered.get(origin.source) ?? []), origin.seq]);
-      } else
+      } else {
+        const messageId = isMessageId(message.id) ? message.id : `${this.settings.stream}:${message.streamSeq}`;
         parked.push({
           id: this.ids.next(),
-          messageId: isMessageId(message.id) ? message.id : `${this.settings.stream}:${message.streamSeq}`,
+          messageId,
           subject: parkableText(message.subject, PARKED_LIMITS.subject),
           reason: verdict.reason,
           body: verdict.keepBody && message.text.length <= PARKED_BODY_LIMIT ? body : undefined,
         });
+        // In the chain too: an auditor sees what was refused in the log itself, not only in a side table.
+        const facts = { subject: message.subject, messageId, streamSeq: message.streamSeq, reason: verdict.reason };
+        parkedEntries.push(parkedEntry(facts, this.ids.next(), recordedAt));
+      }
     }
 
     // The same event under another message id is the same event.
@@ -101,11 +109,10 @@ export class RecordAuditEvents {
       tx,
       entries.map((e) => e.event_id),
     );
-    const recordedAt = this.clock.now().toISOString();
     let head: ChainHead = await this.log.head(tx);
     const records: AuditRecord[] = [];
     const gaps = await this.trackNumbers(tx, numbered, recordedAt);
-    for (const entry of [...entries, ...gaps.entries]) {
+    for (const entry of [...entries, ...parkedEntries, ...gaps.entries]) {
       if (recorded.has(entry.event_id)) continue;
       recorded.add(entry.event_id);
       const record = chainRecord(head, { ...entry, recorded_at: recordedAt });
@@ -123,7 +130,7 @@ export class RecordAuditEvents {
     return {
       records,
       parked,
-      duplicates: messages.length - (records.length - gaps.entries.length) - parked.length,
+      duplicates: messages.length - (records.length - gaps.entries.length - parkedEntries.length) - parked.length,
       checkpoints,
       gaps: gaps.detected,
     };
