@@ -332,18 +332,11 @@ describe('attack: forged commands and answers to the driver', () => {
     const sub = forger.subscribe(Subjects.deploymentGet, { callback: (_error, msg) => void msg.respond('null') });
     try {
       await forger.flush();
-      // DRIVER_RECONCILE_SECONDS is 0: the pass on start asks about every workspace it finds.
+      // DRIVER_RECONCILE_SECONDS is 0: the pass on start asks about every workspace it finds, and is
+      // done before the driver says it is ready. Whichever answer came first (the forger's or the
+      // console's own), nothing may be gone after it.
       await stack.driver.kill();
       await stack.startDriver();
-      // Whichever it does with the answer, it says so: leaves the workspace as it is, holds it, or removes it.
-      const judged = [
-        'reconcile: the console did not answer',
-        'reconcile: the console knows no such deployment',
-        'reconcile: removed what a gone deployment left',
-      ];
-      await until(() => stack.driver.output.some((line) => judged.some((said) => line.includes(said))), {
-        what: 'the reconcile judging the answer it got',
-      });
     } finally {
       sub.unsubscribe();
       await forger.close();
