@@ -16,6 +16,7 @@ export * from './audit.js';
 export * from './secret-fields.js';
 export * from './hatch-api.js';
 export * from './vault.js';
+export * from './leases.js';
 export * from './vault-events.js';
 export * from './known-audit-events.js';
 export * from './vault-client.js';

@@ -2,6 +2,20 @@ import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
 import { ErrorCode, HearthError } from './errors.js';
+import {
+  EngineHealth,
+  EngineInfo,
+  LeasedPassword,
+  LeaseInfo,
+  LeaseRenewed,
+  LeaseRoleInfo,
+  LeasesRevoked,
+  LeaseSubjects,
+  SealedLease,
+  type EngineConfig,
+  type LeaseRole,
+  type LeaseState,
+} from './leases.js';
 import { openSealed, sealToVault, signRequest, type PrincipalKeys } from './vault-crypto.js';
 import {
   PolicyRule,
@@ -24,6 +38,16 @@ export interface OpenedSecret {
   version: number;
   values: SecretValues;
   read_event_id: string;
+}
+
+/** A lease as its caller holds it: the password opened from the sealed reply. */
+export interface Lease {
+  lease_id: string;
+  username: string;
+  password: string;
+  ttl: number;
+  expires_at: string;
+  max_expires_at: string;
 }
 
 export interface VaultClientOptions extends ClientOptions {
@@ -114,6 +138,84 @@ export class VaultClient {
       { principal, pattern },
       z.object({ name: z.string(), revoked: z.boolean() }),
     );
+  }
+
+  configureEngine(engine: EngineConfig): Promise<EngineInfo> {
+    return this.call(LeaseSubjects.engineConfigure, engine, EngineInfo);
+  }
+
+  engine(name: string): Promise<EngineInfo> {
+    return this.call(LeaseSubjects.engineGet, { name }, EngineInfo);
+  }
+
+  engines(): Promise<EngineInfo[]> {
+    return this.call(LeaseSubjects.engineList, {}, z.array(EngineInfo));
+  }
+
+  engineHealth(name: string): Promise<EngineHealth> {
+    return this.call(LeaseSubjects.engineHealth, { name }, EngineHealth);
+  }
+
+  /** Refused (VAULT.ENGINE_IN_USE) while leases live, unless `force` takes them off the books. */
+  deleteEngine(name: string, force = false): Promise<{ name: string; leases_forced: number }> {
+    return this.call(
+      LeaseSubjects.engineDelete,
+      { name, force },
+      z.object({ name: z.string(), leases_forced: z.number() }).strict(),
+    );
+  }
+
+  rotateRoot(name: string): Promise<EngineInfo> {
+    return this.call(LeaseSubjects.engineRotateRoot, { name }, EngineInfo);
+  }
+
+  defineRole(role: LeaseRole): Promise<LeaseRoleInfo> {
+    return this.call(LeaseSubjects.roleCreate, role, LeaseRoleInfo);
+  }
+
+  role(name: string): Promise<LeaseRoleInfo> {
+    return this.call(LeaseSubjects.roleGet, { name }, LeaseRoleInfo);
+  }
+
+  roles(engine?: string): Promise<LeaseRoleInfo[]> {
+    return this.call(LeaseSubjects.roleList, engine === undefined ? {} : { engine }, z.array(LeaseRoleInfo));
+  }
+
+  deleteRole(name: string): Promise<{ name: string }> {
+    return this.call(LeaseSubjects.roleDelete, { name }, z.object({ name: z.string() }).strict());
+  }
+
+  /** A new database user for `role`; the password arrives sealed to this caller's key and is opened here. */
+  async issueLease(role: string, ttl?: number): Promise<Lease> {
+    const reply = await this.call(LeaseSubjects.leaseIssue, { role, ...(ttl ? { ttl } : {}) }, SealedLease);
+    const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
+    try {
+      const { password } = LeasedPassword.parse(JSON.parse(decoder.decode(opened)));
+      const { sealed: _sealed, ...lease } = reply;
+      return { ...lease, password };
+    } finally {
+      opened.fill(0);
+    }
+  }
+
+  /** Extends a lease by `ttl` (its role's default), capped at its max TTL; refused (VAULT.LEASE_MAX_TTL) once there. */
+  renewLease(leaseId: string, ttl?: number): Promise<LeaseRenewed> {
+    return this.call(LeaseSubjects.leaseRenew, { lease_id: leaseId, ...(ttl ? { ttl } : {}) }, LeaseRenewed);
+  }
+
+  revokeLease(leaseId: string, options: { force?: boolean } = {}): Promise<LeasesRevoked> {
+    return this.call(LeaseSubjects.leaseRevoke, { lease_id: leaseId, force: options.force ?? false }, LeasesRevoked);
+  }
+
+  /** Every live lease whose id starts with `prefix` (`db/creds/<role>`, say). */
+  revokeLeases(prefix: string, options: { force?: boolean } = {}): Promise<LeasesRevoked> {
+    return this.call(LeaseSubjects.leaseRevoke, { prefix, force: options.force ?? false }, LeasesRevoked);
+  }
+
+  leases(
+    filter: { role?: string; engine?: string; workspace?: string; state?: LeaseState; limit?: number } = {},
+  ): Promise<LeaseInfo[]> {
+    return this.call(LeaseSubjects.leaseList, filter, z.array(LeaseInfo));
   }
 
   private async call<S extends z.ZodType>(subject: string, body: unknown, reply: S): Promise<z.infer<S>> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditOutcome } from './audit.js';
 import { envelopeOf } from './envelope.js';
+import { EngineName, LeaseId, LeaseRoleName, SslMode } from './leases.js';
 import { Capability, PolicyRule, Provider, SecretPath, StoredPathPattern } from './vault.js';
 
 /**
@@ -99,6 +100,115 @@ export const PolicyRevokedV1 = envelopeOf(
 );
 export type PolicyRevokedV1 = z.infer<typeof PolicyRevokedV1>;
 
+/**
+ * Dynamic credentials. `path` is the resource's policy path (`db/engines/<engine>`,
+ * `db/roles/<role>`, a lease's id), so hatch indexes each like a secret's; `workspace_slug` is the
+ * engine's workspace. A lease's events name its user, so HATCH answers who had a database user, and when.
+ */
+const atEngine = { path: z.string(), engine: EngineName, workspace_slug: z.string().nullable(), by: z.string().min(1) };
+
+export const EngineConfiguredV1 = envelopeOf(
+  'EngineConfiguredV1',
+  z
+    .object({
+      ...atEngine,
+      host: z.string(),
+      port: z.number().int(),
+      database: z.string(),
+      sslmode: SslMode,
+      root_path: SecretPath,
+      rotation_days: z.number().int().nullable(),
+      created: z.boolean(),
+    })
+    .strict(),
+);
+export type EngineConfiguredV1 = z.infer<typeof EngineConfiguredV1>;
+
+/** Deleted; `forced` when leases still lived, which are then taken off the books (`leases_forced`). */
+export const EngineDeletedV1 = envelopeOf(
+  'EngineDeletedV1',
+  z.object({ ...atEngine, forced: z.boolean(), leases_forced: z.number().int().nonnegative() }).strict(),
+);
+export type EngineDeletedV1 = z.infer<typeof EngineDeletedV1>;
+
+/**
+ * A step of a root rotation: `pending` (a new version kept aside), `applied` (Postgres took its
+ * verifier), `promoted` (the new version is the root credential), `abandoned` (Postgres never took it).
+ */
+export const EngineRootRotatedV1 = envelopeOf(
+  'EngineRootRotatedV1',
+  z
+    .object({
+      ...atEngine,
+      root_path: SecretPath,
+      step: z.enum(['pending', 'applied', 'promoted', 'abandoned']),
+      version: z.number().int().positive().nullable(),
+      reason: z.string().max(2048).optional(),
+    })
+    .strict(),
+);
+export type EngineRootRotatedV1 = z.infer<typeof EngineRootRotatedV1>;
+
+const atRole = { ...atEngine, role: LeaseRoleName };
+
+/** Created or replaced; the statements are named by their SHA-256 (hex), the TTLs in seconds. */
+export const LeaseRoleDefinedV1 = envelopeOf(
+  'LeaseRoleDefinedV1',
+  z
+    .object({
+      ...atRole,
+      statements_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      default_ttl: z.number().int(),
+      max_ttl: z.number().int(),
+      username_template: z.string(),
+      created: z.boolean(),
+    })
+    .strict(),
+);
+export type LeaseRoleDefinedV1 = z.infer<typeof LeaseRoleDefinedV1>;
+
+export const LeaseRoleDeletedV1 = envelopeOf('LeaseRoleDeletedV1', z.object(atRole).strict());
+export type LeaseRoleDeletedV1 = z.infer<typeof LeaseRoleDeletedV1>;
+
+const atLease = { ...atRole, path: LeaseId, lease_id: LeaseId, username: z.string().min(1) };
+
+/** A user made for a caller (`by`), until `expires_at` and at most `max_expires_at`; `request_id` is its signed nonce. */
+export const LeaseIssuedV1 = envelopeOf(
+  'LeaseIssuedV1',
+  z
+    .object({
+      ...atLease,
+      expires_at: z.iso.datetime(),
+      max_expires_at: z.iso.datetime(),
+      request_id: z.string().min(1),
+    })
+    .strict(),
+);
+export type LeaseIssuedV1 = z.infer<typeof LeaseIssuedV1>;
+
+export const LeaseRenewedV1 = envelopeOf(
+  'LeaseRenewedV1',
+  z.object({ ...atLease, expires_at: z.iso.datetime() }).strict(),
+);
+export type LeaseRenewedV1 = z.infer<typeof LeaseRenewedV1>;
+
+/**
+ * The user is gone (`revoked` on request, `expired` by the sweeper, `rolled_back` when its creation
+ * failed) or the lease was taken off the books without that check (`forced`).
+ */
+export const LeaseRevokedV1 = envelopeOf(
+  'LeaseRevokedV1',
+  z.object({ ...atLease, reason: z.enum(['revoked', 'expired', 'rolled_back', 'forced']) }).strict(),
+);
+export type LeaseRevokedV1 = z.infer<typeof LeaseRevokedV1>;
+
+/** Revocation kept failing: the user may still exist; `last_error` says why (never a password). */
+export const LeaseIrrevocableV1 = envelopeOf(
+  'LeaseIrrevocableV1',
+  z.object({ ...atLease, attempts: z.number().int().positive(), last_error: z.string().max(2048) }).strict(),
+);
+export type LeaseIrrevocableV1 = z.infer<typeof LeaseIrrevocableV1>;
+
 export const VaultEvent = z.discriminatedUnion('type', [
   SecretVersionWrittenV1,
   SecretVersionsDeletedV1,
@@ -109,6 +219,15 @@ export const VaultEvent = z.discriminatedUnion('type', [
   PrincipalCreatedV1,
   PolicyGrantedV1,
   PolicyRevokedV1,
+  EngineConfiguredV1,
+  EngineDeletedV1,
+  EngineRootRotatedV1,
+  LeaseRoleDefinedV1,
+  LeaseRoleDeletedV1,
+  LeaseIssuedV1,
+  LeaseRenewedV1,
+  LeaseRevokedV1,
+  LeaseIrrevocableV1,
 ]);
 export type VaultEvent = z.infer<typeof VaultEvent>;
 export type VaultEventType = VaultEvent['type'];
@@ -124,4 +243,13 @@ export const VAULT_AUDIT_ACTIONS = {
   PrincipalCreatedV1: 'principal.create',
   PolicyGrantedV1: 'policy.grant',
   PolicyRevokedV1: 'policy.revoke',
+  EngineConfiguredV1: 'engine.configure',
+  EngineDeletedV1: 'engine.delete',
+  EngineRootRotatedV1: 'engine.rotate-root',
+  LeaseRoleDefinedV1: 'role.define',
+  LeaseRoleDeletedV1: 'role.delete',
+  LeaseIssuedV1: 'lease.issue',
+  LeaseRenewedV1: 'lease.renew',
+  LeaseRevokedV1: 'lease.revoke',
+  LeaseIrrevocableV1: 'lease.irrevocable',
 } as const satisfies Record<VaultEventType, string>;

@@ -1,4 +1,13 @@
-import type { Envelope, PolicyRule, Provider, SecretMetadata, SecretVersionInfo, VaultEvent } from '@hearth/contracts';
+import type {
+  EngineHealth,
+  Envelope,
+  PolicyRule,
+  Provider,
+  SecretMetadata,
+  SecretVersionInfo,
+  SslMode,
+  VaultEvent,
+} from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import type { SecretEvent } from '../domain/secret/secret.js';
 
@@ -125,4 +134,68 @@ export interface PrincipalRegistry {
 /** Where a use case reports a failure operators must see (pino's logger is one). */
 export interface FailureLog {
   error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** How the vault logs in to an engine's database: where it is, and the root credential it keeps for it. */
+export interface EngineConnection {
+  engine: string;
+  host: string;
+  port: number;
+  database: string;
+  sslmode: SslMode;
+  username: string;
+  password: string;
+}
+
+/** An engine's connection with its root credential as the vault holds it now (each such read recorded). */
+export type EngineCredentials = (engine: string) => Promise<EngineConnection>;
+
+/**
+ * A role's statement templates as a lease runs them (`{{name}}`, `{{password}}`, `{{expiration}}`);
+ * an empty list means the built-in statements.
+ */
+export interface LeaseStatements {
+  creation: readonly string[];
+  renew: readonly string[];
+  revocation: readonly string[];
+  rollback: readonly string[];
+}
+
+/** A leased user as its statements see it: the password only as its SCRAM-SHA-256 verifier. */
+export interface LeasedUser {
+  username: string;
+  verifier: string;
+  expiresAt: Date;
+}
+
+/**
+ * The Postgres servers engines mint users on. Role DDL runs one call at a time per engine (Postgres
+ * fails concurrent role DDL); a call (re)connects with the engine's credentials when it must. A failure
+ * is a HearthError whose message names what failed, never a password or verifier: VAULT.ENGINE_UNAVAILABLE
+ * when the server cannot be reached or refuses the root login, VAULT.ROLE_INVALID when a statement fails.
+ */
+export interface TargetDatabases {
+  /** A test connection with `connection` (configure, health): each step, and a reason a person can act on. */
+  probe(connection: EngineConnection): Promise<Omit<EngineHealth, 'name' | 'checked_at'>>;
+  /** The statements with sample values, in a transaction that is rolled back. */
+  validate(engine: string, statements: LeaseStatements): Promise<void>;
+  /** The creation statements in one transaction; if they fail, the rollback statements. */
+  createUser(engine: string, user: LeasedUser, statements: LeaseStatements): Promise<void>;
+  renewUser(engine: string, user: Omit<LeasedUser, 'verifier'>, statements: LeaseStatements): Promise<void>;
+  /**
+   * Revokes completely — no new login, sessions terminated, objects reassigned to the engine's admin,
+   * what it still owns or was granted dropped, the role dropped — then checks the role is gone.
+   * Revoking a user that does not exist succeeds.
+   */
+  dropUser(engine: string, username: string, revocation: readonly string[]): Promise<void>;
+  userExists(engine: string, username: string): Promise<boolean>;
+  /** Sets the engine admin's password by its verifier (root rotation). */
+  setRootVerifier(engine: string, verifier: string): Promise<void>;
+  /** Whether `connection` logs in (root rotation's test login). */
+  canLogin(connection: EngineConnection): Promise<boolean>;
+  /** Drops the engine's connection: its configuration or root credential changed, or it was deleted. */
+  forget(engine: string): Promise<void>;
+  /** Calls waiting in the engine's DDL queue. */
+  queueDepth(engine: string): number;
+  close(): Promise<void>;
 }

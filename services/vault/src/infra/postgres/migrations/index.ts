@@ -1,5 +1,10 @@
+import { DynamicCredentials1766000000500 } from './dynamic-credentials.migration.js';
 import { NoncesPerPrincipal1765000000400 } from './nonces-per-principal.migration.js';
 import { VaultSchema1763800000200 } from './vault-schema.migration.js';
 
 /** The vault's own migrations; openDatabase adds the platform's. */
-export const vaultMigrations = [VaultSchema1763800000200, NoncesPerPrincipal1765000000400];
+export const vaultMigrations = [
+  VaultSchema1763800000200,
+  NoncesPerPrincipal1765000000400,
+  DynamicCredentials1766000000500,
+];
