@@ -1,6 +1,7 @@
 import type {
   EngineHealth,
   Envelope,
+  LeaseState,
   PolicyRule,
   Provider,
   SecretMetadata,
@@ -198,4 +199,105 @@ export interface TargetDatabases {
   /** Calls waiting in the engine's DDL queue. */
   queueDepth(engine: string): number;
   close(): Promise<void>;
+}
+
+/** An engine as the vault keeps it: where its database is, and which version of its root credential Postgres accepts. */
+export interface StoredEngine {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  sslmode: SslMode;
+  rootPath: string;
+  workspace: string | null;
+  rotationDays: number | null;
+  rootVersion: number;
+  /** A root rotation in flight: its new value sealed aside (never a secret version yet), and how far it got. */
+  rotation: { step: 'pending' | 'applied'; sealed: SealedVersion } | null;
+  lastRotatedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface StoredRole {
+  name: string;
+  engine: string;
+  statements: LeaseStatements;
+  defaultTtl: number;
+  maxTtl: number;
+  usernameTemplate: string;
+  updatedAt: Date;
+}
+
+/** A lease: its user, its times, and the revocation it was issued with (a role replaced later strands nobody). */
+export interface StoredLease {
+  leaseId: string;
+  role: string;
+  engine: string;
+  workspace: string | null;
+  username: string;
+  state: LeaseState;
+  revocation: readonly string[];
+  issuedBy: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  maxExpiresAt: Date;
+  revokedAt: Date | null;
+  attempts: number;
+  /** The sweeper leaves the lease alone until then (a retry's backoff, or another sweeper's claim). */
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+}
+
+export type LeaseChange = Partial<
+  Pick<StoredLease, 'state' | 'expiresAt' | 'revokedAt' | 'attempts' | 'nextAttemptAt' | 'lastError'>
+>;
+
+export interface LeaseFilter {
+  role?: string;
+  engine?: string;
+  workspace?: string;
+  state?: LeaseState;
+  /** Lease ids starting so. */
+  prefix?: string;
+  limit: number;
+}
+
+export interface EngineStore {
+  /** In a transaction: the row locked until it ends. */
+  find(name: string, tx?: Transaction): Promise<StoredEngine | null>;
+  list(): Promise<StoredEngine[]>;
+  /** Creates or replaces. */
+  save(tx: Transaction, engine: StoredEngine): Promise<void>;
+  /** The engine and its roles (its leases stay, on the record). */
+  delete(tx: Transaction, name: string): Promise<void>;
+}
+
+export interface RoleStore {
+  find(name: string, tx?: Transaction): Promise<StoredRole | null>;
+  list(engine?: string): Promise<StoredRole[]>;
+  /** Creates or replaces; true when it created. */
+  save(tx: Transaction, role: StoredRole): Promise<boolean>;
+  delete(tx: Transaction, name: string): Promise<boolean>;
+}
+
+export interface LeaseStore {
+  insert(tx: Transaction, lease: StoredLease): Promise<void>;
+  /** In a transaction: the row locked until it ends. */
+  find(leaseId: string, tx?: Transaction): Promise<StoredLease | null>;
+  /** Newest first. */
+  list(filter: LeaseFilter): Promise<StoredLease[]>;
+  update(tx: Transaction, leaseId: string, change: LeaseChange): Promise<void>;
+  /**
+   * Claims up to `limit` leases of `engine` due for revocation at `now` — active past their expiry, or
+   * still `creating` from before `creatingBefore` (a crash between intent and CREATE ROLE) — whose next
+   * attempt is due, by moving their next attempt to `claimUntil` in one statement: two sweepers never
+   * take the same lease, and no transaction stays open while the engine's database is asked.
+   */
+  claimDue(engine: string, now: Date, creatingBefore: Date, claimUntil: Date, limit: number): Promise<StoredLease[]>;
+  /** Engines with a lease due (as claimDue counts it). */
+  enginesDue(now: Date, creatingBefore: Date): Promise<string[]>;
+  /** Leases not yet ended (creating or active) of an engine or a role. */
+  liveCount(of: { engine: string } | { role: string }): Promise<number>;
+  /** For the gauges: live leases per role, active ones past their expiry, irrevocable ones. */
+  stats(now: Date): Promise<{ liveByRole: Map<string, number>; expiredUnrevoked: number; irrevocable: number }>;
 }

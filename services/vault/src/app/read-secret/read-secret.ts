@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   HearthError,
+  isEngineCredentialPath,
   parseRequest,
   sealTo,
   SecretReadRequest,
@@ -53,6 +54,13 @@ export class ReadSecret {
 
   run(signed: SignedRequest): Promise<SealedSecret> {
     return this.admission.runKeepingNonce(signed, read, async (caller, { path, version: asked }) => {
+      // An engine's root credential is read by the vault's dynamic-credential machinery alone, never by a principal.
+      if (isEngineCredentialPath(path)) {
+        throw new HearthError(
+          ErrorCode.EngineCredential,
+          `${path} is an engine's root credential: no principal reads it`,
+        );
+      }
       const stored = await this.versions.findForRead(path, asked);
       // Operators and root never see a generated value, of any version: only a principal granted its workspace.
       if (stored?.provider === 'AUTO_MANAGED' && !mayReadAutoManaged(caller.principal.rules, path)) {

@@ -1,4 +1,4 @@
-import type { Capability, Provider } from '@hearth/contracts';
+import type { Capability, LeaseState, Provider, SslMode } from '@hearth/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 // The vault's tables, one definition of their columns each (the migrations create them).
@@ -56,4 +56,64 @@ export class SeenNonceRecord {
   @Column('timestamptz', { name: 'seen_at', default: () => 'now()' }) seenAt!: Date;
 }
 
-export const vaultEntities = [SecretRecord, SecretVersionRecord, PrincipalRecord, PolicyRuleRecord, SeenNonceRecord];
+/** An engine: where its database is; a root rotation in flight keeps its new value's sealed parts (base64) in `pendingRoot`. */
+@Entity('lease_engines')
+export class LeaseEngineRecord {
+  @PrimaryColumn('text') name!: string;
+  @Column('text') host!: string;
+  @Column('integer') port!: number;
+  @Column('text') database!: string;
+  @Column('text') sslmode!: SslMode;
+  @Column('text', { name: 'root_path' }) rootPath!: string;
+  @Column('text', { nullable: true }) workspace!: string | null;
+  @Column('integer', { name: 'rotation_days', nullable: true }) rotationDays!: number | null;
+  @Column('integer', { name: 'root_version' }) rootVersion!: number;
+  @Column('jsonb', { name: 'pending_root', nullable: true }) pendingRoot!: Record<string, string> | null;
+  @Column('text', { name: 'rotation_step', nullable: true }) rotationStep!: 'pending' | 'applied' | null;
+  @Column('timestamptz', { name: 'last_rotated_at', nullable: true }) lastRotatedAt!: Date | null;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}
+
+@Entity('lease_roles')
+export class LeaseRoleRecord {
+  @PrimaryColumn('text') name!: string;
+  @Column('text') engine!: string;
+  @Column('text', { name: 'creation_statements', array: true }) creationStatements!: string[];
+  @Column('text', { name: 'revocation_statements', array: true }) revocationStatements!: string[];
+  @Column('text', { name: 'renew_statements', array: true }) renewStatements!: string[];
+  @Column('text', { name: 'rollback_statements', array: true }) rollbackStatements!: string[];
+  @Column('integer', { name: 'default_ttl' }) defaultTtl!: number;
+  @Column('integer', { name: 'max_ttl' }) maxTtl!: number;
+  @Column('text', { name: 'username_template' }) usernameTemplate!: string;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}
+
+@Entity('leases')
+export class LeaseRecord {
+  @PrimaryColumn('text', { name: 'lease_id' }) leaseId!: string;
+  @Column('text') role!: string;
+  @Column('text') engine!: string;
+  @Column('text', { nullable: true }) workspace!: string | null;
+  @Column('text') username!: string;
+  @Column('text') state!: LeaseState;
+  @Column('text', { name: 'revocation_statements', array: true }) revocationStatements!: string[];
+  @Column('text', { name: 'issued_by' }) issuedBy!: string;
+  @Column('timestamptz', { name: 'issued_at' }) issuedAt!: Date;
+  @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
+  @Column('timestamptz', { name: 'max_expires_at' }) maxExpiresAt!: Date;
+  @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
+  @Column('integer') attempts!: number;
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true }) nextAttemptAt!: Date | null;
+  @Column('text', { name: 'last_error', nullable: true }) lastError!: string | null;
+}
+
+export const vaultEntities = [
+  SecretRecord,
+  SecretVersionRecord,
+  PrincipalRecord,
+  PolicyRuleRecord,
+  SeenNonceRecord,
+  LeaseEngineRecord,
+  LeaseRoleRecord,
+  LeaseRecord,
+];
