@@ -61,7 +61,7 @@ export async function readRoleFile(path: string): Promise<Record<string, unknown
  */
 export function roleRequest(name: string, file: Record<string, unknown>, o: RoleOptions): ParsedLeaseRole {
   if (file.name !== undefined && file.name !== name) {
-    throw invalid(`the role file names ${String(file.name)}, the command ${name}`);
+    throw invalid(`the role file names ${JSON.stringify(file.name)}, the command ${name}`);
   }
   const given: Record<string, unknown> = {
     engine: o.engine,

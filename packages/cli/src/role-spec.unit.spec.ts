@@ -99,7 +99,7 @@ describe('roleRequest', () => {
   });
 
   it('refuses a file naming another role, a role without statements, and a default TTL above the max', () => {
-    expect(() => roleRequest('writer', file, {})).toThrow(/names readonly/);
+    expect(() => roleRequest('writer', file, {})).toThrow(/names "readonly"/);
     expect(() => roleRequest('writer', {}, { engine: 'reporting' })).toThrow(
       expect.objectContaining({ code: 'HEARTH.INVALID_REQUEST' }),
     );

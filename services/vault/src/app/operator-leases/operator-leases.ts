@@ -18,7 +18,7 @@ import { engineInfo, leaseInfo, roleInfo } from './views.js';
 /** A query string's values arrive as text; the lease list's limit is a number. */
 const withNumericLimit = (query: unknown): unknown => {
   if (typeof query !== 'object' || query === null || !('limit' in query)) return query;
-  const { limit } = query as { limit: unknown };
+  const { limit } = query;
   return { ...query, limit: typeof limit === 'string' && limit !== '' ? Number(limit) : limit };
 };
 
