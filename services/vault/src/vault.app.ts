@@ -2,7 +2,13 @@ import { BusSigner, BusVerifier, cryptoReady, HatchStream, sealKeysOf, signingKe
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
-import { randomIds, startRuntime, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
+import {
+  randomIds,
+  startRuntime,
+  systemClock,
+  type RuntimeOptions,
+  type ServiceRuntime,
+} from '@hearth/platform/runtime';
 import { meter } from '@hearth/platform/telemetry';
 import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import type { Rewrap } from './app/rewrap/rewrap.js';
@@ -17,6 +23,8 @@ import { vaultModule } from './vault.module.js';
 export interface VaultOverrides {
   clock?: Clock;
   ids?: Ids;
+  /** Where log lines go (a test keeps them); stdout by default. */
+  logDestination?: RuntimeOptions['logDestination'];
 }
 
 /** A vault started in this process. */
@@ -55,6 +63,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     ...vaultDatabase(config),
     streams: [],
     awaits: [HatchStream.name],
+    ...(overrides.logDestination ? { logDestination: overrides.logDestination } : {}),
   });
   const { useCases, workers, principalCache, dynamicCredentials } = composeVault(runtime, {
     ring,

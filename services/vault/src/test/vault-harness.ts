@@ -47,6 +47,8 @@ export interface VaultHarness {
     name: string,
     rules: Array<{ pattern: string; capabilities: Capability[]; effect?: 'allow' | 'deny' }>,
   ): Promise<{ client: VaultClient; keys: PrincipalKeys }>;
+  /** Every log line the vault wrote (at LOG_LEVEL, silent unless `env` says otherwise). */
+  logs: string[];
   /** A request with whatever headers a test wants, as anyone on the bus could send: its error code (null on success) and body. */
   raw(subject: string, body: unknown, extra?: Record<string, string>): Promise<{ code: string | null; body: string }>;
   /** The refusals (SecretReadV1 other than OK, AccessDeniedV1) recorded since `mark`. */
@@ -66,6 +68,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const port = await freePort();
   const nc = await connect({ servers: nats.url });
   await createHatchStream(await jetstreamManager(nc));
+  const logs: string[] = [];
   const vault = await startVault(
     VaultEnv.parse({
       ...process.env,
@@ -80,6 +83,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       ...sharedServiceKeys().env('vault'),
       ...env,
     }),
+    { logDestination: { write: (line: string) => void logs.push(line) } },
   );
   const sealed = { vaultSealKey: seal.publicKey };
   const root = new VaultClient(nc, 'root', rootKeys, sealed);
@@ -91,6 +95,7 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
     url: `http://127.0.0.1:${port}`,
     root,
     sealPublicKey: seal.publicKey,
+    logs,
     sealedWrite: ({ values, ...fields }) => ({
       ...fields,
       sealed_values: Buffer.from(
