@@ -14,7 +14,10 @@ export async function configureOn(
   h: VaultHarness,
   cluster: PostgresCluster,
   name: string,
-  { login = { username: cluster.user, password: cluster.password }, ...more }: { login?: { username: string; password: string } } & Partial<EngineConfig> = {},
+  {
+    login = { username: cluster.user, password: cluster.password },
+    ...more
+  }: { login?: { username: string; password: string } } & Partial<EngineConfig> = {},
 ): Promise<EngineInfo> {
   await h.root.write({ path: rootPathOf(name), values: login });
   return h.root.configureEngine({
@@ -30,7 +33,13 @@ export async function configureOn(
 
 /** Whether `username` logs in to `cluster` with `password` (SCRAM, really checked). */
 export async function logsIn(cluster: PostgresCluster, username: string, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user: username, password });
+  const client = new pg.Client({
+    host: cluster.host,
+    port: cluster.port,
+    database: 'postgres',
+    user: username,
+    password,
+  });
   try {
     await client.connect();
     return true;
@@ -47,7 +56,13 @@ export async function asSuperuser<T extends pg.QueryResultRow>(
   sql: string,
   password = cluster.password,
 ): Promise<T[]> {
-  const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user: cluster.user, password });
+  const client = new pg.Client({
+    host: cluster.host,
+    port: cluster.port,
+    database: 'postgres',
+    user: cluster.user,
+    password,
+  });
   await client.connect();
   try {
     return (await client.query<T>(sql)).rows;

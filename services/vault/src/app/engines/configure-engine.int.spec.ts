@@ -22,6 +22,7 @@ describe('configuring an engine', () => {
     expect(error).toMatchObject({ code: 'VAULT.ENGINE_INVALID_CONFIG', message: expect.stringContaining(reason) });
     const events = JSON.stringify(await eventsSince(h.db.name, from));
     expect(events).toContain('VAULT.ENGINE_INVALID_CONFIG');
+    expect(h.logs.length).toBeGreaterThan(0);
     for (const password of passwords) {
       expect(error.message).not.toContain(password);
       expect(events).not.toContain(password);

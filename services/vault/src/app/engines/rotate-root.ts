@@ -143,20 +143,26 @@ export class RotateRoot {
 
   /** One engine's rotation in flight, settled by what Postgres accepts now. */
   async recoverOne(name: string): Promise<Recovery> {
-    const recovery = await this.unitOfWork.run(async (tx): Promise<Recovery> => {
-      const engine = await this.engines.find(name, tx);
-      if (!engine?.rotation) return 'none';
-      const login = this.opened(engine, engine.rotation.sealed);
-      if (await this.target.canLogin(connectionAs(engine, login))) {
-        await this.promoteIn(tx, engine, login, ENGINE_MACHINERY);
-        return 'promoted';
-      }
-      const current = await this.credentials.read(engine.rootPath, engine.rootVersion);
-      if (!(await this.target.canLogin(connectionAs(engine, current)))) return 'waiting';
-      await this.engines.save(tx, { ...engine, rotation: null });
-      await this.recordStep(tx, engine, 'abandoned', null, ENGINE_MACHINERY, 'Postgres never took the new password');
-      return 'abandoned';
-    });
+    const recovery = await this.unitOfWork
+      .run(async (tx): Promise<Recovery> => {
+        const engine = await this.engines.find(name, tx);
+        if (!engine?.rotation) return 'none';
+        const login = this.opened(engine, engine.rotation.sealed);
+        if (await this.target.canLogin(connectionAs(engine, login))) {
+          await this.promoteIn(tx, engine, login, ENGINE_MACHINERY);
+          return 'promoted';
+        }
+        const current = await this.credentials.read(engine.rootPath, engine.rootVersion);
+        if (!(await this.target.canLogin(connectionAs(engine, current)))) return 'waiting';
+        await this.engines.save(tx, { ...engine, rotation: null });
+        await this.recordStep(tx, engine, 'abandoned', null, ENGINE_MACHINERY, 'Postgres never took the new password');
+        return 'abandoned';
+      })
+      .catch((error: unknown) => {
+        // Neither login could be tried: nothing is known, so nothing changes until the next try.
+        if (error instanceof HearthError && error.code === ErrorCode.EngineUnavailable) return 'waiting' as const;
+        throw error;
+      });
     if (recovery === 'promoted' || recovery === 'abandoned') await this.target.forget(name);
     return recovery;
   }
