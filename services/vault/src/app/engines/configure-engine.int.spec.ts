@@ -107,6 +107,24 @@ describe('configuring an engine', () => {
     );
   });
 
+  it("refuses a root_path below another engine's: the probe would carry that credential elsewhere", async () => {
+    await configureOn(h, cluster, 'victim');
+    await expectRefused(
+      'thief',
+      async () =>
+        h.root.configureEngine({
+          name: 'thief',
+          host: cluster.host,
+          port: await freePort(),
+          database: 'postgres',
+          sslmode: 'disable',
+          root_path: rootPathOf('victim'),
+        }),
+      'root_path must be below infra/postgres/thief/',
+      [cluster.password],
+    );
+  });
+
   it('refuses to replace an engine while its root rotation is in flight', async () => {
     await configureOn(h, cluster, 'rotating');
     await h.vault.useCases.rotateRoot.begin('rotating', 'root');

@@ -1,4 +1,11 @@
-import { EngineConfig, ErrorCode, HearthError, type EngineInfo, type ParsedEngineConfig } from '@hearth/contracts';
+import {
+  ENGINE_CREDENTIAL_PREFIX,
+  EngineConfig,
+  ErrorCode,
+  HearthError,
+  type EngineInfo,
+  type ParsedEngineConfig,
+} from '@hearth/contracts';
 import type { Clock } from '@hearth/platform/ports';
 import type { Admission } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
@@ -27,6 +34,18 @@ export function probeFailure(
 }
 
 /**
+ * An engine logs in only with a credential below its own `infra/postgres/<name>/`: the probe sends
+ * the credential to the configured host, so an engine named freely could carry another engine's root
+ * password to a server of its configurer's choosing.
+ */
+function assertOwnCredential({ name, root_path: rootPath }: ParsedEngineConfig): void {
+  const own = `${ENGINE_CREDENTIAL_PREFIX}${name}/`;
+  if (!rootPath.startsWith(own)) {
+    throw new HearthError(ErrorCode.EngineInvalidConfig, `engine ${name}: its root_path must be below ${own}`);
+  }
+}
+
+/**
  * Creates or replaces an engine once its root credential really works: the credential's current
  * version is read (recorded), the database probed with it, and only a configuration that reaches the
  * server, logs in and may create roles is saved, pinned to the version that worked.
@@ -44,6 +63,7 @@ export class ConfigureEngine {
 
   async run(signed: SignedRequest): Promise<EngineInfo> {
     const saved = await this.admission.run(signed, configure, async (tx, caller, config: ParsedEngineConfig) => {
+      assertOwnCredential(config);
       const existing = await this.engines.find(config.name, tx);
       if (existing?.rotation) {
         throw new HearthError(

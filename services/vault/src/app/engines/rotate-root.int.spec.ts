@@ -74,6 +74,21 @@ describe('rotating an engine root', () => {
     expect(await h.vault.useCases.rotateRoot.recoverOne('pg-b')).toBe('abandoned');
   });
 
+  it('rotates the engines whose schedule is due, and no other', async () => {
+    const cluster = await engineOnNewCluster('scheduled');
+    await configureOn(h, cluster, 'scheduled', { rotation_days: 1 });
+    await engineOnNewCluster('unscheduled');
+    expect(await h.vault.useCases.rotateRoot.rotateDue()).toEqual([]);
+    // configured two days ago, as far as the schedule can tell
+    await queryDatabase(
+      h.db.name,
+      "UPDATE lease_engines SET updated_at = updated_at - interval '2 days' WHERE name IN ('scheduled', 'unscheduled')",
+    );
+    expect(await h.vault.useCases.rotateRoot.rotateDue()).toEqual(['scheduled']);
+    expect((await expectWorking('scheduled', cluster)).engine.root_version).toBe(3);
+    expect(await h.vault.useCases.rotateRoot.rotateDue()).toEqual([]);
+  });
+
   describe('recovery after a vault killed between steps', () => {
     const rotate = () => h.vault.useCases.rotateRoot;
 
@@ -112,6 +127,16 @@ describe('rotating an engine root', () => {
       expect((await rotate().recover()).get('crash-applied')).toBe('promoted');
       expect((await expectWorking('crash-applied', cluster)).engine.root_version).toBe(2);
       expect(await rotations(from, 'crash-applied')).toEqual(['pending', 'applied', 'promoted']);
+    });
+
+    it('is what a vault starting again does first', async () => {
+      const cluster = await engineOnNewCluster('crash-restart');
+      await rotate().begin('crash-restart', 'root');
+      await rotate().apply('crash-restart', 'root');
+      await h.restart();
+      const { engine } = await expectWorking('crash-restart', cluster);
+      expect(engine.root_version).toBe(2);
+      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
     });
 
     it('leaves a rotation whose database cannot be reached for the next try', async () => {
