@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventMark, eventsSince, freePort, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
-import { asSuperuser, configureOn, rootPathOf } from '../../test/engine-fixtures.js';
+import { asSuperuser, configureOn, liveLeaseOn, rootPathOf } from '../../test/engine-fixtures.js';
 import { refusal, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from './engine-credentials.js';
 
@@ -123,6 +123,15 @@ describe('configuring an engine', () => {
       'root_path must be below infra/postgres/thief/',
       [cluster.password],
     );
+  });
+
+  it('refuses to move an engine to another database while its leases live there', async () => {
+    await configureOn(h, cluster, 'leased');
+    await liveLeaseOn(h, 'leased', 'b'.repeat(24));
+    await expect(configureOn(h, cluster, 'leased', { database: 'template1' })).rejects.toMatchObject({
+      code: 'VAULT.ENGINE_IN_USE',
+    });
+    expect((await configureOn(h, cluster, 'leased', { rotation_days: 7 })).rotation_days).toBe(7);
   });
 
   it('refuses to replace an engine while its root rotation is in flight', async () => {

@@ -10,7 +10,7 @@ import type { Clock } from '@hearth/platform/ports';
 import type { Admission } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
-import type { EngineConnection, EngineStore, LeaseStore, TargetDatabases } from '../ports.js';
+import type { EngineConnection, EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
 import type { EngineCredentials } from './engine-credentials.js';
 import { atEngine, engineInfo, engineRule } from './engine-info.js';
 
@@ -45,6 +45,11 @@ function assertOwnCredential({ name, root_path: rootPath }: ParsedEngineConfig):
   }
 }
 
+/** Whether a replacement points the engine at another database than the one its leases' users are on. */
+function movesDatabase(existing: StoredEngine, config: ParsedEngineConfig): boolean {
+  return existing.host !== config.host || existing.port !== config.port || existing.database !== config.database;
+}
+
 /**
  * Creates or replaces an engine once its root credential really works: the credential's current
  * version is read (recorded), the database probed with it, and only a configuration that reaches the
@@ -69,6 +74,12 @@ export class ConfigureEngine {
         throw new HearthError(
           ErrorCode.RotationInProgress,
           `engine ${config.name} has a root rotation in flight; configure it once that ends`,
+        );
+      }
+      if (existing && movesDatabase(existing, config) && (await this.leases.liveCount({ engine: config.name })) > 0) {
+        throw new HearthError(
+          ErrorCode.EngineInUse,
+          `engine ${config.name} has live leases whose users are on ${existing.host}:${existing.port}/${existing.database}: revoke them before moving it`,
         );
       }
       const root = await this.credentials.read(config.root_path);

@@ -46,7 +46,8 @@ export class DefineRole {
 
   run(signed: SignedRequest): Promise<LeaseRoleInfo> {
     return this.admission.run(signed, define, async (tx, caller, request) => {
-      const engine = await this.engines.find(request.engine);
+      // Held until the role is saved: the engine is neither deleted nor moved under it meanwhile.
+      const engine = await this.engines.find(request.engine, tx);
       if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${request.engine}`);
       const statements: LeaseStatements = {
         creation: request.creation_statements,
