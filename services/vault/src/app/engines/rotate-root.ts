@@ -83,7 +83,9 @@ export class RotateRoot {
     const rotated: string[] = [];
     for (const { name } of (await this.engines.list()).filter((engine) => rotationDue(engine, now))) {
       try {
-        await this.begin(name, ENGINE_MACHINERY);
+        // Another vault's tick may have rotated it meanwhile: whether it is still due is asked holding its row.
+        const begun = await this.unitOfWork.run((tx) => this.pending(tx, name, ENGINE_MACHINERY, now));
+        if (!begun) continue;
         await this.finish(name, ENGINE_MACHINERY);
         rotated.push(name);
       } catch (error) {
@@ -110,8 +112,8 @@ export class RotateRoot {
   }
 
   /** Step one, on its own: a new password sealed aside. */
-  begin(name: string, actor: string): Promise<void> {
-    return this.unitOfWork.run((tx) => this.pending(tx, name, actor));
+  async begin(name: string, actor: string): Promise<void> {
+    await this.unitOfWork.run((tx) => this.pending(tx, name, actor));
   }
 
   /** Step two: Postgres is given the pending password's verifier. */
@@ -180,9 +182,11 @@ export class RotateRoot {
     }
   }
 
-  private async pending(tx: Transaction, name: string, actor: string): Promise<void> {
+  /** Seals a new password aside; with `dueAt`, only if the engine's schedule still says so then (false otherwise). */
+  private async pending(tx: Transaction, name: string, actor: string, dueAt?: Date): Promise<boolean> {
     const engine = await this.engines.find(name, tx);
     if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${name}`);
+    if (dueAt && !rotationDue(engine, dueAt)) return false;
     if (engine.rotation) {
       throw new HearthError(ErrorCode.RotationInProgress, `engine ${name} has a root rotation in flight`);
     }
@@ -195,6 +199,7 @@ export class RotateRoot {
       plaintext.fill(0);
     }
     await this.recordStep(tx, engine, 'pending', null, actor);
+    return true;
   }
 
   /** The pending password becomes a new version of the root secret, and the version the engine logs in with. */
