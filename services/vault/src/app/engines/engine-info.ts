@@ -1,5 +1,4 @@
-import { enginePath, type Capability, type EngineInfo, type ParsedEngineConfig } from '@hearth/contracts';
-import { parseRequest } from '@hearth/contracts';
+import { enginePath, parseRequest, type Capability, type EngineInfo } from '@hearth/contracts';
 import type { z } from 'zod';
 import type { AdmissionRule } from '../admission/admission.js';
 import type { StoredEngine } from '../ports.js';
@@ -36,6 +35,6 @@ export function engineInfo(engine: StoredEngine, liveLeases: number): EngineInfo
 }
 
 /** Where an engine's events say it is: its policy path, name and workspace, and who acted. */
-export function atEngine(engine: Pick<StoredEngine, 'name' | 'workspace'> | ParsedEngineConfig, by: string) {
+export function atEngine(engine: Pick<StoredEngine, 'name' | 'workspace'>, by: string) {
   return { path: enginePath(engine.name), engine: engine.name, workspace_slug: engine.workspace, by };
 }
