@@ -5,8 +5,14 @@ import { OperatorGuard } from './transport/http/operator.guard.js';
 import { SecretsController } from './transport/http/secrets.controller.js';
 import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
+import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
+import { RoleEndpoints } from './transport/nats/role.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
-  return nestModuleOf([SecretEndpoints, PrincipalEndpoints, SecretsController], useCases, [OperatorGuard]);
+  return nestModuleOf(
+    [SecretEndpoints, PrincipalEndpoints, SecretsController, EngineEndpoints, RoleEndpoints],
+    useCases,
+    [OperatorGuard],
+  );
 }
