@@ -11,6 +11,7 @@ import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
+import { OperatorLeases } from './app/operator-leases/operator-leases.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
@@ -128,6 +129,14 @@ export function composeVault(
       defineRole: new DefineRole(admission, engines, roles, leases, target, audit, clock),
       roleQueries: new RoleQueries(admission, roles, leases),
       deleteRole: new DeleteRole(admission, roles, engines, audit),
+      operatorLeases: new OperatorLeases(
+        engines,
+        roles,
+        leases,
+        target,
+        (engine) => engineCredentials.connectionOf(engine),
+        clock,
+      ),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
