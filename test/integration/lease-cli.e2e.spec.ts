@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EngineHealth, EngineInfo, LeaseRoleInfo } from '@hearth/contracts';
+import { EngineHealth, EngineInfo, LeaseInfo, LeaseRenewed, LeaseRoleInfo, LeasesRevoked } from '@hearth/contracts';
 import {
   runCli,
   startNats,
@@ -13,8 +13,9 @@ import {
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
-/** `hearth engine …` and `hearth role …` as an operator types them, against a vault and a real password-checking Postgres. */
+/** `hearth engine …`, `hearth role …` and `hearth lease …` as an operator types them, against a vault and a real password-checking Postgres. */
 describe('the hearth CLI for dynamic credentials', () => {
   let nats: TestNats;
   let vault: RunningVault;
@@ -36,6 +37,18 @@ describe('the hearth CLI for dynamic credentials', () => {
   const json = <T>(run: CliRun): T => {
     expect(run).toMatchObject({ code: 0 });
     return JSON.parse(run.stdout) as T;
+  };
+  /** Whether `user` logs in to the cluster with `password`, over TCP with password auth. */
+  const logsIn = async (user: string, password: string) => {
+    const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user, password });
+    try {
+      await client.connect();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   };
   const configure = (name: string, port: number) =>
     hearth([
@@ -155,5 +168,45 @@ describe('the hearth CLI for dynamic credentials', () => {
 
     expect(await hearth(['role', 'delete', 'writer'])).toMatchObject({ code: 0, stdout: 'deleted writer\n' });
     expect((await hearth(['role', 'get', 'writer'])).stderr).toContain('error VAULT.ROLE_NOT_FOUND:');
+  });
+
+  it('issues a lease whose password is shown once and logs in, lists, renews and revokes it, and revokes by prefix', async () => {
+    const issued = json<{ lease_id: string; username: string; password: string; expires_at: string }>(
+      await hearth(['lease', 'issue', 'readonly', '--ttl', '10m', '--json']),
+    );
+    expect(issued.lease_id).toMatch(/^db\/creds\/readonly\//);
+    expect(await logsIn(issued.username, issued.password)).toBe(true);
+    expect(await logsIn(issued.username, `${issued.password}x`)).toBe(false);
+
+    const readable = await hearth(['lease', 'issue', 'readonly']);
+    expect(readable.stdout).toMatch(/^password\s+\S+$/m);
+    const second = /^lease id\s+(\S+)$/m.exec(readable.stdout)![1]!;
+
+    const listed = LeaseInfo.array().parse(json(await hearth(['lease', 'list', '--role', 'readonly', '--json'])));
+    expect(listed.map((l) => [l.lease_id, l.state])).toEqual([
+      [second, 'active'],
+      [issued.lease_id, 'active'],
+    ]);
+    const table = await hearth(['lease', 'list', '--state', 'active']);
+    expect(table.stdout).toContain(issued.username);
+    expect(table.stdout + JSON.stringify(listed)).not.toContain(issued.password);
+
+    const renewed = LeaseRenewed.parse(
+      json(await hearth(['lease', 'renew', issued.lease_id, '--ttl', '30m', '--json'])),
+    );
+    expect(Date.parse(renewed.expires_at)).toBeGreaterThan(Date.parse(issued.expires_at));
+    // Past the role's max TTL a renewal is capped there.
+    const capped = LeaseRenewed.parse(json(await hearth(['lease', 'renew', issued.lease_id, '--ttl', '2d', '--json'])));
+    expect(capped.expires_at).toBe(capped.max_expires_at);
+
+    const revoked = LeasesRevoked.parse(json(await hearth(['lease', 'revoke', issued.lease_id, '--json'])));
+    expect(revoked).toEqual({ revoked: [issued.lease_id], forced: [], failed: [] });
+    expect(await logsIn(issued.username, issued.password)).toBe(false);
+
+    const byPrefix = await hearth(['lease', 'revoke', '--prefix', 'db/creds/readonly']);
+    expect(byPrefix).toMatchObject({ code: 0, stdout: `revoked ${second}\n` });
+    expect((await hearth(['lease', 'revoke', issued.lease_id, '--prefix', 'db/creds/'])).stderr).toContain(
+      'error HEARTH.INVALID_REQUEST: name a lease id or --prefix, not both',
+    );
   });
 });
