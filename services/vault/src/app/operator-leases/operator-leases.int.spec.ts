@@ -10,6 +10,8 @@ import {
 } from '@hearth/contracts';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import {
+  eventMark,
+  eventsSince,
   freePort,
   respondSigned,
   sharedServiceKeys,
@@ -167,6 +169,7 @@ describe("the operators' view of engines, roles and leases over HTTP", () => {
   });
 
   it("answers an engine's health by a test connection now: a database that is down is an answer", async () => {
+    const mark = await eventMark(h.db.name);
     const up = await get<EngineHealth>('/v1/engines/reporting/health');
     expect(up).toMatchObject({
       status: 200,
@@ -176,6 +179,12 @@ describe("the operators' view of engines, roles and leases over HTTP", () => {
     expect(down).toMatchObject({ status: 200, body: { name: 'gone', reachable: false, root_login: false } });
     expect(down.body.message).toEqual(expect.any(String));
     for (const { text } of [up, down]) expect(text).not.toContain(cluster.password);
+    // Each check read its engine's root credential as the machinery, recorded like any other read.
+    const reads = await eventsSince(h.db.name, mark, { type: 'SecretReadV1' });
+    expect(reads.map((e) => [e.data.actor, e.data.path, e.data.outcome])).toEqual([
+      ['vault.dynamic-credentials', 'infra/postgres/reporting/root', 'OK'],
+      ['vault.dynamic-credentials', 'infra/postgres/gone/root', 'OK'],
+    ]);
   });
 
   it("lists roles, or one engine's, and gets one", async () => {
