@@ -3,10 +3,13 @@ import { HearthError } from '@hearth/contracts';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEngineCommands } from './commands/engine.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerLeaseCommands } from './commands/lease.js';
 import { registerParkedCommand } from './commands/parked.js';
 import { registerPrincipalCommands } from './commands/principal.js';
+import { registerRoleCommands } from './commands/role.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
@@ -16,13 +19,16 @@ import { printErr } from './terminal.js';
 // 2 the command line itself was wrong.
 const program = new Command('hearth')
   .description(
-    'operate Hearth: deployments and tokens (console), secrets and principals (vault), the audit trail (hatch)',
+    'operate Hearth: deployments and tokens (console), secrets, principals and database leases (vault), the audit trail (hatch)',
   )
   .exitOverride();
 registerDeployCommands(program);
 registerTokenCommands(program);
 registerSecretCommands(program);
 registerPrincipalCommands(program);
+registerEngineCommands(program);
+registerRoleCommands(program);
+registerLeaseCommands(program);
 registerAuditCommands(program);
 registerParkedCommand(program);
 registerDemoCommand(program);

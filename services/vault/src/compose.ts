@@ -11,6 +11,7 @@ import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
+import { OperatorLeases } from './app/operator-leases/operator-leases.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
@@ -18,6 +19,14 @@ import { Rewrap } from './app/rewrap/rewrap.js';
 import { SecretCommands } from './app/secret-commands.js';
 import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
+import { ConfigureEngine } from './app/engines/configure-engine.js';
+import { DeleteEngine } from './app/engines/delete-engine.js';
+import { EngineCredentials } from './app/engines/engine-credentials.js';
+import { EngineQueries } from './app/engines/engine-queries.js';
+import { RotateRoot } from './app/engines/rotate-root.js';
+import { DefineRole } from './app/roles/define-role.js';
+import { DeleteRole } from './app/roles/delete-role.js';
+import { RoleQueries } from './app/roles/role-queries.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
 import { NonceStore } from './infra/postgres/nonces.js';
@@ -25,6 +34,9 @@ import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
+import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
+import { generatePassword, scramVerifier } from './infra/target-postgres/scram.js';
+import { TargetPostgres } from './infra/target-postgres/target-postgres.js';
 
 export interface VaultSettings {
   ring: KeyRing;
@@ -80,6 +92,14 @@ export function composeVault(
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
+  // Dynamic credentials: engines and their roles.
+  const engines = new PostgresEngines(dataSource);
+  const roles = new PostgresRoles(dataSource);
+  const leases = new PostgresLeases(dataSource);
+  const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
+  const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
+  const rootPasswords = { generate: generatePassword, verifierOf: scramVerifier };
+  const rootSecrets = { commands, records: secrets, catalog: secrets, keepVersions };
   return {
     /** What the Nest module serves, each under its own class. */
     useCases: {
@@ -89,6 +109,34 @@ export function composeVault(
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
+      configureEngine: new ConfigureEngine(admission, engines, leases, engineCredentials, target, audit, clock),
+      engineQueries: new EngineQueries(admission, engines, leases, engineCredentials, target, clock),
+      deleteEngine: new DeleteEngine(admission, engines, leases, target, audit, clock),
+      rotateRoot: new RotateRoot(
+        admission,
+        unitOfWork,
+        engines,
+        leases,
+        engineCredentials,
+        rootPasswords,
+        target,
+        cipher,
+        rootSecrets,
+        audit,
+        clock,
+        logger,
+      ),
+      defineRole: new DefineRole(admission, engines, roles, leases, target, audit, clock),
+      roleQueries: new RoleQueries(admission, roles, leases),
+      deleteRole: new DeleteRole(admission, roles, engines, audit),
+      operatorLeases: new OperatorLeases(
+        engines,
+        roles,
+        leases,
+        target,
+        (engine) => engineCredentials.connectionOf(engine),
+        clock,
+      ),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
@@ -97,6 +145,8 @@ export function composeVault(
     },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,
+    /** The engines' databases (closed at shutdown), and their root credentials as the machinery reads them. */
+    dynamicCredentials: { target, engineCredentials },
   };
 }
 export type ComposedVault = ReturnType<typeof composeVault>;

@@ -2,11 +2,17 @@ import { BusSigner, BusVerifier, cryptoReady, HatchStream, sealKeysOf, signingKe
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
-import { randomIds, startRuntime, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
+import {
+  randomIds,
+  startRuntime,
+  systemClock,
+  type RuntimeOptions,
+  type ServiceRuntime,
+} from '@hearth/platform/runtime';
 import { meter } from '@hearth/platform/telemetry';
 import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import type { Rewrap } from './app/rewrap/rewrap.js';
-import { composeRewrap, composeVault, type VaultUseCases } from './compose.js';
+import { composeRewrap, composeVault, type ComposedVault, type VaultUseCases } from './compose.js';
 import type { RewrapConfig, VaultConfig } from './config.js';
 import { KeyRing } from './infra/crypto/envelope-cipher.js';
 import { vaultEntities } from './infra/postgres/entities.js';
@@ -17,6 +23,8 @@ import { vaultModule } from './vault.module.js';
 export interface VaultOverrides {
   clock?: Clock;
   ids?: Ids;
+  /** Where log lines go (a test keeps them); stdout by default. */
+  logDestination?: RuntimeOptions['logDestination'];
 }
 
 /** A vault started in this process. */
@@ -26,6 +34,8 @@ export interface VaultService {
   /** The principal lookup cache, as far as its gauge shows it. */
   principalCache: { readonly cached: number };
   ring: KeyRing;
+  /** The engines' databases and the machinery's reads of their root credentials. */
+  dynamicCredentials: ComposedVault['dynamicCredentials'];
   stop(): Promise<void>;
 }
 
@@ -53,8 +63,9 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     ...vaultDatabase(config),
     streams: [],
     awaits: [HatchStream.name],
+    ...(overrides.logDestination ? { logDestination: overrides.logDestination } : {}),
   });
-  const { useCases, workers, principalCache } = composeVault(runtime, {
+  const { useCases, workers, principalCache, dynamicCredentials } = composeVault(runtime, {
     ring,
     sealKeys: sealKeysOf(config.VAULT_SEAL_KEY),
     keepVersions: config.VAULT_KEEP_VERSIONS,
@@ -78,6 +89,10 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
     await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
 
+  runtime.onShutdown(() => dynamicCredentials.target.close());
+  // A root rotation a stopped vault left in flight is settled before any request can meet it.
+  await useCases.rotateRoot.recover();
+
   // No request body of the vault is ever logged: Nest gets the logger for its own messages only.
   await serveNest({
     module: vaultModule(useCases),
@@ -100,7 +115,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
     'vault ready',
   );
-  return { useCases, runtime, ring, principalCache, stop: () => runtime.shutdown() };
+  return { useCases, runtime, ring, principalCache, dynamicCredentials, stop: () => runtime.shutdown() };
 }
 
 /** The rewrap (`pnpm vault:rewrap`) beside a running vault: its database and KEKs, nothing of its bus. */

@@ -1,12 +1,28 @@
 import type { DynamicModule } from '@nestjs/common';
 import { nestModuleOf } from '@hearth/platform/nest';
 import type { VaultUseCases } from './compose.js';
+import { DynamicCredentialsController } from './transport/http/dynamic-credentials.controller.js';
+import { OpenApiController } from './transport/http/openapi.controller.js';
 import { OperatorGuard } from './transport/http/operator.guard.js';
 import { SecretsController } from './transport/http/secrets.controller.js';
 import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
+import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
+import { RoleEndpoints } from './transport/nats/role.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
-  return nestModuleOf([SecretEndpoints, PrincipalEndpoints, SecretsController], useCases, [OperatorGuard]);
+  return nestModuleOf(
+    [
+      SecretEndpoints,
+      PrincipalEndpoints,
+      SecretsController,
+      EngineEndpoints,
+      RoleEndpoints,
+      DynamicCredentialsController,
+      OpenApiController,
+    ],
+    useCases,
+    [OperatorGuard],
+  );
 }

@@ -135,6 +135,39 @@ describe('attack: the bus lets nobody act as a service', () => {
     expect(await publishing(subsystem, 'audit.records.query')).toMatch(/Permissions Violation for Publish/);
   });
 
+  it('lets the operator manage engines, roles and leases, a subsystem only take, renew and give back a lease', async () => {
+    const allowed: Array<[NatsIdentity, string]> = [
+      ['operator', 'vault.engine.configure'],
+      ['operator', 'vault.engine.rotate-root'],
+      ['operator', 'vault.role.create'],
+      ['operator', 'vault.lease.list'],
+      ['operator', 'vault.lease.revoke'],
+      ['subsystem', 'vault.lease.issue'],
+      ['subsystem', 'vault.lease.renew'],
+      ['subsystem', 'vault.lease.revoke'],
+    ];
+    // The server lets these through: whatever the vault answers (a refused signature, say), it is not
+    // the server's permission violation.
+    for (const [identity, subject] of allowed)
+      expect(await publishing(await as(identity), subject)).not.toMatch(/Permissions Violation/);
+    const refused: Array<[NatsIdentity, string]> = [
+      ['subsystem', 'vault.engine.configure'],
+      ['subsystem', 'vault.engine.get'],
+      ['subsystem', 'vault.engine.delete'],
+      ['subsystem', 'vault.role.create'],
+      ['subsystem', 'vault.role.list'],
+      ['subsystem', 'vault.lease.list'],
+      ['driver-localdocker', 'vault.lease.issue'],
+      ['driver-localdocker', 'vault.engine.configure'],
+      ['console', 'vault.lease.issue'],
+      ['hatch', 'vault.role.create'],
+    ];
+    for (const [identity, subject] of refused)
+      expect(await publishing(await as(identity), subject)).toMatch(
+        `Permissions Violation for Publish to "${subject}"`,
+      );
+  });
+
   it.each<NatsIdentity>(['operator', 'subsystem'])(
     'refuses %s publishing audit events, driver commands and driver events',
     async (identity) => {

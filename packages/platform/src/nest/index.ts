@@ -2,3 +2,4 @@ export * from './http-error.filter.js';
 export * from './module.js';
 export * from './nest-logger.js';
 export * from './serve.js';
+export * from './openapi.js';

@@ -3,7 +3,7 @@ import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { PlatformEnv } from '../config/config.js';
-import { createLogger, SecretScrubber, type Logger } from '../logging/logger.js';
+import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '../logging/logger.js';
 import { awaitStream, connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
 import { openDatabase } from '../postgres/database.js';
 import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   awaits?: string[];
   scrubber?: SecretScrubber;
   telemetry?: Telemetry;
+  /** Where log lines go (a test keeps them to check what never appears there); stdout by default. */
+  logDestination?: LoggerOptions['destination'];
 }
 
 /**
@@ -44,7 +46,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const scrubber = options.scrubber ?? new SecretScrubber();
   for (const value of credentialsIn(options.env)) scrubber.remember(value);
   if (options.env.NATS_NKEY_SEED) scrubber.remember(options.env.NATS_NKEY_SEED);
-  const logger = createLogger({ service: options.service, level: options.env.LOG_LEVEL, scrubber });
+  const logger = createLogger({
+    service: options.service,
+    level: options.env.LOG_LEVEL,
+    scrubber,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   const steps: Array<() => Promise<unknown>> = [() => telemetry.shutdown()];
   const dataSource = await openDatabase(options.env, {
     database: options.database,

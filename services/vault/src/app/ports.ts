@@ -301,3 +301,12 @@ export interface LeaseStore {
   /** For the gauges: live leases per role, active ones past their expiry, irrevocable ones. */
   stats(now: Date): Promise<{ liveByRole: Map<string, number>; expiredUnrevoked: number; irrevocable: number }>;
 }
+
+/**
+ * A root rotation's new password and the SCRAM-SHA-256 verifier Postgres is given for it (the
+ * password itself never reaches the target's statement log). infra/target-postgres makes both.
+ */
+export interface RootPasswords {
+  generate(): string;
+  verifierOf(password: string): Promise<string>;
+}

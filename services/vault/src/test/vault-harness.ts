@@ -47,6 +47,10 @@ export interface VaultHarness {
     name: string,
     rules: Array<{ pattern: string; capabilities: Capability[]; effect?: 'allow' | 'deny' }>,
   ): Promise<{ client: VaultClient; keys: PrincipalKeys }>;
+  /** Stops the vault and starts another on its database, as after a crash: `vault` is the new one. */
+  restart(): Promise<void>;
+  /** Every log line the vault wrote (at LOG_LEVEL, silent unless `env` says otherwise). */
+  logs: string[];
   /** A request with whatever headers a test wants, as anyone on the bus could send: its error code (null on success) and body. */
   raw(subject: string, body: unknown, extra?: Record<string, string>): Promise<{ code: string | null; body: string }>;
   /** The refusals (SecretReadV1 other than OK, AccessDeniedV1) recorded since `mark`. */
@@ -66,31 +70,37 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const port = await freePort();
   const nc = await connect({ servers: nats.url });
   await createHatchStream(await jetstreamManager(nc));
-  const vault = await startVault(
-    VaultEnv.parse({
-      ...process.env,
-      NATS_URL: nats.url,
-      VAULT_DATABASE: db.name,
-      VAULT_PORT: String(port),
-      VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-      VAULT_ACTIVE_KEK: 'k1',
-      VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
-      VAULT_SEAL_KEY: seal.secretKey,
-      LOG_LEVEL: 'silent',
-      ...sharedServiceKeys().env('vault'),
-      ...env,
-    }),
-  );
+  const logs: string[] = [];
+  const config = VaultEnv.parse({
+    ...process.env,
+    NATS_URL: nats.url,
+    VAULT_DATABASE: db.name,
+    VAULT_PORT: String(port),
+    VAULT_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+    VAULT_ACTIVE_KEK: 'k1',
+    VAULT_ROOT_PUBLIC_KEY: rootKeys.publicKey,
+    VAULT_SEAL_KEY: seal.secretKey,
+    LOG_LEVEL: 'silent',
+    ...sharedServiceKeys().env('vault'),
+    ...env,
+  });
+  const start = () => startVault(config, { logDestination: { write: (line: string) => void logs.push(line) } });
+  const vault = await start();
   const sealed = { vaultSealKey: seal.publicKey };
   const root = new VaultClient(nc, 'root', rootKeys, sealed);
-  return {
+  const harness: VaultHarness = {
     vault,
+    restart: async () => {
+      await harness.vault.stop();
+      harness.vault = await start();
+    },
     nats,
     db,
     nc,
     url: `http://127.0.0.1:${port}`,
     root,
     sealPublicKey: seal.publicKey,
+    logs,
     sealedWrite: ({ values, ...fields }) => ({
       ...fields,
       sealed_values: Buffer.from(
@@ -115,11 +125,12 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       ),
     close: async () => {
       await nc.close();
-      await vault.stop();
+      await harness.vault.stop();
       await db.drop();
       await nats.stop();
     },
   };
+  return harness;
 }
 
 /** Signature headers for `body` as `actor`, to send (and send again) with `raw`. */

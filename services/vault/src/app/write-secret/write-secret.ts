@@ -111,26 +111,36 @@ export class WriteSecret {
         now: this.clock.now().toISOString(),
       };
       const { state } = await this.commands.handle(tx, command, (inner, events) =>
-        this.sealValues(inner, events, request.values),
+        sealWrittenVersions(inner, events, request.values, this.cipher, this.records),
       );
       return { path: request.path, version: state.currentVersion };
     });
   }
+}
 
-  private async sealValues(tx: Transaction, events: readonly SecretEvent[], values: SecretValues): Promise<void> {
-    for (const event of events) {
-      if (event.type !== 'SecretVersionWrittenV1') continue;
-      const { path, version } = event.data;
-      const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
-      try {
-        const sealed = this.cipher.seal(plaintext, { path, version });
-        await this.records.insertVersion(tx, { path, version }, sealed, {
-          at: event.data.created_at,
-          by: event.data.created_by,
-        });
-      } finally {
-        plaintext.fill(0);
-      }
+/**
+ * Seals `values` as each version a WriteSecret decided, under a fresh DEK bound to its path and
+ * version, and keeps it beside the events in their transaction; the plaintext is zeroed whatever happens.
+ */
+export async function sealWrittenVersions(
+  tx: Transaction,
+  events: readonly SecretEvent[],
+  values: SecretValues,
+  cipher: Pick<Cipher, 'seal'>,
+  records: Pick<SecretRecords, 'insertVersion'>,
+): Promise<void> {
+  for (const event of events) {
+    if (event.type !== 'SecretVersionWrittenV1') continue;
+    const { path, version } = event.data;
+    const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
+    try {
+      const sealed = cipher.seal(plaintext, { path, version });
+      await records.insertVersion(tx, { path, version }, sealed, {
+        at: event.data.created_at,
+        by: event.data.created_by,
+      });
+    } finally {
+      plaintext.fill(0);
     }
   }
 }

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
+import { configureOn } from '../../test/engine-fixtures.js';
+import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+
+describe('engine get, list and health', () => {
+  let h: VaultHarness;
+  let cluster: PostgresCluster;
+  beforeAll(async () => {
+    [h, cluster] = await Promise.all([startVaultHarness(), startPostgresCluster()]);
+    await configureOn(h, cluster, 'reporting');
+    await configureOn(h, cluster, 'billing');
+  });
+  afterAll(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  it('gets an engine, and lists only those the caller may list', async () => {
+    expect(await h.root.engine('reporting')).toMatchObject({ name: 'reporting', port: cluster.port, root_version: 1 });
+    expect((await h.root.engines()).map((e) => e.name)).toEqual(['billing', 'reporting']);
+    const { client } = await h.principal('viewer', [
+      { pattern: 'db/engines/*', capabilities: ['list'] },
+      { pattern: 'db/engines/billing', capabilities: ['list'], effect: 'deny' },
+    ]);
+    expect((await client.engines()).map((e) => e.name)).toEqual(['reporting']);
+    await expect(client.engine('billing')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    await expect(h.root.engine('nowhere')).rejects.toMatchObject({ code: 'VAULT.ENGINE_NOT_FOUND' });
+  });
+
+  it('answers health for a working engine and for one whose database is down', async () => {
+    expect(await h.root.engineHealth('reporting')).toMatchObject({
+      name: 'reporting',
+      reachable: true,
+      root_login: true,
+      may_create_roles: true,
+    });
+    const doomed = await startPostgresCluster();
+    await configureOn(h, doomed, 'doomed');
+    await doomed.stop();
+    const health = await h.root.engineHealth('doomed');
+    expect(health).toMatchObject({ name: 'doomed', reachable: false, root_login: false, may_create_roles: false });
+    expect(health.message).toEqual(expect.stringContaining(String(doomed.port)));
+    expect(health.message).not.toContain(doomed.password);
+  });
+});

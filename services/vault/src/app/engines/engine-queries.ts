@@ -1,0 +1,80 @@
+import {
+  enginePath,
+  EngineNameRequest,
+  ErrorCode,
+  HearthError,
+  parseRequest,
+  type EngineHealth,
+  type EngineInfo,
+} from '@hearth/contracts';
+import type { Clock } from '@hearth/platform/ports';
+import { z } from 'zod';
+import { mayAccess } from '../../domain/policy/policy.js';
+import type { Admission, AdmissionRule } from '../admission/admission.js';
+import type { SignedRequest } from '../admission/caller-identity.js';
+import type { EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
+import type { EngineCredentials } from './engine-credentials.js';
+import { engineInfo, engineRule } from './engine-info.js';
+
+const get = engineRule('list', EngineNameRequest);
+const health = engineRule('list', EngineNameRequest);
+const EngineListRequest = z.object({}).strict();
+/** Listing engines is authorised as listing `db/engines`; each row then as its own path. */
+const list: AdmissionRule<z.infer<typeof EngineListRequest>> = {
+  capability: 'list',
+  parse: (payload) => parseRequest(EngineListRequest, payload),
+  path: () => 'db/engines',
+};
+
+/** Get, list and health: what an engine is and whether the vault can work on it; never a password. */
+export class EngineQueries {
+  constructor(
+    private readonly admission: Pick<Admission, 'run'>,
+    private readonly engines: Pick<EngineStore, 'find' | 'list'>,
+    private readonly leases: Pick<LeaseStore, 'liveCount'>,
+    private readonly credentials: Pick<EngineCredentials, 'connectionOf'>,
+    private readonly target: Pick<TargetDatabases, 'probe'>,
+    private readonly clock: Clock,
+  ) {}
+
+  get(signed: SignedRequest): Promise<EngineInfo> {
+    return this.admission.run(signed, get, async (_tx, _caller, { name }) => {
+      const engine = await this.existing(name);
+      return engineInfo(engine, await this.leases.liveCount({ engine: name }));
+    });
+  }
+
+  /** Only the engines the caller may list: a deny on one hides it even under an allow on all. */
+  list(signed: SignedRequest): Promise<EngineInfo[]> {
+    return this.admission.run(signed, list, async (_tx, caller) => {
+      const visible = (await this.engines.list()).filter((e) =>
+        mayAccess(caller.principal.rules, enginePath(e.name), 'list'),
+      );
+      return Promise.all(visible.map(async (e) => engineInfo(e, await this.leases.liveCount({ engine: e.name }))));
+    });
+  }
+
+  /**
+   * Each step of reaching the engine with its current root credential. A database that is down is an
+   * answer (reachable false), not a failure; so is a root credential that can no longer be read.
+   */
+  health(signed: SignedRequest): Promise<EngineHealth> {
+    return this.admission.run(signed, health, async (_tx, _caller, { name }) => {
+      await this.existing(name);
+      const checked = { name, checked_at: this.clock.now().toISOString() };
+      try {
+        const connection = await this.credentials.connectionOf(name);
+        return { ...checked, ...(await this.target.probe(connection)) };
+      } catch (error) {
+        if (!(error instanceof HearthError) || error.code !== ErrorCode.EngineInvalidConfig) throw error;
+        return { ...checked, reachable: false, root_login: false, may_create_roles: false, message: error.message };
+      }
+    });
+  }
+
+  private async existing(name: string): Promise<StoredEngine> {
+    const engine = await this.engines.find(name);
+    if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${name}`);
+    return engine;
+  }
+}
