@@ -181,6 +181,7 @@ function sslOf(connection: EngineConnection): pg.ClientConfig['ssl'] {
     case 'require':
       return { rejectUnauthorized: false };
     case 'verify-full':
-      return { rejectUnauthorized: true, servername: connection.host };
+      // pg names the host for SNI and checks the certificate against it (IP addresses included).
+      return { rejectUnauthorized: true };
   }
 }
