@@ -209,8 +209,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const MAX_IDENTIFIER = 63;
 
 /**
- * Refuses a username template that could make anything but a plain lowercase identifier of at most 63
- * characters for `role`: it is rendered with the worst values it can meet (a random of digits only,
+ * Refuses a username template without `{{random}}` (every lease needs a user of its own), or that
+ * could make anything but a plain lowercase identifier of at most 63 characters for `role`: it is rendered with the worst values it can meet (a random of digits only,
  * a ten-digit time), so what passes here renders to an identifier for every lease.
  */
 export function checkUsernameTemplate(template: string, role: string): void {
@@ -219,6 +219,11 @@ export function checkUsernameTemplate(template: string, role: string): void {
     if (!USERNAME_PLACEHOLDERS.includes(match[1]!)) {
       throw invalid(`${label} holds the unknown placeholder ${match[0]}: only {{role}}, {{random}} and {{unix_time}}`);
     }
+  }
+  if (!template.includes('{{random}}')) {
+    throw invalid(
+      `${label} has no {{random}}: two leases could get the same user, and revoking one would end the other`,
+    );
   }
   const worst = fillUsername(template, role, '0'.repeat(USERNAME_RANDOM_CHARS), 9_999_999_999);
   if (!IDENTIFIER.test(worst)) {

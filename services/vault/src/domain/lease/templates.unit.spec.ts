@@ -111,12 +111,17 @@ describe('username templates', () => {
     expect(renderUsername('app_{{unix_time}}_{{random}}', 'ro', 'abc', at)).toBe(`app_${at.getTime() / 1000}_abc`);
   });
 
+  it('refuse a template without {{random}}: leases would share users', () => {
+    expect(refusal(() => checkUsernameTemplate('v_{{role}}_{{unix_time}}', 'ro')).message).toContain('{{random}}');
+    refusal(() => checkUsernameTemplate('{{role}}', 'postgres'));
+  });
+
   it('refuse an unknown placeholder, naming it', () => {
     expect(refusal(() => checkUsernameTemplate('v_{{name}}_{{random}}', 'ro')).message).toContain('{{name}}');
   });
 
   it('refuse a template that could start with a digit, or hold anything but lowercase letters, digits and _', () => {
-    for (const template of ['{{random}}', '{{unix_time}}_x', 'V_{{random}}', 'v-{{random}}', 'v {{random}}']) {
+    for (const template of ['{{random}}', '{{unix_time}}_{{random}}', 'V_{{random}}', 'v-{{random}}', 'v {{random}}']) {
       refusal(() => checkUsernameTemplate(template, 'ro'));
     }
     refusal(() => checkUsernameTemplate('{{role}}_{{random}}', '9lives'));

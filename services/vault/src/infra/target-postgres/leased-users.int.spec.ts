@@ -188,6 +188,26 @@ describe('leased users on a real Postgres with password authentication', () => {
     expect(await target.userExists(ENGINE, user.username)).toBe(false);
   });
 
+  it('never touches a user that exists already, nor revokes a superuser or the admin itself', async () => {
+    const taken = {
+      username: 'other_data_owner',
+      verifier: await scramVerifier(generatePassword()),
+      expiresAt: new Date(Date.now() + 60_000),
+    };
+    await admin.query('CREATE ROLE other_data_owner; ALTER TABLE other_data OWNER TO other_data_owner');
+    await expect(target.createUser(ENGINE, taken, readonly)).rejects.toMatchObject({
+      code: ErrorCode.RoleInvalid,
+      message: 'user other_data_owner exists already',
+    });
+    const { rows } = await admin.query("SELECT tableowner FROM pg_tables WHERE tablename = 'other_data'");
+    expect(rows).toEqual([{ tableowner: 'other_data_owner' }]);
+    await expect(target.dropUser(ENGINE, cluster.user, [])).rejects.toMatchObject({
+      code: ErrorCode.RoleInvalid,
+      message: "refusing to revoke postgres: a superuser or the engine's admin",
+    });
+    expect(await target.userExists(ENGINE, cluster.user)).toBe(true);
+  });
+
   it('keeps the verifier out of a failure whose Postgres message quotes it', async () => {
     const user = {
       username: `v_test_${randomBytes(8).toString('hex')}`,

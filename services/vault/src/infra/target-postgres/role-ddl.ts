@@ -27,8 +27,14 @@ const rollbackOf = (statements: LeaseStatements): Revocation =>
 
 /** The creation statements in one transaction; when they fail, the rollback, and the creation's failure is thrown. */
 export async function createUser(s: DdlSession, user: LeasedUser, statements: LeaseStatements): Promise<void> {
+  const creation = renderStatements('creation', statements.creation, user);
+  // A user that exists is not this lease's: its rollback must never revoke someone else's role.
+  const [existing] = await s.rows(`looking up user ${user.username}`, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [
+    user.username,
+  ]);
+  if (existing) throw new HearthError(ErrorCode.RoleInvalid, `user ${user.username} exists already`);
   try {
-    await s.inTransaction(renderStatements('creation', statements.creation, user));
+    await s.inTransaction(creation);
   } catch (error) {
     // With the connection gone there is no knowing whether COMMIT landed: the lease's revocation finds out.
     if (!(error instanceof HearthError) || error.code === ErrorCode.EngineUnavailable) throw error;
@@ -70,20 +76,24 @@ async function revoke(
   revocation: Revocation,
   { transaction }: { transaction: boolean },
 ): Promise<void> {
-  const [found] = await s.rows<{ oid: string; admin_is_superuser: boolean }>(
+  const statements = renderStatements(revocation.kind, revocation.own, { username });
+  const [found] = await s.rows<{ oid: string; admin_is_superuser: boolean; forbidden: boolean }>(
     `looking up user ${username}`,
-    `SELECT r.oid::text AS oid, a.rolsuper AS admin_is_superuser
+    `SELECT r.oid::text AS oid, a.rolsuper AS admin_is_superuser, r.rolsuper OR r.oid = a.oid AS forbidden
        FROM pg_roles r, pg_roles a WHERE r.rolname = $1 AND a.rolname = current_user`,
     [username],
   );
   if (!found) return;
+  // The revocation takes what a role owns: never the admin's own, nor a superuser's.
+  if (found.forbidden) {
+    throw new HearthError(ErrorCode.RoleInvalid, `refusing to revoke ${username}: a superuser or the engine's admin`);
+  }
   const name = pg.escapeIdentifier(username);
   if (!found.admin_is_superuser) {
     await s.exec({ label: `granting the admin membership of ${username}`, sql: `GRANT ${name} TO CURRENT_USER` });
   }
   await s.exec({ label: `refusing new logins of ${username}`, sql: `ALTER ROLE ${name} NOLOGIN` });
   await endSessions(s, username, found.oid);
-  const statements = renderStatements(revocation.kind, revocation.own, { username });
   if (transaction) await s.inTransaction(statements);
   else for (const statement of statements) await s.exec(statement);
   await endSessions(s, username, found.oid);

@@ -126,7 +126,7 @@ export class TargetPostgres implements TargetDatabases {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.engines.values()].map((queue) => queue.drop()));
+    await Promise.all([...this.engines.values()].map((queue) => queue.close()));
   }
 
   /** Runs `task` in its engine's turn, on its connection (made if needed); a lost connection is dropped after it. */
@@ -181,6 +181,7 @@ function sslOf(connection: EngineConnection): pg.ClientConfig['ssl'] {
     case 'require':
       return { rejectUnauthorized: false };
     case 'verify-full':
-      return { rejectUnauthorized: true, servername: connection.host };
+      // pg names the host for SNI and checks the certificate against it (IP addresses included).
+      return { rejectUnauthorized: true };
   }
 }
