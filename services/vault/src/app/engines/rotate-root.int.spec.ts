@@ -14,7 +14,7 @@ import { ENGINE_MACHINERY } from './engine-credentials.js';
 describe('rotating an engine root', () => {
   let h: VaultHarness;
   beforeAll(async () => {
-    h = await startVaultHarness();
+    h = await startVaultHarness({ LOG_LEVEL: 'debug' });
   });
   afterAll(() => h?.close());
 
@@ -65,6 +65,8 @@ describe('rotating an engine root', () => {
     const recorded = JSON.stringify(events);
     expect(recorded).not.toContain(login.password);
     expect(cluster.serverLog()).not.toContain(login.password);
+    expect(h.logs.length).toBeGreaterThan(0);
+    expect(h.logs.join('\n')).not.toContain(login.password);
   });
 
   it('refuses a second rotation while one is in flight', async () => {
