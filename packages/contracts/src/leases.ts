@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boundedText, WIRE_LIMITS } from './bounds.js';
+import { ErrorCode } from './errors.js';
 import { Slug } from './slug.js';
 import { SecretPath } from './vault.js';
 
@@ -99,6 +100,7 @@ export const EngineConfig = z
   .refine((engine) => engine.root_path.startsWith(`${ENGINE_CREDENTIAL_PREFIX}${engine.name}/`), {
     message: `an engine's root credential lives below ${ENGINE_CREDENTIAL_PREFIX}<engine>/`,
     path: ['root_path'],
+    params: { code: ErrorCode.EngineInvalidConfig },
   });
 export type EngineConfig = z.input<typeof EngineConfig>;
 export type ParsedEngineConfig = z.output<typeof EngineConfig>;

@@ -120,7 +120,7 @@ describe('configuring an engine', () => {
           sslmode: 'disable',
           root_path: rootPathOf('victim'),
         }),
-      'root_path must be below infra/postgres/thief/',
+      "root_path: an engine's root credential lives below infra/postgres/<engine>/",
       [cluster.password],
     );
   });

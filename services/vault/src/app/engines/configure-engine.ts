@@ -1,11 +1,4 @@
-import {
-  ENGINE_CREDENTIAL_PREFIX,
-  EngineConfig,
-  ErrorCode,
-  HearthError,
-  type EngineInfo,
-  type ParsedEngineConfig,
-} from '@hearth/contracts';
+import { EngineConfig, ErrorCode, HearthError, type EngineInfo, type ParsedEngineConfig } from '@hearth/contracts';
 import type { Clock } from '@hearth/platform/ports';
 import type { Admission } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
@@ -33,18 +26,6 @@ export function probeFailure(
   return detail ? `${step}: ${detail}` : step;
 }
 
-/**
- * An engine logs in only with a credential below its own `infra/postgres/<name>/`: the probe sends
- * the credential to the configured host, so an engine named freely could carry another engine's root
- * password to a server of its configurer's choosing.
- */
-function assertOwnCredential({ name, root_path: rootPath }: ParsedEngineConfig): void {
-  const own = `${ENGINE_CREDENTIAL_PREFIX}${name}/`;
-  if (!rootPath.startsWith(own)) {
-    throw new HearthError(ErrorCode.EngineInvalidConfig, `engine ${name}: its root_path must be below ${own}`);
-  }
-}
-
 /** Whether a replacement points the engine at another database than the one its leases' users are on. */
 function movesDatabase(existing: StoredEngine, config: ParsedEngineConfig): boolean {
   return existing.host !== config.host || existing.port !== config.port || existing.database !== config.database;
@@ -68,7 +49,6 @@ export class ConfigureEngine {
 
   async run(signed: SignedRequest): Promise<EngineInfo> {
     const saved = await this.admission.run(signed, configure, async (tx, caller, config: ParsedEngineConfig) => {
-      assertOwnCredential(config);
       const existing = await this.engines.find(config.name, tx);
       if (existing?.rotation) {
         throw new HearthError(

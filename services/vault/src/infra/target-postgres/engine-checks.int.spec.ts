@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@hearth/contracts';
 import { freePort, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { EngineConnection, LeaseStatements } from '../../app/ports.js';
 import { generatePassword, scramVerifier } from './scram.js';
@@ -144,6 +145,39 @@ describe('checking engines and roles against a real Postgres', () => {
     expect(health.message).toContain('may not create roles');
     const tls = await target.probe({ ...superuser(), sslmode: 'require' });
     expect(tls).toMatchObject({ reachable: true, root_login: false, message: expect.stringMatching(/SSL/) });
+  });
+
+  it.each([
+    ['in clear', 3],
+    ['as MD5', 5],
+  ])('gives a server asking for the password %s nothing: the vault logs in only by SCRAM', async (_how, method) => {
+    // A server of an attacker's: whatever it asks the password by, it records what comes back.
+    const received: Buffer[] = [];
+    const server = createServer((socket) => {
+      socket.once('data', () => {
+        const ask = Buffer.alloc(method === 5 ? 13 : 9);
+        ask.write('R', 0);
+        ask.writeInt32BE(ask.length - 1, 1);
+        ask.writeInt32BE(method, 5);
+        socket.write(ask);
+        socket.on('data', (bytes) => received.push(bytes));
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const health = await target.probe({ ...superuser(), port });
+      expect(health).toMatchObject({ root_login: false, may_create_roles: false });
+      expect(health.message).toContain('the vault logs in only by SCRAM-SHA-256');
+      await expect(target.canLogin({ ...superuser(), port })).rejects.toMatchObject({
+        code: ErrorCode.EngineUnavailable,
+      });
+      expect(Buffer.concat(received).toString('latin1')).not.toContain(cluster.password);
+      expect(received).toEqual([]);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
   });
 
   it('refuses calls on an engine it cannot reach with VAULT.ENGINE_UNAVAILABLE, and no other engine waits for it', async () => {

@@ -154,7 +154,7 @@ export class TargetPostgres implements TargetDatabases {
   }
 
   private client(connection: EngineConnection): pg.Client {
-    const client = new pg.Client({
+    const client = new ScramOnlyClient({
       host: connection.host,
       port: connection.port,
       database: connection.database,
@@ -171,6 +171,26 @@ export class TargetPostgres implements TargetDatabases {
     // A connection lost while idle is reported here; the queue finds out on its next call.
     client.on('error', () => undefined);
     return client;
+  }
+}
+
+/**
+ * A client that gives a server its password only by SCRAM-SHA-256, which never reveals it. node-postgres
+ * would send it in clear (or as an offline-crackable MD5) to any server that asks, so whoever could
+ * point an engine at a server of theirs would collect the root password from the probe.
+ */
+class ScramOnlyClient extends pg.Client {
+  _handleAuthCleartextPassword(): void {
+    this.refuse('the password in clear');
+  }
+
+  _handleAuthMD5Password(): void {
+    this.refuse('an MD5 of the password');
+  }
+
+  private refuse(what: string): void {
+    const { stream } = (this as unknown as { connection: { stream: { destroy(error: Error): void } } }).connection;
+    stream.destroy(new Error(`the server asked for ${what}; the vault logs in only by SCRAM-SHA-256`));
   }
 }
 
