@@ -284,8 +284,8 @@ export interface LeaseStore {
   insert(tx: Transaction, lease: StoredLease): Promise<void>;
   /** In a transaction: the row locked until it ends. */
   find(leaseId: string, tx?: Transaction): Promise<StoredLease | null>;
-  /** Newest first. */
-  list(filter: LeaseFilter): Promise<StoredLease[]>;
+  /** Newest first; in a transaction, read on its connection (without locking). */
+  list(filter: LeaseFilter, tx?: Transaction): Promise<StoredLease[]>;
   update(tx: Transaction, leaseId: string, change: LeaseChange): Promise<void>;
   /**
    * Claims up to `limit` leases of `engine` due for revocation at `now` — active past their expiry, or
@@ -300,4 +300,11 @@ export interface LeaseStore {
   liveCount(of: { engine: string } | { role: string }): Promise<number>;
   /** For the gauges: live leases per role, active ones past their expiry, irrevocable ones. */
   stats(now: Date): Promise<{ liveByRole: Map<string, number>; expiredUnrevoked: number; irrevocable: number }>;
+}
+
+/** Leased users' passwords: made by the vault, and the only form of one a target database is sent. */
+export interface LeasePasswords {
+  generate(): string;
+  /** Its SCRAM-SHA-256 verifier (CPU-bound: run outside any engine's DDL queue). */
+  verifierOf(password: string): Promise<string>;
 }
