@@ -10,6 +10,11 @@ import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { EngineCredentials } from './app/engines/engine-credentials.js';
+import { IssueLease } from './app/leases/issue-lease.js';
+import { ListLeases } from './app/leases/list-leases.js';
+import { RenewLease } from './app/leases/renew-lease.js';
+import { RevokeLeases } from './app/leases/revoke-leases.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
@@ -20,11 +25,14 @@ import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
+import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
 import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
+import { generatePassword, scramVerifier } from './infra/target-postgres/scram.js';
+import { TargetPostgres } from './infra/target-postgres/target-postgres.js';
 
 export interface VaultSettings {
   ring: KeyRing;
@@ -77,6 +85,14 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
+  // Dynamic credentials (issue 13): engines, roles and leases, and the databases engines mint users on,
+  // reached with root credentials the machinery reads (each read recorded).
+  const engines = new PostgresEngines(dataSource);
+  const roles = new PostgresRoles(dataSource);
+  const leases = new PostgresLeases(dataSource);
+  const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
+  const targets = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
+  const passwords = { generate: generatePassword, verifierOf: (password: string) => scramVerifier(password) };
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
@@ -89,6 +105,10 @@ export function composeVault(
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
+      issueLease: new IssueLease(admission, unitOfWork, roles, engines, leases, targets, passwords, audit, clock),
+      renewLease: new RenewLease(admission, unitOfWork, roles, leases, targets, audit, clock),
+      revokeLeases: new RevokeLeases(admission, unitOfWork, leases, targets, audit, clock),
+      listLeases: new ListLeases(admission, leases),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
@@ -97,6 +117,8 @@ export function composeVault(
     },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,
+    /** The engines' databases: their connections closed at shutdown. */
+    targets,
   };
 }
 export type ComposedVault = ReturnType<typeof composeVault>;

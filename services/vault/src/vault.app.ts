@@ -54,7 +54,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     streams: [],
     awaits: [HatchStream.name],
   });
-  const { useCases, workers, principalCache } = composeVault(runtime, {
+  const { useCases, workers, principalCache, targets } = composeVault(runtime, {
     ring,
     sealKeys: sealKeysOf(config.VAULT_SEAL_KEY),
     keepVersions: config.VAULT_KEEP_VERSIONS,
@@ -74,6 +74,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     .createObservableGauge('vault.principal_cache.entries', { description: 'Names the principal lookup cache holds' })
     .addCallback((gauge) => gauge.observe(principalCache.cached));
   runtime.onShutdown(() => principalCache.stop());
+  runtime.onShutdown(() => targets.close());
   await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
     await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);

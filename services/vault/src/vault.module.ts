@@ -3,10 +3,13 @@ import { nestModuleOf } from '@hearth/platform/nest';
 import type { VaultUseCases } from './compose.js';
 import { OperatorGuard } from './transport/http/operator.guard.js';
 import { SecretsController } from './transport/http/secrets.controller.js';
+import { LeaseEndpoints } from './transport/nats/lease.endpoints.js';
 import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
-  return nestModuleOf([SecretEndpoints, PrincipalEndpoints, SecretsController], useCases, [OperatorGuard]);
+  return nestModuleOf([SecretEndpoints, PrincipalEndpoints, LeaseEndpoints, SecretsController], useCases, [
+    OperatorGuard,
+  ]);
 }
