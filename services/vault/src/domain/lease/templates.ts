@@ -11,6 +11,14 @@ export type StatementKind = 'creation' | 'renew' | 'revocation' | 'rollback';
 export type Placeholder = 'name' | 'password' | 'expiration';
 const PLACEHOLDERS: readonly string[] = ['name', 'password', 'expiration'] satisfies Placeholder[];
 
+/** What each kind of statement knows when it runs: a password exists only while the user is made. */
+const KNOWN: Readonly<Record<StatementKind, readonly Placeholder[]>> = {
+  creation: ['name', 'password', 'expiration'],
+  renew: ['name', 'expiration'],
+  revocation: ['name'],
+  rollback: ['name'],
+};
+
 /** How an operator may write a placeholder's own quotes: we quote, so they mean the same as none. */
 const OWN_QUOTE: Readonly<Record<Placeholder, "'" | '"'>> = { name: '"', password: "'", expiration: "'" };
 
@@ -40,6 +48,12 @@ export function parseStatement(kind: StatementKind, index: number, text: string)
     const name = token.slice(2, -2);
     if (!PLACEHOLDERS.includes(name)) {
       throw invalid(`${label} holds the unknown placeholder ${token}: only {{name}}, {{password}} and {{expiration}}`);
+    }
+    const known = KNOWN[kind];
+    if (!known.includes(name as Placeholder)) {
+      throw invalid(
+        `${label} holds ${token}: a ${kind} statement knows only ${known.map((k) => `{{${k}}}`).join(', ')}`,
+      );
     }
     return name as Placeholder;
   };
@@ -73,6 +87,11 @@ export function parseStatement(kind: StatementKind, index: number, text: string)
     push(placeholder);
   }
   if (sql !== '' || parts.length === 0) parts.push({ sql });
+  if (TRANSACTION_CONTROL.test(codeOf(text))) {
+    throw invalid(
+      `${label} controls the transaction: the vault runs each kind of statement in a transaction of its own`,
+    );
+  }
   return { label, parts };
 }
 
@@ -85,10 +104,31 @@ export function placeholdersOf(template: StatementTemplate): Set<Placeholder> {
   return new Set(template.parts.flatMap((part) => ('placeholder' in part ? [part.placeholder] : [])));
 }
 
-/** The statement with each placeholder replaced by its value, already quoted by the caller for SQL. */
-export function fillStatement(template: StatementTemplate, quoted: Readonly<Record<Placeholder, string>>): string {
-  return template.parts.map((part) => ('placeholder' in part ? quoted[part.placeholder] : part.sql)).join('');
+/**
+ * The statement with each placeholder replaced by its value, already quoted by the caller for SQL;
+ * a statement's kind decides which values it may hold, so the caller gives those its kind knows.
+ */
+export function fillStatement(
+  template: StatementTemplate,
+  quoted: Readonly<Partial<Record<Placeholder, string>>>,
+): string {
+  return template.parts
+    .map((part) => {
+      if (!('placeholder' in part)) return part.sql;
+      const value = quoted[part.placeholder];
+      if (value === undefined) throw new Error(`${template.label}: no value for {{${part.placeholder}}}`);
+      return value;
+    })
+    .join('');
 }
+
+/** A role's statement that ended or split the vault's transaction could leave a half-made user, or validation's sample. */
+const TRANSACTION_CONTROL =
+  /^\s*(?:begin|commit|rollback|abort|end|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
+
+/** The statement without its strings and comments, so its first word is its own. */
+const codeOf = (text: string): string =>
+  [...sqlTokens(text)].map((token) => (token.kind === 'code' ? token.text : ' ')).join('');
 
 interface SqlToken {
   /** `code` is where placeholders are SQL; the rest is quoted text or a comment, copied as it is. */
@@ -143,9 +183,8 @@ function quotedEnd(text: string, at: number): number | null {
     let depth = 0;
     let i = at;
     while (i < text.length) {
-      if (text.startsWith('/*', i)) (depth++, (i += 2));
-      else if (text.startsWith('*/', i)) {
-        depth--;
+      if (text.startsWith('/*', i) || text.startsWith('*/', i)) {
+        depth += text[i] === '/' ? 1 : -1;
         i += 2;
         if (depth === 0) return i;
       } else i++;

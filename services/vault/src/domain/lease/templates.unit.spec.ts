@@ -56,6 +56,17 @@ describe('statement templates', () => {
     expect(refusal(() => parseStatement('creation', 0, 'CREATE ROLE {{ name }}')).message).toContain('{{ name }}');
   });
 
+  it('refuse a placeholder its kind of statement never has a value for: a password exists only at creation', () => {
+    expect(refusal(() => parseStatement('renew', 0, 'ALTER ROLE {{name}} PASSWORD {{password}}')).message).toContain(
+      'renew_statements[0] holds {{password}}',
+    );
+    refusal(() => parseStatement('revocation', 1, 'ALTER ROLE {{name}} VALID UNTIL {{expiration}}'));
+    refusal(() => parseStatement('rollback', 0, "SELECT '{{password}}'"));
+    expect(fillStatement(parseStatement('renew', 0, 'ALTER ROLE {{name}} VALID UNTIL {{expiration}}'), quoted)).toBe(
+      'ALTER ROLE <N> VALID UNTIL <E>',
+    );
+  });
+
   it('refuse a placeholder inside a longer string, an identifier, a dollar-quoted body or a comment', () => {
     for (const text of [
       "COMMENT ON ROLE {{name}} IS 'lease of {{name}}'",
@@ -72,6 +83,13 @@ describe('statement templates', () => {
   it('leave braces and placeholder look-alikes in strings, bodies and comments alone when they are not placeholders', () => {
     expect(fill("SELECT '{1,2}', $$ {{ $$, E'it\\'s {{' -- }}")).toBe("SELECT '{1,2}', $$ {{ $$, E'it\\'s {{' -- }}");
     expect(fill("SELECT 'a''b' || {{name}}")).toBe("SELECT 'a''b' || <N>");
+  });
+
+  it('refuse transaction control: the vault begins and ends the transactions', () => {
+    for (const text of ['COMMIT', '  begin', '/* x */ ROLLBACK', 'end;', 'SAVEPOINT s', 'start transaction']) {
+      expect(refusal(() => parseStatement('revocation', 0, text)).message).toContain('revocation_statements[0]');
+    }
+    expect(fill('ENDPOINT_NOT_A_KEYWORD')).toBe('ENDPOINT_NOT_A_KEYWORD');
   });
 
   it('keep an injection attempt inside its quotes: only the value in place of a placeholder changes', () => {
