@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { VaultSubjects } from '@hearth/contracts';
+import { LeaseSubjects, VaultSubjects } from '@hearth/contracts';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 interface ServiceInfo {
@@ -20,7 +20,13 @@ describe('service discovery', () => {
     const info = (await h.nc.request('$SRV.INFO.hearth-vault', '', { timeout: 5_000 })).json<ServiceInfo>();
     expect(info).toMatchObject({ type: 'io.nats.micro.v1.info_response', name: 'hearth-vault' });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(info.endpoints.map((e) => e.subject).sort()).toEqual(Object.values(VaultSubjects).sort());
+    const leases = [
+      LeaseSubjects.leaseIssue,
+      LeaseSubjects.leaseRenew,
+      LeaseSubjects.leaseRevoke,
+      LeaseSubjects.leaseList,
+    ];
+    expect(info.endpoints.map((e) => e.subject).sort()).toEqual([...Object.values(VaultSubjects), ...leases].sort());
     // replicas share one queue group, so each request is answered once
     expect(new Set(info.endpoints.map((e) => e.queue_group))).toEqual(new Set(['vault']));
   });
