@@ -13,7 +13,9 @@ import {
 import {
   databaseText,
   eventMark,
+  eventsSince,
   expectNewEvents,
+  freePort,
   jetStreamText,
   queryDatabase,
   streamMessages,
@@ -35,10 +37,19 @@ describe('issuing a lease', () => {
     t = await startLeaseTarget(h);
     await t.engine('reporting', { workspace: 'acme' });
     await t.role('readonly', 'reporting');
-    await t.role('broken', 'reporting', { creation_statements: ['CREATE ROLE "{{name}}" WITH LOGN'] });
+    // its user is made, then a grant fails: the adapter rolls the whole creation back
+    await t.role('broken', 'reporting', {
+      creation_statements: [
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'`,
+        'GRANT no_such_role TO "{{name}}"',
+      ],
+    });
+    await t.engine('down', { workspace: 'acme', port: await freePort() });
+    await t.role('down-ro', 'down');
     ({ client: app, keys: appKeys } = await h.principal('reporting-app', [
       { pattern: 'db/creds/readonly', capabilities: ['read'] },
       { pattern: 'db/creds/broken', capabilities: ['read'] },
+      { pattern: 'db/creds/down-ro', capabilities: ['read'] },
     ]));
   }, 60_000);
   afterAll(async () => {
@@ -122,7 +133,8 @@ describe('issuing a lease', () => {
     const from = await eventMark(h.db.name);
     const error = (await app.issueLease('broken').catch((e: unknown) => e)) as { code?: string; message?: string };
     expect(error.code).toBe('VAULT.ROLE_INVALID');
-    expect(error.message).toContain('creation_statements[0]');
+    expect(error.message).toContain('creation_statements[1]');
+    expect(JSON.stringify(error)).not.toContain('SCRAM-SHA-256');
     const [event] = await expectNewEvents(h.db.name, from, [
       { type: 'LeaseRevokedV1', data: { role: 'broken', engine: 'reporting', reason: 'rolled_back' } },
     ]);
@@ -131,6 +143,16 @@ describe('issuing a lease', () => {
     ]);
     expect(row!.state).toBe('revoked');
     expect(await t.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [event!.data.username])).toEqual([]);
+  });
+
+  it('leaves a lease whose database could not be reached creating, for the sweeper, and tells the caller', async () => {
+    const from = await eventMark(h.db.name);
+    const error = (await app.issueLease('down-ro').catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect(error.code).toBe('VAULT.ENGINE_UNAVAILABLE');
+    expect(error.message).toContain('connection refused');
+    expect((await eventsSince(h.db.name, from)).map((e) => e.type)).toEqual(['SecretReadV1']);
+    const rows = await queryDatabase<{ state: string }>(h.db.name, "SELECT state FROM leases WHERE role = 'down-ro'");
+    expect(rows).toEqual([{ state: 'creating' }]);
   });
 
   it('gives 64 concurrent callers a working user each: role DDL runs one at a time per engine', async () => {

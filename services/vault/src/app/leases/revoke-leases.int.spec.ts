@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { VaultClient } from '@hearth/contracts';
+import { VaultClient } from '@hearth/contracts';
 import { eventMark, eventsSince, expectNewEvents, freePort, queryDatabase } from '@hearth/testkit';
+import { REVOKE_LIMIT } from './revoke-leases.js';
 import { startLeaseTarget, type LeaseTarget } from '../../test/lease-target.js';
 import { refusal, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
@@ -161,6 +162,26 @@ describe('revoking leases', () => {
       expect(await stateOf(downLease)).toBe('active');
     });
 
+    it(`revokes at most ${REVOKE_LIMIT} leases a request: the rest are left for the next`, async () => {
+      await queryDatabase(
+        h.db.name,
+        `INSERT INTO leases (lease_id, role, engine, workspace, username, state, revocation_statements, issued_by,
+                             issued_at, expires_at, max_expires_at, attempts)
+         SELECT 'db/creds/down-bulk/' || lpad(i::text, 20, '0'), 'down-bulk', 'down', 'acme', 'v_bulk_' || i, 'active',
+                '{}', 'reporting-app', now(), now() + interval '1 hour', now() + interval '4 hours', 0
+         FROM generate_series(1, $1::int) AS i`,
+        [REVOKE_LIMIT + 1],
+      );
+      const { keys } = await h.principal('bulk-operator', [
+        { pattern: 'db/creds/*', capabilities: ['delete', 'destroy'] },
+      ]);
+      // a thousand revocations, each its own event, take longer than a client's default 5 s to answer
+      const operator = new VaultClient(h.nc, 'bulk-operator', keys, { timeoutMs: 120_000 });
+      expect((await operator.revokeLeases('db/creds/down-bulk', { force: true })).forced).toHaveLength(REVOKE_LIMIT);
+      expect((await operator.revokeLeases('db/creds/down-bulk', { force: true })).forced).toHaveLength(1);
+      expect((await operator.revokeLeases('db/creds/down-bulk', { force: true })).forced).toEqual([]);
+    }, 60_000);
+
     it('takes it off the books with force, as forced, which list shows the operator', async () => {
       const { client: operator } = await h.principal('db-operator', [
         { pattern: 'db/creds/*', capabilities: ['delete', 'destroy', 'list'] },
@@ -178,9 +199,9 @@ describe('revoking leases', () => {
           data: { lease_id: downLease, engine: 'down', username: 'v_down_ro_abcdefghijklmnop', reason: 'forced' },
         },
       ]);
-      expect((await operator.leases({ state: 'forced' })).map((l) => [l.lease_id, l.engine, l.username])).toEqual([
-        [downLease, 'down', 'v_down_ro_abcdefghijklmnop'],
-      ]);
+      expect(
+        (await operator.leases({ role: 'down-ro', state: 'forced' })).map((l) => [l.lease_id, l.engine, l.username]),
+      ).toEqual([[downLease, 'down', 'v_down_ro_abcdefghijklmnop']]);
     });
   });
 });
