@@ -93,8 +93,8 @@ export class IssueLease {
     const verifier = await this.passwords.verifierOf(password);
     await this.createUser(intent, verifier);
     await this.activate(intent);
-    // The password is plain base64url: nothing in it needs escaping in JSON.
-    const plaintext = Buffer.from(`{"password":"${password}"}`, 'utf8');
+    // A JS string cannot be zeroed; the bytes sealed can, and are.
+    const plaintext = Buffer.from(JSON.stringify({ password }), 'utf8');
     try {
       const { lease } = intent;
       return {
@@ -131,7 +131,8 @@ export class IssueLease {
           }),
         );
       }
-      if (refused || (error instanceof HearthError && error.code === ErrorCode.EngineUnavailable)) throw error;
+      // The adapter's and the engine credentials' errors name what failed, never a secret; anything else is only named.
+      if (error instanceof HearthError) throw error;
       throw new HearthError(ErrorCode.EngineUnavailable, `engine ${lease.engine} could not create the user`);
     }
   }
