@@ -178,7 +178,11 @@ export interface LeasedUser {
 export interface TargetDatabases {
   /** A test connection with `connection` (configure, health): each step, and a reason a person can act on. */
   probe(connection: EngineConnection): Promise<Omit<EngineHealth, 'name' | 'checked_at'>>;
-  /** The statements with sample values, in a transaction that is rolled back. */
+  /**
+   * The statements with sample values, in a transaction that is rolled back: creation (which must make
+   * the user), renew, rollback and revocation, as a lease runs them. VAULT.ROLE_INVALID names the first
+   * that fails (`creation_statements[1]`) with Postgres's reason.
+   */
   validate(engine: string, statements: LeaseStatements): Promise<void>;
   /** The creation statements in one transaction; if they fail, the rollback statements. */
   createUser(engine: string, user: LeasedUser, statements: LeaseStatements): Promise<void>;
@@ -192,7 +196,10 @@ export interface TargetDatabases {
   userExists(engine: string, username: string): Promise<boolean>;
   /** Sets the engine admin's password by its verifier (root rotation). */
   setRootVerifier(engine: string, verifier: string): Promise<void>;
-  /** Whether `connection` logs in (root rotation's test login). */
+  /**
+   * Whether `connection` logs in (root rotation's test login): false when the server refuses the
+   * login; a server that cannot be reached is VAULT.ENGINE_UNAVAILABLE, not an answer.
+   */
   canLogin(connection: EngineConnection): Promise<boolean>;
   /** Drops the engine's connection: its configuration or root credential changed, or it was deleted. */
   forget(engine: string): Promise<void>;

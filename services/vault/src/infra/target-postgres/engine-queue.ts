@@ -59,6 +59,11 @@ export class EngineQueue {
     return connected;
   }
 
+  /** Ends the connection now, whatever call holds it (shutdown): that call fails. */
+  async close(): Promise<void> {
+    await this.dropNow();
+  }
+
   private async dropNow(): Promise<void> {
     const connected = this.connected;
     this.connected = null;

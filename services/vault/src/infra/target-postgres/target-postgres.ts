@@ -126,7 +126,7 @@ export class TargetPostgres implements TargetDatabases {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.engines.values()].map((queue) => queue.drop()));
+    await Promise.all([...this.engines.values()].map((queue) => queue.close()));
   }
 
   /** Runs `task` in its engine's turn, on its connection (made if needed); a lost connection is dropped after it. */
