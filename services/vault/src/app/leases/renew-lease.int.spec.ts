@@ -90,6 +90,19 @@ describe('renewing a lease', () => {
     expect((await validUntil(lease.username)).toISOString()).toBe(lease.expires_at);
   });
 
+  it('renews with the built-in statements a lease whose role was deleted since', async () => {
+    await t.role('short-lived', 'reporting', { default_ttl: 600, max_ttl: 3600 });
+    const { client } = await h.principal('short-lived-app', [
+      { pattern: 'db/creds/short-lived', capabilities: ['read'] },
+      { pattern: 'db/creds/short-lived/*', capabilities: ['read'] },
+    ]);
+    const lease = await client.issueLease('short-lived', 60);
+    await queryDatabase(h.db.name, "DELETE FROM lease_roles WHERE name = 'short-lived'");
+    const renewed = await client.renewLease(lease.lease_id, 900);
+    expect(renewed.ttl).toBe(900);
+    expect((await validUntil(lease.username)).toISOString()).toBe(renewed.expires_at);
+  });
+
   it('refuses a lease that does not exist with VAULT.LEASE_NOT_FOUND', async () => {
     await expect(h.root.renewLease('db/creds/readonly/nosuchleasenosuchlease')).rejects.toMatchObject({
       code: 'VAULT.LEASE_NOT_FOUND',
