@@ -10,6 +10,11 @@ import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { EngineCredentials } from './app/engines/engine-credentials.js';
+import { IssueLease } from './app/leases/issue-lease.js';
+import { ListLeases } from './app/leases/list-leases.js';
+import { RenewLease } from './app/leases/renew-lease.js';
+import { RevokeLeases } from './app/leases/revoke-leases.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
 import { OperatorLeases } from './app/operator-leases/operator-leases.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
@@ -21,7 +26,6 @@ import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { ConfigureEngine } from './app/engines/configure-engine.js';
 import { DeleteEngine } from './app/engines/delete-engine.js';
-import { EngineCredentials } from './app/engines/engine-credentials.js';
 import { EngineQueries } from './app/engines/engine-queries.js';
 import { RotateRoot } from './app/engines/rotate-root.js';
 import { DefineRole } from './app/roles/define-role.js';
@@ -29,12 +33,12 @@ import { DeleteRole } from './app/roles/delete-role.js';
 import { RoleQueries } from './app/roles/role-queries.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
+import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
 import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
-import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { generatePassword, scramVerifier } from './infra/target-postgres/scram.js';
 import { TargetPostgres } from './infra/target-postgres/target-postgres.js';
 
@@ -92,13 +96,14 @@ export function composeVault(
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
-  // Dynamic credentials: engines and their roles.
+  // Dynamic credentials: engines, roles and leases, and the databases engines mint users on, reached
+  // with root credentials the machinery reads (each read recorded).
   const engines = new PostgresEngines(dataSource);
   const roles = new PostgresRoles(dataSource);
   const leases = new PostgresLeases(dataSource);
   const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
   const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
-  const rootPasswords = { generate: generatePassword, verifierOf: scramVerifier };
+  const passwords = { generate: generatePassword, verifierOf: scramVerifier };
   const rootSecrets = { commands, records: secrets, catalog: secrets, keepVersions };
   return {
     /** What the Nest module serves, each under its own class. */
@@ -118,7 +123,7 @@ export function composeVault(
         engines,
         leases,
         engineCredentials,
-        rootPasswords,
+        passwords,
         target,
         cipher,
         rootSecrets,
@@ -137,6 +142,10 @@ export function composeVault(
         (engine) => engineCredentials.connectionOf(engine),
         clock,
       ),
+      issueLease: new IssueLease(admission, unitOfWork, roles, engines, leases, target, passwords, audit, clock),
+      renewLease: new RenewLease(admission, unitOfWork, roles, leases, target, audit, clock),
+      revokeLeases: new RevokeLeases(admission, unitOfWork, leases, target, audit, clock),
+      listLeases: new ListLeases(admission, leases),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),

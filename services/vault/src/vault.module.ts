@@ -5,6 +5,7 @@ import { DynamicCredentialsController } from './transport/http/dynamic-credentia
 import { OpenApiController } from './transport/http/openapi.controller.js';
 import { OperatorGuard } from './transport/http/operator.guard.js';
 import { SecretsController } from './transport/http/secrets.controller.js';
+import { LeaseEndpoints } from './transport/nats/lease.endpoints.js';
 import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
@@ -20,6 +21,7 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       EngineEndpoints,
       RoleEndpoints,
       DynamicCredentialsController,
+      LeaseEndpoints,
       OpenApiController,
     ],
     useCases,

@@ -291,8 +291,8 @@ export interface LeaseStore {
   insert(tx: Transaction, lease: StoredLease): Promise<void>;
   /** In a transaction: the row locked until it ends. */
   find(leaseId: string, tx?: Transaction): Promise<StoredLease | null>;
-  /** Newest first. */
-  list(filter: LeaseFilter): Promise<StoredLease[]>;
+  /** Newest first; in a transaction, read on its connection (without locking). */
+  list(filter: LeaseFilter, tx?: Transaction): Promise<StoredLease[]>;
   update(tx: Transaction, leaseId: string, change: LeaseChange): Promise<void>;
   /**
    * Claims up to `limit` leases of `engine` due for revocation at `now` — active past their expiry, or
@@ -310,10 +310,12 @@ export interface LeaseStore {
 }
 
 /**
- * A root rotation's new password and the SCRAM-SHA-256 verifier Postgres is given for it (the
- * password itself never reaches the target's statement log). infra/target-postgres makes both.
+ * Passwords the vault makes — leased users', and an engine's root at rotation — and the only form
+ * of one a target database is sent: its SCRAM-SHA-256 verifier (so no statement log ever holds a
+ * password). infra/target-postgres makes both.
  */
-export interface RootPasswords {
+export interface Passwords {
   generate(): string;
+  /** Its SCRAM-SHA-256 verifier (CPU-bound: run outside any engine's DDL queue). */
   verifierOf(password: string): Promise<string>;
 }

@@ -18,7 +18,7 @@ import type {
   EngineStore,
   FailureLog,
   LeaseStore,
-  RootPasswords,
+  Passwords,
   SealedVersion,
   SecretCatalog,
   SecretRecords,
@@ -51,7 +51,7 @@ export class RotateRoot {
     private readonly engines: EngineStore,
     private readonly leases: Pick<LeaseStore, 'liveCount'>,
     private readonly credentials: Pick<EngineCredentials, 'read'>,
-    private readonly passwords: RootPasswords,
+    private readonly passwords: Passwords,
     private readonly target: Pick<TargetDatabases, 'setRootVerifier' | 'canLogin' | 'forget'>,
     private readonly cipher: Pick<Cipher, 'seal' | 'open'>,
     private readonly secrets: {

@@ -193,9 +193,9 @@ export class PostgresLeases implements LeaseStore {
     return row ? leaseOf(row) : null;
   }
 
-  async list(filter: LeaseFilter): Promise<StoredLease[]> {
-    const query = this.dataSource.manager
-      .createQueryBuilder(LeaseRecord, 'l')
+  async list(filter: LeaseFilter, tx?: Transaction): Promise<StoredLease[]> {
+    const query = within(this.dataSource, tx)
+      .manager.createQueryBuilder(LeaseRecord, 'l')
       .orderBy('l.issued_at', 'DESC')
       .limit(filter.limit);
     if (filter.role !== undefined) query.andWhere('l.role = :role', { role: filter.role });

@@ -20,9 +20,8 @@ describe('service discovery', () => {
     const info = (await h.nc.request('$SRV.INFO.hearth-vault', '', { timeout: 5_000 })).json<ServiceInfo>();
     expect(info).toMatchObject({ type: 'io.nats.micro.v1.info_response', name: 'hearth-vault' });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
-    const engineAndRole = Object.values(LeaseSubjects).filter((s) => /^vault\.(engine|role)\./.test(s));
     expect(info.endpoints.map((e) => e.subject).sort()).toEqual(
-      [...Object.values(VaultSubjects), ...engineAndRole].sort(),
+      [...Object.values(VaultSubjects), ...Object.values(LeaseSubjects)].sort(),
     );
     // replicas share one queue group, so each request is answered once
     expect(new Set(info.endpoints.map((e) => e.queue_group))).toEqual(new Set(['vault']));
