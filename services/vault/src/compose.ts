@@ -10,21 +10,25 @@ import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { EngineCredentials } from './app/engines/engine-credentials.js';
 import { ListSecrets } from './app/list-secrets/list-secrets.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { SecretCommands } from './app/secret-commands.js';
+import { LeaseSweeper, type LeaseSweeperSettings } from './app/workers/lease-sweeper.js';
 import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
+import { PostgresEngines, PostgresLeases } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
 import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
+import { TargetPostgres } from './infra/target-postgres/target-postgres.js';
 
 export interface VaultSettings {
   ring: KeyRing;
@@ -43,6 +47,8 @@ export interface VaultSettings {
   ids: Ids;
   /** Signs what the vault publishes; checks the console's answers about tokens. */
   bus: { signer: BusSigner; verifier: BusVerifier };
+  /** How often expired leases are revoked, and how failures are retried. */
+  leaseSweep: LeaseSweeperSettings;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -59,6 +65,7 @@ export function composeVault(
     clock,
     ids,
     bus,
+    leaseSweep,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -77,6 +84,11 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
+  // Dynamic credentials: the engines' databases, reached with the root credentials the vault keeps.
+  const leases = new PostgresLeases(dataSource);
+  const engines = new PostgresEngines(dataSource);
+  const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
+  const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
@@ -94,7 +106,10 @@ export function composeVault(
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
       auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, logger),
       nonceSweep: new NonceSweep(nonces, logger),
+      leaseSweeper: new LeaseSweeper(leases, target, unitOfWork, audit, clock, logger, leaseSweep),
     },
+    /** The engines' databases (closed at shutdown), and what the lease gauges read. */
+    dynamicCredentials: { target, leases, engines },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,
   };
