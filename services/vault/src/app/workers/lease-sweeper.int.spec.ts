@@ -5,9 +5,10 @@ import { eventMark, eventsSince, startPostgresCluster, until, type PostgresClust
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PostgresEngines, PostgresLeases } from '../../infra/postgres/lease-store.js';
+import { TargetPostgres } from '../../infra/target-postgres/target-postgres.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import type { StoredLease } from '../ports.js';
-import { LEASE_SWEEPER } from './lease-sweeper.js';
+import { LEASE_SWEEPER, LeaseSweeper } from './lease-sweeper.js';
 
 const MINUTE = 60_000;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -263,5 +264,34 @@ describe('the lease sweeper', () => {
     }
     await until(() => allRevoked(onAlpha), { what: "alpha's leases revoked once its database is back" });
     expect(await existing(alpha, usernames(onAlpha))).toEqual([]);
+  });
+
+  it('logs a round that failed and runs the next', async () => {
+    const failures: Array<Record<string, unknown>> = [];
+    let rounds = 0;
+    const store = new PostgresLeases(h.vault.runtime.dataSource);
+    const flaky = {
+      enginesDue: () => (++rounds === 1 ? Promise.reject(new Error('vault database gone')) : Promise.resolve([])),
+      claimDue: store.claimDue.bind(store),
+      find: store.find.bind(store),
+      update: store.update.bind(store),
+    };
+    const target = new TargetPostgres(() => Promise.reject(new Error('no engine is asked here')));
+    const sweeper = new LeaseSweeper(
+      flaky,
+      target,
+      unitOfWork,
+      { record: () => Promise.resolve() },
+      { now: () => new Date() },
+      { error: (fields) => failures.push(fields) },
+      { everyMs: 20, creatingStandsMs: MINUTE, backoff: { baseMs: 10, capMs: 100, maxAttempts: 3 } },
+    );
+    sweeper.start();
+    try {
+      await until(() => rounds >= 2, { what: 'a second round' });
+    } finally {
+      await sweeper.stop();
+    }
+    expect(failures).toEqual([{ err: expect.objectContaining({ message: 'vault database gone' }) as unknown }]);
   });
 });
