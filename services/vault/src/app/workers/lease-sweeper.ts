@@ -19,10 +19,12 @@ export interface LeaseSweeperSettings {
 /** Leases claimed at a time: small, so a vault killed mid-batch strands few claims. */
 const BATCH = 20;
 /**
- * How long a claim keeps other sweepers off a lease: far longer than a batch takes (its statements
- * wait in the engine's DDL queue), yet what a vault killed mid-batch delays its claimed leases by.
+ * How long a claim keeps other vaults off a lease, so how long a vault killed mid-batch delays the
+ * rest of its batch. A claim that runs out while its batch is still being worked through (statements
+ * waiting in a busy engine's DDL queue) only lets another vault repeat a revocation: harmless, since
+ * a user already gone is done and the outcome is committed once, under the lease's row lock.
  */
-const CLAIM_MS = 60_000;
+const CLAIM_MS = 15_000;
 /** LeaseIrrevocableV1 holds at most this much of the last error. */
 const REASON_CHARS = 2048;
 
@@ -150,7 +152,8 @@ export class LeaseSweeper {
         revokedAt: this.clock.now(),
         nextAttemptAt: null,
       });
-      const reason = current.state === 'creating' ? 'rolled_back' : 'expired';
+      // As claimed: an intent whose issue finished after all is still one whose user this removed.
+      const reason = lease.state === 'creating' ? 'rolled_back' : 'expired';
       await this.audit.record(
         tx,
         { type: 'LeaseRevokedV1', data: { ...leaseFacts(current, LEASE_SWEEPER), reason } },
