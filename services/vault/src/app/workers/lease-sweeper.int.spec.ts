@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@hearth/contracts';
-import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { EventStore, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { eventMark, eventsSince, startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { AuditedEventStore } from '../../infra/postgres/audited-events.js';
 import { PostgresEngines, PostgresLeases } from '../../infra/postgres/lease-store.js';
 import { TargetPostgres } from '../../infra/target-postgres/target-postgres.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+import { AuditTrail } from '../audit-trail.js';
 import type { StoredLease } from '../ports.js';
 import { LEASE_SWEEPER, LeaseSweeper } from './lease-sweeper.js';
 
@@ -264,6 +267,37 @@ describe('the lease sweeper', () => {
     }
     await until(() => allRevoked(onAlpha), { what: "alpha's leases revoked once its database is back" });
     expect(await existing(alpha, usernames(onAlpha))).toEqual([]);
+  });
+
+  it('shares the work with another vault: each lease revoked once, its event recorded once', async () => {
+    const mark = await eventMark(h.db.name);
+    const { host, port, user: username, password } = alpha;
+    const secondTarget = new TargetPostgres((engine) =>
+      Promise.resolve({ engine, host, port, database: 'postgres', sslmode: 'disable', username, password }),
+    );
+    // A second vault's sweeper over the same database, beside the harness vault's own.
+    const second = new LeaseSweeper(
+      new PostgresLeases(h.vault.runtime.dataSource),
+      secondTarget,
+      unitOfWork,
+      new AuditTrail(new AuditedEventStore(new EventStore()), systemClock, randomIds),
+      systemClock,
+      { error: () => undefined },
+      { everyMs: 100, creatingStandsMs: MINUTE, backoff: { baseMs: 50, capMs: 500, maxAttempts: 3 } },
+    );
+    const expired = leaseRows('alpha', 100);
+    await makeUsers(alpha, usernames(expired));
+    second.start();
+    try {
+      await insert(expired);
+      await until(() => allRevoked(expired), { what: 'the 100 leases revoked' });
+    } finally {
+      await second.stop();
+      await secondTarget.close();
+    }
+    expect(await existing(alpha, usernames(expired))).toEqual([]);
+    const revoked = (await eventsSince(h.db.name, mark, { type: 'LeaseRevokedV1' })).map((e) => e.data.lease_id);
+    expect(revoked.sort()).toEqual(expired.map((l) => l.leaseId).sort());
   });
 
   it('logs a round that failed and runs the next', async () => {
