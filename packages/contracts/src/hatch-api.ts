@@ -68,6 +68,8 @@ const AuditFilterFields = {
   /** Records whose subject_path starts with this. */
   path_prefix: z.string().min(1).max(1024).optional(),
   workspace: Slug.optional(),
+  /** Records about this database user (a lease's events name it): who had it, and when. */
+  username: z.string().min(1).max(63).optional(),
   source: z.string().min(1).max(64).optional(),
   action: z.string().min(1).max(128).optional(),
   outcome: AuditOutcome.optional(),

@@ -30,6 +30,8 @@ export const isEngineCredentialPath = (path: string): boolean => path.startsWith
 export const ENGINE_CREDENTIAL_VALUES = { username: 'username', password: 'password' } as const;
 
 export const enginePath = (engine: string): string => `db/engines/${engine}`;
+/** Where an engine's root credential lives unless its configuration says otherwise (below the same folder). */
+export const engineRootPath = (engine: string): string => `${ENGINE_CREDENTIAL_PREFIX}${engine}/root`;
 export const rolePath = (role: string): string => `db/roles/${role}`;
 export const credsPath = (role: string): string => `db/creds/${role}`;
 
@@ -80,16 +82,24 @@ export const EngineConfig = z
     port: z.number().int().min(1).max(65535).default(5432),
     database: DatabaseName,
     sslmode: SslMode.default('require'),
-    /** The secret holding `username` and `password` of the role the vault logs in as (the engine's admin). */
-    root_path: SecretPath.refine(isEngineCredentialPath, {
-      message: `an engine's root credential lives below ${ENGINE_CREDENTIAL_PREFIX}`,
-    }),
+    /**
+     * The secret holding `username` and `password` of the role the vault logs in as (the engine's
+     * admin): below `infra/postgres/<name>/` (default `infra/postgres/<name>/root`), so that who may
+     * configure one engine cannot point it at another engine's root credential and have the vault
+     * present that to a server of their choosing.
+     */
+    root_path: SecretPath.optional(),
     /** The workspace whose database this is, if any: its leases are listed and audited under it. */
     workspace: Slug.nullable().default(null),
     /** Rotate the root credential every N days (null: only when asked). */
     rotation_days: z.number().int().min(1).max(365).nullable().default(null),
   })
-  .strict();
+  .strict()
+  .transform(({ root_path, ...engine }) => ({ ...engine, root_path: root_path ?? engineRootPath(engine.name) }))
+  .refine((engine) => engine.root_path.startsWith(`${ENGINE_CREDENTIAL_PREFIX}${engine.name}/`), {
+    message: `an engine's root credential lives below ${ENGINE_CREDENTIAL_PREFIX}<engine>/`,
+    path: ['root_path'],
+  });
 export type EngineConfig = z.input<typeof EngineConfig>;
 export type ParsedEngineConfig = z.output<typeof EngineConfig>;
 

@@ -25,6 +25,7 @@ interface TailOptions {
   actor?: string;
   path?: string;
   workspace?: string;
+  user?: string;
   action?: string;
   outcome?: string;
   json?: boolean;
@@ -50,6 +51,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--actor <actor>', 'only this actor')
     .option('--path <prefix>', 'only subject paths starting with this')
     .option('--workspace <slug>', 'only this workspace')
+    .option('--user <name>', 'only records about this database user (leases: who had it, and when)')
     .option('--action <action>', 'only this action (say secret.read)')
     .option('--outcome <outcome>', `only this outcome: ${AuditOutcome.options.join(', ')}`)
     .option('--json', 'one JSON record per line')
@@ -105,6 +107,7 @@ function filterOf(options: TailOptions): AuditFilter {
     actor: options.actor,
     path_prefix: options.path,
     workspace: options.workspace,
+    username: options.user,
     action: options.action,
     outcome: options.outcome,
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuditRecordQuery } from '@hearth/contracts';
+import { auditSubject, AuditRecordQuery, LeaseIssuedV1, VAULT_AUDIT_ACTIONS } from '@hearth/contracts';
 import { SAMPLE_READS, secretReadFixture } from '@hearth/testkit';
+import { randomUUID } from 'node:crypto';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
 
 describe("the auditor's search", () => {
@@ -58,5 +59,57 @@ describe("the auditor's search", () => {
       outcome: 'OK',
       prev_hash: '0'.repeat(64),
     });
+  });
+});
+
+/** A lease's issue as the vault reports it to HATCH: it names the database user. */
+function leaseIssued(username: string): LeaseIssuedV1 {
+  const id = randomUUID();
+  return LeaseIssuedV1.parse({
+    id,
+    type: 'LeaseIssuedV1',
+    stream: `LeaseIssuedV1-${id}`,
+    version: 1,
+    data: {
+      path: `db/creds/readonly/${username.slice(-4)}aaaaaaaaaaaaaaaaaaaa`,
+      lease_id: `db/creds/readonly/${username.slice(-4)}aaaaaaaaaaaaaaaaaaaa`,
+      engine: 'reporting-db',
+      role: 'readonly',
+      workspace_slug: 'acme',
+      username,
+      by: 'svc-reporting',
+      expires_at: '2026-12-02T11:00:00.000Z',
+      max_expires_at: '2026-12-03T10:00:00.000Z',
+      request_id: randomUUID(),
+    },
+    metadata: {
+      actor: 'svc-reporting',
+      correlation_id: randomUUID(),
+      causation_id: null,
+      trace_id: null,
+      occurred_at: '2026-12-02T10:00:00.000Z',
+    },
+  });
+}
+
+describe("the auditor's search by database user", () => {
+  let h: HatchHarness;
+  beforeAll(async () => {
+    h = await startHatchHarness({ startWorkers: true });
+    const subject = auditSubject('vault', VAULT_AUDIT_ACTIONS.LeaseIssuedV1);
+    await h.publish(secretReadFixture());
+    for (const username of ['v_readonly_k3j2', 'v_readonly_x9z8', 'v_readonly_k3j2']) {
+      await h.publish(leaseIssued(username), { subject });
+    }
+    await h.recorded(4);
+  });
+  afterAll(() => h?.close());
+
+  it('finds every record naming the user, and no other', async () => {
+    const page = await h.hatch.useCases.searchRecords.run(AuditRecordQuery.parse({ username: 'v_readonly_k3j2' }));
+    expect(page.items.map((r) => [r.event_type, r.data.username])).toEqual([
+      ['LeaseIssuedV1', 'v_readonly_k3j2'],
+      ['LeaseIssuedV1', 'v_readonly_k3j2'],
+    ]);
   });
 });

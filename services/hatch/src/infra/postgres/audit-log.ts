@@ -83,6 +83,7 @@ const FILTERS = {
   // reads audit_log_path (text_pattern_ops) as a range: audit-log-search.int.spec.ts shows the plan.
   path_prefix: 'starts_with(r.subject_path, :path_prefix)',
   workspace: 'r.workspace_slug = :workspace',
+  username: "r.data->>'username' = :username",
   source: 'r.source = :source',
   action: 'r.action = :action',
   outcome: 'r.outcome = :outcome',
