@@ -16,13 +16,16 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-const SWEEP_SECONDS = 5;
+/** Longer than the test: only the round a vault runs at start can revoke anything. */
+const SWEEP_SECONDS = 3600;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /**
  * Invariant 7 (DESIGN.md): no lease outlives its TTL by more than the sweeper interval, restarts
- * included. The vault runs as a process with the default interval, its leases on a real
- * scram-sha-256 cluster, and is killed with SIGKILL while they live.
+ * included. The vault runs as a process, its leases on a real scram-sha-256 cluster, and is killed
+ * with SIGKILL while they live. Its interval is longer than the test, so leases revoked after the
+ * restart were revoked by the round it runs at start, within any interval of it — shown without
+ * asserting on time.
  */
 describe('leases across a vault crash', () => {
   let nats: TestNats;
@@ -65,7 +68,7 @@ describe('leases across a vault crash', () => {
     await cluster?.stop();
   });
 
-  it('revokes 100 leases that expired while the vault was down within the sweeper interval of its restart', async () => {
+  it('revokes 100 leases that expired while the vault was down in the first round after its restart', async () => {
     const mark = await eventMark(vault.db.name);
     const leases = Array.from({ length: 100 }, () => ({
       id: `db/creds/reporting-ro/${hex(12)}`,
@@ -85,15 +88,15 @@ describe('leases across a vault crash', () => {
       `INSERT INTO leases (lease_id, role, engine, workspace, username, state, revocation_statements, issued_by,
                            issued_at, expires_at, max_expires_at)
        SELECT id, 'reporting-ro', 'reporting', 'acme', username, 'active', '{}', 'svc-reports',
-              now(), now() + interval '5 seconds', now() + interval '1 hour'
+              now(), now() + interval '2 seconds', now() + interval '1 hour'
        FROM unnest($1::text[], $2::text[]) AS l(id, username)`,
       [leases.map((l) => l.id), leases.map((l) => l.username)],
     );
     expect(await vault.process.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
-    type Row = { state: string; expires_at: Date; revoked_at: Date | null };
+    type Row = { state: string; expires_at: Date };
     const rows = () =>
-      queryDatabase<Row>(vault.db.name, `SELECT state, expires_at, revoked_at FROM leases WHERE lease_id = ANY($1)`, [
+      queryDatabase<Row>(vault.db.name, `SELECT state, expires_at FROM leases WHERE lease_id = ANY($1)`, [
         leases.map((l) => l.id),
       ]);
     // All 100 were live when the vault died, and nothing revoked them while it was down.
@@ -107,15 +110,11 @@ describe('leases across a vault crash', () => {
     expect(await stillThere()).toEqual([{ n: 100 }]);
 
     await vault.restart();
-    const restartedAt = Date.now();
     await until(async () => (await rows()).every((r) => r.state === 'revoked'), {
       what: 'all 100 leases revoked after the restart',
     });
 
     expect(await stillThere()).toEqual([{ n: 0 }]);
-    // The vault's own record of when each went: within the sweeper interval of the restart.
-    const latest = Math.max(...(await rows()).map((r) => r.revoked_at!.getTime()));
-    expect(latest).toBeLessThanOrEqual(restartedAt + SWEEP_SECONDS * 1000);
     const revoked = await eventsSince(vault.db.name, mark, { type: 'LeaseRevokedV1' });
     expect(revoked.map((e) => e.data.reason)).toEqual(Array(100).fill('expired'));
     expect(new Set(revoked.map((e) => e.data.lease_id))).toEqual(new Set(leases.map((l) => l.id)));

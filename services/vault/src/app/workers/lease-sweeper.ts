@@ -118,20 +118,49 @@ export class LeaseSweeper {
     for (;;) {
       const claimUntil = new Date(this.clock.now().getTime() + CLAIM_MS);
       const claimed = await this.leases.claimDue(engine, now, this.creatingBefore(now), claimUntil, BATCH);
+      const stopped = await this.revokeEach(engine, claimed);
+      if (stopped || claimed.length < BATCH) return;
+    }
+  }
+
+  /**
+   * Revokes `claimed` one after another, each outcome committed while the next revocation runs, so the
+   * engine's DDL queue never waits on the vault's own database. True when it stopped early: the
+   * database out of reach, or this sweeper stopping.
+   */
+  private async revokeEach(engine: string, claimed: readonly StoredLease[]): Promise<boolean> {
+    let committed = Promise.resolve();
+    const commit = (outcome: () => Promise<void>) => {
+      committed = committed
+        .then(outcome)
+        .catch((error: unknown) =>
+          this.log.error({ err: error, engine }, 'a lease outcome was not recorded; its lease is taken again later'),
+        );
+    };
+    try {
       for (const [index, lease] of claimed.entries()) {
-        if (!this.timer) return this.release(claimed.slice(index));
+        if (!this.timer) {
+          commit(() => this.release(claimed.slice(index)));
+          return true;
+        }
         try {
           await this.target.dropUser(engine, lease.username, lease.revocation);
         } catch (error) {
-          if (isUnavailable(error)) return this.outOfReach(engine, claimed.slice(index), error);
+          if (isUnavailable(error)) {
+            const until = this.outOfReach(engine);
+            commit(() => this.deferred(claimed.slice(index), until, error));
+            return true;
+          }
           this.outages.delete(engine);
-          await this.failed(lease, error);
+          commit(() => this.failed(lease, error));
           continue;
         }
         this.outages.delete(engine);
-        await this.revoked(lease);
+        commit(() => this.revoked(lease));
       }
-      if (claimed.length < BATCH) return;
+      return false;
+    } finally {
+      await committed;
     }
   }
 
@@ -200,16 +229,18 @@ export class LeaseSweeper {
     }
   }
 
-  /**
-   * The engine's database could not be reached: its claimed leases wait for the engine's backoff, no
-   * attempt counted, and the engine is left alone until then.
-   */
-  private async outOfReach(engine: string, claimed: readonly StoredLease[], error: unknown): Promise<void> {
+  /** The engine's database could not be reached: it is left alone until the engine's backoff says. */
+  private outOfReach(engine: string): Date {
     const count = (this.outages.get(engine)?.count ?? 0) + 1;
     const until = nextAttemptAt(this.settings.backoff, this.clock.now(), count, this.random());
     this.outages.set(engine, { count, until });
+    return until;
+  }
+
+  /** Claimed leases of an engine out of reach wait for its backoff, no attempt counted: the database is not the lease's fault. */
+  private deferred(claimed: readonly StoredLease[], until: Date, error: unknown): Promise<void> {
     const reason = reasonOf(error);
-    await this.unitOfWork.run(async (tx) => {
+    return this.unitOfWork.run(async (tx) => {
       for (const lease of claimed) {
         const current = await this.leases.find(lease.leaseId, tx);
         if (current && LIVE.has(current.state))
