@@ -18,6 +18,11 @@ export interface RunningService {
   db?: TestDatabase;
   /** Its HTTP edge (the driver has none). */
   url?: string;
+  /**
+   * Starts it again once its process has ended (a crash test kills it with SIGKILL): the same
+   * database, port, keys and settings, as an operator's restart would.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,27 +85,29 @@ export async function startServiceProcess(
   const shape = SHAPES[name];
   const db = shape.database ? await createTestDatabase(shape.database.prefix) : undefined;
   const port = shape.port ? await freePort() : undefined;
+  const settings = {
+    ...natsSettings(name, nats),
+    ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
+    ...(port && shape.port ? { [shape.port]: String(port) } : {}),
+    ...shape.defaults(),
+    ...env,
+  };
+  const launch = () =>
+    startService(resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`), settings, `${name} ready`);
   try {
-    const process = await startService(
-      resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`),
-      {
-        ...natsSettings(name, nats),
-        ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
-        ...(port && shape.port ? { [shape.port]: String(port) } : {}),
-        ...shape.defaults(),
-        ...env,
-      },
-      `${name} ready`,
-    );
-    return {
-      process,
+    const running: RunningService = {
+      process: await launch(),
       ...(db ? { db } : {}),
       ...(port ? { url: `http://127.0.0.1:${port}` } : {}),
+      restart: async () => {
+        running.process = await launch();
+      },
       stop: async () => {
-        await process.kill();
+        await running.process.kill();
         await db?.drop();
       },
     };
+    return running;
   } catch (error) {
     await db?.drop();
     throw error;
@@ -121,7 +128,7 @@ export async function startConsoleProcess(
   await standInForHatch(nats);
   const adminToken = randomBytes(24).toString('base64url');
   const running = await startServiceProcess('console', nats, { HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken, ...env });
-  return { ...running, db: running.db!, url: running.url!, adminToken };
+  return Object.assign(running, { db: running.db!, url: running.url!, adminToken });
 }
 
 export interface RunningVault extends RunningService {
@@ -145,7 +152,7 @@ export async function startVaultProcess(nats: ServiceNats, env: Record<string, s
     VAULT_SEAL_KEY: seal.secretKey,
     ...env,
   });
-  return { ...running, db: running.db!, url: running.url!, rootKeys, sealPublicKey: seal.publicKey };
+  return Object.assign(running, { db: running.db!, url: running.url!, rootKeys, sealPublicKey: seal.publicKey });
 }
 
 /**
@@ -169,7 +176,7 @@ export interface RunningHatch extends RunningService {
 /** Hatch, with a fresh checkpoint signing key unless `env` names one. */
 export async function startHatchProcess(nats: ServiceNats, env: Record<string, string> = {}): Promise<RunningHatch> {
   const running = await startServiceProcess('hatch', nats, env);
-  return { ...running, db: running.db!, url: running.url! };
+  return Object.assign(running, { db: running.db!, url: running.url! });
 }
 
 /**

@@ -18,6 +18,10 @@ export interface PostgresCluster {
   password: string;
   /** Every statement the server ran (log_statement=all): what a password must never appear in. */
   serverLog(): string;
+  /** Stops the server (its sessions cut, as in an outage), keeping its data, port and log. */
+  pause(): Promise<void>;
+  /** Starts it again where it was, after `pause()`. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,18 +46,19 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     for (const path of [dir, join(dir, 'pwfile')]) chownSync(path, owner.uid, owner.gid);
   }
   const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    '-h 127.0.0.1',
+    `-k ${dir}`,
+    '-c log_statement=all',
+    '-c fsync=off',
+    '-c max_connections=200',
+  ].join(' ');
+  const start = () => as('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']);
   try {
     await as('initdb', ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`]);
     rmSync(join(dir, 'pwfile'));
-    const options = [
-      `-p ${port}`,
-      '-h 127.0.0.1',
-      `-k ${dir}`,
-      '-c log_statement=all',
-      '-c fsync=off',
-      '-c max_connections=200',
-    ].join(' ');
-    await as('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']);
+    await start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -64,6 +69,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     user: 'postgres',
     password,
     serverLog: () => readFileSync(log, 'utf8'),
+    pause: async () => {
+      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: async () => {
+      await start();
+    },
     stop: async () => {
       await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,9 @@ import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { SecretCommands } from './app/secret-commands.js';
+import { LeaseSweeper, type LeaseSweeperSettings } from './app/workers/lease-sweeper.js';
 import { NonceSweep } from './app/workers/nonce-sweep.js';
+import { RootRotations } from './app/workers/root-rotations.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
 import { ConfigureEngine } from './app/engines/configure-engine.js';
 import { DeleteEngine } from './app/engines/delete-engine.js';
@@ -59,6 +61,10 @@ export interface VaultSettings {
   ids: Ids;
   /** Signs what the vault publishes; checks the console's answers about tokens. */
   bus: { signer: BusSigner; verifier: BusVerifier };
+  /** How often expired leases are revoked, and how failures are retried. */
+  leaseSweep: LeaseSweeperSettings;
+  /** How often root rotations are checked for (schedules, and rotations left in flight). */
+  rotationCheckMs: number;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -75,6 +81,8 @@ export function composeVault(
     clock,
     ids,
     bus,
+    leaseSweep,
+    rotationCheckMs,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -105,6 +113,20 @@ export function composeVault(
   const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
   const passwords = { generate: generatePassword, verifierOf: scramVerifier };
   const rootSecrets = { commands, records: secrets, catalog: secrets, keepVersions };
+  const rotateRoot = new RotateRoot(
+    admission,
+    unitOfWork,
+    engines,
+    leases,
+    engineCredentials,
+    passwords,
+    target,
+    cipher,
+    rootSecrets,
+    audit,
+    clock,
+    logger,
+  );
   return {
     /** What the Nest module serves, each under its own class. */
     useCases: {
@@ -117,20 +139,7 @@ export function composeVault(
       configureEngine: new ConfigureEngine(admission, engines, leases, engineCredentials, target, audit, clock),
       engineQueries: new EngineQueries(admission, engines, leases, engineCredentials, target, clock),
       deleteEngine: new DeleteEngine(admission, engines, leases, target, audit, clock),
-      rotateRoot: new RotateRoot(
-        admission,
-        unitOfWork,
-        engines,
-        leases,
-        engineCredentials,
-        passwords,
-        target,
-        cipher,
-        rootSecrets,
-        audit,
-        clock,
-        logger,
-      ),
+      rotateRoot,
       defineRole: new DefineRole(admission, engines, roles, leases, target, audit, clock),
       roleQueries: new RoleQueries(admission, roles, leases),
       deleteRole: new DeleteRole(admission, roles, engines, audit),
@@ -151,11 +160,13 @@ export function composeVault(
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
       auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, logger),
       nonceSweep: new NonceSweep(nonces, logger),
+      leaseSweeper: new LeaseSweeper(leases, target, unitOfWork, audit, clock, logger, leaseSweep),
+      rootRotations: new RootRotations(rotateRoot, logger, rotationCheckMs),
     },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,
-    /** The engines' databases (closed at shutdown), and their root credentials as the machinery reads them. */
-    dynamicCredentials: { target, engineCredentials },
+    /** The engines' databases (closed at shutdown), their root credentials as the machinery reads them, and what the lease gauges read. */
+    dynamicCredentials: { target, engineCredentials, leases, engines },
   };
 }
 export type ComposedVault = ReturnType<typeof composeVault>;

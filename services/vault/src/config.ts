@@ -40,6 +40,17 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_PRINCIPAL_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** The lease sweeper: how often it revokes expired leases (also at start), so how long one may outlive its TTL. */
+  VAULT_LEASE_SWEEP_SECONDS: z.coerce.number().positive().default(5),
+  /** How often scheduled root rotations are started and rotations left in flight settled. */
+  VAULT_ROTATION_CHECK_SECONDS: z.coerce.number().positive().default(60),
+  /** Failed revocations of a lease before it is `irrevocable`, left to an operator. */
+  VAULT_LEASE_REVOKE_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(12),
+  /** A failed revocation is retried after a random delay below base·2^(failures-1), at most the cap. */
+  VAULT_LEASE_RETRY_BASE_SECONDS: z.coerce.number().positive().default(1),
+  VAULT_LEASE_RETRY_CAP_SECONDS: z.coerce.number().positive().default(60),
+  /** How long a lease intent may stay `creating` before the sweeper takes it for a crash (longer than any issue takes). */
+  VAULT_LEASE_CREATING_SECONDS: z.coerce.number().positive().default(60),
   ...busKeysEnv('VAULT_SIGNING_KEY'),
 });
 export type VaultConfig = z.infer<typeof VaultEnv>;

@@ -17,6 +17,7 @@ import type { RewrapConfig, VaultConfig } from './config.js';
 import { KeyRing } from './infra/crypto/envelope-cipher.js';
 import { vaultEntities } from './infra/postgres/entities.js';
 import { vaultMigrations } from './infra/postgres/migrations/index.js';
+import { observeLeases } from './infra/telemetry/lease-gauges.js';
 import { vaultModule } from './vault.module.js';
 
 /** What a test or a bench may swap for its own. */
@@ -51,8 +52,8 @@ function vaultDatabase(config: Pick<VaultConfig, 'VAULT_DATABASE'>): Omit<Databa
 
 /**
  * The only way the vault starts (main, the test harness, the benches): database, the HATCH stream
- * waited for (hatch's: the vault only publishes into it), the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay
- * and the nonce sweep.
+ * waited for (hatch's: the vault only publishes into it), the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay,
+ * the nonce sweep, and the lease sweeper with its gauges.
  */
 export async function startVault(config: VaultConfig, overrides: VaultOverrides = {}): Promise<VaultService> {
   await cryptoReady();
@@ -79,17 +80,29 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
       signer: new BusSigner('vault', signingKeyOf(config.VAULT_SIGNING_KEY, 'VAULT_SIGNING_KEY')),
       verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
     },
+    rotationCheckMs: config.VAULT_ROTATION_CHECK_SECONDS * 1000,
+    leaseSweep: {
+      everyMs: config.VAULT_LEASE_SWEEP_SECONDS * 1000,
+      creatingStandsMs: config.VAULT_LEASE_CREATING_SECONDS * 1000,
+      backoff: {
+        baseMs: config.VAULT_LEASE_RETRY_BASE_SECONDS * 1000,
+        capMs: config.VAULT_LEASE_RETRY_CAP_SECONDS * 1000,
+        maxAttempts: config.VAULT_LEASE_REVOKE_ATTEMPTS,
+      },
+    },
   });
   await principalCache.listen();
   meter('vault')
     .createObservableGauge('vault.principal_cache.entries', { description: 'Names the principal lookup cache holds' })
     .addCallback((gauge) => gauge.observe(principalCache.cached));
   runtime.onShutdown(() => principalCache.stop());
+  runtime.onShutdown(() => dynamicCredentials.target.close());
+  const { leases, engines, target } = dynamicCredentials;
+  observeLeases(leases, engines, target, overrides.clock ?? systemClock);
   await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
     await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
 
-  runtime.onShutdown(() => dynamicCredentials.target.close());
   // A root rotation a stopped vault left in flight is settled before any request can meet it.
   await useCases.rotateRoot.recover();
 
@@ -111,6 +124,11 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   runtime.onShutdown(() => workers.auditJournal.stop());
   workers.nonceSweep.start();
   runtime.onShutdown(() => workers.nonceSweep.stop());
+  // After restarts too: the sweeper's first round runs now, so what expired meanwhile goes within one interval.
+  workers.leaseSweeper.start();
+  runtime.onShutdown(() => workers.leaseSweeper.stop());
+  workers.rootRotations.start();
+  runtime.onShutdown(() => workers.rootRotations.stop());
   runtime.logger.info(
     { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
     'vault ready',

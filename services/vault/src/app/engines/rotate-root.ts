@@ -45,6 +45,9 @@ export type Recovery = 'promoted' | 'abandoned' | 'waiting' | 'none';
  * promote; the current one does → abandon; neither (the database is down) → try again later.
  */
 export class RotateRoot {
+  /** Engines this vault is rotating now: recovery leaves them to the rotation under way. */
+  private readonly rotating = new Set<string>();
+
   constructor(
     private readonly admission: Pick<Admission, 'run'>,
     private readonly unitOfWork: UnitOfWork,
@@ -69,9 +72,14 @@ export class RotateRoot {
   async run(signed: SignedRequest): Promise<EngineInfo> {
     const { name, actor } = await this.admission.run(signed, rotate, async (tx, caller, { name }) => {
       await this.pending(tx, name, caller.principal.name);
+      this.rotating.add(name);
       return { name, actor: caller.principal.name };
     });
-    await this.finish(name, actor);
+    try {
+      await this.finish(name, actor);
+    } finally {
+      this.rotating.delete(name);
+    }
     const engine = await this.engines.find(name);
     if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${name}`);
     return engineInfo(engine, await this.leases.liveCount({ engine: name }));
@@ -84,10 +92,16 @@ export class RotateRoot {
     for (const { name } of (await this.engines.list()).filter((engine) => rotationDue(engine, now))) {
       try {
         // Another vault's tick may have rotated it meanwhile: whether it is still due is asked holding its row.
-        const begun = await this.unitOfWork.run((tx) => this.pending(tx, name, ENGINE_MACHINERY, now));
-        if (!begun) continue;
-        await this.finish(name, ENGINE_MACHINERY);
-        rotated.push(name);
+        if (this.rotating.has(name)) continue;
+        this.rotating.add(name);
+        try {
+          const begun = await this.unitOfWork.run((tx) => this.pending(tx, name, ENGINE_MACHINERY, now));
+          if (!begun) continue;
+          await this.finish(name, ENGINE_MACHINERY);
+          rotated.push(name);
+        } finally {
+          this.rotating.delete(name);
+        }
       } catch (error) {
         this.log.error({ err: error, engine: name }, 'the scheduled root rotation failed; recovery will settle it');
       }
@@ -101,7 +115,8 @@ export class RotateRoot {
    */
   async recover(): Promise<Map<string, Recovery>> {
     const settled = new Map<string, Recovery>();
-    for (const { name } of (await this.engines.list()).filter((engine) => engine.rotation !== null)) {
+    const inFlight = (await this.engines.list()).filter(({ name, rotation }) => rotation && !this.rotating.has(name));
+    for (const { name } of inFlight) {
       try {
         settled.set(name, await this.recoverOne(name));
       } catch (error) {

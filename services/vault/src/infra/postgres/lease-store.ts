@@ -220,7 +220,8 @@ export class PostgresLeases implements LeaseStore {
     claimUntil: Date,
     limit: number,
   ): Promise<StoredLease[]> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected], not the rows alone.
+    const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
       `UPDATE leases SET next_attempt_at = $3
        WHERE lease_id IN (
          SELECT lease_id FROM leases WHERE engine = $4 AND ${DUE}
