@@ -191,8 +191,8 @@ export class VaultClient {
     const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
     try {
       const { password } = LeasedPassword.parse(JSON.parse(decoder.decode(opened)));
-      const { sealed: _sealed, ...lease } = reply;
-      return { ...lease, password };
+      const { lease_id, username, ttl, expires_at, max_expires_at } = reply;
+      return { lease_id, username, password, ttl, expires_at, max_expires_at };
     } finally {
       opened.fill(0);
     }
