@@ -57,8 +57,8 @@ export class LeasedPool {
 
   /** The lease in use, without its password. */
   get lease(): Omit<Lease, 'password'> {
-    const { password: _password, ...lease } = this.held.lease;
-    return lease;
+    const { lease_id, username, ttl, expires_at, max_expires_at } = this.held.lease;
+    return { lease_id, username, ttl, expires_at, max_expires_at };
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
