@@ -18,7 +18,7 @@ const base = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@hearth/(contracts|testkit|audit-chain)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@hearth/(contracts|testkit|audit-chain|pg-lease)$': '<rootDir>/packages/$1/src/index.ts',
     '^@hearth/platform/(\\w+)$': '<rootDir>/packages/platform/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

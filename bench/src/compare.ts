@@ -22,23 +22,33 @@ export interface Comparison {
   requests: Record<Side, () => Promise<unknown>>;
   /** hearth/baseline: p50 at one caller at most, throughput at 64 callers at least. */
   targets: { p50RatioAt1: number; throughputRatioAt64: number };
+  /** Each measured segment's length (5 s). */
+  segmentMs?: number;
+  /** Warm-up requests per side at 1 and at 64 callers (1,000 and 5,000). */
+  warmup?: { at1: number; at64: number };
 }
 
 /**
- * Warms both sides up, measures them in alternating 5 s segments at 1 and 64 callers, and prints
+ * Warms both sides up, measures them in alternating segments (5 s unless said) at 1 and 64 callers, and prints
  * p50, p99, throughput and the ratios against the targets. A report, never a test: it exits 0.
  */
-export async function compareSides({ title, requests, targets }: Comparison): Promise<void> {
+export async function compareSides({
+  title,
+  requests,
+  targets,
+  segmentMs = SEGMENT_MS,
+  warmup = { at1: 1_000, at64: 5_000 },
+}: Comparison): Promise<void> {
   for (const side of ['baseline', 'hearth'] as const) {
-    await measure(requests[side], { concurrency: 64, requests: 5_000 });
-    await measure(requests[side], { concurrency: 1, requests: 1_000 });
+    await measure(requests[side], { concurrency: 64, requests: warmup.at64 });
+    await measure(requests[side], { concurrency: 1, requests: warmup.at1 });
   }
 
   const runs = new Map<string, Measurement[]>();
-  console.log(`\nmeasuring ${SEGMENTS.length} segments of ${SEGMENT_MS / 1000} s`);
+  console.log(`\nmeasuring ${SEGMENTS.length} segments of ${segmentMs / 1000} s`);
   for (const [side, concurrency] of SEGMENTS) {
     await measure(requests[side], { concurrency, requests: 50 * concurrency });
-    const run = await measure(requests[side], { concurrency, durationMs: SEGMENT_MS });
+    const run = await measure(requests[side], { concurrency, durationMs: segmentMs });
     const key = `${side}@${concurrency}`;
     runs.set(key, [...(runs.get(key) ?? []), run]);
     const s = summarize([run]);

@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'vault-read': async () => (await import('./vault-read.js')).runVaultRead(),
   'hatch-ingest': async () => (await import('./hatch-ingest.js')).runHatchIngest(),
   provision: async () => (await import('./provision.js')).runProvision(),
+  lease: async () => (await import('./lease.js')).runLease(),
 };
 
 const name = process.argv[2];

@@ -198,6 +198,23 @@ export class VaultClient {
     }
   }
 
+  /**
+   * Borrows a database user for `work`: issued, handed to it, revoked when it is done. A failed
+   * revocation is reported only when the work succeeded (the sweeper revokes the user at its expiry anyway).
+   */
+  async withLease<T>(role: string, work: (lease: Lease) => Promise<T>, ttl?: number): Promise<T> {
+    const lease = await this.issueLease(role, ttl);
+    let result: T;
+    try {
+      result = await work(lease);
+    } catch (error) {
+      await this.revokeLease(lease.lease_id).catch(() => undefined);
+      throw error;
+    }
+    await this.revokeLease(lease.lease_id);
+    return result;
+  }
+
   /** Extends a lease by `ttl` (its role's default), capped at its max TTL; refused (VAULT.LEASE_MAX_TTL) once there. */
   renewLease(leaseId: string, ttl?: number): Promise<LeaseRenewed> {
     return this.call(LeaseSubjects.leaseRenew, { lease_id: leaseId, ...(ttl ? { ttl } : {}) }, LeaseRenewed);

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
+import { LeasedPool } from '@hearth/pg-lease';
+import {
+  startNats,
+  startPostgresCluster,
+  startVaultProcess,
+  until,
+  type PostgresCluster,
+  type RunningVault,
+  type TestNats,
+} from '@hearth/testkit';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
+
+const ENGINE = 'pool-db';
+const CREATION = [
+  'CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}',
+  'GRANT pg_read_all_data TO {{name}}',
+];
+
+/** The typed client's two ways of holding database users, against the real vault and a real scram-sha-256 server. */
+describe('leases in the typed client', () => {
+  let cluster: PostgresCluster;
+  let nats: TestNats;
+  let vault: RunningVault;
+  let nc: NatsConnection;
+  let app: VaultClient;
+  let admin: pg.Client;
+
+  const roleExists = async (name: string) =>
+    (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
+
+  beforeAll(async () => {
+    await cryptoReady();
+    cluster = await startPostgresCluster();
+    nats = await startNats();
+    vault = await startVaultProcess(nats.url, { VAULT_LEASE_SWEEP_SECONDS: '1' });
+    nc = await connect({ servers: nats.url });
+    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
+    const rootPath = `infra/postgres/${ENGINE}/root`;
+    await root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
+    await root.configureEngine({
+      name: ENGINE,
+      host: cluster.host,
+      port: cluster.port,
+      database: 'postgres',
+      sslmode: 'disable',
+      root_path: rootPath,
+    });
+    // A short lease with a short max: the pool must renew, then move to a new user, several times.
+    await root.defineRole({ name: 'short', engine: ENGINE, creation_statements: CREATION, default_ttl: 3, max_ttl: 6 });
+    await root.defineRole({ name: 'task', engine: ENGINE, creation_statements: CREATION });
+    const keys = generatePrincipalKeys();
+    await root.createPrincipal('reporting', keys.publicKey);
+    await root.grant('reporting', { pattern: 'db/creds/*', capabilities: ['read', 'delete'] });
+    app = new VaultClient(nc, 'reporting', keys);
+    admin = new pg.Client({
+      host: cluster.host,
+      port: cluster.port,
+      user: cluster.user,
+      password: cluster.password,
+      database: 'postgres',
+    });
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin?.end();
+    await nc?.close();
+    await vault?.stop();
+    await nats?.stop();
+    await cluster?.stop();
+  });
+
+  it('withLease: a user for the work, gone once it is done, also when the work fails', async () => {
+    const user = await app.withLease('task', async (lease) => {
+      const client = new pg.Client({
+        host: cluster.host,
+        port: cluster.port,
+        database: 'postgres',
+        user: lease.username,
+        password: lease.password,
+      });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');
+        return rows[0]!.user;
+      } finally {
+        await client.end();
+      }
+    });
+    expect(await roleExists(user)).toBe(false);
+
+    let failedUser = '';
+    await expect(
+      app.withLease('task', (lease) => {
+        failedUser = lease.username;
+        return Promise.reject(new Error('the work failed'));
+      }),
+    ).rejects.toThrow('the work failed');
+    expect(failedUser).not.toBe('');
+    expect(await roleExists(failedUser)).toBe(false);
+  });
+
+  it('a pool keeps answering across renewals and handovers to new users, and leaves none behind', async () => {
+    const errors: unknown[] = [];
+    const pool = await LeasedPool.open({
+      vault: app,
+      role: 'short',
+      connection: { host: cluster.host, port: cluster.port, database: 'postgres', max: 4 },
+      handoverMs: 1_500,
+      onError: (error) => errors.push(error),
+    });
+    const users = new Set<string>();
+    let queries = 0;
+    let failures = 0;
+    let running = true;
+    const callers = Array.from({ length: 4 }, async () => {
+      while (running) {
+        try {
+          const { rows } = await pool.query<{ user: string }>('SELECT current_user AS user, pg_sleep(0.02)');
+          users.add(rows[0]!.user);
+          queries++;
+        } catch {
+          failures++;
+        }
+      }
+    });
+    // Three users means at least two handovers, each after the lease's max TTL (6 s) came near.
+    await until(() => users.size >= 3, { timeoutMs: 60_000, what: 'the pool on its third leased user' });
+    running = false;
+    await Promise.all(callers);
+    const last = pool.lease.username;
+    await pool.end();
+
+    expect(failures).toBe(0);
+    expect(queries).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    for (const user of users) {
+      await until(async () => !(await roleExists(user)), { what: `${user} revoked` });
+    }
+    expect(users.has(last)).toBe(true);
+  });
+});
