@@ -146,7 +146,7 @@ describe('attack: dynamic Postgres credentials', () => {
         root_path: `infra/postgres/${ENGINE}/root`,
       }),
     );
-    expect(code).toBe(ErrorCode.InvalidPath);
+    expect(code).toBe(ErrorCode.EngineInvalidConfig);
   });
 
   it('shows a leased password to nobody but its caller: not the bus, the server log, the vault or its database', async () => {
