@@ -55,7 +55,11 @@ describe('attack: dynamic Postgres credentials', () => {
     vault = await startVaultProcess(nats.url);
     nc = await connect({ servers: nats.url });
     // Anyone on an open bus: every message, requests and replies alike.
-    nc.subscribe('>', { callback: (_error, msg) => seenOnBus.push(msg.string()) });
+    nc.subscribe('>', {
+      callback: (_error, msg) => {
+        seenOnBus.push(msg.string());
+      },
+    });
     root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     await root.write({
       path: `infra/postgres/${ENGINE}/root`,
