@@ -1,15 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { auditSubject, generatePrincipalKeys, HatchStream, VAULT_AUDIT_ACTIONS, VaultEvent } from '@hearth/contracts';
-import { eventMark, eventsSince, streamMessages, until } from '@hearth/testkit';
+import {
+  eventMark,
+  eventsSince,
+  startPostgresCluster,
+  streamMessages,
+  until,
+  type PostgresCluster,
+} from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import { asSuperuser, configureOn } from '../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../test/vault-harness.js';
+
+const LOGIN = 'CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}';
 
 describe('the audit trail', () => {
   let h: VaultHarness;
+  let cluster: PostgresCluster;
   beforeAll(async () => {
-    h = await startVaultHarness();
+    // A lease whose revocation fails once is irrevocable at once, and the sweeper comes by often.
+    h = await startVaultHarness({ VAULT_LEASE_SWEEP_SECONDS: '0.5', VAULT_LEASE_REVOKE_ATTEMPTS: '1' });
+    cluster = await startPostgresCluster();
   });
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  const superuser = () => ({ host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password });
+
+  /** Every dynamic-credential event: an engine and a role, a lease issued, renewed, revoked, one irrevocable, a root rotation, deletes. */
+  async function leaseLifecycle(): Promise<void> {
+    await configureOn(h, cluster, 'audited');
+    await h.root.defineRole({ name: 'audited', engine: 'audited', creation_statements: [LOGIN] });
+    const lease = await h.root.issueLease('audited');
+    await h.root.renewLease(lease.lease_id);
+    await h.root.revokeLease(lease.lease_id);
+    // A user that owns something in another database: DROP OWNED cannot reach it, so DROP ROLE fails.
+    const stuck = await h.root.issueLease('audited', 1);
+    await asSuperuser(cluster, 'CREATE DATABASE elsewhere');
+    const elsewhere = new pg.Client({ ...superuser(), database: 'elsewhere' });
+    await elsewhere.connect();
+    await elsewhere.query(`CREATE TABLE held (); ALTER TABLE held OWNER TO "${stuck.username}"`);
+    await elsewhere.end();
+    await until(async () => (await h.root.leases({ state: 'irrevocable' })).length === 1, {
+      what: 'the stuck lease irrevocable',
+    });
+    await h.root.rotateRoot('audited');
+    await h.root.deleteRole('audited');
+    await h.root.deleteEngine('audited');
+  }
 
   it('records every kind of vault event by its contract, and sends each to HATCH once, as stored', async () => {
     const from = await eventMark(h.db.name);
@@ -26,6 +67,7 @@ describe('the audit trail', () => {
     await h.root.destroy('hearth/audit');
     await h.root.revoke('auditee', 'hearth/audit/*');
     await h.root.createPrincipal('unused', generatePrincipalKeys().publicKey);
+    await leaseLifecycle();
 
     const events = await eventsSince(h.db.name, from);
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.keys(VAULT_AUDIT_ACTIONS)));
