@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'hatch-ingest': async () => (await import('./hatch-ingest.js')).runHatchIngest(),
   provision: async () => (await import('./provision.js')).runProvision(),
   lease: async () => (await import('./lease.js')).runLease(),
+  'lease-outage': async () => (await import('./lease-outage.js')).runLeaseOutage(),
 };
 
 const name = process.argv[2];

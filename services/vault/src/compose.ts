@@ -41,7 +41,7 @@ import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
-import { generatePassword, scramVerifier } from './infra/target-postgres/scram.js';
+import { generatedPasswordVerifier, generatePassword } from './infra/target-postgres/scram.js';
 import { TargetPostgres } from './infra/target-postgres/target-postgres.js';
 
 export interface VaultSettings {
@@ -111,7 +111,7 @@ export function composeVault(
   const leases = new PostgresLeases(dataSource);
   const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
   const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
-  const passwords = { generate: generatePassword, verifierOf: scramVerifier };
+  const passwords = { generate: generatePassword, verifierOf: generatedPasswordVerifier };
   const rootSecrets = { commands, records: secrets, catalog: secrets, keepVersions };
   const rotateRoot = new RotateRoot(
     admission,

@@ -269,9 +269,15 @@ export interface LeaseFilter {
   limit: number;
 }
 
+/** How a read in a transaction locks its row: for update (the default), or shared. */
+export type RowLock = 'update' | 'share';
+
 export interface EngineStore {
-  /** In a transaction: the row locked until it ends. */
-  find(name: string, tx?: Transaction): Promise<StoredEngine | null>;
+  /**
+   * In a transaction: the row locked until it ends — for update, or shared, which lets many issuers
+   * read it at once while a replacement or a deletion waits for them.
+   */
+  find(name: string, tx?: Transaction, lock?: RowLock): Promise<StoredEngine | null>;
   list(): Promise<StoredEngine[]>;
   /** Creates or replaces. */
   save(tx: Transaction, engine: StoredEngine): Promise<void>;
@@ -280,7 +286,7 @@ export interface EngineStore {
 }
 
 export interface RoleStore {
-  find(name: string, tx?: Transaction): Promise<StoredRole | null>;
+  find(name: string, tx?: Transaction, lock?: RowLock): Promise<StoredRole | null>;
   list(engine?: string): Promise<StoredRole[]>;
   /** Creates or replaces; true when it created. */
   save(tx: Transaction, role: StoredRole): Promise<boolean>;

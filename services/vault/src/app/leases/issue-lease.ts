@@ -63,11 +63,12 @@ export class IssueLease {
 
   async run(signed: SignedRequest): Promise<SealedLease> {
     const intent = await this.admission.run(signed, issue, async (tx, caller, { role: name, ttl }) => {
-      // Read in the transaction (one pooled connection per request, however many wait), and locked: a
-      // role's replacement or an engine's deletion, which counts live leases, waits for this intent or sees it.
-      const role = await this.roles.find(name, tx);
+      // Read in the transaction (one pooled connection per request, however many wait), and share-locked:
+      // issuers never wait for each other, while a role's replacement or an engine's deletion, which
+      // counts live leases, waits for this intent or sees it.
+      const role = await this.roles.find(name, tx, 'share');
       if (!role) throw new HearthError(ErrorCode.RoleNotFound, `no role ${name}`);
-      const engine = await this.engines.find(role.engine, tx);
+      const engine = await this.engines.find(role.engine, tx, 'share');
       if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `role ${name}'s engine ${role.engine} is gone`);
       const now = this.clock.now();
       const lease: StoredLease = {

@@ -45,7 +45,7 @@ export class RenewLease {
         // Read in the transaction: one pooled connection per request, however many wait for the pool.
         const lease = await this.leases.find(leaseId, tx);
         if (!lease) throw new HearthError(ErrorCode.LeaseNotFound, `no lease ${leaseId}`);
-        const found = await this.roles.find(lease.role, tx);
+        const found = await this.roles.find(lease.role, tx, 'share');
         const role = found?.engine === lease.engine ? found : null;
         const times = renewTimes(lease, this.clock.now(), role?.defaultTtl ?? DEFAULT_TTL, asked);
         return { lease, statements: role?.statements ?? BUILT_IN, by: caller.principal.name, ...times };

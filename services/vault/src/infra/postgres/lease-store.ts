@@ -7,6 +7,7 @@ import type {
   LeaseFilter,
   LeaseStore,
   RoleStore,
+  RowLock,
   SealedVersion,
   StoredEngine,
   StoredLease,
@@ -15,8 +16,13 @@ import type {
 import { LeaseEngineRecord, LeaseRecord, LeaseRoleRecord } from './entities.js';
 
 /** A manager: the transaction's (its reads locking the rows they find) or the data source's. */
-function within(dataSource: DataSource, tx: Transaction | undefined): { manager: EntityManager; lock: boolean } {
-  return tx ? { manager: managerOf(tx), lock: true } : { manager: dataSource.manager, lock: false };
+function within(
+  dataSource: DataSource,
+  tx: Transaction | undefined,
+  lock: RowLock = 'update',
+): { manager: EntityManager; lock?: { mode: 'pessimistic_write' | 'pessimistic_read' } } {
+  if (!tx) return { manager: dataSource.manager };
+  return { manager: managerOf(tx), lock: { mode: lock === 'share' ? 'pessimistic_read' : 'pessimistic_write' } };
 }
 
 const SEALED_PARTS = ['nonce', 'ciphertext', 'wrappedDek', 'dekNonce'] as const;
@@ -118,11 +124,11 @@ const DUE = `((state = 'active' AND expires_at <= $1) OR (state = 'creating' AND
 export class PostgresEngines implements EngineStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async find(name: string, tx?: Transaction): Promise<StoredEngine | null> {
-    const { manager, lock } = within(this.dataSource, tx);
+  async find(name: string, tx?: Transaction, rowLock?: RowLock): Promise<StoredEngine | null> {
+    const { manager, lock } = within(this.dataSource, tx, rowLock);
     const row = await manager.findOne(LeaseEngineRecord, {
       where: { name },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      ...(lock ? { lock } : {}),
     });
     return row ? engineOf(row) : null;
   }
@@ -145,11 +151,11 @@ export class PostgresEngines implements EngineStore {
 export class PostgresRoles implements RoleStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async find(name: string, tx?: Transaction): Promise<StoredRole | null> {
-    const { manager, lock } = within(this.dataSource, tx);
+  async find(name: string, tx?: Transaction, rowLock?: RowLock): Promise<StoredRole | null> {
+    const { manager, lock } = within(this.dataSource, tx, rowLock);
     const row = await manager.findOne(LeaseRoleRecord, {
       where: { name },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      ...(lock ? { lock } : {}),
     });
     return row ? roleOf(row) : null;
   }
@@ -188,7 +194,7 @@ export class PostgresLeases implements LeaseStore {
     const { manager, lock } = within(this.dataSource, tx);
     const row = await manager.findOne(LeaseRecord, {
       where: { leaseId },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      ...(lock ? { lock } : {}),
     });
     return row ? leaseOf(row) : null;
   }

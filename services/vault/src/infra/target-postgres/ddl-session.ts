@@ -37,8 +37,9 @@ export class DdlSession {
     await this.rows(statement.label, statement.sql);
   }
 
-  /** The statements in one transaction: all of them, or none. */
+  /** The statements in one transaction: all of them, or none. One statement is a transaction of its own. */
   async inTransaction(statements: readonly RenderedStatement[]): Promise<void> {
+    if (statements.length === 1) return this.exec(statements[0]!);
     await this.exec({ label: 'BEGIN', sql: 'BEGIN' });
     try {
       for (const statement of statements) await this.exec(statement);

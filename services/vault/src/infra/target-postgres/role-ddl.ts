@@ -25,19 +25,21 @@ const revocationOf = (statements: LeaseStatements): Revocation => ({
 const rollbackOf = (statements: LeaseStatements): Revocation =>
   statements.rollback.length > 0 ? { kind: 'rollback', own: statements.rollback } : revocationOf(statements);
 
-/** The creation statements in one transaction; when they fail, the rollback, and the creation's failure is thrown. */
+/**
+ * The creation statements in one transaction (a single one needs no BEGIN: it is its own). When they
+ * fail nothing of them is left; a user there after the failure was there before — another's, never
+ * to be rolled back — and is named as such. Otherwise the rollback runs and the creation's failure is thrown.
+ */
 export async function createUser(s: DdlSession, user: LeasedUser, statements: LeaseStatements): Promise<void> {
-  const creation = renderStatements('creation', statements.creation, user);
-  // A user that exists is not this lease's: its rollback must never revoke someone else's role.
-  const [existing] = await s.rows(`looking up user ${user.username}`, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [
-    user.username,
-  ]);
-  if (existing) throw new HearthError(ErrorCode.RoleInvalid, `user ${user.username} exists already`);
   try {
-    await s.inTransaction(creation);
+    await s.inTransaction(renderStatements('creation', statements.creation, user));
   } catch (error) {
     // With the connection gone there is no knowing whether COMMIT landed: the lease's revocation finds out.
     if (!(error instanceof HearthError) || error.code === ErrorCode.EngineUnavailable) throw error;
+    const [existing] = await s.rows(`looking up user ${user.username}`, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [
+      user.username,
+    ]);
+    if (existing) throw new HearthError(ErrorCode.RoleInvalid, `user ${user.username} exists already`);
     try {
       await revoke(s, user.username, rollbackOf(statements), { transaction: true });
     } catch (rollbackError) {

@@ -7,7 +7,9 @@ describe('SCRAM-SHA-256 verifiers', () => {
     // From `CREATE ROLE … PASSWORD 'pencil'; SELECT rolpassword FROM pg_authid` on Postgres 15.
     const fromPostgres =
       'SCRAM-SHA-256$4096:JU9n/T8pN1d3TqXckfNhZA==$7Ves//IxfggFxFwbwhKRkrAxDRfVA3yuSt2onMGeUN8=:ox5noyoPYLjNKtjwEK/xnCtL0RfQgee9WLks/w6mUUk=';
-    expect(await scramVerifier('pencil', Buffer.from('JU9n/T8pN1d3TqXckfNhZA==', 'base64'))).toBe(fromPostgres);
+    expect(await scramVerifier('pencil', { salt: Buffer.from('JU9n/T8pN1d3TqXckfNhZA==', 'base64') })).toBe(
+      fromPostgres,
+    );
   });
 
   it('take a fresh 16-byte salt each time and never hold the password', async () => {

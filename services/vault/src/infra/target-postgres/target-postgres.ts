@@ -10,7 +10,7 @@ import type {
 import { DdlSession } from './ddl-session.js';
 import { isUnreachable, reasonOf, secretsOf, unavailable } from './failures.js';
 import * as ddl from './role-ddl.js';
-import { generatePassword, scramVerifier } from './scram.js';
+import { generatedPasswordVerifier, generatePassword } from './scram.js';
 import { EngineQueue } from './engine-queue.js';
 
 export interface TargetPostgresOptions {
@@ -69,7 +69,7 @@ export class TargetPostgres implements TargetDatabases {
   async validate(engine: string, statements: LeaseStatements): Promise<void> {
     const sample: LeasedUser = {
       username: `hearth_validate_${randomBytes(12).toString('hex')}`,
-      verifier: await scramVerifier(generatePassword()),
+      verifier: await generatedPasswordVerifier(generatePassword()),
       expiresAt: new Date(Date.now() + 3600_000),
     };
     await this.ddl(engine, secretsOf(sample.verifier), (s) => ddl.validate(s, sample, statements));
