@@ -15,7 +15,7 @@ import type { Clock } from '@hearth/platform/ports';
 import type { EngineCredentials, EngineStore, LeaseStore, RoleStore, TargetDatabases } from '../ports.js';
 import { engineInfo } from '../engines/engine-info.js';
 import { roleInfo } from '../roles/role-info.js';
-import { leaseInfo } from './lease-info.js';
+import { leaseInfo } from '../leases/lease-info.js';
 
 /** A query string's values arrive as text; the lease list's limit is a number. */
 const withNumericLimit = (query: unknown): unknown => {
