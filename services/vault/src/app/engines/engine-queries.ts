@@ -14,7 +14,7 @@ import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
 import type { EngineCredentials } from './engine-credentials.js';
-import { engineInfo, engineRule } from './engine-info.js';
+import { engineHealth, engineInfo, engineRule } from './engine-info.js';
 
 const get = engineRule('list', EngineNameRequest);
 const health = engineRule('list', EngineNameRequest);
@@ -54,21 +54,10 @@ export class EngineQueries {
     });
   }
 
-  /**
-   * Each step of reaching the engine with its current root credential. A database that is down is an
-   * answer (reachable false), not a failure; so is a root credential that can no longer be read.
-   */
   health(signed: SignedRequest): Promise<EngineHealth> {
     return this.admission.run(signed, health, async (_tx, _caller, { name }) => {
       await this.existing(name);
-      const checked = { name, checked_at: this.clock.now().toISOString() };
-      try {
-        const connection = await this.credentials.connectionOf(name);
-        return { ...checked, ...(await this.target.probe(connection)) };
-      } catch (error) {
-        if (!(error instanceof HearthError) || error.code !== ErrorCode.EngineInvalidConfig) throw error;
-        return { ...checked, reachable: false, root_login: false, may_create_roles: false, message: error.message };
-      }
+      return engineHealth(name, (engine) => this.credentials.connectionOf(engine), this.target, this.clock.now());
     });
   }
 

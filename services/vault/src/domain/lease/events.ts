@@ -1,10 +1,4 @@
-import type {
-  EventBody,
-  LeaseIrrevocableV1,
-  LeaseIssuedV1,
-  LeaseRenewedV1,
-  LeaseRevokedV1,
-} from '@hearth/contracts';
+import type { EventBody, LeaseIrrevocableV1, LeaseIssuedV1, LeaseRenewedV1, LeaseRevokedV1 } from '@hearth/contracts';
 
 /** What every lease event names, so HATCH answers who had a database user, and when. */
 export interface LeaseFacts {
