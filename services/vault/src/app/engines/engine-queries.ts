@@ -12,8 +12,7 @@ import { z } from 'zod';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
-import type { EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
-import type { EngineCredentials } from './engine-credentials.js';
+import type { ConnectionOf, EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
 import { engineHealth, engineInfo, engineRule } from './engine-info.js';
 
 const get = engineRule('list', EngineNameRequest);
@@ -32,7 +31,7 @@ export class EngineQueries {
     private readonly admission: Pick<Admission, 'run'>,
     private readonly engines: Pick<EngineStore, 'find' | 'list'>,
     private readonly leases: Pick<LeaseStore, 'liveCount'>,
-    private readonly credentials: Pick<EngineCredentials, 'connectionOf'>,
+    private readonly connectionOf: ConnectionOf,
     private readonly target: Pick<TargetDatabases, 'probe'>,
     private readonly clock: Clock,
   ) {}
@@ -57,7 +56,7 @@ export class EngineQueries {
   health(signed: SignedRequest): Promise<EngineHealth> {
     return this.admission.run(signed, health, async (_tx, _caller, { name }) => {
       await this.existing(name);
-      return engineHealth(name, (engine) => this.credentials.connectionOf(engine), this.target, this.clock.now());
+      return engineHealth(name, this.connectionOf, this.target, this.clock.now());
     });
   }
 

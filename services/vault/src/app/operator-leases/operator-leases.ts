@@ -35,7 +35,7 @@ export class OperatorLeases {
     private readonly engines: Pick<EngineStore, 'find' | 'list'>,
     private readonly roles: Pick<RoleStore, 'find' | 'list'>,
     private readonly leases: Pick<LeaseStore, 'list' | 'liveCount'>,
-    private readonly targets: Pick<TargetDatabases, 'probe'>,
+    private readonly target: Pick<TargetDatabases, 'probe'>,
     private readonly connectionOf: ConnectionOf,
     private readonly clock: Clock,
   ) {}
@@ -53,7 +53,7 @@ export class OperatorLeases {
   /** A test connection as the engine's admin, now, its root credential read (and recorded) by the machinery. */
   async health(name: unknown): Promise<EngineHealth> {
     const engine = await this.findEngine(name);
-    return engineHealth(engine.name, this.connectionOf, this.targets, this.clock.now());
+    return engineHealth(engine.name, this.connectionOf, this.target, this.clock.now());
   }
 
   async roleList(query: unknown): Promise<LeaseRoleInfo[]> {
