@@ -120,13 +120,7 @@ class Baseline {
   private constructor(private readonly client: pg.Client) {}
 
   static async open(cluster: PostgresCluster): Promise<Baseline> {
-    const client = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: cluster.user,
-      password: cluster.password,
-      database: 'postgres',
-    });
+    const client = cluster.client();
     await client.connect();
     return new Baseline(client);
   }

@@ -11,7 +11,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import pg from 'pg';
+import type pg from 'pg';
 
 const ENGINE = 'pool-db';
 const CREATION = [
@@ -55,13 +55,7 @@ describe('leases in the typed client', () => {
     await root.createPrincipal('reporting', keys.publicKey);
     await root.grant('reporting', { pattern: 'db/creds/*', capabilities: ['read', 'delete'] });
     app = new VaultClient(nc, 'reporting', keys);
-    admin = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: cluster.user,
-      password: cluster.password,
-      database: 'postgres',
-    });
+    admin = cluster.client();
     await admin.connect();
   });
 
@@ -75,13 +69,7 @@ describe('leases in the typed client', () => {
 
   it('withLease: a user for the work, gone once it is done, also when the work fails', async () => {
     const user = await app.withLease('task', async (lease) => {
-      const client = new pg.Client({
-        host: cluster.host,
-        port: cluster.port,
-        database: 'postgres',
-        user: lease.username,
-        password: lease.password,
-      });
+      const client = cluster.client({ user: lease.username, password: lease.password });
       await client.connect();
       try {
         const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');

@@ -1,7 +1,7 @@
 import type { EngineConfig, EngineInfo } from '@hearth/contracts';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import type { PostgresCluster } from '@hearth/testkit';
-import pg from 'pg';
+import type pg from 'pg';
 import type { StoredLease } from '../app/ports.js';
 import { PostgresLeases } from '../infra/postgres/lease-store.js';
 import type { VaultHarness } from './vault-harness.js';
@@ -34,38 +34,13 @@ export async function configureOn(
   });
 }
 
-/** Whether `username` logs in to `cluster` with `password` (SCRAM, really checked). */
-export async function logsIn(cluster: PostgresCluster, username: string, password: string): Promise<boolean> {
-  const client = new pg.Client({
-    host: cluster.host,
-    port: cluster.port,
-    database: 'postgres',
-    user: username,
-    password,
-  });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Runs `sql` on `cluster` as its superuser, logging in with `password` (the cluster's own unless a rotation changed it). */
 export async function asSuperuser<T extends pg.QueryResultRow>(
   cluster: PostgresCluster,
   sql: string,
   password = cluster.password,
 ): Promise<T[]> {
-  const client = new pg.Client({
-    host: cluster.host,
-    port: cluster.port,
-    database: 'postgres',
-    user: cluster.user,
-    password,
-  });
+  const client = cluster.client({ user: cluster.user, password });
   await client.connect();
   try {
     return (await client.query<T>(sql)).rows;

@@ -57,7 +57,7 @@ export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
     randomIds,
   );
   const connect = async (user: string, password: string) => {
-    const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user, password });
+    const client = cluster.client({ user, password });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -7,7 +7,7 @@ import {
   startPostgresCluster,
   type PostgresCluster,
 } from '@hearth/testkit';
-import { configureOn, logsIn, rootPathOf } from '../../test/engine-fixtures.js';
+import { configureOn, rootPathOf } from '../../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from './engine-credentials.js';
 
@@ -38,7 +38,7 @@ describe('rotating an engine root', () => {
     const engine = await h.root.engine(name);
     expect(engine.rotation_pending).toBe(false);
     const login = await h.vault.dynamicCredentials.engineCredentials.read(rootPathOf(name), engine.root_version);
-    expect(await logsIn(cluster, login.username, login.password)).toBe(true);
+    expect(await cluster.logsIn(login.username, login.password)).toBe(true);
     expect(await h.root.engineHealth(name)).toMatchObject({
       reachable: true,
       root_login: true,
@@ -52,7 +52,7 @@ describe('rotating an engine root', () => {
     const from = await eventMark(h.db.name);
     const rotated = await h.root.rotateRoot('pg-a');
     expect(rotated).toMatchObject({ root_version: 2, rotation_pending: false, last_rotated_at: expect.any(String) });
-    expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+    expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     const { login } = await expectWorking('pg-a', cluster);
     expect(login.password).not.toBe(cluster.password);
     expect(await rotations(from, 'pg-a')).toEqual(['pending', 'applied', 'promoted']);
@@ -101,7 +101,7 @@ describe('rotating an engine root', () => {
       expect((await rotate().recover()).get('crash-pending')).toBe('abandoned');
       const { engine } = await expectWorking('crash-pending', cluster);
       expect(engine.root_version).toBe(1);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(true);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(true);
       expect(await rotations(from, 'crash-pending')).toEqual(['pending', 'abandoned']);
     });
 
@@ -117,7 +117,7 @@ describe('rotating an engine root', () => {
       expect((await rotate().recover()).get('crash-applying')).toBe('promoted');
       const { engine } = await expectWorking('crash-applying', cluster);
       expect(engine.root_version).toBe(2);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     });
 
     it('promotes an applied rotation', async () => {
@@ -138,7 +138,7 @@ describe('rotating an engine root', () => {
       await h.restart();
       const { engine } = await expectWorking('crash-restart', cluster);
       expect(engine.root_version).toBe(2);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     });
 
     it('leaves a rotation whose database cannot be reached for the next try', async () => {
