@@ -1,5 +1,11 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import { startNats, startPostgresCluster, startVaultProcess, type PostgresCluster } from '@hearth/testkit';
+import {
+  configureEngineOn,
+  startNats,
+  startPostgresCluster,
+  startVaultProcess,
+  type PostgresCluster,
+} from '@hearth/testkit';
 import { connect } from '@nats-io/transport-node';
 import { availableParallelism, loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -38,16 +44,7 @@ export async function runLease(): Promise<void> {
     cleanup.push(() => nc.close());
 
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    const rootPath = `infra/postgres/${ENGINE}/root`;
-    await root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-      root_path: rootPath,
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     await root.defineRole({ name: ROLE, engine: ENGINE, creation_statements: [CREATION], default_ttl: 3600 });
     const appKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-app', appKeys.publicKey);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
 import { LeasedPool } from '@hearth/pg-lease';
 import {
+  configureEngineOn,
   startNats,
   startPostgresCluster,
   startVaultProcess,
@@ -38,16 +39,7 @@ describe('leases in the typed client', () => {
     vault = await startVaultProcess(nats.url, { VAULT_LEASE_SWEEP_SECONDS: '1' });
     nc = await connect({ servers: nats.url });
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    const rootPath = `infra/postgres/${ENGINE}/root`;
-    await root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-      root_path: rootPath,
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     // A short lease with a short max: the pool must renew, then move to a new user, several times.
     await root.defineRole({ name: 'short', engine: ENGINE, creation_statements: CREATION, default_ttl: 3, max_ttl: 6 });
     await root.defineRole({ name: 'task', engine: ENGINE, creation_statements: CREATION });

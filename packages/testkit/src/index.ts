@@ -12,3 +12,4 @@ export * from './driver-stack.js';
 export * from './audit-events.js';
 export * from './service-keys.js';
 export * from './metrics.js';
+export * from './postgres-engine.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, ErrorCode, generatePrincipalKeys, HearthError, VaultClient } from '@hearth/contracts';
 import {
+  configureEngineOn,
   databaseText,
   jetStreamText,
   startNats,
@@ -61,17 +62,7 @@ describe('attack: dynamic Postgres credentials', () => {
       },
     });
     root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await root.write({
-      path: `infra/postgres/${ENGINE}/root`,
-      values: { username: cluster.user, password: cluster.password },
-    });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     await root.defineRole({ name: 'app', engine: ENGINE, creation_statements: CREATION });
     admin = cluster.client();
     await admin.connect();

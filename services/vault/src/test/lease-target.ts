@@ -1,4 +1,4 @@
-import type { LeaseRole } from '@hearth/contracts';
+import { engineRootPath, type LeaseRole } from '@hearth/contracts';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
@@ -9,7 +9,6 @@ import { EnvelopeCipher } from '../infra/crypto/envelope-cipher.js';
 import { AuditedEventStore } from '../infra/postgres/audited-events.js';
 import { PostgresEngines, PostgresLeases, PostgresRoles } from '../infra/postgres/lease-store.js';
 import { SecretStore } from '../infra/postgres/secret-store.js';
-import { rootPathOf } from './engine-fixtures.js';
 import type { VaultHarness } from './vault-harness.js';
 
 /** A role's statements that make a user able to log in until its lease's expiry, and nothing more. */
@@ -38,7 +37,7 @@ export interface LeaseTarget {
  * Engines and roles saved straight through the vault's stores, not through configure and role create,
  * so a test can have what those refuse (an engine whose database is down): the root credential
  * written as a secret and read back by EngineCredentials as the machinery does (its version, the read
- * recorded), then the rows saved. engine-fixtures.ts's `configureOn` goes through configure.
+ * recorded), then the rows saved. testkit's `configureEngineOn` goes through configure.
  */
 export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
   const cluster = await startPostgresCluster();
@@ -73,7 +72,7 @@ export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
     cluster,
     stores,
     engine: async (name, { workspace = 'acme', port = cluster.port } = {}) => {
-      const rootPath = rootPathOf(name);
+      const rootPath = engineRootPath(name);
       await h.root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
       const { version } = await credentials.read(rootPath);
       await unitOfWork.run((tx) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { queryDatabase, startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
-import { configureOn, rootPathOf } from '../../test/engine-fixtures.js';
+import { engineRootPath } from '@hearth/contracts';
+import { queryDatabase, startPostgresCluster, until, type PostgresCluster, configureEngineOn } from '@hearth/testkit';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from '../engines/engine-credentials.js';
 
@@ -19,13 +19,13 @@ describe('root rotations on their schedule', () => {
   async function engineOnNewCluster(name: string, rotationDays?: number): Promise<PostgresCluster> {
     const cluster = await startPostgresCluster();
     clusters.push(cluster);
-    await configureOn(h, cluster, name, rotationDays ? { rotation_days: rotationDays } : {});
+    await configureEngineOn(h.root, cluster, name, rotationDays ? { rotation_days: rotationDays } : {});
     return cluster;
   }
 
   /** Root version `version` of `name` is what the cluster takes now. */
   async function worksWith(name: string, cluster: PostgresCluster, version: number) {
-    const login = await h.vault.dynamicCredentials.engineCredentials.read(rootPathOf(name), version);
+    const login = await h.vault.dynamicCredentials.engineCredentials.read(engineRootPath(name), version);
     expect(await cluster.logsIn(login.username, login.password)).toBe(true);
   }
 
