@@ -1,5 +1,11 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import { startNats, startPostgresCluster, startVaultProcess, type PostgresCluster } from '@hearth/testkit';
+import {
+  configureEngineOn,
+  startNats,
+  startPostgresCluster,
+  startVaultProcess,
+  type PostgresCluster,
+} from '@hearth/testkit';
 import { connect } from '@nats-io/transport-node';
 import { availableParallelism, loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -38,16 +44,7 @@ export async function runLease(): Promise<void> {
     cleanup.push(() => nc.close());
 
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    const rootPath = `infra/postgres/${ENGINE}/root`;
-    await root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-      root_path: rootPath,
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     await root.defineRole({ name: ROLE, engine: ENGINE, creation_statements: [CREATION], default_ttl: 3600 });
     const appKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-app', appKeys.publicKey);
@@ -120,13 +117,7 @@ class Baseline {
   private constructor(private readonly client: pg.Client) {}
 
   static async open(cluster: PostgresCluster): Promise<Baseline> {
-    const client = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: cluster.user,
-      password: cluster.password,
-      database: 'postgres',
-    });
+    const client = cluster.client();
     await client.connect();
     return new Baseline(client);
   }

@@ -13,7 +13,6 @@ import {
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 
 /** `hearth engine …`, `hearth role …` and `hearth lease …` as an operator types them, against a vault and a real password-checking Postgres. */
 describe('the hearth CLI for dynamic credentials', () => {
@@ -37,18 +36,6 @@ describe('the hearth CLI for dynamic credentials', () => {
   const json = <T>(run: CliRun): T => {
     expect(run).toMatchObject({ code: 0 });
     return JSON.parse(run.stdout) as T;
-  };
-  /** Whether `user` logs in to the cluster with `password`, over TCP with password auth. */
-  const logsIn = async (user: string, password: string) => {
-    const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user, password });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
   };
   const configure = (name: string, port: number) =>
     hearth([
@@ -175,8 +162,8 @@ describe('the hearth CLI for dynamic credentials', () => {
       await hearth(['lease', 'issue', 'readonly', '--ttl', '10m', '--json']),
     );
     expect(issued.lease_id).toMatch(/^db\/creds\/readonly\//);
-    expect(await logsIn(issued.username, issued.password)).toBe(true);
-    expect(await logsIn(issued.username, `${issued.password}x`)).toBe(false);
+    expect(await cluster.logsIn(issued.username, issued.password)).toBe(true);
+    expect(await cluster.logsIn(issued.username, `${issued.password}x`)).toBe(false);
 
     const readable = await hearth(['lease', 'issue', 'readonly']);
     expect(readable.stdout).toMatch(/^password\s+\S+$/m);
@@ -201,7 +188,7 @@ describe('the hearth CLI for dynamic credentials', () => {
 
     const revoked = LeasesRevoked.parse(json(await hearth(['lease', 'revoke', issued.lease_id, '--json'])));
     expect(revoked).toEqual({ revoked: [issued.lease_id], forced: [], failed: [] });
-    expect(await logsIn(issued.username, issued.password)).toBe(false);
+    expect(await cluster.logsIn(issued.username, issued.password)).toBe(false);
 
     const byPrefix = await hearth(['lease', 'revoke', '--prefix', 'db/creds/readonly']);
     expect(byPrefix).toMatchObject({ code: 0, stdout: `revoked ${second}\n` });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
 import { LeasedPool } from '@hearth/pg-lease';
 import {
+  configureEngineOn,
   startNats,
   startPostgresCluster,
   startVaultProcess,
@@ -11,7 +12,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import pg from 'pg';
+import type pg from 'pg';
 
 const ENGINE = 'pool-db';
 const CREATION = [
@@ -38,16 +39,7 @@ describe('leases in the typed client', () => {
     vault = await startVaultProcess(nats.url, { VAULT_LEASE_SWEEP_SECONDS: '1' });
     nc = await connect({ servers: nats.url });
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    const rootPath = `infra/postgres/${ENGINE}/root`;
-    await root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-      root_path: rootPath,
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     // A short lease with a short max: the pool must renew, then move to a new user, several times.
     await root.defineRole({ name: 'short', engine: ENGINE, creation_statements: CREATION, default_ttl: 3, max_ttl: 6 });
     await root.defineRole({ name: 'task', engine: ENGINE, creation_statements: CREATION });
@@ -55,13 +47,7 @@ describe('leases in the typed client', () => {
     await root.createPrincipal('reporting', keys.publicKey);
     await root.grant('reporting', { pattern: 'db/creds/*', capabilities: ['read', 'delete'] });
     app = new VaultClient(nc, 'reporting', keys);
-    admin = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: cluster.user,
-      password: cluster.password,
-      database: 'postgres',
-    });
+    admin = cluster.client();
     await admin.connect();
   });
 
@@ -75,13 +61,7 @@ describe('leases in the typed client', () => {
 
   it('withLease: a user for the work, gone once it is done, also when the work fails', async () => {
     const user = await app.withLease('task', async (lease) => {
-      const client = new pg.Client({
-        host: cluster.host,
-        port: cluster.port,
-        database: 'postgres',
-        user: lease.username,
-        password: lease.password,
-      });
+      const client = cluster.client({ user: lease.username, password: lease.password });
       await client.connect();
       try {
         const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');

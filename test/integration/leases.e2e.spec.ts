@@ -34,8 +34,7 @@ describe('leases across a vault crash', () => {
   let nc: NatsConnection;
 
   async function asAdmin<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
-    const { host, port, user, password } = cluster;
-    const client = new pg.Client({ host, port, user, password, database: 'postgres' });
+    const client = cluster.client();
     await client.connect();
     try {
       return (await client.query<R>(sql, values)).rows;

@@ -39,8 +39,6 @@ export const credsPath = (role: string): string => `db/creds/${role}`;
 /** A lease id: `db/creds/<role>/<random>`, the lease's own policy path. */
 export const LEASE_ID_PATTERN = /^db\/creds\/[a-z0-9](?:[a-z0-9_-]{0,30}[a-z0-9])?\/[a-z0-9]{20,40}$/;
 export const LeaseId = z.string().regex(LEASE_ID_PATTERN, { message: 'a lease id is db/creds/<role>/<id>' });
-/** The role a lease id names. */
-export const roleOfLease = (leaseId: string): string => leaseId.split('/')[2]!;
 
 /** A revocation prefix: `db/creds/`, a role's `db/creds/<role>` or any longer prefix of a lease id. */
 export const LeasePrefix = z

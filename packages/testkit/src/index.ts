@@ -11,3 +11,5 @@ export * from './postgres-cluster.js';
 export * from './driver-stack.js';
 export * from './audit-events.js';
 export * from './service-keys.js';
+export * from './metrics.js';
+export * from './postgres-engine.js';

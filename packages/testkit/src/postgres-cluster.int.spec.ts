@@ -30,6 +30,8 @@ describe('a throwaway Postgres cluster that checks passwords', () => {
   it('lets its superuser in over TCP with the password, and nobody with another', async () => {
     expect(await login(cluster.password)).toBe(1);
     await expect(login(`${cluster.password}x`)).rejects.toThrow(/password authentication failed/);
+    expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(true);
+    expect(await cluster.logsIn(cluster.user, `${cluster.password}x`)).toBe(false);
   });
 
   it('logs every statement, so a test can look for what must never be in it', async () => {

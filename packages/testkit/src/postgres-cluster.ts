@@ -4,6 +4,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { freePort } from './nats-server.js';
 
 const run = promisify(execFile);
@@ -16,6 +17,10 @@ export interface PostgresCluster {
   /** Its superuser, who logs in with `password` (SCRAM-SHA-256, over TCP and the socket alike). */
   user: 'postgres';
   password: string;
+  /** A client of its `postgres` database over TCP, not yet connected: as its superuser unless `login` says. */
+  client(login?: ClusterLogin): pg.Client;
+  /** Whether `user` logs in with `password` (over TCP, the password really checked). */
+  logsIn(user: string, password: string): Promise<boolean>;
   /** Every statement the server ran (log_statement=all): what a password must never appear in. */
   serverLog(): string;
   /** Stops the server (its sessions cut, as in an outage), keeping its data, port and log. */
@@ -23,6 +28,11 @@ export interface PostgresCluster {
   /** Starts it again where it was, after `pause()`. */
   resume(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface ClusterLogin {
+  user: string;
+  password: string;
 }
 
 /**
@@ -63,11 +73,25 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const client = (login: ClusterLogin = { user: 'postgres', password }) =>
+    new pg.Client({ host: '127.0.0.1', port, database: 'postgres', ...login });
   return {
     host: '127.0.0.1',
     port,
     user: 'postgres',
     password,
+    client,
+    logsIn: async (user, password) => {
+      const login = client({ user, password });
+      try {
+        await login.connect();
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await login.end().catch(() => undefined);
+      }
+    },
     serverLog: () => readFileSync(log, 'utf8'),
     pause: async () => {
       await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

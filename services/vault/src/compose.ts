@@ -9,6 +9,7 @@ import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
+import type { ConnectionOf } from './app/ports.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { EngineCredentials } from './app/engines/engine-credentials.js';
 import { IssueLease } from './app/leases/issue-lease.js';
@@ -110,7 +111,8 @@ export function composeVault(
   const roles = new PostgresRoles(dataSource);
   const leases = new PostgresLeases(dataSource);
   const engineCredentials = new EngineCredentials(engines, secrets, cipher, unitOfWork, audit, ids);
-  const target = new TargetPostgres((engine) => engineCredentials.connectionOf(engine));
+  const connectionOf: ConnectionOf = (engine) => engineCredentials.connectionOf(engine);
+  const target = new TargetPostgres(connectionOf);
   const passwords = { generate: generatePassword, verifierOf: generatedPasswordVerifier };
   const rootSecrets = { commands, records: secrets, catalog: secrets, keepVersions };
   const rotateRoot = new RotateRoot(
@@ -137,20 +139,13 @@ export function composeVault(
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
       configureEngine: new ConfigureEngine(admission, engines, leases, engineCredentials, target, audit, clock),
-      engineQueries: new EngineQueries(admission, engines, leases, engineCredentials, target, clock),
+      engineQueries: new EngineQueries(admission, engines, leases, connectionOf, target, clock),
       deleteEngine: new DeleteEngine(admission, engines, leases, target, audit, clock),
       rotateRoot,
       defineRole: new DefineRole(admission, engines, roles, leases, target, audit, clock),
       roleQueries: new RoleQueries(admission, roles, leases),
       deleteRole: new DeleteRole(admission, roles, engines, audit),
-      operatorLeases: new OperatorLeases(
-        engines,
-        roles,
-        leases,
-        target,
-        (engine) => engineCredentials.connectionOf(engine),
-        clock,
-      ),
+      operatorLeases: new OperatorLeases(engines, roles, leases, target, connectionOf, clock),
       issueLease: new IssueLease(admission, unitOfWork, roles, engines, leases, target, passwords, audit, clock),
       renewLease: new RenewLease(admission, unitOfWork, roles, leases, target, audit, clock),
       revokeLeases: new RevokeLeases(admission, unitOfWork, leases, target, audit, clock),

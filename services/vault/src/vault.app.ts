@@ -35,7 +35,7 @@ export interface VaultService {
   /** The principal lookup cache, as far as its gauge shows it. */
   principalCache: { readonly cached: number };
   ring: KeyRing;
-  /** The engines' databases and the machinery's reads of their root credentials. */
+  /** The engines' databases, the machinery's reads of their root credentials, and the engine and lease stores. */
   dynamicCredentials: ComposedVault['dynamicCredentials'];
   stop(): Promise<void>;
 }
@@ -52,8 +52,9 @@ function vaultDatabase(config: Pick<VaultConfig, 'VAULT_DATABASE'>): Omit<Databa
 
 /**
  * The only way the vault starts (main, the test harness, the benches): database, the HATCH stream
- * waited for (hatch's: the vault only publishes into it), the principals pinned by configuration, NATS endpoints, the operators' HTTP API, the outbox relay,
- * the nonce sweep, and the lease sweeper with its gauges.
+ * waited for (hatch's: the vault only publishes into it), the principals pinned by configuration, a
+ * root rotation left in flight settled, NATS endpoints, the operators' HTTP API, the outbox relay, the
+ * nonce sweep, the lease sweeper with its gauges, and the scheduled root rotations.
  */
 export async function startVault(config: VaultConfig, overrides: VaultOverrides = {}): Promise<VaultService> {
   await cryptoReady();

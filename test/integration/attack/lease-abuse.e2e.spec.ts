@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, ErrorCode, generatePrincipalKeys, HearthError, VaultClient } from '@hearth/contracts';
 import {
+  configureEngineOn,
   databaseText,
   jetStreamText,
   startNats,
@@ -13,7 +14,7 @@ import {
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import pg from 'pg';
+import type pg from 'pg';
 
 const ENGINE = 'target';
 const CREATION = ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}'];
@@ -61,25 +62,9 @@ describe('attack: dynamic Postgres credentials', () => {
       },
     });
     root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await root.write({
-      path: `infra/postgres/${ENGINE}/root`,
-      values: { username: cluster.user, password: cluster.password },
-    });
-    await root.configureEngine({
-      name: ENGINE,
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-    });
+    await configureEngineOn(root, cluster, ENGINE);
     await root.defineRole({ name: 'app', engine: ENGINE, creation_statements: CREATION });
-    admin = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      user: cluster.user,
-      password: cluster.password,
-      database: 'postgres',
-    });
+    admin = cluster.client();
     await admin.connect();
   });
 
@@ -156,13 +141,7 @@ describe('attack: dynamic Postgres credentials', () => {
   it('shows a leased password to nobody but its caller: not the bus, the server log, the vault or its database', async () => {
     const app = await principal('lease-canary', [{ pattern: 'db/creds/app/*', capabilities: ['read', 'delete'] }]);
     const lease = await app.issueLease('app');
-    const login = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      user: lease.username,
-      password: lease.password,
-    });
+    const login = cluster.client({ user: lease.username, password: lease.password });
     await login.connect();
     await login.end();
     await app.revokeLease(lease.lease_id);

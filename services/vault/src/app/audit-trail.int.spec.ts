@@ -7,10 +7,11 @@ import {
   streamMessages,
   until,
   type PostgresCluster,
+  configureEngineOn,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
-import { asSuperuser, configureOn } from '../test/engine-fixtures.js';
+import { asSuperuser } from '../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../test/vault-harness.js';
 
 const LOGIN = 'CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}';
@@ -32,7 +33,7 @@ describe('the audit trail', () => {
 
   /** Every dynamic-credential event: an engine and a role, a lease issued, renewed, revoked, one irrevocable, a root rotation, deletes. */
   async function leaseLifecycle(): Promise<void> {
-    await configureOn(h, cluster, 'audited');
+    await configureEngineOn(h.root, cluster, 'audited');
     await h.root.defineRole({ name: 'audited', engine: 'audited', creation_statements: [LOGIN] });
     const lease = await h.root.issueLease('audited');
     await h.root.renewLease(lease.lease_id);

@@ -149,7 +149,7 @@ export interface EngineConnection {
 }
 
 /** An engine's connection with its root credential as the vault holds it now (each such read recorded). */
-export type EngineCredentials = (engine: string) => Promise<EngineConnection>;
+export type ConnectionOf = (engine: string) => Promise<EngineConnection>;
 
 /**
  * A role's statement templates as a lease runs them (`{{name}}`, `{{password}}`, `{{expiration}}`);

@@ -1,3 +1,4 @@
+import type { SecretValues } from '@hearth/contracts';
 import type { Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { handleCommand, type EventStore } from '@hearth/platform/postgres';
 import {
@@ -9,7 +10,7 @@ import {
 } from '../domain/secret/secret.js';
 import { upcastSecretEvent } from '../domain/secret/upcast.js';
 import type { AuditTrail } from './audit-trail.js';
-import type { SecretRecords } from './ports.js';
+import type { Cipher, SecretRecords } from './ports.js';
 
 /**
  * The one command path of a secret, in the admitted request's transaction: decide on the path's
@@ -47,5 +48,32 @@ export class SecretCommands {
       },
     });
     return { state, events };
+  }
+}
+
+/**
+ * Seals `values` as each version a WriteSecret decided, under a fresh DEK bound to its path and
+ * version, and keeps it beside the events in their transaction; the plaintext is zeroed whatever happens.
+ */
+export async function sealWrittenVersions(
+  tx: Transaction,
+  events: readonly SecretEvent[],
+  values: SecretValues,
+  cipher: Pick<Cipher, 'seal'>,
+  records: Pick<SecretRecords, 'insertVersion'>,
+): Promise<void> {
+  for (const event of events) {
+    if (event.type !== 'SecretVersionWrittenV1') continue;
+    const { path, version } = event.data;
+    const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
+    try {
+      const sealed = cipher.seal(plaintext, { path, version });
+      await records.insertVersion(tx, { path, version }, sealed, {
+        at: event.data.created_at,
+        by: event.data.created_by,
+      });
+    } finally {
+      plaintext.fill(0);
+    }
   }
 }

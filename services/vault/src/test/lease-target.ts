@@ -1,8 +1,8 @@
-import type { LeaseRole } from '@hearth/contracts';
+import { engineRootPath, type LeaseRole } from '@hearth/contracts';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { randomIds, systemClock } from '@hearth/platform/runtime';
 import { startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
-import pg from 'pg';
+import type pg from 'pg';
 import { AuditTrail } from '../app/audit-trail.js';
 import { EngineCredentials } from '../app/engines/engine-credentials.js';
 import { EnvelopeCipher } from '../infra/crypto/envelope-cipher.js';
@@ -34,9 +34,10 @@ export interface LeaseTarget {
 }
 
 /**
- * Engines and roles set up the way configure and role create will, until those land (branch
- * `engines`): the root credential written as a secret, read back by EngineCredentials as the machinery
- * does (its version, the read recorded), then the engine and role rows saved through the vault's stores.
+ * Engines and roles saved straight through the vault's stores, not through configure and role create,
+ * so a test can have what those refuse (an engine whose database is down): the root credential
+ * written as a secret and read back by EngineCredentials as the machinery does (its version, the read
+ * recorded), then the rows saved. testkit's `configureEngineOn` goes through configure.
  */
 export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
   const cluster = await startPostgresCluster();
@@ -57,7 +58,7 @@ export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
     randomIds,
   );
   const connect = async (user: string, password: string) => {
-    const client = new pg.Client({ host: cluster.host, port: cluster.port, database: 'postgres', user, password });
+    const client = cluster.client({ user, password });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -71,7 +72,7 @@ export async function startLeaseTarget(h: VaultHarness): Promise<LeaseTarget> {
     cluster,
     stores,
     engine: async (name, { workspace = 'acme', port = cluster.port } = {}) => {
-      const rootPath = `infra/postgres/${name}/root`;
+      const rootPath = engineRootPath(name);
       await h.root.write({ path: rootPath, values: { username: cluster.user, password: cluster.password } });
       const { version } = await credentials.read(rootPath);
       await unitOfWork.run((tx) =>

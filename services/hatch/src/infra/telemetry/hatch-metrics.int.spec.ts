@@ -1,36 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { secretReadFixture } from '@hearth/testkit';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { InMemoryMetrics, secretReadFixture } from '@hearth/testkit';
 import { startHatchHarness, type HatchHarness } from '../../test/hatch-harness.js';
-
-/** A reader that exports nowhere: `collect()` hands over what an exporter would have sent. */
-class InMemoryReader extends MetricReader {
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Every metric by name, as its one data point's value (these metrics carry no attributes). */
-  async values(): Promise<Record<string, number>> {
-    const { resourceMetrics } = await this.collect();
-    const values: Record<string, number> = {};
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        const point = metric.dataPoints[0];
-        if (point && typeof point.value === 'number') values[metric.descriptor.name] = point.value;
-      }
-    }
-    return values;
-  }
-}
 
 /** hatch's metrics as a collector reads them, over a real stream and database, on a clock of the test's. */
 describe("hatch's metrics", () => {
   let now = Date.parse('2026-11-22T10:00:00.000Z');
   const clock = { now: () => new Date(now) };
-  const reader = new InMemoryReader();
+  const reader = new InMemoryMetrics();
   let h: HatchHarness;
 
   beforeAll(async () => {
@@ -60,7 +37,7 @@ describe("hatch's metrics", () => {
   });
 
   it('reports the age truthfully on a replica that signs nothing, from the checkpoints in the database', async () => {
-    const replicaReader = new InMemoryReader();
+    const replicaReader = new InMemoryMetrics();
     const replica = await h.startReplica({
       clock,
       meter: new MeterProvider({ readers: [replicaReader] }).getMeter('hatch'),

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventMark, eventsSince, freePort, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
-import { asSuperuser, configureOn, liveLeaseOn, rootPathOf } from '../../test/engine-fixtures.js';
+import { engineRootPath } from '@hearth/contracts';
+import {
+  eventMark,
+  eventsSince,
+  freePort,
+  startPostgresCluster,
+  type PostgresCluster,
+  configureEngineOn,
+} from '@hearth/testkit';
+import { asSuperuser, liveLeaseOn } from '../../test/engine-fixtures.js';
 import { refusal, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from './engine-credentials.js';
 
@@ -33,10 +41,10 @@ describe('configuring an engine', () => {
 
   it('saves an engine whose root logs in and may create roles, pinned to the version that worked', async () => {
     const from = await eventMark(h.db.name);
-    const info = await configureOn(h, cluster, 'good', { workspace: 'acme', rotation_days: 30 });
+    const info = await configureEngineOn(h.root, cluster, 'good', { workspace: 'acme', rotation_days: 30 });
     expect(info).toMatchObject({
       name: 'good',
-      root_path: rootPathOf('good'),
+      root_path: engineRootPath('good'),
       root_version: 1,
       rotation_pending: false,
       live_leases: 0,
@@ -53,17 +61,18 @@ describe('configuring an engine', () => {
     });
     // the machinery's read of the root credential is on the record, under its own name
     expect(events.filter((e) => e.type === 'SecretReadV1').map((e) => e.data)).toContainEqual(
-      expect.objectContaining({ actor: ENGINE_MACHINERY, path: rootPathOf('good'), version: 1, outcome: 'OK' }),
+      expect.objectContaining({ actor: ENGINE_MACHINERY, path: engineRootPath('good'), version: 1, outcome: 'OK' }),
     );
     expect(JSON.stringify(events)).not.toContain(cluster.password);
-    expect((await configureOn(h, cluster, 'good')).root_version).toBe(2);
+    expect((await configureEngineOn(h.root, cluster, 'good')).root_version).toBe(2);
   });
 
   it('refuses a root password the server rejects', async () => {
     const wrong = 'not-the-password-0123456789';
     await expectRefused(
       'wrong-password',
-      () => configureOn(h, cluster, 'wrong-password', { login: { username: cluster.user, password: wrong } }),
+      () =>
+        configureEngineOn(h.root, cluster, 'wrong-password', { login: { username: cluster.user, password: wrong } }),
       'root login refused',
       [wrong, cluster.password],
     );
@@ -73,7 +82,7 @@ describe('configuring an engine', () => {
     const port = await freePort();
     await expectRefused(
       'closed',
-      () => configureOn(h, cluster, 'closed', { port }),
+      () => configureEngineOn(h.root, cluster, 'closed', { port }),
       `unreachable at 127.0.0.1:${port}`,
       [cluster.password],
     );
@@ -84,7 +93,7 @@ describe('configuring an engine', () => {
     await asSuperuser(cluster, `CREATE ROLE weak LOGIN PASSWORD '${weak}'`);
     await expectRefused(
       'weak',
-      () => configureOn(h, cluster, 'weak', { login: { username: 'weak', password: weak } }),
+      () => configureEngineOn(h.root, cluster, 'weak', { login: { username: 'weak', password: weak } }),
       'weak may not create roles',
       [weak],
     );
@@ -100,15 +109,15 @@ describe('configuring an engine', () => {
           port: cluster.port,
           database: 'postgres',
           sslmode: 'disable',
-          root_path: rootPathOf('nothing'),
+          root_path: engineRootPath('nothing'),
         }),
-      `no root credential to read at ${rootPathOf('nothing')}`,
+      `no root credential to read at ${engineRootPath('nothing')}`,
       [],
     );
   });
 
   it("refuses a root_path below another engine's: the probe would carry that credential elsewhere", async () => {
-    await configureOn(h, cluster, 'victim');
+    await configureEngineOn(h.root, cluster, 'victim');
     await expectRefused(
       'thief',
       async () =>
@@ -118,7 +127,7 @@ describe('configuring an engine', () => {
           port: await freePort(),
           database: 'postgres',
           sslmode: 'disable',
-          root_path: rootPathOf('victim'),
+          root_path: engineRootPath('victim'),
         }),
       "root_path: an engine's root credential lives below infra/postgres/<engine>/",
       [cluster.password],
@@ -126,28 +135,30 @@ describe('configuring an engine', () => {
   });
 
   it('refuses to move an engine to another database while its leases live there', async () => {
-    await configureOn(h, cluster, 'leased');
+    await configureEngineOn(h.root, cluster, 'leased');
     await liveLeaseOn(h, 'leased', 'b'.repeat(24));
-    await expect(configureOn(h, cluster, 'leased', { database: 'template1' })).rejects.toMatchObject({
+    await expect(configureEngineOn(h.root, cluster, 'leased', { database: 'template1' })).rejects.toMatchObject({
       code: 'VAULT.ENGINE_IN_USE',
     });
-    expect((await configureOn(h, cluster, 'leased', { rotation_days: 7 })).rotation_days).toBe(7);
+    expect((await configureEngineOn(h.root, cluster, 'leased', { rotation_days: 7 })).rotation_days).toBe(7);
   });
 
   it('refuses to replace an engine while its root rotation is in flight', async () => {
-    await configureOn(h, cluster, 'rotating');
+    await configureEngineOn(h.root, cluster, 'rotating');
     await h.vault.useCases.rotateRoot.begin('rotating', 'root');
-    await expect(configureOn(h, cluster, 'rotating')).rejects.toMatchObject({ code: 'VAULT.ROTATION_IN_PROGRESS' });
+    await expect(configureEngineOn(h.root, cluster, 'rotating')).rejects.toMatchObject({
+      code: 'VAULT.ROTATION_IN_PROGRESS',
+    });
     expect(await h.vault.useCases.rotateRoot.recoverOne('rotating')).toBe('abandoned');
-    expect((await configureOn(h, cluster, 'rotating')).rotation_pending).toBe(false);
+    expect((await configureEngineOn(h.root, cluster, 'rotating')).rotation_pending).toBe(false);
   });
 
   it('lets no principal read a root credential, root included, and records the refusal', async () => {
-    await configureOn(h, cluster, 'guarded');
+    await configureEngineOn(h.root, cluster, 'guarded');
     const from = await eventMark(h.db.name);
-    await expect(h.root.read(rootPathOf('guarded'))).rejects.toMatchObject({ code: 'VAULT.ENGINE_CREDENTIAL' });
+    await expect(h.root.read(engineRootPath('guarded'))).rejects.toMatchObject({ code: 'VAULT.ENGINE_CREDENTIAL' });
     expect(await h.refusalsSince(from)).toEqual([
-      refusal('SecretReadV1', 'root', 'VAULT.ENGINE_CREDENTIAL', { path: rootPathOf('guarded') }),
+      refusal('SecretReadV1', 'root', 'VAULT.ENGINE_CREDENTIAL', { path: engineRootPath('guarded') }),
     ]);
   });
 });

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventMark, expectNewEvents, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
+import {
+  eventMark,
+  expectNewEvents,
+  startPostgresCluster,
+  type PostgresCluster,
+  configureEngineOn,
+} from '@hearth/testkit';
 import { PostgresLeases } from '../../infra/postgres/lease-store.js';
-import { configureOn, liveLeaseOn } from '../../test/engine-fixtures.js';
+import { liveLeaseOn } from '../../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 describe('deleting an engine', () => {
@@ -16,7 +22,7 @@ describe('deleting an engine', () => {
   });
 
   it('deletes an engine with no live lease', async () => {
-    await configureOn(h, cluster, 'idle');
+    await configureEngineOn(h.root, cluster, 'idle');
     const from = await eventMark(h.db.name);
     expect(await h.root.deleteEngine('idle')).toEqual({ name: 'idle', leases_forced: 0 });
     await expectNewEvents(h.db.name, from, [
@@ -26,7 +32,7 @@ describe('deleting an engine', () => {
   });
 
   it('refuses while a lease lives, and forces it off the books only with destroy', async () => {
-    await configureOn(h, cluster, 'busy', { workspace: 'acme' });
+    await configureEngineOn(h.root, cluster, 'busy', { workspace: 'acme' });
     const lease = await liveLeaseOn(h, 'busy', 'a'.repeat(24));
     await expect(h.root.deleteEngine('busy')).rejects.toMatchObject({ code: 'VAULT.ENGINE_IN_USE' });
     const { client } = await h.principal('deleter', [{ pattern: 'db/engines/*', capabilities: ['delete', 'list'] }]);

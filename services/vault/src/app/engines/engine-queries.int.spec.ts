@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
-import { configureOn } from '../../test/engine-fixtures.js';
+import { startPostgresCluster, type PostgresCluster, configureEngineOn } from '@hearth/testkit';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 describe('engine get, list and health', () => {
@@ -8,8 +7,8 @@ describe('engine get, list and health', () => {
   let cluster: PostgresCluster;
   beforeAll(async () => {
     [h, cluster] = await Promise.all([startVaultHarness(), startPostgresCluster()]);
-    await configureOn(h, cluster, 'reporting');
-    await configureOn(h, cluster, 'billing');
+    await configureEngineOn(h.root, cluster, 'reporting');
+    await configureEngineOn(h.root, cluster, 'billing');
   });
   afterAll(async () => {
     await h?.close();
@@ -36,7 +35,7 @@ describe('engine get, list and health', () => {
       may_create_roles: true,
     });
     const doomed = await startPostgresCluster();
-    await configureOn(h, doomed, 'doomed');
+    await configureEngineOn(h.root, doomed, 'doomed');
     await doomed.stop();
     const health = await h.root.engineHealth('doomed');
     expect(health).toMatchObject({ name: 'doomed', reachable: false, root_login: false, may_create_roles: false });

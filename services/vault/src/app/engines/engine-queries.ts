@@ -12,9 +12,8 @@ import { z } from 'zod';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
-import type { EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
-import type { EngineCredentials } from './engine-credentials.js';
-import { engineInfo, engineRule } from './engine-info.js';
+import type { ConnectionOf, EngineStore, LeaseStore, StoredEngine, TargetDatabases } from '../ports.js';
+import { engineHealth, engineInfo, engineRule } from './engine-info.js';
 
 const get = engineRule('list', EngineNameRequest);
 const health = engineRule('list', EngineNameRequest);
@@ -32,7 +31,7 @@ export class EngineQueries {
     private readonly admission: Pick<Admission, 'run'>,
     private readonly engines: Pick<EngineStore, 'find' | 'list'>,
     private readonly leases: Pick<LeaseStore, 'liveCount'>,
-    private readonly credentials: Pick<EngineCredentials, 'connectionOf'>,
+    private readonly connectionOf: ConnectionOf,
     private readonly target: Pick<TargetDatabases, 'probe'>,
     private readonly clock: Clock,
   ) {}
@@ -54,21 +53,10 @@ export class EngineQueries {
     });
   }
 
-  /**
-   * Each step of reaching the engine with its current root credential. A database that is down is an
-   * answer (reachable false), not a failure; so is a root credential that can no longer be read.
-   */
   health(signed: SignedRequest): Promise<EngineHealth> {
     return this.admission.run(signed, health, async (_tx, _caller, { name }) => {
       await this.existing(name);
-      const checked = { name, checked_at: this.clock.now().toISOString() };
-      try {
-        const connection = await this.credentials.connectionOf(name);
-        return { ...checked, ...(await this.target.probe(connection)) };
-      } catch (error) {
-        if (!(error instanceof HearthError) || error.code !== ErrorCode.EngineInvalidConfig) throw error;
-        return { ...checked, reachable: false, root_login: false, may_create_roles: false, message: error.message };
-      }
+      return engineHealth(name, this.connectionOf, this.target, this.clock.now());
     });
   }
 

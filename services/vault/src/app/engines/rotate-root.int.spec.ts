@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { engineRootPath } from '@hearth/contracts';
 import {
   eventMark,
   eventsSince,
@@ -6,8 +7,8 @@ import {
   queryDatabase,
   startPostgresCluster,
   type PostgresCluster,
+  configureEngineOn,
 } from '@hearth/testkit';
-import { configureOn, logsIn, rootPathOf } from '../../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from './engine-credentials.js';
 
@@ -24,7 +25,7 @@ describe('rotating an engine root', () => {
   async function engineOnNewCluster(name: string): Promise<PostgresCluster> {
     const cluster = await startPostgresCluster();
     clusters.push(cluster);
-    await configureOn(h, cluster, name);
+    await configureEngineOn(h.root, cluster, name);
     return cluster;
   }
 
@@ -37,8 +38,8 @@ describe('rotating an engine root', () => {
   async function expectWorking(name: string, cluster: PostgresCluster) {
     const engine = await h.root.engine(name);
     expect(engine.rotation_pending).toBe(false);
-    const login = await h.vault.dynamicCredentials.engineCredentials.read(rootPathOf(name), engine.root_version);
-    expect(await logsIn(cluster, login.username, login.password)).toBe(true);
+    const login = await h.vault.dynamicCredentials.engineCredentials.read(engineRootPath(name), engine.root_version);
+    expect(await cluster.logsIn(login.username, login.password)).toBe(true);
     expect(await h.root.engineHealth(name)).toMatchObject({
       reachable: true,
       root_login: true,
@@ -52,13 +53,13 @@ describe('rotating an engine root', () => {
     const from = await eventMark(h.db.name);
     const rotated = await h.root.rotateRoot('pg-a');
     expect(rotated).toMatchObject({ root_version: 2, rotation_pending: false, last_rotated_at: expect.any(String) });
-    expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+    expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     const { login } = await expectWorking('pg-a', cluster);
     expect(login.password).not.toBe(cluster.password);
     expect(await rotations(from, 'pg-a')).toEqual(['pending', 'applied', 'promoted']);
     const events = await eventsSince(h.db.name, from);
     expect(events.find((e) => e.type === 'SecretVersionWrittenV1')?.data).toMatchObject({
-      path: rootPathOf('pg-a'),
+      path: engineRootPath('pg-a'),
       version: 2,
       created_by: ENGINE_MACHINERY,
     });
@@ -78,7 +79,7 @@ describe('rotating an engine root', () => {
 
   it('rotates the engines whose schedule is due, and no other', async () => {
     const cluster = await engineOnNewCluster('scheduled');
-    await configureOn(h, cluster, 'scheduled', { rotation_days: 1 });
+    await configureEngineOn(h.root, cluster, 'scheduled', { rotation_days: 1 });
     await engineOnNewCluster('unscheduled');
     expect(await h.vault.useCases.rotateRoot.rotateDue()).toEqual([]);
     // configured two days ago, as far as the schedule can tell
@@ -101,7 +102,7 @@ describe('rotating an engine root', () => {
       expect((await rotate().recover()).get('crash-pending')).toBe('abandoned');
       const { engine } = await expectWorking('crash-pending', cluster);
       expect(engine.root_version).toBe(1);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(true);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(true);
       expect(await rotations(from, 'crash-pending')).toEqual(['pending', 'abandoned']);
     });
 
@@ -117,7 +118,7 @@ describe('rotating an engine root', () => {
       expect((await rotate().recover()).get('crash-applying')).toBe('promoted');
       const { engine } = await expectWorking('crash-applying', cluster);
       expect(engine.root_version).toBe(2);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     });
 
     it('promotes an applied rotation', async () => {
@@ -138,7 +139,7 @@ describe('rotating an engine root', () => {
       await h.restart();
       const { engine } = await expectWorking('crash-restart', cluster);
       expect(engine.root_version).toBe(2);
-      expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+      expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
     });
 
     it('leaves a rotation whose database cannot be reached for the next try', async () => {

@@ -26,7 +26,7 @@ import type {
   TargetDatabases,
 } from '../ports.js';
 import type { SecretCommands } from '../secret-commands.js';
-import { sealWrittenVersions } from '../write-secret/write-secret.js';
+import { sealWrittenVersions } from '../secret-commands.js';
 import { ENGINE_MACHINERY, type EngineCredentials, type RootLogin } from './engine-credentials.js';
 import { atEngine, engineInfo, engineRule } from './engine-info.js';
 

@@ -1,6 +1,6 @@
 import { credsPath, LeaseListRequest, parseRequest, type LeaseInfo } from '@hearth/contracts';
 import type { z } from 'zod';
-import { leaseInfo } from '../../domain/lease/events.js';
+import { leaseInfo } from './lease-info.js';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';

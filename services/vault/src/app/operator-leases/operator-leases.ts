@@ -12,10 +12,10 @@ import {
   type LeaseRoleInfo,
 } from '@hearth/contracts';
 import type { Clock } from '@hearth/platform/ports';
-import type { EngineCredentials, EngineStore, LeaseStore, RoleStore, TargetDatabases } from '../ports.js';
-import { engineInfo } from '../engines/engine-info.js';
+import type { ConnectionOf, EngineStore, LeaseStore, RoleStore, TargetDatabases } from '../ports.js';
+import { engineHealth, engineInfo } from '../engines/engine-info.js';
 import { roleInfo } from '../roles/role-info.js';
-import { leaseInfo } from './lease-info.js';
+import { leaseInfo } from '../leases/lease-info.js';
 
 /** A query string's values arrive as text; the lease list's limit is a number. */
 const withNumericLimit = (query: unknown): unknown => {
@@ -35,8 +35,8 @@ export class OperatorLeases {
     private readonly engines: Pick<EngineStore, 'find' | 'list'>,
     private readonly roles: Pick<RoleStore, 'find' | 'list'>,
     private readonly leases: Pick<LeaseStore, 'list' | 'liveCount'>,
-    private readonly targets: Pick<TargetDatabases, 'probe'>,
-    private readonly connectionOf: EngineCredentials,
+    private readonly target: Pick<TargetDatabases, 'probe'>,
+    private readonly connectionOf: ConnectionOf,
     private readonly clock: Clock,
   ) {}
 
@@ -50,20 +50,10 @@ export class OperatorLeases {
     return engineInfo(engine, await this.leases.liveCount({ engine: engine.name }));
   }
 
-  /**
-   * A test connection as the engine's admin, now, its root credential read (and recorded) by the
-   * machinery. A database that is down is an answer, not a failure; so is a root credential that can
-   * no longer be read.
-   */
+  /** A test connection as the engine's admin, now, its root credential read (and recorded) by the machinery. */
   async health(name: unknown): Promise<EngineHealth> {
     const engine = await this.findEngine(name);
-    const checked = { name: engine.name, checked_at: this.clock.now().toISOString() };
-    try {
-      return { ...checked, ...(await this.targets.probe(await this.connectionOf(engine.name))) };
-    } catch (error) {
-      if (!(error instanceof HearthError) || error.code !== ErrorCode.EngineInvalidConfig) throw error;
-      return { ...checked, reachable: false, root_login: false, may_create_roles: false, message: error.message };
-    }
+    return engineHealth(engine.name, this.connectionOf, this.target, this.clock.now());
   }
 
   async roleList(query: unknown): Promise<LeaseRoleInfo[]> {

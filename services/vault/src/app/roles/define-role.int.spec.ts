@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LeaseRole } from '@hearth/contracts';
-import { eventMark, eventsSince, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
-import { asSuperuser, configureOn } from '../../test/engine-fixtures.js';
+import { eventMark, eventsSince, startPostgresCluster, type PostgresCluster, configureEngineOn } from '@hearth/testkit';
+import { asSuperuser } from '../../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { statementsDigest } from './define-role.js';
 
@@ -20,7 +20,7 @@ describe('lease roles', () => {
   let cluster: PostgresCluster;
   beforeAll(async () => {
     [h, cluster] = await Promise.all([startVaultHarness(), startPostgresCluster()]);
-    await configureOn(h, cluster, 'reporting', { workspace: 'acme' });
+    await configureEngineOn(h.root, cluster, 'reporting', { workspace: 'acme' });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,7 +1,7 @@
 import { ErrorCode, HearthError, type LeaseState } from '@hearth/contracts';
 import type { Clock, UnitOfWork } from '@hearth/platform/ports';
 import { isIrrevocable, nextAttemptAt, type Backoff } from '../../domain/lease/backoff.js';
-import { leaseFacts } from '../../domain/lease/lease-facts.js';
+import { leaseIrrevocable, leaseRevoked } from '../../domain/lease/events.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { FailureLog, LeaseStore, StoredLease, TargetDatabases } from '../ports.js';
 
@@ -182,11 +182,7 @@ export class LeaseSweeper {
       });
       // As claimed: an intent whose issue finished after all is still one whose user this removed.
       const reason = lease.state === 'creating' ? 'rolled_back' : 'expired';
-      await this.audit.record(
-        tx,
-        { type: 'LeaseRevokedV1', data: { ...leaseFacts(current, LEASE_SWEEPER), reason } },
-        LEASE_SWEEPER,
-      );
+      await this.audit.record(tx, leaseRevoked(current, LEASE_SWEEPER, reason), LEASE_SWEEPER);
     });
   }
 
@@ -212,11 +208,7 @@ export class LeaseSweeper {
         lastError: reason,
         nextAttemptAt: null,
       });
-      await this.audit.record(
-        tx,
-        { type: 'LeaseIrrevocableV1', data: { ...leaseFacts(current, LEASE_SWEEPER), attempts, last_error: reason } },
-        LEASE_SWEEPER,
-      );
+      await this.audit.record(tx, leaseIrrevocable(current, LEASE_SWEEPER, attempts, reason), LEASE_SWEEPER);
       return true;
     });
     if (gaveUp) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { queryDatabase, startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
-import { configureOn, logsIn, rootPathOf } from '../../test/engine-fixtures.js';
+import { engineRootPath } from '@hearth/contracts';
+import { queryDatabase, startPostgresCluster, until, type PostgresCluster, configureEngineOn } from '@hearth/testkit';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { ENGINE_MACHINERY } from '../engines/engine-credentials.js';
 
@@ -19,14 +19,14 @@ describe('root rotations on their schedule', () => {
   async function engineOnNewCluster(name: string, rotationDays?: number): Promise<PostgresCluster> {
     const cluster = await startPostgresCluster();
     clusters.push(cluster);
-    await configureOn(h, cluster, name, rotationDays ? { rotation_days: rotationDays } : {});
+    await configureEngineOn(h.root, cluster, name, rotationDays ? { rotation_days: rotationDays } : {});
     return cluster;
   }
 
   /** Root version `version` of `name` is what the cluster takes now. */
   async function worksWith(name: string, cluster: PostgresCluster, version: number) {
-    const login = await h.vault.dynamicCredentials.engineCredentials.read(rootPathOf(name), version);
-    expect(await logsIn(cluster, login.username, login.password)).toBe(true);
+    const login = await h.vault.dynamicCredentials.engineCredentials.read(engineRootPath(name), version);
+    expect(await cluster.logsIn(login.username, login.password)).toBe(true);
   }
 
   it('rotates an engine once its rotation_days have passed', async () => {
@@ -38,7 +38,7 @@ describe('root rotations on their schedule', () => {
     );
     await until(async () => (await h.root.engine('weekly')).root_version === 2, { what: 'the scheduled rotation' });
     await worksWith('weekly', cluster, 2);
-    expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(false);
+    expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(false);
   });
 
   it('settles a rotation a stopped vault left before Postgres took it: abandoned, the engine working as before', async () => {
@@ -48,6 +48,6 @@ describe('root rotations on their schedule', () => {
     await until(async () => !(await h.root.engine('interrupted')).rotation_pending, { what: 'the rotation settled' });
     expect((await h.root.engine('interrupted')).root_version).toBe(1);
     await worksWith('interrupted', cluster, 1);
-    expect(await logsIn(cluster, cluster.user, cluster.password)).toBe(true);
+    expect(await cluster.logsIn(cluster.user, cluster.password)).toBe(true);
   });
 });

@@ -11,12 +11,12 @@ import {
   type SecretValues,
   type SecretWritten,
 } from '@hearth/contracts';
-import type { Clock, Transaction } from '@hearth/platform/ports';
-import type { SecretCommand, SecretEvent } from '../../domain/secret/secret.js';
+import type { Clock } from '@hearth/platform/ports';
+import type { SecretCommand } from '../../domain/secret/secret.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { Cipher, SecretRecords } from '../ports.js';
-import type { SecretCommands } from '../secret-commands.js';
+import { sealWrittenVersions, type SecretCommands } from '../secret-commands.js';
 
 /** Refuses values past the documented limits before anything is decided or written. */
 export function checkLimits(values: SecretValues): void {
@@ -115,32 +115,5 @@ export class WriteSecret {
       );
       return { path: request.path, version: state.currentVersion };
     });
-  }
-}
-
-/**
- * Seals `values` as each version a WriteSecret decided, under a fresh DEK bound to its path and
- * version, and keeps it beside the events in their transaction; the plaintext is zeroed whatever happens.
- */
-export async function sealWrittenVersions(
-  tx: Transaction,
-  events: readonly SecretEvent[],
-  values: SecretValues,
-  cipher: Pick<Cipher, 'seal'>,
-  records: Pick<SecretRecords, 'insertVersion'>,
-): Promise<void> {
-  for (const event of events) {
-    if (event.type !== 'SecretVersionWrittenV1') continue;
-    const { path, version } = event.data;
-    const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
-    try {
-      const sealed = cipher.seal(plaintext, { path, version });
-      await records.insertVersion(tx, { path, version }, sealed, {
-        at: event.data.created_at,
-        by: event.data.created_by,
-      });
-    } finally {
-      plaintext.fill(0);
-    }
   }
 }

@@ -1,11 +1,4 @@
-import type {
-  EventBody,
-  LeaseIssuedV1,
-  LeaseRenewedV1,
-  LeaseRevokedV1,
-  LeaseInfo,
-  LeaseState,
-} from '@hearth/contracts';
+import type { EventBody, LeaseIrrevocableV1, LeaseIssuedV1, LeaseRenewedV1, LeaseRevokedV1 } from '@hearth/contracts';
 
 /** What every lease event names, so HATCH answers who had a database user, and when. */
 export interface LeaseFacts {
@@ -55,32 +48,11 @@ export function leaseRevoked(
   return { type: 'LeaseRevokedV1', data: { ...at(lease, by), reason } };
 }
 
-/** A lease as list shows it: never a password (the vault holds none). */
-export function leaseInfo(
-  lease: LeaseFacts & {
-    state: LeaseState;
-    issuedBy: string;
-    issuedAt: Date;
-    expiresAt: Date;
-    maxExpiresAt: Date;
-    revokedAt: Date | null;
-    attempts: number;
-    lastError: string | null;
-  },
-): LeaseInfo {
-  return {
-    lease_id: lease.leaseId,
-    role: lease.role,
-    engine: lease.engine,
-    workspace: lease.workspace,
-    username: lease.username,
-    state: lease.state,
-    issued_by: lease.issuedBy,
-    issued_at: lease.issuedAt.toISOString(),
-    expires_at: lease.expiresAt.toISOString(),
-    max_expires_at: lease.maxExpiresAt.toISOString(),
-    revoked_at: lease.revokedAt?.toISOString() ?? null,
-    attempts: lease.attempts,
-    last_error: lease.lastError,
-  };
+export function leaseIrrevocable(
+  lease: LeaseFacts,
+  by: string,
+  attempts: number,
+  lastError: string,
+): EventBody<LeaseIrrevocableV1> {
+  return { type: 'LeaseIrrevocableV1', data: { ...at(lease, by), attempts, last_error: lastError } };
 }

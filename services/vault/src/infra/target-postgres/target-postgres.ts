@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type {
-  EngineConnection,
-  EngineCredentials,
-  LeasedUser,
-  LeaseStatements,
-  TargetDatabases,
-} from '../../app/ports.js';
+import type { EngineConnection, ConnectionOf, LeasedUser, LeaseStatements, TargetDatabases } from '../../app/ports.js';
 import { DdlSession } from './ddl-session.js';
 import { isUnreachable, reasonOf, secretsOf, unavailable } from './failures.js';
 import * as ddl from './role-ddl.js';
@@ -36,7 +30,7 @@ export class TargetPostgres implements TargetDatabases {
   private readonly statementTimeoutMs: number;
 
   constructor(
-    private readonly credentials: EngineCredentials,
+    private readonly credentials: ConnectionOf,
     options: TargetPostgresOptions = {},
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
-import { startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { InMemoryMetrics, startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { StoredLease } from '../../app/ports.js';
@@ -10,32 +10,6 @@ import { PostgresEngines, PostgresLeases } from '../postgres/lease-store.js';
 import { TargetPostgres } from '../target-postgres/target-postgres.js';
 import { observeLeases } from './lease-gauges.js';
 
-/** A reader that exports nowhere: `collect()` hands over what an exporter would have sent. */
-class InMemoryReader extends MetricReader {
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Each data point as `name` or `name{attribute=value}`, with its value. */
-  async values(): Promise<Record<string, number>> {
-    const { resourceMetrics } = await this.collect();
-    const values: Record<string, number> = {};
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        for (const point of metric.dataPoints) {
-          const labels = Object.entries(point.attributes).map(([k, v]) => `${k}=${String(v)}`);
-          const name = labels.length ? `${metric.descriptor.name}{${labels.join(',')}}` : metric.descriptor.name;
-          if (typeof point.value === 'number') values[name] = point.value;
-        }
-      }
-    }
-    return values;
-  }
-}
-
 const MINUTE = 60_000;
 
 /** The lease gauges as a collector reads them, over the vault's database and a real engine's DDL queue. */
@@ -43,7 +17,7 @@ describe('the lease gauges', () => {
   let h: VaultHarness;
   let cluster: PostgresCluster;
   let target: TargetPostgres;
-  const reader = new InMemoryReader();
+  const reader = new InMemoryMetrics();
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
@@ -127,9 +101,8 @@ describe('the lease gauges', () => {
   });
 
   it("reports an engine's DDL queue depth: the calls waiting behind one that is blocked", async () => {
-    const { host, port, user, password } = cluster;
     const username = `v_${randomBytes(8).toString('hex')}`;
-    const admin = new pg.Client({ host, port, user, password, database: 'postgres' });
+    const admin = cluster.client();
     await admin.connect();
     try {
       await admin.query(`CREATE ROLE ${pg.escapeIdentifier(username)} LOGIN`);

@@ -1,7 +1,7 @@
 import type { LeaseInfo } from '@hearth/contracts';
 import type { StoredLease } from '../ports.js';
 
-/** A lease as those who may see it are shown it: never a password (the vault keeps none). */
+/** A lease as list shows it, over NATS and to operators: never a password (the vault keeps none). */
 export function leaseInfo(lease: StoredLease): LeaseInfo {
   return {
     lease_id: lease.leaseId,
