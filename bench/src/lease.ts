@@ -64,7 +64,8 @@ export async function runLease(): Promise<void> {
     await compareSides({
       title: 'issue + revoke of a Postgres user',
       requests,
-      targets: { p50RatioAt1: 1.5, throughputRatioAt64: 0.8 },
+      // The issue's p50 is judged on its own below; a pair's also holds the revocation.
+      targets: { throughputRatioAt64: 0.8 },
       segmentMs: 15_000,
       warmup: { at1: 50, at64: 500 },
     });
