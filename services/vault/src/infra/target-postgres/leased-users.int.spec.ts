@@ -173,6 +173,24 @@ describe('leased users on a real Postgres with password authentication', () => {
     await target.dropUser(ENGINE, next.username, []);
   });
 
+  it('revokes a user that made objects in another database, which any user may connect to', async () => {
+    await admin.query('CREATE DATABASE elsewhere');
+    const user = await lease();
+    const client = new pg.Client({
+      ...connection(),
+      database: 'elsewhere',
+      user: user.username,
+      password: user.password,
+    });
+    clients.push(client);
+    await client.connect();
+    // No privilege needed: any user may make a large object, owned by it, in any database it reaches.
+    await client.query('SELECT lo_create(0)');
+    await client.end();
+    await target.dropUser(ENGINE, user.username, []);
+    expect(await target.userExists(ENGINE, user.username)).toBe(false);
+  });
+
   it('revokes a user already gone without failing, with the built-in statements or a role`s own', async () => {
     await target.dropUser(ENGINE, 'v_test_never_made', []);
     await target.dropUser(ENGINE, 'v_test_never_made', ['ALTER ROLE {{name}} NOLOGIN', 'DROP ROLE {{name}}']);
