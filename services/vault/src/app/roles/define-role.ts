@@ -95,7 +95,7 @@ export class DefineRole {
         },
         actor,
       );
-      return roleInfo(role, await this.leases.liveCount({ role: role.name }));
+      return roleInfo(role, await this.leases.liveCount({ role: role.name }, tx));
     });
   }
 }
