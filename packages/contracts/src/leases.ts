@@ -10,7 +10,8 @@ import { SecretPath } from './vault.js';
  * for a while). Every resource has a policy path, matched like a secret's:
  *
  * - `db/engines/<engine>` — configure and rotate-root (`write`), delete (`delete`), get, list and health (`list`);
- * - `db/roles/<role>` — create or replace (`write`), delete (`delete`), get and list (`list`);
+ * - `db/roles/<role>` — create or replace (`write`, and `write` on its engine, as whose admin its statements
+ *   run), delete (`delete`), get and list (`list`);
  * - `db/creds/<role>` — issue a lease (`read`); a lease's id is its own path below it,
  *   `db/creds/<role>/<random>`: renew it (`read`), revoke it or a prefix of leases (`delete`), force it
  *   off the books (`destroy`), list them (`list`).

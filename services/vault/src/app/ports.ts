@@ -310,7 +310,7 @@ export interface LeaseStore {
   /** Engines with a lease due (as claimDue counts it). */
   enginesDue(now: Date, creatingBefore: Date): Promise<string[]>;
   /** Leases not yet ended (creating or active) of an engine or a role. */
-  liveCount(of: { engine: string } | { role: string }): Promise<number>;
+  liveCount(of: { engine: string } | { role: string }, tx?: Transaction): Promise<number>;
   /** For the gauges: live leases per role, active ones past their expiry, irrevocable ones. */
   stats(now: Date): Promise<{ liveByRole: Map<string, number>; expiredUnrevoked: number; irrevocable: number }>;
 }

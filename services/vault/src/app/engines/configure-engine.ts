@@ -56,7 +56,11 @@ export class ConfigureEngine {
           `engine ${config.name} has a root rotation in flight; configure it once that ends`,
         );
       }
-      if (existing && movesDatabase(existing, config) && (await this.leases.liveCount({ engine: config.name })) > 0) {
+      if (
+        existing &&
+        movesDatabase(existing, config) &&
+        (await this.leases.liveCount({ engine: config.name }, tx)) > 0
+      ) {
         throw new HearthError(
           ErrorCode.EngineInUse,
           `engine ${config.name} has live leases whose users are on ${existing.host}:${existing.port}/${existing.database}: revoke them before moving it`,

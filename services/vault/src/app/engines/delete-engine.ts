@@ -32,7 +32,7 @@ export class DeleteEngine {
       }
       const engine = await this.engines.find(name, tx);
       if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${name}`);
-      const live = await this.leases.liveCount({ engine: name });
+      const live = await this.leases.liveCount({ engine: name }, tx);
       if (live > 0 && !force) {
         throw new HearthError(
           ErrorCode.EngineInUse,

@@ -42,4 +42,19 @@ describe('engine get, list and health', () => {
     expect(health.message).toEqual(expect.stringContaining(String(doomed.port)));
     expect(health.message).not.toContain(doomed.password);
   });
+
+  it("answers many gets, lists and health checks at once without taking the vault's connection pool from its reads", async () => {
+    await h.root.write({ path: 'hearth/pool-check', values: { K: 'v' } });
+    const { client } = await h.principal('health-watcher', [
+      { pattern: 'db/engines/*', capabilities: ['list'] },
+      { pattern: 'db/roles/*', capabilities: ['list'] },
+    ]);
+    const many = <T>(call: () => Promise<T>) => Promise.all(Array.from({ length: 30 }, call));
+    const checks = await many(() => client.engineHealth('reporting'));
+    expect(checks.every((health) => health.root_login)).toBe(true);
+    expect((await many(() => client.engine('reporting'))).length).toBe(30);
+    expect((await many(() => client.engines())).length).toBe(30);
+    expect((await many(() => client.roles())).length).toBe(30);
+    expect((await h.root.read('hearth/pool-check')).values).toEqual({ K: 'v' });
+  });
 });

@@ -70,6 +70,26 @@ describe('lease roles', () => {
     expect((await client.roles()).map((r) => r.name)).toEqual(['open']);
   });
 
+  it("refuses a role on an engine its definer may not configure: its statements run as that engine's admin", async () => {
+    const before = await roleNames();
+    const { client: definer } = await h.principal('role-definer', [{ pattern: 'db/roles/*', capabilities: ['write'] }]);
+    const escalating = readonly({
+      name: 'escalate',
+      creation_statements: [
+        'CREATE ROLE {{name}} LOGIN PASSWORD {{password}}',
+        'GRANT pg_execute_server_program TO {{name}}',
+      ],
+    });
+    await expect(definer.defineRole(escalating)).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    expect(await roleNames()).toEqual(before);
+    await expect(h.root.role('escalate')).rejects.toMatchObject({ code: 'VAULT.ROLE_NOT_FOUND' });
+    const { client: engineOwner } = await h.principal('engine-owner', [
+      { pattern: 'db/roles/*', capabilities: ['write'] },
+      { pattern: 'db/engines/reporting', capabilities: ['write'] },
+    ]);
+    expect(await engineOwner.defineRole(readonly({ name: 'owned' }))).toMatchObject({ name: 'owned' });
+  });
+
   it('refuses a role on an engine that does not exist', async () => {
     await expect(h.root.defineRole(readonly({ engine: 'nowhere' }))).rejects.toMatchObject({
       code: 'VAULT.ENGINE_NOT_FOUND',

@@ -1,4 +1,5 @@
 import {
+  enginePath,
   ErrorCode,
   HearthError,
   LeaseRole,
@@ -10,6 +11,7 @@ import {
 import type { Clock } from '@hearth/platform/ports';
 import { createHash } from 'node:crypto';
 import { checkUsernameTemplate, parseStatements } from '../../domain/lease/templates.js';
+import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
@@ -28,7 +30,7 @@ export function statementsDigest(statements: LeaseStatements): string {
 }
 
 /**
- * Creates or replaces a role on an existing engine. What its statements and username may hold is
+ * Creates or replaces a role on an existing engine whose configuration the caller may write. What its statements and username may hold is
  * checked before anything runs (placeholders, a username that is a plain identifier); then every
  * statement is tried on the engine's database in a transaction that is rolled back, so a role that is
  * saved is one whose statements Postgres accepts.
@@ -46,6 +48,14 @@ export class DefineRole {
 
   run(signed: SignedRequest): Promise<LeaseRoleInfo> {
     return this.admission.run(signed, define, async (tx, caller, request) => {
+      // A role's statements run as the engine's admin (at once, to validate them): defining one is as
+      // much power over the engine as configuring it, so it takes that capability too.
+      if (!mayAccess(caller.principal.rules, enginePath(request.engine), 'write')) {
+        throw new HearthError(
+          ErrorCode.PolicyDenied,
+          `${caller.principal.name} may not write ${enginePath(request.engine)}, which a role on it needs: its statements run as the engine's admin`,
+        );
+      }
       // Held until the role is saved: the engine is neither deleted nor moved under it meanwhile.
       const engine = await this.engines.find(request.engine, tx);
       if (!engine) throw new HearthError(ErrorCode.EngineNotFound, `no engine ${request.engine}`);
@@ -85,7 +95,7 @@ export class DefineRole {
         },
         actor,
       );
-      return roleInfo(role, await this.leases.liveCount({ role: role.name }));
+      return roleInfo(role, await this.leases.liveCount({ role: role.name }, tx));
     });
   }
 }

@@ -34,21 +34,23 @@ export class RoleQueries {
     private readonly leases: Pick<LeaseStore, 'liveCount'>,
   ) {}
 
-  get(signed: SignedRequest): Promise<LeaseRoleInfo> {
-    return this.admission.run(signed, get, async (_tx, _caller, { name }) => {
-      const role = await this.roles.find(name);
-      if (!role) throw new HearthError(ErrorCode.RoleNotFound, `no role ${name}`);
-      return roleInfo(role, await this.leases.liveCount({ role: name }));
-    });
+  // Each is admitted first and read after: a read inside the admission's transaction would ask the pool
+  // for a second connection while holding one, and as many requests at once as the pool holds would
+  // wait on each other for good, the vault's secret reads with them.
+
+  async get(signed: SignedRequest): Promise<LeaseRoleInfo> {
+    const { name } = await this.admission.run(signed, get, (_tx, _caller, request) => Promise.resolve(request));
+    const role = await this.roles.find(name);
+    if (!role) throw new HearthError(ErrorCode.RoleNotFound, `no role ${name}`);
+    return roleInfo(role, await this.leases.liveCount({ role: name }));
   }
 
   /** The roles (of one engine, if asked) the caller may list: a deny on one hides it even under an allow on all. */
-  list(signed: SignedRequest): Promise<LeaseRoleInfo[]> {
-    return this.admission.run(signed, list, async (_tx, caller, { engine }) => {
-      const visible = (await this.roles.list(engine)).filter((role) =>
-        mayAccess(caller.principal.rules, rolePath(role.name), 'list'),
-      );
-      return Promise.all(visible.map(async (role) => roleInfo(role, await this.leases.liveCount({ role: role.name }))));
-    });
+  async list(signed: SignedRequest): Promise<LeaseRoleInfo[]> {
+    const { rules, engine } = await this.admission.run(signed, list, (_tx, caller, { engine }) =>
+      Promise.resolve({ rules: caller.principal.rules, engine }),
+    );
+    const visible = (await this.roles.list(engine)).filter((role) => mayAccess(rules, rolePath(role.name), 'list'));
+    return Promise.all(visible.map(async (role) => roleInfo(role, await this.leases.liveCount({ role: role.name }))));
   }
 }

@@ -246,9 +246,9 @@ export class PostgresLeases implements LeaseStore {
     return rows.map((row) => row.engine);
   }
 
-  async liveCount(of: { engine: string } | { role: string }): Promise<number> {
+  async liveCount(of: { engine: string } | { role: string }, tx?: Transaction): Promise<number> {
     const [column, value] = 'engine' in of ? ['engine', of.engine] : ['role', of.role];
-    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+    const [row] = await within(this.dataSource, tx).manager.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM leases WHERE ${column} = $1 AND state IN ('creating', 'active')`,
       [value],
     );

@@ -17,7 +17,26 @@ export class DdlSession {
     private readonly secrets: readonly string[],
     /** The connection is lost, or left inside a transaction it could not end: its engine drops it. */
     private readonly lost: (beforeAnything: boolean) => void,
+    /** A client, not yet connected, for another database of the same server, as the same admin. */
+    private readonly clientFor: (database: string) => pg.Client,
   ) {}
+
+  /**
+   * Runs `task` on another database of the server, on a connection of its own that is closed after it.
+   * Failing to reach it is a failure of the call (VAULT.ROLE_INVALID naming the database).
+   */
+  async onDatabase<T>(database: string, task: (s: DdlSession) => Promise<T>): Promise<T> {
+    const client = this.clientFor(database);
+    try {
+      await client.connect();
+      return await task(new DdlSession(client, this.engine, this.at, this.secrets, () => undefined, this.clientFor));
+    } catch (error) {
+      if (error instanceof HearthError) throw error;
+      throw statementFailed(`connecting to database ${database}`, error, this.secrets);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
 
   private sent = 0;
 

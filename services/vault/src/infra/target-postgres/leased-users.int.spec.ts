@@ -150,6 +150,47 @@ describe('leased users on a real Postgres with password authentication', () => {
     expect(grants.rows).toEqual([]);
   });
 
+  it("leaves no code that runs with the admin's rights once its objects are the admin's", async () => {
+    const user = await lease(maker);
+    const client = await open(user.username, user.password);
+    const fn = `public.${user.username}_definer`;
+    const view = `public.${user.username}_view`;
+    await client.query(
+      `CREATE FUNCTION ${fn}() RETURNS boolean LANGUAGE sql SECURITY DEFINER AS 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user';
+       CREATE VIEW ${view} AS SELECT rolname, rolpassword FROM pg_authid;
+       GRANT SELECT ON ${view} TO PUBLIC`,
+    );
+    await client.end();
+    await target.dropUser(ENGINE, user.username, []);
+    expect(await target.userExists(ENGINE, user.username)).toBe(false);
+
+    const next = await lease();
+    const other = await open(next.username, next.password);
+    // Kept, and the admin's now, but what they run runs as whoever calls them.
+    expect((await other.query<{ su: boolean }>(`SELECT ${fn}() AS su`)).rows).toEqual([{ su: false }]);
+    await expect(other.query(`SELECT rolpassword FROM ${view}`)).rejects.toThrow(/permission denied/);
+    await other.end();
+    await target.dropUser(ENGINE, next.username, []);
+  });
+
+  it('revokes a user that made objects in another database, which any user may connect to', async () => {
+    await admin.query('CREATE DATABASE elsewhere');
+    const user = await lease();
+    const client = new pg.Client({
+      ...connection(),
+      database: 'elsewhere',
+      user: user.username,
+      password: user.password,
+    });
+    clients.push(client);
+    await client.connect();
+    // No privilege needed: any user may make a large object, owned by it, in any database it reaches.
+    await client.query('SELECT lo_create(0)');
+    await client.end();
+    await target.dropUser(ENGINE, user.username, []);
+    expect(await target.userExists(ENGINE, user.username)).toBe(false);
+  });
+
   it('revokes a user already gone without failing, with the built-in statements or a role`s own', async () => {
     await target.dropUser(ENGINE, 'v_test_never_made', []);
     await target.dropUser(ENGINE, 'v_test_never_made', ['ALTER ROLE {{name}} NOLOGIN', 'DROP ROLE {{name}}']);

@@ -67,7 +67,8 @@ export async function dropUser(s: DdlSession, username: string, revocation: read
 /**
  * Revokes completely, whichever statements the role gives: a user already gone is done; else new
  * logins are refused, its sessions ended (waited for, so none holds a lock the drop needs), the
- * statements run, sessions opened meanwhile ended too — found by the role's oid, which outlives its
+ * user's code made harmless to the admin who takes it (see disarm), its objects in other databases
+ * taken, the statements run, sessions opened meanwhile ended too — found by the role's oid, which outlives its
  * name — and then the role must be gone with no session left, or the revocation failed with why.
  * A non-superuser admin first takes membership of the user, which Postgres asks of whoever ends its
  * sessions or takes its objects. `transaction: false` runs inside the caller's transaction (validate).
@@ -96,6 +97,8 @@ async function revoke(
   }
   await s.exec({ label: `refusing new logins of ${username}`, sql: `ALTER ROLE ${name} NOLOGIN` });
   await endSessions(s, username, found.oid);
+  await disarm(s, username, found.oid);
+  await takeObjectsElsewhere(s, username, found.oid);
   if (transaction) await s.inTransaction(statements);
   else for (const statement of statements) await s.exec(statement);
   await endSessions(s, username, found.oid);
@@ -109,6 +112,57 @@ async function revoke(
   if (left!.roles > 0) throw new HearthError(ErrorCode.RoleInvalid, `user ${username} still exists after ${by}`);
   if (left!.sessions > 0) {
     throw new HearthError(ErrorCode.RoleInvalid, `${left!.sessions} sessions of ${username} outlived its revocation`);
+  }
+}
+
+/**
+ * A revocation hands the user's objects to the admin (REASSIGN OWNED), and what runs with its owner's
+ * rights would then run as the admin for whoever may call it: a SECURITY DEFINER routine, a view
+ * (over pg_authid, say). Before that, such routines become SECURITY INVOKER and views security_invoker
+ * (Postgres 15 and later; older servers have no such option). Names come quoted by Postgres itself
+ * (regprocedure, regclass).
+ */
+async function disarm(s: DdlSession, username: string, oid: string): Promise<void> {
+  const routines = await s.rows<{ routine: string }>(
+    `finding the SECURITY DEFINER routines of ${username}`,
+    'SELECT oid::regprocedure::text AS routine FROM pg_proc WHERE proowner = $1::oid AND prosecdef',
+    [oid],
+  );
+  for (const { routine } of routines) {
+    await s.exec({ label: `making ${routine} SECURITY INVOKER`, sql: `ALTER ROUTINE ${routine} SECURITY INVOKER` });
+  }
+  const views = await s.rows<{ view: string }>(
+    `finding the views of ${username}`,
+    `SELECT oid::regclass::text AS view FROM pg_class
+      WHERE relowner = $1::oid AND relkind = 'v' AND current_setting('server_version_num')::int >= 150000`,
+    [oid],
+  );
+  for (const { view } of views) {
+    await s.exec({ label: `making ${view} security_invoker`, sql: `ALTER VIEW ${view} SET (security_invoker = true)` });
+  }
+}
+
+/**
+ * A role's objects and grants in the server's other databases keep DROP ROLE from succeeding, and any
+ * user may leave some (a large object, in any database it may connect to, template1 included): in
+ * each of them its objects go to the admin, disarmed first, and its grants go.
+ */
+async function takeObjectsElsewhere(s: DdlSession, username: string, oid: string): Promise<void> {
+  const databases = await s.rows<{ datname: string }>(
+    `finding the other databases holding objects or grants of ${username}`,
+    `SELECT DISTINCT d.datname FROM pg_shdepend sd JOIN pg_database d ON d.oid = sd.dbid
+      WHERE sd.refclassid = 'pg_authid'::regclass AND sd.refobjid = $1::oid AND d.datname <> current_database()`,
+    [oid],
+  );
+  const name = pg.escapeIdentifier(username);
+  for (const { datname } of databases) {
+    await s.onDatabase(datname, async (other) => {
+      await disarm(other, username, oid);
+      await other.inTransaction([
+        { label: `taking the objects of ${username} in ${datname}`, sql: `REASSIGN OWNED BY ${name} TO CURRENT_USER` },
+        { label: `dropping the grants of ${username} in ${datname}`, sql: `DROP OWNED BY ${name}` },
+      ]);
+    });
   }
 }
 

@@ -131,7 +131,16 @@ export class TargetPostgres implements TargetDatabases {
       this.engines.set(engine, queue);
     }
     return queue.run((turn) =>
-      task(new DdlSession(turn.client, engine, turn.connection, [...secrets, turn.connection.password], turn.lost)),
+      task(
+        new DdlSession(
+          turn.client,
+          engine,
+          turn.connection,
+          [...secrets, turn.connection.password],
+          turn.lost,
+          (database) => this.client({ ...turn.connection, database }),
+        ),
+      ),
     );
   }
 
