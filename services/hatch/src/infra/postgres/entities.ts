@@ -25,6 +25,8 @@ const isoInstant: ValueTransformer = {
 @Index('audit_log_occurred', ['occurred_at'])
 // text_pattern_ops, which an entity cannot say: the migration makes it.
 @Index('audit_log_path', { synchronize: false })
+// An expression over data (->> 'username'), partial: the migration makes it too.
+@Index('audit_log_username', { synchronize: false })
 export class AuditLogEntity implements AuditRecord {
   @PrimaryColumn({ type: 'bigint', transformer: bigintNumber }) seq!: number;
   @Column({ type: 'uuid' }) event_id!: string;
