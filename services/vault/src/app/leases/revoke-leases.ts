@@ -1,7 +1,7 @@
 import { ErrorCode, HearthError, LeaseRevokeRequest, parseRequest, type LeasesRevoked } from '@hearth/contracts';
 import type { Clock, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import type { z } from 'zod';
-import { isRevocable, REVOCABLE_STATES } from '../../domain/lease/lease.js';
+import { isRevocable, lastErrorOf, REVOCABLE_STATES } from '../../domain/lease/lease.js';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
@@ -92,8 +92,7 @@ export class RevokeLeases {
       await this.target.dropUser(lease.engine, lease.username, lease.revocation);
     } catch (error) {
       // The adapter's messages name what failed and never a password; anything else is only named.
-      const lastError = error instanceof HearthError ? `${error.code}: ${error.message}` : 'the revocation failed';
-      await this.unitOfWork.run((tx) => this.leases.update(tx, lease.leaseId, { lastError: lastError.slice(0, 2048) }));
+      await this.unitOfWork.run((tx) => this.leases.update(tx, lease.leaseId, { lastError: lastErrorOf(error) }));
       return false;
     }
     await this.unitOfWork.run((tx) =>

@@ -2,6 +2,7 @@ import { ErrorCode, HearthError, type LeaseState } from '@hearth/contracts';
 import type { Clock, UnitOfWork } from '@hearth/platform/ports';
 import { isIrrevocable, nextAttemptAt, type Backoff } from '../../domain/lease/backoff.js';
 import { leaseIrrevocable, leaseRevoked } from '../../domain/lease/events.js';
+import { lastErrorOf } from '../../domain/lease/lease.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { FailureLog, LeaseStore, StoredLease, TargetDatabases } from '../ports.js';
 
@@ -25,23 +26,9 @@ const BATCH = 20;
  * a user already gone is done and the outcome is committed once, under the lease's row lock.
  */
 const CLAIM_MS = 15_000;
-/** LeaseIrrevocableV1 holds at most this much of the last error. */
-const REASON_CHARS = 2048;
-
 const LIVE: ReadonlySet<LeaseState> = new Set(['creating', 'active']);
 
 const isUnavailable = (error: unknown) => error instanceof HearthError && error.code === ErrorCode.EngineUnavailable;
-
-/** Why a revocation failed, for `last_error` and an operator: a code and a database's reason, never a password (none is at hand here). */
-function reasonOf(error: unknown): string {
-  const reason =
-    error instanceof HearthError
-      ? `${error.code}: ${error.message}`
-      : error instanceof Error
-        ? error.message
-        : 'failed';
-  return reason.slice(0, REASON_CHARS);
-}
 
 /**
  * Revokes leases past their expiry, and `creating` intents older than any issue takes (a vault that
@@ -188,7 +175,7 @@ export class LeaseSweeper {
 
   /** One more failed attempt: retried by the backoff, or given up on (`irrevocable`) after the last. */
   private async failed(lease: StoredLease, error: unknown): Promise<void> {
-    const reason = reasonOf(error);
+    const reason = lastErrorOf(error);
     const gaveUp = await this.unitOfWork.run(async (tx) => {
       const current = await this.leases.find(lease.leaseId, tx);
       if (!current || !LIVE.has(current.state)) return false;
@@ -230,7 +217,7 @@ export class LeaseSweeper {
 
   /** Claimed leases of an engine out of reach wait for its backoff, no attempt counted: the database is not the lease's fault. */
   private deferred(claimed: readonly StoredLease[], until: Date, error: unknown): Promise<void> {
-    const reason = reasonOf(error);
+    const reason = lastErrorOf(error);
     return this.unitOfWork.run(async (tx) => {
       for (const lease of claimed) {
         const current = await this.leases.find(lease.leaseId, tx);

@@ -87,3 +87,16 @@ export const REVOCABLE_STATES = ['creating', 'active', 'irrevocable'] as const s
 export function isRevocable(state: LeaseState): boolean {
   return (REVOCABLE_STATES as readonly LeaseState[]).includes(state);
 }
+
+/** `last_error` holds at most this much (LeaseIrrevocableV1 carries it too). */
+const LAST_ERROR_CHARS = 2048;
+
+/**
+ * Why a revocation failed, as a lease's `last_error` keeps it for an operator: a coded failure's code
+ * and message (the target adapter's, scrubbed of every secret it carried); anything else only named,
+ * since its message was never checked for what it might hold.
+ */
+export function lastErrorOf(error: unknown): string {
+  const reason = error instanceof HearthError ? `${error.code}: ${error.message}` : 'the revocation failed';
+  return reason.slice(0, LAST_ERROR_CHARS);
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { LEASE_ID_PATTERN } from '@hearth/contracts';
+import { ErrorCode, HearthError, LEASE_ID_PATTERN } from '@hearth/contracts';
 import {
   isRevocable,
+  lastErrorOf,
   issueTimes,
   LEASE_RANDOM_CHARS,
   leaseIdOf,
@@ -97,5 +98,18 @@ describe('revocation', () => {
       'active',
       'irrevocable',
     ]);
+  });
+});
+
+describe("a lease's last error", () => {
+  it("keeps a coded failure's code and message, bounded", () => {
+    const error = new HearthError(ErrorCode.RoleInvalid, `revoking failed: ${'x'.repeat(5000)}`);
+    expect(lastErrorOf(error)).toMatch(/^VAULT\.ROLE_INVALID: revoking failed: x+$/);
+    expect(lastErrorOf(error)).toHaveLength(2048);
+  });
+
+  it('only names any other failure: its message was never checked for what it holds', () => {
+    expect(lastErrorOf(new Error('connect as app password=hunter2 failed'))).toBe('the revocation failed');
+    expect(lastErrorOf('hunter2')).toBe('the revocation failed');
   });
 });
