@@ -1,8 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cryptoReady, ErrorCode, generatePrincipalKeys, HearthError, VaultClient } from '@hearth/contracts';
+import {
+  cryptoReady,
+  ErrorCode,
+  generatePrincipalKeys,
+  HearthError,
+  LeaseSubjects,
+  ServiceErrorHeaders,
+  signRequest,
+  VaultClient,
+} from '@hearth/contracts';
 import {
   configureEngineOn,
   databaseText,
+  eventMark,
+  eventsSince,
   jetStreamText,
   startNats,
   startPostgresCluster,
@@ -13,7 +24,7 @@ import {
   type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 
 const ENGINE = 'target';
@@ -122,6 +133,27 @@ describe('attack: dynamic Postgres credentials', () => {
     expect(await codeOf(root.read(`infra/postgres/${ENGINE}/root`))).toBe(ErrorCode.EngineCredential);
     expect(await roleNames()).toContain(lease.username);
     await owner.revokeLease(lease.lease_id);
+  });
+
+  it('makes one user of a signed issue sent twice: the copy is refused as a replay, on the record', async () => {
+    const keys = generatePrincipalKeys();
+    await root.createPrincipal('lease-replayer', keys.publicKey);
+    await root.grant('lease-replayer', { pattern: 'db/creds/app/*', capabilities: ['read', 'list'] });
+    const body = new TextEncoder().encode(JSON.stringify({ role: 'app' }));
+    const signed = signRequest(LeaseSubjects.leaseIssue, body, 'lease-replayer', keys.secretKey);
+    const send = async () => {
+      const h = headers();
+      for (const [name, value] of Object.entries(signed)) h.set(name, value);
+      const reply = await nc.request(LeaseSubjects.leaseIssue, body, { timeout: 10_000, headers: h });
+      return reply.headers?.get(ServiceErrorHeaders.code) || null;
+    };
+    const mark = await eventMark(vault.db.name);
+    expect(await send()).toBeNull();
+    expect(await send()).toBe(ErrorCode.ReplayedNonce);
+    const refused = (await eventsSince(vault.db.name, mark, { type: 'AccessDeniedV1' })).map((e) => e.data);
+    expect(refused).toEqual([expect.objectContaining({ actor: 'lease-replayer', reason: ErrorCode.ReplayedNonce })]);
+    const issued = await root.leases({ role: 'app' });
+    expect(issued.filter((lease) => lease.issued_by === 'lease-replayer')).toHaveLength(1);
   });
 
   it("will not point an engine at another engine's root credential", async () => {
