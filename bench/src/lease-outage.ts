@@ -1,10 +1,10 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import { startNats, startPostgresCluster, startVaultProcess, until } from '@hearth/testkit';
-import { connect } from '@nats-io/transport-node';
+import { until } from '@hearth/testkit';
 import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { withCleanup } from './compare.js';
 import { measure, summarize, type Measurement } from './measure.js';
+import { startLeaseStack } from './lease-stack.js';
 import { fixed, printTable, whole } from './report.js';
 
 const LEASES = 1_000;
@@ -24,32 +24,7 @@ export async function runLeaseOutage(): Promise<void> {
   );
   await cryptoReady();
   await withCleanup(async (cleanup) => {
-    const cluster = await startPostgresCluster();
-    cleanup.push(() => cluster.stop());
-    const nats = await startNats();
-    cleanup.push(() => nats.stop());
-    const vault = await startVaultProcess(nats.url, { LOG_LEVEL: 'info' });
-    cleanup.push(() => vault.stop());
-    const nc = await connect({ servers: nats.url, noAsyncTraces: true });
-    cleanup.push(() => nc.close());
-
-    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await root.write({
-      path: 'infra/postgres/outage/root',
-      values: { username: cluster.user, password: cluster.password },
-    });
-    await root.configureEngine({
-      name: 'outage',
-      host: cluster.host,
-      port: cluster.port,
-      database: 'postgres',
-      sslmode: 'disable',
-    });
-    await root.defineRole({
-      name: 'outage',
-      engine: 'outage',
-      creation_statements: ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}'],
-    });
+    const { cluster, nc, root } = await startLeaseStack(cleanup, 'outage');
     await root.write({ path: 'hearth/bench/outage', values: { TOKEN: 'read-during-the-outage' } });
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);

@@ -1,22 +1,14 @@
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
-import {
-  configureEngineOn,
-  startNats,
-  startPostgresCluster,
-  startVaultProcess,
-  type PostgresCluster,
-} from '@hearth/testkit';
-import { connect } from '@nats-io/transport-node';
+import type { PostgresCluster } from '@hearth/testkit';
 import { availableParallelism, loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { compareSides, withCleanup } from './compare.js';
 import { measure, summarize } from './measure.js';
+import { startLeaseStack } from './lease-stack.js';
 import { fixed, printTable } from './report.js';
 
-const ENGINE = 'bench';
 const ROLE = 'bench';
-const CREATION = 'CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}';
 /** Both sides' users start so; none may be left at the end. */
 const PREFIXES = ['v_bench_', 'v_base_'];
 
@@ -34,18 +26,7 @@ export async function runLease(): Promise<void> {
   );
   await cryptoReady();
   await withCleanup(async (cleanup) => {
-    const cluster = await startPostgresCluster();
-    cleanup.push(() => cluster.stop());
-    const nats = await startNats();
-    cleanup.push(() => nats.stop());
-    const vault = await startVaultProcess(nats.url, { LOG_LEVEL: 'info' });
-    cleanup.push(() => vault.stop());
-    const nc = await connect({ servers: nats.url, noAsyncTraces: true });
-    cleanup.push(() => nc.close());
-
-    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await configureEngineOn(root, cluster, ENGINE);
-    await root.defineRole({ name: ROLE, engine: ENGINE, creation_statements: [CREATION], default_ttl: 3600 });
+    const { cluster, nc, root } = await startLeaseStack(cleanup, ROLE);
     const appKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-app', appKeys.publicKey);
     await root.grant('bench-app', { pattern: `db/creds/${ROLE}/*`, capabilities: ['read', 'delete'] });
