@@ -4,7 +4,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { withCleanup } from './compare.js';
 import { measure, summarize, type Measurement } from './measure.js';
-import { startLeaseStack } from './lease-stack.js';
+import { startLeaseBench } from './lease-stack.js';
 import { fixed, printTable, whole } from './report.js';
 
 const LEASES = 1_000;
@@ -24,7 +24,7 @@ export async function runLeaseOutage(): Promise<void> {
   );
   await cryptoReady();
   await withCleanup(async (cleanup) => {
-    const { cluster, nc, root } = await startLeaseStack(cleanup, 'outage');
+    const { cluster, nc, root } = await startLeaseBench(cleanup, 'outage');
     await root.write({ path: 'hearth/bench/outage', values: { TOKEN: 'read-during-the-outage' } });
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { compareSides, withCleanup } from './compare.js';
 import { measure, summarize } from './measure.js';
-import { startLeaseStack } from './lease-stack.js';
+import { startLeaseBench } from './lease-stack.js';
 import { fixed, printTable } from './report.js';
 
 const ROLE = 'bench';
@@ -26,7 +26,7 @@ export async function runLease(): Promise<void> {
   );
   await cryptoReady();
   await withCleanup(async (cleanup) => {
-    const { cluster, nc, root } = await startLeaseStack(cleanup, ROLE);
+    const { cluster, nc, root } = await startLeaseBench(cleanup, ROLE);
     const appKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-app', appKeys.publicKey);
     await root.grant('bench-app', { pattern: `db/creds/${ROLE}/*`, capabilities: ['read', 'delete'] });

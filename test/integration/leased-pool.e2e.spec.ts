@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cryptoReady, generatePrincipalKeys, VaultClient } from '@hearth/contracts';
 import { LeasedPool } from '@hearth/pg-lease';
-import {
-  configureEngineOn,
-  startNats,
-  startPostgresCluster,
-  startVaultProcess,
-  until,
-  type PostgresCluster,
-  type RunningVault,
-  type TestNats,
-} from '@hearth/testkit';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startLeaseStack, until, type LeaseStack, type PostgresCluster } from '@hearth/testkit';
 import type pg from 'pg';
 
 const ENGINE = 'pool-db';
@@ -22,10 +12,8 @@ const CREATION = [
 
 /** The typed client's two ways of holding database users, against the real vault and a real scram-sha-256 server. */
 describe('leases in the typed client', () => {
+  let stack: LeaseStack;
   let cluster: PostgresCluster;
-  let nats: TestNats;
-  let vault: RunningVault;
-  let nc: NatsConnection;
   let app: VaultClient;
   let admin: pg.Client;
 
@@ -34,29 +22,23 @@ describe('leases in the typed client', () => {
 
   beforeAll(async () => {
     await cryptoReady();
-    cluster = await startPostgresCluster();
-    nats = await startNats();
-    vault = await startVaultProcess(nats.url, { VAULT_LEASE_SWEEP_SECONDS: '1' });
-    nc = await connect({ servers: nats.url });
-    const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await configureEngineOn(root, cluster, ENGINE);
+    stack = await startLeaseStack(ENGINE, { VAULT_LEASE_SWEEP_SECONDS: '1' });
+    cluster = stack.cluster;
+    const { root } = stack;
     // A short lease with a short max: the pool must renew, then move to a new user, several times.
     await root.defineRole({ name: 'short', engine: ENGINE, creation_statements: CREATION, default_ttl: 3, max_ttl: 6 });
     await root.defineRole({ name: 'task', engine: ENGINE, creation_statements: CREATION });
     const keys = generatePrincipalKeys();
     await root.createPrincipal('reporting', keys.publicKey);
     await root.grant('reporting', { pattern: 'db/creds/*', capabilities: ['read', 'delete'] });
-    app = new VaultClient(nc, 'reporting', keys);
+    app = new VaultClient(stack.nc, 'reporting', keys);
     admin = cluster.client();
     await admin.connect();
   });
 
   afterAll(async () => {
     await admin?.end();
-    await nc?.close();
-    await vault?.stop();
-    await nats?.stop();
-    await cluster?.stop();
+    await stack?.stop();
   });
 
   it('withLease: a user for the work, gone once it is done, also when the work fails', async () => {

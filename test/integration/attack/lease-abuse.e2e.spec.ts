@@ -10,21 +10,18 @@ import {
   VaultClient,
 } from '@hearth/contracts';
 import {
-  configureEngineOn,
   databaseText,
   eventMark,
   eventsSince,
   jetStreamText,
-  startNats,
-  startPostgresCluster,
-  startVaultProcess,
+  startLeaseStack,
   until,
+  type LeaseStack,
   type PostgresCluster,
   type RunningVault,
-  type TestNats,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 
 const ENGINE = 'target';
@@ -36,8 +33,8 @@ const CREATION = ['CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL 
  * another engine's root credential, and a listener on the whole bus hunting for a leased password.
  */
 describe('attack: dynamic Postgres credentials', () => {
+  let stack: LeaseStack;
   let cluster: PostgresCluster;
-  let nats: TestNats;
   let vault: RunningVault;
   let nc: NatsConnection;
   let root: VaultClient;
@@ -62,18 +59,14 @@ describe('attack: dynamic Postgres credentials', () => {
 
   beforeAll(async () => {
     await cryptoReady();
-    cluster = await startPostgresCluster();
-    nats = await startNats();
-    vault = await startVaultProcess(nats.url);
-    nc = await connect({ servers: nats.url });
+    stack = await startLeaseStack(ENGINE);
+    ({ cluster, vault, nc, root } = stack);
     // Anyone on an open bus: every message, requests and replies alike.
     nc.subscribe('>', {
       callback: (_error, msg) => {
         seenOnBus.push(msg.string());
       },
     });
-    root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
-    await configureEngineOn(root, cluster, ENGINE);
     await root.defineRole({ name: 'app', engine: ENGINE, creation_statements: CREATION });
     admin = cluster.client();
     await admin.connect();
@@ -81,10 +74,7 @@ describe('attack: dynamic Postgres credentials', () => {
 
   afterAll(async () => {
     await admin?.end();
-    await nc?.close();
-    await vault?.stop();
-    await nats?.stop();
-    await cluster?.stop();
+    await stack?.stop();
   });
 
   it('refuses a username template or a statement that would inject, and the server is untouched', async () => {
