@@ -84,6 +84,10 @@ describe('attack: an audit event removed from the HATCH stream', () => {
     await expect(jsm.streams.deleteMessage(HatchStream.name, message!.seq)).rejects.toThrow(/not permitted/);
     const { config, state } = await jsm.streams.info(HatchStream.name);
     await jsm.streams.update(HatchStream.name, { ...config, max_msgs: state.last_seq - message!.seq });
+    // The server applies a lowered limit in its own time: lifted before that, it would drop nothing.
+    await until(async () => (await jsm.streams.info(HatchStream.name)).state.first_seq > message!.seq, {
+      what: 'the stream trimmed through the message',
+    });
     await jsm.streams.update(HatchStream.name, { ...config, max_msgs: config.max_msgs });
     expect((await jsm.streams.info(HatchStream.name)).state.first_seq).toBe(message!.seq + 1);
     return Number(message!.headers['Hearth-Source-Seq']);
