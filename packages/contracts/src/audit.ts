@@ -9,7 +9,8 @@ import { EventMetadata } from './envelope.js';
  */
 export const HatchStream = { name: 'HATCH', subjects: ['hatch.>'] } as const;
 
-export const AuditOutcome = z.enum(['OK', 'DENIED', 'NOT_FOUND', 'EXPIRED', 'FAILED']);
+/** INACTIVE: a deactivated credential was asked for; TIMEOUT: a credential's test got no answer in time. */
+export const AuditOutcome = z.enum(['OK', 'DENIED', 'NOT_FOUND', 'EXPIRED', 'INACTIVE', 'FAILED', 'TIMEOUT']);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export function auditSubject(service: string, action: string): string {

@@ -22,6 +22,9 @@ export const WIRE_LIMITS = {
   subject: 512,
 } as const;
 
+/** A secret's documented limits: at most 32 named values of at most 16 KiB each, 64 KiB in all. */
+export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64 * 1024 } as const;
+
 /**
  * Control characters (C0, DEL, C1): in a name, an id or a path they only ever hide something; Postgres
  * text refuses NUL and jsonb half of a surrogate pair (with the u flag a whole pair is one code point, not Cs).

@@ -50,6 +50,14 @@ export const ErrorCode = {
   LeaseNotFound: 'VAULT.LEASE_NOT_FOUND',
   LeaseEnded: 'VAULT.LEASE_ENDED',
   LeaseMaxTtl: 'VAULT.LEASE_MAX_TTL',
+  InvalidFields: 'VAULT.INVALID_FIELDS',
+  TypeNotFound: 'VAULT.TYPE_NOT_FOUND',
+  TypeConflict: 'VAULT.TYPE_CONFLICT',
+  SystemType: 'VAULT.SYSTEM_TYPE',
+  CredentialInactive: 'VAULT.CREDENTIAL_INACTIVE',
+  RotationUnsupported: 'VAULT.ROTATION_UNSUPPORTED',
+  TestUnsupported: 'VAULT.TEST_UNSUPPORTED',
+  WorkNotFound: 'VAULT.WORK_NOT_FOUND',
   HostPortWithAutoCredential: 'DRIVER.HOST_PORT_WITH_AUTO_CREDENTIAL',
   HostPortUnsupported: 'DRIVER.HOST_PORT_UNSUPPORTED',
   PrivilegedRefused: 'DRIVER.PRIVILEGED_REFUSED',
@@ -119,6 +127,14 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'VAULT.LEASE_NOT_FOUND': 'not_found',
   'VAULT.LEASE_ENDED': 'conflict',
   'VAULT.LEASE_MAX_TTL': 'conflict',
+  'VAULT.INVALID_FIELDS': 'invalid',
+  'VAULT.TYPE_NOT_FOUND': 'not_found',
+  'VAULT.TYPE_CONFLICT': 'conflict',
+  'VAULT.SYSTEM_TYPE': 'conflict',
+  'VAULT.CREDENTIAL_INACTIVE': 'forbidden',
+  'VAULT.ROTATION_UNSUPPORTED': 'invalid',
+  'VAULT.TEST_UNSUPPORTED': 'invalid',
+  'VAULT.WORK_NOT_FOUND': 'not_found',
   'DRIVER.HOST_PORT_WITH_AUTO_CREDENTIAL': 'invalid',
   'DRIVER.HOST_PORT_UNSUPPORTED': 'invalid',
   'DRIVER.PRIVILEGED_REFUSED': 'invalid',
@@ -150,7 +166,20 @@ export class HearthError extends Error {
   }
 }
 
+/**
+ * A request refused field by field (VAULT.INVALID_FIELDS): each field's name and code travel with the
+ * error, never a value. The edges carry `fields` in the error body (HTTP) and a header (NATS).
+ */
+export class InvalidFieldsError extends HearthError {
+  constructor(
+    message: string,
+    readonly fields: ReadonlyArray<{ field: string; code: string; message: string }>,
+  ) {
+    super(ErrorCode.InvalidFields, message);
+  }
+}
+
 /** The body every edge answers a failure with. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; fields?: ReadonlyArray<{ field: string; code: string; message: string }> };
 }

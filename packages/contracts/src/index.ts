@@ -16,6 +16,8 @@ export * from './audit.js';
 export * from './secret-fields.js';
 export * from './hatch-api.js';
 export * from './vault.js';
+export * from './credential-types.js';
+export * from './credentials.js';
 export * from './leases.js';
 export * from './vault-events.js';
 export * from './known-audit-events.js';

@@ -1,6 +1,17 @@
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
+import { CredentialTypeDefinition, CredentialTypeInfo } from './credential-types.js';
+import {
+  CredentialDetails,
+  CredentialRotation,
+  CredentialSubjects,
+  CredentialTestResult,
+  CredentialWorkList,
+  CredentialWorkValues,
+  type CredentialWork,
+  type CredentialWorkReport,
+} from './credentials.js';
 import { ErrorCode, HearthError } from './errors.js';
 import {
   EngineHealth,
@@ -25,6 +36,7 @@ import {
   SecretVersionInfo,
   SecretWritten,
   VaultSubjects,
+  type SecretListRequest,
   type SecretWrite,
   type SecretWriteRequest,
 } from './vault.js';
@@ -86,6 +98,12 @@ export class VaultClient {
 
   /** The values leave sealed to the vault's seal key with the path they are for: no subscriber reads them. */
   write(write: SecretWrite): Promise<SecretWritten> {
+    const { values, ...fields } = write;
+    const request: SecretWriteRequest = { ...fields, sealed_values: this.sealForVault(write.path, values) };
+    return this.call(VaultSubjects.write, request, SecretWritten);
+  }
+
+  private sealForVault(path: string, values: SecretValues): string {
     const { vaultSealKey } = this.options;
     if (vaultSealKey === undefined) {
       throw new HearthError(
@@ -93,19 +111,69 @@ export class VaultClient {
         "a write needs the vault's seal public key (VAULT_SEAL_PUBLIC_KEY)",
       );
     }
-    const { values, ...fields } = write;
-    const plaintext = encoder.encode(JSON.stringify({ path: write.path, values }));
+    const plaintext = encoder.encode(JSON.stringify({ path, values }));
     try {
-      const sealed = Buffer.from(sealToVault(vaultSealKey, plaintext)).toString('base64');
-      const request: SecretWriteRequest = { ...fields, sealed_values: sealed };
-      return this.call(VaultSubjects.write, request, SecretWritten);
+      return Buffer.from(sealToVault(vaultSealKey, plaintext)).toString('base64');
     } finally {
       plaintext.fill(0);
     }
   }
 
-  list(prefix = ''): Promise<SecretMetadata[]> {
-    return this.call(VaultSubjects.list, { prefix }, z.array(SecretMetadata));
+  list(prefix = '', filters: Omit<SecretListRequest, 'prefix'> = {}): Promise<SecretMetadata[]> {
+    return this.call(VaultSubjects.list, { prefix, ...filters }, z.array(SecretMetadata));
+  }
+
+  credentialTypes(): Promise<CredentialTypeInfo[]> {
+    return this.call(CredentialSubjects.types, {}, z.array(CredentialTypeInfo));
+  }
+
+  defineCredentialType(type: CredentialTypeDefinition): Promise<CredentialTypeInfo> {
+    return this.call(CredentialSubjects.defineType, type, CredentialTypeInfo);
+  }
+
+  credential(path: string): Promise<CredentialDetails> {
+    return this.call(CredentialSubjects.get, { path }, CredentialDetails);
+  }
+
+  setCredentialActive(path: string, active: boolean): Promise<CredentialDetails> {
+    return this.call(CredentialSubjects.status, { path, active }, CredentialDetails);
+  }
+
+  testCredential(path: string): Promise<CredentialTestResult> {
+    return this.call(CredentialSubjects.test, { path }, CredentialTestResult);
+  }
+
+  /** A USER credential rotates to `values` (sealed like a write's); an AUTO_MANAGED one takes none. */
+  rotateCredential(path: string, values?: SecretValues): Promise<CredentialRotation> {
+    const sealed = values === undefined ? {} : { sealed_values: this.sealForVault(path, values) };
+    return this.call(CredentialSubjects.rotate, { path, ...sealed }, CredentialRotation);
+  }
+
+  scheduleRotation(path: string, everyDays: number | null): Promise<CredentialDetails> {
+    return this.call(CredentialSubjects.schedule, { path, every_days: everyDays }, CredentialDetails);
+  }
+
+  /** The driver's rotation work: what it has to apply or check in its sidecars, values sealed to its key. */
+  async claimCredentialWork(): Promise<CredentialWork[]> {
+    return (await this.call(CredentialSubjects.workClaim, {}, CredentialWorkList)).work;
+  }
+
+  /** Opens a work item's values; the caller zeroes nothing (strings), so it keeps them no longer than it needs. */
+  openCredentialWork(work: CredentialWork): CredentialWorkValues {
+    const opened = openSealed(Buffer.from(work.sealed, 'base64'), this.keys);
+    try {
+      const values = CredentialWorkValues.parse(JSON.parse(decoder.decode(opened)));
+      if (values.path !== work.path || values.version !== work.version) {
+        throw new HearthError(ErrorCode.BadSeal, 'the sealed work is not for this credential');
+      }
+      return values;
+    } finally {
+      opened.fill(0);
+    }
+  }
+
+  reportCredentialWork(report: CredentialWorkReport): Promise<{ path: string; version: number }> {
+    return this.call(CredentialSubjects.workReport, report, z.object({ path: z.string(), version: z.number() }).strict());
   }
 
   versions(path: string): Promise<SecretVersionInfo[]> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuditOutcome } from './audit.js';
 import { envelopeOf } from './envelope.js';
 import { EngineName, LeaseId, LeaseRoleName, SslMode } from './leases.js';
+import { CredentialCategory, CredentialTypeInfo, CredentialTypeName, Environment, Tester } from './credential-types.js';
 import { Capability, PolicyRule, Provider, SecretPath, StoredPathPattern } from './vault.js';
 
 /**
@@ -26,6 +27,14 @@ export const SecretVersionWrittenV1 = envelopeOf(
       value_names: z.array(z.string()),
       created_by: z.string().min(1),
       created_at: z.iso.datetime(),
+      /** Absent in events of earlier releases: the version is `generic`, in environment `production`. */
+      type: CredentialTypeName.optional(),
+      type_version: z.number().int().positive().nullable().optional(),
+      environment: Environment.optional(),
+      /** The type's metadata fields (host, port, username…): never a password or hidden field's value. */
+      fields: z.record(z.string(), z.string()).optional(),
+      /** Set by a rotation: the version it replaced. */
+      rotated_from: z.number().int().positive().optional(),
     })
     .strict(),
 );
@@ -105,6 +114,76 @@ export type PolicyRevokedV1 = z.infer<typeof PolicyRevokedV1>;
  * `db/roles/<role>`, a lease's id), so hatch indexes each like a secret's; `workspace_slug` is the
  * engine's workspace. A lease's events name its user, so HATCH answers who had a database user, and when.
  */
+const atCredential = { ...atPath, by: z.string().min(1) };
+
+export const CredentialDeactivatedV1 = envelopeOf('CredentialDeactivatedV1', z.object(atCredential).strict());
+export type CredentialDeactivatedV1 = z.infer<typeof CredentialDeactivatedV1>;
+
+export const CredentialActivatedV1 = envelopeOf('CredentialActivatedV1', z.object(atCredential).strict());
+export type CredentialActivatedV1 = z.infer<typeof CredentialActivatedV1>;
+
+/** A test of the version that was current: its status as the outcome, and the reason (never a value). */
+export const CredentialTestedV1 = envelopeOf(
+  'CredentialTestedV1',
+  z
+    .object({
+      ...atCredential,
+      version: z.number().int().positive(),
+      type: CredentialTypeName,
+      outcome: z.enum(['OK', 'FAILED', 'TIMEOUT']),
+      message: z.string().max(2048),
+      tested_at: z.iso.datetime(),
+    })
+    .strict(),
+);
+export type CredentialTestedV1 = z.infer<typeof CredentialTestedV1>;
+
+/**
+ * A rotation's steps: `requested` (the new value is kept aside as `version`, not yet current),
+ * `applied` (its sidecar took it and a login with it worked), `promoted` (current), `failed` (the
+ * sidecar refused it; the rotation is tried again), `abandoned` (dropped; the value before stays current).
+ */
+export const CredentialRotatedV1 = envelopeOf(
+  'CredentialRotatedV1',
+  z
+    .object({
+      ...atCredential,
+      step: z.enum(['requested', 'applied', 'promoted', 'failed', 'abandoned']),
+      version: z.number().int().positive(),
+      provider: Provider,
+      reason: z.string().max(2048).optional(),
+    })
+    .strict(),
+);
+export type CredentialRotatedV1 = z.infer<typeof CredentialRotatedV1>;
+
+export const CredentialScheduleSetV1 = envelopeOf(
+  'CredentialScheduleSetV1',
+  z
+    .object({ ...atCredential, every_days: z.number().int().positive().nullable(), next_rotation_at: z.iso.datetime().nullable() })
+    .strict(),
+);
+export type CredentialScheduleSetV1 = z.infer<typeof CredentialScheduleSetV1>;
+
+/** A custom credential type defined (version 1) or redefined: its whole definition, which holds no value. */
+export const CredentialTypeDefinedV1 = envelopeOf(
+  'CredentialTypeDefinedV1',
+  z
+    .object({
+      path: z.string(),
+      workspace_slug: z.null(),
+      name: CredentialTypeName,
+      version: z.number().int().positive(),
+      display_name: z.string(),
+      category: CredentialCategory,
+      fields: CredentialTypeInfo.shape.fields,
+      tester: Tester.nullable(),
+      by: z.string().min(1),
+    })
+    .strict(),
+);
+export type CredentialTypeDefinedV1 = z.infer<typeof CredentialTypeDefinedV1>;
+
 const atEngine = { path: z.string(), engine: EngineName, workspace_slug: z.string().nullable(), by: z.string().min(1) };
 
 export const EngineConfiguredV1 = envelopeOf(
@@ -228,6 +307,12 @@ export const VaultEvent = z.discriminatedUnion('type', [
   LeaseRenewedV1,
   LeaseRevokedV1,
   LeaseIrrevocableV1,
+  CredentialDeactivatedV1,
+  CredentialActivatedV1,
+  CredentialTestedV1,
+  CredentialRotatedV1,
+  CredentialScheduleSetV1,
+  CredentialTypeDefinedV1,
 ]);
 export type VaultEvent = z.infer<typeof VaultEvent>;
 export type VaultEventType = VaultEvent['type'];
@@ -252,4 +337,10 @@ export const VAULT_AUDIT_ACTIONS = {
   LeaseRenewedV1: 'lease.renew',
   LeaseRevokedV1: 'lease.revoke',
   LeaseIrrevocableV1: 'lease.irrevocable',
+  CredentialDeactivatedV1: 'credential.deactivate',
+  CredentialActivatedV1: 'credential.activate',
+  CredentialTestedV1: 'credential.test',
+  CredentialRotatedV1: 'credential.rotate',
+  CredentialScheduleSetV1: 'credential.schedule',
+  CredentialTypeDefinedV1: 'credential-type.define',
 } as const satisfies Record<VaultEventType, string>;

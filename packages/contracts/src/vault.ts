@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CredentialTypeName, DEFAULT_ENVIRONMENT, Environment, GENERIC_TYPE, RotationDays, TestStatus } from './credential-types.js';
 import { isSecretFieldName } from './secret-fields.js';
 
 /**
@@ -41,9 +42,6 @@ export const ListPrefix = z
     message: 'a prefix is empty, a path, or a path followed by / (no "..", "//", encodings or control characters)',
   });
 
-/** Documented limits: at most 32 named values of at most 16 KiB each, 64 KiB in all. */
-export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64 * 1024 } as const;
-
 export const SecretName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'a value name is like POSTGRES_PASSWORD' });
@@ -72,6 +70,11 @@ export const SecretWrite = z
     path: SecretPath,
     values: SecretValues,
     provider: Provider.default('USER'),
+    /** What the values are (credential-types.ts): checked against the type's fields; fixed for the path's life. */
+    type: CredentialTypeName.default(GENERIC_TYPE),
+    environment: Environment.default(DEFAULT_ENVIRONMENT),
+    /** Rotate every N days (AUTO_MANAGED only: the vault makes the new value). */
+    rotation_days: RotationDays.nullable().optional(),
     tags,
     description: z.string().max(1024).optional(),
     expires_at: z.iso.datetime().optional(),
@@ -106,7 +109,17 @@ export const SecretReadRequest = z
 export type SecretReadRequest = z.infer<typeof SecretReadRequest>;
 
 export const SecretPathRequest = z.object({ path: SecretPath }).strict();
-export const SecretListRequest = z.object({ prefix: ListPrefix.default('') }).strict();
+/** A list, narrowed by type, environment, active flag, or expiry within the next N seconds. */
+export const SecretListRequest = z
+  .object({
+    prefix: ListPrefix.default(''),
+    type: CredentialTypeName.optional(),
+    environment: Environment.optional(),
+    active: z.boolean().optional(),
+    expiring_within_seconds: z.number().int().positive().max(10 * 365 * 86_400).optional(),
+  })
+  .strict();
+export type SecretListRequest = z.input<typeof SecretListRequest>;
 export const SecretVersionsChange = z
   .object({ path: SecretPath, versions: z.array(z.number().int().positive()).min(1).max(100) })
   .strict();
@@ -136,6 +149,21 @@ export const SecretMetadata = z
     expires_at: z.iso.datetime().nullable(),
     value_names: z.array(z.string()),
     updated_at: z.iso.datetime(),
+    type: CredentialTypeName,
+    /** A custom type's version the current value was checked against (null: a system type or generic). */
+    type_version: z.number().int().positive().nullable(),
+    environment: Environment,
+    active: z.boolean(),
+    /** The values of the type's metadata fields (host, port, username…): never a password or hidden field. */
+    fields: z.record(z.string(), z.string()),
+    last_tested: z.iso.datetime().nullable(),
+    test_status: TestStatus.nullable(),
+    test_message: z.string().nullable(),
+    rotation_days: z.number().int().nullable(),
+    next_rotation_at: z.iso.datetime().nullable(),
+    /** The version a rotation in flight will promote (AUTO_MANAGED: waiting for its sidecar). */
+    pending_version: z.number().int().positive().nullable(),
+    last_rotated_at: z.iso.datetime().nullable(),
   })
   .strict();
 export type SecretMetadata = z.infer<typeof SecretMetadata>;

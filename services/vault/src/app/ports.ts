@@ -1,5 +1,9 @@
 import type {
+  CredentialTypeInfo,
   EngineHealth,
+  ParsedCredentialType,
+  TestStatus,
+  Tester,
   Envelope,
   LeaseState,
   PolicyRule,
@@ -60,6 +64,31 @@ export interface SecretCatalog {
   versions(path: string): Promise<SecretVersionInfo[]>;
 }
 
+/** Custom credential types, versioned (system types live in contracts). */
+export interface CredentialTypeStore {
+  /** The latest version of a custom type, or null. */
+  find(name: string): Promise<{ type: ParsedCredentialType; version: number } | null>;
+  /** Every custom type at its latest version. */
+  list(): Promise<CredentialTypeInfo[]>;
+  /** Keeps `type` as its next version (1 for a new one) and returns that version. */
+  define(tx: Transaction, type: ParsedCredentialType, created: { at: string; by: string }): Promise<number>;
+}
+
+/**
+ * A credential's test: a real connection (or request) with its values, under a timeout. Never throws
+ * for the credential's own failure: FAILED or TIMEOUT with a reason a person can act on ("password
+ * authentication failed for user app", "connection refused at 127.0.0.1:5432"), from which each of
+ * `secrets` is scrubbed whatever the client library's error said.
+ */
+export interface CredentialTesters {
+  test(
+    tester: Tester,
+    values: Readonly<Record<string, string>>,
+    secrets: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ status: TestStatus; message: string }>;
+}
+
 /** What a write or a version change leaves beside its events, in their transaction. */
 export interface SecretRecords {
   insertVersion(
@@ -70,6 +99,10 @@ export interface SecretRecords {
   ): Promise<void>;
   /** Keeps the secrets and their versions in step with the events (the inline projection). */
   project(tx: Transaction, events: readonly SecretEvent[]): Promise<void>;
+  /** A rotation's new value, sealed aside (bound to the path and `version`) until it is promoted or abandoned. */
+  keepPending(tx: Transaction, ref: VersionRef, sealed: SealedVersion): Promise<void>;
+  /** The pending value of a rotation in flight, or null. */
+  pendingOf(path: string): Promise<{ version: number; sealed: SealedVersion } | null>;
 }
 
 /** Versions whose key another KEK than the active one wraps, for the resumable rewrap. */

@@ -1,4 +1,6 @@
 import {
+  DEFAULT_ENVIRONMENT,
+  GENERIC_TYPE,
   enginePath,
   EngineNameRequest,
   ENGINE_CREDENTIAL_VALUES,
@@ -236,6 +238,10 @@ export class RotateRoot {
         description: kept?.description ?? null,
         expiresAt: null,
         valueNames: Object.keys(values).sort(),
+        credentialType: kept?.type ?? GENERIC_TYPE,
+        typeVersion: kept?.type_version ?? null,
+        environment: kept?.environment ?? DEFAULT_ENVIRONMENT,
+        fields: kept?.fields ?? {},
         cas: undefined,
         keepVersions: this.secrets.keepVersions,
         actor: ENGINE_MACHINERY,

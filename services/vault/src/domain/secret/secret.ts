@@ -1,8 +1,15 @@
 import {
   ErrorCode,
+  GENERIC_TYPE,
   HearthError,
+  type CredentialActivatedV1,
+  type CredentialDeactivatedV1,
+  type CredentialRotatedV1,
+  type CredentialScheduleSetV1,
+  type CredentialTestedV1,
   type EventBody,
   type Provider,
+  type TestStatus,
   type SecretVersionsDeletedV1,
   type SecretVersionsDestroyedV1,
   type SecretVersionsUndeletedV1,
@@ -15,8 +22,19 @@ import type { Decider } from '@hearth/platform/ports';
  * the events, and the events themselves go to HATCH as they are.
  */
 export type SecretEvent = EventBody<
-  SecretVersionWrittenV1 | SecretVersionsDeletedV1 | SecretVersionsUndeletedV1 | SecretVersionsDestroyedV1
+  | SecretVersionWrittenV1
+  | SecretVersionsDeletedV1
+  | SecretVersionsUndeletedV1
+  | SecretVersionsDestroyedV1
+  | CredentialDeactivatedV1
+  | CredentialActivatedV1
+  | CredentialTestedV1
+  | CredentialRotatedV1
+  | CredentialScheduleSetV1
 >;
+
+/** A rotation's steps after `requested`, each for the pending version it names. */
+export type RotationOutcome = 'applied' | 'failed' | 'abandoned';
 
 export type SecretCommand =
   | {
@@ -27,11 +45,36 @@ export type SecretCommand =
       description: string | null;
       expiresAt: string | null;
       valueNames: string[];
+      /** The credential type the values were checked against, and a custom type's version. */
+      credentialType: string;
+      typeVersion: number | null;
+      environment: string;
+      /** The type's metadata fields (never a secret kind's value). */
+      fields: Record<string, string>;
       cas: number | undefined;
       keepVersions: number;
+      /**
+       * `promote`: this version is a rotation's — a USER credential's new value, or an AUTO_MANAGED
+       * one's pending version once its sidecar took it. Any other write during a pending rotation
+       * abandons the rotation (the driver made a new sidecar and value).
+       */
+      rotation?: 'promote';
       actor: string;
       now: string;
     }
+  | { type: 'SetActive'; path: string; active: boolean; actor: string }
+  | {
+      type: 'RecordTest';
+      path: string;
+      version: number;
+      status: TestStatus;
+      message: string;
+      actor: string;
+      now: string;
+    }
+  | { type: 'ScheduleRotation'; path: string; everyDays: number | null; actor: string; now: string }
+  | { type: 'RequestRotation'; path: string; actor: string }
+  | { type: 'SettleRotation'; path: string; version: number; outcome: RotationOutcome; reason: string; actor: string }
   | { type: 'DeleteVersions'; path: string; versions: number[]; actor: string }
   | { type: 'UndeleteVersions'; path: string; versions: number[]; actor: string }
   | { type: 'DestroyVersions'; path: string; versions: number[] | 'all'; actor: string };
@@ -44,11 +87,24 @@ export interface VersionState {
 export interface SecretState {
   path: string;
   provider: Provider | null;
+  /** The credential type, fixed for the path's life once written. */
+  credentialType: string | null;
   currentVersion: number;
   versions: ReadonlyMap<number, VersionState>;
+  active: boolean;
+  /** The version a rotation in flight will promote. */
+  pendingVersion: number | null;
 }
 
-export const initialSecretState: SecretState = { path: '', provider: null, currentVersion: 0, versions: new Map() };
+export const initialSecretState: SecretState = {
+  path: '',
+  provider: null,
+  credentialType: null,
+  currentVersion: 0,
+  versions: new Map(),
+  active: true,
+  pendingVersion: null,
+};
 
 /** `hearth/<slug>/…` belongs to workspace `<slug>`; other paths to none. */
 export function workspaceOf(path: string): string | null {
@@ -67,7 +123,14 @@ export function evolveSecret(state: SecretState, event: SecretEvent): SecretStat
   switch (event.type) {
     case 'SecretVersionWrittenV1':
       versions.set(event.data.version, { deleted: false, destroyed: false });
-      return { path: event.data.path, provider: event.data.provider, currentVersion: event.data.version, versions };
+      return {
+        ...state,
+        path: event.data.path,
+        provider: event.data.provider,
+        credentialType: event.data.type ?? GENERIC_TYPE,
+        currentVersion: event.data.version,
+        versions,
+      };
     case 'SecretVersionsDeletedV1':
       mark(event.data.versions, { deleted: true });
       return { ...state, versions };
@@ -77,6 +140,23 @@ export function evolveSecret(state: SecretState, event: SecretEvent): SecretStat
     case 'SecretVersionsDestroyedV1':
       mark(event.data.versions, { destroyed: true });
       return { ...state, versions };
+    case 'CredentialDeactivatedV1':
+      return { ...state, active: false };
+    case 'CredentialActivatedV1':
+      return { ...state, active: true };
+    case 'CredentialRotatedV1':
+      switch (event.data.step) {
+        case 'requested':
+          return { ...state, pendingVersion: event.data.version };
+        case 'promoted':
+        case 'abandoned':
+          return { ...state, pendingVersion: null };
+        default:
+          return state;
+      }
+    case 'CredentialTestedV1':
+    case 'CredentialScheduleSetV1':
+      return state;
     default: {
       const unknown: never = event;
       return unknown;
@@ -108,6 +188,15 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           `${command.path} holds an AUTO_MANAGED credential; it is never overwritten by a USER one`,
         );
       }
+      if (state.credentialType !== null && state.credentialType !== command.credentialType) {
+        throw new HearthError(
+          ErrorCode.TypeConflict,
+          `${command.path} is a ${state.credentialType} credential; its type does not change (write another path)`,
+        );
+      }
+      if (command.rotation === 'promote' && state.provider === 'AUTO_MANAGED' && state.pendingVersion !== state.currentVersion + 1) {
+        throw new HearthError(ErrorCode.WorkNotFound, `no rotation of ${command.path} is waiting to be promoted`);
+      }
       const version = state.currentVersion + 1;
       const written: SecretEvent = {
         type: 'SecretVersionWrittenV1',
@@ -121,20 +210,40 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           value_names: command.valueNames,
           created_by: command.actor,
           created_at: command.now,
+          type: command.credentialType,
+          type_version: command.typeVersion,
+          environment: command.environment,
+          fields: command.fields,
+          ...(command.rotation === 'promote' && state.currentVersion > 0 ? { rotated_from: state.currentVersion } : {}),
         },
       };
+      const rotation = { ...fact, by: command.actor, provider: command.provider };
+      const before: SecretEvent[] =
+        state.pendingVersion !== null && command.rotation !== 'promote'
+          ? [
+              {
+                type: 'CredentialRotatedV1',
+                data: { ...rotation, step: 'abandoned', version: state.pendingVersion, reason: 'a new version was written' },
+              },
+            ]
+          : [];
+      const after: SecretEvent[] =
+        command.rotation === 'promote'
+          ? [{ type: 'CredentialRotatedV1', data: { ...rotation, step: 'promoted', version } }]
+          : [];
       const beyondRetention = [...state.versions.entries()]
         .filter(([v, s]) => !s.destroyed && v <= version - command.keepVersions)
         .map(([v]) => v);
-      return beyondRetention.length === 0
-        ? [written]
-        : [
-            written,
-            {
-              type: 'SecretVersionsDestroyedV1',
-              data: { ...fact, versions: beyondRetention, by: command.actor, reason: 'retention' },
-            },
-          ];
+      const retention: SecretEvent[] =
+        beyondRetention.length === 0
+          ? []
+          : [
+              {
+                type: 'SecretVersionsDestroyedV1',
+                data: { ...fact, versions: beyondRetention, by: command.actor, reason: 'retention' },
+              },
+            ];
+      return [...before, written, ...after, ...retention];
     }
     case 'DeleteVersions':
       return changeVersions(state, command.versions, (s) => !s.deleted && !s.destroyed, {
@@ -153,11 +262,92 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
         data: { ...fact, versions: [], by: command.actor, reason: 'destroy' },
       });
     }
+    case 'SetActive': {
+      exists(state);
+      if (state.active === command.active) return [];
+      const data = { ...fact, by: command.actor };
+      return [command.active ? { type: 'CredentialActivatedV1', data } : { type: 'CredentialDeactivatedV1', data }];
+    }
+    case 'RecordTest':
+      exists(state);
+      return [
+        {
+          type: 'CredentialTestedV1',
+          data: {
+            ...fact,
+            by: command.actor,
+            version: command.version,
+            type: state.credentialType ?? GENERIC_TYPE,
+            outcome: command.status,
+            message: command.message,
+            tested_at: command.now,
+          },
+        },
+      ];
+    case 'ScheduleRotation': {
+      exists(state);
+      if (command.everyDays !== null && state.provider !== 'AUTO_MANAGED') {
+        throw new HearthError(
+          ErrorCode.RotationUnsupported,
+          `${command.path} is a USER credential: it rotates when its owner writes a new version, not on a schedule`,
+        );
+      }
+      const next =
+        command.everyDays === null ? null : new Date(Date.parse(command.now) + command.everyDays * 86_400_000).toISOString();
+      return [
+        {
+          type: 'CredentialScheduleSetV1',
+          data: { ...fact, by: command.actor, every_days: command.everyDays, next_rotation_at: next },
+        },
+      ];
+    }
+    case 'RequestRotation':
+      exists(state);
+      if (state.provider !== 'AUTO_MANAGED') {
+        throw new HearthError(
+          ErrorCode.RotationUnsupported,
+          `${command.path} is a USER credential: rotate it with its new value`,
+        );
+      }
+      if (state.pendingVersion !== null) {
+        throw new HearthError(
+          ErrorCode.RotationInProgress,
+          `a rotation of ${command.path} to version ${state.pendingVersion} is in flight`,
+        );
+      }
+      return [
+        {
+          type: 'CredentialRotatedV1',
+          data: { ...fact, by: command.actor, provider: 'AUTO_MANAGED', step: 'requested', version: state.currentVersion + 1 },
+        },
+      ];
+    case 'SettleRotation':
+      exists(state);
+      if (state.pendingVersion !== command.version) {
+        throw new HearthError(ErrorCode.WorkNotFound, `no rotation of ${command.path} to version ${command.version} is pending`);
+      }
+      return [
+        {
+          type: 'CredentialRotatedV1',
+          data: {
+            ...fact,
+            by: command.actor,
+            provider: 'AUTO_MANAGED',
+            step: command.outcome,
+            version: command.version,
+            ...(command.reason ? { reason: command.reason } : {}),
+          },
+        },
+      ];
     default: {
       const unknown: never = command;
       return unknown;
     }
   }
+}
+
+function exists(state: SecretState): void {
+  if (state.currentVersion === 0) throw new HearthError(ErrorCode.SecretNotFound, 'no such credential');
 }
 
 /** One event for the versions the change applies to; nothing when none does (a repeat is harmless). */

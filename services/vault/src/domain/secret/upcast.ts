@@ -1,4 +1,9 @@
 import {
+  CredentialActivatedV1,
+  CredentialDeactivatedV1,
+  CredentialRotatedV1,
+  CredentialScheduleSetV1,
+  CredentialTestedV1,
   SecretVersionsDeletedV1,
   SecretVersionsDestroyedV1,
   SecretVersionsUndeletedV1,
@@ -13,6 +18,11 @@ const StoredSecretEvent = z.discriminatedUnion('type', [
   SecretVersionsDeletedV1.pick(bodyOf),
   SecretVersionsUndeletedV1.pick(bodyOf),
   SecretVersionsDestroyedV1.pick(bodyOf),
+  CredentialDeactivatedV1.pick(bodyOf),
+  CredentialActivatedV1.pick(bodyOf),
+  CredentialTestedV1.pick(bodyOf),
+  CredentialRotatedV1.pick(bodyOf),
+  CredentialScheduleSetV1.pick(bodyOf),
 ]);
 
 /**

@@ -1,4 +1,4 @@
-import type { Capability, LeaseState, Provider, SslMode } from '@hearth/contracts';
+import type { Capability, LeaseState, Provider, SslMode, TestStatus } from '@hearth/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 // The vault's tables, one definition of their columns each (the migrations create them).
@@ -14,6 +14,21 @@ export class SecretRecord {
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt!: Date | null;
   @Column('text', { name: 'value_names', array: true }) valueNames!: string[];
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  @Column('text', { default: 'generic' }) type!: string;
+  @Column('integer', { name: 'type_version', nullable: true }) typeVersion!: number | null;
+  @Column('text', { default: 'production' }) environment!: string;
+  @Column('boolean', { default: true }) active!: boolean;
+  /** The type's metadata fields: never a password or hidden field. */
+  @Column('jsonb', { default: {} }) fields!: Record<string, string>;
+  @Column('timestamptz', { name: 'last_tested', nullable: true }) lastTested!: Date | null;
+  @Column('text', { name: 'test_status', nullable: true }) testStatus!: TestStatus | null;
+  @Column('text', { name: 'test_message', nullable: true }) testMessage!: string | null;
+  @Column('integer', { name: 'rotation_days', nullable: true }) rotationDays!: number | null;
+  @Column('timestamptz', { name: 'next_rotation_at', nullable: true }) nextRotationAt!: Date | null;
+  @Column('timestamptz', { name: 'last_rotated_at', nullable: true }) lastRotatedAt!: Date | null;
+  @Column('integer', { name: 'pending_version', nullable: true }) pendingVersion!: number | null;
+  /** A rotation's new value, sealed aside (the sealed parts, bound to the path and pending_version): never the value. */
+  @Column('jsonb', { name: 'pending_value', nullable: true }) pendingValue!: Record<string, string> | null;
 }
 
 /** A version's ciphertext and wrapped key: the only place a value exists. Destroy wipes the five sealed columns. */

@@ -1,4 +1,4 @@
-import type { SecretMetadata, SecretVersionInfo } from '@hearth/contracts';
+import { DEFAULT_ENVIRONMENT, GENERIC_TYPE, type SecretMetadata, type SecretVersionInfo } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
 import { In, Raw, type DataSource } from 'typeorm';
@@ -71,6 +71,18 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
       expires_at: r.expiresAt?.toISOString() ?? null,
       value_names: r.valueNames,
       updated_at: r.updatedAt.toISOString(),
+      type: r.type,
+      type_version: r.typeVersion,
+      environment: r.environment,
+      active: r.active,
+      fields: r.fields,
+      last_tested: r.lastTested?.toISOString() ?? null,
+      test_status: r.testStatus,
+      test_message: r.testMessage,
+      rotation_days: r.rotationDays,
+      next_rotation_at: r.nextRotationAt?.toISOString() ?? null,
+      pending_version: r.pendingVersion,
+      last_rotated_at: r.lastRotatedAt?.toISOString() ?? null,
     }));
   }
 
@@ -109,6 +121,39 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
     });
   }
 
+  async keepPending(tx: Transaction, { path, version }: VersionRef, sealed: SealedVersion): Promise<void> {
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+    const pendingValue = {
+      format: sealed.format,
+      kek_id: sealed.kekId,
+      wrapped_dek: b64(sealed.wrappedDek),
+      dek_nonce: b64(sealed.dekNonce),
+      nonce: b64(sealed.nonce),
+      ciphertext: b64(sealed.ciphertext),
+    };
+    await managerOf(tx).update(SecretRecord, { path }, { pendingVersion: version, pendingValue });
+  }
+
+  async pendingOf(path: string): Promise<{ version: number; sealed: SealedVersion } | null> {
+    const row = await this.dataSource
+      .getRepository(SecretRecord)
+      .findOne({ select: { pendingVersion: true, pendingValue: true }, where: { path } });
+    const pending = row?.pendingValue;
+    if (!row?.pendingVersion || !pending) return null;
+    const bytes = (key: string) => Buffer.from(pending[key] ?? '', 'base64');
+    return {
+      version: row.pendingVersion,
+      sealed: {
+        format: pending.format ?? '',
+        kekId: pending.kek_id ?? '',
+        wrappedDek: bytes('wrapped_dek'),
+        dekNonce: bytes('dek_nonce'),
+        nonce: bytes('nonce'),
+        ciphertext: bytes('ciphertext'),
+      },
+    };
+  }
+
   async project(tx: Transaction, events: readonly SecretEvent[]): Promise<void> {
     const manager = managerOf(tx);
     const versionsOf = (data: { path: string; versions: number[] }) => ({
@@ -130,9 +175,21 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
               expiresAt: data.expires_at === null ? null : new Date(data.expires_at),
               valueNames: data.value_names,
               updatedAt: new Date(data.created_at),
+              type: data.type ?? GENERIC_TYPE,
+              typeVersion: data.type_version ?? null,
+              environment: data.environment ?? DEFAULT_ENVIRONMENT,
+              fields: data.fields ?? {},
             },
             ['path'],
           );
+          if (data.rotated_from !== undefined) {
+            await manager.query(
+              `UPDATE secrets SET last_rotated_at = $2,
+                      next_rotation_at = CASE WHEN rotation_days IS NULL THEN NULL ELSE $2::timestamptz + rotation_days * interval '1 day' END
+               WHERE path = $1`,
+              [data.path, data.created_at],
+            );
+          }
           break;
         }
         case 'SecretVersionsDeletedV1':
@@ -151,6 +208,33 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
             wrappedDek: null,
             dekNonce: null,
           });
+          break;
+        case 'CredentialDeactivatedV1':
+        case 'CredentialActivatedV1':
+          await manager.update(SecretRecord, { path: event.data.path }, { active: event.type === 'CredentialActivatedV1' });
+          break;
+        case 'CredentialTestedV1':
+          await manager.update(
+            SecretRecord,
+            { path: event.data.path },
+            { lastTested: new Date(event.data.tested_at), testStatus: event.data.outcome, testMessage: event.data.message },
+          );
+          break;
+        case 'CredentialScheduleSetV1':
+          await manager.update(
+            SecretRecord,
+            { path: event.data.path },
+            {
+              rotationDays: event.data.every_days,
+              nextRotationAt: event.data.next_rotation_at === null ? null : new Date(event.data.next_rotation_at),
+            },
+          );
+          break;
+        case 'CredentialRotatedV1':
+          // `requested`: the use case keeps the pending value (SecretRecords.keepPending) in this transaction.
+          if (event.data.step === 'promoted' || event.data.step === 'abandoned') {
+            await manager.update(SecretRecord, { path: event.data.path }, { pendingVersion: null, pendingValue: null });
+          }
           break;
         default: {
           const unknown: never = event;

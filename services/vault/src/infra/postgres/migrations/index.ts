@@ -1,3 +1,4 @@
+import { Credentials1767000000600 } from './credentials.migration.js';
 import { DynamicCredentials1766000000500 } from './dynamic-credentials.migration.js';
 import { NoncesPerPrincipal1765000000400 } from './nonces-per-principal.migration.js';
 import { VaultSchema1763800000200 } from './vault-schema.migration.js';
@@ -7,4 +8,5 @@ export const vaultMigrations = [
   VaultSchema1763800000200,
   NoncesPerPrincipal1765000000400,
   DynamicCredentials1766000000500,
+  Credentials1767000000600,
 ];
