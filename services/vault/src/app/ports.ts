@@ -89,6 +89,15 @@ export interface CredentialTesters {
   ): Promise<{ status: TestStatus; message: string }>;
 }
 
+/**
+ * Tests of AUTO_MANAGED sidecar credentials, whose host only the sidecar's private network reaches:
+ * a `check` work item for the driver that made the credential, answered when the driver reports (or
+ * TIMEOUT when it does not within `timeoutMs`). The message is the driver's reason, never a value.
+ */
+export interface SidecarChecks {
+  check(path: string, version: number, timeoutMs: number): Promise<{ status: TestStatus; message: string }>;
+}
+
 /** What a write or a version change leaves beside its events, in their transaction. */
 export interface SecretRecords {
   insertVersion(
