@@ -27,6 +27,10 @@ import { LeaseSweeper, type LeaseSweeperSettings } from './app/workers/lease-swe
 import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { RootRotations } from './app/workers/root-rotations.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
+import { CredentialWorkQueue } from './app/credentials/credential-work.js';
+import { RotateCredential } from './app/credentials/rotate-credential.js';
+import { SidecarWorkChecks } from './app/credentials/sidecar-checks.js';
+import { CredentialRotations } from './app/workers/credential-rotations.js';
 import { ConfigureEngine } from './app/engines/configure-engine.js';
 import { DeleteEngine } from './app/engines/delete-engine.js';
 import { EngineQueries } from './app/engines/engine-queries.js';
@@ -35,6 +39,7 @@ import { DefineRole } from './app/roles/define-role.js';
 import { DeleteRole } from './app/roles/delete-role.js';
 import { RoleQueries } from './app/roles/role-queries.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
+import { PostgresCredentialWork } from './infra/postgres/credential-work.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
 import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
@@ -66,6 +71,8 @@ export interface VaultSettings {
   leaseSweep: LeaseSweeperSettings;
   /** How often root rotations are checked for (schedules, and rotations left in flight). */
   rotationCheckMs: number;
+  /** How long a claim of credential work stands before the work is handed out again. */
+  credentialWorkClaimMs: number;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -84,6 +91,7 @@ export function composeVault(
     bus,
     leaseSweep,
     rotationCheckMs,
+    credentialWorkClaimMs,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -129,11 +137,26 @@ export function composeVault(
     clock,
     logger,
   );
+  // Credential rotation: the write's own path promotes; the driver's work queue beside the secrets.
+  const writeSecret = new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys);
+  const credentialWork = new PostgresCredentialWork(dataSource, fastPath);
+  const rotateCredential = new RotateCredential(
+    admission,
+    writeSecret,
+    commands,
+    credentialWork,
+    secrets,
+    cipher,
+    passwords,
+    ids,
+    clock,
+    sealKeys,
+  );
   return {
     /** What the Nest module serves, each under its own class. */
     useCases: {
       readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
-      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys),
+      writeSecret,
       listSecrets: new ListSecrets(admission, secrets),
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
@@ -150,6 +173,17 @@ export function composeVault(
       renewLease: new RenewLease(admission, unitOfWork, roles, leases, target, audit, clock),
       revokeLeases: new RevokeLeases(admission, unitOfWork, leases, target, audit, clock),
       listLeases: new ListLeases(admission, leases),
+      rotateCredential,
+      credentialWork: new CredentialWorkQueue(
+        admission,
+        credentialWork,
+        commands,
+        writeSecret,
+        cipher,
+        audit,
+        clock,
+        credentialWorkClaimMs,
+      ),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
@@ -157,6 +191,19 @@ export function composeVault(
       nonceSweep: new NonceSweep(nonces, logger),
       leaseSweeper: new LeaseSweeper(leases, target, unitOfWork, audit, clock, logger, leaseSweep),
       rootRotations: new RootRotations(rotateRoot, logger, rotationCheckMs),
+      credentialRotations: new CredentialRotations(
+        unitOfWork,
+        credentialWork,
+        rotateCredential,
+        clock,
+        logger,
+        rotationCheckMs,
+      ),
+    },
+    /** The driver's work queue (its LISTEN for reports runs while the vault does), and the sidecar tests it answers. */
+    credentialWork: {
+      store: credentialWork,
+      sidecarChecks: new SidecarWorkChecks(unitOfWork, credentialWork, ids, clock),
     },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,

@@ -44,6 +44,8 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_LEASE_SWEEP_SECONDS: z.coerce.number().positive().default(5),
   /** How often scheduled root rotations are started and rotations left in flight settled. */
   VAULT_ROTATION_CHECK_SECONDS: z.coerce.number().positive().default(60),
+  /** A claim of credential work (the driver's rotations and sidecar checks) unreported for this long is handed out again. */
+  VAULT_CREDENTIAL_WORK_CLAIM_SECONDS: z.coerce.number().positive().default(30),
   /** Failed revocations of a lease before it is `irrevocable`, left to an operator. */
   VAULT_LEASE_REVOKE_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(12),
   /** A failed revocation is retried after a random delay below base·2^(failures-1), at most the cap. */

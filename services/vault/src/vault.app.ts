@@ -37,6 +37,8 @@ export interface VaultService {
   ring: KeyRing;
   /** The engines' databases, the machinery's reads of their root credentials, and the engine and lease stores. */
   dynamicCredentials: ComposedVault['dynamicCredentials'];
+  /** The driver's work queue, and the sidecar tests it answers. */
+  credentialWork: ComposedVault['credentialWork'];
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     awaits: [HatchStream.name],
     ...(overrides.logDestination ? { logDestination: overrides.logDestination } : {}),
   });
-  const { useCases, workers, principalCache, dynamicCredentials } = composeVault(runtime, {
+  const { useCases, workers, principalCache, dynamicCredentials, credentialWork } = composeVault(runtime, {
     ring,
     sealKeys: sealKeysOf(config.VAULT_SEAL_KEY),
     keepVersions: config.VAULT_KEEP_VERSIONS,
@@ -82,6 +84,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
       verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
     },
     rotationCheckMs: config.VAULT_ROTATION_CHECK_SECONDS * 1000,
+    credentialWorkClaimMs: config.VAULT_CREDENTIAL_WORK_CLAIM_SECONDS * 1000,
     leaseSweep: {
       everyMs: config.VAULT_LEASE_SWEEP_SECONDS * 1000,
       creatingStandsMs: config.VAULT_LEASE_CREATING_SECONDS * 1000,
@@ -98,6 +101,8 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     .addCallback((gauge) => gauge.observe(principalCache.cached));
   runtime.onShutdown(() => principalCache.stop());
   runtime.onShutdown(() => dynamicCredentials.target.close());
+  await credentialWork.store.listen();
+  runtime.onShutdown(() => credentialWork.store.stop());
   const { leases, engines, target } = dynamicCredentials;
   observeLeases(leases, engines, target, overrides.clock ?? systemClock);
   await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
@@ -130,11 +135,13 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   runtime.onShutdown(() => workers.leaseSweeper.stop());
   workers.rootRotations.start();
   runtime.onShutdown(() => workers.rootRotations.stop());
+  workers.credentialRotations.start();
+  runtime.onShutdown(() => workers.credentialRotations.stop());
   runtime.logger.info(
     { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
     'vault ready',
   );
-  return { useCases, runtime, ring, principalCache, dynamicCredentials, stop: () => runtime.shutdown() };
+  return { useCases, runtime, ring, principalCache, dynamicCredentials, credentialWork, stop: () => runtime.shutdown() };
 }
 
 /** The rewrap (`pnpm vault:rewrap`) beside a running vault: its database and KEKs, nothing of its bus. */

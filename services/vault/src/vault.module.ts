@@ -10,6 +10,7 @@ import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
+import { CredentialRotationEndpoints } from './transport/nats/credential-rotation.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
@@ -22,6 +23,7 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       RoleEndpoints,
       DynamicCredentialsController,
       LeaseEndpoints,
+      CredentialRotationEndpoints,
       OpenApiController,
     ],
     useCases,

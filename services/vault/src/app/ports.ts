@@ -367,3 +367,69 @@ export interface Passwords {
   /** Its SCRAM-SHA-256 verifier (CPU-bound: run outside any engine's DDL queue). */
   verifierOf(password: string): Promise<string>;
 }
+
+/** What the driver is asked to do in a sidecar: make a rotation's pending value its own, or check a login. */
+export type WorkKind = 'rotate' | 'check';
+export type WorkOutcome = 'applied' | 'ok' | 'failed' | 'timeout';
+
+/** A credential_work row: for the principal that generated the credential (`claimant`), open until reported. */
+export interface StoredWork {
+  id: string;
+  kind: WorkKind;
+  path: string;
+  /** rotate: the pending version; check: the version tested. */
+  version: number;
+  claimant: string;
+  doneAt: Date | null;
+  outcome: WorkOutcome | null;
+  message: string | null;
+}
+
+/** A credential as a rotation starts from it: its current version's metadata, who wrote it, and its sealed value. */
+export interface RotationSubject {
+  path: string;
+  provider: Provider;
+  type: string;
+  environment: string;
+  tags: Record<string, string>;
+  description: string | null;
+  expiresAt: Date | null;
+  currentVersion: number;
+  pendingVersion: number | null;
+  /** The principal that wrote the current version: for an AUTO_MANAGED credential, the driver that made it. */
+  createdBy: string;
+  sealed: SealedVersion | null;
+  /** The pending value of the rotation in flight (bound to pendingVersion), or null. */
+  pending: SealedVersion | null;
+}
+
+/** A claimed work item with what its claimant needs to seal to it. */
+export interface ClaimedWork extends StoredWork {
+  type: string;
+  tags: Record<string, string>;
+  /** The version `current` is, and its sealed value (null once destroyed). */
+  current: { version: number; sealed: SealedVersion | null };
+  /** rotate: the pending value, sealed aside; null when the rotation is no longer pending. */
+  pending: SealedVersion | null;
+}
+
+/** The driver's work queue: credential_work, beside the secrets it is about. */
+export interface CredentialWorkStore {
+  /** The credential at `path`, or null (in a transaction: its row locked until it ends). */
+  subject(path: string, tx?: Transaction): Promise<RotationSubject | null>;
+  insert(tx: Transaction, work: Pick<StoredWork, 'id' | 'kind' | 'path' | 'version' | 'claimant'>, at: Date): Promise<void>;
+  /**
+   * Closes `claimant`'s rotate work whose rotation is no longer pending (abandoned by a new write), then
+   * claims up to `limit` of its open work never claimed or claimed before `staleBefore` — rows another
+   * transaction holds are passed over — marking each claimed at `now`.
+   */
+  claim(tx: Transaction, claimant: string, now: Date, staleBefore: Date, limit: number): Promise<ClaimedWork[]>;
+  /** A work row, locked until the transaction ends. */
+  find(tx: Transaction, id: string): Promise<StoredWork | null>;
+  /** Records the report; the waiting SidecarChecks caller (in any vault process) learns of it at commit. */
+  close(tx: Transaction, id: string, outcome: WorkOutcome, message: string, at: Date): Promise<void>;
+  /** The report of a work item once it is closed, or null on `timeoutMs` without one. */
+  waitFor(id: string, timeoutMs: number): Promise<{ outcome: WorkOutcome; message: string } | null>;
+  /** AUTO_MANAGED credentials whose next rotation is due at `now` and none pending, locked (others' passed over). */
+  lockDue(tx: Transaction, now: Date, limit: number): Promise<string[]>;
+}

@@ -11,7 +11,11 @@ export interface AdmissionRule<R> {
   capability: Capability;
   /** The body by its contract (and any limit the contract cannot say); throws a coded HearthError. */
   parse(payload: unknown): R;
-  path(request: R): string;
+  /**
+   * The path the capability is asked on; null for a request about no one path (the driver's claim of
+   * its work): any known signer is admitted, and the operation answers only with what is the caller's.
+   */
+  path(request: R): string | null;
   /** The event a refusal is recorded as; AccessDeniedV1 unless the rule says otherwise. */
   refusalEvent?: (refusal: Refusal) => EventBody<VaultEvent>;
 }
@@ -75,8 +79,9 @@ export class Admission {
     try {
       this.identity.assertFresh(caller);
       const request = rule.parse(signed.payload);
-      path = rule.path(request);
-      if (!mayAccess(caller.principal.rules, path, capability)) {
+      const asked = rule.path(request);
+      if (asked !== null) path = asked;
+      if (asked !== null && !mayAccess(caller.principal.rules, path, capability)) {
         throw new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`);
       }
       return await operation(caller, request);

@@ -11,7 +11,7 @@ import {
   type SecretValues,
   type SecretWritten,
 } from '@hearth/contracts';
-import type { Clock } from '@hearth/platform/ports';
+import type { Clock, Transaction } from '@hearth/platform/ports';
 import type { SecretCommand } from '../../domain/secret/secret.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
@@ -57,7 +57,8 @@ function writeRule(sealKeys: SealKeys): AdmissionRule<ParsedSecretWrite> {
   };
 }
 
-function openValues(sealed: string, path: string, sealKeys: SealKeys): SecretValues {
+/** Opens values sealed to the vault for `path` (a write's, a USER rotation's): VAULT.BAD_SEAL otherwise. */
+export function openValues(sealed: string, path: string, sealKeys: SealKeys): SecretValues {
   let plaintext: Uint8Array;
   try {
     plaintext = openSealedToVault(Buffer.from(sealed, 'base64'), sealKeys);
@@ -96,28 +97,35 @@ export class WriteSecret {
   }
 
   run(signed: SignedRequest): Promise<SecretWritten> {
-    return this.admission.run(signed, this.rule, async (tx, caller, request) => {
-      const command: SecretCommand = {
-        type: 'WriteSecret',
-        path: request.path,
-        provider: request.provider,
-        tags: request.tags,
-        description: request.description ?? null,
-        expiresAt: request.expires_at ?? null,
-        valueNames: Object.keys(request.values).sort(),
-        credentialType: request.type,
-        typeVersion: null,
-        environment: request.environment,
-        fields: {},
-        cas: request.cas,
-        keepVersions: this.keepVersions,
-        actor: caller.principal.name,
-        now: this.clock.now().toISOString(),
-      };
-      const { state } = await this.commands.handle(tx, command, (inner, events) =>
-        sealWrittenVersions(inner, events, request.values, this.cipher, this.records),
-      );
-      return { path: request.path, version: state.currentVersion };
-    });
+    return this.admission.run(signed, this.rule, (tx, caller, request) => this.write(tx, caller.principal.name, request));
+  }
+
+  /**
+   * The write itself, in `tx`, of values already opened: a caller's write, or a rotation's new version
+   * (`promote`: a USER credential's new value, or an AUTO_MANAGED one's pending value its sidecar took).
+   */
+  async write(tx: Transaction, actor: string, request: ParsedSecretWrite, rotation?: 'promote'): Promise<SecretWritten> {
+    const command: SecretCommand = {
+      type: 'WriteSecret',
+      path: request.path,
+      provider: request.provider,
+      tags: request.tags,
+      description: request.description ?? null,
+      expiresAt: request.expires_at ?? null,
+      valueNames: Object.keys(request.values).sort(),
+      credentialType: request.type,
+      typeVersion: null,
+      environment: request.environment,
+      fields: {},
+      cas: request.cas,
+      keepVersions: this.keepVersions,
+      ...(rotation ? { rotation } : {}),
+      actor,
+      now: this.clock.now().toISOString(),
+    };
+    const { state } = await this.commands.handle(tx, command, (inner, events) =>
+      sealWrittenVersions(inner, events, request.values, this.cipher, this.records),
+    );
+    return { path: request.path, version: state.currentVersion };
   }
 }

@@ -1,4 +1,5 @@
 import type { Capability, LeaseState, Provider, SslMode, TestStatus } from '@hearth/contracts';
+import type { WorkKind, WorkOutcome } from '../../app/ports.js';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 // The vault's tables, one definition of their columns each (the migrations create them).
@@ -122,6 +123,22 @@ export class LeaseRecord {
   @Column('text', { name: 'last_error', nullable: true }) lastError!: string | null;
 }
 
+/** What the driver has to do in a sidecar: claimed by the principal that made the credential, closed by its report. */
+@Entity('credential_work')
+export class CredentialWorkRecord {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('text') kind!: WorkKind;
+  @Column('text') path!: string;
+  @Column('integer') version!: number;
+  @Column('text') claimant!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'claimed_at', nullable: true }) claimedAt!: Date | null;
+  @Column('integer', { default: 0 }) attempts!: number;
+  @Column('timestamptz', { name: 'done_at', nullable: true }) doneAt!: Date | null;
+  @Column('text', { nullable: true }) outcome!: WorkOutcome | null;
+  @Column('text', { nullable: true }) message!: string | null;
+}
+
 export const vaultEntities = [
   SecretRecord,
   SecretVersionRecord,
@@ -131,4 +148,5 @@ export const vaultEntities = [
   LeaseEngineRecord,
   LeaseRoleRecord,
   LeaseRecord,
+  CredentialWorkRecord,
 ];
