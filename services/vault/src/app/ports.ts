@@ -114,11 +114,17 @@ export interface SecretRecords {
   pendingOf(path: string): Promise<{ version: number; sealed: SealedVersion } | null>;
 }
 
-/** Versions whose key another KEK than the active one wraps, for the resumable rewrap. */
+/**
+ * A key another KEK than the active one wraps: a version's, or a rotation's pending value (`pending`,
+ * bound to the path and the pending version), which must open after the old KEK is retired too.
+ */
+export type StaleKey = VersionRef & { sealed: SealedVersion; pending: boolean };
+
+/** Keys another KEK than the active one wraps, for the resumable rewrap. */
 export interface StaleKeys {
   /** Up to `limit` of them, locked; those another transaction holds are passed over. */
-  lock(tx: Transaction, activeKek: string, limit: number): Promise<Array<VersionRef & { sealed: SealedVersion }>>;
-  replace(tx: Transaction, ref: VersionRef, key: WrappedKey): Promise<void>;
+  lock(tx: Transaction, activeKek: string, limit: number): Promise<StaleKey[]>;
+  replace(tx: Transaction, stale: StaleKey, key: WrappedKey): Promise<void>;
   /** How many are left, locked or not. */
   count(activeKek: string): Promise<number>;
 }
@@ -417,7 +423,11 @@ export interface ClaimedWork extends StoredWork {
 export interface CredentialWorkStore {
   /** The credential at `path`, or null (in a transaction: its row locked until it ends). */
   subject(path: string, tx?: Transaction): Promise<RotationSubject | null>;
-  insert(tx: Transaction, work: Pick<StoredWork, 'id' | 'kind' | 'path' | 'version' | 'claimant'>, at: Date): Promise<void>;
+  insert(
+    tx: Transaction,
+    work: Pick<StoredWork, 'id' | 'kind' | 'path' | 'version' | 'claimant'>,
+    at: Date,
+  ): Promise<void>;
   /**
    * Closes `claimant`'s rotate work whose rotation is no longer pending (abandoned by a new write), then
    * claims up to `limit` of its open work never claimed or claimed before `staleBefore` — rows another

@@ -18,12 +18,12 @@ export interface RewrapOptions {
 
 export interface RewrapOutcome {
   moved: number;
-  /** Versions (not destroyed) still wrapped by another KEK than the active one: zero means done. */
+  /** Keys (of versions not destroyed, and of pending values) still wrapped by another KEK than the active one: zero means done. */
   remaining: number;
 }
 
 /**
- * Moves every DEK under the active KEK, a batch per transaction, while reads go on (both KEKs are in
+ * Moves every DEK — each version's, and each rotation's pending value's — under the active KEK, a batch per transaction, while reads go on (both KEKs are in
  * the ring); killed, it resumes where it stopped. SKIP LOCKED passes over rows a writer holds, so only
  * a count of what is left (or the wait running out) ends the run.
  */
@@ -46,7 +46,13 @@ export class Rewrap {
     for (;;) {
       const batch = await this.unitOfWork.run(async (tx) => {
         const stale = await this.staleKeys.lock(tx, this.activeKek, batchSize);
-        for (const { sealed, ...ref } of stale) await this.staleKeys.replace(tx, ref, this.cipher.rewrap(sealed, ref));
+        for (const key of stale) {
+          await this.staleKeys.replace(
+            tx,
+            key,
+            this.cipher.rewrap(key.sealed, { path: key.path, version: key.version }),
+          );
+        }
         return stale.length;
       });
       moved += batch;

@@ -7,12 +7,11 @@ import type {
   ClaimedWork,
   CredentialWorkStore,
   RotationSubject,
-  SealedVersion,
   StoredWork,
   WorkOutcome,
 } from '../../app/ports.js';
 import { CredentialWorkRecord } from './entities.js';
-import { sealedOf } from './secret-store.js';
+import { pendingSealed, sealedOf } from './secret-store.js';
 
 /** Notified (with the work id) when a work item is closed: a SidecarChecks caller waits for its own. */
 const WORK_DONE = 'credential_work_done';
@@ -50,20 +49,6 @@ type ClaimRow = WorkRow &
     sealedVersion: number;
   };
 const WORK_COLUMNS = `w.id, w.kind, w.path, w.version, w.claimant, w.done_at AS "doneAt", w.outcome, w.message`;
-
-/** secrets.pending_value as keepPending wrote it: the sealed parts in base64. */
-function pendingSealed(value: Record<string, string> | null): SealedVersion | null {
-  if (!value) return null;
-  const bytes = (key: string) => Buffer.from(value[key] ?? '', 'base64');
-  return {
-    format: value.format ?? '',
-    kekId: value.kek_id ?? '',
-    wrappedDek: bytes('wrapped_dek'),
-    dekNonce: bytes('dek_nonce'),
-    nonce: bytes('nonce'),
-    ciphertext: bytes('ciphertext'),
-  };
-}
 
 const workOf = (row: WorkRow): StoredWork => ({
   id: row.id,

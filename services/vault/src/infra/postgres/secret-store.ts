@@ -35,6 +35,20 @@ export function sealedOf(row: SealedColumns): SealedVersion | null {
     : null;
 }
 
+/** secrets.pending_value as keepPending wrote it (the sealed parts in base64), as a sealed value. */
+export function pendingSealed(value: Record<string, string> | null): SealedVersion | null {
+  if (!value) return null;
+  const bytes = (key: string) => Buffer.from(value[key] ?? '', 'base64');
+  return {
+    format: value.format ?? '',
+    kekId: value.kek_id ?? '',
+    wrappedDek: bytes('wrapped_dek'),
+    dekNonce: bytes('dek_nonce'),
+    nonce: bytes('nonce'),
+    ciphertext: bytes('ciphertext'),
+  };
+}
+
 /** Secrets, their versions and their ciphertext in the vault's own database. */
 export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords {
   constructor(
@@ -138,20 +152,8 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
     const row = await this.dataSource
       .getRepository(SecretRecord)
       .findOne({ select: { pendingVersion: true, pendingValue: true }, where: { path } });
-    const pending = row?.pendingValue;
-    if (!row?.pendingVersion || !pending) return null;
-    const bytes = (key: string) => Buffer.from(pending[key] ?? '', 'base64');
-    return {
-      version: row.pendingVersion,
-      sealed: {
-        format: pending.format ?? '',
-        kekId: pending.kek_id ?? '',
-        wrappedDek: bytes('wrapped_dek'),
-        dekNonce: bytes('dek_nonce'),
-        nonce: bytes('nonce'),
-        ciphertext: bytes('ciphertext'),
-      },
-    };
+    const sealed = pendingSealed(row?.pendingValue ?? null);
+    return row?.pendingVersion && sealed ? { version: row.pendingVersion, sealed } : null;
   }
 
   async project(tx: Transaction, events: readonly SecretEvent[]): Promise<void> {
@@ -211,13 +213,21 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
           break;
         case 'CredentialDeactivatedV1':
         case 'CredentialActivatedV1':
-          await manager.update(SecretRecord, { path: event.data.path }, { active: event.type === 'CredentialActivatedV1' });
+          await manager.update(
+            SecretRecord,
+            { path: event.data.path },
+            { active: event.type === 'CredentialActivatedV1' },
+          );
           break;
         case 'CredentialTestedV1':
           await manager.update(
             SecretRecord,
             { path: event.data.path },
-            { lastTested: new Date(event.data.tested_at), testStatus: event.data.outcome, testMessage: event.data.message },
+            {
+              lastTested: new Date(event.data.tested_at),
+              testStatus: event.data.outcome,
+              testMessage: event.data.message,
+            },
           );
           break;
         case 'CredentialScheduleSetV1':
