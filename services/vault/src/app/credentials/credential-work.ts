@@ -129,6 +129,9 @@ export class CredentialWorkQueue {
         await this.work.close(tx, work.id, report.outcome, report.message, this.clock.now());
         return answer;
       }
+      if (report.outcome === 'ok') {
+        throw new HearthError(ErrorCode.InvalidRequest, 'a rotation is reported applied, failed or timeout');
+      }
       await this.settleRotation(tx, work, report, actor);
       return answer;
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CredentialWork, VaultClient } from '@hearth/contracts';
-import { eventMark, eventsSince, expectNewEvents, queryDatabase, until } from '@hearth/testkit';
+import { HatchStream, type CredentialWork, type VaultClient } from '@hearth/contracts';
+import { eventMark, eventsSince, expectNewEvents, queryDatabase, streamMessages, until } from '@hearth/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 const DRIVER_RULE = { pattern: 'hearth/*', capabilities: ['write' as const, 'list' as const, 'destroy' as const] };
@@ -59,6 +60,21 @@ describe('rotating credentials', () => {
     expect(events.filter((e) => e.type !== 'SecretReadV1').map((e) => [e.type, e.data])).toEqual([
       ['SecretVersionWrittenV1', expect.objectContaining({ path: 'hearth/u1', version: 2, rotated_from: 1 })],
       ['CredentialRotatedV1', expect.objectContaining({ step: 'promoted', version: 2, provider: 'USER', by: 'root' })],
+    ]);
+    // Both on their way to HATCH: published once the relay drained the outbox.
+    await until(
+      async () => (await queryDatabase<{ n: number }>(h.db.name, 'SELECT count(*)::int AS n FROM outbox'))[0]!.n === 0,
+      { what: 'the outbox drained' },
+    );
+    const ids = new Set(events.map((e) => e.id));
+    const hatch = (await streamMessages(await jetstreamManager(h.nc), HatchStream.name)).filter((m) =>
+      ids.has(m.headers['Nats-Msg-Id']!),
+    );
+    expect(hatch.map((m) => m.subject).sort()).toEqual([
+      'hatch.vault.credential.rotate',
+      'hatch.vault.secret.read',
+      'hatch.vault.secret.read',
+      'hatch.vault.secret.write',
     ]);
     // A USER credential has no value the vault could make.
     await expect(h.root.rotateCredential('hearth/u1')).rejects.toMatchObject({ code: 'HEARTH.INVALID_REQUEST' });

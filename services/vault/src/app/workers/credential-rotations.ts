@@ -7,7 +7,7 @@ import type { CredentialWorkStore, FailureLog } from '../ports.js';
 const ROUND_LIMIT = 100;
 
 /** The actor of scheduled rotations. */
-export const SCHEDULE_ACTOR = 'vault';
+const SCHEDULE_ACTOR = 'vault';
 
 /**
  * At start and every `everyMs`: requests the rotation of each AUTO_MANAGED credential whose
