@@ -169,6 +169,29 @@ describe('rotating credentials', () => {
     expect(row).toEqual({ outcome: 'failed', done: true });
   });
 
+  it('promotes the pending value when the sidecar took it though the report says the attempt failed', async () => {
+    const path = 'hearth/acme/half-done';
+    await sidecar(path);
+    await h.root.rotateCredential(path);
+    const work = await claimFor(path);
+    const from = await eventMark(h.db.name);
+    await driver.reportCredentialWork({
+      id: work.id,
+      path,
+      version: 2,
+      outcome: 'failed',
+      works: 'pending',
+      message: 'the credential file could not be rewritten',
+    });
+    await expectNewEvents(h.db.name, from, [
+      { type: 'CredentialRotatedV1', data: { step: 'applied', version: 2 } },
+      { type: 'SecretVersionWrittenV1', data: { version: 2, rotated_from: 1 } },
+      { type: 'CredentialRotatedV1', data: { step: 'promoted', version: 2 } },
+      { type: 'SecretVersionsDestroyedV1', data: { versions: [1] } },
+    ]);
+    expect((await reader.read(path)).values).toEqual(driver.openCredentialWork(work).pending);
+  });
+
   it('hands a claim out again after the claim timeout, and retries an attempt that left neither value working', async () => {
     const path = 'hearth/acme/queue';
     await sidecar(path);
