@@ -141,7 +141,15 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     { http: `http://${config.VAULT_HOST}:${config.VAULT_PORT}`, nats: config.NATS_URL, kek: ring.activeId },
     'vault ready',
   );
-  return { useCases, runtime, ring, principalCache, dynamicCredentials, credentialWork, stop: () => runtime.shutdown() };
+  return {
+    useCases,
+    runtime,
+    ring,
+    principalCache,
+    dynamicCredentials,
+    credentialWork,
+    stop: () => runtime.shutdown(),
+  };
 }
 
 /** The rewrap (`pnpm vault:rewrap`) beside a running vault: its database and KEKs, nothing of its bus. */

@@ -97,14 +97,21 @@ export class WriteSecret {
   }
 
   run(signed: SignedRequest): Promise<SecretWritten> {
-    return this.admission.run(signed, this.rule, (tx, caller, request) => this.write(tx, caller.principal.name, request));
+    return this.admission.run(signed, this.rule, (tx, caller, request) =>
+      this.write(tx, caller.principal.name, request),
+    );
   }
 
   /**
    * The write itself, in `tx`, of values already opened: a caller's write, or a rotation's new version
    * (`promote`: a USER credential's new value, or an AUTO_MANAGED one's pending value its sidecar took).
    */
-  async write(tx: Transaction, actor: string, request: ParsedSecretWrite, rotation?: 'promote'): Promise<SecretWritten> {
+  async write(
+    tx: Transaction,
+    actor: string,
+    request: ParsedSecretWrite,
+    rotation?: 'promote',
+  ): Promise<SecretWritten> {
     const command: SecretCommand = {
       type: 'WriteSecret',
       path: request.path,

@@ -3,13 +3,7 @@ import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import type {
-  ClaimedWork,
-  CredentialWorkStore,
-  RotationSubject,
-  StoredWork,
-  WorkOutcome,
-} from '../../app/ports.js';
+import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
 import { CredentialWorkRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
 
