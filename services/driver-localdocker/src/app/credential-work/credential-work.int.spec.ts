@@ -238,7 +238,10 @@ describe('rotating and checking a sidecar credential on the real engine', () => 
       pending: { password: newPassword() },
     });
     expect(await runQueued()).toEqual([
-      expect.objectContaining({ outcome: 'failed', message: `sidecar postgres of ${slug} is not running on this driver` }),
+      expect.objectContaining({
+        outcome: 'failed',
+        message: `sidecar postgres of ${slug} is not running on this driver`,
+      }),
     ]);
   });
 });

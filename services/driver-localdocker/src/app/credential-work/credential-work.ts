@@ -60,15 +60,20 @@ export class CredentialWorkRunner {
     const secrets = [values.current.password, values.pending?.password].filter((v): v is string => v !== undefined);
     for (const value of secrets) this.deps.scrubber.remember(value);
     try {
-      const outcome = await this.outcomeOf(item, values).catch(
-        (error: unknown): Outcome => ({
-          outcome: 'failed',
-          message: this.deps.scrubber.scrub(error instanceof Error ? error.message : String(error)).slice(0, 1024),
-        }),
-      );
+      const outcome = await this.outcomeOf(item, values).catch((error: unknown): Outcome => ({
+        outcome: 'failed',
+        message: this.deps.scrubber.scrub(error instanceof Error ? error.message : String(error)).slice(0, 1024),
+      }));
       const report: CredentialWorkReport = { id: item.id, path: item.path, version: item.version, ...outcome };
       this.deps.logger.info(
-        { work: item.id, kind: item.kind, path: item.path, version: item.version, outcome: report.outcome, works: report.works },
+        {
+          work: item.id,
+          kind: item.kind,
+          path: item.path,
+          version: item.version,
+          outcome: report.outcome,
+          works: report.works,
+        },
         'credential work done',
       );
       if (item.kind === 'rotate') failpoint('driver.rotation.before-report');
@@ -100,7 +105,12 @@ export class CredentialWorkRunner {
       return this.failed(target, current, pending, `the driver cannot change the password of ${row.image} sidecars`);
     }
     if (!LINE_SAFE.test(current) || !LINE_SAFE.test(pending)) {
-      return this.failed(target, current, pending, 'a password holds characters the driver cannot pass on (control characters or a quote)');
+      return this.failed(
+        target,
+        current,
+        pending,
+        'a password holds characters the driver cannot pass on (control characters or a quote)',
+      );
     }
     const statement = await statementFor(row.rotation.statement, username, pending);
     const applied = await this.deps.engine.exec(
@@ -126,7 +136,12 @@ export class CredentialWorkRunner {
       Buffer.from(credentialFileContent({ setting: row.credential.config?.setting ?? null }, pending), 'utf8'),
     );
     if (rewritten !== 0) {
-      return this.failed(target, current, pending, "the sidecar took the new value but its credential file could not be rewritten");
+      return this.failed(
+        target,
+        current,
+        pending,
+        'the sidecar took the new value but its credential file could not be rewritten',
+      );
     }
     if (await this.logsIn(target, pending)) {
       return { outcome: 'applied', works: 'pending', message: 'the sidecar accepts a login with the new value' };
@@ -145,7 +160,9 @@ export class CredentialWorkRunner {
   }
 
   private async logsIn({ containerId, row }: Target, password: string): Promise<boolean> {
-    return (await this.deps.engine.exec(containerId, row.login, EXEC_TIMEOUT_MS, Buffer.from(`${password}\n`, 'utf8'))) === 0;
+    return (
+      (await this.deps.engine.exec(containerId, row.login, EXEC_TIMEOUT_MS, Buffer.from(`${password}\n`, 'utf8'))) === 0
+    );
   }
 
   /** The running container of the item's sidecar and its catalog row, or why there is none. */
@@ -168,7 +185,11 @@ export class CredentialWorkRunner {
 }
 
 /** How the server is told the new password: never the password itself where it could log it. */
-export async function statementFor(kind: 'scram' | 'mysql-native' | 'none', username: string, pending: string): Promise<string> {
+export async function statementFor(
+  kind: 'scram' | 'mysql-native' | 'none',
+  username: string,
+  pending: string,
+): Promise<string> {
   switch (kind) {
     case 'scram':
       return `ALTER ROLE "${username.replaceAll('"', '""')}" PASSWORD '${await scramVerifier(pending)}'`;

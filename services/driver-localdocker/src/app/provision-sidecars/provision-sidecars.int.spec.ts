@@ -49,7 +49,12 @@ describe('provisioning on the real engine', () => {
     });
     // A typed credential: where clients on the workspace network log in, and as whom.
     const { password, ...fields } = secret.values;
-    expect(fields).toEqual({ host: `hearth-${slug}-postgres`, port: '5432', username: 'postgres', database: 'postgres' });
+    expect(fields).toEqual({
+      host: `hearth-${slug}-postgres`,
+      port: '5432',
+      username: 'postgres',
+      database: 'postgres',
+    });
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes
     expect(h.journal.filter((line) => line.includes(slug) && !line.startsWith('docker.start'))).toEqual([
       `vault.write hearth/${slug}`,

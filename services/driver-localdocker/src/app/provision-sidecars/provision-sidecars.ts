@@ -117,7 +117,12 @@ export class ProvisionSidecars {
       if (values.size > 0) {
         const { typed } = plan;
         await (typed === null
-          ? this.deps.vault.writeGenerated(plan.vaultPath, GENERIC_TYPE, Object.fromEntries(values), plan.credentialTags)
+          ? this.deps.vault.writeGenerated(
+              plan.vaultPath,
+              GENERIC_TYPE,
+              Object.fromEntries(values),
+              plan.credentialTags,
+            )
           : this.deps.vault.writeGenerated(
               plan.vaultPath,
               typed.type,
