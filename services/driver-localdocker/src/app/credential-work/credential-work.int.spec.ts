@@ -244,4 +244,20 @@ describe('rotating and checking a sidecar credential on the real engine', () => 
       }),
     ]);
   });
+
+  it('reports work whose values do not open as failed, and goes on with the next item', async () => {
+    const c = CASES[0]!;
+    const target = await provision(c);
+    const unopenable: CredentialWork = {
+      ...work('check', target, c, 1),
+      id: '00000000-0000-4000-8000-000000000000',
+      sealed: Buffer.from('not for this driver').toString('base64'),
+    };
+    expect(await h.useCases.credentialWork.handle(unopenable)).toMatchObject({
+      outcome: 'failed',
+      message: 'no such work',
+    });
+    h.credentialWork.queue(work('check', target, c, 1), { current: target.values, pending: null });
+    expect(await runQueued()).toMatchObject([{ outcome: 'ok' }]);
+  });
 });

@@ -56,11 +56,9 @@ export class CredentialWorkRunner {
 
   /** Opens one item, does it and reports; what was reported. */
   async handle(item: CredentialWork): Promise<CredentialWorkReport> {
-    const values = this.deps.work.open(item);
-    const secrets = [values.current.password, values.pending?.password].filter((v): v is string => v !== undefined);
-    for (const value of secrets) this.deps.scrubber.remember(value);
+    const secrets: string[] = [];
     try {
-      const outcome = await this.outcomeOf(item, values).catch((error: unknown): Outcome => ({
+      const outcome = await this.outcomeOf(item, secrets).catch((error: unknown): Outcome => ({
         outcome: 'failed',
         message: this.deps.scrubber.scrub(error instanceof Error ? error.message : String(error)).slice(0, 1024),
       }));
@@ -84,7 +82,18 @@ export class CredentialWorkRunner {
     }
   }
 
-  private async outcomeOf(item: CredentialWork, values: CredentialWorkValues): Promise<Outcome> {
+  /** What doing the item came to; the passwords it opened are added to `secrets` (and the scrubber). */
+  private async outcomeOf(item: CredentialWork, secrets: string[]): Promise<Outcome> {
+    const values = this.deps.work.open(item);
+    for (const value of [values.current.password, values.pending?.password]) {
+      if (value === undefined) continue;
+      this.deps.scrubber.remember(value);
+      secrets.push(value);
+    }
+    return this.outcomeWith(item, values);
+  }
+
+  private async outcomeWith(item: CredentialWork, values: CredentialWorkValues): Promise<Outcome> {
     const target = await this.targetOf(item);
     if (typeof target === 'string') return { outcome: 'failed', message: target };
     const current = values.current.password;
