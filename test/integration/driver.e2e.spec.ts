@@ -63,6 +63,10 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     // A typed credential: where clients on the workspace network log in, as whom, and the password.
     expect(read.values).toMatchObject({ host: container, port: '5432', username: 'postgres', database: 'postgres' });
     const password = read.values.password!;
+    expect((await stack.root.list(`hearth/${slug}`)).find((m) => m.path === `hearth/${slug}`)).toMatchObject({
+      type: 'postgres',
+      provider: 'AUTO_MANAGED',
+    });
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await login(container, password)).toEqual({ status: 0, stdout: '1' });
     expect((await login(container, `${password.slice(0, -1)}${password.endsWith('A') ? 'B' : 'A'}`)).status).not.toBe(
