@@ -37,6 +37,12 @@ const CASES: Case[] = [
     file: 'cat "$MARIADB_ROOT_PASSWORD_FILE"',
   },
   {
+    image: 'hearth-test/mysql:10.11',
+    row: 'mysql',
+    login: `read -r MYSQL_PWD; export MYSQL_PWD; mysql -h ${OWN_ADDRESS} -uroot -e 'SELECT 1'`,
+    file: 'cat "$MYSQL_ROOT_PASSWORD_FILE"',
+  },
+  {
     image: 'hearth-test/rabbitmq:3',
     row: 'rabbitmq',
     login: `read -r pw; printf '%s' "$pw" | rabbitmqctl -q authenticate_user admin`,

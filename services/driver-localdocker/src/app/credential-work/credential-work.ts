@@ -207,10 +207,9 @@ export async function statementFor(
       const sha1 = (data: Buffer | string) => createHash('sha1').update(data).digest();
       const hash = `*${sha1(sha1(pending)).toString('hex').toUpperCase()}`;
       const user = username.replaceAll("'", "''");
-      return (
-        `ALTER USER '${user}'@'%' IDENTIFIED BY PASSWORD '${hash}'; ` +
-        `ALTER USER IF EXISTS '${user}'@'localhost' IDENTIFIED BY PASSWORD '${hash}';`
-      );
+      // MariaDB and MySQL up to 8.x both read `WITH … AS` (MariaDB's `VIA … USING` spelled as MySQL does).
+      const identified = `IDENTIFIED WITH mysql_native_password AS '${hash}'`;
+      return `ALTER USER '${user}'@'%' ${identified}; ALTER USER IF EXISTS '${user}'@'localhost' ${identified};`;
     }
     case 'none':
       return '-';

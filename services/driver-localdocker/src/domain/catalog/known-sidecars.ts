@@ -146,7 +146,7 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     typed: { type: 'mysql', user: { name: 'root' } },
     readiness: `${credentialOf('MARIADB_ROOT_PASSWORD')}; ${mysqlLogin('mariadb')('"$pw"')}`,
     login: `${PASSWORD_FROM_STDIN}; ${mysqlLogin('mariadb')('"$pw"')}`,
-    // `ALTER USER … IDENTIFIED BY PASSWORD '<hash>'`: the server never sees the password.
+    // `ALTER USER … IDENTIFIED WITH mysql_native_password AS '<hash>'`: the server never sees the password.
     rotation: { statement: 'mysql-native', script: mysqlRotation('mariadb') },
   },
   {
@@ -188,21 +188,22 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
       config: RABBITMQ_CREDENTIAL_CONFIG,
     },
     endpoint: { scheme: 'amqp', port: 5672, path: '' },
+    typed: { type: 'rabbitmq', user: { env: 'RABBITMQ_DEFAULT_USER' } },
     // The CLI boots an Erlang VM (seconds on a busy host), so it runs once, and only when the node
     // listens for AMQP: its boot has then created the default user, and written the Erlang cookie.
     // A CLI run as root before that writes a cookie of its own, which the node (another user)
-    // cannot read, and the node never starts.
-    typed: { type: 'rabbitmq', user: { env: 'RABBITMQ_DEFAULT_USER' } },
+    // cannot read, and the node never starts. The same holds for a check or a rotation, which may
+    // come right after a restart.
     readiness:
       `${listensOn(5672)} && ` +
       `pw="$(sed -n 's/^${RABBITMQ_CREDENTIAL_CONFIG.setting} = //p' ${RABBITMQ_CREDENTIAL_CONFIG.file})" && ` +
       rabbitLogin('"$pw"'),
-    login: `${PASSWORD_FROM_STDIN}; ${rabbitLogin('"$pw"')}`,
+    login: `${PASSWORD_FROM_STDIN}; ${listensOn(5672)} && ${rabbitLogin('"$pw"')}`,
     // rabbitmqctl reads the new password from stdin when the command line has none.
     rotation: {
       statement: 'none',
       script:
-        `${ROTATION_INPUT}; ${loginWithEither(rabbitLogin)}; ` +
+        `${ROTATION_INPUT}; ${listensOn(5672)} || exit 4; ${loginWithEither(rabbitLogin)}; ` +
         `printf '%s\n' "$next" | rabbitmqctl -q change_password "$RABBITMQ_DEFAULT_USER" >/dev/null`,
     },
   },
