@@ -9,8 +9,10 @@ interface CatalogCase {
   /** The sidecar's name: the catalog row it stands for, or the image outside the catalog. */
   name: string;
   spec: Omit<SidecarSpec, 'name'>;
-  /** The generated credential's name in the vault. */
+  /** The variable the image reads the generated credential from. */
   credential: string;
+  /** The value's name in the vault: a catalog row's credential is typed (its `password`), a declared one generic. */
+  value: string;
   endpoint: (container: string) => string;
   /** Entries the container's env holds; of the credential, a `_FILE` pointer at most. */
   env: string[];
@@ -28,6 +30,7 @@ const CASES: CatalogCase[] = [
     name: 'mariadb',
     spec: { image: 'hearth-test/mariadb:10.11' },
     credential: 'MARIADB_ROOT_PASSWORD',
+    value: 'password',
     endpoint: (container) => `mysql://${container}:3306`,
     env: ['MARIADB_ROOT_PASSWORD_FILE=/run/secrets/MARIADB_ROOT_PASSWORD'],
     login: mysqlLogin('mariadb'),
@@ -37,6 +40,7 @@ const CASES: CatalogCase[] = [
     name: 'mysql',
     spec: { image: 'hearth-test/mysql:10.11' },
     credential: 'MYSQL_ROOT_PASSWORD',
+    value: 'password',
     endpoint: (container) => `mysql://${container}:3306`,
     env: ['MYSQL_ROOT_PASSWORD_FILE=/run/secrets/MYSQL_ROOT_PASSWORD'],
     login: mysqlLogin('mysql'),
@@ -47,6 +51,7 @@ const CASES: CatalogCase[] = [
     name: 'rabbitmq',
     spec: { image: 'hearth-test/rabbitmq:3' },
     credential: 'RABBITMQ_DEFAULT_PASS',
+    value: 'password',
     endpoint: (container) => `amqp://${container}:5672`,
     env: ['RABBITMQ_DEFAULT_USER=admin'],
     login: `read -r pw; printf '%s' "$pw" | rabbitmqctl -q authenticate_user admin`,
@@ -60,6 +65,7 @@ const CASES: CatalogCase[] = [
       ports: [{ container: 6379 }],
     },
     credential: 'REDIS_PASSWORD',
+    value: 'REDIS_PASSWORD',
     endpoint: (container) => `tcp://${container}:6379`,
     env: ['REDIS_PASSWORD_FILE=/run/secrets/REDIS_PASSWORD'],
     login: `read -r REDISCLI_AUTH; export REDISCLI_AUTH; redis-cli -e --no-auth-warning -h ${OWN_ADDRESS} ping`,
@@ -108,7 +114,7 @@ describe('the catalog’s images, end to end: a generated credential logs in and
         secrets_vault_path: `vault://hearth/${slug}`,
       });
 
-      const password = (await stack.reader.read(`hearth/${slug}`)).values[c.credential]!;
+      const password = (await stack.reader.read(`hearth/${slug}`)).values[c.value]!;
       expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
       // An image outside the catalog (redis) has no check of its own: ready means running.
       await until(async () => (await loginIn(container, c.login, password)).status === 0, {

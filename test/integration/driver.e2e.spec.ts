@@ -60,7 +60,13 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
 
     // A subsystem follows the pointer with its own key and logs in inside the sidecar.
     const read = await stack.reader.read(`hearth/${slug}`);
-    const password = read.values.POSTGRES_PASSWORD!;
+    // A typed credential: where clients on the workspace network log in, as whom, and the password.
+    expect(read.values).toMatchObject({ host: container, port: '5432', username: 'postgres', database: 'postgres' });
+    const password = read.values.password!;
+    expect((await stack.root.list(`hearth/${slug}`)).find((m) => m.path === `hearth/${slug}`)).toMatchObject({
+      type: 'postgres',
+      provider: 'AUTO_MANAGED',
+    });
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await login(container, password)).toEqual({ status: 0, stdout: '1' });
     expect((await login(container, `${password.slice(0, -1)}${password.endsWith('A') ? 'B' : 'A'}`)).status).not.toBe(
@@ -144,7 +150,13 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     // What a driver that died before this one may have left: a credential without a container.
     await stack.root.write({
       path: `hearth/${slug}`,
-      values: { POSTGRES_PASSWORD: 'left-by-an-earlier-attempt' },
+      type: 'postgres',
+      values: {
+        host: `hearth-${slug}-postgres`,
+        port: '5432',
+        username: 'postgres',
+        password: 'left-by-an-earlier-attempt',
+      },
       provider: 'AUTO_MANAGED',
       tags: { provisioned_for_service: `${slug}/postgres` },
     });
@@ -168,7 +180,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
     expect(ref.last_status).toBe('ready');
     const containers = (await stack.leftovers(slug)).containers.split('\n');
     expect(containers).toHaveLength(1);
-    const password = (await stack.reader.read(`hearth/${slug}`)).values.POSTGRES_PASSWORD!;
+    const password = (await stack.reader.read(`hearth/${slug}`)).values.password!;
     expect((await login(`hearth-${slug}-postgres`, password)).status).toBe(0);
     const answers = await stack.driverAnswers(slug);
     expect(answers.filter((a) => a.type === 'SidecarsProvisionedV1')).toHaveLength(1);

@@ -150,7 +150,7 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
     // in the vault: not in what Hearth printed or logged, not in the console's or hatch's database, not
     // in any JetStream stream.
     await cryptoReady();
-    const password = (await (await demoReader()).read(`hearth/${slug}`)).values.POSTGRES_PASSWORD!;
+    const password = (await (await demoReader()).read(`hearth/${slug}`)).values.password!;
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const logs = await Promise.all(
       (await readdir(join(home, 'logs'))).map(async (file): Promise<[string, string]> => [

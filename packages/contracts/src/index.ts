@@ -23,6 +23,7 @@ export * from './vault-events.js';
 export * from './known-audit-events.js';
 export * from './vault-client.js';
 export * from './vault-crypto.js';
+export * from './scram.js';
 export * from './canonical-json.js';
 export * from './bus-signature.js';
 export * from './nats-identities.js';

@@ -6,6 +6,7 @@ import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type Docker from 'dockerode';
+import { CredentialWorkRunner } from './app/credential-work/credential-work.js';
 import { DeprovisionSidecars } from './app/deprovision-sidecars/deprovision-sidecars.js';
 import { DriverCommands } from './app/driver-commands.js';
 import type {
@@ -14,6 +15,7 @@ import type {
   ContainerEngine,
   CredentialGenerator,
   CredentialStore,
+  CredentialWorkSource,
   DeploymentDirectory,
   DriverMetrics,
   HostPaths,
@@ -22,6 +24,7 @@ import type {
 import { ProvisionSidecars } from './app/provision-sidecars/provision-sidecars.js';
 import type { ReadinessOptions } from './app/readiness.js';
 import { Reconcile } from './app/reconcile/reconcile.js';
+import { CredentialWorkWorker } from './app/workers/credential-work.js';
 import { DriverWorker } from './app/workers/driver.worker.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
@@ -34,12 +37,13 @@ import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
 import { JetStreamParkedRecords } from './infra/nats/parked-records.js';
 import { OtelDriverMetrics } from './infra/telemetry/driver-metrics.js';
-import { VaultCredentials } from './infra/vault/vault-credentials.js';
+import { VaultCredentialWork, VaultCredentials } from './infra/vault/vault-credentials.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
 export interface DriverPorts {
   engine: ContainerEngine;
   vault: CredentialStore;
+  credentialWork: CredentialWorkSource;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
   metrics: DriverMetrics;
@@ -58,6 +62,8 @@ export interface DriverSettings {
   reconcileMs: number;
   /** Where binds may come from (DRIVER_BIND_ROOTS), and what they never reach (HEARTH_HOME). */
   mounts: MountPolicy;
+  /** Between polls of the vault for credential work (rotations, checks); 0: never. */
+  credentialWorkMs: number;
 }
 
 /** The driver's one composition root: its use cases and its worker, wired once from its ports. */
@@ -71,10 +77,15 @@ export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   });
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });
-  const commands = new DriverCommands(provision, deprovision, reconcile, new Serial());
+  const serial = new Serial();
+  const commands = new DriverCommands(provision, deprovision, reconcile, serial);
+  const credentialWork = new CredentialWorkRunner({ ...ports, resources, work: ports.credentialWork });
   return {
-    useCases: { provision, deprovision, reconcile, commands },
-    workers: { driver: new DriverWorker(ports.commandQueue, commands, ports.logger, settings.reconcileMs) },
+    useCases: { provision, deprovision, reconcile, commands, credentialWork },
+    workers: {
+      driver: new DriverWorker(ports.commandQueue, commands, ports.logger, settings.reconcileMs),
+      credentialWork: new CredentialWorkWorker(credentialWork, serial, ports.logger, settings.credentialWorkMs),
+    },
   };
 }
 export type DriverUseCases = ReturnType<typeof composeDriver>['useCases'];
@@ -97,11 +108,11 @@ export interface DriverConnections {
 /** The real ports: Docker, the vault and the console over NATS, JetStream for commands and answers. */
 export function realPorts(connections: DriverConnections): DriverPorts {
   const { nc, js, identity, logger, bus } = connections;
+  const vault = new VaultClient(nc, identity.actor, identity.keys, { vaultSealKey: identity.vaultSealKey });
   return {
     engine: new DockerEngine(connections.docker),
-    vault: new VaultCredentials(
-      new VaultClient(nc, identity.actor, identity.keys, { vaultSealKey: identity.vaultSealKey }),
-    ),
+    vault: new VaultCredentials(vault),
+    credentialWork: new VaultCredentialWork(vault),
     answers: new JetStreamAnswers(js, bus.signer),
     directory: new ConsoleDirectory(new ConsoleClient(nc, bus.verifier, { injectTraceContext })),
     metrics: new OtelDriverMetrics(),

@@ -63,6 +63,8 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, NATS_NKEY_SEED: true
       .transform((home) => resolve(home)),
     /** Seconds between reconcile passes (one always runs on start); 0: on start only. */
     DRIVER_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** Seconds between polls of the vault for credential work (rotations, checks of sidecar credentials); 0: never. */
+    DRIVER_CREDENTIAL_WORK_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
     ...busKeysEnv('DRIVER_SIGNING_KEY'),
   })
   .refine(

@@ -29,3 +29,11 @@ describe('the driver’s mount settings', () => {
     expect(DriverEnv.safeParse({ ...base, DRIVER_BIND_ROOTS: root }).success).toBe(false);
   });
 });
+
+describe('the driver’s credential work setting', () => {
+  it('polls the vault every 2 seconds by default, and never at 0', () => {
+    expect(DriverEnv.parse(base).DRIVER_CREDENTIAL_WORK_SECONDS).toBe(2);
+    expect(DriverEnv.parse({ ...base, DRIVER_CREDENTIAL_WORK_SECONDS: '0' }).DRIVER_CREDENTIAL_WORK_SECONDS).toBe(0);
+    expect(DriverEnv.safeParse({ ...base, DRIVER_CREDENTIAL_WORK_SECONDS: '-1' }).success).toBe(false);
+  });
+});

@@ -93,9 +93,13 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
       },
       reconcileMs: config.DRIVER_RECONCILE_SECONDS * 1000,
       mounts: { roots: config.DRIVER_BIND_ROOTS, guarded: [config.HEARTH_HOME] },
+      credentialWorkMs: config.DRIVER_CREDENTIAL_WORK_SECONDS * 1000,
     },
   );
-  if (options.startWorkers ?? true) await workers.driver.start();
+  if (options.startWorkers ?? true) {
+    await workers.driver.start();
+    workers.credentialWork.start();
+  }
   logger.info(
     {
       nats: config.NATS_URL,
@@ -109,6 +113,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
   let stopping: Promise<void> | null = null;
   const shutdown = () =>
     (stopping ??= (async () => {
+      await workers.credentialWork.stop();
       await workers.driver.stop();
       await nc.drain();
       await telemetry.shutdown();

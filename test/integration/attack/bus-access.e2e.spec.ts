@@ -168,6 +168,17 @@ describe('attack: the bus lets nobody act as a service', () => {
       );
   });
 
+  it('lets only the driver claim and report the credential work the vault has for it', async () => {
+    const driver = await as('driver-localdocker');
+    for (const subject of ['vault.credential.work.claim', 'vault.credential.work.report'])
+      expect(await publishing(driver, subject)).not.toMatch(/Permissions Violation/);
+    for (const identity of ['subsystem', 'console', 'hatch'] as const)
+      for (const subject of ['vault.credential.work.claim', 'vault.credential.work.report'])
+        expect(await publishing(await as(identity), subject)).toMatch(
+          `Permissions Violation for Publish to "${subject}"`,
+        );
+  });
+
   it.each<NatsIdentity>(['operator', 'subsystem'])(
     'refuses %s publishing audit events, driver commands and driver events',
     async (identity) => {

@@ -72,16 +72,13 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
     const vault = new VaultClient(nc, key.name, key);
     return { read: await vault.read(path), reader: key.name };
   });
-  const password = read.values.POSTGRES_PASSWORD;
+  const { password, host, port, username } = read.values;
   if (password === undefined) {
-    throw new HearthError(
-      ErrorCode.Internal,
-      `${path} holds no POSTGRES_PASSWORD (${Object.keys(read.values).join(', ')})`,
-    );
+    throw new HearthError(ErrorCode.Internal, `${path} holds no password (${Object.keys(read.values).join(', ')})`);
   }
-  step(`3. read ${path} through the vault as principal ${reader}, sealed to its key`);
+  step(`3. read ${path} (a postgres credential) through the vault as principal ${reader}, sealed to its key`);
   printOut(
-    `   POSTGRES_PASSWORD: ${password.length} characters (not shown), version ${read.version}, read event ${read.read_event_id}`,
+    `   ${username}@${host}:${port}, password: ${password.length} characters (not shown), version ${read.version}, read event ${read.read_event_id}`,
   );
 
   const container = containerOf(ref.endpoint);

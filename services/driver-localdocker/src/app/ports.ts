@@ -1,4 +1,11 @@
-import type { DriverCommand, DriverEvent, Status } from '@hearth/contracts';
+import type {
+  CredentialWork,
+  CredentialWorkReport,
+  CredentialWorkValues,
+  DriverCommand,
+  DriverEvent,
+  Status,
+} from '@hearth/contracts';
 import type { ImageIdentity } from '../domain/catalog/image-name.js';
 import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
 
@@ -22,6 +29,8 @@ export interface ValueScrubber {
 export interface ManagedContainer {
   id: string;
   name: string;
+  /** The image as the container was created from it (the spec's reference). */
+  image: string;
   labels: Record<string, string>;
   running: boolean;
 }
@@ -72,8 +81,12 @@ export interface ContainerEngine {
   /** Stops a container, keeping it and its files; one already stopped is fine. */
   stopContainer(containerId: string): Promise<void>;
   stateOf(containerId: string): Promise<ContainerState>;
-  /** Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`. */
-  exec(containerId: string, script: string, timeoutMs: number): Promise<number | null>;
+  /**
+   * Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`.
+   * `stdin` is how a value reaches the script: an exec's command line and env are kept by the engine
+   * (`docker inspect` of the exec shows them), its stdin is not. It is zeroed once sent.
+   */
+  exec(containerId: string, script: string, timeoutMs: number, stdin?: Buffer): Promise<number | null>;
   listContainers(labels: Record<string, string>): Promise<ManagedContainer[]>;
   /** Removes a container, running or not, with its anonymous volumes; one that is already gone is fine. */
   removeContainer(containerId: string): Promise<void>;
@@ -82,14 +95,30 @@ export interface ContainerEngine {
 /** The vault, as far as the driver uses it: generated (AUTO_MANAGED) credentials only. */
 export interface CredentialStore {
   /**
-   * Writes a new version at `path`, the only readable one: earlier versions are destroyed. Refused
-   * (VAULT.PROVIDER_CONFLICT) where a USER credential lives.
+   * Writes a new version at `path` of credential type `type` (its fields, all as strings), the only
+   * readable one: earlier versions are destroyed. Refused (VAULT.PROVIDER_CONFLICT) where a USER
+   * credential lives.
    */
-  writeGenerated(path: string, values: Record<string, string>, tags: Record<string, string>): Promise<void>;
+  writeGenerated(
+    path: string,
+    type: string,
+    values: Record<string, string>,
+    tags: Record<string, string>,
+  ): Promise<void>;
   /** Destroys every version of an AUTO_MANAGED secret at `path`; false when there is none to destroy. */
   destroyGenerated(path: string): Promise<boolean>;
   /** Paths under `prefix` holding a readable credential this driver generated. */
   generatedPaths(prefix: string): Promise<string[]>;
+}
+
+/**
+ * The driver's side of rotation and of testing a sidecar's credential: the work the vault has for
+ * it, each item's values (opened with the driver's key), and what came of it.
+ */
+export interface CredentialWorkSource {
+  claim(): Promise<CredentialWork[]>;
+  open(work: CredentialWork): CredentialWorkValues;
+  report(report: CredentialWorkReport): Promise<void>;
 }
 
 /**

@@ -3,6 +3,9 @@ import {
   ErrorCode,
   HearthError,
   Streams,
+  type CredentialWork,
+  type CredentialWorkReport,
+  type CredentialWorkValues,
   type DriverCommand,
   type SidecarSpec,
   type Status,
@@ -16,6 +19,7 @@ import type {
   ContainerEngine,
   ContainerRequest,
   CredentialStore,
+  CredentialWorkSource,
   DeploymentDirectory,
   ManagedContainer,
 } from '../app/ports.js';
@@ -30,6 +34,7 @@ export const BUSYBOX_IMAGE = 'hearth-test/busybox:1';
 
 interface StoredSecret {
   provider: 'USER' | 'AUTO_MANAGED';
+  type: string;
   values: Record<string, string>;
   tags: Record<string, string>;
   destroyed: boolean;
@@ -41,12 +46,17 @@ export class MemoryVault implements CredentialStore {
 
   constructor(private readonly journal: string[]) {}
 
-  writeGenerated(path: string, values: Record<string, string>, tags: Record<string, string>): Promise<void> {
+  writeGenerated(
+    path: string,
+    type: string,
+    values: Record<string, string>,
+    tags: Record<string, string>,
+  ): Promise<void> {
     this.journal.push(`vault.write ${path}`);
     if (this.secrets.get(path)?.provider === 'USER') {
       return Promise.reject(new HearthError(ErrorCode.ProviderConflict, `${path} holds a USER credential`));
     }
-    this.secrets.set(path, { provider: 'AUTO_MANAGED', values: { ...values }, tags, destroyed: false });
+    this.secrets.set(path, { provider: 'AUTO_MANAGED', type, values: { ...values }, tags, destroyed: false });
     return Promise.resolve();
   }
 
@@ -68,6 +78,44 @@ export class MemoryVault implements CredentialStore {
   }
 }
 
+/**
+ * The vault's work channel in memory: a test queues work with its values in clear (standing in for
+ * the vault's claim and the sealing to the driver's key) and reads the reports.
+ */
+export class MemoryCredentialWork implements CredentialWorkSource {
+  private readonly values = new Map<string, CredentialWorkValues>();
+  private queued: CredentialWork[] = [];
+  readonly reports: CredentialWorkReport[] = [];
+
+  /** An item as the vault would hand it out, queued for the next claim. */
+  queue(
+    work: Omit<CredentialWork, 'id' | 'sealed'>,
+    values: Omit<CredentialWorkValues, 'path' | 'version'>,
+  ): CredentialWork {
+    const item: CredentialWork = { ...work, id: randomUUID(), sealed: Buffer.from('in memory').toString('base64') };
+    this.values.set(item.id, { ...values, path: work.path, version: work.version });
+    this.queued.push(item);
+    return item;
+  }
+
+  claim(): Promise<CredentialWork[]> {
+    const claimed = this.queued;
+    this.queued = [];
+    return Promise.resolve(claimed);
+  }
+
+  open(work: CredentialWork): CredentialWorkValues {
+    const values = this.values.get(work.id);
+    if (values === undefined) throw new HearthError(ErrorCode.BadSeal, 'no such work');
+    return values;
+  }
+
+  report(report: CredentialWorkReport): Promise<void> {
+    this.reports.push(report);
+    return Promise.resolve();
+  }
+}
+
 /** The console's view of each deployment, as a test sets it. */
 export class MemoryDirectory implements DeploymentDirectory {
   readonly statuses = new Map<string, Status>();
@@ -85,6 +133,8 @@ export interface DriverHarness {
   docker: Docker;
   engine: ContainerEngine;
   vault: MemoryVault;
+  /** The vault's credential work channel, in memory. */
+  credentialWork: MemoryCredentialWork;
   directory: MemoryDirectory;
   /** Every network and container created, every container started, every vault write and destroy, in order. */
   journal: string[];
@@ -172,6 +222,7 @@ export async function startDriverHarness(
   }) as typeof recording.createNetwork;
   const engine = new JournalingEngine(recording, journal);
   const vault = new MemoryVault(journal);
+  const credentialWork = new MemoryCredentialWork();
   const directory = new MemoryDirectory();
   const instance = `test-${randomBytes(4).toString('hex')}`;
   const config = DriverEnv.parse({
@@ -187,7 +238,7 @@ export async function startDriverHarness(
   });
   const app = await startDriver(config, {
     docker: recording,
-    ports: { engine, vault, directory },
+    ports: { engine, vault, directory, credentialWork },
     readiness: { timeoutMs: options.readyTimeoutMs ?? 30_000, pollMs: 100, settleMs: 500 },
     startWorkers: options.startWorkers ?? false,
     logDestination: { write: (line: string) => void logs.push(line) },
@@ -205,6 +256,7 @@ export async function startDriverHarness(
     docker,
     engine,
     vault,
+    credentialWork,
     directory,
     journal,
     networkRequests,

@@ -42,8 +42,19 @@ describe('provisioning on the real engine', () => {
       ],
     ]);
     const secret = h.vault.secrets.get(`hearth/${slug}`)!;
-    expect(secret).toMatchObject({ provider: 'AUTO_MANAGED', tags: { provisioned_for_service: `${slug}/postgres` } });
-    const password = secret.values.POSTGRES_PASSWORD!;
+    expect(secret).toMatchObject({
+      provider: 'AUTO_MANAGED',
+      type: 'postgres',
+      tags: { provisioned_for_service: `${slug}/postgres` },
+    });
+    // A typed credential: where clients on the workspace network log in, and as whom.
+    const { password, ...fields } = secret.values;
+    expect(fields).toEqual({
+      host: `hearth-${slug}-postgres`,
+      port: '5432',
+      username: 'postgres',
+      database: 'postgres',
+    });
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes
     expect(h.journal.filter((line) => line.includes(slug) && !line.startsWith('docker.start'))).toEqual([
       `vault.write hearth/${slug}`,
@@ -306,6 +317,7 @@ describe('provisioning on the real engine', () => {
     const slug = h.newSlug();
     h.vault.secrets.set(`hearth/${slug}`, {
       provider: 'USER',
+      type: 'generic',
       values: { POSTGRES_PASSWORD: 'typed-by-an-operator' },
       tags: {},
       destroyed: false,
@@ -347,6 +359,7 @@ describe('provisioning on the real engine', () => {
     const [, provisioned] = await h.answersTo(command.id);
     expect(provisioned?.data).toMatchObject({ endpoint: `hearth-${slug}-tool,hearth-${slug}-plain` });
     const secret = h.vault.secrets.get(`hearth/${slug}`)!;
+    expect(secret.type).toBe('generic'); // declared by the spec, not the catalog's: one value per name
     expect(Object.keys(secret.values)).toEqual(['TOOL_TOKEN']);
     expect(secret.tags).toEqual({ provisioned_for_service: `${slug}/tool` });
     expect((await execIn(`hearth-${slug}-tool`, 'cat "$TOOL_TOKEN_FILE"')).stdout).toBe(secret.values.TOOL_TOKEN);
@@ -359,14 +372,14 @@ describe('provisioning on the real engine', () => {
     await h.useCases.commands.handle(command);
     const first = await h.answersTo(command.id);
     const [container] = await h.engine.listContainers(mine(slug));
-    const password = h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD;
+    const password = h.vault.secrets.get(`hearth/${slug}`)!.values.password;
     const journalBefore = h.journal.length;
 
     h.directory.statuses.set(slug, 'provisioning');
     await h.useCases.commands.handle(command);
     expect(await h.answersTo(command.id)).toEqual(first);
     expect((await h.engine.listContainers(mine(slug))).map((c) => c.id)).toEqual([container!.id]);
-    expect(h.vault.secrets.get(`hearth/${slug}`)!.values.POSTGRES_PASSWORD).toBe(password);
+    expect(h.vault.secrets.get(`hearth/${slug}`)!.values.password).toBe(password);
     expect(h.journal.slice(journalBefore)).toEqual([]);
 
     // Once the deployment has moved on, a late delivery changes nothing at all.

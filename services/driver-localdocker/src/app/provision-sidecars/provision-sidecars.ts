@@ -1,4 +1,4 @@
-import { ErrorCode, HearthError, type DriverCommand } from '@hearth/contracts';
+import { ErrorCode, GENERIC_TYPE, HearthError, type DriverCommand } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
 import { answerTo, type Answer } from '../../domain/answers.js';
 import { Labels } from '../../domain/naming.js';
@@ -115,7 +115,20 @@ export class ProvisionSidecars {
       // The vault first: a USER credential at the path refuses the spec before the engine holds
       // anything of it, and no container can start without its credential stored.
       if (values.size > 0) {
-        await this.deps.vault.writeGenerated(plan.vaultPath, Object.fromEntries(values), plan.credentialTags);
+        const { typed } = plan;
+        await (typed === null
+          ? this.deps.vault.writeGenerated(
+              plan.vaultPath,
+              GENERIC_TYPE,
+              Object.fromEntries(values),
+              plan.credentialTags,
+            )
+          : this.deps.vault.writeGenerated(
+              plan.vaultPath,
+              typed.type,
+              { ...typed.fields, password: values.get(typed.name)! },
+              plan.credentialTags,
+            ));
         written = true;
       }
       await this.deps.engine.createNetwork(plan.network, this.deps.resources.labels(plan.slug, command.id));

@@ -25,6 +25,7 @@ describe('reconciling on the real engine', () => {
     }
     await h.vault.writeGenerated(
       `hearth/${vaultOnly}`,
+      'generic',
       { K: 'left-by-a-crash' },
       { provisioned_for_service: `${vaultOnly}/tool` },
     );

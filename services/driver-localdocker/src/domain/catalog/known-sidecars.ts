@@ -33,7 +33,26 @@ export interface KnownSidecar {
     readonly config?: { readonly file: string; readonly setting: string };
   };
   readonly endpoint: { readonly scheme: string; readonly port: number; readonly path: string };
+  /**
+   * What the vault knows the credential as: a system credential type (credential-types.ts) whose
+   * fields besides the password say where and as whom clients log in. The login's user is the
+   * effective env's variable (the sugar's default unless the spec sets it) or a fixed name.
+   */
+  readonly typed: {
+    readonly type: 'postgres' | 'mysql' | 'rabbitmq' | 'mongodb' | 'http_basic';
+    readonly user: { readonly env: string } | { readonly name: string };
+    readonly database?: string;
+  };
   readonly readiness: string;
+  /** A login over TCP to the container's own address with the password on stdin: exit 0 when it is let in. */
+  readonly login: string;
+  /**
+   * How a new password is applied, or null where the driver cannot change it. `script` reads the
+   * current password, the new one and `statement` (the row's way of naming the new value, which
+   * never holds it in clear where the server would log it), one a line on stdin; it logs in with
+   * whichever of the two works (exit 3 when neither does) and sets the new one.
+   */
+  readonly rotation: { readonly statement: 'scram' | 'mysql-native' | 'none'; readonly script: string } | null;
 }
 
 /** The container's own address on its network (`hostname -i` may list more than one). */
@@ -49,12 +68,45 @@ const listensOn = (port: number) =>
 /** `pw` := the credential, whether it came by file or by env. */
 const credentialOf = (env: string) => `pw="\${${env}:-}"; [ -n "$pw" ] || pw="$(cat "\${${env}_FILE}")"`;
 
+/** `pw` := the first line of stdin: how the driver hands a value to a shell in the container. */
+const PASSWORD_FROM_STDIN = 'IFS= read -r pw';
+
+/** Reads the current and the new password, then the row's statement, from stdin. */
+const ROTATION_INPUT = 'IFS= read -r current; IFS= read -r next; IFS= read -r statement';
+
+/**
+ * Logs in as `login(<password>)` does with the new password, else the current one (`pw` := the one
+ * that works); exit 3 when neither does. A second apply after the first got through finds the new
+ * one already working: applying is idempotent.
+ */
+const loginWithEither = (login: (password: string) => string) =>
+  `if ${login('"$next"')}; then pw="$next"; elif ${login('"$current"')}; then pw="$current"; else exit 3; fi`;
+
+const psqlLogin = (password: string) =>
+  `PGPASSWORD=${password} PGCONNECT_TIMEOUT=3 psql -h ${OWN_ADDRESS} -U "\${POSTGRES_USER:-postgres}" -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1`;
+const mysqlLogin = (client: string) => (password: string) =>
+  `MYSQL_PWD=${password} ${client} --connect-timeout=3 -h ${OWN_ADDRESS} -uroot -e 'SELECT 1' >/dev/null 2>&1`;
+const rabbitLogin = (password: string) =>
+  `printf '%s' ${password} | rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" >/dev/null 2>&1`;
+
+/** Applies the new password's statement by `client` over TCP, logged in as `login` says. */
+const mysqlRotation = (client: string) =>
+  `${ROTATION_INPUT}; ${loginWithEither(mysqlLogin(client))}; ` +
+  `printf '%s\n' "$statement" | MYSQL_PWD="$pw" ${client} --connect-timeout=3 -h ${OWN_ADDRESS} -uroot`;
+
 /**
  * RabbitMQ reads no RABBITMQ_DEFAULT_PASS_FILE (the official image refuses to start with one) but
  * reads `default_pass` from /etc/rabbitmq/conf.d/*.conf, where that image keeps its own settings.
  * RABBITMQ_DEFAULT_PASS, which `docker inspect` would show, takes precedence over it.
  */
 const RABBITMQ_CREDENTIAL_CONFIG = { file: '/etc/rabbitmq/conf.d/90-hearth-credential.conf', setting: 'default_pass' };
+
+const mongoLogin =
+  `HEARTH_PW="$pw" mongosh --quiet --host ${OWN_ADDRESS} ` +
+  `--eval 'db.getSiblingDB("admin").auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.HEARTH_PW).ok' >/dev/null`;
+const elasticLogin =
+  `printf 'user = "elastic:%s"\\n' "$pw" | ` +
+  `curl -fsSk --max-time 3 -K - "https://${OWN_ADDRESS.slice(1, -1)}:9200/" >/dev/null`;
 
 export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
   {
@@ -64,9 +116,16 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     forbiddenEnv: ['POSTGRES_HOST_AUTH_METHOD'],
     credential: { name: 'POSTGRES_PASSWORD', env: 'POSTGRES_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'postgres', port: 5432, path: '/postgres' },
-    readiness:
-      `${credentialOf('POSTGRES_PASSWORD')}; PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 ` +
-      `psql -h ${OWN_ADDRESS} -U "\${POSTGRES_USER:-postgres}" -d postgres -Atqc 'SELECT 1' >/dev/null`,
+    typed: { type: 'postgres', user: { env: 'POSTGRES_USER' }, database: 'postgres' },
+    readiness: `${credentialOf('POSTGRES_PASSWORD')}; ${psqlLogin('"$pw"')}`,
+    login: `${PASSWORD_FROM_STDIN}; ${psqlLogin('"$pw"')}`,
+    // The statement is `ALTER ROLE … PASSWORD '<SCRAM verifier>'`: the server never sees the password.
+    rotation: {
+      statement: 'scram',
+      script:
+        `${ROTATION_INPUT}; ${loginWithEither(psqlLogin)}; printf '%s\n' "$statement" | PGPASSWORD="$pw" ` +
+        `PGCONNECT_TIMEOUT=3 psql -h ${OWN_ADDRESS} -U "\${POSTGRES_USER:-postgres}" -d postgres -v ON_ERROR_STOP=1 -Atq >/dev/null`,
+    },
   },
   {
     image: 'mariadb',
@@ -84,9 +143,11 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     ],
     credential: { name: 'MARIADB_ROOT_PASSWORD', env: 'MARIADB_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mysql', port: 3306, path: '' },
-    readiness:
-      `${credentialOf('MARIADB_ROOT_PASSWORD')}; MYSQL_PWD="$pw" ` +
-      `mariadb --connect-timeout=3 -h ${OWN_ADDRESS} -uroot -e 'SELECT 1' >/dev/null`,
+    typed: { type: 'mysql', user: { name: 'root' } },
+    readiness: `${credentialOf('MARIADB_ROOT_PASSWORD')}; ${mysqlLogin('mariadb')('"$pw"')}`,
+    login: `${PASSWORD_FROM_STDIN}; ${mysqlLogin('mariadb')('"$pw"')}`,
+    // `ALTER USER … IDENTIFIED WITH mysql_native_password AS '<hash>'`: the server never sees the password.
+    rotation: { statement: 'mysql-native', script: mysqlRotation('mariadb') },
   },
   {
     image: 'mysql',
@@ -95,9 +156,10 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     forbiddenEnv: ['MYSQL_ALLOW_EMPTY_PASSWORD', 'MYSQL_RANDOM_ROOT_PASSWORD', 'MYSQL_ONETIME_PASSWORD'],
     credential: { name: 'MYSQL_ROOT_PASSWORD', env: 'MYSQL_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mysql', port: 3306, path: '' },
-    readiness:
-      `${credentialOf('MYSQL_ROOT_PASSWORD')}; MYSQL_PWD="$pw" ` +
-      `mysql --connect-timeout=3 -h ${OWN_ADDRESS} -uroot -e 'SELECT 1' >/dev/null`,
+    typed: { type: 'mysql', user: { name: 'root' } },
+    readiness: `${credentialOf('MYSQL_ROOT_PASSWORD')}; ${mysqlLogin('mysql')('"$pw"')}`,
+    login: `${PASSWORD_FROM_STDIN}; ${mysqlLogin('mysql')('"$pw"')}`,
+    rotation: { statement: 'mysql-native', script: mysqlRotation('mysql') },
   },
   {
     image: 'mongo',
@@ -107,9 +169,10 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     forbiddenEnv: [],
     credential: { name: 'MONGO_INITDB_ROOT_PASSWORD', env: 'MONGO_INITDB_ROOT_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'mongodb', port: 27017, path: '' },
-    readiness:
-      `${credentialOf('MONGO_INITDB_ROOT_PASSWORD')}; HEARTH_PW="$pw" mongosh --quiet --host ${OWN_ADDRESS} ` +
-      `--eval 'db.getSiblingDB("admin").auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.HEARTH_PW).ok' >/dev/null`,
+    typed: { type: 'mongodb', user: { env: 'MONGO_INITDB_ROOT_USERNAME' }, database: 'admin' },
+    readiness: `${credentialOf('MONGO_INITDB_ROOT_PASSWORD')}; ${mongoLogin}`,
+    login: `${PASSWORD_FROM_STDIN}; ${mongoLogin}`,
+    rotation: null,
   },
   {
     image: 'rabbitmq',
@@ -125,14 +188,24 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
       config: RABBITMQ_CREDENTIAL_CONFIG,
     },
     endpoint: { scheme: 'amqp', port: 5672, path: '' },
+    typed: { type: 'rabbitmq', user: { env: 'RABBITMQ_DEFAULT_USER' } },
     // The CLI boots an Erlang VM (seconds on a busy host), so it runs once, and only when the node
     // listens for AMQP: its boot has then created the default user, and written the Erlang cookie.
     // A CLI run as root before that writes a cookie of its own, which the node (another user)
-    // cannot read, and the node never starts.
+    // cannot read, and the node never starts. The same holds for a check or a rotation, which may
+    // come right after a restart.
     readiness:
       `${listensOn(5672)} && ` +
       `pw="$(sed -n 's/^${RABBITMQ_CREDENTIAL_CONFIG.setting} = //p' ${RABBITMQ_CREDENTIAL_CONFIG.file})" && ` +
-      `printf '%s' "$pw" | rabbitmqctl -q authenticate_user "$RABBITMQ_DEFAULT_USER" >/dev/null`,
+      rabbitLogin('"$pw"'),
+    login: `${PASSWORD_FROM_STDIN}; ${listensOn(5672)} && ${rabbitLogin('"$pw"')}`,
+    // rabbitmqctl reads the new password from stdin when the command line has none.
+    rotation: {
+      statement: 'none',
+      script:
+        `${ROTATION_INPUT}; ${listensOn(5672)} || exit 4; ${loginWithEither(rabbitLogin)}; ` +
+        `printf '%s\n' "$next" | rabbitmqctl -q change_password "$RABBITMQ_DEFAULT_USER" >/dev/null`,
+    },
   },
   {
     image: 'elasticsearch',
@@ -147,9 +220,10 @@ export const KNOWN_SIDECARS: readonly KnownSidecar[] = [
     ],
     credential: { name: 'ELASTIC_PASSWORD', env: 'ELASTIC_PASSWORD', delivery: 'file' },
     endpoint: { scheme: 'https', port: 9200, path: '' },
-    readiness:
-      `${credentialOf('ELASTIC_PASSWORD')}; printf 'user = "elastic:%s"\\n' "$pw" | ` +
-      `curl -fsSk --max-time 3 -K - "https://${OWN_ADDRESS.slice(1, -1)}:9200/" >/dev/null`,
+    typed: { type: 'http_basic', user: { name: 'elastic' } },
+    readiness: `${credentialOf('ELASTIC_PASSWORD')}; ${elasticLogin}`,
+    login: `${PASSWORD_FROM_STDIN}; ${elasticLogin}`,
+    rotation: null,
   },
 ];
 

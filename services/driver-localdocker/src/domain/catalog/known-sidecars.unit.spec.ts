@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
+import { checkCredentialFields, ErrorCode, HearthError, SidecarSpec, SYSTEM_CREDENTIAL_TYPES } from '@hearth/contracts';
 import { credentialFileContent, planDeployment } from '../plan/deployment-plan.js';
 import { KNOWN_SIDECARS } from './known-sidecars.js';
 
@@ -253,5 +253,61 @@ describe('a catalog credential, which every image reads from a file, is never de
     expect(
       refusalOf({ name: 'db', image: 'postgres', auto_credentials: [{ name: 'EXPORTER_TOKEN', delivery: 'env' }] }),
     ).toBeNull();
+  });
+});
+
+describe('a catalog credential is written typed', () => {
+  /** What the vault holds for each row's sidecar `db` of workspace acme, besides the password. */
+  const TYPED: ReadonlyArray<readonly [string, string, Record<string, string>]> = [
+    ['postgres', 'postgres', { host: 'hearth-acme-db', port: '5432', username: 'postgres', database: 'postgres' }],
+    ['mariadb', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }],
+    ['mysql', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }],
+    ['mongo', 'mongodb', { host: 'hearth-acme-db', port: '27017', username: 'root', database: 'admin' }],
+    ['rabbitmq', 'rabbitmq', { host: 'hearth-acme-db', port: '5672', username: 'admin' }],
+    ['elasticsearch', 'http_basic', { url: 'https://hearth-acme-db:9200', username: 'elastic' }],
+  ];
+
+  it.each(TYPED)('%s as %s, with where and as whom clients on the workspace network log in', (image, type, fields) => {
+    const typed = planDeployment({ slug: 'acme', tier: 'dev', sidecars: [{ name: 'db', image }] }).typed;
+    expect(typed).toEqual({ type, fields, name: KNOWN_SIDECARS.find((r) => r.image === image)!.credential.name });
+    // The vault's own check of the type's fields passes with the generated password.
+    const definition = SYSTEM_CREDENTIAL_TYPES.get(type)!;
+    expect(checkCredentialFields(definition, { ...fields, password: 'x'.repeat(43) }).errors).toEqual([]);
+  });
+
+  it('names the user the spec chose over the sugar’s', () => {
+    const typed = planDeployment({
+      slug: 'acme',
+      tier: 'dev',
+      sidecars: [{ name: 'db', image: 'postgres:16', env: { POSTGRES_USER: 'app' } }],
+    }).typed;
+    expect(typed?.fields.username).toBe('app');
+  });
+
+  it('stays generic, one value per name, where the workspace generates more than one sidecar’s credential', () => {
+    const generic = (sidecars: SidecarSpec[]) => planDeployment({ slug: 'acme', tier: 'dev', sidecars }).typed;
+    expect(
+      generic([
+        { name: 'db', image: 'postgres:16' },
+        { name: 'mq', image: 'rabbitmq:3' },
+      ]),
+    ).toBeNull();
+    expect(
+      generic([{ name: 'db', image: 'postgres:16', auto_credentials: [{ name: 'TOOL_TOKEN', delivery: 'file' }] }]),
+    ).toBeNull();
+    expect(
+      generic([{ name: 'tool', image: 'busybox:1', auto_credentials: [{ name: 'TOOL_TOKEN', delivery: 'file' }] }]),
+    ).toBeNull();
+  });
+
+  it('says for each row how a new password is applied, or that it cannot be', () => {
+    expect(KNOWN_SIDECARS.map((r) => [r.image, r.rotation?.statement ?? null])).toEqual([
+      ['postgres', 'scram'],
+      ['mariadb', 'mysql-native'],
+      ['mysql', 'mysql-native'],
+      ['mongo', null],
+      ['rabbitmq', 'none'],
+      ['elasticsearch', null],
+    ]);
   });
 });

@@ -25,7 +25,7 @@ export interface PlannedCredential {
 }
 
 /** What the credential's file holds: the value, or for delivery by config the line `<setting> = <value>`. */
-export function credentialFileContent(credential: PlannedCredential, value: string): string {
+export function credentialFileContent(credential: Pick<PlannedCredential, 'setting'>, value: string): string {
   return credential.setting === null ? value : `${credential.setting} = ${value}\n`;
 }
 
@@ -50,10 +50,26 @@ export interface SidecarPlan {
   binds: Array<{ source: string; target: string; readOnly: boolean }>;
 }
 
+/**
+ * The workspace's credential as the vault types it: where its one generated value is the catalog's
+ * credential of one sidecar, the row's type with the fields clients need (host = the name they reach
+ * the sidecar by on the workspace network); the generated value is its `password`. Anything else
+ * (credentials declared by auto_credentials, several sidecars generating) stays `generic`, one value
+ * per name.
+ */
+export interface TypedCredential {
+  type: KnownSidecar['typed']['type'];
+  /** The type's fields besides the password, as strings. */
+  fields: Record<string, string>;
+  /** The planned credential whose generated value is the password. */
+  name: string;
+}
+
 export interface DeploymentPlan {
   slug: string;
   network: string;
   vaultPath: string;
+  typed: TypedCredential | null;
   limits: ResourceLimits;
   sidecars: SidecarPlan[];
   /** What the deployment answers with: the sidecars' endpoints on the workspace network. */
@@ -167,10 +183,31 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
     slug: request.slug,
     network: networkName(request.slug),
     vaultPath: workspaceSecretPath(request.slug),
+    typed: typedCredentialOf(sidecars),
     limits: TIER_LIMITS[request.tier],
     sidecars,
     endpoint: sidecars.length > 0 ? sidecars.map((s) => s.endpoint).join(',') : networkName(request.slug),
     credentialTags: provisionedFor.length > 0 ? { provisioned_for_service: provisionedFor.join(',') } : {},
+  };
+}
+
+function typedCredentialOf(sidecars: readonly SidecarPlan[]): TypedCredential | null {
+  const generating = sidecars.filter((s) => s.credentials.length > 0);
+  if (generating.length !== 1) return null;
+  const [sidecar] = generating as [SidecarPlan];
+  const row = KNOWN_SIDECARS.find((r) => r.image === sidecar.known);
+  const [credential, ...more] = sidecar.credentials;
+  if (row === undefined || more.length > 0 || credential!.env !== row.credential.env) return null;
+  const { type, user, database } = row.typed;
+  const username = 'env' in user ? sidecar.env[user.env]! : user.name;
+  const place: Record<string, string> =
+    type === 'http_basic'
+      ? { url: `https://${sidecar.container}:${row.endpoint.port}` }
+      : { host: sidecar.container, port: String(row.endpoint.port) };
+  return {
+    type,
+    fields: { ...place, username, ...(database === undefined ? {} : { database }) },
+    name: credential!.name,
   };
 }
 

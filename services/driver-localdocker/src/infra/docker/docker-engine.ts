@@ -140,13 +140,18 @@ export class DockerEngine implements ContainerEngine {
     return { running: State.Running, restarting: State.Restarting, exitCode: up ? null : State.ExitCode };
   }
 
-  async exec(containerId: string, script: string, timeoutMs: number): Promise<number | null> {
+  async exec(containerId: string, script: string, timeoutMs: number, stdin?: Buffer): Promise<number | null> {
     const exec = await this.docker.getContainer(containerId).exec({
       Cmd: ['sh', '-c', script],
+      AttachStdin: stdin !== undefined,
       AttachStdout: true,
       AttachStderr: true,
     });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const stream = await exec.start({ hijack: true, stdin: stdin !== undefined });
+    if (stdin !== undefined) {
+      // Half-closing the hijacked connection is the script's end of input.
+      stream.end(stdin, () => stdin.fill(0));
+    }
     const finished = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       stream.on('data', () => undefined); // drained, never kept: a check's output is not logged
@@ -174,6 +179,7 @@ export class DockerEngine implements ContainerEngine {
     return containers.map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
       labels: c.Labels ?? {},
       running: c.State === 'running' || c.State === 'restarting',
     }));

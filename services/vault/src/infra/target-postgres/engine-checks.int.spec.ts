@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ErrorCode } from '@hearth/contracts';
+import { ErrorCode, scramVerifier } from '@hearth/contracts';
 import { freePort, startPostgresCluster, type PostgresCluster } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { EngineConnection, LeaseStatements } from '../../app/ports.js';
-import { generatePassword, scramVerifier } from './scram.js';
+import { generatePassword } from './scram.js';
 import { TargetPostgres } from './target-postgres.js';
 
 const statements = (creation: string[], more: Partial<LeaseStatements> = {}): LeaseStatements => ({

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ErrorCode } from '@hearth/contracts';
+import { ErrorCode, scramVerifier } from '@hearth/contracts';
 import { startPostgresCluster, until, type PostgresCluster } from '@hearth/testkit';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { EngineConnection, LeaseStatements } from '../../app/ports.js';
-import { generatePassword, scramVerifier } from './scram.js';
+import { generatePassword } from './scram.js';
 import { TargetPostgres } from './target-postgres.js';
 
 const ENGINE = 'leases-db';
