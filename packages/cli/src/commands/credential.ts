@@ -14,7 +14,6 @@ import { parseDuration } from '../durations.js';
 import { print } from '../output.js';
 import { formatTable } from '../table.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { printErr } from '../terminal.js';
 import { pairs, valuesOf } from '../values-input.js';
 import { withVault } from '../vault-session.js';
 
