@@ -50,7 +50,6 @@ function report(error: unknown): number {
   // A refusal field by field: each field's name and code on a line of its own, never a value.
   if (error instanceof InvalidFieldsError) {
     for (const field of error.fields) printErr(`  ${field.field}: ${field.code} (${field.message})`);
-  }
-  else printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
+  } else printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
   return 1;
 }

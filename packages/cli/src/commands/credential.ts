@@ -70,7 +70,12 @@ function detailsText(c: CredentialDetails): string {
 }
 
 /** Asks (bounded) until an AUTO_MANAGED rotation is promoted or dropped: its driver applies it in its own time. */
-async function settled(vault: VaultClient, path: string, version: number, timeoutMs: number): Promise<CredentialDetails> {
+async function settled(
+  vault: VaultClient,
+  path: string,
+  version: number,
+  timeoutMs: number,
+): Promise<CredentialDetails> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const details = await vault.credential(path);
@@ -157,7 +162,9 @@ export function registerCredentialCommands(program: Command): void {
 
   credential
     .command('define-type <file>')
-    .description('add or redefine (as a new version) a custom type from a JSON file: name, display_name, category, fields')
+    .description(
+      'add or redefine (as a new version) a custom type from a JSON file: name, display_name, category, fields',
+    )
     .option('--json', 'raw JSON')
     .action((file: string, o: { json?: boolean }) =>
       withVault(async (vault) => {
@@ -205,10 +212,18 @@ export function registerCredentialCommands(program: Command): void {
     .action(
       (
         prefix: string | undefined,
-        o: { type?: string; environment?: string; inactive?: boolean; active?: boolean; expiringWithin?: string; json?: boolean },
+        o: {
+          type?: string;
+          environment?: string;
+          inactive?: boolean;
+          active?: boolean;
+          expiringWithin?: string;
+          json?: boolean;
+        },
       ) => {
         if (o.active && o.inactive) throw new HearthError(ErrorCode.InvalidRequest, '--active or --inactive, not both');
-        const within = o.expiringWithin === undefined ? undefined : parseDuration(o.expiringWithin, '--expiring-within');
+        const within =
+          o.expiringWithin === undefined ? undefined : parseDuration(o.expiringWithin, '--expiring-within');
         return withVault(async (vault) => {
           const list = await vault.list(prefix ?? '', {
             ...(o.type ? { type: o.type } : {}),
@@ -322,7 +337,11 @@ export function registerCredentialCommands(program: Command): void {
     .action((path: string, o: { json?: boolean }) =>
       withVault(async (vault) => {
         const destroyed = await vault.destroy(path);
-        print(o.json, destroyed, () => `deleted ${path}: versions ${destroyed.versions.join(',') || '(none left)'} shredded`);
+        print(
+          o.json,
+          destroyed,
+          () => `deleted ${path}: versions ${destroyed.versions.join(',') || '(none left)'} shredded`,
+        );
       }),
     );
 }
