@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { HearthError } from '@hearth/contracts';
+import { HearthError, InvalidFieldsError } from '@hearth/contracts';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerCredentialCommands } from './commands/credential.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEngineCommands } from './commands/engine.js';
 import { registerDeployCommands } from './commands/deploy.js';
@@ -25,6 +26,7 @@ const program = new Command('hearth')
 registerDeployCommands(program);
 registerTokenCommands(program);
 registerSecretCommands(program);
+registerCredentialCommands(program);
 registerPrincipalCommands(program);
 registerEngineCommands(program);
 registerRoleCommands(program);
@@ -45,6 +47,9 @@ function report(error: unknown): number {
   // Commander has already printed its own message (or the help) by the time it throws.
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof HearthError) printErr(`error ${error.code}: ${error.message}`);
-  else printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
+  // A refusal field by field: each field's name and code on a line of its own, never a value.
+  if (error instanceof InvalidFieldsError) {
+    for (const field of error.fields) printErr(`  ${field.field}: ${field.code} (${field.message})`);
+  } else printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
   return 1;
 }
