@@ -1,4 +1,4 @@
-import type { BusSigner, BusVerifier, OperatorRole, SealKeys } from '@hearth/contracts';
+import { ErrorCode, HearthError, type BusSigner, type BusVerifier, type OperatorRole, type SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -9,8 +9,9 @@ import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
-import type { ConnectionOf } from './app/ports.js';
+import type { ConnectionOf, CredentialTypeStore, SidecarChecks } from './app/ports.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { TestCredential } from './app/credentials/test-credential.js';
 import { EngineCredentials } from './app/engines/engine-credentials.js';
 import { IssueLease } from './app/leases/issue-lease.js';
 import { ListLeases } from './app/leases/list-leases.js';
@@ -35,6 +36,7 @@ import { DefineRole } from './app/roles/define-role.js';
 import { DeleteRole } from './app/roles/delete-role.js';
 import { RoleQueries } from './app/roles/role-queries.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
+import { ProtocolTesters } from './infra/credential-testers/protocol-testers.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
 import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
@@ -66,6 +68,8 @@ export interface VaultSettings {
   leaseSweep: LeaseSweeperSettings;
   /** How often root rotations are checked for (schedules, and rotations left in flight). */
   rotationCheckMs: number;
+  /** How long a credential's test may take before it is TIMEOUT. */
+  credentialTestTimeoutMs: number;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -84,6 +88,7 @@ export function composeVault(
     bus,
     leaseSweep,
     rotationCheckMs,
+    credentialTestTimeoutMs,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -150,6 +155,20 @@ export function composeVault(
       renewLease: new RenewLease(admission, unitOfWork, roles, leases, target, audit, clock),
       revokeLeases: new RevokeLeases(admission, unitOfWork, leases, target, audit, clock),
       listLeases: new ListLeases(admission, leases),
+      testCredential: new TestCredential(
+        admission,
+        unitOfWork,
+        nonces,
+        secrets,
+        secrets,
+        cipher,
+        customTypesPending,
+        new ProtocolTesters(),
+        sidecarChecksPending,
+        commands,
+        clock,
+        credentialTestTimeoutMs,
+      ),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
@@ -166,6 +185,15 @@ export function composeVault(
 }
 export type ComposedVault = ReturnType<typeof composeVault>;
 export type VaultUseCases = ComposedVault['useCases'];
+
+// Seams for the slices built beside this one (issue 14): the custom-type store (until it is wired,
+// only system types have a test) and the driver's sidecar checks. Each is replaced by its
+// implementation when that slice merges.
+const customTypesPending: Pick<CredentialTypeStore, 'find'> = { find: () => Promise.resolve(null) };
+const sidecarChecksPending: SidecarChecks = {
+  check: () =>
+    Promise.reject(new HearthError(ErrorCode.TestUnsupported, 'a sidecar credential is tested by its driver, which this vault cannot ask yet')),
+};
 
 /** The rewrap's composition: the vault's secret versions and KEKs, nothing of its bus. */
 export function composeRewrap(dataSource: DataSource, ring: KeyRing): Rewrap {

@@ -10,6 +10,7 @@ import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
+import { CredentialTestEndpoints } from './transport/nats/credential-test.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
@@ -23,6 +24,7 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       DynamicCredentialsController,
       LeaseEndpoints,
       OpenApiController,
+      CredentialTestEndpoints,
     ],
     useCases,
     [OperatorGuard],
