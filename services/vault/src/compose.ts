@@ -1,4 +1,11 @@
-import { ErrorCode, HearthError, type BusSigner, type BusVerifier, type OperatorRole, type SealKeys } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  type BusSigner,
+  type BusVerifier,
+  type OperatorRole,
+  type SealKeys,
+} from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -192,7 +199,12 @@ export type VaultUseCases = ComposedVault['useCases'];
 const customTypesPending: Pick<CredentialTypeStore, 'find'> = { find: () => Promise.resolve(null) };
 const sidecarChecksPending: SidecarChecks = {
   check: () =>
-    Promise.reject(new HearthError(ErrorCode.TestUnsupported, 'a sidecar credential is tested by its driver, which this vault cannot ask yet')),
+    Promise.reject(
+      new HearthError(
+        ErrorCode.TestUnsupported,
+        'a sidecar credential is tested by its driver, which this vault cannot ask yet',
+      ),
+    ),
 };
 
 /** The rewrap's composition: the vault's secret versions and KEKs, nothing of its bus. */

@@ -90,7 +90,10 @@ export class TestCredential {
   private async typeOf(metadata: SecretMetadata): Promise<TestableType> {
     const type = SYSTEM_CREDENTIAL_TYPES.get(metadata.type) ?? (await this.types.find(metadata.type))?.type;
     if (!type?.tester) {
-      throw new HearthError(ErrorCode.TestUnsupported, `a ${metadata.type} credential has no test: its type names no protocol to log in with`);
+      throw new HearthError(
+        ErrorCode.TestUnsupported,
+        `a ${metadata.type} credential has no test: its type names no protocol to log in with`,
+      );
     }
     return { ...type, tester: type.tester };
   }
@@ -103,7 +106,9 @@ export class TestCredential {
   ): Promise<{ status: TestStatus; message: string }> {
     const plaintext = this.cipher.open(sealed, { path, version });
     try {
-      const values = JSON.parse(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString('utf8')) as Record<string, string>;
+      const values = JSON.parse(
+        Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString('utf8'),
+      ) as Record<string, string>;
       // Every value the type does not show in clear is scrubbed from the message (a field the type
       // no longer names included: only what is known to be metadata may appear).
       const shown = new Set(type.fields.filter((f) => !isSecretKind(f.kind)).map((f) => f.name));

@@ -18,7 +18,9 @@ export const amqpProbe: Probe = {
       { timeout: timeoutMs, ...(tls ? { rejectUnauthorized: false } : {}) },
     );
     // An abort before the handshake ends closes whatever connection it made.
-    signal.addEventListener('abort', () => void connecting.then((c) => c.close()).catch(() => undefined), { once: true });
+    signal.addEventListener('abort', () => void connecting.then((c) => c.close()).catch(() => undefined), {
+      once: true,
+    });
     const connection = await connecting;
     connection.on('error', () => undefined);
     await connection.close();

@@ -47,6 +47,8 @@ export const awsProbe: Probe = {
       return ok(arn ? `AWS accepted the key: ${arn}` : `AWS accepted the key (HTTP ${response.status})`);
     }
     const code = /<Code>([A-Za-z.]{1,64})<\/Code>/.exec(text)?.[1];
-    return failed(code ? `AWS refused the key: ${code} (HTTP ${response.status})` : `AWS answered HTTP ${response.status}`);
+    return failed(
+      code ? `AWS refused the key: ${code} (HTTP ${response.status})` : `AWS answered HTTP ${response.status}`,
+    );
   },
 };

@@ -37,6 +37,7 @@ async function scram(wire: Wire, username: string, password: string, db: string)
     $db: db,
   });
   if (start.ok !== 1) return refusedOrFailed(start, username);
+  const conversationId: unknown = start.conversationId;
   const serverFirst = payloadOf(start);
   const attrs = attributesOf(serverFirst);
   const nonce = attrs.get('r');
@@ -54,7 +55,7 @@ async function scram(wire: Wire, username: string, password: string, db: string)
   const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));
   let reply = await wire.command({
     saslContinue: 1,
-    conversationId: start.conversationId,
+    conversationId,
     payload: new Binary(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)),
     $db: db,
   });
@@ -65,7 +66,7 @@ async function scram(wire: Wire, username: string, password: string, db: string)
     return failed('the server could not prove it knows the password (SCRAM server signature mismatch)');
   }
   if (reply.done !== true) {
-    reply = await wire.command({ saslContinue: 1, conversationId: start.conversationId, payload: new Binary(Buffer.alloc(0)), $db: db });
+    reply = await wire.command({ saslContinue: 1, conversationId, payload: new Binary(Buffer.alloc(0)), $db: db });
     if (reply.ok !== 1) return refusedOrFailed(reply, username);
   }
   return ok(`logged in as ${username} (SCRAM-SHA-256, authentication database ${db})`);
@@ -99,8 +100,8 @@ function attributesOf(message: string): Map<string, string> {
 /** One OP_MSG connection: a command out, its reply in, one at a time. */
 class Wire {
   private buffered = Buffer.alloc(0);
-  private waiting: { resolve: (doc: Document) => void; reject: (error: unknown) => void } | null = null;
-  private failure: unknown = null;
+  private waiting: { resolve: (doc: Document) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
   private nextId = 1;
 
   private constructor(private readonly socket: Socket) {
@@ -109,7 +110,9 @@ class Wire {
       this.deliver();
     });
     socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' })));
+    socket.on('close', () =>
+      this.fail(Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' })),
+    );
   }
 
   static open(host: string, port: number, signal: AbortSignal): Promise<Wire> {
@@ -159,11 +162,11 @@ class Wire {
     try {
       waiting?.resolve(deserialize(message.subarray(21), { promoteBuffers: false }));
     } catch (error) {
-      waiting?.reject(error);
+      waiting?.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private fail(error: unknown): void {
+  private fail(error: Error): void {
     this.failure ??= error;
     const waiting = this.waiting;
     this.waiting = null;

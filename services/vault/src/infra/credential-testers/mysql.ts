@@ -27,19 +27,15 @@ export const mysqlProbe: Probe = {
     }
   },
   refusal(error, values) {
-    switch (codeOf(error)) {
-      case 'ER_ACCESS_DENIED_ERROR':
-      case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
-        return `password authentication failed for user ${values.username}`;
-      case 'ER_BAD_DB_ERROR':
-        return `database ${values.database} does not exist`;
-      case 'ER_DBACCESS_DENIED_ERROR':
-        return `user ${values.username} may not use database ${values.database}`;
-      case 'ER_HOST_NOT_PRIVILEGED':
-        return `the server does not let this host connect: ${messageOf(error)}`;
-      case 'HANDSHAKE_NO_SSL_SUPPORT':
-        return 'the server does not support TLS, which the credential asks for';
-    }
-    return null;
+    const refusals: Record<string, string> = {
+      ER_ACCESS_DENIED_ERROR: `password authentication failed for user ${values.username}`,
+      ER_ACCESS_DENIED_NO_PASSWORD_ERROR: `password authentication failed for user ${values.username}`,
+      ER_BAD_DB_ERROR: `database ${values.database} does not exist`,
+      ER_DBACCESS_DENIED_ERROR: `user ${values.username} may not use database ${values.database}`,
+      // The server's words name this host, never a password.
+      ER_HOST_NOT_PRIVILEGED: `the server does not let this host connect: ${messageOf(error)}`,
+      HANDSHAKE_NO_SSL_SUPPORT: 'the server does not support TLS, which the credential asks for',
+    };
+    return refusals[codeOf(error) ?? ''] ?? null;
   },
 };

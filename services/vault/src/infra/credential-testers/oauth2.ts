@@ -34,12 +34,13 @@ export const oauth2Probe: Probe = {
       if (second.status < 300 || answer.error === 'invalid_client') answer = second;
     }
     if (answer.status >= 200 && answer.status < 300) {
-      return answer.token ? ok(`the token endpoint issued an access token (HTTP ${answer.status})`) : failed(
-        `the token endpoint answered HTTP ${answer.status} without an access_token`,
-      );
+      return answer.token
+        ? ok(`the token endpoint issued an access token (HTTP ${answer.status})`)
+        : failed(`the token endpoint answered HTTP ${answer.status} without an access_token`);
     }
     if (answer.error) return failed(`the token endpoint refused the client: ${answer.error} (HTTP ${answer.status})`);
-    if (answer.status === 401 || answer.status === 403) return failed(`the token endpoint refused the credential (HTTP ${answer.status})`);
+    if (answer.status === 401 || answer.status === 403)
+      return failed(`the token endpoint refused the credential (HTTP ${answer.status})`);
     return failed(`the token endpoint answered HTTP ${answer.status}`);
   },
 };
@@ -51,13 +52,18 @@ async function grant(
 ): Promise<{ status: number; token: boolean; error: string | null }> {
   const response = await fetch(values.token_url!, {
     method: 'POST',
-    headers: { 'content-type': FORM, accept: 'application/json', ...(method === 'basic' ? { authorization: basic(values) } : {}) },
+    headers: {
+      'content-type': FORM,
+      accept: 'application/json',
+      ...(method === 'basic' ? { authorization: basic(values) } : {}),
+    },
     body: form(values, method === 'post'),
     signal,
     redirect: 'manual',
   });
   const body: unknown = await response.json().catch(() => null);
-  const field = (name: string): unknown => (body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined);
+  const field = (name: string): unknown =>
+    body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   const error = field('error');
   return {
     status: response.status,

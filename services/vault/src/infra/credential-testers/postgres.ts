@@ -2,25 +2,19 @@ import pg from 'pg';
 import { codeOf, failed, messageOf, ok, portOf, type Probe, type Values } from './probe.js';
 
 /** sslmode as libpq means it; `prefer` tries TLS and falls back to a plain connection the server insists on. */
-function sslOf(mode: string | undefined): Array<pg.ClientConfig['ssl']> {
-  switch (mode) {
-    case 'disable':
-      return [false];
-    case 'require':
-      return [{ rejectUnauthorized: false }];
-    case 'verify-full':
-      return [true];
-    default:
-      return [{ rejectUnauthorized: false }, false];
-  }
-}
+const SSL_ATTEMPTS: Readonly<Record<string, Array<pg.ClientConfig['ssl']>>> = {
+  disable: [false],
+  require: [{ rejectUnauthorized: false }],
+  'verify-full': [true],
+  prefer: [{ rejectUnauthorized: false }, false],
+};
 
 const NO_SSL = 'The server does not support SSL connections';
 
 export const postgresProbe: Probe = {
   target: (values) => `${values.host}:${portOf(values, 5432)}`,
   async run(values, signal, timeoutMs) {
-    const attempts = sslOf(values.sslmode);
+    const attempts = SSL_ATTEMPTS[values.sslmode ?? 'prefer'] ?? SSL_ATTEMPTS.prefer!;
     for (const [i, ssl] of attempts.entries()) {
       const client = new pg.Client({
         host: values.host,
@@ -51,17 +45,15 @@ export const postgresProbe: Probe = {
     return failed('no connection was attempted');
   },
   refusal(error, values: Values) {
-    switch (codeOf(error)) {
-      case '28P01':
-        return `password authentication failed for user ${values.username}`;
-      case '28000':
-        // The server's words name the user, host and database; never a password.
-        return `the server refused user ${values.username}: ${messageOf(error)}`;
-      case '3D000':
-        return `database ${values.database ?? 'postgres'} does not exist`;
-      case '53300':
-        return 'the server has no free connection slots';
-    }
+    const refusals: Record<string, string> = {
+      '28P01': `password authentication failed for user ${values.username}`,
+      // The server's words name the user, host and database; never a password.
+      '28000': `the server refused user ${values.username}: ${messageOf(error)}`,
+      '3D000': `database ${values.database ?? 'postgres'} does not exist`,
+      '53300': 'the server has no free connection slots',
+    };
+    const refusal = refusals[codeOf(error) ?? ''];
+    if (refusal) return refusal;
     if (messageOf(error).includes(NO_SSL)) return 'the server does not support TLS, which sslmode requires';
     return null;
   },

@@ -11,12 +11,13 @@ export interface Verdict {
 /**
  * One protocol's test. `run` logs in and answers OK, or FAILED for a refusal it recognises; anything
  * else it throws, and the runner names it (connection refused, no such host, TLS) by `target`.
- * `run` closes its connection when `signal` aborts (the runner's timeout).
+ * `run` closes its connection when `signal` aborts (the runner's timeout); `clientTimeoutMs`, a bit
+ * longer, is for the client library's own connect timer, a backstop.
  */
 export interface Probe {
   /** Where the test connects, as a person would say it: `host:port`, or a URL's origin. */
   target(values: Values): string;
-  run(values: Values, signal: AbortSignal, timeoutMs: number): Promise<Verdict>;
+  run(values: Values, signal: AbortSignal, clientTimeoutMs: number): Promise<Verdict>;
   /** The protocol's own refusals (a driver's error code → a fixed phrase), or null to let the runner name it. */
   refusal?(error: unknown, values: Values): string | null;
 }
@@ -29,7 +30,11 @@ export const flagOf = (values: Values, name: string): boolean => values[name] ==
 
 /** The `code` a Node or driver error carries, if any (on the error or its cause). */
 export function codeOf(error: unknown): string | null {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e && typeof e === 'object' && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' || typeof code === 'number') return String(code);
   }

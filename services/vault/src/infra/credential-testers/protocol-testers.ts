@@ -24,6 +24,9 @@ const PROBES: Readonly<Record<Tester, Probe>> = {
   ssh: sshProbe,
 };
 
+/** How much later than the test's timeout a client library's own timer fires. */
+const CLIENT_TIMER_SLACK_MS = 1000;
+
 /** Longest message kept: a reason, not a driver's dump. */
 const MESSAGE_CHARS = 300;
 
@@ -54,7 +57,8 @@ export class ProtocolTesters implements CredentialTesters {
         aborter.abort();
       }, timeoutMs);
     });
-    const tested = probe.run(values, aborter.signal, timeoutMs).then(
+    // The clients' own connect timers are set past ours, so the runner's TIMEOUT is the one that speaks.
+    const tested = probe.run(values, aborter.signal, timeoutMs + CLIENT_TIMER_SLACK_MS).then(
       (verdict) => verdict,
       (error: unknown) => ({ status: 'FAILED' as const, message: describe(probe, error, values, target) }),
     );
@@ -82,23 +86,20 @@ function describe(probe: Probe, error: unknown, values: Values, target: string):
   const refusal = probe.refusal?.(error, values);
   if (refusal) return refusal;
   const code = codeOf(error);
-  const host = target.replace(/^[a-z]+:\/\//, '').replace(/:\d+$/, '');
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `connection refused at ${target}`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return `no such host ${host}`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `no route to ${target}`;
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return `the connection to ${target} was closed by the server`;
-    case 'ETIMEDOUT':
-      return `timed out connecting to ${target}`;
-  }
+  const host = target.replace(/:\d+$/, '');
+  const network: Record<string, string> = {
+    ECONNREFUSED: `connection refused at ${target}`,
+    ENOTFOUND: `no such host ${host}`,
+    EAI_AGAIN: `no such host ${host}`,
+    EAI_NONAME: `no such host ${host}`,
+    EHOSTUNREACH: `no route to ${target}`,
+    ENETUNREACH: `no route to ${target}`,
+    ECONNRESET: `the connection to ${target} was closed by the server`,
+    EPIPE: `the connection to ${target} was closed by the server`,
+    ETIMEDOUT: `timed out connecting to ${target}`,
+  };
+  const named = network[code ?? ''];
+  if (named) return named;
   if (code && isTlsCode(code)) return `TLS handshake failed with ${target} (${code})`;
   if (/\b(ssl|tls)\b/i.test(messageOf(error))) return `TLS handshake failed with ${target}: ${firstLine(error)}`;
   return `${target}: ${firstLine(error)}`;

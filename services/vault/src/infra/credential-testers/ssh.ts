@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Client } from 'ssh2';
 import { failed, messageOf, ok, portOf, type Probe } from './probe.js';
 
-const fingerprintOf = (key: Buffer): string => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+const fingerprintOf = (key: Buffer): string =>
+  `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 
 /**
  * A public-key login, nothing run. The host key is checked against host_key_sha256 when the
@@ -28,7 +29,7 @@ export const sshProbe: Probe = {
         settle(() =>
           mismatch
             ? resolve(failed(`the server's host key is ${seen}, not the expected ${values.host_key_sha256}`))
-            : reject(error),
+            : reject(error instanceof Error ? error : new Error(String(error))),
         ),
       );
       try {
@@ -49,7 +50,7 @@ export const sshProbe: Probe = {
         });
       } catch (error) {
         // A key that cannot be parsed throws here, before any connection.
-        settle(() => reject(error));
+        settle(() => reject(error instanceof Error ? error : new Error(String(error))));
       }
     });
   },
@@ -58,10 +59,15 @@ export const sshProbe: Probe = {
     if (message.includes('All configured authentication methods failed')) {
       return `the server refused the key for user ${values.username}`;
     }
-    if (/Cannot parse privateKey|Encrypted private OpenSSH key detected|bad passphrase|Unsupported key format/i.test(message)) {
+    if (
+      /Cannot parse privateKey|Encrypted private OpenSSH key detected|bad passphrase|Unsupported key format/i.test(
+        message,
+      )
+    ) {
       return 'the private key could not be read: check its format and passphrase';
     }
-    if (message.includes('Timed out while waiting for handshake')) return `the server at ${values.host} did not finish the SSH handshake`;
+    if (message.includes('Timed out while waiting for handshake'))
+      return `the server at ${values.host} did not finish the SSH handshake`;
     return null;
   },
 };
