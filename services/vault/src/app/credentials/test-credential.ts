@@ -42,9 +42,10 @@ const SIDECAR_TAG = 'provisioned_for_service';
  * as CredentialTestedV1 (HATCH `credential.test`) and in the secret's metadata. A deactivated or
  * expired credential is tested all the same: finding out whether it still works is the point.
  *
- * The request's nonce is kept before the test starts, in its own commit, so a replay cannot make the
- * vault connect anywhere twice; the outcome is recorded afterwards, since a test may take its whole
- * timeout and no transaction should wait on a remote server.
+ * No transaction waits on the remote server: the test runs first, then its outcome is committed with
+ * the request's nonce (as a read commits its record). A replay inside the freshness window may so
+ * repeat a login against the credential's own server, never record it twice; a refusal found before
+ * the test (no such credential, no test for its type) is recorded as any refusal is.
  */
 export class TestCredential {
   constructor(
@@ -65,9 +66,6 @@ export class TestCredential {
   run(signed: SignedRequest): Promise<CredentialTestResult> {
     return this.admission.runKeepingNonce(signed, test, async (caller, { path }) => {
       const actor = caller.principal.name;
-      await this.unitOfWork.run(async (tx) => {
-        if (!(await this.nonces.remember(tx, actor, caller.nonce))) throw new NonceSeen();
-      });
       const metadata = (await this.catalog.list(path)).find((secret) => secret.path === path);
       const stored = await this.versions.findForRead(path, undefined);
       if (!metadata || !stored || stored.deleted || stored.destroyed || !stored.sealed) {
@@ -79,9 +77,10 @@ export class TestCredential {
           ? await this.sidecars.check(path, version, this.timeoutMs)
           : await this.testOpened(path, version, stored.sealed, await this.typeOf(metadata));
       const now = this.clock.now().toISOString();
-      await this.unitOfWork.run((tx) =>
-        this.commands.handle(tx, { type: 'RecordTest', path, version, ...outcome, actor, now }),
-      );
+      await this.unitOfWork.run(async (tx) => {
+        if (!(await this.nonces.remember(tx, actor, caller.nonce))) throw new NonceSeen();
+        await this.commands.handle(tx, { type: 'RecordTest', path, version, ...outcome, actor, now });
+      });
       return { path, version, ...outcome, tested_at: now };
     });
   }

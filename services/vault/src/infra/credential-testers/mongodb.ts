@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Binary, deserialize, serialize, type Document } from 'bson';
-import { failed, ok, portOf, type Probe } from './probe.js';
+import { asError, failed, ok, portOf, type Probe } from './probe.js';
 
 const OP_MSG = 2013;
 const AUTHENTICATION_FAILED = 18;
@@ -162,7 +162,7 @@ class Wire {
     try {
       waiting?.resolve(deserialize(message.subarray(21), { promoteBuffers: false }));
     } catch (error) {
-      waiting?.reject(error instanceof Error ? error : new Error(String(error)));
+      waiting?.reject(asError(error));
     }
   }
 

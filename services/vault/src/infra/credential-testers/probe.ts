@@ -41,8 +41,17 @@ export function codeOf(error: unknown): string | null {
   return null;
 }
 
+/** An error's message; duck-typed, since an error from another realm (a vm context) is no `instanceof Error`. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(error);
+}
+
+/** `error` as an Error for a promise's rejection, its code and cause kept. */
+export function asError(error: unknown): Error {
+  return error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string'
+    ? (error as Error)
+    : new Error(String(error));
 }
 
 /** Rejects when `signal` aborts, so a probe waiting on a client that ignores aborts still ends. */

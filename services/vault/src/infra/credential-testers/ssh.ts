@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'ssh2';
-import { failed, messageOf, ok, portOf, type Probe } from './probe.js';
+import { asError, failed, messageOf, ok, portOf, type Probe } from './probe.js';
 
 const fingerprintOf = (key: Buffer): string =>
   `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
@@ -29,7 +29,7 @@ export const sshProbe: Probe = {
         settle(() =>
           mismatch
             ? resolve(failed(`the server's host key is ${seen}, not the expected ${values.host_key_sha256}`))
-            : reject(error instanceof Error ? error : new Error(String(error))),
+            : reject(asError(error)),
         ),
       );
       try {
@@ -50,7 +50,7 @@ export const sshProbe: Probe = {
         });
       } catch (error) {
         // A key that cannot be parsed throws here, before any connection.
-        settle(() => reject(error instanceof Error ? error : new Error(String(error))));
+        settle(() => reject(asError(error)));
       }
     });
   },
