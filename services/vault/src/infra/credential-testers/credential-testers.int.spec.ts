@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Tester } from '@hearth/contracts';
 import {
   mariadbUser,
@@ -15,7 +15,7 @@ import {
   type Stoppable,
   type TestSshd,
 } from '@hearth/testkit';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { ProtocolTesters } from './protocol-testers.js';
 
@@ -45,6 +45,11 @@ async function check(tester: Tester, values: Record<string, string>, secretNames
   return result;
 }
 
+// Client libraries print on their own (ioredis' "Unhandled error event", debug modes): nothing may.
+const printed = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+  jest.spyOn(console, level).mockImplementation(() => undefined),
+);
+
 beforeAll(async () => {
   silent = await startSilentServer();
   closed.push(silent);
@@ -56,6 +61,36 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of closed.reverse()) await server.stop();
+  for (const spy of printed) expect(spy).not.toHaveBeenCalled();
+});
+
+it('every tester is TIMEOUT against a server that accepts and never answers', async () => {
+  const at = { host: '127.0.0.1', port: String(silent.port) };
+  // A key ssh2 reads (PKCS#1 RSA), so the test gets as far as the handshake.
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
+  const secret = canary();
+  const url = `http://127.0.0.1:${silent.port}/`;
+  const cases: Array<[Tester, Record<string, string>, string[]]> = [
+    ['amqp', { ...at, username: 'u', password: secret }, ['password']],
+    ['ssh', { ...at, username: 'u', private_key: key }, ['private_key']],
+    ['http_basic', { url, username: 'u', password: secret }, ['password']],
+    ['api_key', { url, key_name: 'X-API-Key', location: 'header', key: secret }, ['key']],
+    ['oauth2_client_credentials', { token_url: url, client_id: 'c', client_secret: secret }, ['client_secret']],
+    [
+      'aws',
+      { access_key_id: 'AKIA', secret_access_key: secret, region: 'us-east-1', endpoint: url },
+      ['secret_access_key'],
+    ],
+  ];
+  const results = await Promise.all(cases.map(([tester, values, secrets]) => check(tester, values, secrets)));
+  for (const result of results) {
+    expect(result).toEqual({
+      status: 'TIMEOUT',
+      message: `timed out after 3 s connecting to 127.0.0.1:${silent.port}`,
+    });
+  }
 });
 
 describe('postgres', () => {
@@ -290,6 +325,13 @@ describe('HTTP: bearer, basic, API key (a local server checking each)', () => {
       status: 'FAILED',
       message: 'the server answered HTTP 500, which says nothing about the credential',
     });
+  });
+
+  it('https to a server that speaks plain HTTP is a failed TLS handshake', async () => {
+    const https = base.replace('http:', 'https:');
+    const result = await check('http_bearer', { url: `${https}/bearer`, token }, ['token']);
+    expect(result.status).toBe('FAILED');
+    expect(result.message).toMatch(new RegExp(`^TLS handshake failed with ${new URL(https).host} \\(ERR_SSL_`));
   });
 
   it('a server that accepts and never answers is TIMEOUT', async () => {
