@@ -415,6 +415,9 @@ export interface TestSshd extends Stoppable {
   privateKey: string;
   /** A key of the same kind the server does not know. */
   otherPrivateKey: string;
+  /** Another authorized key, encrypted with `passphrase`. */
+  lockedPrivateKey: string;
+  passphrase: string;
   /** The server's host key fingerprint, as `SHA256:…`. */
   hostKeySha256: string;
 }
@@ -436,10 +439,14 @@ export async function startSshd(): Promise<TestSshd> {
   // '*' rather than useradd's '!': sshd refuses a locked account even for a key login.
   await run('usermod', ['-p', '*', SSH_USER]);
   await run('mkdir', ['-p', '/run/sshd']);
-  const keygen = (file: string) =>
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hearth-test', '-f', join(dir, file)]);
-  await Promise.all([keygen('host'), keygen('user'), keygen('other')]);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user.pub')));
+  const passphrase = testPassword();
+  const keygen = (file: string, secret = '') =>
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', secret, '-C', 'hearth-test', '-f', join(dir, file)]);
+  await Promise.all([keygen('host'), keygen('user'), keygen('other'), keygen('locked', passphrase)]);
+  writeFileSync(
+    join(dir, 'authorized_keys'),
+    Buffer.concat([readFileSync(join(dir, 'user.pub')), readFileSync(join(dir, 'locked.pub'))]),
+  );
   chmodSync(join(dir, 'authorized_keys'), 0o644);
   const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host.pub')]);
   const hostKeySha256 = /SHA256:[A-Za-z0-9+/]+/.exec(stdout)![0];
@@ -472,6 +479,8 @@ export async function startSshd(): Promise<TestSshd> {
     username: SSH_USER,
     privateKey: readFileSync(join(dir, 'user'), 'utf8'),
     otherPrivateKey: readFileSync(join(dir, 'other'), 'utf8'),
+    lockedPrivateKey: readFileSync(join(dir, 'locked'), 'utf8'),
+    passphrase,
     hostKeySha256,
     stop: async () => {
       if (sshd.exitCode === null) {

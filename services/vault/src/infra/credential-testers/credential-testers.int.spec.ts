@@ -442,6 +442,17 @@ describe('ssh (Debian sshd on a loopback port)', () => {
     });
   });
 
+  it('opens an encrypted key with its passphrase; a wrong passphrase is named, and scrubbed', async () => {
+    const locked = (passphrase: string) => values(sshd.lockedPrivateKey, { passphrase });
+    await expect(check('ssh', locked(sshd.passphrase), ['private_key', 'passphrase'])).resolves.toMatchObject({
+      status: 'OK',
+    });
+    await expect(check('ssh', locked(canary()), ['private_key', 'passphrase'])).resolves.toEqual({
+      status: 'FAILED',
+      message: 'the private key could not be read: check its format and passphrase',
+    });
+  });
+
   it('a key that is not one, and a refused port', async () => {
     const garbage = canary();
     await expect(check('ssh', values(garbage), ['private_key'])).resolves.toEqual({
