@@ -4,7 +4,8 @@
 # root needed), PostgreSQL, nats-server and a Docker engine (Debian's, as root), the
 # dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
 # `--tests` first adds what only the tests need (docker-compose, for the compose stack's test; MariaDB,
-# Redis and RabbitMQ, whose binaries the driver's catalog test images are made of).
+# Redis and RabbitMQ, whose binaries the driver's catalog test images are made of; openssh-server,
+# whose sshd the SSH credential test starts on a loopback port).
 # A step that cannot be done stops here with its name, the reason and what to do by hand.
 set -euo pipefail
 for_tests=
@@ -111,6 +112,8 @@ if [ -n "$for_tests" ]; then
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" = installed ] || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] || apt_install "test images" "${missing[@]}"
+  # sshd for the SSH credential test, started by the test itself (never as the machine's service).
+  [ -x /usr/sbin/sshd ] || apt_install "ssh test server" openssh-server
 fi
 
 # --- Dependencies (when the lockfile changed since the last install), the build, the local images.

@@ -13,3 +13,4 @@ export * from './audit-events.js';
 export * from './service-keys.js';
 export * from './metrics.js';
 export * from './postgres-engine.js';
+export * from './credential-servers.js';

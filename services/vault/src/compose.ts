@@ -1,4 +1,4 @@
-import type { BusSigner, BusVerifier, OperatorRole, SealKeys } from '@hearth/contracts';
+import { type BusSigner, type BusVerifier, type OperatorRole, type SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
@@ -9,8 +9,9 @@ import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
-import type { ConnectionOf } from './app/ports.js';
+import type { ConnectionOf, CredentialTypeStore } from './app/ports.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
+import { TestCredential } from './app/credentials/test-credential.js';
 import { EngineCredentials } from './app/engines/engine-credentials.js';
 import { IssueLease } from './app/leases/issue-lease.js';
 import { ListLeases } from './app/leases/list-leases.js';
@@ -40,6 +41,7 @@ import { DeleteRole } from './app/roles/delete-role.js';
 import { RoleQueries } from './app/roles/role-queries.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { PostgresCredentialWork } from './infra/postgres/credential-work.js';
+import { ProtocolTesters } from './infra/credential-testers/protocol-testers.js';
 import { AuditedEventStore } from './infra/postgres/audited-events.js';
 import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres/lease-store.js';
 import { NonceStore } from './infra/postgres/nonces.js';
@@ -73,6 +75,8 @@ export interface VaultSettings {
   rotationCheckMs: number;
   /** How long a claim of credential work stands before the work is handed out again. */
   credentialWorkClaimMs: number;
+  /** How long a credential's test may take before it is TIMEOUT. */
+  credentialTestTimeoutMs: number;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -92,6 +96,7 @@ export function composeVault(
     leaseSweep,
     rotationCheckMs,
     credentialWorkClaimMs,
+    credentialTestTimeoutMs,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -152,6 +157,7 @@ export function composeVault(
     clock,
     sealKeys,
   );
+  const sidecarChecks = new SidecarWorkChecks(unitOfWork, credentialWork, ids, clock);
   return {
     /** What the Nest module serves, each under its own class. */
     useCases: {
@@ -184,6 +190,20 @@ export function composeVault(
         clock,
         credentialWorkClaimMs,
       ),
+      testCredential: new TestCredential(
+        admission,
+        unitOfWork,
+        nonces,
+        secrets,
+        secrets,
+        cipher,
+        customTypesPending,
+        new ProtocolTesters(),
+        sidecarChecks,
+        commands,
+        clock,
+        credentialTestTimeoutMs,
+      ),
     },
     workers: {
       relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
@@ -203,7 +223,7 @@ export function composeVault(
     /** The driver's work queue (its LISTEN for reports runs while the vault does), and the sidecar tests it answers. */
     credentialWork: {
       store: credentialWork,
-      sidecarChecks: new SidecarWorkChecks(unitOfWork, credentialWork, ids, clock),
+      sidecarChecks,
     },
     /** Listens for principal changes while the vault runs. */
     principalCache: principals,
@@ -213,6 +233,9 @@ export function composeVault(
 }
 export type ComposedVault = ReturnType<typeof composeVault>;
 export type VaultUseCases = ComposedVault['useCases'];
+
+// Seam for the custom-type store (issue 14's store slice): until it is wired, only system types have a test.
+const customTypesPending: Pick<CredentialTypeStore, 'find'> = { find: () => Promise.resolve(null) };
 
 /** The rewrap's composition: the vault's secret versions and KEKs, nothing of its bus. */
 export function composeRewrap(dataSource: DataSource, ring: KeyRing): Rewrap {

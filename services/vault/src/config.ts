@@ -53,6 +53,8 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_LEASE_RETRY_CAP_SECONDS: z.coerce.number().positive().default(60),
   /** How long a lease intent may stay `creating` before the sweeper takes it for a crash (longer than any issue takes). */
   VAULT_LEASE_CREATING_SECONDS: z.coerce.number().positive().default(60),
+  /** How long a credential's test may take (connect and log in) before it is TIMEOUT. */
+  VAULT_CREDENTIAL_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   ...busKeysEnv('VAULT_SIGNING_KEY'),
 });
 export type VaultConfig = z.infer<typeof VaultEnv>;

@@ -11,6 +11,7 @@ import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
 import { CredentialRotationEndpoints } from './transport/nats/credential-rotation.endpoints.js';
+import { CredentialTestEndpoints } from './transport/nats/credential-test.endpoints.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
@@ -25,6 +26,7 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       LeaseEndpoints,
       CredentialRotationEndpoints,
       OpenApiController,
+      CredentialTestEndpoints,
     ],
     useCases,
     [OperatorGuard],

@@ -28,6 +28,7 @@ describe('service discovery', () => {
         CredentialSubjects.rotate,
         CredentialSubjects.workClaim,
         CredentialSubjects.workReport,
+        CredentialSubjects.test,
       ].sort(),
     );
     // replicas share one queue group, so each request is answered once

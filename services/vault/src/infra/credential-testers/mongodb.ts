@@ -1,0 +1,175 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { Binary, deserialize, serialize, type Document } from 'bson';
+import { asError, failed, ok, portOf, type Probe } from './probe.js';
+
+const OP_MSG = 2013;
+const AUTHENTICATION_FAILED = 18;
+
+/**
+ * MongoDB's first exchange spoken directly (OP_MSG): `hello`, then SCRAM-SHA-256 saslStart and
+ * saslContinue, so a wrong password fails at the server and the server proves it knows the password
+ * too. A whole driver would add server monitoring and pools for one login.
+ */
+export const mongodbProbe: Probe = {
+  target: (values) => `${values.host}:${portOf(values, 27017)}`,
+  async run(values, signal) {
+    const wire = await Wire.open(values.host!, portOf(values, 27017), signal);
+    try {
+      const hello = await wire.command({ hello: 1, $db: 'admin' });
+      if (hello.ok !== 1) return failed(`the server did not answer hello: ${errorOf(hello)}`);
+      return await scram(wire, values.username!, values.password!, values.auth_source ?? 'admin');
+    } finally {
+      wire.close();
+    }
+  },
+};
+
+async function scram(wire: Wire, username: string, password: string, db: string) {
+  const clientNonce = randomBytes(24).toString('base64');
+  const firstBare = `n=${username.replaceAll('=', '=3D').replaceAll(',', '=2C')},r=${clientNonce}`;
+  const start = await wire.command({
+    saslStart: 1,
+    mechanism: 'SCRAM-SHA-256',
+    payload: new Binary(Buffer.from(`n,,${firstBare}`)),
+    autoAuthorize: 1,
+    options: { skipEmptyExchange: true },
+    $db: db,
+  });
+  if (start.ok !== 1) return refusedOrFailed(start, username);
+  const conversationId: unknown = start.conversationId;
+  const serverFirst = payloadOf(start);
+  const attrs = attributesOf(serverFirst);
+  const nonce = attrs.get('r');
+  const salt = attrs.get('s');
+  const iterations = Number(attrs.get('i'));
+  if (!nonce?.startsWith(clientNonce) || !salt || !(iterations >= 4096)) {
+    return failed('the server answered SCRAM with a malformed challenge');
+  }
+  // SASLprep is the identity for ASCII passwords; NFKC covers the normalisation part of it for the rest.
+  const salted = pbkdf2Sync(password.normalize('NFKC'), Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
+  const clientKey = hmac(salted, 'Client Key');
+  const withoutProof = `c=biws,r=${nonce}`;
+  const authMessage = `${firstBare},${serverFirst},${withoutProof}`;
+  const signature = hmac(createHash('sha256').update(clientKey).digest(), authMessage);
+  const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]!));
+  let reply = await wire.command({
+    saslContinue: 1,
+    conversationId,
+    payload: new Binary(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)),
+    $db: db,
+  });
+  if (reply.ok !== 1) return refusedOrFailed(reply, username);
+  const verifier = attributesOf(payloadOf(reply)).get('v');
+  const expected = hmac(hmac(salted, 'Server Key'), authMessage);
+  if (!verifier || !safeEqual(Buffer.from(verifier, 'base64'), expected)) {
+    return failed('the server could not prove it knows the password (SCRAM server signature mismatch)');
+  }
+  if (reply.done !== true) {
+    reply = await wire.command({ saslContinue: 1, conversationId, payload: new Binary(Buffer.alloc(0)), $db: db });
+    if (reply.ok !== 1) return refusedOrFailed(reply, username);
+  }
+  return ok(`logged in as ${username} (SCRAM-SHA-256, authentication database ${db})`);
+}
+
+function refusedOrFailed(reply: Document, username: string) {
+  if (reply.code === AUTHENTICATION_FAILED) return failed(`password authentication failed for user ${username}`);
+  return failed(`the server refused the login: ${errorOf(reply)}`);
+}
+
+const errorOf = (reply: Document): string =>
+  `${typeof reply.codeName === 'string' ? reply.codeName : 'error'} ${typeof reply.code === 'number' ? reply.code : ''}`.trim();
+
+const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).update(text).digest();
+const safeEqual = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
+
+function payloadOf(reply: Document): string {
+  const payload: unknown = reply.payload;
+  return payload instanceof Binary ? Buffer.from(payload.buffer).toString('utf8') : '';
+}
+
+function attributesOf(message: string): Map<string, string> {
+  return new Map(
+    message.split(',').flatMap((part) => {
+      const at = part.indexOf('=');
+      return at > 0 ? [[part.slice(0, at), part.slice(at + 1)] as const] : [];
+    }),
+  );
+}
+
+/** One OP_MSG connection: a command out, its reply in, one at a time. */
+class Wire {
+  private buffered = Buffer.alloc(0);
+  private waiting: { resolve: (doc: Document) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private nextId = 1;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.deliver();
+    });
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () =>
+      this.fail(Object.assign(new Error('the server closed the connection'), { code: 'ECONNRESET' })),
+    );
+  }
+
+  static open(host: string, port: number, signal: AbortSignal): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      signal.addEventListener('abort', () => socket.destroy(), { once: true });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new Wire(socket));
+      });
+    });
+  }
+
+  command(doc: Document): Promise<Document> {
+    if (this.failure) return Promise.reject(this.failure);
+    const body = serialize(doc);
+    const header = Buffer.alloc(21);
+    header.writeInt32LE(21 + body.length, 0);
+    header.writeInt32LE(this.nextId++, 4);
+    header.writeInt32LE(0, 8);
+    header.writeInt32LE(OP_MSG, 12);
+    header.writeUInt32LE(0, 16);
+    header.writeUInt8(0, 20);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(Buffer.concat([header, body]));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private deliver(): void {
+    if (this.buffered.length < 4) return;
+    const length = this.buffered.readInt32LE(0);
+    if (length < 21 || length > 48 * 1024 * 1024) return this.fail(new Error('the server sent a malformed message'));
+    if (this.buffered.length < length) return;
+    const message = this.buffered.subarray(0, length);
+    this.buffered = this.buffered.subarray(length);
+    if (message.readInt32LE(12) !== OP_MSG || message.readUInt8(20) !== 0) {
+      return this.fail(new Error('the server does not speak OP_MSG (MongoDB 3.6 or later)'));
+    }
+    const waiting = this.waiting;
+    this.waiting = null;
+    try {
+      waiting?.resolve(deserialize(message.subarray(21), { promoteBuffers: false }));
+    } catch (error) {
+      waiting?.reject(asError(error));
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(error);
+  }
+}
