@@ -27,6 +27,12 @@ import { LeaseSweeper, type LeaseSweeperSettings } from './app/workers/lease-swe
 import { NonceSweep } from './app/workers/nonce-sweep.js';
 import { RootRotations } from './app/workers/root-rotations.js';
 import { WriteSecret } from './app/write-secret/write-secret.js';
+import { CredentialDetailsReader } from './app/credentials/credential-details.js';
+import { CredentialQueries } from './app/credentials/credential-queries.js';
+import { DefineCredentialType } from './app/credentials/define-type.js';
+import { ManageCredential } from './app/credentials/manage-credential.js';
+import { TypeCatalog } from './app/credentials/type-catalog.js';
+import { PostgresCredentialTypes } from './infra/postgres/credential-types.js';
 import { ConfigureEngine } from './app/engines/configure-engine.js';
 import { DeleteEngine } from './app/engines/delete-engine.js';
 import { EngineQueries } from './app/engines/engine-queries.js';
@@ -94,7 +100,8 @@ export function composeVault(
   const nonces = new NonceStore(dataSource);
   const cipher = new EnvelopeCipher(ring);
   const store = new EventStore();
-  const audit = new AuditTrail(new AuditedEventStore(store), clock, ids);
+  const auditedEvents = new AuditedEventStore(store);
+  const audit = new AuditTrail(auditedEvents, clock, ids);
   const admission = new Admission(
     unitOfWork,
     new CallerIdentity(principals, clock),
@@ -102,6 +109,10 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
+  // Credentials: types (system and custom) every write is checked against, and what get answers.
+  const credentialTypes = new PostgresCredentialTypes(dataSource);
+  const typeCatalog = new TypeCatalog(credentialTypes);
+  const credentialDetails = new CredentialDetailsReader(unitOfWork, secrets, commands);
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
@@ -133,11 +144,14 @@ export function composeVault(
     /** What the Nest module serves, each under its own class. */
     useCases: {
       readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
-      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys),
-      listSecrets: new ListSecrets(admission, secrets),
+      writeSecret: new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys, typeCatalog),
+      listSecrets: new ListSecrets(admission, secrets, clock),
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
-      operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
+      operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets, credentialDetails, typeCatalog, clock),
+      credentialQueries: new CredentialQueries(admission, credentialDetails, typeCatalog),
+      defineCredentialType: new DefineCredentialType(admission, credentialTypes, audit, auditedEvents, clock),
+      manageCredential: new ManageCredential(admission, commands, credentialDetails, clock),
       configureEngine: new ConfigureEngine(admission, engines, leases, engineCredentials, target, audit, clock),
       engineQueries: new EngineQueries(admission, engines, leases, connectionOf, target, clock),
       deleteEngine: new DeleteEngine(admission, engines, leases, target, audit, clock),

@@ -10,6 +10,8 @@ import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
+import { CredentialEndpoints } from './transport/nats/credential.endpoints.js';
+import { CredentialsController } from './transport/http/credentials.controller.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
@@ -23,6 +25,8 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       DynamicCredentialsController,
       LeaseEndpoints,
       OpenApiController,
+      CredentialEndpoints,
+      CredentialsController,
     ],
     useCases,
     [OperatorGuard],

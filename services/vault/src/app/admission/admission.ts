@@ -12,6 +12,8 @@ export interface AdmissionRule<R> {
   /** The body by its contract (and any limit the contract cannot say); throws a coded HearthError. */
   parse(payload: unknown): R;
   path(request: R): string;
+  /** No policy applies: any known signer is admitted (what every caller may see, such as the credential types). */
+  anySigner?: true;
   /** The event a refusal is recorded as; AccessDeniedV1 unless the rule says otherwise. */
   refusalEvent?: (refusal: Refusal) => EventBody<VaultEvent>;
 }
@@ -76,7 +78,7 @@ export class Admission {
       this.identity.assertFresh(caller);
       const request = rule.parse(signed.payload);
       path = rule.path(request);
-      if (!mayAccess(caller.principal.rules, path, capability)) {
+      if (!rule.anySigner && !mayAccess(caller.principal.rules, path, capability)) {
         throw new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`);
       }
       return await operation(caller, request);

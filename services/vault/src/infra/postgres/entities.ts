@@ -122,6 +122,16 @@ export class LeaseRecord {
   @Column('text', { name: 'last_error', nullable: true }) lastError!: string | null;
 }
 
+/** One version of a custom credential type, as its admin defined it (CredentialTypeDefinition, parsed). */
+@Entity('credential_types')
+export class CredentialTypeRecord {
+  @PrimaryColumn('text') name!: string;
+  @PrimaryColumn('integer') version!: number;
+  @Column('jsonb') definition!: object;
+  @Column('text', { name: 'created_by' }) createdBy!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}
+
 export const vaultEntities = [
   SecretRecord,
   SecretVersionRecord,
@@ -131,4 +141,5 @@ export const vaultEntities = [
   LeaseEngineRecord,
   LeaseRoleRecord,
   LeaseRecord,
+  CredentialTypeRecord,
 ];
