@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LeaseSubjects, VaultSubjects } from '@hearth/contracts';
+import { CredentialSubjects, LeaseSubjects, VaultSubjects } from '@hearth/contracts';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 
 interface ServiceInfo {
@@ -21,7 +21,16 @@ describe('service discovery', () => {
     expect(info).toMatchObject({ type: 'io.nats.micro.v1.info_response', name: 'hearth-vault' });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.endpoints.map((e) => e.subject).sort()).toEqual(
-      [...Object.values(VaultSubjects), ...Object.values(LeaseSubjects)].sort(),
+      [
+        ...Object.values(VaultSubjects),
+        ...Object.values(LeaseSubjects),
+        // test, rotate and the driver's work channel are served by the slices that build them.
+        CredentialSubjects.types,
+        CredentialSubjects.defineType,
+        CredentialSubjects.get,
+        CredentialSubjects.status,
+        CredentialSubjects.schedule,
+      ].sort(),
     );
     // replicas share one queue group, so each request is answered once
     expect(new Set(info.endpoints.map((e) => e.queue_group))).toEqual(new Set(['vault']));
