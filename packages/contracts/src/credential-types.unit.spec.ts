@@ -37,21 +37,25 @@ describe('credential types', () => {
     expect(Object.keys(VALID).sort()).toEqual([...SYSTEM_CREDENTIAL_TYPES.keys()].sort());
   });
 
-  it.each(Object.entries(VALID))('accepts a valid %s credential, defaults applied, secrets kept out of its metadata', (name, values) => {
-    const type = typeOf(name);
-    const checked = checkCredentialFields(type, values);
-    expect(checked.errors).toEqual([]);
-    const normalized = checked.values!;
-    for (const spec of type.fields) {
-      if (spec.default !== undefined && values[spec.name] === undefined) expect(normalized[spec.name]).toBe(String(spec.default));
-    }
-    const metadata = metadataFieldsOf(type, normalized);
-    expect(JSON.stringify(metadata)).not.toContain(CANARY);
-    expect(JSON.stringify(metadata)).not.toContain('PRIVATE KEY');
-    for (const spec of type.fields.filter((f) => f.kind === 'password' || f.kind === 'hidden')) {
-      expect(metadata).not.toHaveProperty(spec.name);
-    }
-  });
+  it.each(Object.entries(VALID))(
+    'accepts a valid %s credential, defaults applied, secrets kept out of its metadata',
+    (name, values) => {
+      const type = typeOf(name);
+      const checked = checkCredentialFields(type, values);
+      expect(checked.errors).toEqual([]);
+      const normalized = checked.values!;
+      for (const spec of type.fields) {
+        if (spec.default !== undefined && values[spec.name] === undefined)
+          expect(normalized[spec.name]).toBe(String(spec.default));
+      }
+      const metadata = metadataFieldsOf(type, normalized);
+      expect(JSON.stringify(metadata)).not.toContain(CANARY);
+      expect(JSON.stringify(metadata)).not.toContain('PRIVATE KEY');
+      for (const spec of type.fields.filter((f) => f.kind === 'password' || f.kind === 'hidden')) {
+        expect(metadata).not.toHaveProperty(spec.name);
+      }
+    },
+  );
 
   // Each row: a type, what is changed of its valid example (undefined: removed), the field named and its code.
   const invalid: Array<[string, Record<string, string | undefined>, string, FieldError['code']]> = [
@@ -85,7 +89,9 @@ describe('credential types', () => {
 
   it.each(invalid)('refuses a %s credential with %j: names %s with %s, never a value', (name, change, field, code) => {
     const values = Object.fromEntries(
-      Object.entries({ ...VALID[name], ...change }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      Object.entries({ ...VALID[name], ...change }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
     );
     const checked = checkCredentialFields(typeOf(name), values);
     expect(checked.values).toBeNull();
@@ -123,10 +129,22 @@ describe('credential types', () => {
     ['no secret field', { fields: [custom.fields[0]] }],
     ['two fields of one name', { fields: [...custom.fields, { ...custom.fields[1], display_name: 'Again' }] }],
     ['a default on a secret field', { fields: [custom.fields[0], { ...custom.fields[1], default: 'k' }] }],
-    ['a metadata field named like a secret', { fields: [...custom.fields, { name: 'api_token', display_name: 'T', kind: 'string' }] }],
-    ['an options field without choices', { fields: [...custom.fields, { name: 'region', display_name: 'R', kind: 'options' }] }],
-    ['choices on a field that is not options', { fields: [...custom.fields, { name: 'mode', display_name: 'M', kind: 'string', options: ['a'] }] }],
-    ['a format on a boolean', { fields: [...custom.fields, { name: 'tls', display_name: 'TLS', kind: 'boolean', format: 'host' }] }],
+    [
+      'a metadata field named like a secret',
+      { fields: [...custom.fields, { name: 'api_token', display_name: 'T', kind: 'string' }] },
+    ],
+    [
+      'an options field without choices',
+      { fields: [...custom.fields, { name: 'region', display_name: 'R', kind: 'options' }] },
+    ],
+    [
+      'choices on a field that is not options',
+      { fields: [...custom.fields, { name: 'mode', display_name: 'M', kind: 'string', options: ['a'] }] },
+    ],
+    [
+      'a format on a boolean',
+      { fields: [...custom.fields, { name: 'tls', display_name: 'TLS', kind: 'boolean', format: 'host' }] },
+    ],
     ['a tester without the fields it reads', { tester: 'postgres' }],
     ['an unknown category', { category: 'mainframe' }],
     ['an unknown key', { owner: 'acme' }],
@@ -142,7 +160,11 @@ describe('the fields of a refusal, in a header', () => {
   it('round-trips, and keeps what fits in 4 KiB, first fields first', () => {
     const fields = [{ field: 'port', code: 'VAULT.FIELD_INVALID', message: 'a port is 1-65535' }];
     expect(fieldsOfHeader(fieldsHeaderOf(fields))).toEqual(fields);
-    const many = Array.from({ length: 64 }, (_, i) => ({ field: `f${i}`, code: 'VAULT.FIELD_REQUIRED', message: 'x'.repeat(100) }));
+    const many = Array.from({ length: 64 }, (_, i) => ({
+      field: `f${i}`,
+      code: 'VAULT.FIELD_REQUIRED',
+      message: 'x'.repeat(100),
+    }));
     const header = fieldsHeaderOf(many);
     expect(header.length).toBeLessThanOrEqual(4096);
     expect(header).not.toMatch(/[\r\n]/);

@@ -16,7 +16,10 @@ function answerTo(exception: unknown): { status: number; body: unknown } {
       answer.body = body;
     },
   };
-  const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = {
+    getType: () => 'http',
+    switchToHttp: () => ({ getResponse: () => response }),
+  } as unknown as ArgumentsHost;
   new EdgeErrorFilter(pino({ level: 'silent' })).catch(exception, host);
   return answer;
 }
@@ -27,9 +30,17 @@ describe('the HTTP edge of the error model', () => {
       { field: 'port', code: 'VAULT.FIELD_INVALID', message: 'a port is 1-65535' },
       { field: 'username', code: 'VAULT.FIELD_REQUIRED', message: 'User is required' },
     ];
-    expect(answerTo(new InvalidFieldsError('port: VAULT.FIELD_INVALID, username: VAULT.FIELD_REQUIRED', fields))).toEqual({
+    expect(
+      answerTo(new InvalidFieldsError('port: VAULT.FIELD_INVALID, username: VAULT.FIELD_REQUIRED', fields)),
+    ).toEqual({
       status: 400,
-      body: { error: { code: 'VAULT.INVALID_FIELDS', message: 'port: VAULT.FIELD_INVALID, username: VAULT.FIELD_REQUIRED', fields } },
+      body: {
+        error: {
+          code: 'VAULT.INVALID_FIELDS',
+          message: 'port: VAULT.FIELD_INVALID, username: VAULT.FIELD_REQUIRED',
+          fields,
+        },
+      },
     });
   });
 

@@ -55,7 +55,13 @@ describe('the audit trail', () => {
       fields: [{ name: 'key', display_name: 'Key', kind: 'password', required: true }],
     });
     const path = 'hearth/audit-credential';
-    await h.root.write({ path, provider: 'AUTO_MANAGED', type: 'audited_api', values: { key: 'audited-key' }, rotation_days: 30 });
+    await h.root.write({
+      path,
+      provider: 'AUTO_MANAGED',
+      type: 'audited_api',
+      values: { key: 'audited-key' },
+      rotation_days: 30,
+    });
     await h.root.setCredentialActive(path, false);
     await h.root.setCredentialActive(path, true);
   }

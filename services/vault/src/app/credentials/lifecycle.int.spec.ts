@@ -42,7 +42,9 @@ describe('a credential’s status', () => {
     expect(reads.map((e) => [e.data.actor, e.data.version, e.data.outcome, e.data.reason])).toEqual([
       ['life-reader', 1, 'INACTIVE', 'VAULT.CREDENTIAL_INACTIVE'],
     ]);
-    expect((await eventsSince(h.db.name, from, { type: 'CredentialDeactivatedV1' })).map((e) => e.data.by)).toEqual(['root']);
+    expect((await eventsSince(h.db.name, from, { type: 'CredentialDeactivatedV1' })).map((e) => e.data.by)).toEqual([
+      'root',
+    ]);
 
     expect(await h.root.setCredentialActive(path, true)).toMatchObject({ active: true });
     expect((await reader.read(path)).values.password).toBe(CANARY);
@@ -50,9 +52,15 @@ describe('a credential’s status', () => {
 
   it('is changed only by a writer of the path, and only of a credential that exists', async () => {
     await h.root.write({ path: 'hearth/life/other', values: { TOKEN: CANARY } });
-    const { client: reader } = await h.principal('life-lister', [{ pattern: 'hearth/life/*', capabilities: ['list', 'read'] }]);
-    await expect(reader.setCredentialActive('hearth/life/other', false)).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
-    await expect(h.root.setCredentialActive('hearth/life/none', false)).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
+    const { client: reader } = await h.principal('life-lister', [
+      { pattern: 'hearth/life/*', capabilities: ['list', 'read'] },
+    ]);
+    await expect(reader.setCredentialActive('hearth/life/other', false)).rejects.toMatchObject({
+      code: 'VAULT.POLICY_DENIED',
+    });
+    await expect(h.root.setCredentialActive('hearth/life/none', false)).rejects.toMatchObject({
+      code: 'VAULT.SECRET_NOT_FOUND',
+    });
     expect((await reader.credential('hearth/life/other')).active).toBe(true);
   });
 });
@@ -60,7 +68,9 @@ describe('a credential’s status', () => {
 describe('a rotation schedule', () => {
   it('is refused for a USER credential, and set and cleared for a generated one', async () => {
     await h.root.write({ path: 'hearth/sched/user', type: 'redis', values: { host: 'cache', password: CANARY } });
-    await expect(h.root.scheduleRotation('hearth/sched/user', 7)).rejects.toMatchObject({ code: 'VAULT.ROTATION_UNSUPPORTED' });
+    await expect(h.root.scheduleRotation('hearth/sched/user', 7)).rejects.toMatchObject({
+      code: 'VAULT.ROTATION_UNSUPPORTED',
+    });
     expect((await h.root.credential('hearth/sched/user')).rotation_days).toBeNull();
 
     const path = 'hearth/sched/auto';
@@ -68,7 +78,11 @@ describe('a rotation schedule', () => {
     const set = await h.root.scheduleRotation(path, 7);
     expect(set.rotation_days).toBe(7);
     expect(Date.parse(set.next_rotation_at!)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
-    expect(set.history.at(-1)).toMatchObject({ type: 'CredentialScheduleSetV1', by: 'root', detail: { every_days: 7 } });
+    expect(set.history.at(-1)).toMatchObject({
+      type: 'CredentialScheduleSetV1',
+      by: 'root',
+      detail: { every_days: 7 },
+    });
     expect(await h.root.scheduleRotation(path, null)).toMatchObject({ rotation_days: null, next_rotation_at: null });
   });
 });
@@ -82,7 +96,13 @@ describe('get', () => {
     await h.root.setCredentialActive(path, false);
     const { client: lister } = await h.principal('get-lister', [{ pattern: 'hearth/get/*', capabilities: ['list'] }]);
     const details = await lister.credential(path);
-    expect(details).toMatchObject({ path, type: 'http_bearer', current_version: 2, active: false, fields: { url: 'https://api.acme.test' } });
+    expect(details).toMatchObject({
+      path,
+      type: 'http_bearer',
+      current_version: 2,
+      active: false,
+      fields: { url: 'https://api.acme.test' },
+    });
     expect(details.versions.map((v) => [v.version, v.destroyed])).toEqual([
       [1, true],
       [2, false],
@@ -93,11 +113,17 @@ describe('get', () => {
       ['SecretVersionsDestroyedV1', 'root', null],
       ['CredentialDeactivatedV1', 'root', null],
     ]);
-    expect(details.history[0]!.detail).toMatchObject({ type: 'http_bearer', provider: 'USER', environment: 'production' });
+    expect(details.history[0]!.detail).toMatchObject({
+      type: 'http_bearer',
+      provider: 'USER',
+      environment: 'production',
+    });
     expect(details.history[2]!.detail).toMatchObject({ versions: '1', reason: 'destroy' });
     expect(JSON.stringify(details)).not.toContain(CANARY);
 
-    const { client: stranger } = await h.principal('get-stranger', [{ pattern: 'hearth/elsewhere/*', capabilities: ['list'] }]);
+    const { client: stranger } = await h.principal('get-stranger', [
+      { pattern: 'hearth/elsewhere/*', capabilities: ['list'] },
+    ]);
     await expect(stranger.credential(path)).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
     await expect(lister.credential('hearth/get/none')).rejects.toMatchObject({ code: 'VAULT.SECRET_NOT_FOUND' });
   });
@@ -107,7 +133,12 @@ describe('list filters', () => {
   beforeAll(async () => {
     const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    await h.root.write({ path: 'hearth/lf/pg-prod', type: 'postgres', values: { host: 'db', username: 'a', password: CANARY }, expires_at: soon });
+    await h.root.write({
+      path: 'hearth/lf/pg-prod',
+      type: 'postgres',
+      values: { host: 'db', username: 'a', password: CANARY },
+      expires_at: soon,
+    });
     await h.root.write({
       path: 'hearth/lf/pg-staging',
       type: 'postgres',
@@ -122,7 +153,10 @@ describe('list filters', () => {
   const paths = (rows: SecretMetadata[]) => rows.map((r) => r.path);
 
   it('narrow by type, environment, active flag and expiry within N seconds, over NATS', async () => {
-    expect(paths(await h.root.list('hearth/lf/', { type: 'postgres' }))).toEqual(['hearth/lf/pg-prod', 'hearth/lf/pg-staging']);
+    expect(paths(await h.root.list('hearth/lf/', { type: 'postgres' }))).toEqual([
+      'hearth/lf/pg-prod',
+      'hearth/lf/pg-staging',
+    ]);
     expect(paths(await h.root.list('hearth/lf/', { type: 'generic' }))).toEqual(['hearth/lf/plain']);
     expect(paths(await h.root.list('hearth/lf/', { environment: 'staging' }))).toEqual(['hearth/lf/pg-staging']);
     expect(paths(await h.root.list('hearth/lf/', { active: false }))).toEqual(['hearth/lf/redis']);
@@ -130,7 +164,9 @@ describe('list filters', () => {
       'hearth/lf/pg-prod',
       'hearth/lf/plain',
     ]);
-    expect(paths(await h.root.list('hearth/lf/', { expiring_within_seconds: 7 * 86_400 }))).toEqual(['hearth/lf/pg-prod']);
+    expect(paths(await h.root.list('hearth/lf/', { expiring_within_seconds: 7 * 86_400 }))).toEqual([
+      'hearth/lf/pg-prod',
+    ]);
     expect(paths(await h.root.list('hearth/lf/', { expiring_within_seconds: 60 * 86_400 }))).toEqual([
       'hearth/lf/pg-prod',
       'hearth/lf/pg-staging',
@@ -148,7 +184,11 @@ describe('list filters', () => {
     const details = await get('/v1/credentials/hearth/lf/pg-prod');
     expect(details.status).toBe(200);
     const parsed = JSON.parse(details.text) as CredentialDetails;
-    expect(parsed).toMatchObject({ path: 'hearth/lf/pg-prod', type: 'postgres', fields: { host: 'db', username: 'a' } });
+    expect(parsed).toMatchObject({
+      path: 'hearth/lf/pg-prod',
+      type: 'postgres',
+      fields: { host: 'db', username: 'a' },
+    });
     expect(parsed.history.map((e) => e.type)).toEqual(['SecretVersionWrittenV1']);
     expect((await get('/v1/credentials/hearth/lf/none')).status).toBe(404);
 

@@ -7,7 +7,16 @@ import {
   VaultSubjects,
   type CredentialTypeDefinition,
 } from '@hearth/contracts';
-import { databaseText, eventMark, eventsSince, expectNewEvents, jetStreamText, queryDatabase, streamMessages, until } from '@hearth/testkit';
+import {
+  databaseText,
+  eventMark,
+  eventsSince,
+  expectNewEvents,
+  jetStreamText,
+  queryDatabase,
+  streamMessages,
+  until,
+} from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { signAs, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
@@ -40,10 +49,19 @@ describe('a typed write', () => {
     });
     const fields = { host: 'db.acme.internal', port: '5432', database: 'postgres', username: 'app', sslmode: 'prefer' };
     const [listed] = await h.root.list(path);
-    expect(listed).toMatchObject({ type: 'postgres', type_version: null, environment: 'staging', active: true, fields });
+    expect(listed).toMatchObject({
+      type: 'postgres',
+      type_version: null,
+      environment: 'staging',
+      active: true,
+      fields,
+    });
     expect(listed!.value_names).toEqual(['database', 'host', 'password', 'port', 'sslmode', 'username']);
     const [written] = await expectNewEvents(h.db.name, from, [
-      { type: 'SecretVersionWrittenV1', data: { path, type: 'postgres', type_version: null, environment: 'staging', fields } },
+      {
+        type: 'SecretVersionWrittenV1',
+        data: { path, type: 'postgres', type_version: null, environment: 'staging', fields },
+      },
       { type: 'SecretReadV1' },
     ]);
     expect(JSON.stringify(written)).not.toContain(CANARY);
@@ -76,9 +94,14 @@ describe('a typed write', () => {
     }
     // The header itself, as any NATS client sees it.
     const { keys } = await h.principal('typed-writer', [{ pattern: 'hearth/typed/*', capabilities: ['write'] }]);
-    const body = h.sealedWrite({ path: 'hearth/typed/bad', type: 'redis', values: { host: 'cache', db: '99', password: CANARY } });
+    const body = h.sealedWrite({
+      path: 'hearth/typed/bad',
+      type: 'redis',
+      values: { host: 'cache', db: '99', password: CANARY },
+    });
     const signed = headers();
-    for (const [k, v] of Object.entries(signAs(VaultSubjects.write, body, 'typed-writer', keys.secretKey))) signed.set(k, v);
+    for (const [k, v] of Object.entries(signAs(VaultSubjects.write, body, 'typed-writer', keys.secretKey)))
+      signed.set(k, v);
     const reply = await h.nc.request(VaultSubjects.write, new TextEncoder().encode(JSON.stringify(body)), {
       headers: signed,
       timeout: 5_000,
@@ -109,7 +132,12 @@ describe('a typed write', () => {
 
   it('takes a rotation schedule with a generated credential only, in the write’s transaction', async () => {
     await expect(
-      h.root.write({ path: 'hearth/typed/user', type: 'redis', values: { host: 'cache', password: CANARY }, rotation_days: 30 }),
+      h.root.write({
+        path: 'hearth/typed/user',
+        type: 'redis',
+        values: { host: 'cache', password: CANARY },
+        rotation_days: 30,
+      }),
     ).rejects.toMatchObject({ code: 'VAULT.ROTATION_UNSUPPORTED' });
     expect(await h.root.list('hearth/typed/user')).toEqual([]);
     const from = await eventMark(h.db.name);
@@ -126,10 +154,17 @@ describe('a typed write', () => {
       { type: 'CredentialScheduleSetV1', data: { path, every_days: 30 } },
     ]);
     // One transaction: both events were appended by one command path, one after the other on the stream.
-    expect([written!.stream, written!.version, scheduled!.stream, scheduled!.version]).toEqual([`secret-${path}`, 1, `secret-${path}`, 2]);
+    expect([written!.stream, written!.version, scheduled!.stream, scheduled!.version]).toEqual([
+      `secret-${path}`,
+      1,
+      `secret-${path}`,
+      2,
+    ]);
     const [listed] = await h.root.list(path);
     expect(listed!.rotation_days).toBe(30);
-    expect(Date.parse(listed!.next_rotation_at!) - Date.parse(listed!.updated_at)).toBeGreaterThanOrEqual(29 * 86_400_000);
+    expect(Date.parse(listed!.next_rotation_at!) - Date.parse(listed!.updated_at)).toBeGreaterThanOrEqual(
+      29 * 86_400_000,
+    );
   });
 });
 
@@ -145,22 +180,38 @@ describe('a custom credential type', () => {
   };
 
   it('is defined by a writer of its path, versioned, recorded in HATCH, listed, and used by writes', async () => {
-    const { client: stranger } = await h.principal('stranger', [{ pattern: 'hearth/*', capabilities: ['write', 'read'] }]);
+    const { client: stranger } = await h.principal('stranger', [
+      { pattern: 'hearth/*', capabilities: ['write', 'read'] },
+    ]);
     await expect(stranger.defineCredentialType(acme)).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
 
     const from = await eventMark(h.db.name);
     expect(await h.root.defineCredentialType(acme)).toMatchObject({ name: 'acme_api', version: 1, system: false });
-    await h.root.write({ path: 'hearth/acme/api', type: 'acme_api', values: { url: 'https://api.acme.test', key: CANARY } });
+    await h.root.write({
+      path: 'hearth/acme/api',
+      type: 'acme_api',
+      values: { url: 'https://api.acme.test', key: CANARY },
+    });
     await expect(
       h.root.write({ path: 'hearth/acme/api2', type: 'acme_api', values: { key: CANARY } }),
-    ).rejects.toMatchObject({ code: 'VAULT.INVALID_FIELDS', fields: [expect.objectContaining({ field: 'url', code: 'VAULT.FIELD_REQUIRED' })] });
+    ).rejects.toMatchObject({
+      code: 'VAULT.INVALID_FIELDS',
+      fields: [expect.objectContaining({ field: 'url', code: 'VAULT.FIELD_REQUIRED' })],
+    });
 
     const v2: CredentialTypeDefinition = {
       ...acme,
-      fields: [...acme.fields, { name: 'region', display_name: 'Region', kind: 'options', options: ['eu', 'us'], default: 'eu' }],
+      fields: [
+        ...acme.fields,
+        { name: 'region', display_name: 'Region', kind: 'options', options: ['eu', 'us'], default: 'eu' },
+      ],
     };
     expect(await h.root.defineCredentialType(v2)).toMatchObject({ version: 2 });
-    await h.root.write({ path: 'hearth/acme/api3', type: 'acme_api', values: { url: 'https://api.acme.test', key: CANARY } });
+    await h.root.write({
+      path: 'hearth/acme/api3',
+      type: 'acme_api',
+      values: { url: 'https://api.acme.test', key: CANARY },
+    });
     expect((await h.root.list('hearth/acme/')).map((s) => [s.path, s.type_version, s.fields])).toEqual([
       ['hearth/acme/api', 1, { url: 'https://api.acme.test' }],
       ['hearth/acme/api3', 2, { url: 'https://api.acme.test', region: 'eu' }],
@@ -169,7 +220,9 @@ describe('a custom credential type', () => {
     const types = await stranger.credentialTypes();
     expect(types.filter((t) => t.system).map((t) => [t.name, t.version])).toContainEqual(['postgres', 1]);
     expect(types.filter((t) => t.system)).toHaveLength(11);
-    expect(types.filter((t) => !t.system).map((t) => [t.name, t.version, t.fields.length])).toEqual([['acme_api', 2, 3]]);
+    expect(types.filter((t) => !t.system).map((t) => [t.name, t.version, t.fields.length])).toEqual([
+      ['acme_api', 2, 3],
+    ]);
 
     const defined = await eventsSince(h.db.name, from, { type: 'CredentialTypeDefinedV1' });
     expect(defined.map((e) => [e.stream, e.version, e.data.version, e.data.by])).toEqual([

@@ -25,7 +25,9 @@ function typedListQuery(query: unknown): unknown {
   return {
     ...rest,
     ...(active === undefined ? {} : { active: active === 'true' ? true : active === 'false' ? false : active }),
-    ...(within === undefined ? {} : { expiring_within_seconds: typeof within === 'string' && within !== '' ? Number(within) : within }),
+    ...(within === undefined
+      ? {}
+      : { expiring_within_seconds: typeof within === 'string' && within !== '' ? Number(within) : within }),
   };
 }
 

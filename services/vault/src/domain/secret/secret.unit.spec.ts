@@ -49,11 +49,9 @@ const written = (
 });
 /** A version written by a release before credential types: no type, environment or fields. */
 const writtenBeforeTypes = (version: number): SecretEvent => {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- taken out: an earlier release wrote none of them
-  const { type: _type, type_version: _version, environment: _environment, fields: _fields, ...data } = (
-    written(version) as Extract<SecretEvent, { type: 'SecretVersionWrittenV1' }>
-  ).data;
-  return { type: 'SecretVersionWrittenV1', data };
+  const data: Record<string, unknown> = { ...written(version).data };
+  for (const key of ['type', 'type_version', 'environment', 'fields']) delete data[key];
+  return { type: 'SecretVersionWrittenV1', data } as SecretEvent;
 };
 const rotated = (
   step: 'requested' | 'applied' | 'promoted' | 'failed' | 'abandoned',
@@ -61,7 +59,14 @@ const rotated = (
   extra: { reason?: string; by?: string; provider?: 'USER' | 'AUTO_MANAGED' } = {},
 ): SecretEvent => ({
   type: 'CredentialRotatedV1',
-  data: { ...at, by: extra.by ?? 'driver', provider: extra.provider ?? 'AUTO_MANAGED', step, version, ...(extra.reason ? { reason: extra.reason } : {}) },
+  data: {
+    ...at,
+    by: extra.by ?? 'driver',
+    provider: extra.provider ?? 'AUTO_MANAGED',
+    step,
+    version,
+    ...(extra.reason ? { reason: extra.reason } : {}),
+  },
 });
 const byOp = { path: 'hearth/acme', actor: 'op' };
 const remove = (versions: number[]): SecretCommand => ({ type: 'DeleteVersions', ...byOp, versions });
@@ -182,21 +187,36 @@ describe('a secret', () => {
       .when(write({ provider: 'USER', credentialType: 'redis' }))
       .thenThrows('VAULT.TYPE_CONFLICT');
     // A secret of an earlier release is generic: a generic write goes on, a typed one is refused.
-    spec.given([writtenBeforeTypes(1)]).when(write()).then([written(2)]);
-    spec.given([writtenBeforeTypes(1)]).when(write({ credentialType: 'postgres' })).thenThrows('VAULT.TYPE_CONFLICT');
+    spec
+      .given([writtenBeforeTypes(1)])
+      .when(write())
+      .then([written(2)]);
+    spec
+      .given([writtenBeforeTypes(1)])
+      .when(write({ credentialType: 'postgres' }))
+      .thenThrows('VAULT.TYPE_CONFLICT');
   });
 
   it('is deactivated and activated once each way, and only once written', () => {
     const deactivate: SecretCommand = { type: 'SetActive', ...byOp, active: false };
     const activate: SecretCommand = { type: 'SetActive', ...byOp, active: true };
     const deactivated: SecretEvent = { type: 'CredentialDeactivatedV1', data: { ...at, by: 'op' } };
-    spec.given([written(1)]).when(deactivate).then([deactivated]);
-    spec.given([written(1), deactivated]).when(deactivate).then([]);
+    spec
+      .given([written(1)])
+      .when(deactivate)
+      .then([deactivated]);
+    spec
+      .given([written(1), deactivated])
+      .when(deactivate)
+      .then([]);
     spec
       .given([written(1), deactivated])
       .when(activate)
       .then([{ type: 'CredentialActivatedV1', data: { ...at, by: 'op' } }]);
-    spec.given([written(1)]).when(activate).then([]);
+    spec
+      .given([written(1)])
+      .when(activate)
+      .then([]);
     spec.given([]).when(deactivate).thenThrows('VAULT.SECRET_NOT_FOUND');
   });
 
@@ -230,7 +250,12 @@ describe('a secret', () => {
   });
 
   it('schedules rotation of a generated credential only, and clears any schedule', () => {
-    const schedule = (everyDays: number | null): SecretCommand => ({ type: 'ScheduleRotation', ...byOp, everyDays, now: NOW });
+    const schedule = (everyDays: number | null): SecretCommand => ({
+      type: 'ScheduleRotation',
+      ...byOp,
+      everyDays,
+      now: NOW,
+    });
     spec
       .given([written(1)])
       .when(schedule(30))
@@ -240,7 +265,10 @@ describe('a secret', () => {
           data: { ...at, by: 'op', every_days: 30, next_rotation_at: '2026-12-22T10:00:00.000Z' },
         },
       ]);
-    spec.given([written(1, 'USER')]).when(schedule(30)).thenThrows('VAULT.ROTATION_UNSUPPORTED');
+    spec
+      .given([written(1, 'USER')])
+      .when(schedule(30))
+      .thenThrows('VAULT.ROTATION_UNSUPPORTED');
     spec
       .given([written(1, 'USER')])
       .when(schedule(null))
@@ -254,7 +282,10 @@ describe('a secret', () => {
       .given([written(1), written(2)])
       .when(request)
       .then([rotated('requested', 3, { by: 'op' })]);
-    spec.given([written(1, 'USER')]).when(request).thenThrows('VAULT.ROTATION_UNSUPPORTED');
+    spec
+      .given([written(1, 'USER')])
+      .when(request)
+      .thenThrows('VAULT.ROTATION_UNSUPPORTED');
     spec
       .given([written(1), rotated('requested', 2)])
       .when(request)
@@ -276,13 +307,19 @@ describe('a secret', () => {
       reason,
     });
     const pending = [written(1), rotated('requested', 2)];
-    spec.given(pending).when(settle(2, 'applied')).then([rotated('applied', 2, { by: 'op' })]);
+    spec
+      .given(pending)
+      .when(settle(2, 'applied'))
+      .then([rotated('applied', 2, { by: 'op' })]);
     spec
       .given(pending)
       .when(settle(2, 'failed', 'neither value logs in'))
       .then([rotated('failed', 2, { by: 'op', reason: 'neither value logs in' })]);
     spec.given(pending).when(settle(3, 'abandoned')).thenThrows('VAULT.WORK_NOT_FOUND');
-    spec.given([written(1)]).when(settle(2, 'abandoned')).thenThrows('VAULT.WORK_NOT_FOUND');
+    spec
+      .given([written(1)])
+      .when(settle(2, 'abandoned'))
+      .thenThrows('VAULT.WORK_NOT_FOUND');
   });
 
   it('promotes a rotation: a USER credential at once, a generated one only its pending version', () => {
@@ -294,7 +331,10 @@ describe('a secret', () => {
       .given([written(1), rotated('requested', 2)])
       .when(write({ rotation: 'promote' }))
       .then([written(2, 'AUTO_MANAGED', { rotated_from: 1 }), rotated('promoted', 2)]);
-    spec.given([written(1)]).when(write({ rotation: 'promote' })).thenThrows('VAULT.WORK_NOT_FOUND');
+    spec
+      .given([written(1)])
+      .when(write({ rotation: 'promote' }))
+      .thenThrows('VAULT.WORK_NOT_FOUND');
   });
 
   it('abandons a pending rotation when another version is written (the sidecar was made anew)', () => {

@@ -229,13 +229,21 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
           break;
         case 'CredentialDeactivatedV1':
         case 'CredentialActivatedV1':
-          await manager.update(SecretRecord, { path: event.data.path }, { active: event.type === 'CredentialActivatedV1' });
+          await manager.update(
+            SecretRecord,
+            { path: event.data.path },
+            { active: event.type === 'CredentialActivatedV1' },
+          );
           break;
         case 'CredentialTestedV1':
           await manager.update(
             SecretRecord,
             { path: event.data.path },
-            { lastTested: new Date(event.data.tested_at), testStatus: event.data.outcome, testMessage: event.data.message },
+            {
+              lastTested: new Date(event.data.tested_at),
+              testStatus: event.data.outcome,
+              testMessage: event.data.message,
+            },
           );
           break;
         case 'CredentialScheduleSetV1':

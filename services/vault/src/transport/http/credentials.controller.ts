@@ -16,7 +16,8 @@ export class CredentialsController {
   /** `?prefix=&type=&environment=&active=&expiring_within_seconds=`. */
   @Get('credentials')
   @ApiRoute({
-    summary: 'Credentials under a prefix, narrowed by type, environment, active flag or expiry within N seconds (never a value)',
+    summary:
+      'Credentials under a prefix, narrowed by type, environment, active flag or expiry within N seconds (never a value)',
     query: 'SecretListRequest',
     reply: { description: 'the credentials, by path', schema: 'SecretMetadataList' },
     errors: { 400: 'a filter out of its grammar', 403: 'a role the vault does not let in' },
