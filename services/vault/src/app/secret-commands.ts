@@ -54,7 +54,7 @@ export class SecretCommands {
   /** The path's stream as its history: every event, oldest first, as the transaction sees it. */
   async history(tx: Transaction, path: string): Promise<CredentialHistoryEntry[]> {
     const stored = await this.store.readStream(tx, secretStream(path));
-    return stored.map((e) => historyEntryOf(upcastSecretEvent(e), e.metadata.occurred_at, e.metadata.actor));
+    return stored.map((e) => historyEntryOf(upcastSecretEvent(e), e.metadata.occurred_at));
   }
 }
 

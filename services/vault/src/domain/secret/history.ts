@@ -21,7 +21,7 @@ const OMITTED = new Set([
  * One event of a credential's stream as its history shows it: the event's own words, flattened to
  * scalars (a list of versions as `1, 2`). The events carry no value, so neither does the history.
  */
-export function historyEntryOf(event: SecretEvent, occurredAt: string, actor: string): CredentialHistoryEntry {
+export function historyEntryOf(event: SecretEvent, occurredAt: string): CredentialHistoryEntry {
   const data = event.data as Record<string, unknown>;
   const detail: Detail = {};
   for (const [key, value] of Object.entries(data)) {
@@ -30,7 +30,7 @@ export function historyEntryOf(event: SecretEvent, occurredAt: string, actor: st
     else if (value === null || ['string', 'number', 'boolean'].includes(typeof value))
       detail[key] = value as Detail[string];
   }
-  const by = 'by' in event.data ? event.data.by : 'created_by' in event.data ? event.data.created_by : actor;
+  const by = event.type === 'SecretVersionWrittenV1' ? event.data.created_by : event.data.by;
   const at =
     event.type === 'SecretVersionWrittenV1'
       ? event.data.created_at

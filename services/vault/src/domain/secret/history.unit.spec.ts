@@ -28,7 +28,6 @@ describe("a credential's history", () => {
           },
         },
         OCCURRED,
-        'alice',
       ),
     ).toEqual({
       type: 'SecretVersionWrittenV1',
@@ -63,7 +62,6 @@ describe("a credential's history", () => {
           },
         },
         OCCURRED,
-        'ops',
       ),
     ).toEqual({
       type: 'CredentialTestedV1',
@@ -76,7 +74,6 @@ describe("a credential's history", () => {
       historyEntryOf(
         { type: 'SecretVersionsDestroyedV1', data: { ...at, versions: [1, 2], by: 'ops', reason: 'destroy' } },
         OCCURRED,
-        'ops',
       ),
     ).toEqual({
       type: 'SecretVersionsDestroyedV1',

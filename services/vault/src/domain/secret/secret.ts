@@ -144,16 +144,12 @@ export function evolveSecret(state: SecretState, event: SecretEvent): SecretStat
       return { ...state, active: false };
     case 'CredentialActivatedV1':
       return { ...state, active: true };
-    case 'CredentialRotatedV1':
-      switch (event.data.step) {
-        case 'requested':
-          return { ...state, pendingVersion: event.data.version };
-        case 'promoted':
-        case 'abandoned':
-          return { ...state, pendingVersion: null };
-        default:
-          return state;
-      }
+    case 'CredentialRotatedV1': {
+      const { step, version } = event.data;
+      if (step === 'requested') return { ...state, pendingVersion: version };
+      // Applied is not yet promoted, and a failed rotation is tried again: still pending either way.
+      return step === 'promoted' || step === 'abandoned' ? { ...state, pendingVersion: null } : state;
+    }
     case 'CredentialTestedV1':
     case 'CredentialScheduleSetV1':
       return state;
