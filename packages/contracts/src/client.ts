@@ -1,7 +1,7 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { BusHeaders, requestNonce, type BusVerifier, type ServiceName } from './bus-signature.js';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
-import { ErrorCode, HearthError } from './errors.js';
+import { ErrorCode, fieldsOfHeader, HearthError, InvalidFieldsError } from './errors.js';
 import { CorrelationHeader, ServiceErrorHeaders, Subjects } from './subjects.js';
 
 const encoder = new TextEncoder();
@@ -11,7 +11,12 @@ export function serviceErrorOf(headers: MsgHdrs | undefined): HearthError | null
   const code = headers?.get(ServiceErrorHeaders.code);
   if (!code) return null;
   const known = Object.values(ErrorCode).find((c) => c === code);
-  return new HearthError(known ?? ErrorCode.Internal, headers?.get(ServiceErrorHeaders.message) ?? code);
+  const message = headers?.get(ServiceErrorHeaders.message) ?? code;
+  // A field-by-field refusal comes back as one, so a caller (the CLI) can name each field.
+  if (known === ErrorCode.InvalidFields) {
+    return new InvalidFieldsError(message, fieldsOfHeader(headers?.get(ServiceErrorHeaders.fields)));
+  }
+  return new HearthError(known ?? ErrorCode.Internal, message);
 }
 
 /** What a typed client sends besides the request: contracts carry no telemetry or context of their own. */

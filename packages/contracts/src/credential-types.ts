@@ -85,7 +85,8 @@ export const FieldSpec = z
     if (!isSecretKind(spec.kind) && isSecretFieldName(spec.name)) {
       fail(`${spec.name} is named like a secret: make it a password or hidden field`);
     }
-    if ((spec.kind === 'options') !== (spec.options !== undefined)) fail('options, and only an options field, list choices');
+    if ((spec.kind === 'options') !== (spec.options !== undefined))
+      fail('options, and only an options field, list choices');
     if (spec.format && spec.kind !== 'string' && !(spec.format === 'port' && spec.kind === 'number')) {
       fail('a format applies to a string field (port: to a number field)');
     }
@@ -113,14 +114,23 @@ export const CredentialTypeDefinition = z
   .strict()
   .superRefine((type, ctx) => {
     const names = type.fields.map((f) => f.name);
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'field names are unique', path: ['fields'] });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', message: 'field names are unique', path: ['fields'] });
     if (!type.fields.some((f) => isSecretKind(f.kind))) {
-      ctx.addIssue({ code: 'custom', message: 'a credential type has at least one password or hidden field', path: ['fields'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a credential type has at least one password or hidden field',
+        path: ['fields'],
+      });
     }
     if (type.tester) {
       const missing = TESTER_FIELDS[type.tester].required.filter((name) => !names.includes(name));
       if (missing.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `the ${type.tester} test needs fields ${missing.join(', ')}`, path: ['tester'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `the ${type.tester} test needs fields ${missing.join(', ')}`,
+          path: ['tester'],
+        });
       }
     }
   });
@@ -161,13 +171,17 @@ export type CredentialTypeInfo = z.infer<typeof CredentialTypeInfo>;
 /** The type of every secret written without one: up to 32 named values, every one secret. */
 export const GENERIC_TYPE = 'generic';
 
-const host = (display = 'Host') => ({ name: 'host', display_name: display, kind: 'string', required: true, format: 'host' }) as const;
+const host = (display = 'Host') =>
+  ({ name: 'host', display_name: display, kind: 'string', required: true, format: 'host' }) as const;
 const port = (value: number) =>
   ({ name: 'port', display_name: 'Port', kind: 'number', format: 'port', default: value }) as const;
 const username = (required = true) => ({ name: 'username', display_name: 'User', kind: 'string', required }) as const;
-const password = (required = true) => ({ name: 'password', display_name: 'Password', kind: 'password', required }) as const;
-const url = (name = 'url', display = 'URL') => ({ name, display_name: display, kind: 'string', required: true, format: 'url' }) as const;
-const flag = (name: string, display: string) => ({ name, display_name: display, kind: 'boolean', default: false }) as const;
+const password = (required = true) =>
+  ({ name: 'password', display_name: 'Password', kind: 'password', required }) as const;
+const url = (name = 'url', display = 'URL') =>
+  ({ name, display_name: display, kind: 'string', required: true, format: 'url' }) as const;
+const flag = (name: string, display: string) =>
+  ({ name, display_name: display, kind: 'boolean', default: false }) as const;
 
 const systemTypes: CredentialTypeDefinition[] = [
   {
@@ -195,7 +209,14 @@ const systemTypes: CredentialTypeDefinition[] = [
     display_name: 'MySQL / MariaDB',
     category: 'database',
     tester: 'mysql',
-    fields: [host(), port(3306), { name: 'database', display_name: 'Database', kind: 'string' }, username(), password(), flag('ssl', 'Use TLS')],
+    fields: [
+      host(),
+      port(3306),
+      { name: 'database', display_name: 'Database', kind: 'string' },
+      username(),
+      password(),
+      flag('ssl', 'Use TLS'),
+    ],
   },
   {
     name: 'redis',
@@ -216,7 +237,14 @@ const systemTypes: CredentialTypeDefinition[] = [
     display_name: 'RabbitMQ (AMQP)',
     category: 'queue',
     tester: 'amqp',
-    fields: [host(), port(5672), { name: 'vhost', display_name: 'Virtual host', kind: 'string', default: '/' }, username(), password(), flag('tls', 'Use TLS')],
+    fields: [
+      host(),
+      port(5672),
+      { name: 'vhost', display_name: 'Virtual host', kind: 'string', default: '/' },
+      username(),
+      password(),
+      flag('tls', 'Use TLS'),
+    ],
   },
   {
     name: 'mongodb',
@@ -237,7 +265,10 @@ const systemTypes: CredentialTypeDefinition[] = [
     display_name: 'HTTP bearer token',
     category: 'http',
     tester: 'http_bearer',
-    fields: [url('url', 'URL the test requests'), { name: 'token', display_name: 'Token', kind: 'password', required: true }],
+    fields: [
+      url('url', 'URL the test requests'),
+      { name: 'token', display_name: 'Token', kind: 'password', required: true },
+    ],
   },
   {
     name: 'http_basic',
@@ -305,7 +336,8 @@ const systemTypes: CredentialTypeDefinition[] = [
         name: 'host_key_sha256',
         display_name: 'Host key fingerprint (SHA256:…)',
         kind: 'string',
-        description: 'the test refuses a server presenting another key; absent, any key is accepted and its fingerprint reported',
+        description:
+          'the test refuses a server presenting another key; absent, any key is accepted and its fingerprint reported',
       },
     ],
   },
@@ -352,8 +384,11 @@ export function fieldSchemaOf(spec: ParsedFieldSpec): z.ZodType<string> {
       return schema.refine((v) => v === 'true' || v === 'false', { message: 'true or false' });
     case 'options':
       return schema.refine((v) => spec.options!.includes(v), { message: `one of ${spec.options!.join(', ')}` });
-    default:
-      if (spec.format === 'host') return schema.refine((v) => v.length <= 253 && HOST.test(v), { message: 'a host name or an address' });
+    case 'string':
+    case 'password':
+    case 'hidden':
+      if (spec.format === 'host')
+        return schema.refine((v) => v.length <= 253 && HOST.test(v), { message: 'a host name or an address' });
       if (spec.format === 'url') return schema.refine(isHttpUrl, { message: 'an http or https URL' });
       return schema;
   }
@@ -378,7 +413,9 @@ function isHttpUrl(value: string): boolean {
 /** The type's schema: every field by its own, unknown fields refused. */
 export function credentialSchemaOf(type: ParsedCredentialType) {
   return z.strictObject(
-    Object.fromEntries(type.fields.map((spec) => [spec.name, spec.required ? fieldSchemaOf(spec) : fieldSchemaOf(spec).optional()])),
+    Object.fromEntries(
+      type.fields.map((spec) => [spec.name, spec.required ? fieldSchemaOf(spec) : fieldSchemaOf(spec).optional()]),
+    ),
   );
 }
 
@@ -398,21 +435,29 @@ export function checkCredentialFields(
     const value = given[spec.name];
     if (value !== undefined && value !== '') withDefaults[spec.name] = value;
     else if (spec.default !== undefined) withDefaults[spec.name] = String(spec.default);
-    else if (spec.required) errors.push({ field: spec.name, code: 'VAULT.FIELD_REQUIRED', message: `${spec.display_name} is required` });
+    else if (spec.required)
+      errors.push({ field: spec.name, code: 'VAULT.FIELD_REQUIRED', message: `${spec.display_name} is required` });
   }
   for (const spec of type.fields) {
     const value = withDefaults[spec.name];
     if (value === undefined) continue;
     const result = fieldSchemaOf(spec).safeParse(value);
     if (!result.success) {
-      errors.push({ field: spec.name, code: 'VAULT.FIELD_INVALID', message: result.error.issues[0]?.message ?? 'invalid' });
+      errors.push({
+        field: spec.name,
+        code: 'VAULT.FIELD_INVALID',
+        message: result.error.issues[0]?.message ?? 'invalid',
+      });
     }
   }
   return errors.length === 0 ? { values: withDefaults, errors: [] } : { values: null, errors };
 }
 
 /** The fields of a credential that are metadata (shown in lists, events and the operator API). */
-export function metadataFieldsOf(type: ParsedCredentialType, values: Readonly<Record<string, string>>): Record<string, string> {
+export function metadataFieldsOf(
+  type: ParsedCredentialType,
+  values: Readonly<Record<string, string>>,
+): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const spec of type.fields) {
     const value = values[spec.name];
@@ -433,7 +478,9 @@ export function genericTypeOf(valueNames: readonly string[]): ParsedCredentialTy
 }
 
 /** A credential's environment: a label (`production`, `staging`), not a namespace: the path is the name. */
-export const Environment = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'an environment is named like production' });
+export const Environment = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'an environment is named like production' });
 export const DEFAULT_ENVIRONMENT = 'production';
 
 export const TestStatus = z.enum(['OK', 'FAILED', 'TIMEOUT']);

@@ -135,4 +135,3 @@ export const CredentialWorkReport = z
   })
   .strict();
 export type CredentialWorkReport = z.infer<typeof CredentialWorkReport>;
-

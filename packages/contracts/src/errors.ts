@@ -179,7 +179,42 @@ export class InvalidFieldsError extends HearthError {
   }
 }
 
+export type FieldRefusal = InvalidFieldsError['fields'][number];
+
+/** A header's worth of fields: a NATS header is no place for an unbounded list. */
+const FIELDS_HEADER_MAX = 4096;
+
+/**
+ * An InvalidFieldsError's fields as one header value (JSON, no line break): as many as fit in 4 KiB,
+ * in their order, so a type with many failing fields still names the first ones.
+ */
+export function fieldsHeaderOf(fields: readonly FieldRefusal[]): string {
+  const kept: FieldRefusal[] = [];
+  for (const { field, code, message } of fields) {
+    if (JSON.stringify([...kept, { field, code, message }]).length > FIELDS_HEADER_MAX) break;
+    kept.push({ field, code, message });
+  }
+  return JSON.stringify(kept);
+}
+
+/** The fields a header carried, or none when it is absent or not what fieldsHeaderOf writes. */
+export function fieldsOfHeader(value: string | undefined): FieldRefusal[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter(isFieldRefusal) : [];
+  } catch {
+    return [];
+  }
+}
+
+function isFieldRefusal(item: unknown): item is FieldRefusal {
+  if (typeof item !== 'object' || item === null) return false;
+  const { field, code, message } = item as Record<string, unknown>;
+  return typeof field === 'string' && typeof code === 'string' && typeof message === 'string';
+}
+
 /** The body every edge answers a failure with. */
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: ReadonlyArray<{ field: string; code: string; message: string }> };
+  error: { code: string; message: string; fields?: readonly FieldRefusal[] };
 }

@@ -30,6 +30,8 @@ export const Streams = {
 export const ServiceErrorHeaders = {
   code: 'Nats-Service-Error-Code',
   message: 'Nats-Service-Error',
+  /** Hearth's own: an InvalidFieldsError's `fields` as JSON (errors.ts fieldsHeaderOf), never a value. */
+  fields: 'Hearth-Error-Fields',
 } as const;
 
 /**

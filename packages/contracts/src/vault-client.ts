@@ -1,7 +1,7 @@
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
-import { CredentialTypeDefinition, CredentialTypeInfo } from './credential-types.js';
+import { CredentialTypeInfo, type CredentialTypeDefinition } from './credential-types.js';
 import {
   CredentialDetails,
   CredentialRotation,
@@ -173,7 +173,11 @@ export class VaultClient {
   }
 
   reportCredentialWork(report: CredentialWorkReport): Promise<{ path: string; version: number }> {
-    return this.call(CredentialSubjects.workReport, report, z.object({ path: z.string(), version: z.number() }).strict());
+    return this.call(
+      CredentialSubjects.workReport,
+      report,
+      z.object({ path: z.string(), version: z.number() }).strict(),
+    );
   }
 
   versions(path: string): Promise<SecretVersionInfo[]> {

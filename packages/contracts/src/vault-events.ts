@@ -160,7 +160,11 @@ export type CredentialRotatedV1 = z.infer<typeof CredentialRotatedV1>;
 export const CredentialScheduleSetV1 = envelopeOf(
   'CredentialScheduleSetV1',
   z
-    .object({ ...atCredential, every_days: z.number().int().positive().nullable(), next_rotation_at: z.iso.datetime().nullable() })
+    .object({
+      ...atCredential,
+      every_days: z.number().int().positive().nullable(),
+      next_rotation_at: z.iso.datetime().nullable(),
+    })
     .strict(),
 );
 export type CredentialScheduleSetV1 = z.infer<typeof CredentialScheduleSetV1>;

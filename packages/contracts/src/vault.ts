@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CredentialTypeName, DEFAULT_ENVIRONMENT, Environment, GENERIC_TYPE, RotationDays, TestStatus } from './credential-types.js';
+import {
+  CredentialTypeName,
+  DEFAULT_ENVIRONMENT,
+  Environment,
+  GENERIC_TYPE,
+  RotationDays,
+  TestStatus,
+} from './credential-types.js';
 import { isSecretFieldName } from './secret-fields.js';
 
 /**
@@ -116,7 +123,12 @@ export const SecretListRequest = z
     type: CredentialTypeName.optional(),
     environment: Environment.optional(),
     active: z.boolean().optional(),
-    expiring_within_seconds: z.number().int().positive().max(10 * 365 * 86_400).optional(),
+    expiring_within_seconds: z
+      .number()
+      .int()
+      .positive()
+      .max(10 * 365 * 86_400)
+      .optional(),
   })
   .strict();
 export type SecretListRequest = z.input<typeof SecretListRequest>;

@@ -9,7 +9,7 @@ import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
-import type { ConnectionOf, CredentialTypeStore } from './app/ports.js';
+import type { ConnectionOf } from './app/ports.js';
 import { ChangeVersions } from './app/change-versions/change-versions.js';
 import { TestCredential } from './app/credentials/test-credential.js';
 import { EngineCredentials } from './app/engines/engine-credentials.js';
@@ -32,6 +32,12 @@ import { CredentialWorkQueue } from './app/credentials/credential-work.js';
 import { RotateCredential } from './app/credentials/rotate-credential.js';
 import { SidecarWorkChecks } from './app/credentials/sidecar-checks.js';
 import { CredentialRotations } from './app/workers/credential-rotations.js';
+import { CredentialDetailsReader } from './app/credentials/credential-details.js';
+import { CredentialQueries } from './app/credentials/credential-queries.js';
+import { DefineCredentialType } from './app/credentials/define-type.js';
+import { ManageCredential } from './app/credentials/manage-credential.js';
+import { TypeCatalog } from './app/credentials/type-catalog.js';
+import { PostgresCredentialTypes } from './infra/postgres/credential-types.js';
 import { ConfigureEngine } from './app/engines/configure-engine.js';
 import { DeleteEngine } from './app/engines/delete-engine.js';
 import { EngineQueries } from './app/engines/engine-queries.js';
@@ -107,7 +113,8 @@ export function composeVault(
   const nonces = new NonceStore(dataSource);
   const cipher = new EnvelopeCipher(ring);
   const store = new EventStore();
-  const audit = new AuditTrail(new AuditedEventStore(store), clock, ids);
+  const auditedEvents = new AuditedEventStore(store);
+  const audit = new AuditTrail(auditedEvents, clock, ids);
   const admission = new Admission(
     unitOfWork,
     new CallerIdentity(principals, clock),
@@ -115,6 +122,10 @@ export function composeVault(
     new Refusals(unitOfWork, nonces, audit),
   );
   const commands = new SecretCommands(unitOfWork, store, secrets, audit, ids);
+  // Credentials: types (system and custom) every write is checked against, and what get answers.
+  const credentialTypes = new PostgresCredentialTypes(dataSource);
+  const typeCatalog = new TypeCatalog(credentialTypes);
+  const credentialDetails = new CredentialDetailsReader(unitOfWork, secrets, commands);
   const tokens = new ConsoleTokenCache(new ConsoleOperatorDirectory(runtime.nc, bus.verifier), tokenCacheMs, () =>
     clock.now().getTime(),
   );
@@ -143,7 +154,7 @@ export function composeVault(
     logger,
   );
   // Credential rotation: the write's own path promotes; the driver's work queue beside the secrets.
-  const writeSecret = new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys);
+  const writeSecret = new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys, typeCatalog);
   const credentialWork = new PostgresCredentialWork(dataSource, fastPath);
   const rotateCredential = new RotateCredential(
     admission,
@@ -163,10 +174,13 @@ export function composeVault(
     useCases: {
       readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
       writeSecret,
-      listSecrets: new ListSecrets(admission, secrets),
+      listSecrets: new ListSecrets(admission, secrets, clock),
       changeVersions: new ChangeVersions(admission, commands),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
-      operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets),
+      operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets, credentialDetails, typeCatalog, clock),
+      credentialQueries: new CredentialQueries(admission, credentialDetails, typeCatalog),
+      defineCredentialType: new DefineCredentialType(admission, credentialTypes, audit, auditedEvents, clock),
+      manageCredential: new ManageCredential(admission, commands, credentialDetails, clock),
       configureEngine: new ConfigureEngine(admission, engines, leases, engineCredentials, target, audit, clock),
       engineQueries: new EngineQueries(admission, engines, leases, connectionOf, target, clock),
       deleteEngine: new DeleteEngine(admission, engines, leases, target, audit, clock),
@@ -197,7 +211,7 @@ export function composeVault(
         secrets,
         secrets,
         cipher,
-        customTypesPending,
+        credentialTypes,
         new ProtocolTesters(),
         sidecarChecks,
         commands,
@@ -233,9 +247,6 @@ export function composeVault(
 }
 export type ComposedVault = ReturnType<typeof composeVault>;
 export type VaultUseCases = ComposedVault['useCases'];
-
-// Seam for the custom-type store (issue 14's store slice): until it is wired, only system types have a test.
-const customTypesPending: Pick<CredentialTypeStore, 'find'> = { find: () => Promise.resolve(null) };
 
 /** The rewrap's composition: the vault's secret versions and KEKs, nothing of its bus. */
 export function composeRewrap(dataSource: DataSource, ring: KeyRing): Rewrap {

@@ -12,6 +12,8 @@ import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
 import { CredentialRotationEndpoints } from './transport/nats/credential-rotation.endpoints.js';
 import { CredentialTestEndpoints } from './transport/nats/credential-test.endpoints.js';
+import { CredentialEndpoints } from './transport/nats/credential.endpoints.js';
+import { CredentialsController } from './transport/http/credentials.controller.js';
 
 /** The vault's Nest module: its edges, routing to the use cases composeVault built. */
 export function vaultModule(useCases: VaultUseCases): DynamicModule {
@@ -27,6 +29,8 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
       CredentialRotationEndpoints,
       OpenApiController,
       CredentialTestEndpoints,
+      CredentialEndpoints,
+      CredentialsController,
     ],
     useCases,
     [OperatorGuard],

@@ -252,6 +252,32 @@ describe('attack: the bus lets nobody act as a service', () => {
     expect(await consumers()).toEqual(consumersBefore);
   });
 
+  it('lets the operator manage credentials, and only the driver use its work channel', async () => {
+    const allowed: Array<[NatsIdentity, string]> = [
+      ['operator', 'vault.credential.types'],
+      ['operator', 'vault.credential.type.define'],
+      ['operator', 'vault.credential.get'],
+      ['operator', 'vault.credential.status'],
+      ['operator', 'vault.credential.schedule'],
+      ['driver-localdocker', 'vault.credential.work.claim'],
+      ['driver-localdocker', 'vault.credential.work.report'],
+    ];
+    for (const [identity, subject] of allowed)
+      expect(await publishing(await as(identity), subject)).not.toMatch(/Permissions Violation/);
+    const refused: Array<[NatsIdentity, string]> = [
+      ['operator', 'vault.credential.work.claim'],
+      ['operator', 'vault.credential.work.report'],
+      ['subsystem', 'vault.credential.get'],
+      ['subsystem', 'vault.credential.work.claim'],
+      ['driver-localdocker', 'vault.credential.get'],
+      ['console', 'vault.credential.work.claim'],
+    ];
+    for (const [identity, subject] of refused)
+      expect(await publishing(await as(identity), subject)).toMatch(
+        `Permissions Violation for Publish to "${subject}"`,
+      );
+  });
+
   it.each<[NatsIdentity, string]>([
     ['operator', 'console.deployment.get'],
     ['operator', 'console.token.authenticate'],

@@ -1,7 +1,9 @@
 import {
   CorrelationHeader,
   ErrorCode,
+  fieldsHeaderOf,
   HearthError,
+  InvalidFieldsError,
   isReplyInbox,
   ServiceErrorHeaders,
   BusHeaders,
@@ -126,6 +128,8 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
     const h = headers();
     h.set(ServiceErrorHeaders.code, code);
     h.set(ServiceErrorHeaders.message, message);
-    msg.respond(JSON.stringify({ error: { code, message } }), { headers: h });
+    const fields = known instanceof InvalidFieldsError ? { fields: known.fields } : {};
+    if (known instanceof InvalidFieldsError) h.set(ServiceErrorHeaders.fields, fieldsHeaderOf(known.fields));
+    msg.respond(JSON.stringify({ error: { code, message, ...fields } }), { headers: h });
   }
 }

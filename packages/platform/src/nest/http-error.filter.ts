@@ -1,4 +1,4 @@
-import { ErrorCode, HearthError, type ErrorBody, type ErrorKind } from '@hearth/contracts';
+import { ErrorCode, HearthError, InvalidFieldsError, type ErrorBody, type ErrorKind } from '@hearth/contracts';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
@@ -36,6 +36,10 @@ export class EdgeErrorFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof InvalidFieldsError) {
+      const body = bodyOf(exception.code, exception.message);
+      return [STATUS_OF_KIND[exception.kind], { error: { ...body.error, fields: exception.fields } }];
+    }
     if (exception instanceof HearthError) {
       return [STATUS_OF_KIND[exception.kind], bodyOf(exception.code, exception.message)];
     }

@@ -46,6 +46,29 @@ describe('the audit trail', () => {
     await h.root.deleteEngine('audited');
   }
 
+  /** Credential events: a custom type, a typed generated credential with its schedule, deactivated and activated. */
+  async function credentialLifecycle(): Promise<void> {
+    await h.root.defineCredentialType({
+      name: 'audited_api',
+      display_name: 'Audited API',
+      category: 'http',
+      fields: [{ name: 'key', display_name: 'Key', kind: 'password', required: true }],
+    });
+    const path = 'hearth/audit-credential';
+    await h.root.write({
+      path,
+      provider: 'AUTO_MANAGED',
+      type: 'audited_api',
+      values: { key: 'audited-key' },
+      rotation_days: 30,
+    });
+    await h.root.setCredentialActive(path, false);
+    await h.root.setCredentialActive(path, true);
+  }
+
+  /** Made by the test and rotate use cases, which other slices of the credentials work serve. */
+  const NOT_YET_SERVED = new Set(['CredentialTestedV1', 'CredentialRotatedV1']);
+
   it('records every kind of vault event by its contract, and sends each to HATCH once, as stored', async () => {
     const from = await eventMark(h.db.name);
     const { client } = await h.principal('auditee', [{ pattern: 'hearth/audit/*', capabilities: ['read', 'write'] }]);
@@ -62,9 +85,12 @@ describe('the audit trail', () => {
     await h.root.revoke('auditee', 'hearth/audit/*');
     await h.root.createPrincipal('unused', generatePrincipalKeys().publicKey);
     await leaseLifecycle();
+    await credentialLifecycle();
 
     const events = await eventsSince(h.db.name, from);
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(Object.keys(VAULT_AUDIT_ACTIONS)));
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set(Object.keys(VAULT_AUDIT_ACTIONS).filter((type) => !NOT_YET_SERVED.has(type))),
+    );
     for (const event of events) expect(VaultEvent.parse(event)).toEqual(event);
 
     const jsm = await jetstreamManager(h.nc);

@@ -50,6 +50,8 @@ export interface StoredVersion {
   deleted: boolean;
   destroyed: boolean;
   expiresAt: Date | null;
+  /** The path's active flag: a deactivated credential is not read (VAULT.CREDENTIAL_INACTIVE). */
+  active: boolean;
   sealed: SealedVersion | null;
 }
 
@@ -58,10 +60,21 @@ export interface SecretVersions {
   findForRead(path: string, version: number | undefined): Promise<StoredVersion | null>;
 }
 
+/** What a list narrows to besides its prefix; absent, no narrowing. */
+export interface SecretFilter {
+  type?: string;
+  environment?: string;
+  active?: boolean;
+  /** Only what expires by then (expired ones too): the list's `expiring_within_seconds` from now. */
+  expiringBy?: Date;
+}
+
 /** Metadata only, never a value. */
 export interface SecretCatalog {
-  list(prefix: string): Promise<SecretMetadata[]>;
-  versions(path: string): Promise<SecretVersionInfo[]>;
+  list(prefix: string, filter?: SecretFilter): Promise<SecretMetadata[]>;
+  /** One path's metadata, or null; in a transaction, as that transaction sees it. */
+  find(path: string, tx?: Transaction): Promise<SecretMetadata | null>;
+  versions(path: string, tx?: Transaction): Promise<SecretVersionInfo[]>;
 }
 
 /** Custom credential types, versioned (system types live in contracts). */

@@ -1,4 +1,4 @@
-import type { SecretValues } from '@hearth/contracts';
+import type { CredentialHistoryEntry, SecretValues } from '@hearth/contracts';
 import type { Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { handleCommand, type EventStore } from '@hearth/platform/postgres';
 import {
@@ -8,6 +8,7 @@ import {
   type SecretEvent,
   type SecretState,
 } from '../domain/secret/secret.js';
+import { historyEntryOf } from '../domain/secret/history.js';
 import { upcastSecretEvent } from '../domain/secret/upcast.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { Cipher, SecretRecords } from './ports.js';
@@ -48,6 +49,12 @@ export class SecretCommands {
       },
     });
     return { state, events };
+  }
+
+  /** The path's stream as its history: every event, oldest first, as the transaction sees it. */
+  async history(tx: Transaction, path: string): Promise<CredentialHistoryEntry[]> {
+    const stored = await this.store.readStream(tx, secretStream(path));
+    return stored.map((e) => historyEntryOf(upcastSecretEvent(e), e.metadata.occurred_at));
   }
 }
 

@@ -29,9 +29,16 @@ export function secretReadEvent(
   };
 }
 
-/** A refused read: a missing or an expired version keeps its own outcome; any other refusal, a replay too, is DENIED. */
+const OUTCOME_OF_CODE: Readonly<Record<string, AuditOutcome>> = {
+  [ErrorCode.SecretNotFound]: 'NOT_FOUND',
+  [ErrorCode.SecretExpired]: 'EXPIRED',
+  [ErrorCode.CredentialInactive]: 'INACTIVE',
+};
+
+/**
+ * A refused read: a missing, expired or deactivated version keeps its own outcome; any other
+ * refusal, a replay too, is DENIED.
+ */
 export function refusedReadEvent(read: ReadAttempt, version: number | null, code: string): EventBody<SecretReadV1> {
-  const outcome =
-    code === ErrorCode.SecretNotFound ? 'NOT_FOUND' : code === ErrorCode.SecretExpired ? 'EXPIRED' : 'DENIED';
-  return secretReadEvent(read, version, outcome, code);
+  return secretReadEvent(read, version, OUTCOME_OF_CODE[code] ?? 'DENIED', code);
 }

@@ -52,7 +52,7 @@ export class TestCredential {
     private readonly admission: Pick<Admission, 'runKeepingNonce'>,
     private readonly unitOfWork: UnitOfWork,
     private readonly nonces: Pick<Nonces, 'remember'>,
-    private readonly catalog: Pick<SecretCatalog, 'list'>,
+    private readonly catalog: Pick<SecretCatalog, 'find'>,
     private readonly versions: SecretVersions,
     private readonly cipher: Pick<Cipher, 'open'>,
     private readonly types: Pick<CredentialTypeStore, 'find'>,
@@ -66,7 +66,7 @@ export class TestCredential {
   run(signed: SignedRequest): Promise<CredentialTestResult> {
     return this.admission.runKeepingNonce(signed, test, async (caller, { path }) => {
       const actor = caller.principal.name;
-      const metadata = (await this.catalog.list(path)).find((secret) => secret.path === path);
+      const metadata = await this.catalog.find(path);
       const stored = await this.versions.findForRead(path, undefined);
       if (!metadata || !stored || stored.deleted || stored.destroyed || !stored.sealed) {
         throw new HearthError(ErrorCode.SecretNotFound, `no credential to test at ${path}`);

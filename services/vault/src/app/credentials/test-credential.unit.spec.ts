@@ -63,7 +63,7 @@ function setup(secret: SecretMetadata, values: Record<string, string>, stored: P
     },
     { run: (work) => work({} as Transaction) },
     { remember: () => Promise.resolve(true) },
-    { list: (prefix) => Promise.resolve([secret].filter((s) => s.path.startsWith(prefix))) },
+    { find: (path) => Promise.resolve(secret.path === path ? secret : null) },
     {
       findForRead: () =>
         Promise.resolve({
@@ -72,6 +72,7 @@ function setup(secret: SecretMetadata, values: Record<string, string>, stored: P
           deleted: false,
           destroyed: false,
           expiresAt: null,
+          active: true,
           sealed,
           ...stored,
         }),

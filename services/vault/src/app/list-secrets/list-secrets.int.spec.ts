@@ -36,6 +36,18 @@ describe('listing secrets', () => {
       expires_at: null,
       value_names: ['K'],
       updated_at: expect.any(String) as unknown,
+      type: 'generic',
+      type_version: null,
+      environment: 'production',
+      active: true,
+      fields: {},
+      last_tested: null,
+      test_status: null,
+      test_message: null,
+      rotation_days: null,
+      next_rotation_at: null,
+      pending_version: null,
+      last_rotated_at: null,
     });
     expect(JSON.stringify(await h.root.list(''))).not.toContain('listed-value');
     expect(await h.root.versions('hearth/y')).toEqual([

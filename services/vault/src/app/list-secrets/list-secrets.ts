@@ -5,13 +5,28 @@ import {
   type SecretMetadata,
   type SecretVersionInfo,
 } from '@hearth/contracts';
+import type { z } from 'zod';
+import type { Clock } from '@hearth/platform/ports';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
-import type { SecretCatalog } from '../ports.js';
+import type { SecretCatalog, SecretFilter } from '../ports.js';
+
+type ListRequest = z.output<typeof SecretListRequest>;
+
+/** A list request's filters as the catalog takes them: `expiring_within_seconds` counted from `now`. */
+export function secretFilterOf(request: ListRequest, now: Date): SecretFilter {
+  const { type, environment, active, expiring_within_seconds: within } = request;
+  return {
+    ...(type !== undefined ? { type } : {}),
+    ...(environment !== undefined ? { environment } : {}),
+    ...(active !== undefined ? { active } : {}),
+    ...(within !== undefined ? { expiringBy: new Date(now.getTime() + within * 1000) } : {}),
+  };
+}
 
 /** A prefix is authorised as the path it names: `hearth/` as `hearth`, which `hearth/*` covers. */
-const list: AdmissionRule<{ prefix: string }> = {
+const list: AdmissionRule<ListRequest> = {
   capability: 'list',
   parse: (payload) => parseRequest(SecretListRequest, payload),
   path: ({ prefix }) => prefix.replace(/\/$/, ''),
@@ -26,7 +41,8 @@ const versions: AdmissionRule<{ path: string }> = {
 export class ListSecrets {
   constructor(
     private readonly admission: Pick<Admission, 'run'>,
-    private readonly catalog: SecretCatalog,
+    private readonly catalog: Pick<SecretCatalog, 'list' | 'versions'>,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -34,8 +50,10 @@ export class ListSecrets {
    * `hearth/x/*` under an allow on `hearth/*` hides hearth/x's rows too, so every row is checked.
    */
   list(signed: SignedRequest): Promise<SecretMetadata[]> {
-    return this.admission.run(signed, list, async (_tx, caller, { prefix }) =>
-      (await this.catalog.list(prefix)).filter((row) => mayAccess(caller.principal.rules, row.path, 'list')),
+    return this.admission.run(signed, list, async (_tx, caller, request) =>
+      (await this.catalog.list(request.prefix, secretFilterOf(request, this.clock.now()))).filter((row) =>
+        mayAccess(caller.principal.rules, row.path, 'list'),
+      ),
     );
   }
 

@@ -19,7 +19,7 @@ import type { Cipher, FailureLog, ReadRecorder, SecretVersions } from '../ports.
 /** A read refused by what it found: the version it met, if any, goes on the record. */
 class UnreadableVersion extends HearthError {
   constructor(
-    code: typeof ErrorCode.SecretNotFound | typeof ErrorCode.SecretExpired,
+    code: typeof ErrorCode.SecretNotFound | typeof ErrorCode.SecretExpired | typeof ErrorCode.CredentialInactive,
     message: string,
     readonly version: number | null,
   ) {
@@ -27,7 +27,7 @@ class UnreadableVersion extends HearthError {
   }
 }
 
-/** Refused reads are recorded as SecretReadV1 (outcome DENIED, NOT_FOUND or EXPIRED), not AccessDeniedV1. */
+/** Refused reads are recorded as SecretReadV1 (outcome DENIED, NOT_FOUND, INACTIVE or EXPIRED), not AccessDeniedV1. */
 const read: AdmissionRule<SecretReadRequest> = {
   capability: 'read',
   parse: (payload) => parseRequest(SecretReadRequest, payload),
@@ -71,6 +71,13 @@ export class ReadSecret {
       }
       if (!stored || stored.deleted || stored.destroyed || !stored.sealed) {
         throw new UnreadableVersion(ErrorCode.SecretNotFound, `nothing to read at ${path}`, stored?.version ?? null);
+      }
+      if (!stored.active) {
+        throw new UnreadableVersion(
+          ErrorCode.CredentialInactive,
+          `${path} is deactivated: activate it before it is read`,
+          stored.version,
+        );
       }
       if (stored.expiresAt && stored.expiresAt.getTime() <= this.clock.now().getTime()) {
         throw new UnreadableVersion(ErrorCode.SecretExpired, `${path} has expired`, stored.version);

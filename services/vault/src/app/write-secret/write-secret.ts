@@ -1,6 +1,10 @@
 import {
+  checkCredentialFields,
   ErrorCode,
+  GENERIC_TYPE,
   HearthError,
+  InvalidFieldsError,
+  metadataFieldsOf,
   openSealedToVault,
   parseRequest,
   SealedValues,
@@ -13,6 +17,7 @@ import {
 } from '@hearth/contracts';
 import type { Clock, Transaction } from '@hearth/platform/ports';
 import type { SecretCommand } from '../../domain/secret/secret.js';
+import type { ResolvedType, TypeCatalog } from '../credentials/type-catalog.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { Cipher, SecretRecords } from '../ports.js';
@@ -34,6 +39,30 @@ export function checkLimits(values: SecretValues): void {
       `a secret holds 1-${SECRET_LIMITS.values} values of at most ${SECRET_LIMITS.valueBytes} bytes, ${SECRET_LIMITS.totalBytes} in all`,
     );
   }
+}
+
+/** A write's values as its type has them: checked field by field, defaults applied, and which are metadata. */
+export interface TypedValues {
+  values: SecretValues;
+  /** The type's non-secret fields, kept in clear beside the sealed version. */
+  fields: Record<string, string>;
+}
+
+/**
+ * Checks `values` against their type. A generic secret's values are the caller's own names, all
+ * secret, kept as given (its limits were checked with the write); any other type's are refused with
+ * one entry per failing field — its name and code, never its value.
+ */
+export function typedValuesOf({ type }: ResolvedType, values: SecretValues): TypedValues {
+  if (type.name === GENERIC_TYPE) return { values, fields: {} };
+  const checked = checkCredentialFields(type, values);
+  if (checked.values === null) {
+    throw new InvalidFieldsError(
+      `the values are not a valid ${type.name} credential: ${checked.errors.map((e) => `${e.field}: ${e.code}`).join(', ')}`,
+      checked.errors,
+    );
+  }
+  return { values: checked.values, fields: metadataFieldsOf(type, checked.values) };
 }
 
 /**
@@ -92,6 +121,7 @@ export class WriteSecret {
     private readonly clock: Clock,
     private readonly keepVersions: number,
     sealKeys: SealKeys,
+    private readonly types: Pick<TypeCatalog, 'resolve'>,
   ) {
     this.rule = writeRule(sealKeys);
   }
@@ -103,8 +133,9 @@ export class WriteSecret {
   }
 
   /**
-   * The write itself, in `tx`, of values already opened: a caller's write, or a rotation's new version
-   * (`promote`: a USER credential's new value, or an AUTO_MANAGED one's pending value its sidecar took).
+   * The write itself, in `tx`, of values already opened and checked against their type: a caller's
+   * write, or a rotation's new version (`promote`: a USER credential's new value, or an AUTO_MANAGED
+   * one's pending value its sidecar took).
    */
   async write(
     tx: Transaction,
@@ -112,6 +143,16 @@ export class WriteSecret {
     request: ParsedSecretWrite,
     rotation?: 'promote',
   ): Promise<SecretWritten> {
+    // A schedule is for a value the vault makes; a USER credential rotates when its owner writes one.
+    if (request.rotation_days != null && request.provider !== 'AUTO_MANAGED') {
+      throw new HearthError(
+        ErrorCode.RotationUnsupported,
+        `${request.path} is a USER credential: it rotates when its owner writes a new version, not on a schedule`,
+      );
+    }
+    const resolved = await this.types.resolve(request.type, Object.keys(request.values));
+    const { values, fields } = typedValuesOf(resolved, request.values);
+    const now = this.clock.now().toISOString();
     const command: SecretCommand = {
       type: 'WriteSecret',
       path: request.path,
@@ -119,20 +160,29 @@ export class WriteSecret {
       tags: request.tags,
       description: request.description ?? null,
       expiresAt: request.expires_at ?? null,
-      valueNames: Object.keys(request.values).sort(),
-      credentialType: request.type,
-      typeVersion: null,
+      valueNames: Object.keys(values).sort(),
+      credentialType: resolved.type.name,
+      typeVersion: resolved.version,
       environment: request.environment,
-      fields: {},
+      fields,
       cas: request.cas,
       keepVersions: this.keepVersions,
       ...(rotation ? { rotation } : {}),
       actor,
-      now: this.clock.now().toISOString(),
+      now,
     };
     const { state } = await this.commands.handle(tx, command, (inner, events) =>
-      sealWrittenVersions(inner, events, request.values, this.cipher, this.records),
+      sealWrittenVersions(inner, events, values, this.cipher, this.records),
     );
+    if (request.rotation_days !== undefined) {
+      await this.commands.handle(tx, {
+        type: 'ScheduleRotation',
+        path: request.path,
+        everyDays: request.rotation_days,
+        actor,
+        now,
+      });
+    }
     return { path: request.path, version: state.currentVersion };
   }
 }

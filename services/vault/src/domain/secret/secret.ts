@@ -144,16 +144,12 @@ export function evolveSecret(state: SecretState, event: SecretEvent): SecretStat
       return { ...state, active: false };
     case 'CredentialActivatedV1':
       return { ...state, active: true };
-    case 'CredentialRotatedV1':
-      switch (event.data.step) {
-        case 'requested':
-          return { ...state, pendingVersion: event.data.version };
-        case 'promoted':
-        case 'abandoned':
-          return { ...state, pendingVersion: null };
-        default:
-          return state;
-      }
+    case 'CredentialRotatedV1': {
+      const { step, version } = event.data;
+      if (step === 'requested') return { ...state, pendingVersion: version };
+      // Applied is not yet promoted, and a failed rotation is tried again: still pending either way.
+      return step === 'promoted' || step === 'abandoned' ? { ...state, pendingVersion: null } : state;
+    }
     case 'CredentialTestedV1':
     case 'CredentialScheduleSetV1':
       return state;
@@ -194,7 +190,11 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           `${command.path} is a ${state.credentialType} credential; its type does not change (write another path)`,
         );
       }
-      if (command.rotation === 'promote' && state.provider === 'AUTO_MANAGED' && state.pendingVersion !== state.currentVersion + 1) {
+      if (
+        command.rotation === 'promote' &&
+        state.provider === 'AUTO_MANAGED' &&
+        state.pendingVersion !== state.currentVersion + 1
+      ) {
         throw new HearthError(ErrorCode.WorkNotFound, `no rotation of ${command.path} is waiting to be promoted`);
       }
       const version = state.currentVersion + 1;
@@ -223,7 +223,12 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           ? [
               {
                 type: 'CredentialRotatedV1',
-                data: { ...rotation, step: 'abandoned', version: state.pendingVersion, reason: 'a new version was written' },
+                data: {
+                  ...rotation,
+                  step: 'abandoned',
+                  version: state.pendingVersion,
+                  reason: 'a new version was written',
+                },
               },
             ]
           : [];
@@ -293,7 +298,9 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
         );
       }
       const next =
-        command.everyDays === null ? null : new Date(Date.parse(command.now) + command.everyDays * 86_400_000).toISOString();
+        command.everyDays === null
+          ? null
+          : new Date(Date.parse(command.now) + command.everyDays * 86_400_000).toISOString();
       return [
         {
           type: 'CredentialScheduleSetV1',
@@ -318,13 +325,22 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
       return [
         {
           type: 'CredentialRotatedV1',
-          data: { ...fact, by: command.actor, provider: 'AUTO_MANAGED', step: 'requested', version: state.currentVersion + 1 },
+          data: {
+            ...fact,
+            by: command.actor,
+            provider: 'AUTO_MANAGED',
+            step: 'requested',
+            version: state.currentVersion + 1,
+          },
         },
       ];
     case 'SettleRotation':
       exists(state);
       if (state.pendingVersion !== command.version) {
-        throw new HearthError(ErrorCode.WorkNotFound, `no rotation of ${command.path} to version ${command.version} is pending`);
+        throw new HearthError(
+          ErrorCode.WorkNotFound,
+          `no rotation of ${command.path} to version ${command.version} is pending`,
+        );
       }
       return [
         {

@@ -139,6 +139,16 @@ export class CredentialWorkRecord {
   @Column('text', { nullable: true }) message!: string | null;
 }
 
+/** One version of a custom credential type, as its admin defined it (CredentialTypeDefinition, parsed). */
+@Entity('credential_types')
+export class CredentialTypeRecord {
+  @PrimaryColumn('text') name!: string;
+  @PrimaryColumn('integer') version!: number;
+  @Column('jsonb') definition!: object;
+  @Column('text', { name: 'created_by' }) createdBy!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}
+
 export const vaultEntities = [
   SecretRecord,
   SecretVersionRecord,
@@ -149,4 +159,5 @@ export const vaultEntities = [
   LeaseRoleRecord,
   LeaseRecord,
   CredentialWorkRecord,
+  CredentialTypeRecord,
 ];

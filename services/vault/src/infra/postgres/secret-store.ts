@@ -1,10 +1,11 @@
 import { DEFAULT_ENVIRONMENT, GENERIC_TYPE, type SecretMetadata, type SecretVersionInfo } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
-import { In, Raw, type DataSource } from 'typeorm';
+import { In, LessThanOrEqual, Raw, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type {
   SealedVersion,
   SecretCatalog,
+  SecretFilter,
   SecretRecords,
   SecretVersions,
   StoredVersion,
@@ -15,13 +16,13 @@ import { SecretRecord, SecretVersionRecord } from './entities.js';
 
 type SealedColumns = Pick<SecretVersionRecord, 'format' | 'nonce' | 'ciphertext' | 'kekId' | 'wrappedDek' | 'dekNonce'>;
 type ReadRow = Pick<SecretVersionRecord, 'version' | 'deleted' | 'destroyed'> &
-  Pick<SecretRecord, 'expiresAt' | 'provider'> &
+  Pick<SecretRecord, 'expiresAt' | 'provider' | 'active'> &
   SealedColumns;
 
 /** The read's hot statement: prepared once per connection (measured: bench vault-read). */
 const versionForRead: PreparedStatement = {
   name: 'secret_version_for_read',
-  text: `SELECT v.version, v.deleted, v.destroyed, s.provider, s.expires_at AS "expiresAt", v.format, v.nonce, v.ciphertext,
+  text: `SELECT v.version, v.deleted, v.destroyed, s.provider, s.expires_at AS "expiresAt", s.active, v.format, v.nonce, v.ciphertext,
                 v.kek_id AS "kekId", v.wrapped_dek AS "wrappedDek", v.dek_nonce AS "dekNonce"
          FROM secrets s JOIN secret_versions v ON v.path = s.path AND v.version = COALESCE($2, s.current_version)
          WHERE s.path = $1`,
@@ -49,6 +50,31 @@ export function pendingSealed(value: Record<string, string> | null): SealedVersi
   };
 }
 
+function metadataOf(r: SecretRecord): SecretMetadata {
+  return {
+    path: r.path,
+    current_version: r.currentVersion,
+    provider: r.provider,
+    tags: r.tags,
+    description: r.description,
+    expires_at: r.expiresAt?.toISOString() ?? null,
+    value_names: r.valueNames,
+    updated_at: r.updatedAt.toISOString(),
+    type: r.type,
+    type_version: r.typeVersion,
+    environment: r.environment,
+    active: r.active,
+    fields: r.fields,
+    last_tested: r.lastTested?.toISOString() ?? null,
+    test_status: r.testStatus,
+    test_message: r.testMessage,
+    rotation_days: r.rotationDays,
+    next_rotation_at: r.nextRotationAt?.toISOString() ?? null,
+    pending_version: r.pendingVersion,
+    last_rotated_at: r.lastRotatedAt?.toISOString() ?? null,
+  };
+}
+
 /** Secrets, their versions and their ciphertext in the vault's own database. */
 export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords {
   constructor(
@@ -65,43 +91,31 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
           deleted: row.deleted,
           destroyed: row.destroyed,
           expiresAt: row.expiresAt,
+          active: row.active,
           sealed: sealedOf(row),
         }
       : null;
   }
 
-  async list(prefix: string): Promise<SecretMetadata[]> {
-    const rows = await this.dataSource.getRepository(SecretRecord).find({
-      where: { path: Raw((path) => `starts_with(${path}, :prefix)`, { prefix }) },
-      order: { path: 'ASC' },
-      take: 1000,
-    });
-    return rows.map((r) => ({
-      path: r.path,
-      current_version: r.currentVersion,
-      provider: r.provider,
-      tags: r.tags,
-      description: r.description,
-      expires_at: r.expiresAt?.toISOString() ?? null,
-      value_names: r.valueNames,
-      updated_at: r.updatedAt.toISOString(),
-      type: r.type,
-      type_version: r.typeVersion,
-      environment: r.environment,
-      active: r.active,
-      fields: r.fields,
-      last_tested: r.lastTested?.toISOString() ?? null,
-      test_status: r.testStatus,
-      test_message: r.testMessage,
-      rotation_days: r.rotationDays,
-      next_rotation_at: r.nextRotationAt?.toISOString() ?? null,
-      pending_version: r.pendingVersion,
-      last_rotated_at: r.lastRotatedAt?.toISOString() ?? null,
-    }));
+  async list(prefix: string, filter: SecretFilter = {}): Promise<SecretMetadata[]> {
+    const where: FindOptionsWhere<SecretRecord> = {
+      path: Raw((path) => `starts_with(${path}, :prefix)`, { prefix }),
+      ...(filter.type !== undefined ? { type: filter.type } : {}),
+      ...(filter.environment !== undefined ? { environment: filter.environment } : {}),
+      ...(filter.active !== undefined ? { active: filter.active } : {}),
+      ...(filter.expiringBy !== undefined ? { expiresAt: LessThanOrEqual(filter.expiringBy) } : {}),
+    };
+    const rows = await this.dataSource.getRepository(SecretRecord).find({ where, order: { path: 'ASC' }, take: 1000 });
+    return rows.map(metadataOf);
   }
 
-  async versions(path: string): Promise<SecretVersionInfo[]> {
-    const rows = await this.dataSource.getRepository(SecretVersionRecord).find({
+  async find(path: string, tx?: Transaction): Promise<SecretMetadata | null> {
+    const row = await this.managerFor(tx).findOne(SecretRecord, { where: { path } });
+    return row ? metadataOf(row) : null;
+  }
+
+  async versions(path: string, tx?: Transaction): Promise<SecretVersionInfo[]> {
+    const rows = await this.managerFor(tx).find(SecretVersionRecord, {
       select: { version: true, createdAt: true, createdBy: true, deleted: true, destroyed: true },
       where: { path },
       order: { version: 'ASC' },
@@ -113,6 +127,10 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
       deleted: r.deleted,
       destroyed: r.destroyed,
     }));
+  }
+
+  private managerFor(tx: Transaction | undefined): EntityManager {
+    return tx ? managerOf(tx) : this.dataSource.manager;
   }
 
   async insertVersion(

@@ -1,4 +1,6 @@
 import {
+  CredentialDetails,
+  CredentialTypeInfo,
   EngineHealth,
   EngineInfo,
   LeaseInfo,
@@ -18,6 +20,8 @@ const SCHEMAS = {
   SecretListRequest,
   SecretMetadataList: z.array(SecretMetadata),
   SecretVersionList: z.array(SecretVersionInfo),
+  CredentialDetails,
+  CredentialTypeList: z.array(CredentialTypeInfo),
   EngineInfo,
   EngineList: z.array(EngineInfo),
   EngineHealth,

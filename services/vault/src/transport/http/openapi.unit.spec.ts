@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
+import { CredentialsController } from './credentials.controller.js';
 import { DynamicCredentialsController } from './dynamic-credentials.controller.js';
 import { openApiDocumentOf } from './openapi.js';
 import { SecretsController } from './secrets.controller.js';
 
 describe('the vault’s OpenAPI document', () => {
-  const document = openApiDocumentOf([SecretsController, DynamicCredentialsController]);
+  const document = openApiDocumentOf([SecretsController, CredentialsController, DynamicCredentialsController]);
   const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       route: `${method.toUpperCase()} ${path}`,
@@ -18,6 +19,9 @@ describe('the vault’s OpenAPI document', () => {
     expect(Object.fromEntries(operations.map((o) => [o.route, Object.keys(o.responses)[0]]))).toEqual({
       'GET /v1/secrets': '200',
       'GET /v1/secrets/{path}/versions': '200',
+      'GET /v1/credentials': '200',
+      'GET /v1/credentials/{path}': '200',
+      'GET /v1/credential-types': '200',
       'GET /v1/engines': '200',
       'GET /v1/engines/{name}': '200',
       'GET /v1/engines/{name}/health': '200',
@@ -32,6 +36,14 @@ describe('the vault’s OpenAPI document', () => {
       { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
     ]);
     expect(of('GET /v1/secrets/{path}/versions').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:path']);
+    expect(of('GET /v1/credentials').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual([
+      'query:prefix',
+      'query:type',
+      'query:environment',
+      'query:active',
+      'query:expiring_within_seconds',
+    ]);
+    expect(of('GET /v1/credentials/{path}').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:path']);
     expect(of('GET /v1/roles').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['query:engine']);
     expect(of('GET /v1/leases').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual([
       'query:role',

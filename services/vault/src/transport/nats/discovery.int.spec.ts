@@ -21,15 +21,7 @@ describe('service discovery', () => {
     expect(info).toMatchObject({ type: 'io.nats.micro.v1.info_response', name: 'hearth-vault' });
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.endpoints.map((e) => e.subject).sort()).toEqual(
-      [
-        ...Object.values(VaultSubjects),
-        ...Object.values(LeaseSubjects),
-        // Rotation's own; the other credential endpoints join as their slices land.
-        CredentialSubjects.rotate,
-        CredentialSubjects.workClaim,
-        CredentialSubjects.workReport,
-        CredentialSubjects.test,
-      ].sort(),
+      [...Object.values(VaultSubjects), ...Object.values(LeaseSubjects), ...Object.values(CredentialSubjects)].sort(),
     );
     // replicas share one queue group, so each request is answered once
     expect(new Set(info.endpoints.map((e) => e.queue_group))).toEqual(new Set(['vault']));
