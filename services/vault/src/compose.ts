@@ -166,6 +166,7 @@ export function composeVault(
     passwords,
     ids,
     clock,
+    typeCatalog,
     sealKeys,
   );
   const sidecarChecks = new SidecarWorkChecks(unitOfWork, credentialWork, ids, clock);

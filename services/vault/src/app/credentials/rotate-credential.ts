@@ -1,12 +1,11 @@
 import {
   CredentialRotateRequest,
   ErrorCode,
-  GENERIC_TYPE,
   HearthError,
   parseRequest,
-  type SecretValues,
-  SYSTEM_CREDENTIAL_TYPES,
   type CredentialRotation,
+  type ParsedCredentialType,
+  type SecretValues,
   type SealKeys,
 } from '@hearth/contracts';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
@@ -16,6 +15,7 @@ import type { SignedRequest } from '../admission/caller-identity.js';
 import type { Cipher, CredentialWorkStore, Passwords, RotationSubject, SecretRecords } from '../ports.js';
 import type { SecretCommands } from '../secret-commands.js';
 import { openVersion } from './credential-work.js';
+import type { TypeCatalog } from './type-catalog.js';
 import { checkLimits, openValues, type WriteSecret } from '../write-secret/write-secret.js';
 
 interface ParsedRotate {
@@ -41,22 +41,12 @@ function rotateRule(sealKeys: SealKeys): AdmissionRule<ParsedRotate> {
 
 /**
  * An AUTO_MANAGED credential's next value: its current values with every password of its type
- * replaced by a fresh one (generic: every value), so host, port, username and database stay.
+ * (system or custom; generic: every value) replaced by a fresh one, so host, port, username and database stay.
  */
-function rotatedValues(type: string, current: SecretValues, generate: () => string): SecretValues {
-  const definition = SYSTEM_CREDENTIAL_TYPES.get(type);
-  if (type !== GENERIC_TYPE && !definition) {
-    throw new HearthError(
-      ErrorCode.RotationUnsupported,
-      `${type} is a custom type: the vault makes new values only for system types and generic`,
-    );
-  }
-  const replaced =
-    type === GENERIC_TYPE
-      ? Object.keys(current)
-      : definition!.fields.filter((f) => f.kind === 'password' && f.name in current).map((f) => f.name);
+function rotatedValues(type: ParsedCredentialType, current: SecretValues, generate: () => string): SecretValues {
+  const replaced = type.fields.filter((f) => f.kind === 'password' && f.name in current).map((f) => f.name);
   if (replaced.length === 0) {
-    throw new HearthError(ErrorCode.RotationUnsupported, `a ${type} credential holds no password to rotate`);
+    throw new HearthError(ErrorCode.RotationUnsupported, `a ${type.name} credential holds no password to rotate`);
   }
   return { ...current, ...Object.fromEntries(replaced.map((name) => [name, generate()])) };
 }
@@ -81,6 +71,7 @@ export class RotateCredential {
     private readonly passwords: Pick<Passwords, 'generate'>,
     private readonly ids: Ids,
     private readonly clock: Clock,
+    private readonly types: Pick<TypeCatalog, 'resolve'>,
     sealKeys: SealKeys,
   ) {
     this.rule = rotateRule(sealKeys);
@@ -141,7 +132,8 @@ export class RotateCredential {
   private async request(tx: Transaction, subject: RotationSubject, actor: string): Promise<CredentialRotation> {
     const { path, currentVersion } = subject;
     const current = openVersion(this.cipher, subject.sealed!, { path, version: currentVersion });
-    const next = Buffer.from(JSON.stringify(rotatedValues(subject.type, current, this.passwords.generate)), 'utf8');
+    const { type } = await this.types.resolve(subject.type, Object.keys(current));
+    const next = Buffer.from(JSON.stringify(rotatedValues(type, current, this.passwords.generate)), 'utf8');
     try {
       const { events } = await this.commands.handle(
         tx,

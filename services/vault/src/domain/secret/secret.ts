@@ -184,7 +184,14 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           `${command.path} holds an AUTO_MANAGED credential; it is never overwritten by a USER one`,
         );
       }
-      if (state.credentialType !== null && state.credentialType !== command.credentialType) {
+      // A type is fixed once given. An untyped (generic) secret may be given one — a secret of an earlier
+      // release, or a sidecar's credential a driver of that release wrote, becomes typed by its next write —
+      // but a typed one never loses or changes its type.
+      if (
+        state.credentialType !== null &&
+        state.credentialType !== GENERIC_TYPE &&
+        state.credentialType !== command.credentialType
+      ) {
         throw new HearthError(
           ErrorCode.TypeConflict,
           `${command.path} is a ${state.credentialType} credential; its type does not change (write another path)`,

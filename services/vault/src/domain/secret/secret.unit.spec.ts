@@ -186,7 +186,7 @@ describe('a secret', () => {
       .given([written(1, 'USER', { type: 'postgres' })])
       .when(write({ provider: 'USER', credentialType: 'redis' }))
       .thenThrows('VAULT.TYPE_CONFLICT');
-    // A secret of an earlier release is generic: a generic write goes on, a typed one is refused.
+    // A secret of an earlier release is generic: a generic write goes on, and a typed one gives it its type…
     spec
       .given([writtenBeforeTypes(1)])
       .when(write())
@@ -194,6 +194,11 @@ describe('a secret', () => {
     spec
       .given([writtenBeforeTypes(1)])
       .when(write({ credentialType: 'postgres' }))
+      .then([written(2, 'AUTO_MANAGED', { type: 'postgres' })]);
+    // …which it then keeps: a typed credential never becomes generic again.
+    spec
+      .given([writtenBeforeTypes(1), written(2, 'AUTO_MANAGED', { type: 'postgres' })])
+      .when(write())
       .thenThrows('VAULT.TYPE_CONFLICT');
   });
 
