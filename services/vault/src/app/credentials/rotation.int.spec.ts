@@ -95,9 +95,10 @@ describe('rotating credentials', () => {
     expect(more).toEqual([]);
     expect(work).toMatchObject({ kind: 'rotate', path, type: 'postgres', workspace_slug: 'acme', version: 2 });
     const values = driver.openCredentialWork(work!);
-    expect(values.current).toEqual(sidecarValues('old-sidecar-password'));
+    // as written, with the type's defaults applied (sslmode)
+    expect(values.current).toEqual({ ...sidecarValues('old-sidecar-password'), sslmode: 'prefer' });
     const { password, ...kept } = values.pending!;
-    expect(kept).toEqual({ host: 'acme-db', port: '5432', username: 'app', database: 'app' });
+    expect(kept).toEqual({ host: 'acme-db', port: '5432', username: 'app', database: 'app', sslmode: 'prefer' });
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Claimed, it is not handed out again until the claim times out.
     expect(await driver.claimCredentialWork()).toEqual([]);
