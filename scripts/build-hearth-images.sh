@@ -61,7 +61,7 @@ pnpm exec tsc -b
 runtime_files() { (cd "$1" && find dist -name '*.js' ! -name '*.spec.js' ! -path 'dist/test/*' -print0 | sort -z); }
 app_hash=$(
   {
-    sha256sum package.json pnpm-workspace.yaml pnpm-lock.yaml .npmrc
+    sha256sum package.json pnpm-workspace.yaml pnpm-lock.yaml .npmrc .pnpmfile.cjs
     for project in "${projects[@]}"; do
       sha256sum "$project/package.json"
       runtime_files "$project" | (cd "$project" && xargs -0 sha256sum)
@@ -92,7 +92,7 @@ add_app() {
   local stage log
   stage=$(mktemp -d)
   log=$(mktemp)
-  cp package.json pnpm-workspace.yaml pnpm-lock.yaml .npmrc "$stage/"
+  cp package.json pnpm-workspace.yaml pnpm-lock.yaml .npmrc .pnpmfile.cjs "$stage/"
   for project in "${projects[@]}"; do
     mkdir -p "$stage/$project"
     cp "$project/package.json" "$stage/$project/"
