@@ -53,7 +53,8 @@ export interface DriverStack {
   readonly instance: string;
   /** The stack's own service signing keys (fresh for each stack). */
   readonly keys: TestServiceKeys;
-  startDriver(): Promise<void>;
+  /** Starts a driver (once the last one ended) with the stack's settings, `env` added for this run only. */
+  startDriver(env?: Record<string, string>): Promise<void>;
   /** The console's HTTP API, as its bootstrap admin. */
   http(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
   /** A fresh workspace slug, whose leftovers `stop()` removes. */
@@ -68,7 +69,7 @@ export interface DriverStack {
   driverAnswers(slug: string): Promise<DriverEvent[]>;
   /**
    * Everywhere a generated credential must never be, as text: the console's database, every
-   * JetStream stream, and the console's, vault's and driver's logs.
+   * JetStream stream, and the console's, vault's and driver's logs (of every run of each).
    */
   placesASecretMustNotReach(): Promise<Record<string, string>>;
   stop(): Promise<void>;
@@ -77,11 +78,11 @@ export interface DriverStack {
 /**
  * Starts a DriverStack, after checking that the local `images` exist. The driver logs at debug,
  * gets a command it died on again after 3 s and reconciles on start only; `driverEnv` adds to its
- * settings (bind roots, HEARTH_HOME).
+ * settings (bind roots, HEARTH_HOME), `vaultEnv` to the vault's.
  */
 export async function startDriverStack(
   images: readonly string[],
-  options: { driverEnv?: Record<string, string> } = {},
+  options: { driverEnv?: Record<string, string>; vaultEnv?: Record<string, string> } = {},
 ): Promise<DriverStack> {
   for (const image of images) {
     if ((await docker(['image', 'inspect', image])).status !== 0) {
@@ -96,6 +97,8 @@ export async function startDriverStack(
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
   let driver: ServiceProcess | undefined;
+  /** Every driver the stack ran: a test that restarts it scans what each said. */
+  const driverRuns: ServiceProcess[] = [];
   let nc: NatsConnection | undefined;
 
   const mine = (slug: string) => [
@@ -125,7 +128,7 @@ export async function startDriverStack(
   try {
     nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
-    vault = await startVaultProcess(nats, keys.env('vault'));
+    vault = await startVaultProcess(nats, { ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
     hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
@@ -149,7 +152,7 @@ export async function startDriverStack(
     await writeFile(join(keyDir, 'driver.json'), JSON.stringify({ name: 'driver-localdocker', ...driverKeys }), {
       mode: 0o600,
     });
-    const startDriver = async () => {
+    const startDriver = async (env: Record<string, string> = {}) => {
       const running = await startDriverProcess(nats, {
         DRIVER_VAULT_KEY_FILE: join(keyDir, 'driver.json'),
         VAULT_SEAL_PUBLIC_KEY: sealPublicKey,
@@ -158,8 +161,10 @@ export async function startDriverStack(
         DRIVER_RECONCILE_SECONDS: '0',
         ...keys.env('driver-localdocker'),
         ...options.driverEnv,
+        ...env,
       });
       driver = running.process;
+      driverRuns.push(driver);
     };
     await startDriver();
 
@@ -222,9 +227,9 @@ export async function startDriverStack(
       placesASecretMustNotReach: async () => ({
         "the console's database": await databaseText(runningConsole.db.name),
         'every JetStream stream': await jetStreamText(jsm),
-        'console logs': runningConsole.process.output.join('\n'),
-        'vault logs': runningVault.process.output.join('\n'),
-        'driver logs': driver!.output.join('\n'),
+        'console logs': runningConsole.runs.flatMap((run) => run.output).join('\n'),
+        'vault logs': runningVault.runs.flatMap((run) => run.output).join('\n'),
+        'driver logs': driverRuns.flatMap((run) => run.output).join('\n'),
       }),
       stop,
     };

@@ -14,15 +14,18 @@ export type HearthServiceName = 'console' | 'vault' | 'hatch' | 'driver-localdoc
 /** A built service running as a process of the test's own. */
 export interface RunningService {
   process: ServiceProcess;
+  /** Every process it ran, `process` last: what a restarted service said before is kept. */
+  readonly runs: ServiceProcess[];
   /** Its own database, dropped by stop() (the driver has none). */
   db?: TestDatabase;
   /** Its HTTP edge (the driver has none). */
   url?: string;
   /**
    * Starts it again once its process has ended (a crash test kills it with SIGKILL): the same
-   * database, port, keys and settings, as an operator's restart would.
+   * database, port, keys and settings, as an operator's restart would; `env` overrides settings for
+   * this run and those after it (`HEARTH_FAILPOINTS: ''` disarms what the last run was started with).
    */
-  restart(): Promise<void>;
+  restart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +88,7 @@ export async function startServiceProcess(
   const shape = SHAPES[name];
   const db = shape.database ? await createTestDatabase(shape.database.prefix) : undefined;
   const port = shape.port ? await freePort() : undefined;
-  const settings = {
+  let settings = {
     ...natsSettings(name, nats),
     ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
     ...(port && shape.port ? { [shape.port]: String(port) } : {}),
@@ -95,12 +98,16 @@ export async function startServiceProcess(
   const launch = () =>
     startService(resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`), settings, `${name} ready`);
   try {
+    const first = await launch();
     const running: RunningService = {
-      process: await launch(),
+      process: first,
+      runs: [first],
       ...(db ? { db } : {}),
       ...(port ? { url: `http://127.0.0.1:${port}` } : {}),
-      restart: async () => {
+      restart: async (env = {}) => {
+        settings = { ...settings, ...env };
         running.process = await launch();
+        running.runs.push(running.process);
       },
       stop: async () => {
         await running.process.kill();

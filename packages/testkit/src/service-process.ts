@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 export interface ServiceProcess {
   /** Every line the process wrote to stdout and stderr so far. */
   readonly output: string[];
+  /** Settles once it has ended, however (a failpoint's SIGKILL, say): its exit code or signal. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Signals it and answers how it ended (an exit code, or the signal that ended it). */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -27,6 +29,9 @@ export async function startService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} not ready:\n${output.join('\n')}`)), timeoutMs);
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -51,13 +56,10 @@ export async function startService(
   }
   return {
     output,
+    ended,
     kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill(signal);
-        await exited;
-      }
-      return { code: child.exitCode, signal: child.signalCode };
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return ended;
     },
   };
 }
