@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CredentialTestResult, HatchStream, HearthError, type CredentialDetails } from '@hearth/contracts';
+import {
+  CredentialTestResult,
+  HatchStream,
+  HearthError,
+  type CredentialDetails,
+  type OpenedSecret,
+} from '@hearth/contracts';
 import {
   docker,
   eventMark,
   eventsSince,
   placesHolding,
+  queryDatabase,
   runCli,
   startDriverStack,
   streamMessages,
@@ -88,7 +95,35 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
       .filter((e) => e.data.path === path && e.data.version === version)
       .map((e) => e.data.step);
 
-  /** Rotates with the vault's process killed at `point` and restarted without failpoints. */
+  /**
+   * The rotation promoted to `version`: the sidecar and the vault agree on the new value, the old one
+   * logs in no more and its version is destroyed, and the vault recorded requested → applied → promoted.
+   */
+  const expectPromoted = async (mark: bigint, before: OpenedSecret, version: number) => {
+    expect((await settled()).current_version).toBe(version);
+    const after = await expectAgreement();
+    expect(after.version).toBe(version);
+    expect(after.values.password).not.toBe(before.values.password);
+    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    expect(await stack.readableVersions(slug)).toBe(1);
+    expect(await stepsOf(mark, version)).toEqual(['requested', 'applied', 'promoted']);
+    return after;
+  };
+
+  /** What the vault's database holds of the rotation: read while the vault is dead, it is what a restart finds. */
+  const vaultRow = async () =>
+    (
+      await queryDatabase<{ current: number; pending: number | null; open: number }>(
+        stack.vault.db.name,
+        `SELECT s.current_version AS current, s.pending_version AS pending,
+                (SELECT count(*)::int FROM credential_work w
+                  WHERE w.path = s.path AND w.kind = 'rotate' AND w.done_at IS NULL) AS open
+         FROM secrets s WHERE s.path = $1`,
+        [path],
+      )
+    )[0];
+
+  /** Restarts the vault's process armed to kill itself at `point`. */
   const restartVaultArmed = async (point: string) => {
     await stack.vault.process.kill();
     await stack.vault.restart({ HEARTH_FAILPOINTS: point });
@@ -126,20 +161,13 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
 
     const rotation = await stack.root.rotateCredential(path);
     expect(rotation).toEqual({ path, state: 'pending', version: before.version + 1 });
-    expect((await settled()).current_version).toBe(rotation.version);
 
-    const after = await expectAgreement();
-    expect(after.version).toBe(rotation.version);
-    expect(after.values.password).not.toBe(before.values.password);
+    const after = await expectPromoted(mark, before, rotation.version);
     expect(after.values).toMatchObject({ host: container, port: '5432', username: 'postgres', database: 'postgres' });
-    expect((await login(container, before.values.password!)).status).not.toBe(0);
     expect((await fileHolds(container, after.values.password!)).status).toBe(0);
     // The old version is destroyed: it opens the sidecar no more, so nothing may read it.
-    expect(await stack.readableVersions(slug)).toBe(1);
     const old = await stack.reader.read(path, before.version).catch((error: unknown) => error);
     expect(old).toBeInstanceOf(HearthError);
-
-    expect(await stepsOf(mark, rotation.version)).toEqual(['requested', 'applied', 'promoted']);
     const rotateAudits = async () =>
       (await streamMessages(stack.jsm, HatchStream.name)).filter(
         (m) =>
@@ -168,21 +196,21 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
     expect(CredentialTestResult.parse(JSON.parse(tested.stdout))).toMatchObject({
       status: 'OK',
       version: rotation.version,
+      message: 'the sidecar accepts a login with the current value', // the driver's check, from inside the sidecar
     });
   });
 
   it('the vault killed right after the request: restarted, it promotes the value it kept aside', async () => {
     const before = await expectAgreement();
+    const mark = await eventMark(stack.vault.db.name);
     await restartVaultArmed('vault.rotation.after-request');
     // The request committed, then the vault died before its reply: the operator hears nothing.
     const asked = stack.root.rotateCredential(path).catch((error: unknown) => error);
     expect(await stack.vault.process.ended).toMatchObject({ signal: 'SIGKILL' });
+    expect(await vaultRow()).toEqual({ current: before.version, pending: before.version + 1, open: 1 });
     await stack.vault.restart({ HEARTH_FAILPOINTS: '' });
 
-    expect((await settled()).current_version).toBe(before.version + 1);
-    const after = await expectAgreement();
-    expect(after.version).toBe(before.version + 1);
-    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    await expectPromoted(mark, before, before.version + 1);
     expect(await asked).toBeInstanceOf(Error);
   });
 
@@ -200,9 +228,7 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
     expect((await details()).pending_version).toBe(rotation.version);
 
     await stack.startDriver();
-    expect((await settled()).current_version).toBe(rotation.version);
-    const after = await expectAgreement();
-    expect(await stepsOf(mark, rotation.version)).toEqual(['requested', 'applied', 'promoted']);
+    const after = await expectPromoted(mark, before, rotation.version);
 
     // A restart reads the credential file: it holds the vault's value, and the server comes back taking it.
     expect((await docker(['restart', container])).status).toBe(0);
@@ -217,29 +243,34 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
 
   it('the driver killed after applying, before its report: restarted, it reports and the vault promotes', async () => {
     const before = await expectAgreement();
+    const mark = await eventMark(stack.vault.db.name);
     await stack.driver.kill();
     await stack.startDriver({ HEARTH_FAILPOINTS: 'driver.rotation.before-report' });
     const rotation = await stack.root.rotateCredential(path);
     expect(await stack.driver.ended).toMatchObject({ signal: 'SIGKILL' });
-    expect((await details()).pending_version).toBe(rotation.version);
+    // Between the steps: the sidecar and its file took the new value, the vault has heard nothing.
+    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    expect((await fileHolds(container, before.values.password!)).status).not.toBe(0);
+    expect(await details()).toMatchObject({ current_version: before.version, pending_version: rotation.version });
 
     await stack.startDriver();
-    expect((await settled()).current_version).toBe(rotation.version);
-    await expectAgreement();
-    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    await expectPromoted(mark, before, rotation.version);
   });
 
   it('the vault killed before the promotion: restarted, the next report promotes', async () => {
     const before = await expectAgreement();
+    const mark = await eventMark(stack.vault.db.name);
     await restartVaultArmed('vault.rotation.before-promote');
     const rotation = await stack.root.rotateCredential(path);
     expect(rotation.state).toBe('pending');
     expect(await stack.vault.process.ended).toMatchObject({ signal: 'SIGKILL' });
+    // The report's transaction died with the vault: the sidecar took the new value, the vault still
+    // holds the old one as current, the new one pending and the work open.
+    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    expect(await vaultRow()).toEqual({ current: before.version, pending: rotation.version, open: 1 });
     await stack.vault.restart({ HEARTH_FAILPOINTS: '' });
 
-    expect((await settled()).current_version).toBe(rotation.version);
-    await expectAgreement();
-    expect((await login(container, before.values.password!)).status).not.toBe(0);
+    await expectPromoted(mark, before, rotation.version);
   });
 
   it('left no generated password in the console’s database, a stream, a log or the sidecar’s docker inspect', async () => {
