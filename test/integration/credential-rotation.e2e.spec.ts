@@ -207,7 +207,9 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
     // The request committed, then the vault died before its reply: the operator hears nothing.
     const asked = stack.root.rotateCredential(path).catch((error: unknown) => error);
     expect(await stack.vault.process.ended).toMatchObject({ signal: 'SIGKILL' });
+    // What the restart finds: the new value kept aside with its work; the sidecar, never asked, still on the old one.
     expect(await vaultRow()).toEqual({ current: before.version, pending: before.version + 1, open: 1 });
+    expect((await login(container, before.values.password!)).status).toBe(0);
     await stack.vault.restart({ HEARTH_FAILPOINTS: '' });
 
     await expectPromoted(mark, before, before.version + 1);
