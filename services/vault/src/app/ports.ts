@@ -453,6 +453,6 @@ export interface CredentialWorkStore {
   close(tx: Transaction, id: string, outcome: WorkOutcome, message: string, at: Date): Promise<void>;
   /** The report of a work item once it is closed, or null on `timeoutMs` without one. */
   waitFor(id: string, timeoutMs: number): Promise<{ outcome: WorkOutcome; message: string } | null>;
-  /** AUTO_MANAGED credentials whose next rotation is due at `now` and none pending, locked (others' passed over). */
-  lockDue(tx: Transaction, now: Date, limit: number): Promise<string[]>;
+  /** AUTO_MANAGED credentials whose next rotation is due at `now` and none pending, locked (others' passed over), each one's next time moved a period on. */
+  claimDue(tx: Transaction, now: Date, limit: number): Promise<string[]>;
 }

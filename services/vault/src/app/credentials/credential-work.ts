@@ -157,8 +157,9 @@ export class CredentialWorkQueue {
       failpoint('vault.rotation.before-promote');
       await this.promote(tx, subject, subject.pending, actor);
       await this.work.close(tx, work.id, report.outcome, report.message, this.clock.now());
-    } else if (report.outcome === 'failed' && report.works === 'current') {
-      // The sidecar still takes the old value: it stays current, and the rotation is over.
+    } else if (report.outcome === 'failed' && (report.works === 'current' || report.works === undefined)) {
+      // The sidecar still takes the old value, or the driver changed nothing (no such sidecar, no password it
+      // can change): the old value stays current, and the rotation is over rather than handed out forever.
       await settle('abandoned');
       await this.work.close(tx, work.id, 'failed', report.message, this.clock.now());
     } else {

@@ -40,15 +40,19 @@ function rotateRule(sealKeys: SealKeys): AdmissionRule<ParsedRotate> {
 }
 
 /**
- * An AUTO_MANAGED credential's next value: its current values with every password of its type
- * (system or custom; generic: every value) replaced by a fresh one, so host, port, username and database stay.
+ * An AUTO_MANAGED credential's next value: its current values with a fresh `password`, so host, port,
+ * username and database stay. Its driver sets a sidecar's one password: a credential without a
+ * password field of that name (generic among them) has nothing the driver could apply.
  */
 function rotatedValues(type: ParsedCredentialType, current: SecretValues, generate: () => string): SecretValues {
-  const replaced = type.fields.filter((f) => f.kind === 'password' && f.name in current).map((f) => f.name);
-  if (replaced.length === 0) {
-    throw new HearthError(ErrorCode.RotationUnsupported, `a ${type.name} credential holds no password to rotate`);
+  const field = type.fields.find((f) => f.name === 'password' && f.kind === 'password');
+  if (!field || current.password === undefined) {
+    throw new HearthError(
+      ErrorCode.RotationUnsupported,
+      `a ${type.name} credential has no password its sidecar could take: rotate it by writing a new version`,
+    );
   }
-  return { ...current, ...Object.fromEntries(replaced.map((name) => [name, generate()])) };
+  return { ...current, password: generate() };
 }
 
 /**

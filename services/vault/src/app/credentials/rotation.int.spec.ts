@@ -258,6 +258,29 @@ describe('rotating credentials', () => {
     expect(Date.parse(metadata.next_rotation_at!) - Date.parse(metadata.last_rotated_at!)).toBe(30 * 86_400_000);
   });
 
+  it('tries a scheduled rotation its sidecar refused again a period later, not at every round', async () => {
+    const path = 'hearth/acme/scheduled-refused';
+    await sidecar(path);
+    await queryDatabase(
+      h.db.name,
+      `UPDATE secrets SET rotation_days = 30, next_rotation_at = now() - interval '1 second' WHERE path = $1`,
+      [path],
+    );
+    await until(async () => (await metadataOf(path)).pending_version === 2, { what: 'the scheduled rotation' });
+    const work = await claimFor(path);
+    await driver.reportCredentialWork({
+      id: work.id,
+      path,
+      version: 2,
+      outcome: 'failed',
+      works: 'current',
+      message: 'the sidecar refused the new value',
+    });
+    const metadata = await metadataOf(path);
+    expect(metadata).toMatchObject({ current_version: 1, pending_version: null });
+    expect(Date.parse(metadata.next_rotation_at!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+  });
+
   it("tests a sidecar credential through its driver's check, TIMEOUT when no report comes", async () => {
     const path = 'hearth/acme/checked';
     await sidecar(path);

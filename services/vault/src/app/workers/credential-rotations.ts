@@ -11,8 +11,8 @@ const SCHEDULE_ACTOR = 'vault';
 
 /**
  * At start and every `everyMs`: requests the rotation of each AUTO_MANAGED credential whose
- * next_rotation_at passed and that has none pending. The credentials are locked SKIP LOCKED in the
- * round's transaction, so two vault processes never start the same one. What is in flight is not this
+ * next_rotation_at passed and that has none pending, moving its next time a period on. The credentials
+ * are locked SKIP LOCKED in the round's transaction, so two vault processes never start the same one. What is in flight is not this
  * worker's: its work row is handed out again by the claim timeout alone.
  */
 export class CredentialRotations {
@@ -21,7 +21,7 @@ export class CredentialRotations {
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly work: Pick<CredentialWorkStore, 'lockDue'>,
+    private readonly work: Pick<CredentialWorkStore, 'claimDue'>,
     private readonly rotate: Pick<RotateCredential, 'requestScheduled'>,
     private readonly clock: Clock,
     private readonly log: FailureLog,
@@ -45,12 +45,13 @@ export class CredentialRotations {
     this.round ??= this.unitOfWork
       .run(async (tx) => {
         let started = 0;
-        for (const path of await this.work.lockDue(tx, this.clock.now(), ROUND_LIMIT)) {
+        for (const path of await this.work.claimDue(tx, this.clock.now(), ROUND_LIMIT)) {
           try {
             await this.rotate.requestScheduled(tx, path, SCHEDULE_ACTOR);
             started++;
           } catch (error) {
-            // Refused before anything was written (a custom type's credential): the others still rotate.
+            // Refused before anything was written (a credential with no password its sidecar could take):
+            // tried again a period later; the others still rotate.
             if (!(error instanceof HearthError)) throw error;
             this.log.error({ path, code: error.code, message: error.message }, 'a scheduled rotation was refused');
           }

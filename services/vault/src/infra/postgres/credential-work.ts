@@ -189,11 +189,17 @@ export class PostgresCredentialWork implements CredentialWorkStore {
     }
   }
 
-  async lockDue(tx: Transaction, now: Date, limit: number): Promise<string[]> {
-    const rows = await managerOf(tx).query<Array<{ path: string }>>(
-      `SELECT path FROM secrets
-       WHERE provider = 'AUTO_MANAGED' AND next_rotation_at <= $1 AND pending_version IS NULL AND active
-       ORDER BY next_rotation_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+  async claimDue(tx: Transaction, now: Date, limit: number): Promise<string[]> {
+    // Each due credential gets one attempt per period: its next time moves on as it is claimed, so a
+    // rotation abandoned or refused is tried again a period later, not at every round.
+    // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, count].
+    const [rows] = await managerOf(tx).query<[Array<{ path: string }>, number]>(
+      `UPDATE secrets SET next_rotation_at = $1::timestamptz + rotation_days * interval '1 day'
+       WHERE path IN (
+         SELECT path FROM secrets
+         WHERE provider = 'AUTO_MANAGED' AND next_rotation_at <= $1 AND pending_version IS NULL AND active
+         ORDER BY next_rotation_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING path`,
       [now, limit],
     );
     return rows.map((r) => r.path);
