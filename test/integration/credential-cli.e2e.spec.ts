@@ -4,6 +4,7 @@ import {
   CredentialTestResult,
   CredentialTypeInfo,
   SecretMetadata,
+  SYSTEM_CREDENTIAL_TYPES,
   HatchStream,
   type OpenedSecret,
 } from '@hearth/contracts';
@@ -90,7 +91,7 @@ describe('the hearth CLI for typed credentials', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^TYPE\s+NAME\s+CATEGORY\s+FIELDS/);
     expect(table.stdout).toMatch(/^postgres\s+PostgreSQL\s+database\s+host\* port database username\* \[password\*\]/m);
     const types = CredentialTypeInfo.array().parse(json(await hearth(['credential', 'types', '--json'])));
-    expect(types.map((t) => t.name)).toEqual(expect.arrayContaining(['postgres', 'redis', 'ssh']));
+    expect(types.map((t) => t.name)).toEqual([...SYSTEM_CREDENTIAL_TYPES.keys()]);
     expect(types.find((t) => t.name === 'postgres')).toMatchObject({ system: true, tester: 'postgres' });
   });
 
@@ -217,6 +218,54 @@ describe('the hearth CLI for typed credentials', () => {
     const details = CredentialDetails.parse(json(await hearth(['credential', 'get', 'acme/db/rotating', '--json'])));
     expect(details.last_rotated_at).not.toBeNull();
     expect(details.history.map((h) => h.type)).toContain('CredentialRotatedV1');
+  });
+
+  it('updates a credential by a new version, keeping its type, environment, description and expiry', async () => {
+    const staging = await hearth(
+      [
+        'credential',
+        'create',
+        'acme/db/staging',
+        '--type',
+        'postgres',
+        '--environment',
+        'staging',
+        '--description',
+        'the staging database',
+        '--expires-at',
+        new Date(Date.now() + 30 * 60_000).toISOString(),
+        'host=127.0.0.1',
+        `port=${cluster.port}`,
+        `username=${cluster.user}`,
+        'password=-',
+      ],
+      'first\n',
+    );
+    expect(staging.code).toBe(0);
+    const updated = await hearth(
+      [
+        'credential',
+        'update',
+        'acme/db/staging',
+        'host=127.0.0.1',
+        `port=${cluster.port}`,
+        'username=app',
+        'password=-',
+      ],
+      'second\n',
+    );
+    expect(updated).toMatchObject({ code: 0, stdout: 'acme/db/staging is at version 2\n' });
+    const details = CredentialDetails.parse(json(await hearth(['credential', 'get', 'acme/db/staging', '--json'])));
+    expect(details).toMatchObject({
+      type: 'postgres',
+      environment: 'staging',
+      description: 'the staging database',
+      expires_at: expect.any(String),
+      current_version: 2,
+      fields: { username: 'app' },
+    });
+    const retyped = await hearth(['credential', 'update', 'acme/db/staging', '--type', 'generic', 'API_KEY=k']);
+    expect(retyped.stderr).toContain('error VAULT.TYPE_CONFLICT:');
   });
 
   it('deactivates (reads refused, recorded INACTIVE in the vault and HATCH), activates, deletes', async () => {
