@@ -26,6 +26,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -112,6 +113,37 @@ describe('the hearth CLI for typed credentials', () => {
     for (const run of [created, ok, failed]) {
       expect(run.stdout + run.stderr).not.toContain(cluster.password);
       expect(run.stdout + run.stderr).not.toContain(wrongPassword);
+    }
+  });
+
+  it("waits out the vault's own test timeout: a host that never answers prints TIMEOUT, exit 1", async () => {
+    // Accepts connections and never says a word; the vault runs with its default test timeout (5 s).
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const created = await hearth(
+        [
+          'credential',
+          'create',
+          'acme/silent/db',
+          '--type',
+          'postgres',
+          'host=127.0.0.1',
+          `port=${port}`,
+          'username=app',
+          'password=-',
+        ],
+        'whatever\n',
+      );
+      expect(created.code).toBe(0);
+      const timedOut = await hearth(['credential', 'test', 'acme/silent/db']);
+      expect(timedOut.code).toBe(1);
+      expect(timedOut.stdout).toMatch(/^TIMEOUT: /);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((closed) => silent.close(closed));
     }
   });
 

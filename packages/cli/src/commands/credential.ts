@@ -263,14 +263,21 @@ export function registerCredentialCommands(program: Command): void {
   credential
     .command('test <path>')
     .description('log in (or make the request) with the current version; the result is kept and audited')
+    // The vault answers TIMEOUT only once its own test timeout (VAULT_CREDENTIAL_TEST_TIMEOUT_MS, at most
+    // 120 s) has passed: the CLI waits longer, else it would give up on the answer it is waiting for.
+    .option('--timeout <duration>', "how long to wait for the vault's answer", '125s')
     .option('--json', 'raw JSON')
-    .action((path: string, o: { json?: boolean }) =>
-      withVault(async (vault) => {
-        const result = await vault.testCredential(path);
-        print(o.json, result, () => `${result.status}: ${result.message} (version ${result.version})`);
-        if (result.status !== 'OK') process.exitCode = 1;
-      }),
-    );
+    .action((path: string, o: { timeout: string; json?: boolean }) => {
+      const timeoutMs = parseDuration(o.timeout, '--timeout') * 1000;
+      return withVault(
+        async (vault) => {
+          const result = await vault.testCredential(path);
+          print(o.json, result, () => `${result.status}: ${result.message} (version ${result.version})`);
+          if (result.status !== 'OK') process.exitCode = 1;
+        },
+        { timeoutMs },
+      );
+    });
 
   credential
     .command('rotate <path> [fields...]')
