@@ -127,7 +127,7 @@ describe('the hearth CLI for typed credentials', () => {
         [
           'credential',
           'create',
-          'acme/silent/db',
+          'lab/silent/db',
           '--type',
           'postgres',
           'host=127.0.0.1',
@@ -138,7 +138,7 @@ describe('the hearth CLI for typed credentials', () => {
         'whatever\n',
       );
       expect(created.code).toBe(0);
-      const timedOut = await hearth(['credential', 'test', 'acme/silent/db']);
+      const timedOut = await hearth(['credential', 'test', 'lab/silent/db']);
       expect(timedOut.code).toBe(1);
       expect(timedOut.stdout).toMatch(/^TIMEOUT: /);
     } finally {
