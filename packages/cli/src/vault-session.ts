@@ -41,16 +41,24 @@ export function vaultSealKey(): string | undefined {
 
 /**
  * Runs `work` with a vault client signing as the key file's principal, then closes the connection;
- * `work` may sign as another principal on the same connection.
+ * `work` may sign as another principal on the same connection. `timeoutMs` bounds each request (the
+ * client's default unless given): longer for a request the vault itself takes long to answer.
  */
-export async function withVault<T>(work: (vault: VaultClient, nc: NatsConnection) => Promise<T>): Promise<T> {
+export async function withVault<T>(
+  work: (vault: VaultClient, nc: NatsConnection) => Promise<T>,
+  { timeoutMs }: { timeoutMs?: number } = {},
+): Promise<T> {
   await cryptoReady();
   const key = readKeyFile();
   const keys: PrincipalKeys = { publicKey: key.publicKey, secretKey: key.secretKey };
   const nc = await connectAsOperator();
   try {
     const sealKey = vaultSealKey();
-    return await work(new VaultClient(nc, key.name, keys, sealKey === undefined ? {} : { vaultSealKey: sealKey }), nc);
+    const options = {
+      ...(sealKey === undefined ? {} : { vaultSealKey: sealKey }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
+    return await work(new VaultClient(nc, key.name, keys, options), nc);
   } catch (error) {
     if (/no responders/i.test(String(error))) {
       throw new HearthError(ErrorCode.Unavailable, `no vault answers on NATS at ${natsUrl()}: is it running?`);

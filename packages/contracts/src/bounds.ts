@@ -29,7 +29,7 @@ export const SECRET_LIMITS = { values: 32, valueBytes: 16 * 1024, totalBytes: 64
  * Control characters (C0, DEL, C1): in a name, an id or a path they only ever hide something; Postgres
  * text refuses NUL and jsonb half of a surrogate pair (with the u flag a whole pair is one code point, not Cs).
  */
-const CONTROL = /\p{Cc}|\p{Cs}/u;
+export const CONTROL = /\p{Cc}|\p{Cs}/u;
 /** In prose, tabs and line breaks may stand; NUL, the other controls and lone surrogates may not. */
 export const CONTROL_IN_PROSE = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isSecretFieldName } from './secret-fields.js';
-import { SECRET_LIMITS } from './bounds.js';
+import { CONTROL, SECRET_LIMITS } from './bounds.js';
 
 /**
  * Credential types: what a credential's fields are, each with a kind, whether it is required, a
@@ -385,13 +385,24 @@ export function fieldSchemaOf(spec: ParsedFieldSpec): z.ZodType<string> {
     case 'options':
       return schema.refine((v) => spec.options!.includes(v), { message: `one of ${spec.options!.join(', ')}` });
     case 'string':
+      // Kept in clear (jsonb, which refuses NUL) and printed by lists and the CLI, where a control
+      // character only hides something. Secret kinds may hold any text (a PEM key's line breaks).
+      return formatted(
+        schema.refine((v) => !CONTROL.test(v), { message: 'holds a control character' }),
+        spec,
+      );
     case 'password':
     case 'hidden':
-      if (spec.format === 'host')
-        return schema.refine((v) => v.length <= 253 && HOST.test(v), { message: 'a host name or an address' });
-      if (spec.format === 'url') return schema.refine(isHttpUrl, { message: 'an http or https URL' });
-      return schema;
+      return formatted(schema, spec);
   }
+}
+
+/** The field's format checked (host, url) on top of `schema`. */
+function formatted(schema: z.ZodType<string>, spec: ParsedFieldSpec): z.ZodType<string> {
+  if (spec.format === 'host')
+    return schema.refine((v) => v.length <= 253 && HOST.test(v), { message: 'a host name or an address' });
+  if (spec.format === 'url') return schema.refine(isHttpUrl, { message: 'an http or https URL' });
+  return schema;
 }
 
 function bounds(spec: ParsedFieldSpec): string {

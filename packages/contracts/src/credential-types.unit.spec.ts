@@ -67,6 +67,9 @@ describe('credential types', () => {
     ['postgres', { password: undefined }, 'password', 'VAULT.FIELD_REQUIRED'],
     ['postgres', { token: 'x' }, 'token', 'VAULT.FIELD_UNKNOWN'],
     ['mysql', { username: '' }, 'username', 'VAULT.FIELD_REQUIRED'],
+    // metadata is kept in jsonb (no NUL) and printed: no control character in it
+    ['mysql', { username: 'app\u0000' }, 'username', 'VAULT.FIELD_INVALID'],
+    ['postgres', { database: 'app\u001b[2J' }, 'database', 'VAULT.FIELD_INVALID'],
     ['mysql', { ssl: 'yes' }, 'ssl', 'VAULT.FIELD_INVALID'],
     ['redis', { db: '16' }, 'db', 'VAULT.FIELD_INVALID'],
     ['redis', { port: '0' }, 'port', 'VAULT.FIELD_INVALID'],

@@ -109,16 +109,24 @@ function writeCommand(command: Command, verb: 'create' | 'update'): void {
     .option('--json', 'raw JSON')
     .action((path: string, fields: string[], o: WriteOptions) =>
       withVault(async (vault) => {
+        // An update keeps what it is not told to change: a write states the whole metadata, and its
+        // defaults (generic, production, no tags, no expiry) would change the type (refused) or
+        // silently drop an expiry.
+        const current = verb === 'update' ? await vault.credential(path) : undefined;
+        const type = o.type ?? current?.type;
+        const environment = o.environment ?? current?.environment;
+        const description = o.description ?? current?.description ?? undefined;
+        const expiresAt = o.expiresAt ?? current?.expires_at ?? undefined;
         const request = parseRequest(SecretWrite, {
           path,
           values: await valuesOf(fields),
-          ...(o.type ? { type: o.type } : {}),
-          ...(o.environment ? { environment: o.environment } : {}),
-          tags: pairs(o.tag, 'a tag'),
-          ...(o.description ? { description: o.description } : {}),
-          ...(o.expiresAt ? { expires_at: o.expiresAt } : {}),
-          // create refuses a path that exists; update writes a new version of one that does
-          cas: verb === 'create' ? 0 : (await vault.credential(path)).current_version,
+          ...(type ? { type } : {}),
+          ...(environment ? { environment } : {}),
+          tags: o.tag || !current ? pairs(o.tag, 'a tag') : current.tags,
+          ...(description ? { description } : {}),
+          ...(expiresAt ? { expires_at: expiresAt } : {}),
+          // create refuses a path that exists; update writes a new version of the one it read
+          cas: current?.current_version ?? 0,
         });
         const written = await vault.write(request);
         print(o.json, written, () => `${written.path} is at version ${written.version}`);
@@ -184,7 +192,9 @@ export function registerCredentialCommands(program: Command): void {
   writeCommand(
     credential
       .command('update <path> <fields...>')
-      .description('a new version of a credential, every field given again (FIELD=value, @file or -)')
+      .description(
+        'a new version of a credential, every field given again (FIELD=value, @file or -); type, environment, tags, description and expiry kept unless given',
+      )
       .option('--type <type>', 'its type, which does not change'),
     'update',
   );
@@ -253,14 +263,21 @@ export function registerCredentialCommands(program: Command): void {
   credential
     .command('test <path>')
     .description('log in (or make the request) with the current version; the result is kept and audited')
+    // The vault answers TIMEOUT only once its own test timeout (VAULT_CREDENTIAL_TEST_TIMEOUT_MS, at most
+    // 120 s) has passed: the CLI waits longer, else it would give up on the answer it is waiting for.
+    .option('--timeout <duration>', "how long to wait for the vault's answer", '125s')
     .option('--json', 'raw JSON')
-    .action((path: string, o: { json?: boolean }) =>
-      withVault(async (vault) => {
-        const result = await vault.testCredential(path);
-        print(o.json, result, () => `${result.status}: ${result.message} (version ${result.version})`);
-        if (result.status !== 'OK') process.exitCode = 1;
-      }),
-    );
+    .action((path: string, o: { timeout: string; json?: boolean }) => {
+      const timeoutMs = parseDuration(o.timeout, '--timeout') * 1000;
+      return withVault(
+        async (vault) => {
+          const result = await vault.testCredential(path);
+          print(o.json, result, () => `${result.status}: ${result.message} (version ${result.version})`);
+          if (result.status !== 'OK') process.exitCode = 1;
+        },
+        { timeoutMs },
+      );
+    });
 
   credential
     .command('rotate <path> [fields...]')
