@@ -4,9 +4,9 @@ import { CONTROL, SECRET_LIMITS } from './bounds.js';
 
 /**
  * Credential types: what a credential's fields are, each with a kind, whether it is required, a
- * default and a check. Defined once here as data, from which each type's zod schema is built
- * (credentialSchemaOf): the vault validates a write with it, the CLI and the web console build their
- * forms from the same definitions. Values travel as strings (a number as its decimal form, a boolean
+ * default and a check. Defined once here as data, from which each field's zod schema is built
+ * (fieldSchemaOf): the vault validates a write with them (checkCredentialFields), the CLI and the web
+ * console build their forms from the same definitions. Values travel as strings (a number as its decimal form, a boolean
  * as `true`/`false`), as every secret value does, so a credential's fields are also its values.
  *
  * Kinds `password` and `hidden` are secret: encrypted with the rest of the version and never shown.
@@ -419,15 +419,6 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The type's schema: every field by its own, unknown fields refused. */
-export function credentialSchemaOf(type: ParsedCredentialType) {
-  return z.strictObject(
-    Object.fromEntries(
-      type.fields.map((spec) => [spec.name, spec.required ? fieldSchemaOf(spec) : fieldSchemaOf(spec).optional()]),
-    ),
-  );
 }
 
 /**

@@ -83,6 +83,8 @@ export interface VaultSettings {
   credentialWorkClaimMs: number;
   /** How long a credential's test may take before it is TIMEOUT. */
   credentialTestTimeoutMs: number;
+  /** How long a sidecar credential's test waits for its driver's check. */
+  sidecarCheckTimeoutMs: number;
 }
 
 /** The vault's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -103,6 +105,7 @@ export function composeVault(
     rotationCheckMs,
     credentialWorkClaimMs,
     credentialTestTimeoutMs,
+    sidecarCheckTimeoutMs,
   }: VaultSettings,
 ) {
   const { dataSource, logger } = runtime;
@@ -217,7 +220,7 @@ export function composeVault(
         sidecarChecks,
         commands,
         clock,
-        credentialTestTimeoutMs,
+        { protocolMs: credentialTestTimeoutMs, sidecarMs: sidecarCheckTimeoutMs },
       ),
     },
     workers: {

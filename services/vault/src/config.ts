@@ -55,6 +55,8 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_LEASE_CREATING_SECONDS: z.coerce.number().positive().default(60),
   /** How long a credential's test may take (connect and log in) before it is TIMEOUT. */
   VAULT_CREDENTIAL_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** A sidecar credential's check waits for its driver to claim it (it polls) and log in by exec (a CLI may take seconds to start). */
+  VAULT_SIDECAR_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
   ...busKeysEnv('VAULT_SIGNING_KEY'),
 });
 export type VaultConfig = z.infer<typeof VaultEnv>;

@@ -86,6 +86,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     rotationCheckMs: config.VAULT_ROTATION_CHECK_SECONDS * 1000,
     credentialWorkClaimMs: config.VAULT_CREDENTIAL_WORK_CLAIM_SECONDS * 1000,
     credentialTestTimeoutMs: config.VAULT_CREDENTIAL_TEST_TIMEOUT_MS,
+    sidecarCheckTimeoutMs: config.VAULT_SIDECAR_CHECK_TIMEOUT_MS,
     leaseSweep: {
       everyMs: config.VAULT_LEASE_SWEEP_SECONDS * 1000,
       creatingStandsMs: config.VAULT_LEASE_CREATING_SECONDS * 1000,

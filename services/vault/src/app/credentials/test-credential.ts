@@ -60,7 +60,8 @@ export class TestCredential {
     private readonly sidecars: SidecarChecks,
     private readonly commands: Pick<SecretCommands, 'handle'>,
     private readonly clock: Clock,
-    private readonly timeoutMs: number,
+    /** A protocol test's timeout, and how long a sidecar's check may wait for its driver. */
+    private readonly timeouts: { protocolMs: number; sidecarMs: number },
   ) {}
 
   run(signed: SignedRequest): Promise<CredentialTestResult> {
@@ -74,7 +75,7 @@ export class TestCredential {
       const { version } = stored;
       const outcome =
         metadata.provider === 'AUTO_MANAGED' && metadata.tags[SIDECAR_TAG]
-          ? await this.sidecars.check(path, version, this.timeoutMs)
+          ? await this.sidecars.check(path, version, this.timeouts.sidecarMs)
           : await this.testOpened(path, version, stored.sealed, await this.typeOf(metadata));
       const now = this.clock.now().toISOString();
       await this.unitOfWork.run(async (tx) => {
@@ -114,7 +115,7 @@ export class TestCredential {
       const secrets = Object.entries(values)
         .filter(([name]) => !shown.has(name))
         .map(([, value]) => value);
-      return await this.testers.test(type.tester, values, secrets, this.timeoutMs);
+      return await this.testers.test(type.tester, values, secrets, this.timeouts.protocolMs);
     } finally {
       plaintext.fill(0);
     }

@@ -104,7 +104,7 @@ function setup(secret: SecretMetadata, values: Record<string, string>, stored: P
       },
     },
     { now: () => NOW },
-    5000,
+    { protocolMs: 5000, sidecarMs: 30_000 },
   );
   const run = () => useCase.run({ payload: { path: secret.path } } as SignedRequest);
   return { run, plaintexts, tests, checks, commands };
