@@ -122,8 +122,8 @@ export type CredentialWorkList = z.infer<typeof CredentialWorkList>;
 /**
  * What the driver reports: `applied` (rotate: the sidecar takes `pending`, checked by a login with it),
  * `ok` (check: `current` logs in), `failed` (with `works`: which value, if any, still logs in, so the
- * vault keeps the one that does; without it, the driver changed nothing — no such sidecar, no password
- * it can change — and a rotation is abandoned), `timeout`. `message` is a reason, never a value.
+ * vault keeps the one that does; without it, nothing is known and the work is handed out again),
+ * `timeout`. `message` is a reason, never a value.
  */
 export const CredentialWorkReport = z
   .object({

@@ -441,6 +441,8 @@ export interface CredentialWorkStore {
     work: Pick<StoredWork, 'id' | 'kind' | 'path' | 'version' | 'claimant'>,
     at: Date,
   ): Promise<void>;
+  /** The id of an open check of `path` at `version`, if one waits for its driver. */
+  openCheck(tx: Transaction, path: string, version: number): Promise<string | null>;
   /**
    * Closes `claimant`'s rotate work whose rotation is no longer pending (abandoned by a new write), then
    * claims up to `limit` of its open work never claimed or claimed before `staleBefore` — rows another

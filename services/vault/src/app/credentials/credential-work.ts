@@ -157,9 +157,10 @@ export class CredentialWorkQueue {
       failpoint('vault.rotation.before-promote');
       await this.promote(tx, subject, subject.pending, actor);
       await this.work.close(tx, work.id, report.outcome, report.message, this.clock.now());
-    } else if (report.outcome === 'failed' && (report.works === 'current' || report.works === undefined)) {
-      // The sidecar still takes the old value, or the driver changed nothing (no such sidecar, no password it
-      // can change): the old value stays current, and the rotation is over rather than handed out forever.
+    } else if (report.outcome === 'failed' && report.works === 'current') {
+      // The sidecar still takes the old value (checked by a login): it stays current, and the rotation is
+      // over. Without that evidence (an exec that broke, a sidecar not running) the new value may be the
+      // one the sidecar holds, so it is kept and the work is handed out again.
       await settle('abandoned');
       await this.work.close(tx, work.id, 'failed', report.message, this.clock.now());
     } else {

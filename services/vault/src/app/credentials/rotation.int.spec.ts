@@ -281,6 +281,22 @@ describe('rotating credentials', () => {
     expect(Date.parse(metadata.next_rotation_at!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
   });
 
+  it('gives tests of one sidecar credential asked together one check for its driver', async () => {
+    const path = 'hearth/acme/checked-often';
+    await sidecar(path);
+    const checks = h.vault.credentialWork.sidecarChecks;
+    const asked = [checks.check(path, 1, 15_000), checks.check(path, 1, 15_000), checks.check(path, 1, 15_000)];
+    const work = await claimFor(path);
+    const rows = await queryDatabase<{ n: number }>(
+      h.db.name,
+      `SELECT count(*)::int AS n FROM credential_work WHERE path = $1 AND kind = 'check'`,
+      [path],
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+    await driver.reportCredentialWork({ id: work.id, path, version: 1, outcome: 'ok', message: 'login ok' });
+    await expect(Promise.all(asked)).resolves.toEqual(Array(3).fill({ status: 'OK', message: 'login ok' }));
+  });
+
   it("tests a sidecar credential through its driver's check, TIMEOUT when no report comes", async () => {
     const path = 'hearth/acme/checked';
     await sidecar(path);

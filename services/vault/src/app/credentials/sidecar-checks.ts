@@ -12,17 +12,26 @@ const STATUS: Record<Exclude<WorkOutcome, 'applied'>, TestStatus> = { ok: 'OK', 
 export class SidecarWorkChecks implements SidecarChecks {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly work: Pick<CredentialWorkStore, 'subject' | 'insert' | 'find' | 'close' | 'waitFor'>,
+    private readonly work: Pick<CredentialWorkStore, 'subject' | 'insert' | 'openCheck' | 'find' | 'close' | 'waitFor'>,
     private readonly ids: Ids,
     private readonly clock: Clock,
   ) {}
 
   async check(path: string, version: number, timeoutMs: number): Promise<{ status: TestStatus; message: string }> {
-    const id = this.ids.next();
-    await this.unitOfWork.run(async (tx) => {
+    // Tests of one credential asked together share one check (the row lock orders them): a flood of
+    // tests is one exec in the sidecar, not one each for a driver that does them one at a time.
+    const id = await this.unitOfWork.run(async (tx) => {
       const subject = await this.work.subject(path, tx);
       if (!subject) throw new HearthError(ErrorCode.SecretNotFound, `no credential at ${path}`);
-      await this.work.insert(tx, { id, kind: 'check', path, version, claimant: subject.createdBy }, this.clock.now());
+      const waiting = await this.work.openCheck(tx, path, version);
+      if (waiting) return waiting;
+      const fresh = this.ids.next();
+      await this.work.insert(
+        tx,
+        { id: fresh, kind: 'check', path, version, claimant: subject.createdBy },
+        this.clock.now(),
+      );
+      return fresh;
     });
     const report = await this.work.waitFor(id, timeoutMs);
     if (report && report.outcome !== 'applied') return { status: STATUS[report.outcome], message: report.message };

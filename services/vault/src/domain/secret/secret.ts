@@ -94,6 +94,8 @@ export interface SecretState {
   active: boolean;
   /** The version a rotation in flight will promote. */
   pendingVersion: number | null;
+  /** Who wrote the current version: for a generated credential, the driver that applies its rotations. */
+  writtenBy: string | null;
 }
 
 export const initialSecretState: SecretState = {
@@ -104,6 +106,7 @@ export const initialSecretState: SecretState = {
   versions: new Map(),
   active: true,
   pendingVersion: null,
+  writtenBy: null,
 };
 
 /** `hearth/<slug>/…` belongs to workspace `<slug>`; other paths to none. */
@@ -130,6 +133,7 @@ export function evolveSecret(state: SecretState, event: SecretEvent): SecretStat
         credentialType: event.data.type ?? GENERIC_TYPE,
         currentVersion: event.data.version,
         versions,
+        writtenBy: event.data.created_by,
       };
     case 'SecretVersionsDeletedV1':
       mark(event.data.versions, { deleted: true });
@@ -203,6 +207,14 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
         state.pendingVersion !== state.currentVersion + 1
       ) {
         throw new HearthError(ErrorCode.WorkNotFound, `no rotation of ${command.path} is waiting to be promoted`);
+      }
+      // While a rotation is in flight its sidecar may already hold the new value: only the driver that
+      // applies it may write (re-provisioning a sidecar with a value of its own ends the rotation).
+      if (state.pendingVersion !== null && command.rotation !== 'promote' && command.actor !== state.writtenBy) {
+        throw new HearthError(
+          ErrorCode.RotationInProgress,
+          `a rotation of ${command.path} to version ${state.pendingVersion} is in flight; write once it is promoted or abandoned`,
+        );
       }
       const version = state.currentVersion + 1;
       const written: SecretEvent = {
@@ -322,6 +334,11 @@ export function decideSecret(command: SecretCommand, state: SecretState): Secret
           ErrorCode.RotationUnsupported,
           `${command.path} is a USER credential: rotate it with its new value`,
         );
+      }
+      // A deactivated credential is read by no one: it gets no new value either (one in flight still
+      // completes, so that its sidecar and the vault keep agreeing).
+      if (!state.active) {
+        throw new HearthError(ErrorCode.CredentialInactive, `${command.path} is deactivated: activate it to rotate it`);
       }
       if (state.pendingVersion !== null) {
         throw new HearthError(

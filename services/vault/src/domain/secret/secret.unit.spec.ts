@@ -349,6 +349,21 @@ describe('a secret', () => {
       .then([rotated('abandoned', 2, { reason: 'a new version was written' }), written(2)]);
   });
 
+  it('refuses, while a rotation is in flight, a write by anyone but the driver that applies it', () => {
+    // The sidecar may already hold the pending value: an operator's version would strand it.
+    spec
+      .given([written(1), rotated('requested', 2)])
+      .when(write({ actor: 'ops' }))
+      .thenThrows('VAULT.ROTATION_IN_PROGRESS');
+  });
+
+  it('starts no rotation of a deactivated credential', () => {
+    spec
+      .given([written(1), { type: 'CredentialDeactivatedV1', data: { ...at, by: 'ops' } }])
+      .when({ type: 'RequestRotation', path: 'hearth/acme', actor: 'ops' })
+      .thenThrows('VAULT.CREDENTIAL_INACTIVE');
+  });
+
   it('knows the workspace of a path', () => {
     expect(workspaceOf('hearth/acme')).toBe('acme');
     expect(workspaceOf('hearth/acme/db')).toBe('acme');

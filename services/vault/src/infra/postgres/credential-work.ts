@@ -2,7 +2,7 @@ import type { Provider } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
 import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
 import { CredentialWorkRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
@@ -109,6 +109,14 @@ export class PostgresCredentialWork implements CredentialWorkStore {
     at: Date,
   ): Promise<void> {
     await managerOf(tx).insert(CredentialWorkRecord, { ...work, createdAt: at });
+  }
+
+  async openCheck(tx: Transaction, path: string, version: number): Promise<string | null> {
+    const row = await managerOf(tx).findOne(CredentialWorkRecord, {
+      select: { id: true },
+      where: { path, version, kind: 'check', doneAt: IsNull() },
+    });
+    return row?.id ?? null;
   }
 
   async claim(tx: Transaction, claimant: string, now: Date, staleBefore: Date, limit: number): Promise<ClaimedWork[]> {
