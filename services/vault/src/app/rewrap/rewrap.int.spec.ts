@@ -101,14 +101,19 @@ describe('rewrap to a new KEK', () => {
   it("moves a pending rotation value's DEK too, so that it still opens once the old KEK is retired", async () => {
     const { client: driver } = await h.principal('driver', [{ pattern: 'hearth/*', capabilities: ['write'] }]);
     const sidecar = 'hearth/acme/db';
-    await driver.write({ path: sidecar, provider: 'AUTO_MANAGED', values: { PASSWORD: 'generated-first' } });
+    await driver.write({
+      path: sidecar,
+      provider: 'AUTO_MANAGED',
+      type: 'postgres',
+      values: { host: 'acme-db', username: 'postgres', password: 'generated-first' },
+    });
     expect(await h.root.rotateCredential(sidecar)).toMatchObject({ state: 'pending', version: 2 });
 
     expect(await rewrap.run({ batchSize: 1 })).toEqual({ moved: 2, remaining: 0 });
     const pending = await secrets.pendingOf(sidecar);
     expect(pending?.sealed.kekId).toBe('k2');
     const opened = JSON.parse(Buffer.from(onlyK2.open(pending!.sealed, { path: sidecar, version: 2 })).toString()) as {
-      PASSWORD: string;
+      password: string;
     };
     const [work] = await driver.claimCredentialWork();
     expect(driver.openCredentialWork(work!).pending).toEqual(opened);
