@@ -220,10 +220,12 @@ const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(tex
 export async function startFakeMongo(login: {
   username: string;
   password: string;
+  /** The SCRAM rounds it asks for (4096); a hostile server's billions are never derived here. */
+  iterations?: number;
 }): Promise<Stoppable & { port: number }> {
   const salt = randomBytes(16);
-  const iterations = 4096;
-  const salted = pbkdf2Sync(login.password, salt, iterations, 32, 'sha256');
+  const iterations = login.iterations ?? 4096;
+  const salted = pbkdf2Sync(login.password, salt, Math.min(iterations, 4096), 32, 'sha256');
   const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest();
   const serverKey = hmac(salted, 'Server Key');
   const failed = { ok: 0, errmsg: 'Authentication failed.', code: 18, codeName: 'AuthenticationFailed' };

@@ -1,5 +1,5 @@
 import aws4 from 'aws4';
-import { failed, ok, type Probe, type Values } from './probe.js';
+import { cappedText, failed, ok, type Probe, type Values } from './probe.js';
 
 const BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
 
@@ -41,7 +41,7 @@ export const awsProbe: Probe = {
         .map(([k, v]) => [k, String(v)]),
     );
     const response = await fetch(url, { method: 'POST', headers, body: BODY, signal, redirect: 'manual' });
-    const text = await response.text();
+    const text = await cappedText(response);
     if (response.ok) {
       const arn = /<Arn>([^<]{1,256})<\/Arn>/.exec(text)?.[1];
       return ok(arn ? `AWS accepted the key: ${arn}` : `AWS accepted the key (HTTP ${response.status})`);

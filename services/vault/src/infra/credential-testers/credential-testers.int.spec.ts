@@ -467,3 +467,48 @@ describe('ssh (Debian sshd on a loopback port)', () => {
     });
   });
 });
+
+describe('a hostile server the credential names', () => {
+  it('asking for billions of SCRAM rounds is refused, and the vault keeps running meanwhile', async () => {
+    const login = { username: 'app', password: 'irrelevant', iterations: 2_000_000_000 };
+    const mongo = await startFakeMongo(login);
+    closed.push(mongo);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await expect(
+        check(
+          'mongodb',
+          { host: '127.0.0.1', port: String(mongo.port), username: 'app', password: 'p', auth_source: 'admin' },
+          ['password'],
+        ),
+      ).resolves.toEqual({
+        status: 'FAILED',
+        message: 'the server asked for 2000000000 SCRAM iterations, more than 100000',
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('streaming a token response without end is read no further than 64 KiB', async () => {
+    const endless = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (response.write(chunk));
+      };
+      response.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    closed.push({ stop: () => new Promise<void>((resolve) => endless.close(() => resolve())) });
+    endless.on('connection', (socket) => closed.push({ stop: () => Promise.resolve(void socket.destroy()) }));
+    const { port } = endless.address() as { port: number };
+    const values = { token_url: `http://127.0.0.1:${port}/token`, client_id: 'a', client_secret: 'b' };
+    await expect(check('oauth2_client_credentials', values, ['client_secret'])).resolves.toMatchObject({
+      status: 'FAILED',
+    });
+  });
+});

@@ -1,7 +1,14 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2 as pbkdf2Callback, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { connect, type Socket } from 'node:net';
 import { Binary, deserialize, serialize, type Document } from 'bson';
 import { asError, failed, ok, portOf, type Probe } from './probe.js';
+
+const pbkdf2 = promisify(pbkdf2Callback);
+/** The most SCRAM rounds a test derives a key with (MongoDB's default is 15,000). */
+const MAX_SCRAM_ITERATIONS = 100_000;
+/** The largest reply a test takes: a hello or a SASL step is a few hundred bytes. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const OP_MSG = 2013;
 const AUTHENTICATION_FAILED = 18;
@@ -46,8 +53,13 @@ async function scram(wire: Wire, username: string, password: string, db: string)
   if (!nonce?.startsWith(clientNonce) || !salt || !(iterations >= 4096)) {
     return failed('the server answered SCRAM with a malformed challenge');
   }
+  // The server chooses the work: a hostile one asking for billions of rounds would hold the vault's CPU
+  // for minutes. MongoDB uses 15,000; the derivation runs off the event loop in any case.
+  if (iterations > MAX_SCRAM_ITERATIONS) {
+    return failed(`the server asked for ${iterations} SCRAM iterations, more than ${MAX_SCRAM_ITERATIONS}`);
+  }
   // SASLprep is the identity for ASCII passwords; NFKC covers the normalisation part of it for the rest.
-  const salted = pbkdf2Sync(password.normalize('NFKC'), Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
+  const salted = await pbkdf2(password.normalize('NFKC'), Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
   const clientKey = hmac(salted, 'Client Key');
   const withoutProof = `c=biws,r=${nonce}`;
   const authMessage = `${firstBare},${serverFirst},${withoutProof}`;
@@ -150,7 +162,7 @@ class Wire {
   private deliver(): void {
     if (this.buffered.length < 4) return;
     const length = this.buffered.readInt32LE(0);
-    if (length < 21 || length > 48 * 1024 * 1024) return this.fail(new Error('the server sent a malformed message'));
+    if (length < 21 || length > MAX_MESSAGE_BYTES) return this.fail(new Error('the server sent a malformed message'));
     if (this.buffered.length < length) return;
     const message = this.buffered.subarray(0, length);
     this.buffered = this.buffered.subarray(length);

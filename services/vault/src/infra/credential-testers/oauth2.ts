@@ -1,5 +1,5 @@
 import { addressOf } from './http.js';
-import { failed, ok, type Probe, type Values } from './probe.js';
+import { cappedText, failed, ok, type Probe, type Values } from './probe.js';
 
 function form(values: Values, withSecret: boolean): URLSearchParams {
   const body = new URLSearchParams({ grant_type: 'client_credentials' });
@@ -61,7 +61,9 @@ async function grant(
     signal,
     redirect: 'manual',
   });
-  const body: unknown = await response.json().catch(() => null);
+  const body: unknown = await cappedText(response)
+    .then((text) => JSON.parse(text) as unknown)
+    .catch(() => null);
   const field = (name: string): unknown =>
     body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   const error = field('error');

@@ -54,6 +54,31 @@ export function asError(error: unknown): Error {
     : new Error(String(error));
 }
 
+/** The most of a response body a test reads: enough for any token or STS answer, bounded against a hostile server. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A response's body as text, at most `MAX_BODY_BYTES` of it (the rest is cancelled unread): a server the
+ * credential names may stream without end, and the vault's memory is not its to fill.
+ */
+export async function cappedText(response: Response): Promise<string> {
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+}
+
 /** Rejects when `signal` aborts, so a probe waiting on a client that ignores aborts still ends. */
 export function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {

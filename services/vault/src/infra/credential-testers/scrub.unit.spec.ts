@@ -25,4 +25,8 @@ describe('scrub', () => {
       'password authentication failed for user app',
     );
   });
+
+  it("turns a server's control characters (escape sequences, line breaks, NUL) into spaces", () => {
+    expect(scrub('FATAL: \u001b[2J\u001b]0;owned\u0007 no\r\nway\u0000', [])).toBe('FATAL:  [2J ]0;owned  no way ');
+  });
 });
