@@ -1,10 +1,9 @@
-import type { Provider } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
 import type pg from 'pg';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
-import { CredentialWorkRecord } from './entities.js';
+import { CredentialWorkRecord, type SecretVersionRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
 
 /** Notified (with the work id) when a work item is closed: a SidecarChecks caller waits for its own. */
@@ -12,25 +11,11 @@ const WORK_DONE = 'credential_work_done';
 
 const SEALED = `v.format, v.nonce, v.ciphertext, v.kek_id AS "kekId", v.wrapped_dek AS "wrappedDek", v.dek_nonce AS "dekNonce"`;
 
-interface SubjectRow {
-  path: string;
-  provider: Provider;
-  type: string;
-  environment: string;
-  tags: Record<string, string>;
-  description: string | null;
-  expiresAt: Date | null;
-  currentVersion: number;
-  pendingVersion: number | null;
-  createdBy: string;
-  pendingValue: Record<string, string> | null;
-  format: string;
-  nonce: Buffer | null;
-  ciphertext: Buffer | null;
-  kekId: string | null;
-  wrappedDek: Buffer | null;
-  dekNonce: Buffer | null;
-}
+/** A subject as its query returns it: the sealed columns of its current version, the pending value as stored. */
+type SubjectRow = Omit<RotationSubject, 'sealed' | 'pending'> &
+  Pick<SecretVersionRecord, 'format' | 'nonce' | 'ciphertext' | 'kekId' | 'wrappedDek' | 'dekNonce'> & {
+    pendingValue: Record<string, string> | null;
+  };
 
 type WorkRow = Pick<
   CredentialWorkRecord,
