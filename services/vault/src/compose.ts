@@ -215,7 +215,7 @@ export function composeVault(
         secrets,
         secrets,
         cipher,
-        credentialTypes,
+        typeCatalog,
         new ProtocolTesters(),
         sidecarChecks,
         commands,

@@ -4,7 +4,6 @@ import {
   HearthError,
   parseRequest,
   sealTo,
-  SecretValues,
   type CredentialWork,
   type CredentialWorkList,
   type CredentialWorkValues,
@@ -18,30 +17,13 @@ import { workspaceOf } from '../../domain/secret/secret.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
-import type {
-  Cipher,
-  ClaimedWork,
-  CredentialWorkStore,
-  RotationSubject,
-  SealedVersion,
-  StoredWork,
-  VersionRef,
-} from '../ports.js';
+import type { Cipher, ClaimedWork, CredentialWorkStore, RotationSubject, SealedVersion, StoredWork } from '../ports.js';
 import type { SecretCommands } from '../secret-commands.js';
 import type { WriteSecret } from '../write-secret/write-secret.js';
+import { openVersion, rewriteOf } from './rotation-versions.js';
 
 /** How many items one claim hands out at most (CredentialWorkList's bound). */
 const CLAIM_LIMIT = 100;
-
-/** A version's values, opened; the plaintext bytes are zeroed once parsed. */
-export function openVersion(cipher: Pick<Cipher, 'open'>, sealed: SealedVersion, ref: VersionRef): SecretValues {
-  const plaintext = cipher.open(sealed, ref);
-  try {
-    return SecretValues.parse(JSON.parse(Buffer.from(plaintext).toString('utf8')));
-  } finally {
-    plaintext.fill(0);
-  }
-}
 
 /**
  * The claim names no path: any known signer may ask, and gets only its own work (the credentials it
@@ -173,22 +155,7 @@ export class CredentialWorkQueue {
   private async promote(tx: Transaction, subject: RotationSubject, pending: SealedVersion, actor: string) {
     const { path, pendingVersion, currentVersion } = subject;
     const values = openVersion(this.cipher, pending, { path, version: pendingVersion! });
-    await this.writeSecret.write(
-      tx,
-      actor,
-      {
-        path,
-        values,
-        provider: 'AUTO_MANAGED',
-        type: subject.type,
-        environment: subject.environment,
-        tags: subject.tags,
-        ...(subject.description === null ? {} : { description: subject.description }),
-        ...(subject.expiresAt === null ? {} : { expires_at: subject.expiresAt.toISOString() }),
-        cas: currentVersion,
-      },
-      'promote',
-    );
+    await this.writeSecret.write(tx, actor, rewriteOf(subject, values), 'promote');
     await this.commands.handle(tx, { type: 'DestroyVersions', path, versions: [currentVersion], actor });
   }
 

@@ -14,7 +14,7 @@ import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { Cipher, CredentialWorkStore, Passwords, RotationSubject, SecretRecords } from '../ports.js';
 import type { SecretCommands } from '../secret-commands.js';
-import { openVersion } from './credential-work.js';
+import { openVersion, rewriteOf } from './rotation-versions.js';
 import type { TypeCatalog } from './type-catalog.js';
 import { checkLimits, openValues, type WriteSecret } from '../write-secret/write-secret.js';
 
@@ -92,22 +92,7 @@ export class RotateCredential {
             `${path} is a USER credential: rotate it with its new sealed_values`,
           );
         }
-        const { version } = await this.writeSecret.write(
-          tx,
-          actor,
-          {
-            path,
-            values,
-            provider: 'USER',
-            type: subject.type,
-            environment: subject.environment,
-            tags: subject.tags,
-            ...(subject.description === null ? {} : { description: subject.description }),
-            ...(subject.expiresAt === null ? {} : { expires_at: subject.expiresAt.toISOString() }),
-            cas: subject.currentVersion,
-          },
-          'promote',
-        );
+        const { version } = await this.writeSecret.write(tx, actor, rewriteOf(subject, values), 'promote');
         return { path, state: 'promoted' as const, version };
       }
       if (values !== null) {

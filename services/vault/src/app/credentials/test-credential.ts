@@ -2,9 +2,7 @@ import {
   CredentialTestRequest,
   ErrorCode,
   HearthError,
-  isSecretKind,
   parseRequest,
-  SYSTEM_CREDENTIAL_TYPES,
   type CredentialTestResult,
   type ParsedCredentialType,
   type SecretMetadata,
@@ -14,10 +12,11 @@ import type { Clock, UnitOfWork } from '@hearth/platform/ports';
 import { NonceSeen, type Admission, type AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { SecretCommands } from '../secret-commands.js';
+import { openVersion } from './rotation-versions.js';
+import type { TypeCatalog } from './type-catalog.js';
 import type {
   Cipher,
   CredentialTesters,
-  CredentialTypeStore,
   Nonces,
   SealedVersion,
   SecretCatalog,
@@ -55,7 +54,7 @@ export class TestCredential {
     private readonly catalog: Pick<SecretCatalog, 'find'>,
     private readonly versions: SecretVersions,
     private readonly cipher: Pick<Cipher, 'open'>,
-    private readonly types: Pick<CredentialTypeStore, 'find'>,
+    private readonly types: Pick<TypeCatalog, 'resolve'>,
     private readonly testers: CredentialTesters,
     private readonly sidecars: SidecarChecks,
     private readonly commands: Pick<SecretCommands, 'handle'>,
@@ -76,7 +75,7 @@ export class TestCredential {
       const outcome =
         metadata.provider === 'AUTO_MANAGED' && metadata.tags[SIDECAR_TAG]
           ? await this.sidecars.check(path, version, this.timeouts.sidecarMs)
-          : await this.testOpened(path, version, stored.sealed, await this.typeOf(metadata));
+          : await this.testOpened(metadata, version, stored.sealed, await this.typeOf(metadata));
       const now = this.clock.now().toISOString();
       await this.unitOfWork.run(async (tx) => {
         if (!(await this.nonces.remember(tx, actor, caller.nonce))) throw new NonceSeen();
@@ -88,8 +87,8 @@ export class TestCredential {
 
   /** The credential's type, system or custom; a type without a tester (generic among them) cannot be tested. */
   private async typeOf(metadata: SecretMetadata): Promise<TestableType> {
-    const type = SYSTEM_CREDENTIAL_TYPES.get(metadata.type) ?? (await this.types.find(metadata.type))?.type;
-    if (!type?.tester) {
+    const { type } = await this.types.resolve(metadata.type, metadata.value_names);
+    if (!type.tester) {
       throw new HearthError(
         ErrorCode.TestUnsupported,
         `a ${metadata.type} credential has no test: its type names no protocol to log in with`,
@@ -99,25 +98,18 @@ export class TestCredential {
   }
 
   private async testOpened(
-    path: string,
+    metadata: SecretMetadata,
     version: number,
     sealed: SealedVersion,
     type: TestableType,
   ): Promise<{ status: TestStatus; message: string }> {
-    const plaintext = this.cipher.open(sealed, { path, version });
-    try {
-      const values = JSON.parse(
-        Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString('utf8'),
-      ) as Record<string, string>;
-      // Every value the type does not show in clear is scrubbed from the message (a field the type
-      // no longer names included: only what is known to be metadata may appear).
-      const shown = new Set(type.fields.filter((f) => !isSecretKind(f.kind)).map((f) => f.name));
-      const secrets = Object.entries(values)
-        .filter(([name]) => !shown.has(name))
-        .map(([, value]) => value);
-      return await this.testers.test(type.tester, values, secrets, this.timeouts.protocolMs);
-    } finally {
-      plaintext.fill(0);
-    }
+    const values = openVersion(this.cipher, sealed, { path: metadata.path, version });
+    // Every value the credential was not written to show in clear is scrubbed from the message: what
+    // its write kept as metadata, not what its type says today (a custom type redefined to show a
+    // password field does not unmask the values written under the earlier version).
+    const secrets = Object.entries(values)
+      .filter(([name]) => !(name in metadata.fields))
+      .map(([, value]) => value);
+    return this.testers.test(type.tester, values, secrets, this.timeouts.protocolMs);
   }
 }

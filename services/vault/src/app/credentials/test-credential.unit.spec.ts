@@ -5,6 +5,7 @@ import type { SecretCommand } from '../../domain/secret/secret.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { SealedVersion, StoredVersion } from '../ports.js';
 import { TestCredential } from './test-credential.js';
+import { TypeCatalog } from './type-catalog.js';
 
 /**
  * Which test a credential gets, what is scrubbed, and what is recorded — the ports played by
@@ -84,7 +85,20 @@ function setup(secret: SecretMetadata, values: Record<string, string>, stored: P
         return plaintext;
       },
     },
-    { find: (name) => Promise.resolve(name === 'acme_api' ? { type: acmeType, version: 1 } : null) },
+    new TypeCatalog({
+      find: (name) =>
+        Promise.resolve(
+          name === 'acme_api'
+            ? { type: acmeType, version: 1 }
+            : name === 'acme_shown'
+              ? {
+                  type: { ...acmeType, fields: acmeType.fields.map((f) => ({ ...f, kind: 'string' as const })) },
+                  version: 2,
+                }
+              : null,
+        ),
+      list: () => Promise.resolve([]),
+    }),
     {
       test: (tester, given, secrets) => {
         tests.push({ tester, values: { ...given }, secrets });
@@ -120,7 +134,9 @@ describe('TestCredential', () => {
       password: 'hunter2',
       sslmode: 'prefer',
     };
-    const t = setup(metadata('team/db', 'postgres'), values);
+    // as the write kept them: the type's clear fields
+    const fields = { host: 'db', port: '5432', database: 'app', username: 'app', sslmode: 'prefer' };
+    const t = setup(metadata('team/db', 'postgres', { fields }), values);
 
     await expect(t.run()).resolves.toEqual({
       path: 'team/db',
@@ -145,9 +161,23 @@ describe('TestCredential', () => {
   });
 
   it('tests a custom type with the tester it names; a value the type does not show is scrubbed too', async () => {
-    const t = setup(metadata('team/acme', 'acme_api'), { url: 'https://acme.test', token: 'tok', legacy: 'old' });
+    const t = setup(metadata('team/acme', 'acme_api', { fields: { url: 'https://acme.test' } }), {
+      url: 'https://acme.test',
+      token: 'tok',
+      legacy: 'old',
+    });
     await t.run();
     expect(t.tests).toEqual([expect.objectContaining({ tester: 'http_bearer', secrets: ['tok', 'old'] })]);
+  });
+
+  it('scrubs what the credential was written to keep secret, even once its type is redefined to show it', async () => {
+    // acme_shown's token is a clear field today; the credential was written when it was a password.
+    const t = setup(metadata('team/shown', 'acme_shown', { fields: { url: 'https://acme.test' } }), {
+      url: 'https://acme.test',
+      token: 'tok',
+    });
+    await t.run();
+    expect(t.tests).toEqual([expect.objectContaining({ tester: 'http_bearer', secrets: ['tok'] })]);
   });
 
   it("asks the driver to check a sidecar's generated credential, never opening it", async () => {
