@@ -123,8 +123,6 @@ export interface SecretRecords {
   project(tx: Transaction, events: readonly SecretEvent[]): Promise<void>;
   /** A rotation's new value, sealed aside (bound to the path and `version`) until it is promoted or abandoned. */
   keepPending(tx: Transaction, ref: VersionRef, sealed: SealedVersion): Promise<void>;
-  /** The pending value of a rotation in flight, or null. */
-  pendingOf(path: string): Promise<{ version: number; sealed: SealedVersion } | null>;
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { composeRewrap } from '../../compose.js';
 import { EnvelopeCipher, KeyRing } from '../../infra/crypto/envelope-cipher.js';
-import { SecretStore } from '../../infra/postgres/secret-store.js';
+import { pendingSealed, SecretStore } from '../../infra/postgres/secret-store.js';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import type { Rewrap } from './rewrap.js';
 
@@ -110,9 +110,14 @@ describe('rewrap to a new KEK', () => {
     expect(await h.root.rotateCredential(sidecar)).toMatchObject({ state: 'pending', version: 2 });
 
     expect(await rewrap.run({ batchSize: 1 })).toEqual({ moved: 2, remaining: 0 });
-    const pending = await secrets.pendingOf(sidecar);
-    expect(pending?.sealed.kekId).toBe('k2');
-    const opened = JSON.parse(Buffer.from(onlyK2.open(pending!.sealed, { path: sidecar, version: 2 })).toString()) as {
+    const [row] = await queryDatabase<{ pending_value: Record<string, string> }>(
+      h.db.name,
+      'SELECT pending_value FROM secrets WHERE path = $1',
+      [sidecar],
+    );
+    const pending = pendingSealed(row?.pending_value ?? null);
+    expect(pending?.kekId).toBe('k2');
+    const opened = JSON.parse(Buffer.from(onlyK2.open(pending!, { path: sidecar, version: 2 })).toString()) as {
       password: string;
     };
     const [work] = await driver.claimCredentialWork();

@@ -166,14 +166,6 @@ export class SecretStore implements SecretVersions, SecretCatalog, SecretRecords
     await managerOf(tx).update(SecretRecord, { path }, { pendingVersion: version, pendingValue });
   }
 
-  async pendingOf(path: string): Promise<{ version: number; sealed: SealedVersion } | null> {
-    const row = await this.dataSource
-      .getRepository(SecretRecord)
-      .findOne({ select: { pendingVersion: true, pendingValue: true }, where: { path } });
-    const sealed = pendingSealed(row?.pendingValue ?? null);
-    return row?.pendingVersion && sealed ? { version: row.pendingVersion, sealed } : null;
-  }
-
   async project(tx: Transaction, events: readonly SecretEvent[]): Promise<void> {
     const manager = managerOf(tx);
     const versionsOf = (data: { path: string; versions: number[] }) => ({
