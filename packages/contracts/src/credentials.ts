@@ -12,6 +12,12 @@ import { SecretMetadata, SecretPath, SecretValues, SecretVersionInfo } from './v
  * `credential-types/<name>` (`write` to define or redefine a custom type). Any signed principal lists types.
  */
 
+/**
+ * The tag a driver puts on a credential it generated for sidecars: `<slug>/<service>[,…]`. Such a
+ * credential is tested and rotated by that driver, inside the sidecar.
+ */
+export const SIDECAR_TAG = 'provisioned_for_service';
+
 export const CREDENTIAL_TYPES_PREFIX = 'credential-types/';
 export const credentialTypePath = (name: string): string => `${CREDENTIAL_TYPES_PREFIX}${name}`;
 
@@ -97,7 +103,7 @@ export const CredentialWork = z
     path: SecretPath,
     type: CredentialTypeName,
     workspace_slug: z.string().nullable(),
-    /** The service the sidecar is (the credential's `provisioned_for_service` tag). */
+    /** The sidecars the credential is for (its SIDECAR_TAG). */
     service: z.string().nullable(),
     /** The version `pending` will be (rotate), or the version `current` is (check). */
     version: z.number().int().positive(),

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ErrorCode, HearthError, type SidecarSpec, type Tier } from '@hearth/contracts';
+import { ErrorCode, HearthError, SIDECAR_TAG, type SidecarSpec, type Tier } from '@hearth/contracts';
 import { recogniseImage, type ImageIdentity, type ImageRecognition } from '../catalog/image-name.js';
 import { KNOWN_SIDECARS, WEAKENING_ENV, type KnownSidecar } from '../catalog/known-sidecars.js';
 import { containerName, networkName, workspaceSecretPath } from '../naming.js';
@@ -187,7 +187,7 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
     limits: TIER_LIMITS[request.tier],
     sidecars,
     endpoint: sidecars.length > 0 ? sidecars.map((s) => s.endpoint).join(',') : networkName(request.slug),
-    credentialTags: provisionedFor.length > 0 ? { provisioned_for_service: provisionedFor.join(',') } : {},
+    credentialTags: provisionedFor.length > 0 ? { [SIDECAR_TAG]: provisionedFor.join(',') } : {},
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CredentialWork, CredentialWorkReport, VaultClient } from '@hearth/contracts';
+import { SIDECAR_TAG, type CredentialWork, type CredentialWorkReport, type VaultClient } from '@hearth/contracts';
 import type { CredentialStore, CredentialWorkSource } from '../../app/ports.js';
 
 /** What the driver's credentials say about themselves in the vault. */
@@ -48,7 +48,7 @@ export class VaultCredentials implements CredentialStore {
 
   async generatedPaths(prefix: string): Promise<string[]> {
     const generated = (await this.vault.list(prefix)).filter(
-      (s) => s.provider === 'AUTO_MANAGED' && s.tags.provisioned_for_service !== undefined,
+      (s) => s.provider === 'AUTO_MANAGED' && s.tags[SIDECAR_TAG] !== undefined,
     );
     const paths: string[] = [];
     for (const secret of generated) {

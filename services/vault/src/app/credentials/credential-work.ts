@@ -4,6 +4,7 @@ import {
   HearthError,
   parseRequest,
   sealTo,
+  SIDECAR_TAG,
   type CredentialWork,
   type CredentialWorkList,
   type CredentialWorkValues,
@@ -84,7 +85,7 @@ export class CredentialWorkQueue {
           path: item.path,
           type: item.type,
           workspace_slug: workspaceOf(item.path),
-          service: item.tags.provisioned_for_service ?? null,
+          service: item.tags[SIDECAR_TAG] ?? null,
           version: item.version,
           sealed: Buffer.from(sealed).toString('base64'),
         });

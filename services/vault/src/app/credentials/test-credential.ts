@@ -3,6 +3,7 @@ import {
   ErrorCode,
   HearthError,
   parseRequest,
+  SIDECAR_TAG,
   type CredentialTestResult,
   type ParsedCredentialType,
   type SecretMetadata,
@@ -31,9 +32,6 @@ const test: AdmissionRule<{ path: string }> = {
   parse: (payload) => parseRequest(CredentialTestRequest, payload),
   path: (request) => request.path,
 };
-
-/** The tag the driver puts on a credential it generated for a sidecar. */
-const SIDECAR_TAG = 'provisioned_for_service';
 
 /**
  * Test a credential: open its current version and log in with it (a sidecar's generated credential
