@@ -181,6 +181,40 @@ describe('attack: credential abuse', () => {
     expect((await eventsSince(vault.db.name, mark)).filter((e) => e.type !== 'AccessDeniedV1')).toEqual([]);
   });
 
+  it('lets a reader neither test, rotate, deactivate nor schedule a credential, and no writer strand a rotation', async () => {
+    const driver = await principal('reader-case-driver', 'crew/*', ['write', 'list']);
+    const reader = await principal('crew-reader', 'crew/*', ['read', 'list']);
+    const path = 'crew/sidecar/db';
+    await driver.write({ path, provider: 'AUTO_MANAGED', type: 'postgres', values: postgresValues('sidecar-value') });
+    const before = await queryDatabase(vault.db.name, 'SELECT * FROM secrets WHERE path = $1', [path]);
+    const mark = await eventMark(vault.db.name);
+    for (const attempt of [
+      reader.testCredential(path),
+      reader.rotateCredential(path),
+      reader.setCredentialActive(path, false),
+      reader.scheduleRotation(path, 1),
+      reader.defineCredentialType({
+        name: 'crew_api',
+        display_name: 'Crew',
+        category: 'http',
+        fields: [{ name: 'key', display_name: 'Key', kind: 'password', required: true }],
+      }),
+    ]) {
+      expect(await codeOf(attempt)).toBe('VAULT.POLICY_DENIED');
+    }
+    expect(await queryDatabase(vault.db.name, 'SELECT * FROM secrets WHERE path = $1', [path])).toEqual(before);
+    const recorded = await eventsSince(vault.db.name, mark);
+    expect(recorded.map((e) => e.type)).toEqual(Array(5).fill('AccessDeniedV1'));
+
+    // With a rotation in flight, the sidecar may already hold the new value: a writer other than the
+    // driver applying it cannot replace the value and strand it.
+    expect(await root.rotateCredential(path)).toMatchObject({ state: 'pending', version: 2 });
+    expect(
+      await codeOf(root.write({ path, provider: 'AUTO_MANAGED', type: 'postgres', values: postgresValues('mine') })),
+    ).toBe('VAULT.ROTATION_IN_PROGRESS');
+    expect((await root.list(path))[0]).toMatchObject({ current_version: 1, pending_version: 2 });
+  });
+
   it('refuses a custom type that would keep a secret in clear metadata or give one a default', async () => {
     const type = (field: Record<string, unknown>) => ({
       name: 'leaky_api',
