@@ -17,6 +17,7 @@ import {
 } from '@hearth/testkit';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { ProtocolTesters } from './protocol-testers.js';
 
 /**
@@ -493,22 +494,94 @@ describe('a hostile server the credential names', () => {
   });
 
   it('streaming a token response without end is read no further than 64 KiB', async () => {
-    const endless = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 'x');
-      const pump = () => {
-        while (response.write(chunk));
-      };
-      response.on('drain', pump);
-      pump();
-    });
-    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
-    closed.push({ stop: () => new Promise<void>((resolve) => endless.close(() => resolve())) });
-    endless.on('connection', (socket) => closed.push({ stop: () => Promise.resolve(void socket.destroy()) }));
-    const { port } = endless.address() as { port: number };
-    const values = { token_url: `http://127.0.0.1:${port}/token`, client_id: 'a', client_secret: 'b' };
-    await expect(check('oauth2_client_credentials', values, ['client_secret'])).resolves.toMatchObject({
+    const endless = await startEndlessHttp(200, '{"access_token":"');
+    const values = { token_url: endless.url, client_id: 'a', client_secret: 'b' };
+    await expect(check('oauth2_client_credentials', values, ['client_secret'])).resolves.toEqual({
       status: 'FAILED',
+      message: 'the token endpoint answered HTTP 200 without an access_token',
     });
+    expect(endless.written()).toBeLessThan(WRITTEN_BOUND);
+  });
+
+  it('streaming an STS answer without end is read no further than 64 KiB, its head still understood', async () => {
+    const endless = await startEndlessHttp(403, '<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>');
+    const values = { access_key_id: 'AKIAHEARTHTEST000001', secret_access_key: canary(), endpoint: endless.url };
+    await expect(check('aws', values, ['secret_access_key'])).resolves.toEqual({
+      status: 'FAILED',
+      message: 'AWS refused the key: InvalidClientTokenId (HTTP 403)',
+    });
+    expect(endless.written()).toBeLessThan(WRITTEN_BOUND);
+  });
+
+  it('announcing a MongoDB reply larger than 1 MiB is refused before it is read', async () => {
+    // A reply header announcing 48 MiB (what the wire used to accept), then filler for as long as the vault reads.
+    const endless = await startEndlessTcp(() => {
+      const header = Buffer.alloc(21);
+      header.writeInt32LE(48 * 1024 * 1024, 0);
+      header.writeInt32LE(2013, 12);
+      return header;
+    });
+    const values = { host: '127.0.0.1', port: String(endless.port), username: 'app', password: canary() };
+    await expect(check('mongodb', values, ['password'])).resolves.toEqual({
+      status: 'FAILED',
+      message: `127.0.0.1:${endless.port}: the server announced a reply of 50331648 bytes, more than 1048576`,
+    });
+    expect(endless.written()).toBeLessThan(WRITTEN_BOUND);
   });
 });
+
+/**
+ * What a hostile server may have written before the vault stopped reading: the 64 KiB or 1 MiB read plus
+ * what the loopback socket and the HTTP client buffer. Left unbounded, it streams gigabytes in the timeout.
+ */
+const WRITTEN_BOUND = 32 * 1024 * 1024;
+const FILLER = Buffer.alloc(64 * 1024, 'x');
+
+/** Writes `head`, then filler for as long as the peer reads, counting what it handed the stream. */
+function pumpWithoutEnd(stream: NodeJS.WritableStream, head: Buffer, counted: { bytes: number }): void {
+  const pump = () => {
+    for (let more = true; more; counted.bytes += FILLER.length) more = stream.write(FILLER);
+  };
+  stream.write(head);
+  counted.bytes += head.length;
+  stream.on('drain', pump);
+  stream.on('error', () => undefined);
+  pump();
+}
+
+/** An HTTP server answering every request with `status`, `head` and a body without end. */
+async function startEndlessHttp(status: number, head: string) {
+  const counted = { bytes: 0 };
+  const server: Server = createServer((_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/octet-stream' });
+    pumpWithoutEnd(response, Buffer.from(head), counted);
+  });
+  const port = await stoppedAfterwards(server);
+  return { url: `http://127.0.0.1:${port}/`, written: () => counted.bytes };
+}
+
+/** A TCP server answering the first bytes it reads with `head()` and then filler without end. */
+async function startEndlessTcp(head: () => Buffer) {
+  const counted = { bytes: 0 };
+  const server = createTcpServer((socket) => {
+    socket.once('data', () => pumpWithoutEnd(socket, head(), counted));
+    socket.on('error', () => undefined);
+  });
+  const port = await stoppedAfterwards(server);
+  return { port, written: () => counted.bytes };
+}
+
+/** Listens on a loopback port; afterAll destroys its connections and closes it. */
+async function stoppedAfterwards(server: Server | TcpServer): Promise<number> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closed.push({
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  });
+  return (server.address() as { port: number }).port;
+}

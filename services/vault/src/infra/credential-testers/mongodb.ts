@@ -111,14 +111,19 @@ function attributesOf(message: string): Map<string, string> {
 
 /** One OP_MSG connection: a command out, its reply in, one at a time. */
 class Wire {
-  private buffered = Buffer.alloc(0);
+  /** What arrived and is not yet a whole message, kept as it came: one copy when a message is whole, not one per chunk. */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
   private waiting: { resolve: (doc: Document) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
   private nextId = 1;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
+      // After a failure the probe is closing: a server still streaming fills nothing.
+      if (this.failure) return;
+      this.chunks.push(chunk);
+      this.bufferedBytes += chunk.length;
       this.deliver();
     });
     socket.on('error', (error) => this.fail(error));
@@ -160,12 +165,18 @@ class Wire {
   }
 
   private deliver(): void {
-    if (this.buffered.length < 4) return;
-    const length = this.buffered.readInt32LE(0);
-    if (length < 21 || length > MAX_MESSAGE_BYTES) return this.fail(new Error('the server sent a malformed message'));
-    if (this.buffered.length < length) return;
-    const message = this.buffered.subarray(0, length);
-    this.buffered = this.buffered.subarray(length);
+    if (this.bufferedBytes < 4) return;
+    if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks)];
+    const length = this.chunks[0]!.readInt32LE(0);
+    if (length < 21) return this.fail(new Error('the server sent a malformed message'));
+    if (length > MAX_MESSAGE_BYTES) {
+      return this.fail(new Error(`the server announced a reply of ${length} bytes, more than ${MAX_MESSAGE_BYTES}`));
+    }
+    if (this.bufferedBytes < length) return;
+    const buffered = Buffer.concat(this.chunks, this.bufferedBytes);
+    const message = buffered.subarray(0, length);
+    this.chunks = buffered.length > length ? [buffered.subarray(length)] : [];
+    this.bufferedBytes -= length;
     if (message.readInt32LE(12) !== OP_MSG || message.readUInt8(20) !== 0) {
       return this.fail(new Error('the server does not speak OP_MSG (MongoDB 3.6 or later)'));
     }
