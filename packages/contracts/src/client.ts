@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { BusHeaders, requestNonce, type BusVerifier, type ServiceName } from './bus-signature.js';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
+import { WorkspaceScope } from './scopes.js';
 import { ErrorCode, fieldsOfHeader, HearthError, InvalidFieldsError } from './errors.js';
 import { CorrelationHeader, ServiceErrorHeaders, Subjects } from './subjects.js';
 
@@ -81,5 +82,11 @@ export class ConsoleClient {
     const request: GetDeploymentRequest = { slug };
     const body = await askSigned(this.nc, this.verifier, 'console', Subjects.deploymentGet, request, this.options);
     return body === null ? null : DeploymentRef.parse(body);
+  }
+
+  /** A workspace's team and org as the console's tenancy tree has them; null when there is no such workspace. */
+  async getWorkspaceScope(workspace: string): Promise<WorkspaceScope | null> {
+    const body = await askSigned(this.nc, this.verifier, 'console', Subjects.workspaceScope, { workspace }, this.options);
+    return body === null ? null : WorkspaceScope.parse(body);
   }
 }

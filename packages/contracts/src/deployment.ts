@@ -75,6 +75,31 @@ export const SidecarSpec = z
   .strict();
 export type SidecarSpec = z.infer<typeof SidecarSpec>;
 
+/**
+ * A container of the deployment's own work (an agent, a job) started beside its sidecars on the
+ * workspace's internal network, with the same limits and refusals. `env_refs` names the credentials
+ * resolved for it at each start (the narrowest scope wins a name); the deployment's sidecar
+ * credentials are added to them. Each is delivered as a file on a tmpfs, `/run/secrets/<NAME>`, with
+ * `<NAME>_FILE` set; `secrets_as_env` also loads them into the command's environment (for images
+ * that only read env), by an init the driver places, so no value is in the container's configuration.
+ */
+export const WorkloadSpec = SidecarSpec.omit({ auto_credentials: true })
+  .extend({
+    /** What to run (the image's entrypoint and command when absent). */
+    command: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
+    env_refs: z
+      .array(SecretName)
+      .max(64)
+      .refine((refs) => new Set(refs).size === refs.length, { message: 'env_refs are unique' })
+      .optional(),
+    secrets_as_env: z.boolean().optional(),
+  })
+  .strict();
+export type WorkloadSpec = z.infer<typeof WorkloadSpec>;
+
+/** Where a workload's credentials are delivered: a tmpfs the driver mounts, one file per name. */
+export const WORKLOAD_SECRETS_DIR = '/run/secrets';
+
 /** Whole words (anywhere in the name) that only a credential's variable carries. */
 const CREDENTIAL_WORDS = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|APIKEY|PRIVATEKEY/;
 /** Words that mean a credential only as a whole `_`-separated part (`RABBITMQ_DEFAULT_PASS`, `MYSQL_PWD`). */
@@ -112,19 +137,36 @@ const RequestedSidecarSpec = SidecarSpec.superRefine((sidecar, ctx) => {
   }
 });
 
+/** A workload as an operator asks for it: credentials by reference only, never in `env`. */
+const RequestedWorkloadSpec = WorkloadSpec.superRefine((workload, ctx) => {
+  for (const name of Object.keys(workload.env ?? {})) {
+    if (!looksLikeCredential(name)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['env', name],
+      message: 'looks like a credential; secrets belong in the vault: name it in env_refs',
+      params: { code: ErrorCode.SecretInSpec },
+    });
+  }
+});
+
 export const DeploymentRequest = z
   .object({
+    /** The workspace the deployment is for: it must exist in the console's tenancy tree. */
     slug: Slug,
     tier: Tier,
     driver: DriverName,
-    sidecars: z
-      .array(RequestedSidecarSpec)
-      .max(16)
-      .refine((s) => new Set(s.map((x) => x.name)).size === s.length, {
-        message: 'sidecar names must be unique',
-      }),
+    sidecars: z.array(RequestedSidecarSpec).max(16),
+    workloads: z.array(RequestedWorkloadSpec).max(16).optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (d) => {
+      const names = [...d.sidecars, ...(d.workloads ?? [])].map((x) => x.name);
+      return new Set(names).size === names.length;
+    },
+    { message: 'sidecar and workload names must be unique', path: ['sidecars'] },
+  );
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
 
 /** What any subsystem learns about a deployment: routing metadata and a vault pointer, never material. */
@@ -158,6 +200,10 @@ export const DeploymentListQuery = z
   })
   .strict();
 export type DeploymentListQuery = z.infer<typeof DeploymentListQuery>;
+
+/** `POST /v1/deployments/:slug/restart`: start the workloads again (one, or all), resolving their credentials anew. */
+export const RestartRequest = z.object({ workload: Slug.optional() }).strict();
+export type RestartRequest = z.infer<typeof RestartRequest>;
 
 export const GetDeploymentRequest = z.object({ slug: Slug }).strict();
 export type GetDeploymentRequest = z.infer<typeof GetDeploymentRequest>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { boundedName, boundedText, WIRE_LIMITS } from './bounds.js';
-import { DriverName, SidecarSpec, Tier } from './deployment.js';
+import { DriverName, SidecarSpec, Tier, WorkloadSpec } from './deployment.js';
 import { envelopeOf } from './envelope.js';
 import { Slug } from './slug.js';
 
@@ -11,13 +11,39 @@ import { Slug } from './slug.js';
  */
 export const ProvisionSidecarsV1 = envelopeOf(
   'ProvisionSidecarsV1',
-  z.object({ slug: Slug, tier: Tier, driver: DriverName, sidecars: z.array(SidecarSpec) }).strict(),
+  z
+    .object({
+      slug: Slug,
+      tier: Tier,
+      driver: DriverName,
+      sidecars: z.array(SidecarSpec),
+      workloads: z.array(WorkloadSpec).optional(),
+    })
+    .strict(),
+);
+/**
+ * Start a ready deployment's workloads again (all, or the one named), each with its credentials
+ * resolved anew: how a rotated value reaches running work. The sidecars are left as they are; the
+ * spec travels whole because the driver keeps no state of its own. Answered like a provisioning.
+ */
+export const RestartWorkloadsV1 = envelopeOf(
+  'RestartWorkloadsV1',
+  z
+    .object({
+      slug: Slug,
+      tier: Tier,
+      driver: DriverName,
+      sidecars: z.array(SidecarSpec),
+      workloads: z.array(WorkloadSpec),
+      workload: Slug.optional(),
+    })
+    .strict(),
 );
 export const DeprovisionSidecarsV1 = envelopeOf(
   'DeprovisionSidecarsV1',
   z.object({ slug: Slug, driver: DriverName }).strict(),
 );
-export const DriverCommand = z.discriminatedUnion('type', [ProvisionSidecarsV1, DeprovisionSidecarsV1]);
+export const DriverCommand = z.discriminatedUnion('type', [ProvisionSidecarsV1, RestartWorkloadsV1, DeprovisionSidecarsV1]);
 export type DriverCommand = z.infer<typeof DriverCommand>;
 
 const answering = { slug: Slug, command_id: z.uuid() };

@@ -27,3 +27,6 @@ export * from './scram.js';
 export * from './canonical-json.js';
 export * from './bus-signature.js';
 export * from './nats-identities.js';
+export * from './scopes.js';
+export * from './tenancy.js';
+export * from './resolve.js';

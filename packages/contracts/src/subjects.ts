@@ -6,6 +6,8 @@ import { DriverName } from './deployment.js';
  */
 export const Subjects = {
   deploymentGet: 'console.deployment.get',
+  /** A workspace's team and org (WorkspaceScope), asked by the vault when it resolves the workspace's credentials. */
+  workspaceScope: 'console.workspace.scope',
   tokenAuthenticate: 'console.token.authenticate',
   /** Hatch's record search. Not under `hatch.`: the HATCH stream captures `hatch.>`. */
   auditRecordsQuery: 'audit.records.query',

@@ -27,6 +27,7 @@ import {
   type LeaseRole,
   type LeaseState,
 } from './leases.js';
+import { ResolvedSet, type ResolveRequest } from './resolve.js';
 import { openSealed, sealToVault, signRequest, type PrincipalKeys } from './vault-crypto.js';
 import {
   PolicyRule,
@@ -51,6 +52,9 @@ export interface OpenedSecret {
   values: SecretValues;
   read_event_id: string;
 }
+
+/** A resolution as its caller holds it: the sealed values opened (empty for a preview). */
+export type ResolvedCredentials = Omit<ResolvedSet, 'sealed'> & { values: SecretValues };
 
 /** A lease as its caller holds it: the password opened from the sealed reply. */
 export interface Lease {
@@ -91,6 +95,23 @@ export class VaultClient {
     try {
       const values = SecretValues.parse(JSON.parse(decoder.decode(opened)));
       return { path: reply.path, version: reply.version, values, read_event_id: reply.read_event_id };
+    } finally {
+      opened.fill(0);
+    }
+  }
+
+  /**
+   * A workspace's credentials as resolved for it (vault.secret.resolve): where each name came from
+   * and, unless `preview`, the values opened from the sealed reply. The caller zeroes nothing: values
+   * are strings; keep them no longer than the dispatch needs.
+   */
+  async resolve(request: ResolveRequest): Promise<ResolvedCredentials> {
+    const reply = await this.call(VaultSubjects.resolve, request, ResolvedSet);
+    const { sealed, ...rest } = reply;
+    if (sealed === null) return { ...rest, values: {} };
+    const opened = openSealed(Buffer.from(sealed, 'base64'), this.keys);
+    try {
+      return { ...rest, values: SecretValues.parse(JSON.parse(decoder.decode(opened))) };
     } finally {
       opened.fill(0);
     }

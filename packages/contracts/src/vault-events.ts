@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuditOutcome } from './audit.js';
+import { ScopeKind } from './scopes.js';
 import { envelopeOf } from './envelope.js';
 import { EngineName, LeaseId, LeaseRoleName, SslMode } from './leases.js';
 import { CredentialCategory, CredentialTypeInfo, CredentialTypeName, Environment, Tester } from './credential-types.js';
@@ -69,12 +70,47 @@ export const SecretReadV1 = envelopeOf(
       request_id: z.string().min(1),
       outcome: AuditOutcome,
       reason: z.string().optional(),
+      /** A read made by a resolution: the scope whose credential won the name, the name, and the resolution's event id. */
+      resolved: z.object({ name: z.string().min(1), scope: ScopeKind, resolve_id: z.uuid() }).strict().optional(),
       /** Written by earlier releases only: metadata.trace_id holds the trace. */
       trace_id: z.string().nullable().optional(),
     })
     .strict(),
 );
 export type SecretReadV1 = z.infer<typeof SecretReadV1>;
+
+/**
+ * One resolution of a workspace's credentials (a dispatch, or an operator's preview): which names
+ * it asked, where each came from and which version; each value handed out also has its own
+ * SecretReadV1. Refused resolutions are recorded too (DENIED, or the outcome of the name that failed).
+ */
+export const SecretsResolvedV1 = envelopeOf(
+  'SecretsResolvedV1',
+  z
+    .object({
+      actor: z.string().min(1),
+      workspace_slug: z.string().min(1),
+      team: z.string().nullable(),
+      org: z.string().nullable(),
+      request_id: z.string().min(1),
+      preview: z.boolean(),
+      outcome: AuditOutcome,
+      reason: z.string().optional(),
+      names: z.array(
+        z
+          .object({
+            name: z.string().min(1),
+            scope: ScopeKind.nullable(),
+            path: z.string().nullable(),
+            version: z.number().int().positive().nullable(),
+            outcome: AuditOutcome,
+          })
+          .strict(),
+      ),
+    })
+    .strict(),
+);
+export type SecretsResolvedV1 = z.infer<typeof SecretsResolvedV1>;
 
 /** Any other signed request refused once its signer was known (stale, replayed, malformed, denied, a stale CAS…). */
 export const AccessDeniedV1 = envelopeOf(
@@ -298,6 +334,7 @@ export const VaultEvent = z.discriminatedUnion('type', [
   SecretVersionsUndeletedV1,
   SecretVersionsDestroyedV1,
   SecretReadV1,
+  SecretsResolvedV1,
   AccessDeniedV1,
   PrincipalCreatedV1,
   PolicyGrantedV1,
@@ -328,6 +365,7 @@ export const VAULT_AUDIT_ACTIONS = {
   SecretVersionsUndeletedV1: 'secret.undelete',
   SecretVersionsDestroyedV1: 'secret.destroy',
   SecretReadV1: 'secret.read',
+  SecretsResolvedV1: 'secrets.resolve',
   AccessDeniedV1: 'access.denied',
   PrincipalCreatedV1: 'principal.create',
   PolicyGrantedV1: 'policy.grant',

@@ -8,6 +8,7 @@ import {
   TestStatus,
 } from './credential-types.js';
 import { isSecretFieldName } from './secret-fields.js';
+import { CATEGORY_TAG, ENV_PREFIX_PATTERN, ENV_PREFIX_TAG, SecretCategory } from './scopes.js';
 
 /**
  * A secret path: 1–8 segments of lowercase letters, digits, `_` and `-` (each starting and ending
@@ -58,7 +59,8 @@ export type SecretValues = z.infer<typeof SecretValues>;
 export const Provider = z.enum(['USER', 'AUTO_MANAGED']);
 export type Provider = z.infer<typeof Provider>;
 
-export const Capability = z.enum(['read', 'write', 'list', 'delete', 'destroy']);
+/** `resolve`: receive a credential through a workspace's resolution (vault.secret.resolve), not by reading its path. */
+export const Capability = z.enum(['read', 'write', 'list', 'delete', 'destroy', 'resolve']);
 export type Capability = z.infer<typeof Capability>;
 
 /**
@@ -69,7 +71,23 @@ const TagKey = z
   .string()
   .regex(/^[a-z0-9_.-]{1,63}$/)
   .refine((key) => !isSecretFieldName(key), { message: 'a tag may not be named like a secret (token, password, …)' });
-const tags = z.record(TagKey, z.string().max(256)).default({});
+const tags = z
+  .record(TagKey, z.string().max(256))
+  .superRefine((tags, ctx) => {
+    const category = tags[CATEGORY_TAG];
+    if (category !== undefined && !SecretCategory.safeParse(category).success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [CATEGORY_TAG],
+        message: `a category is one of ${SecretCategory.options.join(', ')}`,
+      });
+    }
+    const prefix = tags[ENV_PREFIX_TAG];
+    if (prefix !== undefined && !ENV_PREFIX_PATTERN.test(prefix)) {
+      ctx.addIssue({ code: 'custom', path: [ENV_PREFIX_TAG], message: 'an env prefix is like POSTGRES or WAREHOUSE_DB' });
+    }
+  })
+  .default({});
 
 /** A write as its caller states it, values in clear: never sent like this (see SecretWriteRequest). */
 export const SecretWrite = z
@@ -211,6 +229,7 @@ export const PolicyRevokeRequest = z.object({ principal: PrincipalName, pattern:
 export const VaultSubjects = {
   write: 'vault.secret.write',
   read: 'vault.secret.read',
+  resolve: 'vault.secret.resolve',
   list: 'vault.secret.list',
   versions: 'vault.secret.versions',
   delete: 'vault.secret.delete',

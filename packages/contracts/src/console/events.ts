@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DriverName, SidecarSpec, Tier } from '../deployment.js';
+import { DriverName, SidecarSpec, Tier, WorkloadSpec } from '../deployment.js';
 import { envelopeOf } from '../envelope.js';
 import { Slug } from '../slug.js';
 
@@ -15,6 +15,8 @@ export const DeploymentRequestedV1 = envelopeOf(
       tier: Tier,
       driver: DriverName,
       sidecars: z.array(SidecarSpec),
+      /** Absent in events written before workloads existed. */
+      workloads: z.array(WorkloadSpec).optional(),
       requested_at: z.iso.datetime(),
       ...awaiting,
     })
@@ -33,6 +35,11 @@ export const DeploymentFailedV1 = envelopeOf(
   z.object({ ...awaiting, reason: z.string() }).strict(),
 );
 export const DeploymentRetriedV1 = envelopeOf('DeploymentRetriedV1', z.object(awaiting).strict());
+/** Workloads started again (all, or `workload`): status goes back to provisioning until the driver answers. */
+export const DeploymentRestartRequestedV1 = envelopeOf(
+  'DeploymentRestartRequestedV1',
+  z.object({ ...awaiting, workload: Slug.optional() }).strict(),
+);
 export const DeploymentDeprovisionRequestedV1 = envelopeOf(
   'DeploymentDeprovisionRequestedV1',
   z.object(awaiting).strict(),
@@ -45,6 +52,7 @@ export const DeploymentEvent = z.discriminatedUnion('type', [
   DeploymentReadyV1,
   DeploymentFailedV1,
   DeploymentRetriedV1,
+  DeploymentRestartRequestedV1,
   DeploymentDeprovisionRequestedV1,
   DeploymentDeprovisionedV1,
 ]);
@@ -59,7 +67,29 @@ export const DeploymentEventBody = z.discriminatedUnion('type', [
   DeploymentReadyV1.pick(body),
   DeploymentFailedV1.pick(body),
   DeploymentRetriedV1.pick(body),
+  DeploymentRestartRequestedV1.pick(body),
   DeploymentDeprovisionRequestedV1.pick(body),
   DeploymentDeprovisionedV1.pick(body),
 ]);
 export type DeploymentEventBody = z.infer<typeof DeploymentEventBody>;
+
+/**
+ * The tenancy tree's events, each in a stream of its own (`org-<slug>`, `team-<slug>`,
+ * `workspace-<slug>`): creation is the only change, so a slug is taken once, by the stream's version 0.
+ */
+export const OrgCreatedV1 = envelopeOf(
+  'OrgCreatedV1',
+  z.object({ slug: Slug, display_name: z.string().min(1), created_at: z.iso.datetime() }).strict(),
+);
+export const TeamCreatedV1 = envelopeOf(
+  'TeamCreatedV1',
+  z.object({ slug: Slug, display_name: z.string().min(1), org: Slug, created_at: z.iso.datetime() }).strict(),
+);
+export const WorkspaceCreatedV1 = envelopeOf(
+  'WorkspaceCreatedV1',
+  z
+    .object({ slug: Slug, display_name: z.string().min(1), team: Slug, org: Slug, created_at: z.iso.datetime() })
+    .strict(),
+);
+export const TenancyEvent = z.discriminatedUnion('type', [OrgCreatedV1, TeamCreatedV1, WorkspaceCreatedV1]);
+export type TenancyEvent = z.infer<typeof TenancyEvent>;

@@ -62,12 +62,16 @@ function decision(
 const WORKSPACE_RANK = 4;
 
 /**
- * Whether `rules` let their principal read an AUTO_MANAGED value at `path`: only when the rule that
- * allows the read names the path's workspace (`hearth/<slug>/*`, `hearth/<slug>` or below). `*` (root)
+ * Whether `rules` let their principal read (or resolve) an AUTO_MANAGED value at `path`: only when the rule that
+ * allows it names the path's workspace (`hearth/<slug>/*`, `hearth/<slug>` or below). `*` (root)
  * and `hearth/*` (an operator of every workspace) allow reading USER values, never a generated one.
  */
-export function mayReadAutoManaged(rules: readonly PolicyRule[], path: string): boolean {
-  const decided = workspaceOf(path) === null ? null : decision(rules, path, 'read');
+export function mayReadAutoManaged(
+  rules: readonly PolicyRule[],
+  path: string,
+  capability: Extract<Capability, 'read' | 'resolve'> = 'read',
+): boolean {
+  const decided = workspaceOf(path) === null ? null : decision(rules, path, capability);
   return decided !== null && decided.allow && decided.rank >= WORKSPACE_RANK;
 }
 
