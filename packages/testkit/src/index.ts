@@ -14,3 +14,4 @@ export * from './service-keys.js';
 export * from './metrics.js';
 export * from './postgres-engine.js';
 export * from './credential-servers.js';
+export * from './tenancy.js';
