@@ -11,14 +11,17 @@ import {
 } from '@hearth/platform/postgres';
 import { randomIds, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
+import { CreateTenant } from './app/create-tenant/create-tenant.js';
 import { CreateToken } from './app/create-token/create-token.js';
 import { DiscoverDeployment } from './app/discover-deployment/discover-deployment.js';
 import { GetDeployment } from './app/get-deployment/get-deployment.js';
 import { GetDeploymentHistory } from './app/get-deployment-history/get-deployment-history.js';
+import { GetWorkspaceScope } from './app/get-workspace-scope/get-workspace-scope.js';
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-access/operator-access.js';
 import { ListParkedMessages } from './app/list-parked-messages/list-parked-messages.js';
+import { ReadTenancy } from './app/read-tenancy/read-tenancy.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
@@ -26,7 +29,9 @@ import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver
 import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
+import { EventSourcedTenancy } from './infra/postgres/event-sourced-tenancy.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
+import { TenancyTables } from './infra/postgres/tenancy-tables.js';
 
 /** What a test may put in place of the real thing. */
 export interface ConsoleDependencies {
@@ -51,18 +56,23 @@ export function composeConsole(
   const refs = new DeploymentRefTable(dataSource, fastPath);
   const audit = new ConsoleAuditTrail(clock, ids);
   const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
+  const tree = new TenancyTables(dataSource);
+  const tenancy = new EventSourcedTenancy(unitOfWork, store, tree, audit, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const parked = new ParkedMessageTable(dataSource);
   const useCases = {
-    createDeployment: new CreateDeployment(deployments, clock, ids),
+    createDeployment: new CreateDeployment(deployments, tree, clock, ids),
     discoverDeployment: new DiscoverDeployment(refs),
     getDeployment: new GetDeployment(refs),
     getDeploymentHistory: new GetDeploymentHistory(deployments),
     listDeployments: new ListDeployments(refs),
     operateDeployment: new OperateDeployment(deployments, ids),
     recordDriverEvent,
-    rebuildProjection: new RebuildProjection(unitOfWork, store, refs),
+    rebuildProjection: new RebuildProjection(unitOfWork, store, refs, tree),
+    createTenant: new CreateTenant(tenancy, tree, clock),
+    readTenancy: new ReadTenancy(tree),
+    getWorkspaceScope: new GetWorkspaceScope(tree),
     listParkedMessages: new ListParkedMessages(parked),
     operatorAccess: new OperatorAccess(tokens, ids),
     createToken: new CreateToken(unitOfWork, tokens, audit, ids),

@@ -48,7 +48,7 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
   });
   const rebuilt = await useCases.rebuildProjection.runIfBehind();
-  if (rebuilt !== null) runtime.logger.warn({ deployments: rebuilt }, 'deployment_refs was behind its events: rebuilt');
+  if (rebuilt !== null) runtime.logger.warn({ streams: rebuilt }, 'a projection was behind its events: rebuilt');
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
   if (options.serve ?? true) {
     await serveNest({

@@ -5,14 +5,25 @@ import { BearerTokenGuard } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
 import { OpenApiController } from './transport/http/openapi.controller.js';
 import { ParkedController } from './transport/http/parked.controller.js';
+import { TenancyController } from './transport/http/tenancy.controller.js';
 import { TokensController } from './transport/http/tokens.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
+import { TenancyEndpoints } from './transport/nats/tenancy.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
 
 /** The console's edges: the controllers that route; the use cases are those composeConsole built. */
 export function consoleModule(useCases: ConsoleUseCases): DynamicModule {
   return nestModuleOf(
-    [DeploymentsController, TokensController, ParkedController, OpenApiController, DeploymentEndpoints, TokenEndpoints],
+    [
+      DeploymentsController,
+      TenancyController,
+      TokensController,
+      ParkedController,
+      OpenApiController,
+      DeploymentEndpoints,
+      TenancyEndpoints,
+      TokenEndpoints,
+    ],
     useCases,
     [BearerTokenGuard],
   );

@@ -24,6 +24,16 @@ export const DeploymentDeprovisionAuditedV1 = envelopeOf(
   z.object(deployment).strict(),
 );
 export const DeploymentRetryAuditedV1 = envelopeOf('DeploymentRetryAuditedV1', z.object(deployment).strict());
+/** A deployment's workloads restarted (all, or the one named). */
+export const DeploymentRestartAuditedV1 = envelopeOf(
+  'DeploymentRestartAuditedV1',
+  z.object({ ...deployment, workload: Slug.optional() }).strict(),
+);
+/** An organisation, team or workspace added to the tenancy tree, under its creation event's id. */
+export const TenantCreateAuditedV1 = envelopeOf(
+  'TenantCreateAuditedV1',
+  z.object({ kind: z.enum(['org', 'team', 'workspace']), slug: Slug, outcome: AuditOutcome.extract(['OK']) }).strict(),
+);
 
 export const ConsoleAuditEvent = z.discriminatedUnion('type', [
   OperatorTokenCreatedV1,
@@ -31,6 +41,8 @@ export const ConsoleAuditEvent = z.discriminatedUnion('type', [
   DeploymentRequestAuditedV1,
   DeploymentDeprovisionAuditedV1,
   DeploymentRetryAuditedV1,
+  DeploymentRestartAuditedV1,
+  TenantCreateAuditedV1,
 ]);
 export type ConsoleAuditEvent = z.infer<typeof ConsoleAuditEvent>;
 export type ConsoleAuditEventType = ConsoleAuditEvent['type'];
@@ -42,4 +54,6 @@ export const CONSOLE_AUDIT_ACTIONS = {
   DeploymentRequestAuditedV1: 'deployment.request',
   DeploymentDeprovisionAuditedV1: 'deployment.deprovision',
   DeploymentRetryAuditedV1: 'deployment.retry',
+  DeploymentRestartAuditedV1: 'deployment.restart',
+  TenantCreateAuditedV1: 'tenant.create',
 } as const satisfies Record<ConsoleAuditEventType, string>;

@@ -1,6 +1,19 @@
-import type { DeploymentList, DeploymentListQuery, DeploymentRef, Envelope, ParkedMessage } from '@hearth/contracts';
+import type {
+  DeploymentList,
+  DeploymentListQuery,
+  DeploymentRef,
+  Envelope,
+  Org,
+  ParkedMessage,
+  Team,
+  TeamListQuery,
+  Workspace,
+  WorkspaceListQuery,
+} from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
+import type { z } from 'zod';
 import type { DeploymentCommand } from '../domain/deployment/deployment.js';
+import type { TenancyCommand, Tenant } from '../domain/tenancy/tenancy.js';
 import type { OperatorToken } from '../domain/operator/operator.js';
 
 /** Who asks for a change to a deployment, and in answer to what. */
@@ -44,6 +57,34 @@ export interface DeploymentRefRebuild {
   behindEvents(): Promise<boolean>;
   clear(tx: Transaction): Promise<void>;
   put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void>;
+}
+
+/** The tenancy tree as event streams, one a tenant. */
+export interface Tenancy {
+  /**
+   * Decides `command` on its tenant's stream (new, or refused with CONSOLE.TENANT_EXISTS) and commits
+   * the event with its projection row and its audit event; answers the tenant created.
+   */
+  create(command: TenancyCommand, origin: CommandOrigin): Promise<Tenant>;
+}
+
+/** The tenancy projection (orgs, teams, workspaces), as the API, deployments and the vault read it. */
+export interface TenancyReader {
+  org(slug: string): Promise<Org | null>;
+  team(slug: string): Promise<Team | null>;
+  workspace(slug: string): Promise<Workspace | null>;
+  orgs(): Promise<Org[]>;
+  teams(query: z.infer<typeof TeamListQuery>): Promise<Team[]>;
+  workspaces(query: z.infer<typeof WorkspaceListQuery>): Promise<Workspace[]>;
+}
+
+/** The tenancy projection, as a rebuild replaces it inside one transaction (see DeploymentRefRebuild). */
+export interface TenancyRebuild {
+  holdWriters(tx: Transaction): Promise<void>;
+  /** True when some tenant's stream has no row. */
+  behindEvents(): Promise<boolean>;
+  clear(tx: Transaction): Promise<void>;
+  put(tx: Transaction, tenant: Tenant): Promise<void>;
 }
 
 /** Every committed event of the console's store, in global order. */

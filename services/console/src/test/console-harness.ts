@@ -81,7 +81,12 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
   });
 
   const pendingCommand = async (slug: string) => {
-    const commands = ['DeploymentRequestedV1', 'DeploymentRetriedV1', 'DeploymentDeprovisionRequestedV1'];
+    const commands = [
+      'DeploymentRequestedV1',
+      'DeploymentRetriedV1',
+      'DeploymentRestartRequestedV1',
+      'DeploymentDeprovisionRequestedV1',
+    ];
     const events = await eventsSince(db.name, 0n, { stream: `deployment-${slug}` });
     return events.filter((e) => commands.includes(e.type)).at(-1)!.data.command_id as string;
   };

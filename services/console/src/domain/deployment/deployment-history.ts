@@ -26,6 +26,7 @@ export function historyEntryOf(event: DeploymentEvent, at: EventPlacement): Depl
       return entry('requested');
     case 'DeploymentProvisioningStartedV1':
     case 'DeploymentRetriedV1':
+    case 'DeploymentRestartRequestedV1':
       return entry('provisioning');
     case 'DeploymentReadyV1':
       return entry('ready', { endpoint: event.data.endpoint });

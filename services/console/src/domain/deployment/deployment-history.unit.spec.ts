@@ -23,17 +23,20 @@ const ONE_OF_EACH: { [T in DeploymentEventType]: Extract<DeploymentEvent, { type
   DeploymentFailedV1: { type: 'DeploymentFailedV1', data: { command_id: 'c1', reason } },
   DeploymentRetriedV1: { type: 'DeploymentRetriedV1', data: { command_id: 'c2' } },
   DeploymentReadyV1: { type: 'DeploymentReadyV1', data: { command_id: 'c2', endpoint } },
+  DeploymentRestartRequestedV1: { type: 'DeploymentRestartRequestedV1', data: { command_id: 'c4', workload: 'agent' } },
   DeploymentDeprovisionRequestedV1: { type: 'DeploymentDeprovisionRequestedV1', data: { command_id: 'c3' } },
   DeploymentDeprovisionedV1: { type: 'DeploymentDeprovisionedV1', data: { command_id: 'c3' } },
 };
 
-/** A whole life, in an order the decider allows: requested, failed, retried, ready, torn down. */
+/** A whole life, in an order the decider allows: requested, failed, retried, ready, restarted, ready, torn down. */
 const LIFE: DeploymentEvent[] = [
   ONE_OF_EACH.DeploymentRequestedV1,
   ONE_OF_EACH.DeploymentProvisioningStartedV1,
   ONE_OF_EACH.DeploymentFailedV1,
   ONE_OF_EACH.DeploymentRetriedV1,
   ONE_OF_EACH.DeploymentReadyV1,
+  ONE_OF_EACH.DeploymentRestartRequestedV1,
+  { type: 'DeploymentReadyV1', data: { command_id: 'c4', endpoint } },
   ONE_OF_EACH.DeploymentDeprovisionRequestedV1,
   ONE_OF_EACH.DeploymentDeprovisionedV1,
 ];
@@ -88,14 +91,30 @@ describe('a deployment’s history', () => {
       {
         version: 6,
         occurred_at: '2026-12-01T10:00:06.000Z',
-        status: 'deprovisioning',
-        command_id: 'c3',
+        status: 'provisioning',
+        command_id: 'c4',
         endpoint: null,
         reason: null,
       },
       {
         version: 7,
         occurred_at: '2026-12-01T10:00:07.000Z',
+        status: 'ready',
+        command_id: 'c4',
+        endpoint,
+        reason: null,
+      },
+      {
+        version: 8,
+        occurred_at: '2026-12-01T10:00:08.000Z',
+        status: 'deprovisioning',
+        command_id: 'c3',
+        endpoint: null,
+        reason: null,
+      },
+      {
+        version: 9,
+        occurred_at: '2026-12-01T10:00:09.000Z',
         status: 'deprovisioned',
         command_id: 'c3',
         endpoint: null,

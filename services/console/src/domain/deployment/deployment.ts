@@ -6,6 +6,7 @@ import {
   type SidecarSpec,
   type Status,
   type Tier,
+  type WorkloadSpec,
 } from '@hearth/contracts';
 import type { Decider } from '@hearth/platform/ports';
 import { canTransition } from './status.js';
@@ -27,6 +28,7 @@ export type DeploymentCommand =
       tier: Tier;
       driver: DriverName;
       sidecars: SidecarSpec[];
+      workloads?: WorkloadSpec[] | undefined;
       now: string;
       commandId: string;
     }
@@ -34,6 +36,8 @@ export type DeploymentCommand =
   | { type: 'MarkReady'; commandId: string; endpoint: string }
   | { type: 'MarkFailed'; commandId: string; reason: string }
   | { type: 'RetryProvisioning'; commandId: string }
+  /** Start a ready deployment's workloads again: all, or the one named. */
+  | { type: 'RestartWorkloads'; commandId: string; workload?: string | undefined }
   | { type: 'RequestDeprovision'; commandId: string }
   | { type: 'MarkDeprovisioned'; commandId: string };
 
@@ -44,6 +48,7 @@ export interface Deployment {
   tier: Tier;
   driver: DriverName;
   sidecars: SidecarSpec[];
+  workloads: WorkloadSpec[];
   requestedAt: string;
   status: Status;
   endpoint: string;
@@ -64,6 +69,7 @@ export function evolve(state: DeploymentState, event: DeploymentEvent): Deployme
       tier: data.tier,
       driver: data.driver,
       sidecars: data.sidecars,
+      workloads: data.workloads ?? [],
       requestedAt: data.requested_at,
       status: 'requested',
       endpoint: '',
@@ -80,6 +86,7 @@ export function evolve(state: DeploymentState, event: DeploymentEvent): Deployme
     case 'DeploymentFailedV1':
       return { ...state, status: 'failed', failureReason: event.data.reason };
     case 'DeploymentRetriedV1':
+    case 'DeploymentRestartRequestedV1':
       return { ...state, status: 'provisioning', failureReason: null, pendingCommand: event.data.command_id };
     case 'DeploymentDeprovisionRequestedV1':
       return { ...state, status: 'deprovisioning', pendingCommand: event.data.command_id };
@@ -107,6 +114,7 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
           tier: command.tier,
           driver: command.driver,
           sidecars: command.sidecars,
+          ...(command.workloads?.length ? { workloads: command.workloads } : {}),
           requested_at: command.now,
           command_id: command.commandId,
         },
@@ -141,6 +149,28 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
         );
       }
       return [{ type: 'DeploymentRetriedV1', data: { command_id: command.commandId } }];
+    case 'RestartWorkloads': {
+      // A failed deployment is not restarted: retry provisions it whole, workloads included.
+      if (state.status !== 'ready') {
+        throw new HearthError(
+          ErrorCode.IllegalTransition,
+          `only a ready deployment's workloads are restarted; this one is ${state.status}`,
+        );
+      }
+      const { workload } = command;
+      if (state.workloads.length === 0 || (workload !== undefined && !state.workloads.some((w) => w.name === workload))) {
+        throw new HearthError(
+          ErrorCode.WorkloadNotFound,
+          workload === undefined ? 'this deployment has no workloads' : `no workload ${workload} in this deployment`,
+        );
+      }
+      return [
+        {
+          type: 'DeploymentRestartRequestedV1',
+          data: { command_id: command.commandId, ...(workload === undefined ? {} : { workload }) },
+        },
+      ];
+    }
     case 'RequestDeprovision':
       if (state.status === 'deprovisioning' || state.status === 'deprovisioned') return [];
       guard(state, 'deprovisioning');

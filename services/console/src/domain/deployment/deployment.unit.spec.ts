@@ -18,6 +18,7 @@ const requested: DeploymentEvent = {
     tier: 'dev',
     driver: 'localdocker',
     sidecars: [{ name: 'postgres', image: 'postgres:16' }],
+    workloads: [{ name: 'agent', image: 'hearth-test/agent:1', env_refs: ['OPENAI_API_KEY'] }],
     requested_at: '2026-11-22T10:00:00.000Z',
     command_id: 'c1',
   },
@@ -62,6 +63,7 @@ function commandsTowards(to: StatusT, pending: string): DeploymentCommand[] {
       return [
         { type: 'StartProvisioning', commandId: pending },
         { type: 'RetryProvisioning', commandId: 'r' },
+        { type: 'RestartWorkloads', commandId: 'w' },
       ];
     case 'ready':
       return [{ type: 'MarkReady', commandId: pending, endpoint: 'e' }];
@@ -106,6 +108,7 @@ describe('a deployment', () => {
         tier: 'dev',
         driver: 'localdocker',
         sidecars: [{ name: 'postgres', image: 'postgres:16' }],
+        workloads: [{ name: 'agent', image: 'hearth-test/agent:1', env_refs: ['OPENAI_API_KEY'] }],
         now: '2026-11-22T10:00:00.000Z',
         commandId: 'c1',
       })
@@ -169,6 +172,42 @@ describe('a deployment', () => {
     given([requested, started, ready])
       .when({ type: 'RetryProvisioning', commandId: 'c3' })
       .thenThrows(ErrorCode.IllegalTransition);
+  });
+
+  it('restarts a ready deployment’s workloads, all or one, waiting on the restart’s command', () => {
+    given([requested, started, ready])
+      .when({ type: 'RestartWorkloads', commandId: 'c5' })
+      .then([{ type: 'DeploymentRestartRequestedV1', data: { command_id: 'c5' } }]);
+    given([requested, started, ready])
+      .when({ type: 'RestartWorkloads', commandId: 'c5', workload: 'agent' })
+      .then([{ type: 'DeploymentRestartRequestedV1', data: { command_id: 'c5', workload: 'agent' } }]);
+    const restarted: DeploymentEvent = { type: 'DeploymentRestartRequestedV1', data: { command_id: 'c5' } };
+    expect([requested, started, ready, restarted].reduce(evolve, initialState)).toMatchObject({
+      status: 'provisioning',
+      pendingCommand: 'c5',
+    });
+    given([requested, started, ready, restarted])
+      .when({ type: 'MarkFailed', commandId: 'c5', reason: 'image gone' })
+      .then([{ type: 'DeploymentFailedV1', data: { command_id: 'c5', reason: 'image gone' } }]);
+    given([requested, started, ready, restarted])
+      .when({ type: 'MarkReady', commandId: 'c1', endpoint: 'late' })
+      .then([]);
+  });
+
+  it('restarts only a workload it has, and only when ready (a failed one is retried)', () => {
+    given([requested, started, ready])
+      .when({ type: 'RestartWorkloads', commandId: 'c5', workload: 'nobody' })
+      .thenThrows(ErrorCode.WorkloadNotFound);
+    const { workloads: _, ...withoutWorkloads } = requested.data as Extract<
+      DeploymentEvent,
+      { type: 'DeploymentRequestedV1' }
+    >['data'];
+    given([{ type: 'DeploymentRequestedV1', data: withoutWorkloads }, started, ready])
+      .when({ type: 'RestartWorkloads', commandId: 'c5' })
+      .thenThrows(ErrorCode.WorkloadNotFound);
+    for (const history of [HISTORY.failed, HISTORY.provisioning, HISTORY.deprovisioned]) {
+      given(history).when({ type: 'RestartWorkloads', commandId: 'c5' }).thenThrows(ErrorCode.IllegalTransition);
+    }
   });
 
   it('deprovisions a ready deployment, and asking again changes nothing', () => {

@@ -5,8 +5,9 @@ import type { Deployment, DeploymentEvent } from './deployment.js';
 export type DriverCommandBody = Pick<DriverCommand, 'id' | 'type' | 'data'>;
 
 /**
- * The driver commands that events call for: a request or a retry provisions, a deprovision request
- * tears down. Each command's id is the `command_id` the deployment then waits on.
+ * The driver commands that events call for: a request or a retry provisions, a restart starts the
+ * workloads again, a deprovision request tears down. Each command's id is the `command_id` the
+ * deployment then waits on. The driver keeps no state, so the spec travels whole each time.
  */
 export function driverCommandsFor(events: readonly DeploymentEvent[], state: Deployment): DriverCommandBody[] {
   return events.flatMap((event): DriverCommandBody[] => {
@@ -17,7 +18,19 @@ export function driverCommandsFor(events: readonly DeploymentEvent[], state: Dep
           {
             id: event.data.command_id,
             type: 'ProvisionSidecarsV1' as const,
-            data: { slug: state.slug, tier: state.tier, driver: state.driver, sidecars: state.sidecars },
+            data: { ...specOf(state), ...(state.workloads.length ? { workloads: state.workloads } : {}) },
+          },
+        ];
+      case 'DeploymentRestartRequestedV1':
+        return [
+          {
+            id: event.data.command_id,
+            type: 'RestartWorkloadsV1' as const,
+            data: {
+              ...specOf(state),
+              workloads: state.workloads,
+              ...(event.data.workload === undefined ? {} : { workload: event.data.workload }),
+            },
           },
         ];
       case 'DeploymentDeprovisionRequestedV1':
@@ -39,4 +52,8 @@ export function driverCommandsFor(events: readonly DeploymentEvent[], state: Dep
       }
     }
   });
+}
+
+function specOf(state: Deployment) {
+  return { slug: state.slug, tier: state.tier, driver: state.driver, sidecars: state.sidecars };
 }

@@ -3,12 +3,13 @@ import type { Status } from '@hearth/contracts';
 /**
  * The one table of legal status transitions (also in the contracts README).
  * requested → provisioning → ready | failed; failed → provisioning (retry);
- * ready → deprovisioning → deprovisioned; failed → deprovisioning.
+ * ready → provisioning (a restart of its workloads); ready → deprovisioning → deprovisioned;
+ * failed → deprovisioning.
  */
 export const STATUS_TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   requested: ['provisioning'],
   provisioning: ['ready', 'failed'],
-  ready: ['deprovisioning'],
+  ready: ['provisioning', 'deprovisioning'],
   failed: ['provisioning', 'deprovisioning'],
   deprovisioning: ['deprovisioned'],
   deprovisioned: [],

@@ -6,7 +6,7 @@ describe('status transitions', () => {
     expect(STATUS_TRANSITIONS).toEqual({
       requested: ['provisioning'],
       provisioning: ['ready', 'failed'],
-      ready: ['deprovisioning'],
+      ready: ['provisioning', 'deprovisioning'],
       failed: ['provisioning', 'deprovisioning'],
       deprovisioning: ['deprovisioned'],
       deprovisioned: [],

@@ -1,4 +1,11 @@
-import type { ConsoleAuditEvent, DeploymentRef, Envelope, EventMetadata } from '@hearth/contracts';
+import {
+  DeploymentRestartRequestedV1,
+  type ConsoleAuditEvent,
+  type DeploymentRef,
+  type Envelope,
+  type EventMetadata,
+} from '@hearth/contracts';
+import { slugOfTenant, type Tenant } from '../tenancy/tenancy.js';
 import type { OperatorToken } from './operator.js';
 
 /** A token created or revoked, as HATCH records it: its name and role, never the token. */
@@ -39,7 +46,23 @@ export function deploymentAudit(
       return { ...base, type: 'DeploymentDeprovisionAuditedV1', data };
     case 'DeploymentRetriedV1':
       return { ...base, type: 'DeploymentRetryAuditedV1', data };
+    case 'DeploymentRestartRequestedV1': {
+      const { workload } = DeploymentRestartRequestedV1.shape.data.parse(event.data);
+      return { ...base, type: 'DeploymentRestartAuditedV1', data: { ...data, ...(workload ? { workload } : {}) } };
+    }
     default:
       return null;
   }
+}
+
+/** The audit event of a tenant's creation, under its event's own id and metadata (an operator's). */
+export function tenancyAudit(event: Envelope, tenant: Tenant): ConsoleAuditEvent {
+  return {
+    id: event.id,
+    stream: event.stream,
+    version: event.version,
+    metadata: event.metadata,
+    type: 'TenantCreateAuditedV1',
+    data: { kind: tenant.kind, slug: slugOfTenant(tenant), outcome: 'OK' },
+  };
 }

@@ -12,12 +12,18 @@ export interface OperatorToken {
 /** The admin HEARTH_BOOTSTRAP_ADMIN_TOKEN makes at every start: changed by that setting, never revoked. */
 export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
-export type Permission = 'deployment.read' | 'deployment.write' | 'token.create' | 'token.revoke';
+export type Permission =
+  | 'deployment.read'
+  | 'deployment.write'
+  | 'tenancy.read'
+  | 'tenancy.write'
+  | 'token.create'
+  | 'token.revoke';
 
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
-  admin: ['deployment.read', 'deployment.write', 'token.create', 'token.revoke'],
-  operator: ['deployment.read', 'deployment.write'],
-  auditor: ['deployment.read'],
+  admin: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write', 'token.create', 'token.revoke'],
+  operator: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write'],
+  auditor: ['deployment.read', 'tenancy.read'],
 };
 
 export function mayDo(role: OperatorRole, permission: Permission): boolean {

@@ -1,4 +1,5 @@
 import { DeploymentRefEntity } from './deployment-ref.entity.js';
 import { OperatorTokenEntity } from './operator-token.entity.js';
+import { OrgEntity, TeamEntity, WorkspaceEntity } from './tenancy.entities.js';
 
-export const consoleEntities = [DeploymentRefEntity, OperatorTokenEntity];
+export const consoleEntities = [DeploymentRefEntity, OperatorTokenEntity, OrgEntity, TeamEntity, WorkspaceEntity];

@@ -1,11 +1,10 @@
-import { Subjects, type DeploymentRef, type Envelope, type EventMetadata } from '@hearth/contracts';
-import { correlation } from '@hearth/platform/logging';
+import { Subjects, type DeploymentRef, type Envelope } from '@hearth/contracts';
 import { enqueue } from '@hearth/platform/outbox';
 import type { Clock, Ids, Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { handleCommand, type EventStore } from '@hearth/platform/postgres';
-import { currentTraceId } from '@hearth/platform/telemetry';
 import type { CommandOrigin, DeploymentRefRebuild, Deployments } from '../../app/ports.js';
 import type { ConsoleAuditTrail } from './console-audit-trail.js';
+import { eventMetadataOf } from './event-metadata.js';
 import { deploymentDecider, streamOf, type DeploymentCommand } from '../../domain/deployment/deployment.js';
 import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
 import { deploymentAudit } from '../../domain/operator/operator-audit.js';
@@ -35,13 +34,6 @@ export class EventSourcedDeployments implements Deployments {
     tx?: Transaction,
   ): Promise<DeploymentRef | null> {
     const stream = streamOf(slug);
-    const metadata = (): EventMetadata => ({
-      actor: origin.actor,
-      correlation_id: origin.correlationId ?? correlation.getStore() ?? this.ids.next(),
-      causation_id: origin.causationId ?? null,
-      trace_id: currentTraceId(),
-      occurred_at: this.clock.now().toISOString(),
-    });
     const { state } = await handleCommand({
       unitOfWork: this.unitOfWork,
       ...(tx ? { tx } : {}),
@@ -50,7 +42,7 @@ export class EventSourcedDeployments implements Deployments {
       upcast: upcastDeploymentEvent,
       stream,
       command,
-      metadata,
+      metadata: eventMetadataOf(origin, this.clock, this.ids),
       newId: () => this.ids.next(),
       afterAppend: async ({ tx, state: after, events, appended: stored }) => {
         const last = stored.at(-1);

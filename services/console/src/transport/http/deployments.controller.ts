@@ -3,6 +3,7 @@ import {
   DeploymentRequest,
   GetDeploymentRequest,
   parseRequest,
+  RestartRequest,
   type DeploymentHistory,
   type DeploymentList,
   type DeploymentRef,
@@ -32,12 +33,13 @@ export class DeploymentsController {
 
   @Post()
   @ApiRoute({
-    summary: 'Request a deployment; its driver is told to provision it',
+    summary: 'Request a deployment of a workspace in the tenancy tree; its driver is told to provision it',
     body: 'DeploymentRequest',
     reply: { description: 'requested', schema: 'DeploymentRef' },
     errors: {
-      400: 'invalid request or slug, or a credential in a sidecar env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
+      400: 'invalid request or slug, or a credential in a sidecar or workload env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
       403: 'role may not write',
+      404: 'no such workspace in the tenancy tree (CONSOLE.WORKSPACE_NOT_FOUND)',
       409: 'slug taken',
     },
   })
@@ -95,5 +97,27 @@ export class DeploymentsController {
   })
   retry(@Param('slug') slug: string, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     return this.operateDeployment.retry(slugOf(slug), caller);
+  }
+
+  @Post(':slug/restart')
+  @HttpCode(202)
+  @ApiRoute({
+    summary: 'Restart a ready deployment’s workloads (all, or `workload`), each resolving its credentials anew',
+    body: 'RestartRequest',
+    reply: { description: 'provisioning', schema: 'DeploymentRef' },
+    errors: {
+      400: 'invalid slug or body',
+      403: 'role may not write',
+      404: 'no such deployment, or no such workload in it (CONSOLE.WORKLOAD_NOT_FOUND)',
+      409: 'the deployment is not ready (CONSOLE.ILLEGAL_TRANSITION)',
+    },
+  })
+  restart(
+    @Param('slug') slug: string,
+    @Body() body: unknown,
+    @Caller() caller: OperatorToken,
+  ): Promise<DeploymentRef> {
+    // A restart of every workload may come without a body.
+    return this.operateDeployment.restart(slugOf(slug), parseRequest(RestartRequest, body ?? {}), caller);
   }
 }

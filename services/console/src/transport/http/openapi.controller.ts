@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { DeploymentsController } from './deployments.controller.js';
 import { openApiDocumentOf } from './openapi.js';
+import { TenancyController } from './tenancy.controller.js';
 import { TokensController } from './tokens.controller.js';
 
-const document = openApiDocumentOf([DeploymentsController, TokensController]);
+const document = openApiDocumentOf([DeploymentsController, TenancyController, TokensController]);
 
 @Controller('v1')
 export class OpenApiController {

@@ -1,4 +1,5 @@
 import { ConsoleSchema1763800000100 } from './1763800000100-console-schema.js';
+import { Tenancy1767000000100 } from './1767000000100-tenancy.js';
 
 /** The console's own migrations; openDatabase runs the platform's (events, outbox…) with them. */
-export const consoleMigrations = [ConsoleSchema1763800000100];
+export const consoleMigrations = [ConsoleSchema1763800000100, Tenancy1767000000100];

@@ -1,0 +1,55 @@
+import {
+  ErrorCode,
+  HearthError,
+  type Org,
+  type Team,
+  type TeamListQuery,
+  type Workspace,
+  type WorkspaceListQuery,
+} from '@hearth/contracts';
+import type { z } from 'zod';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { TenancyReader } from '../ports.js';
+
+/** The tenancy tree as operators read it: any role may. */
+export class ReadTenancy {
+  constructor(private readonly tree: TenancyReader) {}
+
+  async org(slug: string, caller: OperatorToken): Promise<Org> {
+    authorize(caller, 'tenancy.read');
+    return found(await this.tree.org(slug), 'org', slug);
+  }
+
+  async team(slug: string, caller: OperatorToken): Promise<Team> {
+    authorize(caller, 'tenancy.read');
+    return found(await this.tree.team(slug), 'team', slug);
+  }
+
+  async workspace(slug: string, caller: OperatorToken): Promise<Workspace> {
+    authorize(caller, 'tenancy.read');
+    return found(await this.tree.workspace(slug), 'workspace', slug);
+  }
+
+  async orgs(caller: OperatorToken): Promise<{ items: Org[] }> {
+    authorize(caller, 'tenancy.read');
+    return { items: await this.tree.orgs() };
+  }
+
+  async teams(query: z.infer<typeof TeamListQuery>, caller: OperatorToken): Promise<{ items: Team[] }> {
+    authorize(caller, 'tenancy.read');
+    return { items: await this.tree.teams(query) };
+  }
+
+  async workspaces(
+    query: z.infer<typeof WorkspaceListQuery>,
+    caller: OperatorToken,
+  ): Promise<{ items: Workspace[] }> {
+    authorize(caller, 'tenancy.read');
+    return { items: await this.tree.workspaces(query) };
+  }
+}
+
+function found<T>(tenant: T | null, kind: string, slug: string): T {
+  if (tenant === null) throw new HearthError(ErrorCode.TenantNotFound, `no ${kind} ${slug}`);
+  return tenant;
+}
