@@ -1,4 +1,4 @@
-import { DriverEvent, type DeploymentRequest, type OperatorRole } from '@hearth/contracts';
+import { DriverEvent, ErrorCode, HearthError, type DeploymentRequest, type OperatorRole } from '@hearth/contracts';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import {
   createHatchStream,
@@ -42,7 +42,12 @@ export interface ConsoleHarness extends ConsoleApp {
   url: string;
   /** The bootstrap admin's bearer token. */
   adminToken: string;
-  /** The driver command a deployment waits on, as its latest request, retry or teardown named it. */
+  /**
+   * Puts `workspace` in the tenancy tree, in team `test-team` of org `test-org` unless told otherwise
+   * (made if missing; what exists is kept), as a deployment of it needs.
+   */
+  registerWorkspace(workspace: string, place?: { team?: string; org?: string }): Promise<void>;
+  /** The driver command a deployment waits on, as its latest request, retry, restart or teardown named it. */
   pendingCommand(slug: string): Promise<string>;
   /** A driver event as it arrives off the bus, answering the command `slug` waits on. */
   driverAnswer(answer: DriverAnswer, slug: string): Promise<DriverEvent>;
@@ -117,12 +122,22 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     });
   };
   const unitOfWork = new TypeOrmUnitOfWork(app.runtime.dataSource);
+  const keepExisting = (error: unknown) => {
+    if (!(error instanceof HearthError && error.code === ErrorCode.TenantExists)) throw error;
+  };
+  const registerWorkspace = async (workspace: string, { team = 'test-team', org = 'test-org' } = {}) => {
+    const { createTenant } = app.useCases;
+    await createTenant.org({ slug: org, display_name: org }, callers.admin).catch(keepExisting);
+    await createTenant.team({ slug: team, display_name: team, org }, callers.admin).catch(keepExisting);
+    await createTenant.workspace({ slug: workspace, display_name: workspace, team }, callers.admin).catch(keepExisting);
+  };
   return {
     ...app,
     nats,
     db,
     url: `http://127.0.0.1:${port}`,
     adminToken,
+    registerWorkspace,
     pendingCommand,
     driverAnswer,
     recordAnswer: async (answer, slug) => {

@@ -18,10 +18,11 @@ describe('creating a deployment', () => {
 
   const outbox = () =>
     h.runtime.dataSource.query<Array<{ subject: string; payload: string }>>(
-      'SELECT subject, payload FROM outbox ORDER BY position',
+      `SELECT subject, payload FROM outbox WHERE subject LIKE 'cmd.%' ORDER BY position`,
     );
 
   it('records it as requested and queues its driver’s provision command, in one transaction', async () => {
+    await h.registerWorkspace('acme');
     const mark = await eventMark(h.db.name);
     const ref = await h.useCases.createDeployment.run(deploymentRequest('acme'), callers.operator);
     expect(ref).toEqual({
@@ -52,6 +53,7 @@ describe('creating a deployment', () => {
   });
 
   it('refuses a slug already taken, and a role that may not write, recording nothing', async () => {
+    await h.registerWorkspace('other');
     const mark = await eventMark(h.db.name);
     const queued = (await outbox()).length;
     await expect(h.useCases.createDeployment.run(deploymentRequest('acme'), callers.admin)).rejects.toMatchObject({
@@ -63,5 +65,25 @@ describe('creating a deployment', () => {
     await expectNewEvents(h.db.name, mark, []);
     expect(await outbox()).toHaveLength(queued);
     expect(await h.useCases.discoverDeployment.run('other')).toBeNull();
+  });
+
+  it('refuses a workspace that is not in the tenancy tree, before anything is appended', async () => {
+    const mark = await eventMark(h.db.name);
+    const queued = (await outbox()).length;
+    await expect(h.useCases.createDeployment.run(deploymentRequest('nowhere'), callers.admin)).rejects.toMatchObject({
+      code: ErrorCode.WorkspaceNotFound,
+    });
+    await expectNewEvents(h.db.name, mark, []);
+    expect(await outbox()).toHaveLength(queued);
+  });
+
+  it('carries its workloads in the requested event and the provision command', async () => {
+    await h.registerWorkspace('with-work');
+    const workloads = [{ name: 'agent', image: 'hearth-test/agent:1', command: ['run'], env_refs: ['OPENAI_API_KEY'] }];
+    const mark = await eventMark(h.db.name);
+    await h.useCases.createDeployment.run({ ...deploymentRequest('with-work'), workloads }, callers.admin);
+    await expectNewEvents(h.db.name, mark, [{ type: 'DeploymentRequestedV1', data: { slug: 'with-work', workloads } }]);
+    const command = DriverCommand.parse(JSON.parse((await outbox()).at(-1)!.payload));
+    expect(command).toMatchObject({ type: 'ProvisionSidecarsV1', data: { slug: 'with-work', workloads } });
   });
 });

@@ -9,6 +9,7 @@ describe('discovering a deployment', () => {
   afterAll(() => h?.close());
 
   it('answers the ref as the projection holds it, moving with the deployment', async () => {
+    await h.registerWorkspace('acme');
     const created = await h.useCases.createDeployment.run(deploymentRequest('acme'), callers.admin);
     expect(await h.useCases.discoverDeployment.run('acme')).toEqual(created);
     await h.recordAnswer('start', 'acme');

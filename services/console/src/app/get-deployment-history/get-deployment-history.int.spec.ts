@@ -10,6 +10,7 @@ describe('a deployment’s history', () => {
   afterAll(() => h?.close());
 
   it('is its timeline from the stored events: each status, with the driver’s failure reason', async () => {
+    await h.registerWorkspace('acme');
     await h.useCases.createDeployment.run(deploymentRequest('acme'), callers.operator);
     const first = await h.pendingCommand('acme');
     await h.recordAnswer('start', 'acme');

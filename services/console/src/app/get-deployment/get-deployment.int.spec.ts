@@ -10,6 +10,7 @@ describe('getting a deployment', () => {
   afterAll(() => h?.close());
 
   it('answers every role that may read with the deployment’s ref', async () => {
+    await h.registerWorkspace('acme');
     const created = await h.useCases.createDeployment.run(deploymentRequest('acme'), callers.admin);
     for (const caller of Object.values(callers)) {
       expect(await h.useCases.getDeployment.run('acme', caller)).toEqual(created);

@@ -7,6 +7,7 @@ describe('listing deployments', () => {
   beforeAll(async () => {
     h = await startConsoleHarness();
     for (const slug of ['d-05', 'd-01', 'd-04', 'd-02', 'd-03']) {
+      await h.registerWorkspace(slug);
       await h.useCases.createDeployment.run(deploymentRequest(slug), callers.admin);
     }
     await h.recordAnswer('start', 'd-02');

@@ -30,7 +30,10 @@ describe('the deployment_refs projection', () => {
 
   const rows = () =>
     h.runtime.dataSource.query<Array<Record<string, unknown>>>('SELECT * FROM deployment_refs ORDER BY workspace_slug');
-  const create = (slug: string) => h.useCases.createDeployment.run(deploymentRequest(slug), admin);
+  const create = async (slug: string) => {
+    await h.registerWorkspace(slug);
+    return h.useCases.createDeployment.run(deploymentRequest(slug), admin);
+  };
 
   async function take(step: Step, slug: string): Promise<void> {
     if (step === 'retry') return void (await h.useCases.operateDeployment.retry(slug, admin));
@@ -57,6 +60,28 @@ describe('the deployment_refs projection', () => {
     await h.useCases.rebuildProjection.run();
 
     expect(await rows()).toEqual(before);
+  });
+
+  it('rebuilds the tenancy tree to identical rows too, and at start when a tenant has no row', async () => {
+    const tree = () =>
+      Promise.all(
+        ['orgs', 'teams', 'workspaces'].map((table) =>
+          h.runtime.dataSource.query<Array<Record<string, unknown>>>(`SELECT * FROM ${table} ORDER BY slug`),
+        ),
+      );
+    await h.registerWorkspace('tree-a', { team: 'tree-team', org: 'tree-org' });
+    await h.registerWorkspace('tree-b', { team: 'tree-team', org: 'tree-org' });
+    const before = await tree();
+    expect(before[2]!.map((w) => w.slug)).toEqual(expect.arrayContaining(['tree-a', 'tree-b']));
+
+    await h.runtime.dataSource.query(`DELETE FROM workspaces WHERE slug = 'tree-b'`);
+    expect(await h.useCases.rebuildProjection.runIfBehind()).not.toBeNull();
+    expect(await tree()).toEqual(before);
+
+    await h.runtime.dataSource.query('DELETE FROM orgs; DELETE FROM teams; DELETE FROM workspaces');
+    await h.useCases.rebuildProjection.run();
+    expect(await tree()).toEqual(before);
+    expect(await h.useCases.rebuildProjection.runIfBehind()).toBeNull();
   });
 
   it('keeps what a command committed while an older, unrelated transaction was still open', async () => {

@@ -14,6 +14,7 @@ describe('recording a driver’s event', () => {
   afterAll(() => h?.close());
 
   it('moves the deployment as each answer says, within the flow and caused by the driver’s event', async () => {
+    await h.registerWorkspace('acme');
     await h.useCases.createDeployment.run(deploymentRequest('acme'), callers.admin);
     const mark = await eventMark(h.db.name);
     const answers = [];
@@ -44,6 +45,7 @@ describe('recording a driver’s event', () => {
   });
 
   it('records a failure with the driver’s reason', async () => {
+    await h.registerWorkspace('broken');
     await h.useCases.createDeployment.run(deploymentRequest('broken'), callers.admin);
     await h.recordAnswer('start', 'broken');
     const mark = await eventMark(h.db.name);
@@ -52,6 +54,7 @@ describe('recording a driver’s event', () => {
   });
 
   it('takes effect with the worker’s transaction or not at all', async () => {
+    await h.registerWorkspace('undone');
     await h.useCases.createDeployment.run(deploymentRequest('undone'), callers.admin);
     const event = await h.driverAnswer('start', 'undone');
     const mark = await eventMark(h.db.name);
@@ -66,6 +69,7 @@ describe('recording a driver’s event', () => {
   });
 
   it('refuses an answer the deployment cannot take', async () => {
+    await h.registerWorkspace('early');
     await h.useCases.createDeployment.run(deploymentRequest('early'), callers.admin);
     const ready = await h.driverAnswer('ready', 'early');
     await expect(unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(ready, tx))).rejects.toMatchObject({

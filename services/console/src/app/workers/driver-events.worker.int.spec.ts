@@ -74,6 +74,7 @@ describe('the driver-events worker: driver events off the bus move a deployment'
 
   it('from requested to ready, then deprovisioned, on the commands the driver receives', async () => {
     const slug = `ws-${randomUUID().slice(0, 8)}`;
+    await h.registerWorkspace(slug);
     await h.useCases.createDeployment.run(
       { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: 'postgres:16' }] },
       admin,
@@ -131,6 +132,7 @@ describe('the driver-events worker: driver events off the bus move a deployment'
 
   it('from failed back to provisioning on retry, ignoring the late answer to the first command', async () => {
     const slug = `ws-${randomUUID().slice(0, 8)}`;
+    await h.registerWorkspace(slug);
     await h.useCases.createDeployment.run({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }, admin);
     const first = await takeCommand(slug);
     await publish({ type: 'ProvisioningStartedV1', data: { slug, command_id: first.id } });
@@ -147,6 +149,7 @@ describe('the driver-events worker: driver events off the bus move a deployment'
 
   it('drops an event it refuses for good, and goes on with the next one', async () => {
     const slug = `ws-${randomUUID().slice(0, 8)}`;
+    await h.registerWorkspace(slug);
     await h.useCases.createDeployment.run({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }, admin);
     const { id: command_id } = await takeCommand(slug);
     await publish({ type: 'SidecarsProvisionedV1', data: { slug, command_id, endpoint: '' } }); // no endpoint: refused
@@ -175,6 +178,7 @@ describe('the driver-events worker: driver events off the bus move a deployment'
       WHEN (NEW.stream_id = 'deployment-${slug}' AND NEW.type = 'DeploymentProvisioningStartedV1')
       EXECUTE FUNCTION fail_${name}()`);
     try {
+      await h.registerWorkspace(slug);
       await h.useCases.createDeployment.run({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }, admin);
       const { id: command_id } = await takeCommand(slug);
       await publish({ type: 'ProvisioningStartedV1', data: { slug, command_id } });

@@ -16,12 +16,14 @@ describe('trace context across the console’s edges', () => {
   });
   afterAll(() => h?.close());
 
-  const create = (slug: string, headers: Record<string, string> = {}) =>
-    fetch(`${h.url}/v1/deployments`, {
+  const create = async (slug: string, headers: Record<string, string> = {}) => {
+    await h.registerWorkspace(slug);
+    return fetch(`${h.url}/v1/deployments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ slug, tier: 'dev', driver: 'localdocker', sidecars: [] }),
     });
+  };
   const requestedMetadata = async (slug: string) =>
     (await eventsSince(h.db.name, 0n, { stream: `deployment-${slug}`, type: 'DeploymentRequestedV1' }))[0]?.metadata;
 
@@ -35,8 +37,9 @@ describe('trace context across the console’s edges', () => {
     expect(response.status).toBe(201);
     expect(await requestedMetadata('traced')).toMatchObject({ trace_id: traceId, correlation_id: 'c-1' });
 
-    const [queued] =
-      await h.runtime.dataSource.query<Array<{ headers: Record<string, string> }>>('SELECT headers FROM outbox');
+    const [queued] = await h.runtime.dataSource.query<Array<{ headers: Record<string, string> }>>(
+      `SELECT headers FROM outbox WHERE subject LIKE 'cmd.%'`,
+    );
     expect(traceIdOf(queued?.headers.traceparent)).toBe(traceId);
 
     await h.workers.relay.start();

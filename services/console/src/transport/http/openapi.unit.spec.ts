@@ -2,14 +2,19 @@ import { describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
 import { DeploymentsController } from './deployments.controller.js';
 import { openApiDocumentOf } from './openapi.js';
+import { TenancyController } from './tenancy.controller.js';
 import { TokensController } from './tokens.controller.js';
 
 describe('the console’s OpenAPI document', () => {
-  const { paths } = openApiDocumentOf([DeploymentsController, TokensController]);
+  const { paths, components } = openApiDocumentOf([DeploymentsController, TenancyController, TokensController]);
   const operations = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       route: `${method.toUpperCase()} ${path}`,
-      ...(operation as { responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }),
+      ...(operation as {
+        responses: Record<string, unknown>;
+        parameters?: Array<{ name: string; in: string }>;
+        requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+      }),
     })),
   );
 
@@ -21,6 +26,16 @@ describe('the console’s OpenAPI document', () => {
       'GET /v1/deployments/{slug}/history': '200',
       'DELETE /v1/deployments/{slug}': '202',
       'POST /v1/deployments/{slug}/retry': '202',
+      'POST /v1/deployments/{slug}/restart': '202',
+      'POST /v1/orgs': '201',
+      'GET /v1/orgs': '200',
+      'GET /v1/orgs/{slug}': '200',
+      'POST /v1/teams': '201',
+      'GET /v1/teams': '200',
+      'GET /v1/teams/{slug}': '200',
+      'POST /v1/workspaces': '201',
+      'GET /v1/workspaces': '200',
+      'GET /v1/workspaces/{slug}': '200',
       'POST /v1/tokens': '201',
       'DELETE /v1/tokens/{name}': '200',
     });
@@ -37,5 +52,29 @@ describe('the console’s OpenAPI document', () => {
       'query:cursor',
     ]);
     expect(operations.every((o) => '401' in o.responses)).toBe(true);
+  });
+
+  it('names the body each write takes, from the contracts, and the tenancy lists’ filters', () => {
+    const of = (route: string) => operations.find((o) => o.route === route)!;
+    const bodies = Object.fromEntries(
+      operations
+        .filter((o) => o.requestBody)
+        .map((o) => [o.route, o.requestBody!.content['application/json']!.schema.$ref.split('/').at(-1)]),
+    );
+    expect(bodies).toEqual({
+      'POST /v1/deployments': 'DeploymentRequest',
+      'POST /v1/deployments/{slug}/restart': 'RestartRequest',
+      'POST /v1/orgs': 'OrgCreateRequest',
+      'POST /v1/teams': 'TeamCreateRequest',
+      'POST /v1/workspaces': 'WorkspaceCreateRequest',
+      'POST /v1/tokens': 'TokenCreateRequest',
+    });
+    expect(of('GET /v1/teams').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['query:org']);
+    expect(of('GET /v1/workspaces').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['query:team', 'query:org']);
+    expect(Object.keys(of('POST /v1/deployments/{slug}/restart').responses)).toEqual(
+      expect.arrayContaining(['400', '403', '404', '409']),
+    );
+    const deployment = (components.schemas as Record<string, { properties: Record<string, unknown> }>).DeploymentRequest!;
+    expect(deployment.properties).toHaveProperty('workloads');
   });
 });
