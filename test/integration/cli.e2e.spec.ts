@@ -12,6 +12,7 @@ import {
   freePort,
   runCli,
   publishDriverEvent,
+  registerWorkspace,
   startConsoleProcess,
   startNats,
   streamMessages,
@@ -79,6 +80,10 @@ describe('the hearth CLI against a running console', () => {
   beforeAll(async () => {
     nats = await startNats();
     hearthConsole = await startConsoleProcess(nats.url);
+    // The workspaces this spec deploys to must be in the tenancy tree.
+    for (const workspace of [slug, `${slug}-refused`]) {
+      await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, workspace);
+    }
     workDir = await mkdtemp(join(tmpdir(), 'hearth-cli-'));
   });
   afterAll(async () => {

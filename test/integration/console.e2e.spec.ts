@@ -14,6 +14,7 @@ import {
   publishDriverEvent,
   jetStreamText,
   queryDatabase,
+  registerWorkspace,
   sharedServiceKeys,
   startConsoleProcess,
   startNats,
@@ -43,6 +44,9 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       },
       ...(init.body === undefined ? {} : { body: init.body }),
     });
+  /** A deployment's workspace must be in the tenancy tree first. */
+  const register = (slug: string) =>
+    registerWorkspace(hearth.url, hearth.adminToken, slug, { team: 'e2e', org: 'e2e' });
   const create = (body: unknown, token?: string | null) =>
     http('/v1/deployments', { method: 'POST', body: JSON.stringify(body), ...(token === undefined ? {} : { token }) });
   const spec = (slug: string) => ({
@@ -93,6 +97,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   });
 
   it('answers getWorkspaceDeployment with the vault pointer of a created deployment', async () => {
+    await register('acme');
     const response = await create(spec('acme'));
     expect(response.status).toBe(201);
     expect(DeploymentRef.parse(await response.json())).toMatchObject({
@@ -110,6 +115,17 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
       secrets_vault_path: 'vault://hearth/acme',
     });
     expect(await new ConsoleClient(nc, sharedServiceKeys().verifier()).getWorkspaceDeployment('acme')).toEqual(ref);
+  });
+
+  it('answers a workspace’s team and org from the tenancy tree, signed, and refuses a deployment outside it', async () => {
+    const client = new ConsoleClient(nc, sharedServiceKeys().verifier());
+    expect(await client.getWorkspaceScope('acme')).toEqual({ workspace: 'acme', team: 'e2e', org: 'e2e' });
+    expect(await client.getWorkspaceScope('outside')).toBeNull();
+    const before = await footprint();
+    const response = await create(spec('outside'));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: 'CONSOLE.WORKSPACE_NOT_FOUND' } });
+    expect(await footprint()).toEqual(before);
   });
 
   it('answers null for an unknown slug', async () => {
@@ -138,6 +154,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   );
 
   it('refuses a duplicate slug with 409, writing no second event nor command', async () => {
+    await register('twice');
     expect((await create(spec('twice'))).status).toBe(201);
     const before = await footprint();
     const again = await create(spec('twice'));
@@ -147,12 +164,14 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   });
 
   it('answers two concurrent creations of one slug with one 201 and one 409', async () => {
+    await register('racing');
     const statuses = (await Promise.all([create(spec('racing')), create(spec('racing'))])).map((r) => r.status);
     expect(statuses.sort()).toEqual([201, 409]);
     expect(await eventsSince(hearth.db.name, 0n, { stream: 'deployment-racing' })).toHaveLength(1);
   });
 
   it('retries a failed deployment over HTTP with a fresh provision command', async () => {
+    await register('retried');
     expect((await create(spec('retried'))).status).toBe(201);
     const early = await http('/v1/deployments/retried/retry', { method: 'POST' });
     expect(early.status).toBe(409); // only a failed deployment is retried
@@ -179,6 +198,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
 
   it('answers a deployment’s history with the driver’s failure reason, which its DeploymentRef cannot carry', async () => {
     const slug = 'refused';
+    await register(slug);
     expect((await create(spec(slug))).status).toBe(201);
     await footprint();
     const [first] = await commandsOf(slug);
@@ -321,7 +341,10 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   });
 
   it('lists deployments paged and filtered by status', async () => {
-    for (const slug of ['page-a', 'page-b', 'page-c']) expect((await create(spec(slug))).status).toBe(201);
+    for (const slug of ['page-a', 'page-b', 'page-c']) {
+      await register(slug);
+      expect((await create(spec(slug))).status).toBe(201);
+    }
     const first = (await (await http('/v1/deployments?status=requested&limit=2')).json()) as {
       items: DeploymentRef[];
       next_cursor: string;
@@ -360,6 +383,10 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
         '/v1/deployments',
         '/v1/deployments/{slug}',
         '/v1/deployments/{slug}/history',
+        '/v1/deployments/{slug}/restart',
+        '/v1/orgs',
+        '/v1/teams',
+        '/v1/workspaces/{slug}',
         '/v1/tokens',
       ]),
     );

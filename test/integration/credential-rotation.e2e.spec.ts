@@ -8,15 +8,16 @@ import {
 } from '@hearth/contracts';
 import {
   docker,
+  type DriverStack,
   eventMark,
   eventsSince,
   placesHolding,
   queryDatabase,
+  registerWorkspace,
   runCli,
   startDriverStack,
   streamMessages,
   until,
-  type DriverStack,
 } from '@hearth/testkit';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,7 @@ describe('rotating a Postgres sidecar’s password across processes, killed at e
     slug = stack.newSlug();
     path = `hearth/${slug}`;
     container = `hearth-${slug}-postgres`;
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },

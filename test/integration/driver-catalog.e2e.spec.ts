@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DeploymentRef, SidecarSpec } from '@hearth/contracts';
-import { docker, placesHolding, startDriverStack, until, type DriverStack } from '@hearth/testkit';
+import { docker, type DriverStack, placesHolding, registerWorkspace, startDriverStack, until } from '@hearth/testkit';
 
 /** The container's own address on its network: a login there goes over TCP and is checked. */
 const OWN_ADDRESS = `"$(hostname -i | cut -d' ' -f1)"`;
@@ -89,6 +89,7 @@ describe('the catalog’s images, end to end: a generated credential logs in and
     for (const c of CASES) {
       const slug = stack.newSlug();
       slugs.set(c.name, slug);
+      await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
       const created = await stack.http('/v1/deployments', {
         method: 'POST',
         body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: c.name, ...c.spec }] },

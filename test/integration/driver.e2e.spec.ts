@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HatchStream, HearthError } from '@hearth/contracts';
 import {
   docker,
+  type DriverStack,
   eventsSince,
   placesHolding,
+  registerWorkspace,
   startDriverStack,
+  type StoredMessage,
   streamMessages,
   until,
-  type DriverStack,
-  type StoredMessage,
 } from '@hearth/testkit';
 
 const POSTGRES_IMAGE = 'hearth-test/postgres:15';
@@ -45,6 +46,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
   it('provisions, keeps the password in the vault only, lets a subsystem log in with it, and deprovisions to nothing', async () => {
     const slug = stack.newSlug();
     const container = `hearth-${slug}-postgres`;
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },
@@ -127,6 +129,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
 
   it('fails a privileged sidecar with its code, creating nothing and writing nothing to the vault', async () => {
     const slug = stack.newSlug();
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: {
@@ -160,6 +163,7 @@ describe('a Postgres sidecar, end to end: console, vault and driver as processes
       provider: 'AUTO_MANAGED',
       tags: { provisioned_for_service: `${slug}/postgres` },
     });
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     expect(
       (
         await stack.http('/v1/deployments', {

@@ -13,6 +13,7 @@ import {
   freePort,
   jetStreamText,
   queryDatabase,
+  registerWorkspace,
   startService,
   type ServiceProcess,
   type TestDatabase,
@@ -217,6 +218,7 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
   it("a failed provision is shown in the terminal with the driver's reason", async () => {
     const failing = `${slug}-x`;
     const token = (await readFile(join(home, 'admin-token'), 'utf8')).trim();
+    await registerWorkspace(consoleUrl, token, failing);
     const created = await fetch(`${consoleUrl}/v1/deployments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

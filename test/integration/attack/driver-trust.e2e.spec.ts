@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, type SidecarSpec } from '@hearth/contracts';
-import { docker, respondSigned, startDriverStack, until, type DriverStack } from '@hearth/testkit';
+import { docker, type DriverStack, registerWorkspace, respondSigned, startDriverStack, until } from '@hearth/testkit';
 import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,7 @@ describe('attack: the driver trusts only positive evidence and mounts only what 
   /** Requests a deployment of `sidecar`, and returns its outcome: the status and the driver's reason. */
   const deploy = async (sidecar: SidecarSpec) => {
     const slug = stack.newSlug();
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [sidecar] },

@@ -13,10 +13,15 @@ import {
 } from '@hearth/contracts';
 import {
   docker,
+  type DriverStack,
   publishDriverEvent,
   publishSigned,
   queryDatabase,
+  registerWorkspace,
   runCli,
+  type RunningConsole,
+  type RunningHatch,
+  type RunningVault,
   SECRET_READ_SUBJECT,
   secretReadFixture,
   sharedServiceKeys,
@@ -26,12 +31,8 @@ import {
   startNats,
   startVaultProcess,
   streamMessages,
-  until,
-  type RunningConsole,
-  type RunningHatch,
-  type DriverStack,
-  type RunningVault,
   type TestNats,
+  until,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -161,6 +162,7 @@ describe('attack: forged messages on the bus', () => {
         .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
         .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))[0];
     const create = async (slug: string) => {
+      await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, slug);
       expect((await http('/v1/deployments', { slug, tier: 'dev', driver: 'localdocker', sidecars: [] })).status).toBe(
         201,
       );
@@ -261,6 +263,7 @@ describe('attack: forged commands and answers to the driver', () => {
   const ready = async () => {
     const slug = stack.newSlug();
     const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: { slug, tier: 'dev', driver: 'localdocker', sidecars },
@@ -299,6 +302,7 @@ describe('attack: forged commands and answers to the driver', () => {
     const asDriver = stack.keys.signer('driver-localdocker');
     await publishSigned(js, asDriver, Subjects.driverCommand('localdocker', slug), byDriver, { msgID: byDriver.id });
     const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
+    await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {
       method: 'POST',
       body: { slug, tier: 'dev', driver: 'localdocker', sidecars },

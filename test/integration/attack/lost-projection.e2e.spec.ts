@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConsoleClient } from '@hearth/contracts';
 import {
   queryDatabase,
+  registerWorkspace,
   sharedServiceKeys,
   startConsoleProcess,
   startNats,
@@ -14,9 +15,10 @@ import { randomBytes } from 'node:crypto';
 /**
  * Attack: the console's projection rows are lost (deleted) and the stack restarted. Unknown must not
  * be taken for gone: discovery answering null is what makes a driver's reconcile remove a live
- * workspace. The console rebuilds the projection from its events when it starts (DESIGN invariant 5).
+ * workspace, and a workspace taken for gone refuses its deployments and its credentials. The console
+ * rebuilds its projections from their events when it starts (DESIGN invariant 5).
  */
-describe('attack: the deployment_refs projection lost', () => {
+describe('attack: the deployment_refs and tenancy projections lost', () => {
   let nats: TestNats;
   let first: RunningConsole;
   let restarted: RunningConsole | undefined;
@@ -38,6 +40,7 @@ describe('attack: the deployment_refs projection lost', () => {
   it('is rebuilt from the events when the console starts, so discovery answers the deployment again', async () => {
     const slugs = [0, 1, 2].map(() => `lost-${randomBytes(4).toString('hex')}`);
     for (const slug of slugs) {
+      await registerWorkspace(first.url, first.adminToken, slug);
       const created = await fetch(`${first.url}/v1/deployments`, {
         method: 'POST',
         headers: { authorization: `Bearer ${first.adminToken}`, 'content-type': 'application/json' },
@@ -53,6 +56,9 @@ describe('attack: the deployment_refs projection lost', () => {
     const discovery = new ConsoleClient(nc, sharedServiceKeys().verifier());
     const before = await Promise.all(slugs.map((slug) => discovery.getWorkspaceDeployment(slug)));
     expect(before.map((ref) => ref?.workspace_slug)).toEqual(slugs);
+    const scopes = await Promise.all(slugs.map((slug) => discovery.getWorkspaceScope(slug)));
+    expect(scopes.map((scope) => scope?.workspace)).toEqual(slugs);
+    await queryDatabase(first.db.name, 'DELETE FROM workspaces');
 
     // All rows lost but one's, which is left behind its events: missing and lagging alike are rebuilt.
     await queryDatabase(first.db.name, 'DELETE FROM deployment_refs WHERE workspace_slug <> $1', [slugs[0]]);
@@ -66,5 +72,6 @@ describe('attack: the deployment_refs projection lost', () => {
     restarted = await startConsoleProcess(nats.url, { CONSOLE_DATABASE: first.db.name });
     const after = await Promise.all(slugs.map((slug) => discovery.getWorkspaceDeployment(slug)));
     expect(after).toEqual(before);
+    expect(await Promise.all(slugs.map((slug) => discovery.getWorkspaceScope(slug)))).toEqual(scopes);
   });
 });

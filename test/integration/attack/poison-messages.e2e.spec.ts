@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HatchStream, ParkedMessage, Streams, Subjects, type ParkReason } from '@hearth/contracts';
 import {
+  type DriverStack,
   queryDatabase,
+  registerWorkspace,
   runCli,
+  type RunningHatch,
   SECRET_READ_SUBJECT,
   secretReadFixture,
   startDriverStack,
   startHatchProcess,
   until,
-  type DriverStack,
-  type RunningHatch,
 } from '@hearth/testkit';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -179,6 +180,7 @@ describe('attack: poison messages to every consumer', () => {
     const probe = `hearth/poison-probe-${randomBytes(4).toString('hex')}`;
     await stack.root.write({ path: probe, values: { PROBE: 'nothing secret' } });
     const deployed = (async () => {
+      await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
       const created = await stack.http('/v1/deployments', {
         method: 'POST',
         body: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },

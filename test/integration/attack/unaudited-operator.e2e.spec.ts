@@ -3,6 +3,7 @@ import { AuditRecordPage, DriverCommand, Streams, Subjects, TokenCreated, type A
 import {
   publishDriverEvent,
   runCli,
+  registerWorkspace,
   startConsoleProcess,
   startHatchProcess,
   startNats,
@@ -81,6 +82,7 @@ describe("attack: an operator's actions kept out of the audit log", () => {
   });
 
   it('records a deployment requested and removed, under its workspace', async () => {
+    await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, 'audited');
     expect((await hearth('deploy', 'create', 'audited', '--tier', 'dev')).code).toBe(0);
     await failProvisioning('audited');
     await until(async () => (await hearth('deploy', 'rm', 'audited')).code === 0, {
