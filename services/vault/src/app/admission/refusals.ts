@@ -65,7 +65,12 @@ export class Refusals {
       };
       const events = ([] as EventBody<VaultEvent>[]).concat(eventOf(refusal));
       for (const [i, event] of events.entries()) {
-        await this.audit.recordOnce(tx, event, actor, i === 0 ? id : refusalId(actor, caller.nonce, `${answer.code}#${i}`));
+        await this.audit.recordOnce(
+          tx,
+          event,
+          actor,
+          i === 0 ? id : refusalId(actor, caller.nonce, `${answer.code}#${i}`),
+        );
       }
       return answer;
     });

@@ -121,7 +121,14 @@ describe('resolving a workspace’s credentials (vault.secret.resolve)', () => {
     const [resolution] = of(events, 'SecretsResolvedV1');
     expect(resolution).toMatchObject({
       id: resolved.resolve_event_id,
-      data: { actor: 'driver-localdocker', workspace_slug: 'web', team: 'platform', org: 'acme', preview: false, outcome: 'OK' },
+      data: {
+        actor: 'driver-localdocker',
+        workspace_slug: 'web',
+        team: 'platform',
+        org: 'acme',
+        preview: false,
+        outcome: 'OK',
+      },
     });
     const reads = of(events, 'SecretReadV1');
     expect(events).toHaveLength(reads.length + 1);
@@ -177,7 +184,13 @@ describe('resolving a workspace’s credentials (vault.secret.resolve)', () => {
         reason: 'VAULT.RESOLVE_REFUSED',
         names: [
           { name: 'OPENAI_API_KEY', scope: 'workspace', path: 'hearth/web/openai', version: 1, outcome: 'OK' },
-          { name: 'ANTHROPIC_API_KEY', scope: 'workspace', path: 'hearth/web/anthropic', version: 1, outcome: 'EXPIRED' },
+          {
+            name: 'ANTHROPIC_API_KEY',
+            scope: 'workspace',
+            path: 'hearth/web/anthropic',
+            version: 1,
+            outcome: 'EXPIRED',
+          },
         ],
       }),
     ]);
@@ -198,7 +211,9 @@ describe('resolving a workspace’s credentials (vault.secret.resolve)', () => {
       ['SecretsResolvedV1', 'DENIED', null],
       ['SecretReadV1', 'DENIED', 'team/platform/slack'],
     ]);
-    expect((await client.resolve({ workspace: 'web', refs: ['GITHUB_TOKEN'] })).values).toEqual({ GITHUB_TOKEN: CANARY });
+    expect((await client.resolve({ workspace: 'web', refs: ['GITHUB_TOKEN'] })).values).toEqual({
+      GITHUB_TOKEN: CANARY,
+    });
   });
 
   it('previews names, scopes and versions with list on the workspace: no value, no read, one record', async () => {
@@ -218,7 +233,11 @@ describe('resolving a workspace’s credentials (vault.secret.resolve)', () => {
       ['SLACK_TOKEN', 'team/platform/slack', null],
     ]);
     expect(preview.refused).toEqual([
-      expect.objectContaining({ name: 'ANTHROPIC_API_KEY', path: 'hearth/web/anthropic', code: 'VAULT.SECRET_EXPIRED' }),
+      expect.objectContaining({
+        name: 'ANTHROPIC_API_KEY',
+        path: 'hearth/web/anthropic',
+        code: 'VAULT.SECRET_EXPIRED',
+      }),
     ]);
     const events = await eventsSince(h.db.name, from);
     expect(events.map((e) => [e.type, e.id, e.data.preview, e.data.outcome])).toEqual([
@@ -284,7 +303,9 @@ describe('resolving a workspace’s credentials (vault.secret.resolve)', () => {
       });
     }
     expect(asked).toEqual(['nowhere', 'nowhere']);
-    expect((await eventsSince(h.db.name, from)).map((e) => [e.data.workspace_slug, e.data.outcome, e.data.reason])).toEqual([
+    expect(
+      (await eventsSince(h.db.name, from)).map((e) => [e.data.workspace_slug, e.data.outcome, e.data.reason]),
+    ).toEqual([
       ['nowhere', 'DENIED', 'CONSOLE.WORKSPACE_NOT_FOUND'],
       ['nowhere', 'DENIED', 'CONSOLE.WORKSPACE_NOT_FOUND'],
     ]);

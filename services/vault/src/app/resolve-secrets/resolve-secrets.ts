@@ -84,12 +84,7 @@ function recordOfRefusal(preview: boolean) {
 function ruleOf(preview: boolean): AdmissionRule<Request> {
   return {
     capability: preview ? 'list' : 'resolve',
-    parse: (payload) => {
-      const request = parseRequest(ResolveRequest, payload);
-      // The rule was picked by a look at the raw body; the parsed one must agree.
-      if (request.preview !== preview) throw new HearthError(ErrorCode.InvalidRequest, 'preview is true or false');
-      return request;
-    },
+    parse: (payload) => parseRequest(ResolveRequest, payload),
     path: (request) => scopePath({ kind: 'workspace', slug: request.workspace }),
     refusalEvent: recordOfRefusal(preview),
   };
@@ -97,6 +92,10 @@ function ruleOf(preview: boolean): AdmissionRule<Request> {
 const dispatch = ruleOf(false);
 const preview = ruleOf(true);
 
+/**
+ * The rule is picked by a look at the raw body, before it is validated: `preview` is a strict boolean
+ * in the contract, so a body that parses is a preview exactly when this look says so.
+ */
 const isPreview = (payload: unknown) =>
   typeof payload === 'object' && payload !== null && (payload as { preview?: unknown }).preview === true;
 
@@ -160,8 +159,9 @@ export class ResolveSecrets {
     if (refused.length > 0) {
       throw new RefusedResolution(ErrorCode.ResolveRefused, refusalMessage(refused), attempt, decisions);
     }
+    const resolved = decisions.filter((d): d is Resolved => d.outcome === 'resolved');
     const sealed = new Map(candidates.map((c) => [c.path, c.sealed]));
-    return this.handOut(caller, attempt, tree, decisions as Resolved[], sealed);
+    return this.handOut(caller, attempt, tree, resolved, sealed);
   }
 
   /** Names, scopes and versions, no value and so no read: one SecretsResolvedV1 with the nonce. */
@@ -269,6 +269,8 @@ function refusedName({ name, candidate, code, reason }: Refused): RefusedName {
 
 /** Each refused name with its code and path (names and paths are not secret): `OPENAI_API_KEY (VAULT.SECRET_EXPIRED at hearth/web/openai)`. */
 function refusalMessage(refused: readonly Refused[]): string {
-  const each = refused.map((d) => `${d.name} (${d.code} ${d.candidate ? `at ${d.candidate.path}` : 'offered nowhere'})`);
+  const each = refused.map(
+    (d) => `${d.name} (${d.code} ${d.candidate ? `at ${d.candidate.path}` : 'offered nowhere'})`,
+  );
   return `not every name resolves, so none is handed out: ${each.join('; ')}`;
 }

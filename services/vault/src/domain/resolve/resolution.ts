@@ -89,7 +89,13 @@ function offersByName(candidates: readonly Candidate[]): Map<string, Offer[]> {
 function decide(name: string, offers: readonly Offer[], input: ResolutionInput): NameDecision {
   const scope = SCOPE_ORDER.find((kind) => offers.some((o) => o.candidate.scope === kind));
   if (scope === undefined) {
-    return { name, outcome: 'refused', candidate: null, code: ErrorCode.SecretNotFound, reason: `no credential offers ${name}` };
+    return {
+      name,
+      outcome: 'refused',
+      candidate: null,
+      code: ErrorCode.SecretNotFound,
+      reason: `no credential offers ${name}`,
+    };
   }
   const narrowest = offers.filter((o) => o.candidate.scope === scope);
   const [winner] = narrowest as [Offer, ...Offer[]];

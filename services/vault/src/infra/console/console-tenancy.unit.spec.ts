@@ -5,14 +5,14 @@ import { ConsoleTenancy } from './console-tenancy.js';
 const WEB: WorkspaceScope = { workspace: 'web', team: 'platform', org: 'acme' };
 
 /** A console that knows `web`, counts how often it is asked, and fails as told. */
-function console(fail?: unknown) {
+function console(fail?: Error) {
   const asked: string[] = [];
   return {
     asked,
     client: {
       getWorkspaceScope: (workspace: string) => {
         asked.push(workspace);
-        if (fail !== undefined) return Promise.reject(fail as Error);
+        if (fail !== undefined) return Promise.reject(fail);
         return Promise.resolve(workspace === 'web' ? WEB : null);
       },
     },
