@@ -5,7 +5,7 @@ import { ConsoleTenancy } from './console-tenancy.js';
 const WEB: WorkspaceScope = { workspace: 'web', team: 'platform', org: 'acme' };
 
 /** A console that knows `web`, counts how often it is asked, and fails as told. */
-function console(fail?: Error) {
+function knownConsole(fail?: Error) {
   const asked: string[] = [];
   return {
     asked,
@@ -22,7 +22,7 @@ function console(fail?: Error) {
 describe('ConsoleTenancy', () => {
   it('trusts a known place for cacheMs, and never remembers an unknown workspace', async () => {
     let now = 0;
-    const { client, asked } = console();
+    const { client, asked } = knownConsole();
     const tenancy = new ConsoleTenancy(client, 5_000, () => now);
     await expect(tenancy.scopeOf('web')).resolves.toEqual(WEB);
     await expect(tenancy.scopeOf('web')).resolves.toEqual(WEB);
@@ -36,9 +36,11 @@ describe('ConsoleTenancy', () => {
 
   it('takes the console’s WORKSPACE_NOT_FOUND for an unknown workspace, and any other failure as unavailable', async () => {
     const notFound = new HearthError(ErrorCode.WorkspaceNotFound, 'no such workspace');
-    await expect(new ConsoleTenancy(console(notFound).client, 5_000, () => 0).scopeOf('web')).resolves.toBeNull();
+    await expect(new ConsoleTenancy(knownConsole(notFound).client, 5_000, () => 0).scopeOf('web')).resolves.toBeNull();
     for (const failure of [new HearthError(ErrorCode.BusBadSignature, 'forged'), new Error('503 no responders')]) {
-      await expect(new ConsoleTenancy(console(failure).client, 5_000, () => 0).scopeOf('web')).rejects.toMatchObject({
+      await expect(
+        new ConsoleTenancy(knownConsole(failure).client, 5_000, () => 0).scopeOf('web'),
+      ).rejects.toMatchObject({
         code: ErrorCode.Unavailable,
       });
     }
