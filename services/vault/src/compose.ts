@@ -1,9 +1,11 @@
-import { type BusSigner, type BusVerifier, type OperatorRole, type SealKeys } from '@hearth/contracts';
+import { ConsoleClient, type BusSigner, type BusVerifier, type OperatorRole, type SealKeys } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
+import { correlation } from '@hearth/platform/logging';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { EventStore, FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import type { ServiceRuntime } from '@hearth/platform/runtime';
+import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { DataSource } from 'typeorm';
 import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
@@ -22,6 +24,7 @@ import { OperatorLeases } from './app/operator-leases/operator-leases.js';
 import { OperatorMetadata } from './app/operator-metadata/operator-metadata.js';
 import { ManagePrincipals } from './app/principals/manage-principals.js';
 import { ReadSecret } from './app/read-secret/read-secret.js';
+import { ResolveSecrets } from './app/resolve-secrets/resolve-secrets.js';
 import { Rewrap } from './app/rewrap/rewrap.js';
 import { SecretCommands } from './app/secret-commands.js';
 import { LeaseSweeper, type LeaseSweeperSettings } from './app/workers/lease-sweeper.js';
@@ -45,6 +48,7 @@ import { RotateRoot } from './app/engines/rotate-root.js';
 import { DefineRole } from './app/roles/define-role.js';
 import { DeleteRole } from './app/roles/delete-role.js';
 import { RoleQueries } from './app/roles/role-queries.js';
+import { ConsoleTenancy } from './infra/console/console-tenancy.js';
 import { EnvelopeCipher, type KeyRing } from './infra/crypto/envelope-cipher.js';
 import { PostgresCredentialWork } from './infra/postgres/credential-work.js';
 import { ProtocolTesters } from './infra/credential-testers/protocol-testers.js';
@@ -53,6 +57,7 @@ import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres
 import { NonceStore } from './infra/postgres/nonces.js';
 import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
+import { PostgresResolutionCandidates } from './infra/postgres/resolution-candidates.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
 import { generatedPasswordVerifier, generatePassword } from './infra/target-postgres/scram.js';
@@ -69,6 +74,8 @@ export interface VaultSettings {
   operatorRoles: readonly OperatorRole[];
   /** How long the console's word on a token is trusted (also how long a revoked one still works). */
   tokenCacheMs: number;
+  /** How long the console's word on a workspace's team and org is trusted. */
+  tenancyCacheMs: number;
   /** How long a published audit event stays in the journal for hatch to ask for again. */
   journalRetentionMs: number;
   clock: Clock;
@@ -97,6 +104,7 @@ export function composeVault(
     principalCacheEntries,
     operatorRoles,
     tokenCacheMs,
+    tenancyCacheMs,
     journalRetentionMs,
     clock,
     ids,
@@ -173,10 +181,28 @@ export function composeVault(
     sealKeys,
   );
   const sidecarChecks = new SidecarWorkChecks(unitOfWork, credentialWork, ids, clock);
+  // Resolution: a workspace's team and org from the console's tenancy tree, its credentials from here.
+  const tenancy = new ConsoleTenancy(
+    new ConsoleClient(runtime.nc, bus.verifier, { injectTraceContext, correlationId: () => correlation.getStore() }),
+    tenancyCacheMs,
+    () => clock.now().getTime(),
+  );
   return {
     /** What the Nest module serves, each under its own class. */
     useCases: {
       readSecret: new ReadSecret(admission, secrets, cipher, new ReadLedger(fastPath), audit, logger, clock),
+      resolveSecrets: new ResolveSecrets(
+        admission,
+        tenancy,
+        new PostgresResolutionCandidates(fastPath),
+        cipher,
+        unitOfWork,
+        nonces,
+        auditedEvents,
+        audit,
+        logger,
+        clock,
+      ),
       writeSecret,
       listSecrets: new ListSecrets(admission, secrets, clock),
       changeVersions: new ChangeVersions(admission, commands),

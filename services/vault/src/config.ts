@@ -17,6 +17,11 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_OPERATOR_ROLES: operatorRolesEnv('admin,operator'),
   /** How long the console's answer about a token is trusted. */
   VAULT_TOKEN_CACHE_SECONDS: z.coerce.number().nonnegative().default(30),
+  /**
+   * How long the console's answer about a workspace's team and org is trusted by a resolution (an
+   * unknown workspace is asked again every time), so how long a moved workspace resolves under its old team.
+   */
+  VAULT_TENANCY_CACHE_MS: z.coerce.number().int().nonnegative().default(5000),
   VAULT_DATABASE: z.string().default('hearth_vault'),
   /** KEKs: `id:<base64 32 bytes>,…` with VAULT_ACTIVE_KEK, or a JSON key file. No default key. */
   VAULT_KEKS: z.string().optional(),
@@ -24,7 +29,7 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_KEK_FILE: z.string().optional(),
   /** The ed25519 public key (base64) of the `root` principal, allowed everything. */
   VAULT_ROOT_PUBLIC_KEY: z.base64().min(40),
-  /** The driver's principal, made at start with write, list and destroy on hearth/* when its key is set. */
+  /** The driver's principal, made at start with write, list, destroy and resolve on hearth/*, and resolve on team/* and org/*, when its key is set. */
   VAULT_DRIVER_PRINCIPAL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,62}$/)

@@ -10,7 +10,7 @@ import {
   type ServiceRuntime,
 } from '@hearth/platform/runtime';
 import { meter } from '@hearth/platform/telemetry';
-import { DRIVER_RULE, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
+import { DRIVER_RULES, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import type { Rewrap } from './app/rewrap/rewrap.js';
 import { composeRewrap, composeVault, type ComposedVault, type VaultUseCases } from './compose.js';
 import type { RewrapConfig, VaultConfig } from './config.js';
@@ -76,6 +76,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     principalCacheEntries: config.VAULT_PRINCIPAL_CACHE_ENTRIES,
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
+    tenancyCacheMs: config.VAULT_TENANCY_CACHE_MS,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? randomIds,
@@ -107,9 +108,9 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   runtime.onShutdown(() => credentialWork.store.stop());
   const { leases, engines, target } = dynamicCredentials;
   observeLeases(leases, engines, target, overrides.clock ?? systemClock);
-  await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, ROOT_RULE);
+  await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, [ROOT_RULE]);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
-    await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULE);
+    await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULES);
 
   // A root rotation a stopped vault left in flight is settled before any request can meet it.
   await useCases.rotateRoot.recover();

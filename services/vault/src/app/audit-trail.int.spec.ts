@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { auditSubject, generatePrincipalKeys, HatchStream, VAULT_AUDIT_ACTIONS, VaultEvent } from '@hearth/contracts';
+import {
+  auditSubject,
+  generatePrincipalKeys,
+  HatchStream,
+  Subjects,
+  VAULT_AUDIT_ACTIONS,
+  VaultEvent,
+} from '@hearth/contracts';
 import {
   eventMark,
   eventsSince,
+  respondSigned,
+  sharedServiceKeys,
   startPostgresCluster,
   streamMessages,
   until,
@@ -13,6 +22,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { asSuperuser } from '../test/engine-fixtures.js';
 import { startVaultHarness, type VaultHarness } from '../test/vault-harness.js';
 
+const consoleSigner = sharedServiceKeys().signer('console');
 const LOGIN = 'CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiration}}';
 
 describe('the audit trail', () => {
@@ -81,6 +91,15 @@ describe('the audit trail', () => {
     await h.root.write({ path: 'hearth/audit', values: { K: 'audited-value' }, tags: { team: 'core' } });
     await h.root.write({ path: 'sys/other', values: { K: 'outside-any-workspace' } });
     await client.read('hearth/audit');
+    // A resolution of the workspace (with the console's answer about its place).
+    h.nc.subscribe(Subjects.workspaceScope, {
+      max: 1,
+      callback: (_error, msg) =>
+        respondSigned(msg, Subjects.workspaceScope, { workspace: 'audit', team: 'core', org: 'hearth' }, consoleSigner),
+    });
+    await expect(h.root.resolve({ workspace: 'audit', refs: ['K'] })).resolves.toMatchObject({
+      values: { K: 'audited-value' },
+    });
     await expect(client.read('hearth/elsewhere')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
     await expect(client.write({ path: 'hearth/other', values: { K: 'v' } })).rejects.toMatchObject({
       code: 'VAULT.POLICY_DENIED',

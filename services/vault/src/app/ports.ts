@@ -12,8 +12,10 @@ import type {
   SecretVersionInfo,
   SslMode,
   VaultEvent,
+  WorkspaceScope,
 } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
+import type { Candidate } from '../domain/resolve/resolution.js';
 import type { SecretEvent } from '../domain/secret/secret.js';
 
 // What the use cases need of the world, each port as narrow as its users. infra/ implements them;
@@ -67,6 +69,26 @@ export interface SecretFilter {
   active?: boolean;
   /** Only what expires by then (expired ones too): the list's `expiring_within_seconds` from now. */
   expiringBy?: Date;
+}
+
+/** A resolution's candidate as the store finds it: its current version's metadata and that version's sealed value. */
+export type StoredCandidate = Candidate & { sealed: SealedVersion };
+
+/** What a resolution looks through. */
+export interface ResolutionCandidates {
+  /**
+   * The current version of every credential at or below `scopePaths` (`hearth/web`, `team/platform`,
+   * `org/acme`) that can be handed out at all: neither deleted nor destroyed, nor an engine's root.
+   */
+  candidatesAt(scopePaths: readonly string[]): Promise<StoredCandidate[]>;
+}
+
+/**
+ * The tenancy tree, as the console keeps it: a workspace's team and org, or null when the console
+ * knows no such workspace. HEARTH.UNAVAILABLE when the console does not answer.
+ */
+export interface TenancyTree {
+  scopeOf(workspace: string): Promise<WorkspaceScope | null>;
 }
 
 /** Metadata only, never a value. */

@@ -40,5 +40,10 @@ const OUTCOME_OF_CODE: Readonly<Record<string, AuditOutcome>> = {
  * refusal, a replay too, is DENIED.
  */
 export function refusedReadEvent(read: ReadAttempt, version: number | null, code: string): EventBody<SecretReadV1> {
-  return secretReadEvent(read, version, OUTCOME_OF_CODE[code] ?? 'DENIED', code);
+  return secretReadEvent(read, version, refusalOutcome(code), code);
+}
+
+/** The outcome a refusal coded `code` is recorded with. */
+export function refusalOutcome(code: string): AuditOutcome {
+  return OUTCOME_OF_CODE[code] ?? 'DENIED';
 }

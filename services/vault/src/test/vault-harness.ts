@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import {
+  cryptoReady,
   generatePrincipalKeys,
   generateSealKeys,
   sealToVault,
@@ -63,6 +64,8 @@ export interface VaultHarness {
  * its settings (the KEKs, say).
  */
 export async function startVaultHarness(env: Record<string, string> = {}): Promise<VaultHarness> {
+  // The keys below are libsodium's, which is ready only once awaited (startVault awaits it too late for them).
+  await cryptoReady();
   const nats = await startNats();
   const db = await createTestDatabase('hearth_vault');
   const rootKeys = generatePrincipalKeys();

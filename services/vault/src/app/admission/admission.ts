@@ -1,10 +1,10 @@
-import { ErrorCode, HearthError, type Capability, type EventBody, type VaultEvent } from '@hearth/contracts';
+import { ErrorCode, HearthError, type Capability } from '@hearth/contracts';
 import type { Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { accessDenied, claimedPath } from '../../domain/access.js';
 import { mayAccess } from '../../domain/policy/policy.js';
 import type { Nonces } from '../ports.js';
 import type { Caller, CallerIdentity, SignedRequest } from './caller-identity.js';
-import { isRefusal, type Refusal, type Refusals } from './refusals.js';
+import { isRefusal, type Refusal, type RefusalRecord, type Refusals } from './refusals.js';
 
 /** What a request asks for: a capability on the path of its validated body, and how a refusal is recorded. */
 export interface AdmissionRule<R> {
@@ -16,8 +16,8 @@ export interface AdmissionRule<R> {
    * its work): any known signer is admitted, and the operation answers only with what is the caller's.
    */
   path(request: R): string | null;
-  /** The event a refusal is recorded as; AccessDeniedV1 unless the rule says otherwise. */
-  refusalEvent?: (refusal: Refusal) => EventBody<VaultEvent>;
+  /** The event (or events) a refusal is recorded as; AccessDeniedV1 unless the rule says otherwise. */
+  refusalEvent?: (refusal: Refusal) => RefusalRecord;
 }
 
 /** Thrown by an operation that keeps the nonce itself, when the nonce was kept before: the request is a replay. */

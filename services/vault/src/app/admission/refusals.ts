@@ -20,7 +20,12 @@ export interface Refusal {
   answer: HearthError;
   /** What refused the request the first time it was seen; null when it is known only as a replay. */
   cause: HearthError | null;
+  /** The id its (first) event is recorded under, for the others it records to point at. */
+  id: string;
 }
+
+/** What a refusal is recorded as: one event, or several (the first the refusal itself, the rest pointing at it). */
+export type RefusalRecord = EventBody<VaultEvent> | readonly EventBody<VaultEvent>[];
 
 /** What a request was refused for: a coded refusal, or `replay` when its nonce was already kept. */
 export type RefusalCause = HearthError | 'replay';
@@ -41,13 +46,14 @@ export class Refusals {
   async refuse(
     request: { caller: Caller; capability: Capability; path: string },
     cause: RefusalCause,
-    eventOf: (refusal: Refusal) => EventBody<VaultEvent>,
+    eventOf: (refusal: Refusal) => RefusalRecord,
   ): Promise<never> {
     const { caller, capability, path } = request;
     const actor = caller.principal.name;
     const answer = await this.unitOfWork.run(async (tx) => {
       const replay = cause === 'replay' || !(await this.nonces.remember(tx, actor, caller.nonce));
       const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
+      const id = refusalId(actor, caller.nonce, answer.code);
       const refusal = {
         actor,
         nonce: caller.nonce,
@@ -55,8 +61,17 @@ export class Refusals {
         path,
         answer,
         cause: cause === 'replay' ? null : cause,
+        id,
       };
-      await this.audit.recordOnce(tx, eventOf(refusal), actor, refusalId(actor, caller.nonce, answer.code));
+      const events = ([] as EventBody<VaultEvent>[]).concat(eventOf(refusal));
+      for (const [i, event] of events.entries()) {
+        await this.audit.recordOnce(
+          tx,
+          event,
+          actor,
+          i === 0 ? id : refusalId(actor, caller.nonce, `${answer.code}#${i}`),
+        );
+      }
       return answer;
     });
     throw answer;

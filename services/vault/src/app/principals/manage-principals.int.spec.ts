@@ -106,4 +106,23 @@ describe('managing principals', () => {
     await expect(h.root.revoke(long, 'hearth/*')).rejects.toMatchObject({ code: 'HEARTH.INVALID_REQUEST' });
     expect(h.vault.principalCache.cached).toBeLessThanOrEqual(cached); // a change notification may empty it meanwhile
   });
+
+  it('gives a principal pinned by configuration, made by an earlier release, the rules this one adds (resolve), once', async () => {
+    // root as a release before `resolve` made it
+    await queryDatabase(
+      h.db.name,
+      `UPDATE policy_rules SET capabilities = array_remove(capabilities, 'resolve') WHERE principal = 'root'`,
+    );
+    const from = await eventMark(h.db.name);
+    await h.restart();
+    const [root] = await queryDatabase<{ capabilities: string[] }>(
+      h.db.name,
+      `SELECT capabilities FROM policy_rules WHERE principal = 'root' AND pattern = '*'`,
+    );
+    expect(root!.capabilities).toContain('resolve');
+    await expectNewEvents(h.db.name, from, [{ type: 'PolicyGrantedV1', data: { name: 'root' } }]);
+    const again = await eventMark(h.db.name);
+    await h.restart();
+    await expectNewEvents(h.db.name, again, []);
+  });
 });

@@ -19,12 +19,15 @@ import type { Principal, PrincipalDirectory, PrincipalRegistry } from '../ports.
 
 export const ROOT_PRINCIPAL = 'root';
 export const ROOT_RULE: PolicyRule = { pattern: '*', capabilities: [...Capability.options], effect: 'allow' };
-/** The driver writes, lists and destroys what it provisions under hearth/, and reads no value back. */
-export const DRIVER_RULE: PolicyRule = {
-  pattern: 'hearth/*',
-  capabilities: ['write', 'list', 'destroy'],
-  effect: 'allow',
-};
+/**
+ * The driver writes, lists and destroys what it provisions under hearth/, and reads no value back;
+ * it dispatches workloads, so it resolves every workspace's credentials, its team's and its org's.
+ */
+export const DRIVER_RULES: readonly PolicyRule[] = [
+  { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy', 'resolve'], effect: 'allow' },
+  { pattern: 'team/*', capabilities: ['resolve'], effect: 'allow' },
+  { pattern: 'org/*', capabilities: ['resolve'], effect: 'allow' },
+];
 
 /** A principal-management request, authorised as `write` on the principal's own path. */
 function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): AdmissionRule<z.infer<S>> {
@@ -103,17 +106,25 @@ export class ManagePrincipals {
 
   /**
    * Principals pinned by configuration (`root`, allowed everything; the driver, on its own paths): made,
-   * or given the configured key, at start. Recorded when something changes.
+   * or given the configured key, at start, and given each of `rules` they do not hold as it is (a
+   * release that adds a capability, `resolve` say, reaches principals made by an earlier one).
+   * Recorded when something changes.
    */
-  async bootstrap(name: string, publicKey: string, rule: PolicyRule): Promise<void> {
+  async bootstrap(name: string, publicKey: string, rules: readonly PolicyRule[]): Promise<void> {
     const existing = await this.directory.find(name);
-    if (existing?.publicKey === publicKey) return;
+    const rekeyed = existing?.publicKey !== publicKey;
+    const missing = rules.filter((rule) => !existing?.rules.some((held) => sameRule(held, rule)));
+    if (!rekeyed && missing.length === 0) return;
     await this.changed(
       this.unitOfWork.run(async (tx) => {
-        await this.registry.upsert(tx, name, publicKey);
-        await this.registry.grant(tx, name, rule);
-        await this.audit.record(tx, { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } }, 'vault');
-        await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, 'vault');
+        if (rekeyed) {
+          await this.registry.upsert(tx, name, publicKey);
+          await this.audit.record(tx, { type: 'PrincipalCreatedV1', data: { name, public_key: publicKey } }, 'vault');
+        }
+        for (const rule of missing) {
+          await this.registry.grant(tx, name, rule);
+          await this.audit.record(tx, { type: 'PolicyGrantedV1', data: { name, rule } }, 'vault');
+        }
       }),
     );
   }
@@ -127,4 +138,15 @@ export class ManagePrincipals {
     this.directory.forget();
     return result;
   }
+}
+
+/** The same rule: pattern, effect and capabilities, in any order. */
+function sameRule(a: PolicyRule, b: PolicyRule): boolean {
+  const capabilities = new Set(a.capabilities);
+  return (
+    a.pattern === b.pattern &&
+    a.effect === b.effect &&
+    a.capabilities.length === b.capabilities.length &&
+    b.capabilities.every((c) => capabilities.has(c))
+  );
 }

@@ -117,7 +117,7 @@ export class ReadSecret {
  * A database failure as far as it can be logged: its kind, SQLSTATE and message. The statement's
  * parameters hold no value (only the nonce, the event and its outbox row), and none are logged.
  */
-function describeFailure(error: unknown): { name: string; code?: string; message: string } {
+export function describeFailure(error: unknown): { name: string; code?: string; message: string } {
   if (!(error instanceof Error)) return { name: typeof error, message: String(error) };
   const code = (error as { code?: unknown }).code;
   return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };

@@ -50,6 +50,11 @@ export interface ResolutionInput {
   refs?: readonly string[];
   caller: { name: string; rules: readonly PolicyRule[] };
   now: Date;
+  /**
+   * A preview hands nothing out: each winning path needs only `list` (what the caller could see of it
+   * anyway), and who may receive an AUTO_MANAGED value does not arise. Absent: a dispatch.
+   */
+  preview?: boolean;
 }
 
 /**
@@ -84,7 +89,13 @@ function offersByName(candidates: readonly Candidate[]): Map<string, Offer[]> {
 function decide(name: string, offers: readonly Offer[], input: ResolutionInput): NameDecision {
   const scope = SCOPE_ORDER.find((kind) => offers.some((o) => o.candidate.scope === kind));
   if (scope === undefined) {
-    return { name, outcome: 'refused', candidate: null, code: ErrorCode.SecretNotFound, reason: `no credential offers ${name}` };
+    return {
+      name,
+      outcome: 'refused',
+      candidate: null,
+      code: ErrorCode.SecretNotFound,
+      reason: `no credential offers ${name}`,
+    };
   }
   const narrowest = offers.filter((o) => o.candidate.scope === scope);
   const [winner] = narrowest as [Offer, ...Offer[]];
@@ -101,10 +112,12 @@ function decide(name: string, offers: readonly Offer[], input: ResolutionInput):
   }
   const { candidate } = winner;
   const { rules } = input.caller;
-  if (!mayAccess(rules, candidate.path, 'resolve')) {
-    return refuse(ErrorCode.PolicyDenied, `resolve on ${candidate.path} is not granted`);
+  const capability = input.preview === true ? 'list' : 'resolve';
+  if (!mayAccess(rules, candidate.path, capability)) {
+    return refuse(ErrorCode.PolicyDenied, `${capability} on ${candidate.path} is not granted`);
   }
   if (
+    input.preview !== true &&
     candidate.provider === 'AUTO_MANAGED' &&
     candidate.writtenBy !== input.caller.name &&
     !mayReadAutoManaged(rules, candidate.path, 'resolve')

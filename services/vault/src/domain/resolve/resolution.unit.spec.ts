@@ -152,7 +152,12 @@ describe('resolving a workspace’s credentials', () => {
   });
 
   it('hands a generated value to its own driver or a principal granted the workspace, not to an operator of every workspace', () => {
-    const generated = { ...at('workspace', 'x', ['DB_PASSWORD']), path: 'hearth/web', provider: 'AUTO_MANAGED' as const, writtenBy: 'driver-localdocker' };
+    const generated = {
+      ...at('workspace', 'x', ['DB_PASSWORD']),
+      path: 'hearth/web',
+      provider: 'AUTO_MANAGED' as const,
+      writtenBy: 'driver-localdocker',
+    };
     const decide = (name: string, rules: PolicyRule[]) =>
       summary(resolveNames({ candidates: [generated], refs: ['DB_PASSWORD'], caller: { name, rules }, now: NOW })[0]!);
     expect(decide('driver-localdocker', DRIVER_RULES)).toBe('resolved hearth/web');
@@ -162,5 +167,26 @@ describe('resolving a workspace’s credentials', () => {
     expect(decide('web-agent', [{ pattern: 'hearth/web/*', capabilities: ['resolve'], effect: 'allow' }])).toBe(
       'resolved hearth/web',
     );
+  });
+
+  it('previews with list on each path, showing a generated value’s origin without the receiver check; expiry still refuses', () => {
+    const generated = {
+      ...at('workspace', 'x', ['DB_PASSWORD']),
+      path: 'hearth/web',
+      provider: 'AUTO_MANAGED' as const,
+    };
+    const lister: PolicyRule[] = [{ pattern: '*', capabilities: ['list'], effect: 'allow' }];
+    const candidates = [generated, at('org', 'openai', ['KEY'], { expiresAt: new Date('2026-12-01T00:00:00Z') })];
+    const preview = (rules: PolicyRule[], previewing: boolean) =>
+      resolveNames({ candidates, caller: { name: 'ops', rules }, now: NOW, preview: previewing }).map(summary);
+    expect(preview(lister, true)).toEqual([
+      'resolved hearth/web',
+      `refused ${ErrorCode.SecretExpired} org/acme/openai`,
+    ]);
+    // the same caller dispatching: list grants nothing to hand out
+    expect(preview(lister, false)).toEqual([
+      `refused ${ErrorCode.PolicyDenied} hearth/web`,
+      `refused ${ErrorCode.PolicyDenied} org/acme/openai`,
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import {
   VaultSubjects,
+  type ResolvedSet,
   type SealedSecret,
   type SecretMetadata,
   type SecretVersionInfo,
@@ -11,6 +12,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { ChangeVersions, type VersionsChanged } from '../../app/change-versions/change-versions.js';
 import { ListSecrets } from '../../app/list-secrets/list-secrets.js';
 import { ReadSecret } from '../../app/read-secret/read-secret.js';
+import { ResolveSecrets } from '../../app/resolve-secrets/resolve-secrets.js';
 import { WriteSecret } from '../../app/write-secret/write-secret.js';
 import { signedRequestOf } from './signed.js';
 
@@ -25,11 +27,17 @@ export class SecretEndpoints {
     private readonly writeSecret: WriteSecret,
     private readonly listSecrets: ListSecrets,
     private readonly changeVersions: ChangeVersions,
+    private readonly resolveSecrets: ResolveSecrets,
   ) {}
 
   @MessagePattern(VaultSubjects.read)
   read(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<SealedSecret> {
     return this.readSecret.run(signedRequestOf(ctx, body));
+  }
+
+  @MessagePattern(VaultSubjects.resolve)
+  resolve(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<ResolvedSet> {
+    return this.resolveSecrets.run(signedRequestOf(ctx, body));
   }
 
   @MessagePattern(VaultSubjects.write)
