@@ -55,7 +55,8 @@ export function deploymentRequest(
   const workloads = [...listIn(file, 'workloads'), ...(o.workload ?? []).map(([name, image]) => ({ name, image }))];
   const workload = (name: string, flag: string): Record<string, unknown> => {
     const found = workloads.find((w): w is Record<string, unknown> => isMapping(w) && w.name === name);
-    if (!found) throw invalid(`${flag} ${name}: no such workload (add it with --workload ${name}=IMAGE or in the file)`);
+    if (!found)
+      throw invalid(`${flag} ${name}: no such workload (add it with --workload ${name}=IMAGE or in the file)`);
     return found;
   };
   for (const [name, line] of o.command ?? []) workload(name, '--command').command = line.split(/\s+/).filter(Boolean);

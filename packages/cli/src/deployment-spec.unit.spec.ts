@@ -105,9 +105,15 @@ describe('hearth deploy create: the request from options and a file', () => {
     expect(() => deploymentRequest(undefined, withSecret, {})).toThrow(
       expect.objectContaining({ code: 'CONSOLE.SECRET_IN_SPEC' }),
     );
-    expect(() => deploymentRequest('web', { sidecars: 'postgres' }, { tier: 'dev' })).toThrow(/sidecars .* must be a list/);
-    expect(() => deploymentRequest('web', {}, { tier: 'dev', workload: named(`postgres=${IMAGE}`), sidecar: named(`postgres=${IMAGE}`) })).toThrow(
-      /names must be unique/,
+    expect(() => deploymentRequest('web', { sidecars: 'postgres' }, { tier: 'dev' })).toThrow(
+      /sidecars .* must be a list/,
     );
+    expect(() =>
+      deploymentRequest(
+        'web',
+        {},
+        { tier: 'dev', workload: named(`postgres=${IMAGE}`), sidecar: named(`postgres=${IMAGE}`) },
+      ),
+    ).toThrow(/names must be unique/);
   });
 });

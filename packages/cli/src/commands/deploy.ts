@@ -12,12 +12,7 @@ import {
 import type { Command } from 'commander';
 import { consoleConnection } from '../config.js';
 import { ConsoleApi, type DeploymentListParams } from '../console-api.js';
-import {
-  collectNamed,
-  collectRepeated,
-  deploymentRequest,
-  type DeploymentOptions,
-} from '../deployment-spec.js';
+import { collectNamed, collectRepeated, deploymentRequest, type DeploymentOptions } from '../deployment-spec.js';
 import { print } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
 import { formatTable } from '../table.js';
@@ -74,9 +69,12 @@ export function registerDeployCommands(program: Command): void {
     .command('create [slug]')
     .description(
       'request a deployment for a workspace of the tenancy tree; its driver provisions it and the status follows. ' +
-        'Workloads get the credentials named by --env-ref (and their sidecars\' own) as files in /run/secrets',
+        "Workloads get the credentials named by --env-ref (and their sidecars' own) as files in /run/secrets",
     )
-    .option('-f, --file <deployment.yaml|json>', 'the request body (slug, tier, driver, sidecars, workloads); options add to it')
+    .option(
+      '-f, --file <deployment.yaml|json>',
+      'the request body (slug, tier, driver, sidecars, workloads); options add to it',
+    )
     .option('--tier <tier>', Tier.options.join(' | '))
     .option('--driver <driver>', `${DriverName.options.join(' | ')} (default: localdocker)`)
     .option(
@@ -84,7 +82,11 @@ export function registerDeployCommands(program: Command): void {
       'a container to run beside the workspace (repeatable)',
       collectNamed('postgres=postgres:16'),
     )
-    .option('--workload <name=image>', 'a container of the deployment\'s own work (repeatable)', collectNamed('agent=node:24'))
+    .option(
+      '--workload <name=image>',
+      "a container of the deployment's own work (repeatable)",
+      collectNamed('agent=node:24'),
+    )
     .option(
       '--command <name=words>',
       "a workload's command, split at spaces (repeatable; arguments with spaces: use -f)",
@@ -95,15 +97,22 @@ export function registerDeployCommands(program: Command): void {
       'a credential a workload gets, resolved from its workspace, team or org (repeatable)',
       collectNamed('agent=OPENAI_API_KEY'),
     )
-    .option('--secrets-as-env <name>', "also load a workload's credentials into its command's environment (repeatable)", collectRepeated)
+    .option(
+      '--secrets-as-env <name>',
+      "also load a workload's credentials into its command's environment (repeatable)",
+      collectRepeated,
+    )
     .option('--json', 'print the raw JSON answer')
-    .action(async (slug: string | undefined, o: JsonOption & DeploymentOptions & { file?: string }, command: Command) => {
-      // Without a file the tier can come from nowhere else: a usage error, as a missing option is.
-      if (o.file === undefined && o.tier === undefined) command.error("error: required option '--tier <tier>' not specified");
-      const file = o.file === undefined ? {} : await readSpecFile(o.file, 'one deployment');
-      const ref = await api().createDeployment(deploymentRequest(slug, file, o));
-      print(o.json, ref, () => deploymentTable([ref]));
-    });
+    .action(
+      async (slug: string | undefined, o: JsonOption & DeploymentOptions & { file?: string }, command: Command) => {
+        // Without a file the tier can come from nowhere else: a usage error, as a missing option is.
+        if (o.file === undefined && o.tier === undefined)
+          command.error("error: required option '--tier <tier>' not specified");
+        const file = o.file === undefined ? {} : await readSpecFile(o.file, 'one deployment');
+        const ref = await api().createDeployment(deploymentRequest(slug, file, o));
+        print(o.json, ref, () => deploymentTable([ref]));
+      },
+    );
 
   deploy
     .command('restart <slug>')

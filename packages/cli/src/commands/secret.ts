@@ -1,4 +1,12 @@
-import { ErrorCode, HearthError, Provider, ResolveRequest, SecretWrite, parseRequest, type ResolvedCredentials } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  Provider,
+  ResolveRequest,
+  SecretWrite,
+  parseRequest,
+  type ResolvedCredentials,
+} from '@hearth/contracts';
 import type { Command } from 'commander';
 import { formatTable } from '../table.js';
 import { pairs, valuesOf } from '../values-input.js';
@@ -68,7 +76,7 @@ export function registerSecretCommands(program: Command): void {
   secret
     .command('resolve <workspace>')
     .description(
-      "what a workload of the workspace would be given: each name, the scope that wins it (workspace, team, org), its path and version, and the names refused with their code; never a value",
+      'what a workload of the workspace would be given: each name, the scope that wins it (workspace, team, org), its path and version, and the names refused with their code; never a value',
     )
     .option('--ref <name...>', 'only these names (as a workload names them in env_refs)')
     .option('--json', 'raw JSON')

@@ -76,7 +76,7 @@ export function registerTenancyCommands(program: Command): void {
       print(o.json, found, () => orgTable([found]));
     });
 
-  const team = program.command('team').description("teams: each in one organisation (the console API)");
+  const team = program.command('team').description('teams: each in one organisation (the console API)');
   team
     .command('create <slug>')
     .description('create a team in an organisation (a team slug is unique across organisations)')
