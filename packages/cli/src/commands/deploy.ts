@@ -109,7 +109,9 @@ export function registerDeployCommands(program: Command): void {
         if (o.file === undefined && o.tier === undefined)
           command.error("error: required option '--tier <tier>' not specified");
         const file = o.file === undefined ? {} : await readSpecFile(o.file, 'one deployment');
-        const ref = await api().createDeployment(deploymentRequest(slug, file, o));
+        // Checked before the console is looked for: a malformed request needs no token.
+        const request = deploymentRequest(slug, file, o);
+        const ref = await api().createDeployment(request);
         print(o.json, ref, () => deploymentTable([ref]));
       },
     );
@@ -121,7 +123,8 @@ export function registerDeployCommands(program: Command): void {
     .option('--json', 'print the raw JSON answer')
     .action(async (slug: string, o: JsonOption & { workload?: string }) => {
       const request = parseRequest(RestartRequest, { workload: o.workload });
-      const ref = await api().restartDeployment(slugOf(slug), request);
+      const wanted = slugOf(slug);
+      const ref = await api().restartDeployment(wanted, request);
       print(o.json, ref, () => deploymentTable([ref]));
     });
 

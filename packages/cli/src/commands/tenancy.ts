@@ -72,7 +72,8 @@ export function registerTenancyCommands(program: Command): void {
     .description('one organisation')
     .option('--json', 'print the raw JSON answer')
     .action(async (slug: string, o: { json?: boolean }) => {
-      const found = await api().getOrg(slugOf(slug));
+      const wanted = slugOf(slug);
+      const found = await api().getOrg(wanted);
       print(o.json, found, () => orgTable([found]));
     });
 
@@ -103,7 +104,8 @@ export function registerTenancyCommands(program: Command): void {
     .description('one team')
     .option('--json', 'print the raw JSON answer')
     .action(async (slug: string, o: { json?: boolean }) => {
-      const found = await api().getTeam(slugOf(slug));
+      const wanted = slugOf(slug);
+      const found = await api().getTeam(wanted);
       print(o.json, found, () => teamTable([found]));
     });
 
@@ -137,7 +139,8 @@ export function registerTenancyCommands(program: Command): void {
     .description('one workspace, with its team and org')
     .option('--json', 'print the raw JSON answer')
     .action(async (slug: string, o: { json?: boolean }) => {
-      const found = await api().getWorkspace(slugOf(slug));
+      const wanted = slugOf(slug);
+      const found = await api().getWorkspace(wanted);
       print(o.json, found, () => workspaceTable([found]));
     });
 }

@@ -133,7 +133,24 @@ describe('hearth org | team | workspace, deploy create -f and deploy restart', (
     ]);
   });
 
-  it("refuses a malformed slug before asking, and passes the console's refusal on with its code", async () => {
+  it("refuses a malformed slug before asking (before even looking for a token), and passes the console's refusal on with its code", async () => {
+    const token = process.env.HEARTH_TOKEN;
+    delete process.env.HEARTH_TOKEN;
+    try {
+      for (const args of [
+        ['org', 'get', 'A'],
+        ['team', 'get', 'x_'],
+        ['workspace', 'get', 'a/b'],
+        ['deploy', 'restart', 'A'],
+        ['deploy', 'create', 'web', '--tier', 'gold'],
+      ]) {
+        expect((await hearth(...args)).error).toMatchObject({
+          code: expect.stringMatching(/^(CONSOLE\.INVALID_SLUG|HEARTH\.INVALID_REQUEST)$/),
+        });
+      }
+    } finally {
+      process.env.HEARTH_TOKEN = token;
+    }
     expect((await hearth('workspace', 'create', 'Web!', '--team', 'platform')).error).toMatchObject({
       code: 'CONSOLE.INVALID_SLUG',
     });
