@@ -4,11 +4,21 @@ import {
   DeploymentRef,
   ErrorCode,
   HearthError,
+  Org,
+  OrgList,
   ParkedList,
+  Team,
+  TeamList,
   TokenCreated,
   TokenRevoked,
+  Workspace,
+  WorkspaceList,
   type DeploymentRequest,
+  type OrgCreateRequest,
+  type RestartRequest,
+  type TeamCreateRequest,
   type TokenCreateRequest,
+  type WorkspaceCreateRequest,
 } from '@hearth/contracts';
 import { z } from 'zod';
 import type { ConsoleConnection } from './config.js';
@@ -19,6 +29,12 @@ export interface DeploymentListParams {
   status?: string;
   limit?: string;
   cursor?: string;
+}
+
+/** The query text of a list; the parameters left out are not sent. */
+function queryOf(params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+  return query.size ? `?${query.toString()}` : '';
 }
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -53,9 +69,7 @@ export class ConsoleApi {
   }
 
   listDeployments(params: DeploymentListParams): Promise<DeploymentList> {
-    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-    const search = query.size ? `?${query.toString()}` : '';
-    return this.call('GET', `/v1/deployments${search}`, DeploymentList);
+    return this.call('GET', `/v1/deployments${queryOf({ ...params })}`, DeploymentList);
   }
 
   deprovisionDeployment(slug: string): Promise<DeploymentRef> {
@@ -64,6 +78,47 @@ export class ConsoleApi {
 
   retryDeployment(slug: string): Promise<DeploymentRef> {
     return this.call('POST', `/v1/deployments/${encodeURIComponent(slug)}/retry`, DeploymentRef);
+  }
+
+  /** Starts the deployment's workloads again (one, or all), their credentials resolved anew. */
+  restartDeployment(slug: string, request: RestartRequest): Promise<DeploymentRef> {
+    return this.call('POST', `/v1/deployments/${encodeURIComponent(slug)}/restart`, DeploymentRef, request);
+  }
+
+  createOrg(request: OrgCreateRequest): Promise<Org> {
+    return this.call('POST', '/v1/orgs', Org, request);
+  }
+
+  listOrgs(): Promise<z.infer<typeof OrgList>> {
+    return this.call('GET', '/v1/orgs', OrgList);
+  }
+
+  getOrg(slug: string): Promise<Org> {
+    return this.call('GET', `/v1/orgs/${encodeURIComponent(slug)}`, Org);
+  }
+
+  createTeam(request: TeamCreateRequest): Promise<Team> {
+    return this.call('POST', '/v1/teams', Team, request);
+  }
+
+  listTeams(filter: { org?: string }): Promise<z.infer<typeof TeamList>> {
+    return this.call('GET', `/v1/teams${queryOf(filter)}`, TeamList);
+  }
+
+  getTeam(slug: string): Promise<Team> {
+    return this.call('GET', `/v1/teams/${encodeURIComponent(slug)}`, Team);
+  }
+
+  createWorkspace(request: WorkspaceCreateRequest): Promise<Workspace> {
+    return this.call('POST', '/v1/workspaces', Workspace, request);
+  }
+
+  listWorkspaces(filter: { team?: string; org?: string }): Promise<z.infer<typeof WorkspaceList>> {
+    return this.call('GET', `/v1/workspaces${queryOf(filter)}`, WorkspaceList);
+  }
+
+  getWorkspace(slug: string): Promise<Workspace> {
+    return this.call('GET', `/v1/workspaces/${encodeURIComponent(slug)}`, Workspace);
   }
 
   listParked(): Promise<ParkedList> {

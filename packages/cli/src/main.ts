@@ -12,6 +12,7 @@ import { registerParkedCommand } from './commands/parked.js';
 import { registerPrincipalCommands } from './commands/principal.js';
 import { registerRoleCommands } from './commands/role.js';
 import { registerSecretCommands } from './commands/secret.js';
+import { registerTenancyCommands } from './commands/tenancy.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
 import { printErr } from './terminal.js';
@@ -20,9 +21,10 @@ import { printErr } from './terminal.js';
 // 2 the command line itself was wrong.
 const program = new Command('hearth')
   .description(
-    'operate Hearth: deployments and tokens (console), secrets, principals and database leases (vault), the audit trail (hatch)',
+    'operate Hearth: the tenancy tree, deployments and tokens (console), secrets, principals and database leases (vault), the audit trail (hatch)',
   )
   .exitOverride();
+registerTenancyCommands(program);
 registerDeployCommands(program);
 registerTokenCommands(program);
 registerSecretCommands(program);

@@ -1,7 +1,6 @@
 import { ErrorCode, HearthError, LeaseRole, parseRequest, type ParsedLeaseRole } from '@hearth/contracts';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { parseDuration } from './durations.js';
+import { parseSpecFile, readSpecFile } from './spec-file.js';
 
 /** A role as `hearth role create` takes it on its command line; each option overrides the file's field. */
 export interface RoleOptions {
@@ -25,34 +24,21 @@ function ttlOf(value: unknown, field: string): unknown {
 
 /**
  * A role file's fields (the vault's names: `creation_statements`, `default_ttl`, …; TTLs in seconds
- * or as `1h`). JSON when the file ends in `.json`, YAML otherwise. Never echoes the file's text: a
- * statement may hold what its author would not print.
+ * or as `1h`), JSON or YAML as parseSpecFile reads them.
  */
 export function parseRoleFile(text: string, path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = path.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch {
-    throw invalid(`${path} is not valid ${path.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML'}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalid(`${path} must hold one role: its fields as a mapping`);
-  }
-  const fields = { ...(parsed as Record<string, unknown>) };
+  return withTtls(parseSpecFile(text, path, 'one role'));
+}
+
+export async function readRoleFile(path: string): Promise<Record<string, unknown>> {
+  return withTtls(await readSpecFile(path, 'one role'));
+}
+
+function withTtls(fields: Record<string, unknown>): Record<string, unknown> {
   for (const field of ['default_ttl', 'max_ttl'] as const) {
     if (field in fields) fields[field] = ttlOf(fields[field], field);
   }
   return fields;
-}
-
-export async function readRoleFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw invalid(`cannot read the role file ${path}`);
-  }
-  return parseRoleFile(text, path);
 }
 
 /**

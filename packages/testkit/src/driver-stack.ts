@@ -25,6 +25,7 @@ import { jetStreamText, streamMessages } from './jetstream.js';
 import { startNats, type TestNats } from './nats-server.js';
 import type { ServiceProcess } from './service-process.js';
 import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
+import { registerWorkspace } from './tenancy.js';
 import { until } from './until.js';
 
 /**
@@ -55,7 +56,11 @@ export interface DriverStack {
   readonly keys: TestServiceKeys;
   /** Starts a driver (once the last one ended) with the stack's settings, `env` added for this run only. */
   startDriver(env?: Record<string, string>): Promise<void>;
-  /** The console's HTTP API, as its bootstrap admin. */
+  /**
+   * The console's HTTP API, as its bootstrap admin. A deployment created through it for a slug of
+   * `newSlug()` has its workspace put in the tenancy tree first (team `test-team`, org `test-org`);
+   * any other slug is sent as it is, so a test can still meet CONSOLE.WORKSPACE_NOT_FOUND.
+   */
   http(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
   /** A fresh workspace slug, whose leftovers `stop()` removes. */
   newSlug(): string;
@@ -134,7 +139,14 @@ export async function startDriverStack(
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
-    await root.grant('driver-localdocker', { pattern: 'hearth/*', capabilities: ['write', 'list', 'destroy'] });
+    // It resolves its workloads' credentials at every scope a workspace inherits from, and reads none by path.
+    await root.grant('driver-localdocker', {
+      pattern: 'hearth/*',
+      capabilities: ['write', 'list', 'destroy', 'resolve'],
+    });
+    for (const mount of ['team', 'org']) {
+      await root.grant('driver-localdocker', { pattern: `${mount}/*`, capabilities: ['resolve'] });
+    }
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('e2e-subsystem', readerKeys.publicKey);
     const readerClient = new VaultClient(nc, 'e2e-subsystem', readerKeys);
@@ -169,8 +181,15 @@ export async function startDriverStack(
     await startDriver();
 
     const { url, adminToken } = hearthConsole;
-    const http = (path: string, init: { method?: string; body?: unknown } = {}) =>
-      fetch(`${url}${path}`, {
+    /** The stack's slugs already in the tenancy tree. */
+    const registered = new Set<string>();
+    const http = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const slug = deploymentSlugOf(path, init);
+      if (slug !== null && slugs.includes(slug) && !registered.has(slug)) {
+        await registerWorkspace(url, adminToken, slug);
+        registered.add(slug);
+      }
+      return fetch(`${url}${path}`, {
         method: init.method ?? 'GET',
         headers: {
           authorization: `Bearer ${adminToken}`,
@@ -178,6 +197,7 @@ export async function startDriverStack(
         },
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       });
+    };
     const deployment = async (slug: string) =>
       DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
     const runningVault = vault;
@@ -237,6 +257,15 @@ export async function startDriverStack(
     await stop();
     throw error;
   }
+}
+
+/** The slug of a `POST /v1/deployments` body, or null for any other request. */
+function deploymentSlugOf(path: string, init: { method?: string; body?: unknown }): string | null {
+  if (init.method !== 'POST' || path !== '/v1/deployments') return null;
+  const body = init.body;
+  return typeof body === 'object' && body !== null && 'slug' in body && typeof body.slug === 'string'
+    ? body.slug
+    : null;
 }
 
 /** The places whose text holds `value` as it is, in base64 or in hex. */

@@ -7,6 +7,7 @@ import {
   Slug,
   VaultClient,
   vaultPathOf,
+  WORKLOAD_SECRETS_DIR,
   type AuditRecord,
   type DeploymentRef,
 } from '@hearth/contracts';
@@ -14,6 +15,7 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { consoleConnection, hearthHome } from '../config.js';
 import { ConsoleApi } from '../console-api.js';
@@ -33,16 +35,24 @@ interface DemoOptions {
   image: string;
 }
 
+/** Where the demo's workspace sits in the tenancy tree (made if missing). */
+const DEMO_ORG = 'demo-org';
+const DEMO_TEAM = 'demo-team';
+/** The demo's workload: an agent the driver hands the sidecar's password to, as a file. */
+const AGENT = 'agent';
+
 /**
- * `hearth demo`: the product in one go against a running Hearth. A Postgres sidecar for workspace
- * `demo`; its DeploymentRef; its password read through the vault as a subsystem would; a login inside
- * the sidecar with it; and the HATCH line that read left. The password itself is never printed.
+ * `hearth demo`: the product in one go against a running Hearth. Workspace `demo` in the tenancy
+ * tree; a Postgres sidecar and an agent workload for it; its DeploymentRef; the password read through
+ * the vault as a subsystem would; a login inside the sidecar with it; the agent's own login with the
+ * value it was given in /run/secrets, which its container's configuration does not hold; and the
+ * HATCH line of the read. The password itself is never printed.
  */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'a Postgres sidecar end to end: deploy, read its password through the vault, log in, see the read in HATCH',
+      'a Postgres sidecar and an agent end to end: the tenancy tree, deploy, read the password through the vault, log in, the agent logs in with its /run/secrets file, see the read in HATCH',
     )
     .option('--slug <slug>', 'the workspace', process.env.HEARTH_DEMO_SLUG ?? 'demo')
     .option(
@@ -59,9 +69,13 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
   const console_ = new ConsoleApi(consoleConnection());
   const hatch = new HatchApi(hatchConnection());
 
-  step(`1. workspace ${slug}: a Postgres sidecar (${image}) on the local Docker engine`);
+  step(`1. the tenancy tree: org ${DEMO_ORG}, team ${DEMO_TEAM}, workspace ${slug} (kept if they exist)`);
+  await tenancyTree(console_, slug);
+  step(
+    `2. workspace ${slug}: a Postgres sidecar (${image}) and an agent workload beside it, on the local Docker engine`,
+  );
   const ref = await deployed(console_, slug, image);
-  step('2. the DeploymentRef any subsystem gets from getWorkspaceDeployment: a pointer, no credential');
+  step('3. the DeploymentRef any subsystem gets from getWorkspaceDeployment: a pointer, no credential');
   printOut(JSON.stringify(ref, null, 2));
 
   const pointer = parseVaultPointer(ref.secrets_vault_path);
@@ -76,7 +90,7 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
   if (password === undefined) {
     throw new HearthError(ErrorCode.Internal, `${path} holds no password (${Object.keys(read.values).join(', ')})`);
   }
-  step(`3. read ${path} (a postgres credential) through the vault as principal ${reader}, sealed to its key`);
+  step(`4. read ${path} (a postgres credential) through the vault as principal ${reader}, sealed to its key`);
   printOut(
     `   ${username}@${host}:${port}, password: ${password.length} characters (not shown), version ${read.version}, read event ${read.read_event_id}`,
   );
@@ -86,13 +100,51 @@ async function demo({ slug, image }: DemoOptions): Promise<void> {
   if (login.status !== 0) {
     throw new HearthError(ErrorCode.Internal, `the login inside ${container} failed: ${login.stderr || login.stdout}`);
   }
-  step(`4. logged in to ${container} as postgres with it (psql over TCP, by docker exec inside the sidecar)`);
+  step(`5. logged in to ${container} as postgres with it (psql over TCP, by docker exec inside the sidecar)`);
   printOut(`   ${login.stdout}`);
 
+  const agent = `hearth-${slug}-${AGENT}`;
+  const agentLogin = await agentPsql(agent, container);
+  if (agentLogin.status !== 0) {
+    throw new HearthError(
+      ErrorCode.Internal,
+      `the agent's login from ${agent} failed (a deployment made before workloads has no agent: try --slug ${slug}2): ${agentLogin.stderr || agentLogin.stdout}`,
+    );
+  }
+  step(
+    `6. the agent (${agent}) logged in to ${container} with the POSTGRES_PASSWORD it was given: the file ${WORKLOAD_SECRETS_DIR}/POSTGRES_PASSWORD, read inside it`,
+  );
+  printOut(`   ${agentLogin.stdout}`);
+  const exposed = await configurationOf(agent, password);
+  printOut(
+    `   docker inspect ${agent}: ${exposed.join(', ') || '(no POSTGRES_PASSWORD variable)'}; the value: not there`,
+  );
+
   const record = await auditRecordOf(hatch, read.read_event_id, path);
-  step('5. the HATCH line for that read, as an auditor sees it (`npm run hearth -- audit tail`)');
+  step('7. the HATCH line for that read, as an auditor sees it (`npm run hearth -- audit tail`)');
   printOut(`   ${HEADER_ROW}\n   ${formatRecord(record)}`);
-  printOut(`\ndone. \`npm run hearth -- deploy rm ${slug}\` removes the sidecar, its network and its credential.`);
+  printOut(
+    `\ndone. \`npm run hearth -- deploy rm ${slug}\` removes the sidecar, the agent, their network and the credential.`,
+  );
+}
+
+/** The demo's org, team and workspace; what exists already is kept (CONSOLE.TENANT_EXISTS). */
+async function tenancyTree(api: ConsoleApi, slug: string): Promise<void> {
+  const kept = async (create: () => Promise<unknown>, what: string) => {
+    try {
+      await create();
+      printOut(`   created ${what}`);
+    } catch (error) {
+      if (!(error instanceof HearthError && error.code === ErrorCode.TenantExists)) throw error;
+      printOut(`   ${what} exists already`);
+    }
+  };
+  await kept(() => api.createOrg({ slug: DEMO_ORG, display_name: 'Demo organisation' }), `org ${DEMO_ORG}`);
+  await kept(() => api.createTeam({ slug: DEMO_TEAM, display_name: 'Demo team', org: DEMO_ORG }), `team ${DEMO_TEAM}`);
+  await kept(
+    () => api.createWorkspace({ slug, display_name: `Demo workspace ${slug}`, team: DEMO_TEAM }),
+    `workspace ${slug}`,
+  );
 }
 
 /** The deployment, ready: created, or retried after a failure, or as it is when it is ready already. */
@@ -104,6 +156,8 @@ async function deployed(api: ConsoleApi, slug: string, image: string): Promise<D
       tier: 'dev',
       driver: 'localdocker',
       sidecars: [{ name: 'postgres', image }],
+      // The sidecar's credential reaches every workload of its deployment without being named.
+      workloads: [{ name: AGENT, image, command: ['sleep', 'infinity'] }],
     });
   } catch (error) {
     if (!(error instanceof HearthError && error.code === ErrorCode.DeploymentExists)) throw error;
@@ -193,14 +247,46 @@ function containerOf(endpoint: string): string {
 }
 
 /** psql inside the container, to its own address over TCP; the password goes in on stdin, never in argv or env of docker. */
-function psqlInside(
-  container: string,
-  password: string,
-  sql: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function psqlInside(container: string, password: string, sql: string): Promise<Run> {
   const script = `read -r PGPASSWORD; export PGPASSWORD; psql -h "$(hostname -i | cut -d' ' -f1)" -U postgres -d postgres -Atqc "${sql}"`;
+  return docker(['exec', '-i', container, 'sh', '-c', script], `${password}\n`);
+}
+
+/**
+ * psql inside the agent, to the sidecar over the workspace network, with the password the driver
+ * gave the agent: read from its file into PGPASSWORD inside the container, so it never passes here.
+ */
+function agentPsql(agent: string, sidecar: string): Promise<Run> {
+  const script = `PGPASSWORD="$(cat ${WORKLOAD_SECRETS_DIR}/POSTGRES_PASSWORD)" psql -h "$1" -U postgres -d postgres -Atqc "SELECT 'logged in as ' || current_user"`;
+  return docker(['exec', agent, 'sh', '-c', script, 'sh', sidecar]);
+}
+
+/**
+ * The agent's POSTGRES_PASSWORD variables as `docker inspect` shows them (the *_FILE pointer only);
+ * refused if the value itself is anywhere in what inspect shows.
+ */
+async function configurationOf(agent: string, password: string): Promise<string[]> {
+  const inspected = await docker(['inspect', agent]);
+  if (inspected.status !== 0) throw new HearthError(ErrorCode.Internal, `docker inspect ${agent}: ${inspected.stderr}`);
+  if (inspected.stdout.includes(password)) {
+    throw new HearthError(ErrorCode.Internal, `docker inspect ${agent} shows the password: the delivery is broken`);
+  }
+  const [container] = z
+    .array(z.object({ Config: z.object({ Env: z.array(z.string()).nullable() }) }))
+    .parse(JSON.parse(inspected.stdout));
+  return (container?.Config.Env ?? []).filter((entry) => entry.startsWith('POSTGRES_PASSWORD'));
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `docker <args>`, `input` on its stdin. */
+function docker(args: string[], input = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['exec', '-i', container, 'sh', '-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -209,7 +295,7 @@ function psqlInside(
       reject(new HearthError(ErrorCode.Unavailable, `cannot run docker (${error.message}): is it installed?`)),
     );
     child.once('close', (status) => resolve({ status, stdout: stdout.trim(), stderr: stderr.trim() }));
-    child.stdin.end(`${password}\n`);
+    child.stdin.end(input);
   });
 }
 

@@ -1,19 +1,20 @@
 import {
   DeploymentListQuery,
-  DeploymentRequest,
   DriverName,
   GetDeploymentRequest,
   parseRequest,
+  RestartRequest,
   Status,
   Tier,
   type DeploymentHistory,
   type DeploymentRef,
-  type SidecarSpec,
 } from '@hearth/contracts';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { consoleConnection } from '../config.js';
 import { ConsoleApi, type DeploymentListParams } from '../console-api.js';
+import { collectNamed, collectRepeated, deploymentRequest, type DeploymentOptions } from '../deployment-spec.js';
 import { print } from '../output.js';
+import { readSpecFile } from '../spec-file.js';
 import { formatTable } from '../table.js';
 
 interface JsonOption {
@@ -22,15 +23,6 @@ interface JsonOption {
 
 const api = () => new ConsoleApi(consoleConnection());
 const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).slug;
-
-/** `--sidecar postgres=postgres:16`, repeatable; the contract checks the name and image afterwards. */
-function collectSidecar(text: string, previous: SidecarSpec[] = []): SidecarSpec[] {
-  const at = text.indexOf('=');
-  if (at <= 0 || at === text.length - 1) {
-    throw new InvalidArgumentError('expected name=image, e.g. postgres=postgres:16');
-  }
-  return [...previous, { name: text.slice(0, at), image: text.slice(at + 1) }];
-}
 
 export function deploymentTable(refs: readonly DeploymentRef[]): string {
   return formatTable(
@@ -74,20 +66,65 @@ export function registerDeployCommands(program: Command): void {
   const deploy = program.command('deploy').description('workspace deployments (the console API)');
 
   deploy
-    .command('create <slug>')
-    .description('request a deployment; its driver provisions it and the status follows')
-    .requiredOption('--tier <tier>', Tier.options.join(' | '))
-    .option('--driver <driver>', DriverName.options.join(' | '), 'localdocker')
-    .option('--sidecar <name=image>', 'a container to run beside the workspace (repeatable)', collectSidecar)
+    .command('create [slug]')
+    .description(
+      'request a deployment for a workspace of the tenancy tree; its driver provisions it and the status follows. ' +
+        "Workloads get the credentials named by --env-ref (and their sidecars' own) as files in /run/secrets",
+    )
+    .option(
+      '-f, --file <deployment.yaml|json>',
+      'the request body (slug, tier, driver, sidecars, workloads); options add to it',
+    )
+    .option('--tier <tier>', Tier.options.join(' | '))
+    .option('--driver <driver>', `${DriverName.options.join(' | ')} (default: localdocker)`)
+    .option(
+      '--sidecar <name=image>',
+      'a container to run beside the workspace (repeatable)',
+      collectNamed('postgres=postgres:16'),
+    )
+    .option(
+      '--workload <name=image>',
+      "a container of the deployment's own work (repeatable)",
+      collectNamed('agent=node:24'),
+    )
+    .option(
+      '--command <name=words>',
+      "a workload's command, split at spaces (repeatable; arguments with spaces: use -f)",
+      collectNamed("agent='sleep infinity'"),
+    )
+    .option(
+      '--env-ref <name=NAME>',
+      'a credential a workload gets, resolved from its workspace, team or org (repeatable)',
+      collectNamed('agent=OPENAI_API_KEY'),
+    )
+    .option(
+      '--secrets-as-env <name>',
+      "also load a workload's credentials into its command's environment (repeatable)",
+      collectRepeated,
+    )
     .option('--json', 'print the raw JSON answer')
-    .action(async (slug: string, o: JsonOption & { tier: string; driver: string; sidecar?: SidecarSpec[] }) => {
-      const request = parseRequest(DeploymentRequest, {
-        slug,
-        tier: o.tier,
-        driver: o.driver,
-        sidecars: o.sidecar ?? [],
-      });
-      const ref = await api().createDeployment(request);
+    .action(
+      async (slug: string | undefined, o: JsonOption & DeploymentOptions & { file?: string }, command: Command) => {
+        // Without a file the tier can come from nowhere else: a usage error, as a missing option is.
+        if (o.file === undefined && o.tier === undefined)
+          command.error("error: required option '--tier <tier>' not specified");
+        const file = o.file === undefined ? {} : await readSpecFile(o.file, 'one deployment');
+        // Checked before the console is looked for: a malformed request needs no token.
+        const request = deploymentRequest(slug, file, o);
+        const ref = await api().createDeployment(request);
+        print(o.json, ref, () => deploymentTable([ref]));
+      },
+    );
+
+  deploy
+    .command('restart <slug>')
+    .description("start a deployment's workloads again (all, or one), each with its credentials resolved anew")
+    .option('--workload <name>', 'only this workload')
+    .option('--json', 'print the raw JSON answer')
+    .action(async (slug: string, o: JsonOption & { workload?: string }) => {
+      const request = parseRequest(RestartRequest, { workload: o.workload });
+      const wanted = slugOf(slug);
+      const ref = await api().restartDeployment(wanted, request);
       print(o.json, ref, () => deploymentTable([ref]));
     });
 

@@ -1,4 +1,12 @@
-import { Provider, SecretWrite, parseRequest } from '@hearth/contracts';
+import {
+  ErrorCode,
+  HearthError,
+  Provider,
+  ResolveRequest,
+  SecretWrite,
+  parseRequest,
+  type ResolvedCredentials,
+} from '@hearth/contracts';
 import type { Command } from 'commander';
 import { formatTable } from '../table.js';
 import { pairs, valuesOf } from '../values-input.js';
@@ -63,6 +71,27 @@ export function registerSecretCommands(program: Command): void {
           const written = await vault.write(request);
           print(o.json ?? false, written, () => `${written.path} is at version ${written.version}`);
         }),
+    );
+
+  secret
+    .command('resolve <workspace>')
+    .description(
+      'what a workload of the workspace would be given: each name, the scope that wins it (workspace, team, org), its path and version, and the names refused with their code; never a value',
+    )
+    .option('--ref <name...>', 'only these names (as a workload names them in env_refs)')
+    .option('--json', 'raw JSON')
+    .action((workspace: string, o: { ref?: string[]; json?: boolean }) =>
+      withVault(async (vault) => {
+        const request = parseRequest(ResolveRequest, { workspace, refs: o.ref, preview: true });
+        const { values, ...resolved } = await vault.resolve(request);
+        // A preview is answered without values; one that carried any would be dropped here unshown.
+        if (Object.keys(values).length > 0) {
+          throw new HearthError(ErrorCode.Internal, 'the vault answered a preview with values: none is shown');
+        }
+        print(o.json ?? false, resolved, () => resolutionTable(resolved));
+        // A dispatch would fail now (all names resolve or none): scripts learn it from the exit code.
+        if (resolved.refused.length > 0) process.exitCode = 1;
+      }),
     );
 
   secret
@@ -136,4 +165,19 @@ export function registerSecretCommands(program: Command): void {
         printOut(`destroyed ${path} versions ${changed.versions.join(',') || '(none changed)'}`);
       }),
     );
+}
+
+/** A preview as the operator reads it: the names resolved, then those refused with their code and reason. */
+export function resolutionTable(resolved: Omit<ResolvedCredentials, 'values'>): string {
+  const names = formatTable(
+    ['NAME', 'SCOPE', 'PATH', 'VERSION', 'TYPE'],
+    resolved.names.map((n) => [n.name, n.scope, n.path, String(n.version), n.type]),
+  );
+  const header = `${resolved.workspace} (team ${resolved.team}, org ${resolved.org})`;
+  if (resolved.refused.length === 0) return `${header}\n${names}`;
+  const refused = formatTable(
+    ['REFUSED', 'CODE', 'SCOPE', 'PATH', 'REASON'],
+    resolved.refused.map((r) => [r.name, r.code, r.scope ?? '-', r.path ?? '-', r.reason]),
+  );
+  return `${header}\n${names}\n\n${refused}`;
 }
