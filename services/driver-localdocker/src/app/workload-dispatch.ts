@@ -70,6 +70,9 @@ export class WorkloadDispatch {
   private scrubbed(error: unknown): HearthError {
     return error instanceof HearthError
       ? new HearthError(error.code, this.deps.scrubber.scrub(error.message))
-      : new HearthError(ErrorCode.Internal, this.deps.scrubber.scrub(error instanceof Error ? error.message : String(error)));
+      : new HearthError(
+          ErrorCode.Internal,
+          this.deps.scrubber.scrub(error instanceof Error ? error.message : String(error)),
+        );
   }
 }

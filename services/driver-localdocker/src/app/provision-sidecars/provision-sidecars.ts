@@ -213,5 +213,4 @@ export class ProvisionSidecars {
       this.deps.logger.error({ slug: plan.slug, err: error }, 'cleanup after a failed provisioning failed');
     }
   }
-
 }

@@ -169,4 +169,3 @@ function refusedHostPath(path: string): string | null {
   const hit = PROTECTED_HOST_PATHS.find(([guarded]) => within(source, guarded) || within(guarded, source));
   return hit?.[1] ?? null;
 }
-

@@ -259,7 +259,11 @@ function planSidecar(slug: string, spec: SidecarSpec, context: SidecarContext): 
       'a host port beside a generated credential is refused; the workspace network is its only boundary',
     );
   }
-  refuseHostPorts(rules, ErrorCode.HostPortUnsupported, 'host ports are not published; sidecars sit on an internal network');
+  refuseHostPorts(
+    rules,
+    ErrorCode.HostPortUnsupported,
+    'host ports are not published; sidecars sit on an internal network',
+  );
   refuseWeakenedAuthentication(spec, context.image, credentials);
   const env: Record<string, string> = { ...known?.sugar, ...spec.env };
   for (const credential of credentials) {

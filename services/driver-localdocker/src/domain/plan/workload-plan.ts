@@ -1,7 +1,14 @@
 import { ErrorCode, HearthError, RESOLVABLE_NAME, WORKLOAD_SECRETS_DIR, type WorkloadSpec } from '@hearth/contracts';
 import { containerName } from '../naming.js';
 import { DELIVERED_MARKER, WORKLOAD_INIT } from '../workload/delivery.js';
-import { bindsOf, refuseHostPorts, refuseUnsafeOptions, type Bind, type BindContext, type ContainerOf } from './container-rules.js';
+import {
+  bindsOf,
+  refuseHostPorts,
+  refuseUnsafeOptions,
+  type Bind,
+  type BindContext,
+  type ContainerOf,
+} from './container-rules.js';
 
 /** How an image runs when a workload names no command, and as whom (the engine's inspect). */
 export interface ImageRuntime {
@@ -50,7 +57,11 @@ export function planWorkload(spec: WorkloadSpec, context: WorkloadContext): Work
   const container: ContainerOf = { kind: 'workload', spec };
   const refuse = (code: ErrorCode, why: string) => new HearthError(code, `workload ${spec.name}: ${why}`);
   refuseUnsafeOptions(container);
-  refuseHostPorts(container, ErrorCode.HostPortUnsupported, 'host ports are not published; workloads sit on an internal network');
+  refuseHostPorts(
+    container,
+    ErrorCode.HostPortUnsupported,
+    'host ports are not published; workloads sit on an internal network',
+  );
   const binds = bindsOf(container, [WORKLOAD_SECRETS_DIR, WORKLOAD_INIT], context);
   const names = [...new Set([...(spec.env_refs ?? []), ...context.sidecarNames])].sort();
   const unusable = names.find((name) => !RESOLVABLE_NAME.test(name));
