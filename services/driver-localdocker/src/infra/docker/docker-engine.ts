@@ -20,6 +20,9 @@ function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
 
+/** How long an attached stdin may stay idle before the delivery is given up. */
+const ATTACH_IDLE_MS = 30_000;
+
 /** An image's Entrypoint or Cmd as the engine gives it (a list, a string in old images, or null). */
 function listOf(value: string | string[] | null | undefined): string[] {
   if (value === null || value === undefined) return [];
@@ -161,6 +164,12 @@ export class DockerEngine implements ContainerEngine {
           connection.once('error', reject);
         });
         connection.resume(); // nothing comes back (no stdout attached); drained all the same
+        // An engine that neither takes the input nor closes must not hold the command queue forever.
+        connection.setTimeout(ATTACH_IDLE_MS, () =>
+          connection.destroy(
+            new HearthError(ErrorCode.Unavailable, 'the engine took no input on the workload’s stdin'),
+          ),
+        );
         await this.startContainer(containerId);
         await new Promise<void>((resolve, reject) => {
           connection.end(input, () => resolve());
