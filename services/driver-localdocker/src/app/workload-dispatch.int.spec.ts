@@ -230,4 +230,38 @@ describe('workloads dispatched with their credentials', () => {
     await harness.useCases.deprovision.run(harness.deprovisionCommand(slug));
     expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
   });
+  it('finishes a redelivered provisioning whose workloads were delivered, making nothing again', async () => {
+    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
+    const slug = harness.newSlug();
+    const command = harness.provisionCommand(slug, sidecars, workloads);
+    await harness.useCases.provision.run(command);
+    const before = (await harness.containersOf(slug)).map((c) => c.id).sort();
+    const asked = resolver.asked.length;
+    await harness.useCases.provision.run(command); // the driver died before its ack
+    expect((await harness.containersOf(slug)).map((c) => c.id).sort()).toEqual(before);
+    expect(resolver.asked.length).toBe(asked);
+    expect((await harness.answersTo(command.id)).map((a) => a.type)).toEqual([
+      'ProvisioningStartedV1',
+      'SidecarsProvisionedV1',
+    ]);
+  });
+
+  it('leaves a stopped workload for a restart when reconciling, and removes a failed deployment’s workloads', async () => {
+    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
+    const slug = harness.newSlug();
+    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    harness.directory.statuses.set(slug, 'ready');
+    const agent = await workloadContainer(slug, 'agent');
+    const db = (await harness.containersOf(slug)).find((c) => c.name === `hearth-${slug}-db`)!;
+    await harness.docker.getContainer(agent.id).kill(); // sleep as PID 1 ignores a stop's SIGTERM
+    await harness.engine.stopContainer(db.id);
+    await harness.useCases.reconcile.run();
+    const running = new Map((await harness.containersOf(slug)).map((c) => [c.name, c.running]));
+    expect(running.get(db.name)).toBe(true);
+    expect(running.get(agent.name)).toBe(false);
+
+    harness.directory.statuses.set(slug, 'failed');
+    await harness.useCases.reconcile.run();
+    expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+  });
 });
