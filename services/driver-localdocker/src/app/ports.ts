@@ -95,6 +95,8 @@ export interface ContainerEngine {
   /** Stops a container, keeping it and its files; one already stopped is fine. */
   stopContainer(containerId: string): Promise<void>;
   stateOf(containerId: string): Promise<ContainerState>;
+  /** The last `lines` lines a stopped container wrote (stdout and stderr), as text; for a failure's reason only. */
+  logTail(containerId: string, lines: number): Promise<string>;
   /**
    * Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`.
    * `stdin` is how a value reaches the script: an exec's command line and env are kept by the engine

@@ -264,4 +264,27 @@ describe('workloads dispatched with their credentials', () => {
     await harness.useCases.reconcile.run();
     expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
   });
+  it('never runs a workload whose delivery was cut short: the init exits and the dispatch fails with its words', async () => {
+    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
+    const slug = harness.newSlug();
+    const { engine } = harness;
+    const startWithInput = engine.startWithInput.bind(engine);
+    // The connection lost before the end line: everything but it arrives.
+    engine.startWithInput = (id, input) => {
+      const cut = Buffer.from(input.subarray(0, input.lastIndexOf('\n.\n') + 1));
+      input.fill(0);
+      return startWithInput(id, cut);
+    };
+    try {
+      const command = harness.provisionCommand(slug, sidecars, [workloads[0]!]);
+      await harness.useCases.provision.run(command);
+      const answers = await harness.answersTo(command.id);
+      expect((answers[1]!.data as { reason: string }).reason).toMatch(
+        /^DRIVER\.SIDECAR_NOT_READY: workload agent stopped \(exit code 70\) before it was ready: hearth-init: the credentials were not delivered whole/,
+      );
+      expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
+    } finally {
+      engine.startWithInput = startWithInput;
+    }
+  });
 });

@@ -7,8 +7,11 @@ import type { ContainerEngine, CredentialResolver, ValueScrubber } from './ports
 import { waitUntilReady, type ReadinessOptions } from './readiness.js';
 import type { WorkspaceResources } from './workspace-resources.js';
 
+/** How many of a stopped workload's last log lines its failure's reason quotes (scrubbed of its values). */
+const LAST_WORDS = 3;
+
 export interface WorkloadDispatchDependencies {
-  engine: Pick<ContainerEngine, 'createContainer' | 'placeFiles' | 'startWithInput' | 'stateOf' | 'exec'>;
+  engine: Pick<ContainerEngine, 'createContainer' | 'placeFiles' | 'startWithInput' | 'stateOf' | 'exec' | 'logTail'>;
   resources: Pick<WorkspaceResources, 'workloadLabels'>;
   resolver: CredentialResolver;
   scrubber: ValueScrubber;
@@ -20,8 +23,8 @@ export interface WorkloadDispatchDependencies {
  * Starts one workload with its credentials as the vault resolves them now: one resolution per
  * workload (it gets its own names only), the values handed to its init on stdin and nowhere else,
  * remembered by the scrubber only while they are in hand. It counts as started once the init says
- * they are delivered; a container that stops first fails the dispatch with its exit code. A failure's
- * message is scrubbed here, while the values are still known.
+ * they are delivered; a container that stops first fails the dispatch with its exit code and last
+ * log lines. A failure's message is scrubbed here, while the values are still known.
  */
 export class WorkloadDispatch {
   constructor(private readonly deps: WorkloadDispatchDependencies) {}
@@ -46,7 +49,7 @@ export class WorkloadDispatch {
         { path: WORKLOAD_INIT, content: Buffer.from(INIT_SCRIPT, 'utf8'), mode: 0o555 },
       ]);
       await this.deps.engine.startWithInput(id, encodeBundle(values));
-      await waitUntilReady(this.deps.engine, id, { ...workload, kind: 'workload' }, this.deps.readiness);
+      await this.waitUntilDelivered(id, workload);
       this.deps.logger.info(
         { slug: plan.slug, workload: workload.name, names: workload.names },
         'workload started with its credentials',
@@ -55,6 +58,17 @@ export class WorkloadDispatch {
       throw this.scrubbed(error);
     } finally {
       for (const value of values.values()) this.deps.scrubber.forget(value);
+    }
+  }
+
+  /** Until the init marks the delivery done; a workload that stops first fails with its last words. */
+  private async waitUntilDelivered(id: string, workload: WorkloadPlan): Promise<void> {
+    try {
+      await waitUntilReady(this.deps.engine, id, { ...workload, kind: 'workload' }, this.deps.readiness);
+    } catch (error) {
+      if (!(error instanceof HearthError) || (await this.deps.engine.stateOf(id)).running) throw error;
+      const said = (await this.deps.engine.logTail(id, LAST_WORDS)).slice(-512);
+      throw new HearthError(error.code, said === '' ? error.message : `${error.message}: ${said}`);
     }
   }
 

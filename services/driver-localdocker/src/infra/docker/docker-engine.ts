@@ -23,6 +23,20 @@ function statusOf(error: unknown): number | undefined {
 /** How long an attached stdin may stay idle before the delivery is given up. */
 const ATTACH_IDLE_MS = 30_000;
 
+/**
+ * The engine's log stream of a container without a TTY: frames of an 8-byte header (stream, three
+ * zero bytes, a big-endian length) and that many bytes; the text of the frames, in order.
+ */
+function demultiplexed(framed: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= framed.length;) {
+    const size = framed.readUInt32BE(at + 4);
+    parts.push(framed.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 /** An image's Entrypoint or Cmd as the engine gives it (a list, a string in old images, or null). */
 function listOf(value: string | string[] | null | undefined): string[] {
   if (value === null || value === undefined) return [];
@@ -235,6 +249,13 @@ export class DockerEngine implements ContainerEngine {
     const { State } = await this.docker.getContainer(containerId).inspect();
     const up = State.Running && !State.Restarting;
     return { running: State.Running, restarting: State.Restarting, exitCode: up ? null : State.ExitCode };
+  }
+
+  async logTail(containerId: string, lines: number): Promise<string> {
+    const framed = await this.docker
+      .getContainer(containerId)
+      .logs({ stdout: true, stderr: true, follow: false, tail: lines });
+    return demultiplexed(framed).trim();
   }
 
   async exec(containerId: string, script: string, timeoutMs: number, stdin?: Buffer): Promise<number | null> {
