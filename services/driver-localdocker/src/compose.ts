@@ -14,6 +14,7 @@ import type {
   CommandQueue,
   ContainerEngine,
   CredentialGenerator,
+  CredentialResolver,
   CredentialStore,
   CredentialWorkSource,
   DeploymentDirectory,
@@ -24,11 +25,13 @@ import type {
 import { ProvisionSidecars } from './app/provision-sidecars/provision-sidecars.js';
 import type { ReadinessOptions } from './app/readiness.js';
 import { Reconcile } from './app/reconcile/reconcile.js';
+import { RestartWorkloads } from './app/restart-workloads/restart-workloads.js';
 import { CredentialWorkWorker } from './app/workers/credential-work.js';
 import { DriverWorker } from './app/workers/driver.worker.js';
+import { WorkloadDispatch } from './app/workload-dispatch.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
-import type { MountPolicy } from './domain/plan/deployment-plan.js';
+import type { MountPolicy } from './domain/plan/container-rules.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
 import { randomCredentials } from './infra/crypto/random-credentials.js';
 import { DockerEngine } from './infra/docker/docker-engine.js';
@@ -37,12 +40,13 @@ import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
 import { JetStreamParkedRecords } from './infra/nats/parked-records.js';
 import { OtelDriverMetrics } from './infra/telemetry/driver-metrics.js';
-import { VaultCredentialWork, VaultCredentials } from './infra/vault/vault-credentials.js';
+import { VaultCredentialWork, VaultCredentials, VaultResolver } from './infra/vault/vault-credentials.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
 export interface DriverPorts {
   engine: ContainerEngine;
   vault: CredentialStore;
+  resolver: CredentialResolver;
   credentialWork: CredentialWorkSource;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
@@ -69,19 +73,17 @@ export interface DriverSettings {
 /** The driver's one composition root: its use cases and its worker, wired once from its ports. */
 export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   const resources = new WorkspaceResources(ports.engine, settings.instance);
-  const provision = new ProvisionSidecars({
-    ...ports,
-    resources,
-    readiness: settings.readiness,
-    mounts: settings.mounts,
-  });
+  const workloads = new WorkloadDispatch({ ...ports, resources, readiness: settings.readiness });
+  const planning = { ...ports, resources, workloads, readiness: settings.readiness, mounts: settings.mounts };
+  const provision = new ProvisionSidecars(planning);
+  const restart = new RestartWorkloads(planning);
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });
   const serial = new Serial();
-  const commands = new DriverCommands(provision, deprovision, reconcile, serial);
+  const commands = new DriverCommands(provision, restart, deprovision, reconcile, serial);
   const credentialWork = new CredentialWorkRunner({ ...ports, resources, work: ports.credentialWork });
   return {
-    useCases: { provision, deprovision, reconcile, commands, credentialWork },
+    useCases: { provision, restart, deprovision, reconcile, commands, credentialWork },
     workers: {
       driver: new DriverWorker(ports.commandQueue, commands, ports.logger, settings.reconcileMs),
       credentialWork: new CredentialWorkWorker(credentialWork, serial, ports.logger, settings.credentialWorkMs),
@@ -112,6 +114,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
   return {
     engine: new DockerEngine(connections.docker),
     vault: new VaultCredentials(vault),
+    resolver: new VaultResolver(vault),
     credentialWork: new VaultCredentialWork(vault),
     answers: new JetStreamAnswers(js, bus.signer),
     directory: new ConsoleDirectory(new ConsoleClient(nc, bus.verifier, { injectTraceContext })),

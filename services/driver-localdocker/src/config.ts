@@ -2,7 +2,7 @@ import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { z } from 'zod';
-import type { BindRoot } from './domain/plan/deployment-plan.js';
+import type { BindRoot } from './domain/plan/container-rules.js';
 
 /**
  * `path` or `path:ro` (read-only, the default) or `path:rw`: an absolute path without `..` or `:`

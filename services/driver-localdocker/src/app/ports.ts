@@ -6,8 +6,8 @@ import type {
   DriverEvent,
   Status,
 } from '@hearth/contracts';
-import type { ImageIdentity } from '../domain/catalog/image-name.js';
-import type { ResourceLimits } from '../domain/plan/deployment-plan.js';
+import type { Bind } from '../domain/plan/container-rules.js';
+import type { EngineImage, ResourceLimits } from '../domain/plan/deployment-plan.js';
 
 /**
  * The driver's side effects, each behind a small port so that medium tests pick real or fake per
@@ -49,14 +49,22 @@ export interface ContainerRequest {
   network: string;
   aliases: string[];
   exposedPorts: string[];
-  binds: Array<{ source: string; target: string; readOnly: boolean }>;
+  binds: Bind[];
   limits: ResourceLimits;
+  /**
+   * For a workload: its init as entrypoint with `command` as arguments, a stdin open until the first
+   * attach ends (how its values arrive), the tmpfs they are written to, and no restart by the engine
+   * (only the driver can deliver them again).
+   */
+  workload?: { entrypoint: string[]; command: string[]; tmpfs: Record<string, string> };
 }
 
 /** A file put into a container before it starts; `content` is zeroed once placed. */
 export interface ContainerFile {
   path: string;
   content: Buffer;
+  /** 0444 unless said. */
+  mode?: number;
 }
 
 export interface ContainerState {
@@ -67,8 +75,8 @@ export interface ContainerState {
 
 /** The container engine, as far as the driver uses it. Every list is filtered by labels. */
 export interface ContainerEngine {
-  /** What the engine knows `image` (a name, an id or a digest) as: its tags and labels; null when it has no such image. */
-  inspectImage(image: string): Promise<ImageIdentity | null>;
+  /** What the engine knows `image` (a name, an id or a digest) as: its tags, labels and how it runs; null when it has no such image. */
+  inspectImage(image: string): Promise<EngineImage | null>;
   /** An internal bridge network that reaches neither the outside nor the host; fails if the name is taken. */
   createNetwork(name: string, labels: Record<string, string>): Promise<void>;
   listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]>;
@@ -78,9 +86,17 @@ export interface ContainerEngine {
   /** Puts files into a created container, before it starts. */
   placeFiles(containerId: string, files: ContainerFile[]): Promise<void>;
   startContainer(containerId: string): Promise<void>;
+  /**
+   * Starts a workload's container with `input` on its stdin: attached before the start, written,
+   * then closed, which ends the container's stdin. Resolves once the engine has taken it all;
+   * `input` is zeroed once sent.
+   */
+  startWithInput(containerId: string, input: Buffer): Promise<void>;
   /** Stops a container, keeping it and its files; one already stopped is fine. */
   stopContainer(containerId: string): Promise<void>;
   stateOf(containerId: string): Promise<ContainerState>;
+  /** The last `lines` lines a stopped container wrote (stdout and stderr), as text; for a failure's reason only. */
+  logTail(containerId: string, lines: number): Promise<string>;
   /**
    * Runs `script` with `sh -c` inside the container; its exit code, or null when it outlived `timeoutMs`.
    * `stdin` is how a value reaches the script: an exec's command line and env are kept by the engine
@@ -109,6 +125,14 @@ export interface CredentialStore {
   destroyGenerated(path: string): Promise<boolean>;
   /** Paths under `prefix` holding a readable credential this driver generated. */
   generatedPaths(prefix: string): Promise<string[]>;
+}
+
+/**
+ * The vault's resolution for a workspace (vault.secret.resolve): the value of each of `names`, the
+ * narrowest scope winning; all of them or a refusal (VAULT.RESOLVE_REFUSED with the names and why).
+ */
+export interface CredentialResolver {
+  resolve(workspace: string, names: readonly string[]): Promise<Map<string, string>>;
 }
 
 /**

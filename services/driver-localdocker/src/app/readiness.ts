@@ -19,14 +19,15 @@ export interface ReadinessOptions {
 /**
  * Waits until a sidecar answers: its catalog check (run by exec inside the container: a login with
  * the credential over TCP to its own address) exits 0, or, for an image outside the catalog, it has
- * kept running for `settleMs`. A container that stops (or restarts) on the way fails at once.
+ * kept running for `settleMs`. A workload's check is its init's mark that the values are delivered. A container that stops (or restarts) on the way fails at once.
  */
 export async function waitUntilReady(
   engine: Pick<ContainerEngine, 'stateOf' | 'exec'>,
   containerId: string,
-  sidecar: Pick<SidecarPlan, 'name' | 'readiness'>,
+  sidecar: Pick<SidecarPlan, 'name' | 'readiness'> & { kind?: 'sidecar' | 'workload' },
   options: ReadinessOptions,
 ): Promise<void> {
+  const what = `${sidecar.kind ?? 'sidecar'} ${sidecar.name}`;
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   for (;;) {
@@ -35,7 +36,7 @@ export async function waitUntilReady(
       // Restarting means it stopped once already: waiting on a crash loop would only spend the timeout.
       throw new HearthError(
         ErrorCode.SidecarNotReady,
-        `sidecar ${sidecar.name} stopped (exit code ${state.exitCode ?? 'unknown'}) before it was ready`,
+        `${what} stopped (exit code ${state.exitCode ?? 'unknown'}) before it was ready`,
       );
     }
     const remaining = deadline - Date.now();
@@ -48,7 +49,7 @@ export async function waitUntilReady(
     if (Date.now() >= deadline) {
       throw new HearthError(
         ErrorCode.SidecarNotReady,
-        `sidecar ${sidecar.name} was not ready within ${Math.round(options.timeoutMs / 1000)} s`,
+        `${what} was not ready within ${Math.round(options.timeoutMs / 1000)} s`,
       );
     }
     await sleep(options.pollMs);

@@ -24,6 +24,11 @@ export class WorkspaceResources {
     };
   }
 
+  /** The labels of a workload's container made for `slug` by `command`. */
+  workloadLabels(slug: string, command: string, workload: string): Record<string, string> {
+    return { ...this.labels(slug, command), [Labels.workload]: workload };
+  }
+
   containersOf(slug: string): Promise<ManagedContainer[]> {
     return this.engine.listContainers({ [Labels.instance]: this.instance, [Labels.slug]: slug });
   }

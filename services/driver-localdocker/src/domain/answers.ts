@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DriverCommand, DriverEvent } from '@hearth/contracts';
+import { ErrorCode, HearthError, type DriverCommand, type DriverEvent } from '@hearth/contracts';
 
 export const DRIVER_ACTOR = 'driver:localdocker';
 
@@ -45,4 +45,16 @@ export function answerTo(command: DriverCommand, answer: Answer, now: Date, trac
       occurred_at: now.toISOString(),
     },
   } as DriverEvent;
+}
+
+/**
+ * A failure as a ProvisioningFailedV1 reason: `<CODE>: <message>`, passed through `scrub` (the
+ * values in hand are not in it), bounded.
+ */
+export function failureReason(error: unknown, scrub: (text: string) => string): string {
+  const text =
+    error instanceof HearthError
+      ? `${error.code}: ${error.message}`
+      : `${ErrorCode.Internal}: ${error instanceof Error ? error.message : String(error)}`;
+  return scrub(text).slice(0, 2048);
 }

@@ -7,6 +7,8 @@ export const Labels = {
   instance: 'hearth.instance',
   slug: 'hearth.slug',
   sidecar: 'hearth.sidecar',
+  /** A workload's container: its values come from a delivery only the driver makes, at a dispatch. */
+  workload: 'hearth.workload',
   /** The id of the command that made it. */
   command: 'hearth.command',
 } as const;

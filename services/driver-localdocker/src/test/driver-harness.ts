@@ -9,6 +9,7 @@ import {
   type DriverCommand,
   type SidecarSpec,
   type Status,
+  type WorkloadSpec,
 } from '@hearth/contracts';
 import { createDriverStreams, sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -18,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   ContainerEngine,
   ContainerRequest,
+  CredentialResolver,
   CredentialStore,
   CredentialWorkSource,
   DeploymentDirectory,
@@ -146,7 +148,17 @@ export interface DriverHarness {
   instance: string;
   /** A fresh workspace slug; the directory says it is requested. */
   newSlug(): string;
-  provisionCommand(slug: string, sidecars: SidecarSpec[]): DriverCommand & { type: 'ProvisionSidecarsV1' };
+  provisionCommand(
+    slug: string,
+    sidecars: SidecarSpec[],
+    workloads?: WorkloadSpec[],
+  ): DriverCommand & { type: 'ProvisionSidecarsV1' };
+  restartCommand(
+    slug: string,
+    sidecars: SidecarSpec[],
+    workloads: WorkloadSpec[],
+    workload?: string,
+  ): DriverCommand & { type: 'RestartWorkloadsV1' };
   deprovisionCommand(slug: string): DriverCommand & { type: 'DeprovisionSidecarsV1' };
   /** The answers in DRIVER_EVENTS for a command, in order. */
   answersTo(commandId: string): Promise<DriverEvent[]>;
@@ -199,7 +211,13 @@ async function requireImages(docker: Docker): Promise<void> {
  * label of this harness's own, and `close` removes all of it.
  */
 export async function startDriverHarness(
-  options: { readyTimeoutMs?: number; startWorkers?: boolean; bindRoots?: string } = {},
+  options: {
+    readyTimeoutMs?: number;
+    startWorkers?: boolean;
+    bindRoots?: string;
+    /** The vault's resolution for workloads, as a test stands it in (none: the real client, unanswered). */
+    resolver?: CredentialResolver;
+  } = {},
 ): Promise<DriverHarness> {
   const docker = new Docker();
   await docker.ping();
@@ -238,7 +256,13 @@ export async function startDriverHarness(
   });
   const app = await startDriver(config, {
     docker: recording,
-    ports: { engine, vault, directory, credentialWork },
+    ports: {
+      engine,
+      vault,
+      directory,
+      credentialWork,
+      ...(options.resolver === undefined ? {} : { resolver: options.resolver }),
+    },
     readiness: { timeoutMs: options.readyTimeoutMs ?? 30_000, pollMs: 100, settleMs: 500 },
     startWorkers: options.startWorkers ?? false,
     logDestination: { write: (line: string) => void logs.push(line) },
@@ -268,12 +292,27 @@ export async function startDriverHarness(
       directory.statuses.set(slug, 'requested');
       return slug;
     },
-    provisionCommand: (slug, sidecars) => ({
+    provisionCommand: (slug, sidecars, workloads) => ({
       id: randomUUID(),
       type: 'ProvisionSidecarsV1',
       stream: `deployment-${slug}`,
       version: 1,
-      data: { slug, tier: 'dev', driver: 'localdocker', sidecars },
+      data: { slug, tier: 'dev', driver: 'localdocker', sidecars, ...(workloads === undefined ? {} : { workloads }) },
+      metadata: metadata(),
+    }),
+    restartCommand: (slug, sidecars, workloads, workload) => ({
+      id: randomUUID(),
+      type: 'RestartWorkloadsV1',
+      stream: `deployment-${slug}`,
+      version: 4,
+      data: {
+        slug,
+        tier: 'dev',
+        driver: 'localdocker',
+        sidecars,
+        workloads,
+        ...(workload === undefined ? {} : { workload }),
+      },
       metadata: metadata(),
     }),
     deprovisionCommand: (slug) => ({

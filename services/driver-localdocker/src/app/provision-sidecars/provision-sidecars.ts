@@ -1,26 +1,20 @@
-import { ErrorCode, GENERIC_TYPE, HearthError, type DriverCommand } from '@hearth/contracts';
+import { GENERIC_TYPE, type DriverCommand } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
-import { answerTo, type Answer } from '../../domain/answers.js';
+import { answerTo, failureReason, type Answer } from '../../domain/answers.js';
 import { Labels } from '../../domain/naming.js';
-import type { ImageIdentity } from '../../domain/catalog/image-name.js';
-import {
-  credentialFileContent,
-  planDeployment,
-  type DeploymentPlan,
-  type MountPolicy,
-  type SidecarPlan,
-} from '../../domain/plan/deployment-plan.js';
+import { credentialFileContent, type DeploymentPlan, type SidecarPlan } from '../../domain/plan/deployment-plan.js';
+import { planOnThisHost, type PlanningDependencies } from '../deployment-planning.js';
 import type {
   AnswerPublisher,
   ContainerEngine,
   CredentialGenerator,
   CredentialStore,
   DeploymentDirectory,
-  HostPaths,
   ValueScrubber,
 } from '../ports.js';
 import type { Clock } from '@hearth/platform/ports';
 import { waitUntilReady, type ReadinessOptions } from '../readiness.js';
+import type { WorkloadDispatch } from '../workload-dispatch.js';
 import type { WorkspaceResources } from '../workspace-resources.js';
 
 export type ProvisionCommand = Extract<DriverCommand, { type: 'ProvisionSidecarsV1' }>;
@@ -28,7 +22,7 @@ export type ProvisionCommand = Extract<DriverCommand, { type: 'ProvisionSidecars
 /** The states in which a deployment still waits for its sidecars. */
 const WANTING = new Set(['requested', 'provisioning']);
 
-export interface ProvisionDependencies {
+export interface ProvisionDependencies extends PlanningDependencies {
   engine: Pick<
     ContainerEngine,
     'inspectImage' | 'createNetwork' | 'createContainer' | 'placeFiles' | 'startContainer' | 'stateOf' | 'exec'
@@ -37,21 +31,19 @@ export interface ProvisionDependencies {
   vault: Pick<CredentialStore, 'writeGenerated' | 'destroyGenerated'>;
   answers: AnswerPublisher;
   directory: DeploymentDirectory;
-  hostPaths: HostPaths;
   credentials: CredentialGenerator;
   scrubber: ValueScrubber;
   clock: Clock;
   logger: Logger;
   readiness: ReadinessOptions;
-  /** Where binds may come from, as configured: resolved on the host at each provisioning. */
-  mounts: MountPolicy;
+  workloads: Pick<WorkloadDispatch, 'start'>;
 }
 
 /**
  * Starts a deployment's sidecars: the plan is checked before anything exists; then the credentials,
  * generated and written to the vault before the engine holds anything; the workspace's internal
  * network; the containers (labelled, limited, no host port, credentials in files), and the wait until each one
- * answers a login by exec. Any failure removes what this attempt made and answers
+ * answers a login by exec; then the workloads, each with its credentials resolved by the vault. Any failure removes what this attempt made and answers
  * ProvisioningFailedV1; nothing is left half-made.
  */
 export class ProvisionSidecars {
@@ -73,7 +65,7 @@ export class ProvisionSidecars {
       this.deps.logger.info({ slug, command_id: command.id, endpoint }, 'sidecars provisioned');
       await answer({ type: 'SidecarsProvisionedV1', data: { slug, endpoint } });
     } catch (error) {
-      const reason = this.reasonOf(error);
+      const reason = failureReason(error, (text) => this.deps.scrubber.scrub(text));
       this.deps.logger.warn({ slug, command_id: command.id, reason }, 'provisioning failed');
       await answer({ type: 'ProvisioningFailedV1', data: { slug, reason } });
     } finally {
@@ -83,20 +75,15 @@ export class ProvisionSidecars {
 
   /** Provisions and returns the endpoint; every value generated is added to `generated` (and the scrubber). */
   private async provision(command: ProvisionCommand, generated: string[]): Promise<string> {
-    const images = await this.identifyImages(command);
-    const plan = planDeployment({
-      ...command.data,
-      hostPaths: await this.resolveBindSources(command),
-      mounts: await this.resolveMountPolicy(),
-      images,
-    });
-    const missing = plan.sidecars.find((s) => images.get(s.image) === null);
-    if (missing !== undefined) {
-      throw new HearthError(ErrorCode.ImageNotFound, `image ${missing.image} is not on this Docker host`);
-    }
+    const plan = await planOnThisHost(command.data, this.deps);
     if (await this.finishedEarlier(plan, command.id)) return plan.endpoint;
     this.deps.logger.info(
-      { slug: plan.slug, command_id: command.id, sidecars: plan.sidecars.map((s) => `${s.name}=${s.image}`) },
+      {
+        slug: plan.slug,
+        command_id: command.id,
+        sidecars: plan.sidecars.map((s) => `${s.name}=${s.image}`),
+        workloads: plan.workloads.map((w) => `${w.name}=${w.image}`),
+      },
       'provisioning sidecars',
     );
 
@@ -137,6 +124,8 @@ export class ProvisionSidecars {
       await Promise.all(
         started.map(({ id, sidecar }) => waitUntilReady(this.deps.engine, id, sidecar, this.deps.readiness)),
       );
+      // Only now: a workload's sidecar credentials are resolved from the vault, and its sidecars answer.
+      for (const workload of plan.workloads) await this.deps.workloads.start(plan, workload, command.id);
       return plan.endpoint;
     } catch (error) {
       await this.undo(plan, written);
@@ -145,59 +134,37 @@ export class ProvisionSidecars {
   }
 
   /**
-   * Where each bind source really is on the host, for the plan to check (a symlink to the engine's
-   * socket is the socket) and to bind (so the path checked is the path mounted). Relative sources
-   * are left to the plan, which refuses them.
-   */
-  private async resolveBindSources(command: ProvisionCommand): Promise<Map<string, string>> {
-    const sources = command.data.sidecars.flatMap((s) => (s.volumes ?? []).map((v) => v.source));
-    const resolved = new Map<string, string>();
-    for (const source of new Set(sources.filter((p) => p.startsWith('/')))) {
-      resolved.set(source, await this.deps.hostPaths.resolve(source));
-    }
-    return resolved;
-  }
-
-  /** What the engine says each image is, so the catalog applies by identity (null: no such image). */
-  private async identifyImages(command: ProvisionCommand): Promise<Map<string, ImageIdentity | null>> {
-    const identities = new Map<string, ImageIdentity | null>();
-    for (const image of new Set(command.data.sidecars.map((s) => s.image))) {
-      identities.set(image, await this.deps.engine.inspectImage(image));
-    }
-    return identities;
-  }
-
-  /**
-   * The bind roots where they really are on the host, so a symlinked root is its target; the
-   * guarded paths both as configured and as resolved.
-   */
-  private async resolveMountPolicy(): Promise<MountPolicy> {
-    const { roots, guarded } = this.deps.mounts;
-    return {
-      roots: await Promise.all(roots.map(async (r) => ({ ...r, path: await this.deps.hostPaths.resolve(r.path) }))),
-      guarded: [...guarded, ...(await Promise.all(guarded.map((path) => this.deps.hostPaths.resolve(path))))],
-    };
-  }
-
-  /**
-   * True when this command was delivered before and its containers all exist: the driver died
-   * before answering. They are started if need be and waited for; anything less is made again.
+   * True when this command was delivered before and its containers all exist, sidecars and
+   * workloads: the driver died before answering. Sidecars are started if need be and waited for; a
+   * workload must still be running with its values delivered (only a dispatch delivers them).
+   * Anything less is made again.
    */
   private async finishedEarlier(plan: DeploymentPlan, commandId: string): Promise<boolean> {
     const existing = await this.deps.resources.containersOf(plan.slug);
-    const names = new Set(plan.sidecars.map((s) => s.container));
+    const names = new Set([...plan.sidecars, ...plan.workloads].map((s) => s.container));
     const complete =
-      existing.length === plan.sidecars.length &&
+      existing.length === names.size &&
       existing.every((c) => c.labels[Labels.command] === commandId && names.has(c.name));
     if (!complete || existing.length === 0) return false;
     this.deps.logger.info({ slug: plan.slug, command_id: commandId }, 'finishing a provisioning begun earlier');
+    const containerOf = (name: string) => existing.find((c) => c.name === name)!;
     try {
       await Promise.all(
         plan.sidecars.map(async (sidecar) => {
-          const container = existing.find((c) => c.name === sidecar.container)!;
+          const container = containerOf(sidecar.container);
           if (!container.running) await this.deps.engine.startContainer(container.id);
           await waitUntilReady(this.deps.engine, container.id, sidecar, this.deps.readiness);
         }),
+      );
+      await Promise.all(
+        plan.workloads.map((workload) =>
+          waitUntilReady(
+            this.deps.engine,
+            containerOf(workload.container).id,
+            { ...workload, kind: 'workload' },
+            this.deps.readiness,
+          ),
+        ),
       );
       return true;
     } catch (error) {
@@ -245,13 +212,5 @@ export class ProvisionSidecars {
       // The reconcile pass finds by label whatever is left.
       this.deps.logger.error({ slug: plan.slug, err: error }, 'cleanup after a failed provisioning failed');
     }
-  }
-
-  private reasonOf(error: unknown): string {
-    const text =
-      error instanceof HearthError
-        ? `${error.code}: ${error.message}`
-        : `${ErrorCode.Internal}: ${error instanceof Error ? error.message : String(error)}`;
-    return this.deps.scrubber.scrub(text).slice(0, 2048);
   }
 }

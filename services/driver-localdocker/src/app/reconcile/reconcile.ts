@@ -1,6 +1,6 @@
 import { SLUG_PATTERN } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
-import { workspaceSecretPath } from '../../domain/naming.js';
+import { Labels, workspaceSecretPath } from '../../domain/naming.js';
 import { workspaceFate, type ConsoleAnswer } from '../../domain/reconcile/workspace-fate.js';
 import type { ContainerEngine, CredentialStore, DeploymentDirectory, DriverMetrics } from '../ports.js';
 import type { WorkspaceResources } from '../workspace-resources.js';
@@ -95,9 +95,14 @@ export class Reconcile {
     );
   }
 
-  /** Starts the workspace's stopped containers; true when there were any. */
+  /**
+   * Starts the workspace's stopped sidecars; true when there were any. A stopped workload is left
+   * for a restart: its values come only with a dispatch, and started bare its init would refuse to run.
+   */
   private async startStopped(slug: string): Promise<boolean> {
-    const stopped = (await this.deps.resources.containersOf(slug)).filter((c) => !c.running);
+    const stopped = (await this.deps.resources.containersOf(slug)).filter(
+      (c) => !c.running && c.labels[Labels.workload] === undefined,
+    );
     for (const container of stopped) await this.deps.engine.startContainer(container.id);
     if (stopped.length > 0) {
       this.deps.logger.info({ slug, started: stopped.map((c) => c.name) }, 'reconcile: started stopped sidecars');

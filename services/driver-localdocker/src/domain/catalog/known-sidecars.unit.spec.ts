@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkCredentialFields, ErrorCode, HearthError, SidecarSpec, SYSTEM_CREDENTIAL_TYPES } from '@hearth/contracts';
+import {
+  checkCredentialFields,
+  ENV_PREFIX_TAG,
+  ErrorCode,
+  HearthError,
+  SidecarSpec,
+  SYSTEM_CREDENTIAL_TYPES,
+} from '@hearth/contracts';
 import { credentialFileContent, planDeployment } from '../plan/deployment-plan.js';
 import { KNOWN_SIDECARS } from './known-sidecars.js';
 
@@ -257,23 +264,46 @@ describe('a catalog credential, which every image reads from a file, is never de
 });
 
 describe('a catalog credential is written typed', () => {
-  /** What the vault holds for each row's sidecar `db` of workspace acme, besides the password. */
-  const TYPED: ReadonlyArray<readonly [string, string, Record<string, string>]> = [
-    ['postgres', 'postgres', { host: 'hearth-acme-db', port: '5432', username: 'postgres', database: 'postgres' }],
-    ['mariadb', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }],
-    ['mysql', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }],
-    ['mongo', 'mongodb', { host: 'hearth-acme-db', port: '27017', username: 'root', database: 'admin' }],
-    ['rabbitmq', 'rabbitmq', { host: 'hearth-acme-db', port: '5672', username: 'admin' }],
-    ['elasticsearch', 'http_basic', { url: 'https://hearth-acme-db:9200', username: 'elastic' }],
+  /**
+   * What the vault holds for each row's sidecar `db` of workspace acme, besides the password, and the
+   * prefix of the names a workload gets it by.
+   */
+  const TYPED: ReadonlyArray<readonly [string, string, Record<string, string>, string]> = [
+    [
+      'postgres',
+      'postgres',
+      { host: 'hearth-acme-db', port: '5432', username: 'postgres', database: 'postgres' },
+      'POSTGRES',
+    ],
+    ['mariadb', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }, 'MARIADB_ROOT'],
+    ['mysql', 'mysql', { host: 'hearth-acme-db', port: '3306', username: 'root' }, 'MYSQL_ROOT'],
+    [
+      'mongo',
+      'mongodb',
+      { host: 'hearth-acme-db', port: '27017', username: 'root', database: 'admin' },
+      'MONGO_INITDB_ROOT',
+    ],
+    ['rabbitmq', 'rabbitmq', { host: 'hearth-acme-db', port: '5672', username: 'admin' }, 'RABBITMQ_DEFAULT'],
+    ['elasticsearch', 'http_basic', { url: 'https://hearth-acme-db:9200', username: 'elastic' }, 'ELASTIC'],
   ];
 
-  it.each(TYPED)('%s as %s, with where and as whom clients on the workspace network log in', (image, type, fields) => {
-    const typed = planDeployment({ slug: 'acme', tier: 'dev', sidecars: [{ name: 'db', image }] }).typed;
-    expect(typed).toEqual({ type, fields, name: KNOWN_SIDECARS.find((r) => r.image === image)!.credential.name });
-    // The vault's own check of the type's fields passes with the generated password.
-    const definition = SYSTEM_CREDENTIAL_TYPES.get(type)!;
-    expect(checkCredentialFields(definition, { ...fields, password: 'x'.repeat(43) }).errors).toEqual([]);
-  });
+  it.each(TYPED)(
+    '%s as %s, with where and as whom clients on the workspace network log in',
+    (image, type, fields, envPrefix) => {
+      const plan = planDeployment({ slug: 'acme', tier: 'dev', sidecars: [{ name: 'db', image }] });
+      const { typed } = plan;
+      expect(typed).toEqual({
+        type,
+        fields,
+        name: KNOWN_SIDECARS.find((r) => r.image === image)!.credential.name,
+        envPrefix,
+      });
+      expect(plan.credentialTags[ENV_PREFIX_TAG]).toBe(envPrefix);
+      // The vault's own check of the type's fields passes with the generated password.
+      const definition = SYSTEM_CREDENTIAL_TYPES.get(type)!;
+      expect(checkCredentialFields(definition, { ...fields, password: 'x'.repeat(43) }).errors).toEqual([]);
+    },
+  );
 
   it('names the user the spec chose over the sugar’s', () => {
     const typed = planDeployment({

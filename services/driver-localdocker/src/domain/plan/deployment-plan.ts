@@ -1,8 +1,28 @@
 import { posix } from 'node:path';
-import { ErrorCode, HearthError, SIDECAR_TAG, type SidecarSpec, type Tier } from '@hearth/contracts';
+import {
+  ENV_PREFIX_TAG,
+  ErrorCode,
+  GENERIC_TYPE,
+  HearthError,
+  offeredNames,
+  SIDECAR_TAG,
+  type SidecarSpec,
+  type Tier,
+  type WorkloadSpec,
+} from '@hearth/contracts';
 import { recogniseImage, type ImageIdentity, type ImageRecognition } from '../catalog/image-name.js';
 import { KNOWN_SIDECARS, WEAKENING_ENV, type KnownSidecar } from '../catalog/known-sidecars.js';
 import { containerName, networkName, workspaceSecretPath } from '../naming.js';
+import {
+  bindsOf,
+  NO_BINDS,
+  refuseHostPorts,
+  refuseUnsafeOptions,
+  type Bind,
+  type ContainerOf,
+  type MountPolicy,
+} from './container-rules.js';
+import { planWorkload, type ImageRuntime, type WorkloadPlan } from './workload-plan.js';
 
 /** Where a credential delivered by file sits inside its container. */
 export const SECRETS_DIR = '/run/secrets';
@@ -47,7 +67,7 @@ export interface SidecarPlan {
   readiness: string | null;
   endpoint: string;
   exposedPorts: string[];
-  binds: Array<{ source: string; target: string; readOnly: boolean }>;
+  binds: Bind[];
 }
 
 /**
@@ -63,6 +83,11 @@ export interface TypedCredential {
   fields: Record<string, string>;
   /** The planned credential whose generated value is the password. */
   name: string;
+  /**
+   * What its names start with for a workload (tag `env_prefix`): the catalog variable without its
+   * last part (POSTGRES_PASSWORD → POSTGRES), so the workload gets POSTGRES_PASSWORD, POSTGRES_HOST…
+   */
+  envPrefix: string;
 }
 
 export interface DeploymentPlan {
@@ -72,10 +97,17 @@ export interface DeploymentPlan {
   typed: TypedCredential | null;
   limits: ResourceLimits;
   sidecars: SidecarPlan[];
+  /** The deployment's own work, started once its sidecars are ready. */
+  workloads: WorkloadPlan[];
   /** What the deployment answers with: the sidecars' endpoints on the workspace network. */
   endpoint: string;
-  /** Tags of the vault secret: who the credentials were provisioned for. */
+  /** Tags of the vault secret: who the credentials were provisioned for, and the typed one's env prefix. */
   credentialTags: Record<string, string>;
+}
+
+/** What the engine says an image is, and how it runs (for a workload naming no command). */
+export interface EngineImage extends ImageIdentity {
+  readonly runtime?: ImageRuntime;
 }
 
 const MiB = 1024 * 1024;
@@ -87,46 +119,11 @@ export const TIER_LIMITS: Readonly<Record<Tier, ResourceLimits>> = {
   premium: { memoryBytes: 2048 * MiB, pids: 1024 },
 };
 
-/**
- * Host paths a sidecar may not mount, nor anything inside them, nor any directory holding them: the
- * engine's sockets and state hand it the container engine (so the host), /proc, /sys and /dev the
- * kernel and the host's devices.
- */
-const PROTECTED_HOST_PATHS: ReadonlyArray<readonly [string, string]> = [
-  ['/var/run/docker.sock', 'the container engine'],
-  ['/run/docker.sock', 'the container engine'],
-  ['/run/containerd/containerd.sock', 'the container engine'],
-  ['/var/lib/docker', "the container engine's state"],
-  ['/var/lib/containerd', "the container engine's state"],
-  ['/proc', "the host's processes"],
-  ['/sys', "the host's kernel settings"],
-  ['/dev', "the host's devices"],
-];
-
-/** A host directory under which sidecars may bind, as the operator configured it (DRIVER_BIND_ROOTS). */
-export interface BindRoot {
-  /** Absolute, resolved on the host (symlinks followed). */
-  path: string;
-  /** False: everything bound from under it is read-only, whatever the spec asks. */
-  writable: boolean;
-}
-
-/**
- * Where binds may come from: only from under `roots` (none: no bind at all), never from in or
- * around `guarded` (Hearth's home: its keys and tokens), both resolved on the host.
- */
-export interface MountPolicy {
-  roots: readonly BindRoot[];
-  guarded: readonly string[];
-}
-
-/** No bind mounts at all: the default. */
-export const NO_BINDS: MountPolicy = { roots: [], guarded: [] };
-
 export interface PlanRequest {
   slug: string;
   tier: Tier;
   sidecars: readonly SidecarSpec[];
+  workloads?: readonly WorkloadSpec[];
   /**
    * Each volume's host source (as the spec spells it) resolved on the host, symlinks followed, by
    * the app layer before planning: the domain does no I/O, and a path is checked both as spelled and
@@ -140,7 +137,7 @@ export interface PlanRequest {
    * What the engine says each image is, by the spec's reference (null: it has no such image), so
    * the catalog applies by identity; without it, by the reference's name.
    */
-  images?: ReadonlyMap<string, ImageIdentity | null>;
+  images?: ReadonlyMap<string, EngineImage | null>;
 }
 
 /**
@@ -151,12 +148,12 @@ export interface PlanRequest {
  * of Hearth's home, mounts over where credentials are delivered, host ports
  * (beside generated credentials above all), a spec that sets a generated credential itself, one
  * that weakens how the image checks it, and one that would put a credential the image can read
- * from a file into its env.
+ * from a file into its env. Workloads are held to the same container rules (workload-plan.ts).
  */
 export function planDeployment(request: PlanRequest): DeploymentPlan {
-  const names = request.sidecars.map((s) => s.name);
+  const names = [...request.sidecars, ...(request.workloads ?? [])].map((s) => s.name);
   if (new Set(names).size !== names.length) {
-    throw new HearthError(ErrorCode.InvalidRequest, 'sidecar names must be unique');
+    throw new HearthError(ErrorCode.InvalidRequest, 'sidecar and workload names must be unique');
   }
   const sidecars = request.sidecars.map((spec) =>
     planSidecar(request.slug, spec, {
@@ -179,15 +176,45 @@ export function planDeployment(request: PlanRequest): DeploymentPlan {
     }
   }
   const provisionedFor = sidecars.filter((s) => s.credentials.length > 0).map((s) => `${request.slug}/${s.name}`);
+  const typed = typedCredentialOf(sidecars);
+  const vaultPath = workspaceSecretPath(request.slug);
+  const credentialTags: Record<string, string> = {
+    ...(provisionedFor.length > 0 ? { [SIDECAR_TAG]: provisionedFor.join(',') } : {}),
+    ...(typed === null ? {} : { [ENV_PREFIX_TAG]: typed.envPrefix }),
+  };
+  // The names the vault will offer for the sidecars' credential, computed as it computes them.
+  const sidecarNames =
+    owners.size === 0
+      ? []
+      : [
+          ...offeredNames({
+            path: vaultPath,
+            type: typed?.type ?? GENERIC_TYPE,
+            valueNames: typed === null ? [...owners.keys()] : [...Object.keys(typed.fields), 'password'],
+            tags: credentialTags,
+          }).keys(),
+        ];
+  const workloads = (request.workloads ?? []).map((spec) => {
+    const image = request.images?.get(spec.image);
+    return planWorkload(spec, {
+      slug: request.slug,
+      sidecarNames,
+      runtime: image?.runtime ?? null,
+      hostPaths: request.hostPaths ?? new Map(),
+      mounts: request.mounts ?? NO_BINDS,
+      identified: recogniseImage(spec.image, image).identified,
+    });
+  });
   return {
     slug: request.slug,
     network: networkName(request.slug),
-    vaultPath: workspaceSecretPath(request.slug),
-    typed: typedCredentialOf(sidecars),
+    vaultPath,
+    typed,
     limits: TIER_LIMITS[request.tier],
     sidecars,
+    workloads,
     endpoint: sidecars.length > 0 ? sidecars.map((s) => s.endpoint).join(',') : networkName(request.slug),
-    credentialTags: provisionedFor.length > 0 ? { [SIDECAR_TAG]: provisionedFor.join(',') } : {},
+    credentialTags,
   };
 }
 
@@ -208,6 +235,7 @@ function typedCredentialOf(sidecars: readonly SidecarPlan[]): TypedCredential | 
     type,
     fields: { ...place, username, ...(database === undefined ? {} : { database }) },
     name: credential!.name,
+    envPrefix: row.credential.env.replace(/_[^_]*$/, ''),
   };
 }
 
@@ -218,22 +246,24 @@ interface SidecarContext {
 }
 
 function planSidecar(slug: string, spec: SidecarSpec, context: SidecarContext): SidecarPlan {
-  refuseUnsafeOptions(spec);
+  const rules: ContainerOf = { kind: 'sidecar', spec };
+  refuseUnsafeOptions(rules);
   const { known } = context.image;
   const credentials = credentialsOf(spec, known);
-  const binds = bindsOf(spec, credentials, context);
-  const published = (spec.ports ?? []).filter((p) => p.host !== undefined);
-  if (published.length > 0) {
-    throw credentials.length > 0
-      ? new HearthError(
-          ErrorCode.HostPortWithAutoCredential,
-          `sidecar ${spec.name}: a host port beside a generated credential is refused; the workspace network is its only boundary`,
-        )
-      : new HearthError(
-          ErrorCode.HostPortUnsupported,
-          `sidecar ${spec.name}: host ports are not published; sidecars sit on an internal network`,
-        );
+  const delivered = [SECRETS_DIR, ...credentials.flatMap((c) => (c.file === null ? [] : [posix.dirname(c.file)]))];
+  const binds = bindsOf(rules, delivered, { ...context, identified: context.image.identified });
+  if (credentials.length > 0) {
+    refuseHostPorts(
+      rules,
+      ErrorCode.HostPortWithAutoCredential,
+      'a host port beside a generated credential is refused; the workspace network is its only boundary',
+    );
   }
+  refuseHostPorts(
+    rules,
+    ErrorCode.HostPortUnsupported,
+    'host ports are not published; sidecars sit on an internal network',
+  );
   refuseWeakenedAuthentication(spec, context.image, credentials);
   const env: Record<string, string> = { ...known?.sugar, ...spec.env };
   for (const credential of credentials) {
@@ -256,103 +286,6 @@ function planSidecar(slug: string, spec: SidecarSpec, context: SidecarContext): 
     exposedPorts: [...new Set(ports)],
     binds,
   };
-}
-
-function refuseUnsafeOptions(spec: SidecarSpec): void {
-  const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
-  if (spec.privileged) throw refuse(ErrorCode.PrivilegedRefused, 'privileged mode is refused');
-  if (spec.network_mode !== undefined && spec.network_mode !== 'bridge') {
-    throw refuse(
-      ErrorCode.NetworkModeRefused,
-      `network mode ${spec.network_mode} is refused; a sidecar joins its workspace's internal network only`,
-    );
-  }
-  if (spec.cap_add && spec.cap_add.length > 0) {
-    throw refuse(ErrorCode.CapabilitiesRefused, `added capabilities (${spec.cap_add.join(', ')}) are refused`);
-  }
-}
-
-/**
- * The spec's volumes as binds, each checked: absolute paths without `..`, `:` or `,`; a source neither the
- * engine's socket or state nor the kernel's or devices' (as spelled and as resolved), nor in or
- * around Hearth's home, and under a root the operator allows (as resolved: a symlink out of a root
- * is out of it); a target that covers no file the driver delivers a credential to (a bind there
- * would put the generated value on the host); an image the driver can identify. A read-only root
- * binds read-only.
- */
-function bindsOf(
-  spec: SidecarSpec,
-  credentials: readonly PlannedCredential[],
-  { hostPaths, mounts, image }: SidecarContext,
-): SidecarPlan['binds'] {
-  const refuse = (code: ErrorCode, why: string) => new HearthError(code, `sidecar ${spec.name}: ${why}`);
-  const volumes = spec.volumes ?? [];
-  if (volumes.length > 0 && !image.identified) {
-    throw refuse(ErrorCode.MountRefused, `image ${spec.image} carries no name the driver knows; it gets no bind mount`);
-  }
-  const delivered = [SECRETS_DIR, ...credentials.flatMap((c) => (c.file === null ? [] : [posix.dirname(c.file)]))];
-  return volumes.map((volume) => {
-    if (!volume.source.startsWith('/') || !volume.target.startsWith('/')) {
-      throw refuse(ErrorCode.InvalidRequest, 'a volume binds an absolute host path to an absolute container path');
-    }
-    if ([volume.source, volume.target].some((path) => path.split('/').includes('..'))) {
-      throw refuse(ErrorCode.MountRefused, 'a volume path may not climb with ..');
-    }
-    // The engine's bind syntax is `source:target[:mode]`: a `:` would smuggle in another target or mode.
-    if ([volume.source, volume.target].some((path) => path.includes(':') || path.includes(','))) {
-      throw refuse(ErrorCode.MountRefused, 'a volume path may not hold : or ,');
-    }
-    const resolved = hostPaths.get(volume.source);
-    for (const path of [volume.source, ...(resolved === undefined ? [] : [resolved])]) {
-      const why =
-        refusedHostPath(path) ?? (mounts.guarded.some((g) => overlaps(path, g)) ? "Hearth's keys and tokens" : null);
-      if (why !== null) {
-        const via = path === volume.source ? '' : ` (${volume.source} resolves to it)`;
-        throw refuse(ErrorCode.MountRefused, `mounting ${canonical(path)}${via} would hand the sidecar ${why}`);
-      }
-    }
-    const source = resolved ?? posix.normalize(volume.source);
-    const root = mounts.roots.find((r) => within(canonical(source), canonical(r.path)));
-    if (root === undefined) {
-      throw refuse(
-        ErrorCode.MountRefused,
-        `${canonical(source)} is under no bind root the operator allows (DRIVER_BIND_ROOTS)`,
-      );
-    }
-    const onto = delivered.find((path) => overlaps(volume.target, path));
-    if (onto !== undefined) {
-      throw refuse(
-        ErrorCode.MountRefused,
-        `a bind onto ${canonical(volume.target)} would cover ${onto}, where the driver delivers credentials`,
-      );
-    }
-    return { source, target: volume.target, readOnly: (volume.read_only ?? false) || !root.writable };
-  });
-}
-
-/** True when `inner` is `outer` or below it (both canonical). */
-function within(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
-}
-
-/** True when either path is the other or below it. */
-function overlaps(a: string, b: string): boolean {
-  const [x, y] = [canonical(a), canonical(b)];
-  return within(x, y) || within(y, x);
-}
-
-/** `path` normalised, without a trailing slash (but `/` stays `/`). */
-function canonical(path: string): string {
-  return posix.normalize(path).replace(/(.)\/+$/, '$1');
-}
-
-/** Why a sidecar may not mount the host path `path`, or null. */
-function refusedHostPath(path: string): string | null {
-  const source = canonical(path);
-  if (source === '/') return "the host's root file system";
-  if (posix.basename(source) === 'docker.sock') return 'the container engine';
-  const hit = PROTECTED_HOST_PATHS.find(([guarded]) => within(source, guarded) || within(guarded, source));
-  return hit?.[1] ?? null;
 }
 
 /**

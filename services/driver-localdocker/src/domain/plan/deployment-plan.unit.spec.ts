@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, HearthError, SidecarSpec } from '@hearth/contracts';
 import { CATALOG_LABEL } from '../catalog/image-name.js';
-import { planDeployment, TIER_LIMITS, type MountPolicy } from './deployment-plan.js';
+import type { MountPolicy } from './container-rules.js';
+import { planDeployment, TIER_LIMITS } from './deployment-plan.js';
 
 const postgres = { name: 'postgres', image: 'postgres:16-alpine' };
 

@@ -1,5 +1,7 @@
 import { ErrorCode, HearthError } from '@hearth/contracts';
 import type Docker from 'dockerode';
+import { request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
@@ -10,12 +12,35 @@ import type {
   ManagedContainer,
   ManagedNetwork,
 } from '../../app/ports.js';
-import type { ImageIdentity } from '../../domain/catalog/image-name.js';
+import type { EngineImage } from '../../domain/plan/deployment-plan.js';
 import { tarOf, type TarEntry } from './tar.js';
 
 /** The Engine API's status code on an error, if it has one. */
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
+}
+
+/** How long an attached stdin may stay idle before the delivery is given up. */
+const ATTACH_IDLE_MS = 30_000;
+
+/**
+ * The engine's log stream of a container without a TTY: frames of an 8-byte header (stream, three
+ * zero bytes, a big-endian length) and that many bytes; the text of the frames, in order.
+ */
+function demultiplexed(framed: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= framed.length;) {
+    const size = framed.readUInt32BE(at + 4);
+    parts.push(framed.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** An image's Entrypoint or Cmd as the engine gives it (a list, a string in old images, or null). */
+function listOf(value: string | string[] | null | undefined): string[] {
+  if (value === null || value === undefined) return [];
+  return typeof value === 'string' ? [value] : value;
 }
 
 function labelFilter(labels: Record<string, string>): { label: string[] } {
@@ -32,10 +57,14 @@ function labelFilter(labels: Record<string, string>): { label: string[] } {
 export class DockerEngine implements ContainerEngine {
   constructor(private readonly docker: Docker) {}
 
-  async inspectImage(image: string): Promise<ImageIdentity | null> {
+  async inspectImage(image: string): Promise<EngineImage | null> {
     try {
       const { RepoTags, Config } = await this.docker.getImage(image).inspect();
-      return { repoTags: RepoTags ?? [], labels: Config.Labels ?? {} };
+      return {
+        repoTags: RepoTags ?? [],
+        labels: Config.Labels ?? {},
+        runtime: { entrypoint: listOf(Config.Entrypoint), cmd: listOf(Config.Cmd), user: Config.User ?? '' },
+      };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;
@@ -79,9 +108,20 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async createContainer(request: ContainerRequest): Promise<string> {
+    const { workload } = request;
     const container = await this.docker.createContainer({
       name: request.name,
       Image: request.image,
+      ...(workload === undefined
+        ? {}
+        : {
+            Entrypoint: workload.entrypoint,
+            Cmd: workload.command,
+            // Open until the first attach ends: the one way in for the values, never kept by the engine.
+            OpenStdin: true,
+            StdinOnce: true,
+            AttachStdin: true,
+          }),
       Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
       Labels: request.labels,
       ExposedPorts: Object.fromEntries(request.exposedPorts.map((p) => [p, {}])),
@@ -94,8 +134,10 @@ export class DockerEngine implements ContainerEngine {
         PublishAllPorts: false,
         PortBindings: {},
         SecurityOpt: ['no-new-privileges'],
-        RestartPolicy: { Name: 'unless-stopped' },
+        // A workload restarted by the engine would wait for values no one sends: only the driver restarts it.
+        RestartPolicy: { Name: workload === undefined ? 'unless-stopped' : 'no' },
         Binds: request.binds.map((b) => `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`),
+        ...(workload === undefined ? {} : { Tmpfs: workload.tmpfs }),
       },
       NetworkingConfig: { EndpointsConfig: { [request.network]: { Aliases: request.aliases } } },
     });
@@ -107,7 +149,7 @@ export class DockerEngine implements ContainerEngine {
     const entries: TarEntry[] = [
       ...directories.map((path) => ({ path, mode: 0o755 })),
       // Readable by the image's own user too: some entrypoints drop root before reading *_FILE.
-      ...files.map((f) => ({ path: f.path.replace(/^\//, ''), mode: 0o444, content: f.content })),
+      ...files.map((f) => ({ path: f.path.replace(/^\//, ''), mode: f.mode ?? 0o444, content: f.content })),
     ];
     const archive = tarOf(entries);
     try {
@@ -126,6 +168,75 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async startWithInput(containerId: string, input: Buffer): Promise<void> {
+    try {
+      const connection = await this.attachStdin(containerId);
+      try {
+        // The engine closes the connection once it has copied our end of input into the container.
+        const taken = new Promise<void>((resolve, reject) => {
+          connection.once('close', () => resolve());
+          connection.once('error', reject);
+        });
+        connection.resume(); // nothing comes back (no stdout attached); drained all the same
+        // An engine that neither takes the input nor closes must not hold the command queue forever.
+        connection.setTimeout(ATTACH_IDLE_MS, () =>
+          connection.destroy(
+            new HearthError(ErrorCode.Unavailable, 'the engine took no input on the workload’s stdin'),
+          ),
+        );
+        await this.startContainer(containerId);
+        await new Promise<void>((resolve, reject) => {
+          connection.end(input, () => resolve());
+          connection.once('error', reject);
+        });
+        await taken;
+      } finally {
+        connection.destroy();
+      }
+    } finally {
+      input.fill(0);
+    }
+  }
+
+  /**
+   * The container's stdin, attached by hand: dockerode writes its attach options as the request's
+   * body, which the engine hands the container as the first bytes of its stdin (apocas/dockerode
+   * #777), and without a body it never sends the request. An upgrade with an empty body is what the
+   * docker CLI sends; the hijacked connection is then the container's stdin.
+   */
+  private async attachStdin(containerId: string): Promise<Socket> {
+    // docker-modem's types say socketPath is a string; it is a function (the default socket, found
+    // lazily) until getSocketPath() answers it.
+    const modem = this.docker.modem as unknown as {
+      getSocketPath(): Promise<string | undefined>;
+      host?: string;
+      port?: string | number;
+      protocol?: string;
+    };
+    const socketPath = await modem.getSocketPath();
+    if (socketPath === undefined && modem.protocol !== 'http') {
+      throw new HearthError(
+        ErrorCode.Unavailable,
+        "a workload's credentials are delivered over the engine's socket or plain http only",
+      );
+    }
+    return new Promise<Socket>((resolve, reject) => {
+      const attach = httpRequest({
+        ...(socketPath === undefined ? { host: modem.host, port: modem.port } : { socketPath }),
+        method: 'POST',
+        path: `/containers/${encodeURIComponent(containerId)}/attach?stream=1&stdin=1`,
+        headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': '0' },
+      });
+      attach.once('upgrade', (_response, socket: Socket) => resolve(socket));
+      attach.once('response', (response) => {
+        response.resume();
+        reject(new HearthError(ErrorCode.Unavailable, `attaching to a workload failed (HTTP ${response.statusCode})`));
+      });
+      attach.once('error', reject);
+      attach.end();
+    });
+  }
+
   async stopContainer(containerId: string): Promise<void> {
     try {
       await this.docker.getContainer(containerId).stop();
@@ -138,6 +249,13 @@ export class DockerEngine implements ContainerEngine {
     const { State } = await this.docker.getContainer(containerId).inspect();
     const up = State.Running && !State.Restarting;
     return { running: State.Running, restarting: State.Restarting, exitCode: up ? null : State.ExitCode };
+  }
+
+  async logTail(containerId: string, lines: number): Promise<string> {
+    const framed = await this.docker
+      .getContainer(containerId)
+      .logs({ stdout: true, stderr: true, follow: false, tail: lines });
+    return demultiplexed(framed).trim();
   }
 
   async exec(containerId: string, script: string, timeoutMs: number, stdin?: Buffer): Promise<number | null> {
