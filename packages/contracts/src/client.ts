@@ -86,7 +86,14 @@ export class ConsoleClient {
 
   /** A workspace's team and org as the console's tenancy tree has them; null when there is no such workspace. */
   async getWorkspaceScope(workspace: string): Promise<WorkspaceScope | null> {
-    const body = await askSigned(this.nc, this.verifier, 'console', Subjects.workspaceScope, { workspace }, this.options);
+    const body = await askSigned(
+      this.nc,
+      this.verifier,
+      'console',
+      Subjects.workspaceScope,
+      { workspace },
+      this.options,
+    );
     return body === null ? null : WorkspaceScope.parse(body);
   }
 }

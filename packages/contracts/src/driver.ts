@@ -43,7 +43,11 @@ export const DeprovisionSidecarsV1 = envelopeOf(
   'DeprovisionSidecarsV1',
   z.object({ slug: Slug, driver: DriverName }).strict(),
 );
-export const DriverCommand = z.discriminatedUnion('type', [ProvisionSidecarsV1, RestartWorkloadsV1, DeprovisionSidecarsV1]);
+export const DriverCommand = z.discriminatedUnion('type', [
+  ProvisionSidecarsV1,
+  RestartWorkloadsV1,
+  DeprovisionSidecarsV1,
+]);
 export type DriverCommand = z.infer<typeof DriverCommand>;
 
 const answering = { slug: Slug, command_id: z.uuid() };

@@ -21,9 +21,7 @@ export type WorkspaceCreateRequest = z.infer<typeof WorkspaceCreateRequest>;
 
 export const Org = z.object({ slug: Slug, display_name: z.string(), created: z.iso.datetime() }).strict();
 export type Org = z.infer<typeof Org>;
-export const Team = z
-  .object({ slug: Slug, display_name: z.string(), org: Slug, created: z.iso.datetime() })
-  .strict();
+export const Team = z.object({ slug: Slug, display_name: z.string(), org: Slug, created: z.iso.datetime() }).strict();
 export type Team = z.infer<typeof Team>;
 export const Workspace = z
   .object({ slug: Slug, display_name: z.string(), team: Slug, org: Slug, created: z.iso.datetime() })

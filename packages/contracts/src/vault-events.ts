@@ -71,7 +71,10 @@ export const SecretReadV1 = envelopeOf(
       outcome: AuditOutcome,
       reason: z.string().optional(),
       /** A read made by a resolution: the scope whose credential won the name, the name, and the resolution's event id. */
-      resolved: z.object({ name: z.string().min(1), scope: ScopeKind, resolve_id: z.uuid() }).strict().optional(),
+      resolved: z
+        .object({ name: z.string().min(1), scope: ScopeKind, resolve_id: z.uuid() })
+        .strict()
+        .optional(),
       /** Written by earlier releases only: metadata.trace_id holds the trace. */
       trace_id: z.string().nullable().optional(),
     })

@@ -84,7 +84,11 @@ const tags = z
     }
     const prefix = tags[ENV_PREFIX_TAG];
     if (prefix !== undefined && !ENV_PREFIX_PATTERN.test(prefix)) {
-      ctx.addIssue({ code: 'custom', path: [ENV_PREFIX_TAG], message: 'an env prefix is like POSTGRES or WAREHOUSE_DB' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [ENV_PREFIX_TAG],
+        message: 'an env prefix is like POSTGRES or WAREHOUSE_DB',
+      });
     }
   })
   .default({});
