@@ -42,9 +42,10 @@ export interface ProvisionDependencies extends PlanningDependencies {
 /**
  * Starts a deployment's sidecars: the plan is checked before anything exists; then the credentials,
  * generated and written to the vault before the engine holds anything; the workspace's internal
- * network; the containers (labelled, limited, no host port, credentials in files), and the wait until each one
- * answers a login by exec; then the workloads, each with its credentials resolved by the vault. Any failure removes what this attempt made and answers
- * ProvisioningFailedV1; nothing is left half-made.
+ * network; the containers (labelled, limited, no host port, credentials in files), and the wait
+ * until each one answers a login by exec; then the workloads, each with its credentials resolved by
+ * the vault. Any failure removes what this attempt made and answers ProvisioningFailedV1; nothing
+ * is left half-made.
  */
 export class ProvisionSidecars {
   constructor(private readonly deps: ProvisionDependencies) {}
