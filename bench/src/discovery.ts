@@ -1,6 +1,7 @@
 import { ConsoleClient, type DeploymentRef } from '@hearth/contracts';
 import {
   pgEnv,
+  registerWorkspace,
   sharedServiceKeys,
   startConsoleProcess,
   startNats,
@@ -94,6 +95,7 @@ async function seedConsole(base: string, adminToken: string): Promise<void> {
   let next = 0;
   const create = async () => {
     const slug = slugs[next++]!;
+    await registerWorkspace(base, adminToken, slug);
     const response = await fetch(`${base}/v1/deployments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 import { cryptoReady, DeploymentRef, generatePrincipalKeys, VaultClient, type Status } from '@hearth/contracts';
 import {
   docker,
+  registerWorkspace,
   startConsoleProcess,
   startNats,
   startServiceProcess,
@@ -170,6 +171,7 @@ class HearthSide {
 
   /** POST, then the deployment's status every 20 ms until `ready`. */
   async provision(slug: string): Promise<void> {
+    await registerWorkspace(this.console.url, this.console.adminToken, slug);
     await this.call('POST', '/v1/deployments', 201, {
       slug,
       tier: 'dev',
