@@ -43,7 +43,14 @@ export async function waitUntilReady(
     if (sidecar.readiness === null) {
       if (Date.now() - started >= options.settleMs) return;
     } else if (remaining > 0) {
-      const exitCode = await engine.exec(containerId, sidecar.readiness, Math.min(remaining, CHECK_TIMEOUT_MS));
+      let exitCode: number | null;
+      try {
+        exitCode = await engine.exec(containerId, sidecar.readiness, Math.min(remaining, CHECK_TIMEOUT_MS));
+      } catch (error) {
+        // It stopped between the look and the check (the engine refuses an exec then): say so, as above.
+        if ((await engine.stateOf(containerId)).running) throw error;
+        continue;
+      }
       if (exitCode === 0) return;
     }
     if (Date.now() >= deadline) {

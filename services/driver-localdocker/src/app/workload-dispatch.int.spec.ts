@@ -76,6 +76,17 @@ describe('workloads dispatched with their credentials', () => {
     { name: 'envonly', image: POSTGRES_IMAGE, command: ['sleep', 'infinity'], secrets_as_env: true },
   ];
 
+  /** Provisions `slug` with both workloads and expects it ready: a failure shows the driver's reason. */
+  async function provisioned(slug: string): Promise<void> {
+    const command = harness.provisionCommand(slug, sidecars, workloads);
+    await harness.useCases.provision.run(command);
+    const last = (await harness.answersTo(command.id)).at(-1);
+    expect({ type: last?.type, reason: (last?.data as { reason?: string }).reason }).toEqual({
+      type: 'SidecarsProvisionedV1',
+      reason: undefined,
+    });
+  }
+
   async function workloadContainer(slug: string, name: string) {
     const container = (await harness.containersOf(slug)).find((c) => c.name === `hearth-${slug}-${name}`);
     expect(container).toBeDefined();
@@ -155,7 +166,7 @@ describe('workloads dispatched with their credentials', () => {
 
   it('puts the values in the process environment too when secrets_as_env is set, and only there and in the tmpfs', async () => {
     const slug = harness.newSlug();
-    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    await provisioned(slug);
     const password = harness.vault.secrets.get(`hearth/${slug}`)!.values['password']!;
     const envonly = await workloadContainer(slug, 'envonly');
     const environ = await run(harness.docker, envonly.id, ['cat', '/proc/1/environ']);
@@ -170,7 +181,7 @@ describe('workloads dispatched with their credentials', () => {
   it('gives a restarted workload the value the vault resolves now, and leaves the sidecars as they are', async () => {
     resolver.fixed.set('OPENAI_API_KEY', 'first-value');
     const slug = harness.newSlug();
-    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    await provisioned(slug);
     const before = await harness.containersOf(slug);
     const sidecar = before.find((c) => c.name === `hearth-${slug}-db`)!;
     const envonly = before.find((c) => c.name === `hearth-${slug}-envonly`)!;
@@ -210,7 +221,7 @@ describe('workloads dispatched with their credentials', () => {
   it('fails a restart whose resolution is refused, removing the workload it was restarting', async () => {
     resolver.fixed.set('OPENAI_API_KEY', 'some-value');
     const slug = harness.newSlug();
-    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    await provisioned(slug);
     resolver.fixed.delete('OPENAI_API_KEY');
     harness.directory.statuses.set(slug, 'provisioning');
     const restart = harness.restartCommand(slug, sidecars, workloads, 'agent');
@@ -224,7 +235,7 @@ describe('workloads dispatched with their credentials', () => {
   it('removes workloads with the rest on deprovisioning', async () => {
     resolver.fixed.set('OPENAI_API_KEY', 'some-value');
     const slug = harness.newSlug();
-    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    await provisioned(slug);
     expect((await harness.leftovers(slug)).containers).toBe(3);
     harness.directory.statuses.set(slug, 'deprovisioning');
     await harness.useCases.deprovision.run(harness.deprovisionCommand(slug));
@@ -249,7 +260,7 @@ describe('workloads dispatched with their credentials', () => {
   it('leaves a stopped workload for a restart when reconciling, and removes a failed deployment’s workloads', async () => {
     resolver.fixed.set('OPENAI_API_KEY', 'some-value');
     const slug = harness.newSlug();
-    await harness.useCases.provision.run(harness.provisionCommand(slug, sidecars, workloads));
+    await provisioned(slug);
     harness.directory.statuses.set(slug, 'ready');
     const agent = await workloadContainer(slug, 'agent');
     const db = (await harness.containersOf(slug)).find((c) => c.name === `hearth-${slug}-db`)!;
