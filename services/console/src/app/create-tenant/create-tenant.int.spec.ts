@@ -40,7 +40,7 @@ describe('the tenancy tree', () => {
     ]);
     expect(events.map((e) => `${e.stream}@${e.version}`)).toEqual(['org-acme@1', 'team-platform@1', 'workspace-web@1']);
     expect(events[0]!.metadata.actor).toBe('operator:test-operator');
-    expect((await audits()).map((row) => JSON.parse(row.payload))).toMatchObject(
+    expect((await audits()).map((row) => JSON.parse(row.payload) as unknown)).toMatchObject(
       events.map((event) => ({
         id: event.id,
         type: 'TenantCreateAuditedV1',
@@ -49,7 +49,9 @@ describe('the tenancy tree', () => {
     );
 
     expect(await readTenancy.workspace('web', callers.auditor)).toEqual(web);
-    expect(await readTenancy.orgs(callers.auditor)).toEqual({ items: [{ slug: 'acme', display_name: 'Acme Inc.', created }] });
+    expect(await readTenancy.orgs(callers.auditor)).toEqual({
+      items: [{ slug: 'acme', display_name: 'Acme Inc.', created }],
+    });
     expect(await readTenancy.teams({ org: 'acme' }, callers.auditor)).toMatchObject({ items: [{ slug: 'platform' }] });
     expect(await readTenancy.teams({ org: 'other' }, callers.auditor)).toEqual({ items: [] });
     expect(await readTenancy.workspaces({ team: 'platform' }, callers.auditor)).toEqual({ items: [web] });

@@ -40,10 +40,7 @@ export class ReadTenancy {
     return { items: await this.tree.teams(query) };
   }
 
-  async workspaces(
-    query: z.infer<typeof WorkspaceListQuery>,
-    caller: OperatorToken,
-  ): Promise<{ items: Workspace[] }> {
+  async workspaces(query: z.infer<typeof WorkspaceListQuery>, caller: OperatorToken): Promise<{ items: Workspace[] }> {
     authorize(caller, 'tenancy.read');
     return { items: await this.tree.workspaces(query) };
   }

@@ -198,10 +198,7 @@ describe('a deployment', () => {
     given([requested, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5', workload: 'nobody' })
       .thenThrows(ErrorCode.WorkloadNotFound);
-    const { workloads: _, ...withoutWorkloads } = requested.data as Extract<
-      DeploymentEvent,
-      { type: 'DeploymentRequestedV1' }
-    >['data'];
+    const withoutWorkloads = { ...requested.data, workloads: undefined };
     given([{ type: 'DeploymentRequestedV1', data: withoutWorkloads }, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5' })
       .thenThrows(ErrorCode.WorkloadNotFound);

@@ -8,7 +8,10 @@ import type { Tenant } from '../../domain/tenancy/tenancy.js';
 import { OrgEntity, TeamEntity, WorkspaceEntity } from './tenancy.entities.js';
 
 /** Each table, with the kind whose streams (`org-<slug>`…) it projects. */
-const TABLES = { orgs: 'org', teams: 'team', workspaces: 'workspace' } as const satisfies Record<string, Tenant['kind']>;
+const TABLES = { orgs: 'org', teams: 'team', workspaces: 'workspace' } as const satisfies Record<
+  string,
+  Tenant['kind']
+>;
 
 /** The tenancy projection: written inline with each tenant's creation event, rebuilt from the streams. */
 export class TenancyTables implements TenancyReader, TenancyRebuild {
