@@ -49,7 +49,9 @@ describe('the tenancy tree', () => {
     );
 
     expect(await readTenancy.workspace('web', callers.auditor)).toEqual(web);
-    expect(await readTenancy.orgs(callers.auditor)).toEqual({ items: [{ slug: 'acme', display_name: 'Acme Inc.', created }] });
+    expect(await readTenancy.orgs(callers.auditor)).toEqual({
+      items: [{ slug: 'acme', display_name: 'Acme Inc.', created }],
+    });
     expect(await readTenancy.teams({ org: 'acme' }, callers.auditor)).toMatchObject({ items: [{ slug: 'platform' }] });
     expect(await readTenancy.teams({ org: 'other' }, callers.auditor)).toEqual({ items: [] });
     expect(await readTenancy.workspaces({ team: 'platform' }, callers.auditor)).toEqual({ items: [web] });

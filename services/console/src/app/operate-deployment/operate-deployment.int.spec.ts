@@ -60,9 +60,9 @@ describe('operating a deployment', () => {
     await h.recordAnswer('start', 'restarted');
     await h.recordAnswer('ready', 'restarted');
     const mark = await eventMark(h.db.name);
-    expect(await h.useCases.operateDeployment.restart('restarted', { workload: 'agent' }, callers.operator)).toMatchObject(
-      { last_status: 'provisioning' },
-    );
+    expect(
+      await h.useCases.operateDeployment.restart('restarted', { workload: 'agent' }, callers.operator),
+    ).toMatchObject({ last_status: 'provisioning' });
     const [restart] = await expectNewEvents(h.db.name, mark, [
       { type: 'DeploymentRestartRequestedV1', data: { workload: 'agent' } },
     ]);

@@ -158,7 +158,10 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
         );
       }
       const { workload } = command;
-      if (state.workloads.length === 0 || (workload !== undefined && !state.workloads.some((w) => w.name === workload))) {
+      if (
+        state.workloads.length === 0 ||
+        (workload !== undefined && !state.workloads.some((w) => w.name === workload))
+      ) {
         throw new HearthError(
           ErrorCode.WorkloadNotFound,
           workload === undefined ? 'this deployment has no workloads' : `no workload ${workload} in this deployment`,

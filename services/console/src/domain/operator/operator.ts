@@ -13,12 +13,7 @@ export interface OperatorToken {
 export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
 export type Permission =
-  | 'deployment.read'
-  | 'deployment.write'
-  | 'tenancy.read'
-  | 'tenancy.write'
-  | 'token.create'
-  | 'token.revoke';
+  'deployment.read' | 'deployment.write' | 'tenancy.read' | 'tenancy.write' | 'token.create' | 'token.revoke';
 
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
   admin: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write', 'token.create', 'token.revoke'],

@@ -50,9 +50,7 @@ export type TenancyCommand =
 export type TenantKind = 'org' | 'team' | 'workspace';
 
 export type Tenant =
-  | { kind: 'org'; org: Org }
-  | { kind: 'team'; team: Team }
-  | { kind: 'workspace'; workspace: Workspace };
+  { kind: 'org'; org: Org } | { kind: 'team'; team: Team } | { kind: 'workspace'; workspace: Workspace };
 
 export type TenantState = { status: 'absent' } | { status: 'created'; tenant: Tenant };
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '@hearth/contracts';
 import { deciderSpec } from '@hearth/testkit';
-import { evolve, initialState, tenancyDecider, tenantOf, upcastTenancyEvent, type TenancyEventBody } from './tenancy.js';
+import {
+  evolve,
+  initialState,
+  tenancyDecider,
+  tenantOf,
+  upcastTenancyEvent,
+  type TenancyEventBody,
+} from './tenancy.js';
 
 const now = '2026-12-03T10:00:00.000Z';
 const orgCreated: TenancyEventBody = {
@@ -59,7 +66,10 @@ describe('a tenant’s state', () => {
   it('is what its creation event says, as the API shows it', () => {
     expect(evolve(initialState, workspaceCreated)).toEqual({
       status: 'created',
-      tenant: { kind: 'workspace', workspace: { slug: 'web', display_name: 'Web', team: 'platform', org: 'acme', created: now } },
+      tenant: {
+        kind: 'workspace',
+        workspace: { slug: 'web', display_name: 'Web', team: 'platform', org: 'acme', created: now },
+      },
     });
     expect(tenantOf(orgCreated)).toEqual({ kind: 'org', org: { slug: 'acme', display_name: 'Acme', created: now } });
     expect(tenantOf(teamCreated)).toEqual({

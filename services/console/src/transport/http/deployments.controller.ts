@@ -112,11 +112,7 @@ export class DeploymentsController {
       409: 'the deployment is not ready (CONSOLE.ILLEGAL_TRANSITION)',
     },
   })
-  restart(
-    @Param('slug') slug: string,
-    @Body() body: unknown,
-    @Caller() caller: OperatorToken,
-  ): Promise<DeploymentRef> {
+  restart(@Param('slug') slug: string, @Body() body: unknown, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     // A restart of every workload may come without a body.
     return this.operateDeployment.restart(slugOf(slug), parseRequest(RestartRequest, body ?? {}), caller);
   }

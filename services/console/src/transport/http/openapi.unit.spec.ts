@@ -74,7 +74,8 @@ describe('the console’s OpenAPI document', () => {
     expect(Object.keys(of('POST /v1/deployments/{slug}/restart').responses)).toEqual(
       expect.arrayContaining(['400', '403', '404', '409']),
     );
-    const deployment = (components.schemas as Record<string, { properties: Record<string, unknown> }>).DeploymentRequest!;
+    const deployment = (components.schemas as Record<string, { properties: Record<string, unknown> }>)
+      .DeploymentRequest!;
     expect(deployment.properties).toHaveProperty('workloads');
   });
 });

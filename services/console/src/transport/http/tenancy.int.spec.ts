@@ -33,7 +33,10 @@ describe('the tenancy tree and restarts over HTTP', () => {
       status: 201,
       body: { slug: 'web', team: 'platform', org: 'acme' },
     });
-    expect(await call('GET', '/v1/workspaces?org=acme')).toMatchObject({ status: 200, body: { items: [{ slug: 'web' }] } });
+    expect(await call('GET', '/v1/workspaces?org=acme')).toMatchObject({
+      status: 200,
+      body: { items: [{ slug: 'web' }] },
+    });
     expect(await call('GET', '/v1/teams?org=acme')).toMatchObject({ body: { items: [{ slug: 'platform' }] } });
     expect(await call('GET', '/v1/orgs')).toMatchObject({ body: { items: [{ slug: 'acme' }] } });
     expect(await call('GET', '/v1/orgs/acme')).toMatchObject({ status: 200, body: { slug: 'acme' } });
