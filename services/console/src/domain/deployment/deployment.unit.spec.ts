@@ -198,10 +198,8 @@ describe('a deployment', () => {
     given([requested, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5', workload: 'nobody' })
       .thenThrows(ErrorCode.WorkloadNotFound);
-    const { workloads: _, ...withoutWorkloads } = requested.data as Extract<
-      DeploymentEvent,
-      { type: 'DeploymentRequestedV1' }
-    >['data'];
+    const withoutWorkloads = { ...requested.data };
+    delete withoutWorkloads.workloads;
     given([{ type: 'DeploymentRequestedV1', data: withoutWorkloads }, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5' })
       .thenThrows(ErrorCode.WorkloadNotFound);
