@@ -17,8 +17,10 @@ import {
   type OrgCreateRequest,
   type RestartRequest,
   type TeamCreateRequest,
+  type TeamListQuery,
   type TokenCreateRequest,
   type WorkspaceCreateRequest,
+  type WorkspaceListQuery,
 } from '@hearth/contracts';
 import { z } from 'zod';
 import type { ConsoleConnection } from './config.js';
@@ -89,7 +91,7 @@ export class ConsoleApi {
     return this.call('POST', '/v1/orgs', Org, request);
   }
 
-  listOrgs(): Promise<z.infer<typeof OrgList>> {
+  listOrgs(): Promise<OrgList> {
     return this.call('GET', '/v1/orgs', OrgList);
   }
 
@@ -101,7 +103,7 @@ export class ConsoleApi {
     return this.call('POST', '/v1/teams', Team, request);
   }
 
-  listTeams(filter: { org?: string }): Promise<z.infer<typeof TeamList>> {
+  listTeams(filter: TeamListQuery): Promise<TeamList> {
     return this.call('GET', `/v1/teams${queryOf(filter)}`, TeamList);
   }
 
@@ -113,7 +115,7 @@ export class ConsoleApi {
     return this.call('POST', '/v1/workspaces', Workspace, request);
   }
 
-  listWorkspaces(filter: { team?: string; org?: string }): Promise<z.infer<typeof WorkspaceList>> {
+  listWorkspaces(filter: WorkspaceListQuery): Promise<WorkspaceList> {
     return this.call('GET', `/v1/workspaces${queryOf(filter)}`, WorkspaceList);
   }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ScopeKind } from './scopes.js';
+import { RESOLVABLE_NAME, ScopeKind } from './scopes.js';
 import { Slug } from './slug.js';
 import { SecretPath } from './vault.js';
 import { ErrorCode } from './errors.js';
 
-const ResolvableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'a name is like OPENAI_API_KEY' });
+const ResolvableName = z.string().regex(RESOLVABLE_NAME, { message: 'a name is like OPENAI_API_KEY' });
 
 /**
  * `vault.secret.resolve`: every credential that applies to a workspace (its own, its team's, its

@@ -29,9 +29,14 @@ export const Workspace = z
 export type Workspace = z.infer<typeof Workspace>;
 
 export const OrgList = z.object({ items: z.array(Org) }).strict();
+export type OrgList = z.infer<typeof OrgList>;
 export const TeamList = z.object({ items: z.array(Team) }).strict();
+export type TeamList = z.infer<typeof TeamList>;
 export const WorkspaceList = z.object({ items: z.array(Workspace) }).strict();
+export type WorkspaceList = z.infer<typeof WorkspaceList>;
 
 /** List filters: the teams of one org, the workspaces of one team or org. */
 export const TeamListQuery = z.object({ org: Slug.optional() }).strict();
+export type TeamListQuery = z.infer<typeof TeamListQuery>;
 export const WorkspaceListQuery = z.object({ team: Slug.optional(), org: Slug.optional() }).strict();
+export type WorkspaceListQuery = z.infer<typeof WorkspaceListQuery>;

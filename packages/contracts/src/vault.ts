@@ -8,7 +8,7 @@ import {
   TestStatus,
 } from './credential-types.js';
 import { isSecretFieldName } from './secret-fields.js';
-import { CATEGORY_TAG, ENV_PREFIX_PATTERN, ENV_PREFIX_TAG, SecretCategory } from './scopes.js';
+import { CATEGORY_TAG, ENV_PREFIX_PATTERN, ENV_PREFIX_TAG, RESOLVABLE_NAME, SecretCategory } from './scopes.js';
 
 /**
  * A secret path: 1–8 segments of lowercase letters, digits, `_` and `-` (each starting and ending
@@ -50,9 +50,8 @@ export const ListPrefix = z
     message: 'a prefix is empty, a path, or a path followed by / (no "..", "//", encodings or control characters)',
   });
 
-export const SecretName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'a value name is like POSTGRES_PASSWORD' });
+/** A value's name is one a workload can be given as it is (a generic credential offers its values by their names). */
+export const SecretName = z.string().regex(RESOLVABLE_NAME, { message: 'a value name is like POSTGRES_PASSWORD' });
 export const SecretValues = z.record(SecretName, z.string());
 export type SecretValues = z.infer<typeof SecretValues>;
 

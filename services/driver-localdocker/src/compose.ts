@@ -40,7 +40,8 @@ import { JetStreamAnswers } from './infra/nats/answer-publisher.js';
 import { JetStreamCommandQueue } from './infra/nats/command-queue.js';
 import { JetStreamParkedRecords } from './infra/nats/parked-records.js';
 import { OtelDriverMetrics } from './infra/telemetry/driver-metrics.js';
-import { VaultCredentialWork, VaultCredentials, VaultResolver } from './infra/vault/vault-credentials.js';
+import { VaultCredentialWork, VaultCredentials } from './infra/vault/vault-credentials.js';
+import { VaultResolver } from './infra/vault/vault-resolver.js';
 
 /** Every port of the driver, each real or fake as a test picks. */
 export interface DriverPorts {

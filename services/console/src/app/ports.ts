@@ -11,7 +11,6 @@ import type {
   WorkspaceListQuery,
 } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
-import type { z } from 'zod';
 import type { DeploymentCommand } from '../domain/deployment/deployment.js';
 import type { TenancyCommand, Tenant } from '../domain/tenancy/tenancy.js';
 import type { OperatorToken } from '../domain/operator/operator.js';
@@ -74,8 +73,8 @@ export interface TenancyReader {
   team(slug: string): Promise<Team | null>;
   workspace(slug: string): Promise<Workspace | null>;
   orgs(): Promise<Org[]>;
-  teams(query: z.infer<typeof TeamListQuery>): Promise<Team[]>;
-  workspaces(query: z.infer<typeof WorkspaceListQuery>): Promise<Workspace[]>;
+  teams(query: TeamListQuery): Promise<Team[]>;
+  workspaces(query: WorkspaceListQuery): Promise<Workspace[]>;
 }
 
 /** The tenancy projection, as a rebuild replaces it inside one transaction (see DeploymentRefRebuild). */

@@ -1,6 +1,11 @@
-import { ErrorCode, HearthError, type SidecarSpec, type Tier, type WorkloadSpec } from '@hearth/contracts';
+import { ErrorCode, HearthError, type SidecarSpec } from '@hearth/contracts';
 import type { MountPolicy } from '../domain/plan/container-rules.js';
-import { planDeployment, type DeploymentPlan, type EngineImage } from '../domain/plan/deployment-plan.js';
+import {
+  planDeployment,
+  type DeploymentPlan,
+  type EngineImage,
+  type PlanRequest,
+} from '../domain/plan/deployment-plan.js';
 import type { ContainerEngine, HostPaths } from './ports.js';
 
 export interface PlanningDependencies {
@@ -10,12 +15,8 @@ export interface PlanningDependencies {
   mounts: MountPolicy;
 }
 
-export interface DeploymentSpec {
-  slug: string;
-  tier: Tier;
-  sidecars: readonly SidecarSpec[];
-  workloads?: readonly WorkloadSpec[] | undefined;
-}
+/** What a provisioning or a restart command says of the deployment: the plan's own input, before I/O adds to it. */
+export type DeploymentSpec = Pick<PlanRequest, 'slug' | 'tier' | 'sidecars' | 'workloads'>;
 
 /**
  * The deployment's plan with what only I/O can tell the domain: what the engine says each image

@@ -40,7 +40,7 @@ describe('the tenancy tree', () => {
     ]);
     expect(events.map((e) => `${e.stream}@${e.version}`)).toEqual(['org-acme@1', 'team-platform@1', 'workspace-web@1']);
     expect(events[0]!.metadata.actor).toBe('operator:test-operator');
-    expect((await audits()).map((row) => JSON.parse(row.payload) as unknown)).toMatchObject(
+    expect((await audits()).map((row): unknown => JSON.parse(row.payload))).toMatchObject(
       events.map((event) => ({
         id: event.id,
         type: 'TenantCreateAuditedV1',

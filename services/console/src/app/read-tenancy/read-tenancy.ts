@@ -2,12 +2,14 @@ import {
   ErrorCode,
   HearthError,
   type Org,
+  type OrgList,
   type Team,
+  type TeamList,
   type TeamListQuery,
   type Workspace,
+  type WorkspaceList,
   type WorkspaceListQuery,
 } from '@hearth/contracts';
-import type { z } from 'zod';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { TenancyReader } from '../ports.js';
 
@@ -30,17 +32,17 @@ export class ReadTenancy {
     return found(await this.tree.workspace(slug), 'workspace', slug);
   }
 
-  async orgs(caller: OperatorToken): Promise<{ items: Org[] }> {
+  async orgs(caller: OperatorToken): Promise<OrgList> {
     authorize(caller, 'tenancy.read');
     return { items: await this.tree.orgs() };
   }
 
-  async teams(query: z.infer<typeof TeamListQuery>, caller: OperatorToken): Promise<{ items: Team[] }> {
+  async teams(query: TeamListQuery, caller: OperatorToken): Promise<TeamList> {
     authorize(caller, 'tenancy.read');
     return { items: await this.tree.teams(query) };
   }
 
-  async workspaces(query: z.infer<typeof WorkspaceListQuery>, caller: OperatorToken): Promise<{ items: Workspace[] }> {
+  async workspaces(query: WorkspaceListQuery, caller: OperatorToken): Promise<WorkspaceList> {
     authorize(caller, 'tenancy.read');
     return { items: await this.tree.workspaces(query) };
   }

@@ -198,7 +198,8 @@ describe('a deployment', () => {
     given([requested, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5', workload: 'nobody' })
       .thenThrows(ErrorCode.WorkloadNotFound);
-    const withoutWorkloads = { ...requested.data, workloads: undefined };
+    const withoutWorkloads = { ...requested.data };
+    delete withoutWorkloads.workloads;
     given([{ type: 'DeploymentRequestedV1', data: withoutWorkloads }, started, ready])
       .when({ type: 'RestartWorkloads', commandId: 'c5' })
       .thenThrows(ErrorCode.WorkloadNotFound);

@@ -2,7 +2,6 @@ import type { Org, Team, TeamListQuery, Workspace, WorkspaceListQuery } from '@h
 import { managerOf } from '@hearth/platform/postgres';
 import type { Transaction } from '@hearth/platform/ports';
 import type { DataSource } from 'typeorm';
-import type { z } from 'zod';
 import type { TenancyReader, TenancyRebuild } from '../../app/ports.js';
 import type { Tenant } from '../../domain/tenancy/tenancy.js';
 import { OrgEntity, TeamEntity, WorkspaceEntity } from './tenancy.entities.js';
@@ -36,14 +35,14 @@ export class TenancyTables implements TenancyReader, TenancyRebuild {
     return (await this.dataSource.getRepository(OrgEntity).find({ order: { slug: 'ASC' } })).map(withCreated);
   }
 
-  async teams(query: z.infer<typeof TeamListQuery>): Promise<Team[]> {
+  async teams(query: TeamListQuery): Promise<Team[]> {
     const rows = await this.dataSource
       .getRepository(TeamEntity)
       .find({ where: query.org ? { org: query.org } : {}, order: { slug: 'ASC' } });
     return rows.map(withCreated);
   }
 
-  async workspaces(query: z.infer<typeof WorkspaceListQuery>): Promise<Workspace[]> {
+  async workspaces(query: WorkspaceListQuery): Promise<Workspace[]> {
     const rows = await this.dataSource.getRepository(WorkspaceEntity).find({
       where: { ...(query.team ? { team: query.team } : {}), ...(query.org ? { org: query.org } : {}) },
       order: { slug: 'ASC' },

@@ -6,8 +6,11 @@ import {
   WorkspaceCreateRequest,
   WorkspaceListQuery,
   type Org,
+  type OrgList,
   type Team,
+  type TeamList,
   type Workspace,
+  type WorkspaceList,
 } from '@hearth/contracts';
 import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CreateTenant } from '../../app/create-tenant/create-tenant.js';
@@ -46,7 +49,7 @@ export class TenancyController {
 
   @Get('orgs')
   @ApiRoute({ summary: 'List organisations, by slug', reply: { description: 'every org', schema: 'OrgList' } })
-  listOrgs(@Caller() caller: OperatorToken): Promise<{ items: Org[] }> {
+  listOrgs(@Caller() caller: OperatorToken): Promise<OrgList> {
     return this.readTenancy.orgs(caller);
   }
 
@@ -77,7 +80,7 @@ export class TenancyController {
     query: 'TeamListQuery',
     reply: { description: 'the teams', schema: 'TeamList' },
   })
-  listTeams(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<{ items: Team[] }> {
+  listTeams(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<TeamList> {
     return this.readTenancy.teams(parseRequest(TeamListQuery, query), caller);
   }
 
@@ -108,7 +111,7 @@ export class TenancyController {
     query: 'WorkspaceListQuery',
     reply: { description: 'the workspaces', schema: 'WorkspaceList' },
   })
-  listWorkspaces(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<{ items: Workspace[] }> {
+  listWorkspaces(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<WorkspaceList> {
     return this.readTenancy.workspaces(parseRequest(WorkspaceListQuery, query), caller);
   }
 

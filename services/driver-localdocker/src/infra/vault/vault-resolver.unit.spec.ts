@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode, HearthError, type ResolvedCredentials } from '@hearth/contracts';
-import { VaultResolver } from './vault-credentials.js';
+import { VaultResolver } from './vault-resolver.js';
 
 /** The vault's answer as VaultClient.resolve hands it over, opened. */
 function answer(values: Record<string, string>, refused: ResolvedCredentials['refused'] = []): ResolvedCredentials {

@@ -14,6 +14,7 @@ import { refusedReadEvent, secretReadEvent } from '../../domain/read.js';
 import { NonceSeen, type Admission, type AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
+import { describeFailure } from '../failure-cause.js';
 import type { Cipher, FailureLog, ReadRecorder, SecretVersions } from '../ports.js';
 
 /** A read refused by what it found: the version it met, if any, goes on the record. */
@@ -111,14 +112,4 @@ export class ReadSecret {
       throw new HearthError(ErrorCode.ReadNotRecorded, 'the read could not be recorded, so no value is returned');
     }
   }
-}
-
-/**
- * A database failure as far as it can be logged: its kind, SQLSTATE and message. The statement's
- * parameters hold no value (only the nonce, the event and its outbox row), and none are logged.
- */
-export function describeFailure(error: unknown): { name: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { name: typeof error, message: String(error) };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };
 }

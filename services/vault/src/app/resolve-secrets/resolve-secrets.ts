@@ -28,6 +28,7 @@ import { NonceSeen, type Admission, type AdmissionRule } from '../admission/admi
 import type { Caller, SignedRequest } from '../admission/caller-identity.js';
 import type { Refusal, RefusalRecord } from '../admission/refusals.js';
 import type { AuditTrail } from '../audit-trail.js';
+import { describeFailure } from '../failure-cause.js';
 import { openVersion } from '../credentials/rotation-versions.js';
 import type {
   AuditedEvents,
@@ -38,7 +39,6 @@ import type {
   SealedVersion,
   TenancyTree,
 } from '../ports.js';
-import { describeFailure } from '../read-secret/read-secret.js';
 
 type Request = z.output<typeof ResolveRequest>;
 
