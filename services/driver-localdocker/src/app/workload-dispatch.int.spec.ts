@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { startDriverHarness, POSTGRES_IMAGE, type DriverHarness } from '../test/driver-harness.js';
 import type { CredentialResolver } from './ports.js';
+import type { ProvisionCommand } from './provision-sidecars/provision-sidecars.js';
 
 /**
  * The vault's resolution stood in for, in this spec only: the workspace's own sidecar credential as
@@ -77,14 +78,18 @@ describe('workloads dispatched with their credentials', () => {
   ];
 
   /** Provisions `slug` with both workloads and expects it ready: a failure shows the driver's reason. */
-  async function provisioned(slug: string): Promise<void> {
+  async function provisioned(slug: string): Promise<ProvisionCommand> {
     const command = harness.provisionCommand(slug, sidecars, workloads);
     await harness.useCases.provision.run(command);
-    const last = (await harness.answersTo(command.id)).at(-1);
-    expect({ type: last?.type, reason: (last?.data as { reason?: string }).reason }).toEqual({
-      type: 'SidecarsProvisionedV1',
-      reason: undefined,
-    });
+    const answers = (await harness.answersTo(command.id)).map((a) => ({
+      type: a.type,
+      reason: (a.data as { reason?: string }).reason,
+    }));
+    expect(answers).toEqual([
+      { type: 'ProvisioningStartedV1', reason: undefined },
+      { type: 'SidecarsProvisionedV1', reason: undefined },
+    ]);
+    return command;
   }
 
   async function workloadContainer(slug: string, name: string) {
@@ -96,12 +101,7 @@ describe('workloads dispatched with their credentials', () => {
   it('delivers each value as a file on a tmpfs, logs in to the sidecar with it, and leaves no value in docker inspect', async () => {
     resolver.fixed.set('OPENAI_API_KEY', API_KEY);
     const slug = harness.newSlug();
-    const command = harness.provisionCommand(slug, sidecars, workloads);
-    await harness.useCases.provision.run(command);
-    expect((await harness.answersTo(command.id)).map((a) => a.type)).toEqual([
-      'ProvisioningStartedV1',
-      'SidecarsProvisionedV1',
-    ]);
+    await provisioned(slug);
     const password = harness.vault.secrets.get(`hearth/${slug}`)!.values['password']!;
     const postgresNames = [
       'POSTGRES_DATABASE',
@@ -244,8 +244,7 @@ describe('workloads dispatched with their credentials', () => {
   it('finishes a redelivered provisioning whose workloads were delivered, making nothing again', async () => {
     resolver.fixed.set('OPENAI_API_KEY', 'some-value');
     const slug = harness.newSlug();
-    const command = harness.provisionCommand(slug, sidecars, workloads);
-    await harness.useCases.provision.run(command);
+    const command = await provisioned(slug);
     const before = (await harness.containersOf(slug)).map((c) => c.id).sort();
     const asked = resolver.asked.length;
     await harness.useCases.provision.run(command); // the driver died before its ack

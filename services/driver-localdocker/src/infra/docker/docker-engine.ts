@@ -20,7 +20,7 @@ function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
 
-/** How long an attached stdin may stay idle before the delivery is given up. */
+/** How long an attached stdin may stay idle before the driver cuts it (the input long since written). */
 const ATTACH_IDLE_MS = 30_000;
 
 /**
@@ -168,30 +168,27 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  /**
+   * Starts the container with `input` on its stdin. Returns once the input is handed to the engine's
+   * socket: whether the container took it whole is for the caller to check inside it (the init's
+   * mark), since the engine may close the attach late under load. The connection is left to close
+   * by itself, and cut after ATTACH_IDLE_MS if it does not, so none is held for ever.
+   */
   async startWithInput(containerId: string, input: Buffer): Promise<void> {
     try {
       const connection = await this.attachStdin(containerId);
+      connection.on('error', () => undefined); // a late reset after the input was written changes nothing
+      connection.resume(); // nothing comes back (no stdout attached); drained all the same
+      connection.setTimeout(ATTACH_IDLE_MS, () => connection.destroy());
       try {
-        // The engine closes the connection once it has copied our end of input into the container.
-        const taken = new Promise<void>((resolve, reject) => {
-          connection.once('close', () => resolve());
-          connection.once('error', reject);
-        });
-        connection.resume(); // nothing comes back (no stdout attached); drained all the same
-        // An engine that neither takes the input nor closes must not hold the command queue forever.
-        connection.setTimeout(ATTACH_IDLE_MS, () =>
-          connection.destroy(
-            new HearthError(ErrorCode.Unavailable, 'the engine took no input on the workload’s stdin'),
-          ),
-        );
         await this.startContainer(containerId);
         await new Promise<void>((resolve, reject) => {
-          connection.end(input, () => resolve());
           connection.once('error', reject);
+          connection.end(input, () => resolve());
         });
-        await taken;
-      } finally {
+      } catch (error) {
         connection.destroy();
+        throw error;
       }
     } finally {
       input.fill(0);
