@@ -153,7 +153,7 @@ async function checkSameAnswers(requests: Record<Side, (slug: string) => Promise
 function measureBoth(requests: Record<Side, (slug: string) => Promise<unknown>>): Promise<void> {
   return compareSides({
     title: `getWorkspaceDeployment over NATS, random slugs among ${whole(DEPLOYMENTS)}`,
-    requests: { hearth: () => requests.hearth(randomSlug()), baseline: () => requests.baseline(randomSlug()) },
-    targets: TARGET,
+    baseline: { request: () => requests.baseline(randomSlug()) },
+    sides: [{ name: 'hearth', request: () => requests.hearth(randomSlug()), targets: TARGET }],
   });
 }

@@ -35,18 +35,20 @@ export async function runLease(): Promise<void> {
     const baseline = await Baseline.open(cluster);
     cleanup.push(() => baseline.close());
 
-    const requests = {
-      hearth: async () => {
-        const lease = await app.issueLease(ROLE);
-        await app.revokeLease(lease.lease_id);
-      },
-      baseline: () => baseline.issueAndRevoke(),
-    };
     await compareSides({
       title: 'issue + revoke of a Postgres user',
-      requests,
-      // The issue's p50 is judged on its own below; a pair's also holds the revocation.
-      targets: { throughputRatioAt64: 0.8 },
+      baseline: { request: () => baseline.issueAndRevoke() },
+      sides: [
+        {
+          name: 'hearth',
+          request: async () => {
+            const lease = await app.issueLease(ROLE);
+            await app.revokeLease(lease.lease_id);
+          },
+          // The issue's p50 is judged on its own below; a pair's also holds the revocation.
+          targets: { throughputRatioAt64: 0.8 },
+        },
+      ],
       segmentMs: 15_000,
       warmup: { at1: 50, at64: 500 },
     });

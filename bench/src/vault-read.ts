@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { compareSides, withCleanup } from './compare.js';
+import { postgresCpu, processCpu } from './cpu.js';
 import { fixed } from './report.js';
 
 const PATH = 'hearth/bench';
@@ -14,7 +15,8 @@ const baselineEntry = fileURLToPath(new URL('./vault-read-baseline.js', import.m
 /**
  * Signed, sealed, audited reads against the real vault process — every read's event committed
  * before its reply — beside a hand-written NATS → pg select → decrypt → outbox insert + commit →
- * reply responder, both measured in the same run.
+ * reply responder, both measured in the same run, with the CPU each read costs the server process
+ * and Postgres. `BENCH_CPU_PROF_DIR=<dir>` runs the vault with `--cpu-prof` into that directory.
  */
 export async function runVaultRead(): Promise<void> {
   console.log(
@@ -29,8 +31,12 @@ export async function runVaultRead(): Promise<void> {
     cleanup.push(() => baselineDb.drop());
     const value = randomBytes(24).toString('base64url');
 
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
     // At info: at debug, the vault's log lines would be measured along with its reads.
-    const vault = await startVaultProcess(nats.url, { LOG_LEVEL: 'info' });
+    const vault = await startVaultProcess(nats.url, {
+      LOG_LEVEL: 'info',
+      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+    });
     cleanup.push(() => vault.stop());
     const baseline = await startService(
       baselineEntry,
@@ -52,22 +58,35 @@ export async function runVaultRead(): Promise<void> {
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);
     await root.grant('bench-reader', { pattern: 'hearth/*', capabilities: ['read'] });
-    const reader = new VaultClient(nc, 'bench-reader', readerKeys);
+    const signed = new VaultClient(nc, 'bench-reader', readerKeys);
+    const hearthRead = (reader: VaultClient) => async () => {
+      const read = await reader.read(PATH);
+      if (read.values.POSTGRES_PASSWORD !== value) throw new Error('hearth: wrong value');
+    };
 
+    // The server's own process, the Postgres backends serving its database, every Postgres process
+    // (others' too, on a shared server: read it beside the backends), and this process, the callers.
+    const cpuOf = (server: number, database: string) => [
+      processCpu('server', server),
+      postgresCpu('pg backends', database),
+      postgresCpu('pg all'),
+      processCpu('client', process.pid),
+    ];
+    const vaultCpu = cpuOf(vault.process.pid, vault.db.name);
     await compareSides({
       title: 'audited secret read over NATS',
-      requests: {
-        hearth: async () => {
-          const read = await reader.read(PATH);
-          if (read.values.POSTGRES_PASSWORD !== value) throw new Error('hearth: wrong value');
-        },
-        baseline: async () => {
+      baseline: {
+        request: async () => {
           const reply = await nc.request(BASELINE_SUBJECT, JSON.stringify({ path: PATH }), { timeout: 5_000 });
           if (reply.json<{ POSTGRES_PASSWORD?: string }>().POSTGRES_PASSWORD !== value)
             throw new Error(`baseline: ${reply.string()}`);
         },
+        cpu: cpuOf(baseline.pid, baselineDb.name),
       },
-      targets: { p50RatioAt1: 2, throughputRatioAt64: 0.6 },
+      sides: [
+        // One signature per request, verified by the vault, and the reply sealed to the caller's key.
+        { name: 'signed', request: hearthRead(signed), cpu: vaultCpu, targets: { throughputRatioAt64: 0.6 } },
+      ],
     });
   });
 }

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ServiceProcess {
+  /** Its process id: a benchmark reads its CPU time from /proc. */
+  readonly pid: number;
   /** Every line the process wrote to stdout and stderr so far. */
   readonly output: string[];
   /** Settles once it has ended, however (a failpoint's SIGKILL, say): its exit code or signal. */
@@ -55,6 +57,7 @@ export async function startService(
     throw error;
   }
   return {
+    pid: child.pid!,
     output,
     ended,
     kill: async (signal = 'SIGTERM') => {
