@@ -37,8 +37,9 @@ export interface Comparison {
 }
 
 /**
- * The segments in measuring order: every side at 1 then at 64 callers, twice, the second round in
- * reverse order, so drift over the run (a table growing, the machine warming) hits every side alike.
+ * The segments in measuring order: every side at 1 caller, then every side at 64, twice, the second
+ * round with the sides in reverse order, so drift over the run (a table growing, the machine warming,
+ * a neighbour's load) hits every side alike.
  */
 function segmentsOf(sides: Contender[]): Array<{ side: Contender; callers: number }> {
   const round = (order: Contender[]) => CALLERS.flatMap((callers) => order.map((side) => ({ side, callers })));
