@@ -54,7 +54,9 @@ export async function withVault<T>(
   const nc = await connectAsOperator();
   try {
     const sealKey = vaultSealKey();
+    // A command makes a request or two and exits: signing each costs less than a session's handshake.
     const options = {
+      sessions: false,
       ...(sealKey === undefined ? {} : { vaultSealKey: sealKey }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };

@@ -30,3 +30,4 @@ export * from './nats-identities.js';
 export * from './scopes.js';
 export * from './tenancy.js';
 export * from './resolve.js';
+export * from './vault-session.js';

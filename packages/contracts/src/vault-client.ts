@@ -1,4 +1,5 @@
 import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { callerHeaders, serviceErrorOf, type ClientOptions } from './client.js';
 import { CredentialTypeInfo, type CredentialTypeDefinition } from './credential-types.js';
@@ -29,6 +30,14 @@ import {
 } from './leases.js';
 import { ResolvedSet, type ResolveRequest } from './resolve.js';
 import { openSealed, sealToVault, signRequest, type PrincipalKeys } from './vault-crypto.js';
+import {
+  deriveSessionKeys,
+  ephemeralKey,
+  openFromSession,
+  sessionHeaders,
+  SessionOpened,
+  type SessionKeys,
+} from './vault-session.js';
 import {
   PolicyRule,
   SealedSecret,
@@ -69,7 +78,27 @@ export interface Lease {
 export interface VaultClientOptions extends ClientOptions {
   /** The vault's seal public key (VAULT_SEAL_PUBLIC_KEY), pinned from configuration: writes seal their values to it. */
   vaultSealKey?: string;
+  /**
+   * Whether requests go in a session (the default): one signed handshake, then each request MACed
+   * and each read's value sealed with the session's key. false signs every request with the
+   * principal's key and has values sealed to it: for a one-off caller (a CLI command), where a
+   * handshake would cost more than it saves.
+   */
+  sessions?: boolean;
 }
+
+/** A session as the client holds it, and when it opens the next one rather than use this one any longer. */
+interface ClientSession {
+  id: string;
+  keys: SessionKeys;
+  renewAt: number;
+}
+
+/** What a request and its reply were authenticated with, so a sealed value in the reply is opened the same way. */
+type Opener = (sealed: string) => Uint8Array;
+
+/** A session is renewed once this share of its life is gone: never used up to the vault's last millisecond. */
+const RENEW_AT_SHARE = 0.9;
 
 const VersionsChanged = z.object({ path: z.string(), versions: z.array(z.number()) }).strict();
 
@@ -79,6 +108,8 @@ const VersionsChanged = z.object({ path: z.string(), versions: z.array(z.number(
  */
 export class VaultClient {
   private readonly timeoutMs: number;
+  private session: ClientSession | null = null;
+  private opening: Promise<ClientSession> | null = null;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -90,8 +121,12 @@ export class VaultClient {
   }
 
   async read(path: string, version?: number): Promise<OpenedSecret> {
-    const reply = await this.call(VaultSubjects.read, { path, ...(version ? { version } : {}) }, SealedSecret);
-    const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
+    const { reply, open } = await this.exchange(
+      VaultSubjects.read,
+      { path, ...(version ? { version } : {}) },
+      SealedSecret,
+    );
+    const opened = open(reply.sealed);
     try {
       const values = SecretValues.parse(JSON.parse(decoder.decode(opened)));
       return { path: reply.path, version: reply.version, values, read_event_id: reply.read_event_id };
@@ -106,10 +141,10 @@ export class VaultClient {
    * are strings; keep them no longer than the dispatch needs.
    */
   async resolve(request: ResolveRequest): Promise<ResolvedCredentials> {
-    const reply = await this.call(VaultSubjects.resolve, request, ResolvedSet);
+    const { reply, open } = await this.exchange(VaultSubjects.resolve, request, ResolvedSet);
     const { sealed, ...rest } = reply;
     if (sealed === null) return { ...rest, values: {} };
-    const opened = openSealed(Buffer.from(sealed, 'base64'), this.keys);
+    const opened = open(sealed);
     try {
       return { ...rest, values: SecretValues.parse(JSON.parse(decoder.decode(opened))) };
     } finally {
@@ -215,6 +250,11 @@ export class VaultClient {
 
   destroy(path: string, versions?: number[]) {
     return this.call(VaultSubjects.destroy, { path, ...(versions ? { versions } : {}) }, VersionsChanged);
+  }
+
+  /** Ends a principal: its key, rules and sessions (never root's). */
+  revokePrincipal(name: string) {
+    return this.call(VaultSubjects.principalRevoke, { name }, z.object({ name: z.string() }));
   }
 
   createPrincipal(name: string, publicKey: string) {
@@ -328,15 +368,109 @@ export class VaultClient {
     return this.call(LeaseSubjects.leaseList, filter, z.array(LeaseInfo));
   }
 
+  /**
+   * Opens the session now (the first request would otherwise), so that request pays no handshake; a
+   * no-op without sessions or with one held that is not due for renewal.
+   */
+  async openSession(): Promise<void> {
+    if (this.options.sessions !== false) await this.currentSession();
+  }
+
   private async call<S extends z.ZodType>(subject: string, body: unknown, reply: S): Promise<z.infer<S>> {
+    return (await this.exchange(subject, body, reply)).reply;
+  }
+
+  /**
+   * One request, in the session (opened or renewed first if need be) or signed on its own, and how to
+   * open what its reply seals. A session the vault no longer knows or has ended by time is replaced
+   * and the request sent once more; one whose principal or key was revoked is dropped and the error
+   * thrown (a new handshake would be refused too).
+   */
+  private async exchange<S extends z.ZodType>(
+    subject: string,
+    body: unknown,
+    schema: S,
+    retried = false,
+  ): Promise<{ reply: z.infer<S>; open: Opener }> {
     const bytes = encoder.encode(JSON.stringify(body));
+    const session = this.options.sessions === false ? null : await this.currentSession();
+    const nonce = randomBytes(16).toString('base64url');
+    const auth = session
+      ? sessionHeaders(session, subject, bytes, this.actor, Date.now(), nonce)
+      : signRequest(subject, bytes, this.actor, this.keys.secretKey, Date.now(), nonce);
+    try {
+      const reply = await this.send(subject, bytes, auth, schema);
+      const open: Opener = session
+        ? (sealed) => openFromSession(session.keys.reply, session.id, nonce, Buffer.from(sealed, 'base64'))
+        : (sealed) => openSealed(Buffer.from(sealed, 'base64'), this.keys);
+      return { reply, open };
+    } catch (error) {
+      if (!session || !(error instanceof HearthError) || !SESSION_ENDS.has(error.code)) throw error;
+      this.endSession(session);
+      if (retried || error.code === ErrorCode.SessionRevoked) throw error;
+      return this.exchange(subject, body, schema, true);
+    }
+  }
+
+  private async send<S extends z.ZodType>(
+    subject: string,
+    bytes: Uint8Array,
+    auth: Record<string, string>,
+    schema: S,
+  ): Promise<z.infer<S>> {
     const h = headers();
-    for (const [name, value] of Object.entries(signRequest(subject, bytes, this.actor, this.keys.secretKey)))
-      h.set(name, value);
+    for (const [name, value] of Object.entries(auth)) h.set(name, value);
     callerHeaders(this.options, h);
     const msg = await this.nc.request(subject, bytes, { timeout: this.timeoutMs, headers: h });
     const error = serviceErrorOf(msg.headers);
     if (error) throw error;
-    return reply.parse(msg.json());
+    return schema.parse(msg.json());
+  }
+
+  /** The session to use now: the one held until it is due for renewal, else one handshake shared by every caller waiting. */
+  private currentSession(): Promise<ClientSession> {
+    const held = this.session;
+    if (held && Date.now() < held.renewAt) return Promise.resolve(held);
+    return (this.opening ??= this.handshake().finally(() => {
+      this.opening = null;
+    }));
+  }
+
+  private async handshake(): Promise<ClientSession> {
+    const own = ephemeralKey();
+    const bytes = encoder.encode(JSON.stringify({ client_key: own.publicKey }));
+    const subject = VaultSubjects.sessionOpen;
+    const opened = await this.send(
+      subject,
+      bytes,
+      signRequest(subject, bytes, this.actor, this.keys.secretKey),
+      SessionOpened,
+    );
+    const keys = deriveSessionKeys(own.privateKey, opened.vault_key, {
+      sessionId: opened.session_id,
+      principal: this.actor,
+      clientKey: own.publicKey,
+      vaultKey: opened.vault_key,
+    });
+    const now = Date.now();
+    const life = Math.max(0, Date.parse(opened.expires_at) - now);
+    const session = { id: opened.session_id, keys, renewAt: now + life * RENEW_AT_SHARE };
+    this.session = session;
+    return session;
+  }
+
+  /**
+   * Forgets a session; the next request opens another. Its keys are not wiped: requests sent in it may
+   * still be waiting for replies they must open, and the keys go with the last of them.
+   */
+  private endSession(session: ClientSession): void {
+    if (this.session === session) this.session = null;
   }
 }
+
+/** The answers that end a session: the client opens another (or, once revoked, gives up). */
+const SESSION_ENDS: ReadonlySet<string> = new Set([
+  ErrorCode.SessionUnknown,
+  ErrorCode.SessionExpired,
+  ErrorCode.SessionRevoked,
+]);

@@ -73,7 +73,7 @@ function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
 }
 
 /** The bytes of canonical standard base64 (padded) of exactly `length` bytes, else null: node's decoder skips junk. */
-function strictBase64(text: string, length: number): Buffer | null {
+export function strictBase64(text: string, length: number): Buffer | null {
   const raw = Buffer.from(text, 'base64');
   return raw.length === length && raw.toString('base64') === text ? raw : null;
 }

@@ -136,6 +136,17 @@ export const PrincipalCreatedV1 = envelopeOf(
 );
 export type PrincipalCreatedV1 = z.infer<typeof PrincipalCreatedV1>;
 
+/** A principal ended: its key and rules gone, and with them every session it held. */
+export const PrincipalRevokedV1 = envelopeOf('PrincipalRevokedV1', z.object({ name: z.string().min(1) }).strict());
+export type PrincipalRevokedV1 = z.infer<typeof PrincipalRevokedV1>;
+
+/** A session opened by its principal (the actor) with one signed handshake; never its keys. */
+export const SessionOpenedV1 = envelopeOf(
+  'SessionOpenedV1',
+  z.object({ session_id: z.uuid(), expires_at: z.iso.datetime() }).strict(),
+);
+export type SessionOpenedV1 = z.infer<typeof SessionOpenedV1>;
+
 export const PolicyGrantedV1 = envelopeOf(
   'PolicyGrantedV1',
   z.object({ name: z.string().min(1), rule: PolicyRule }).strict(),
@@ -340,6 +351,8 @@ export const VaultEvent = z.discriminatedUnion('type', [
   SecretsResolvedV1,
   AccessDeniedV1,
   PrincipalCreatedV1,
+  PrincipalRevokedV1,
+  SessionOpenedV1,
   PolicyGrantedV1,
   PolicyRevokedV1,
   EngineConfiguredV1,
@@ -371,6 +384,8 @@ export const VAULT_AUDIT_ACTIONS = {
   SecretsResolvedV1: 'secrets.resolve',
   AccessDeniedV1: 'access.denied',
   PrincipalCreatedV1: 'principal.create',
+  PrincipalRevokedV1: 'principal.revoke',
+  SessionOpenedV1: 'session.open',
   PolicyGrantedV1: 'policy.grant',
   PolicyRevokedV1: 'policy.revoke',
   EngineConfiguredV1: 'engine.configure',

@@ -227,6 +227,7 @@ export const PolicyRule = z
   .strict();
 export type PolicyRule = z.infer<typeof PolicyRule>;
 export const PolicyGrantRequest = z.object({ principal: PrincipalName, rule: PolicyRule }).strict();
+export const PrincipalRevokeRequest = z.object({ name: PrincipalName }).strict();
 export const PolicyRevokeRequest = z.object({ principal: PrincipalName, pattern: StoredPathPattern }).strict();
 
 export const VaultSubjects = {
@@ -239,6 +240,8 @@ export const VaultSubjects = {
   undelete: 'vault.secret.undelete',
   destroy: 'vault.secret.destroy',
   principalCreate: 'vault.principal.create',
+  principalRevoke: 'vault.principal.revoke',
+  sessionOpen: 'vault.session.open',
   policyGrant: 'vault.policy.grant',
   policyRevoke: 'vault.policy.revoke',
 } as const;

@@ -9,6 +9,8 @@ import { injectTraceContext } from '@hearth/platform/telemetry';
 import type { DataSource } from 'typeorm';
 import { Admission } from './app/admission/admission.js';
 import { CallerIdentity } from './app/admission/caller-identity.js';
+import { SessionDirectory } from './app/admission/sessions.js';
+import { OpenSession, type SessionSettings } from './app/sessions/open-session.js';
 import { Refusals } from './app/admission/refusals.js';
 import { AuditTrail } from './app/audit-trail.js';
 import type { ConnectionOf } from './app/ports.js';
@@ -57,6 +59,7 @@ import { PostgresEngines, PostgresLeases, PostgresRoles } from './infra/postgres
 import { NonceStore } from './infra/postgres/nonces.js';
 import { PrincipalStore } from './infra/postgres/principals.js';
 import { ReadLedger } from './infra/postgres/read-ledger.js';
+import { PostgresSessions } from './infra/postgres/sessions.js';
 import { PostgresResolutionCandidates } from './infra/postgres/resolution-candidates.js';
 import { SecretStore } from './infra/postgres/secret-store.js';
 import { StaleKeyStore } from './infra/postgres/stale-keys.js';
@@ -68,8 +71,9 @@ export interface VaultSettings {
   /** The vault's seal key pair: the values of writes arrive sealed to its public half. */
   sealKeys: SealKeys;
   keepVersions: number;
-  /** How many principals (and unknown names) the lookup cache holds at most. */
+  /** How many principals (and unknown names) the lookup cache holds at most; the session cache as many ids. */
   principalCacheEntries: number;
+  sessions: SessionSettings;
   /** Operator roles that may read metadata over HTTP. */
   operatorRoles: readonly OperatorRole[];
   /** How long the console's word on a token is trusted (also how long a revoked one still works). */
@@ -102,6 +106,7 @@ export function composeVault(
     sealKeys,
     keepVersions,
     principalCacheEntries,
+    sessions: sessionSettings,
     operatorRoles,
     tokenCacheMs,
     tenancyCacheMs,
@@ -126,9 +131,11 @@ export function composeVault(
   const store = new EventStore();
   const auditedEvents = new AuditedEventStore(store);
   const audit = new AuditTrail(auditedEvents, clock, ids);
+  const sessionRecords = new PostgresSessions(fastPath);
+  const sessions = new SessionDirectory(sessionRecords, cipher, logger, principalCacheEntries);
   const admission = new Admission(
     unitOfWork,
-    new CallerIdentity(principals, clock),
+    new CallerIdentity(principals, sessions, clock),
     nonces,
     new Refusals(unitOfWork, nonces, audit),
   );
@@ -206,6 +213,7 @@ export function composeVault(
       writeSecret,
       listSecrets: new ListSecrets(admission, secrets, clock),
       changeVersions: new ChangeVersions(admission, commands),
+      openSession: new OpenSession(admission, sessionRecords, sessions, cipher, audit, ids, clock, sessionSettings),
       principals: new ManagePrincipals(unitOfWork, admission, principals, principals, audit),
       operatorMetadata: new OperatorMetadata(tokens, operatorRoles, secrets, credentialDetails, typeCatalog, clock),
       credentialQueries: new CredentialQueries(admission, credentialDetails, typeCatalog),

@@ -43,6 +43,10 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_SEAL_KEY: z.base64().length(44),
   /** How many principals (unknown names included) the lookup cache holds at most. */
   VAULT_PRINCIPAL_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** How long a session (one signed handshake, then MACed requests) lives. */
+  VAULT_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Live sessions one principal may hold at once. */
+  VAULT_SESSIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100_000).default(256),
   /** How many versions of a secret are kept before older ones are crypto-shredded. */
   VAULT_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /** The lease sweeper: how often it revokes expired leases (also at start), so how long one may outlive its TTL. */

@@ -74,6 +74,7 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
     sealKeys: sealKeysOf(config.VAULT_SEAL_KEY),
     keepVersions: config.VAULT_KEEP_VERSIONS,
     principalCacheEntries: config.VAULT_PRINCIPAL_CACHE_ENTRIES,
+    sessions: { ttlMs: config.VAULT_SESSION_TTL_SECONDS * 1000, perPrincipal: config.VAULT_SESSIONS_PER_PRINCIPAL },
     operatorRoles: config.VAULT_OPERATOR_ROLES,
     tokenCacheMs: config.VAULT_TOKEN_CACHE_SECONDS * 1000,
     tenancyCacheMs: config.VAULT_TENANCY_CACHE_MS,

@@ -7,6 +7,7 @@ import { OperatorGuard } from './transport/http/operator.guard.js';
 import { SecretsController } from './transport/http/secrets.controller.js';
 import { LeaseEndpoints } from './transport/nats/lease.endpoints.js';
 import { PrincipalEndpoints } from './transport/nats/principal.endpoints.js';
+import { SessionEndpoints } from './transport/nats/session.endpoints.js';
 import { SecretEndpoints } from './transport/nats/secret.endpoints.js';
 import { EngineEndpoints } from './transport/nats/engine.endpoints.js';
 import { RoleEndpoints } from './transport/nats/role.endpoints.js';
@@ -21,6 +22,7 @@ export function vaultModule(useCases: VaultUseCases): DynamicModule {
     [
       SecretEndpoints,
       PrincipalEndpoints,
+      SessionEndpoints,
       SecretsController,
       EngineEndpoints,
       RoleEndpoints,

@@ -109,6 +109,7 @@ describe('the audit trail', () => {
     await h.root.destroy('hearth/audit');
     await h.root.revoke('auditee', 'hearth/audit/*');
     await h.root.createPrincipal('unused', generatePrincipalKeys().publicKey);
+    await h.root.revokePrincipal('unused');
     await leaseLifecycle();
     await credentialLifecycle();
 

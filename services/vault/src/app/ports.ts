@@ -39,7 +39,8 @@ export type WrappedKey = Pick<SealedVersion, 'kekId' | 'wrappedDek' | 'dekNonce'
 
 /** Envelope encryption: seals a value, opens it, moves its key under the active KEK. */
 export interface Cipher {
-  seal(plaintext: Uint8Array, ref: VersionRef): SealedVersion;
+  /** `format` names what the plaintext is (a version's values unless said), and is bound into the sealing. */
+  seal(plaintext: Uint8Array, ref: VersionRef, format?: string): SealedVersion;
   open(sealed: SealedVersion, ref: VersionRef): Uint8Array;
   rewrap(sealed: SealedVersion, ref: VersionRef): WrappedKey;
 }
@@ -195,6 +196,23 @@ export interface Principal {
   rules: PolicyRule[];
 }
 
+/** A session as kept: who opened it with which key, its keys sealed like a value, and when it ends. */
+export interface SessionRecord {
+  id: string;
+  principal: string;
+  principalKey: string;
+  sealed: SealedVersion;
+  expiresAt: Date;
+}
+
+export interface SessionRecords {
+  /** Drops the principal's ended sessions and counts its live ones, in the transaction that opens another. */
+  live(tx: Transaction, principal: string, now: Date): Promise<number>;
+  insert(tx: Transaction, session: SessionRecord): Promise<void>;
+  /** A request's session, on a process that has not seen it yet. */
+  find(id: string): Promise<SessionRecord | null>;
+}
+
 /** Every request looks its signer up. */
 export interface PrincipalDirectory {
   find(name: string): Promise<Principal | null>;
@@ -211,6 +229,8 @@ export interface PrincipalRegistry {
   grant(tx: Transaction, name: string, rule: PolicyRule): Promise<void>;
   /** Whether a rule was there to revoke. */
   revoke(tx: Transaction, name: string, pattern: string): Promise<boolean>;
+  /** The principal, its rules and its sessions gone; refused with VAULT.PRINCIPAL_NOT_FOUND when there is none. */
+  remove(tx: Transaction, name: string): Promise<void>;
 }
 
 /** Where a use case reports a failure operators must see (pino's logger is one). */

@@ -91,6 +91,8 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
   const vault = await start();
   const sealed = { vaultSealKey: seal.publicKey };
   const root = new VaultClient(nc, 'root', rootKeys, sealed);
+  // Sessions open before a test marks where its events begin: a test sees only the events it caused.
+  await root.openSession();
   const harness: VaultHarness = {
     vault,
     restart: async () => {
@@ -114,7 +116,9 @@ export async function startVaultHarness(env: Record<string, string> = {}): Promi
       const keys = generatePrincipalKeys();
       await root.createPrincipal(name, keys.publicKey);
       for (const rule of rules) await root.grant(name, rule);
-      return { client: new VaultClient(nc, name, keys, sealed), keys };
+      const client = new VaultClient(nc, name, keys, sealed);
+      await client.openSession();
+      return { client, keys };
     },
     raw: async (subject, body, extra = {}) => {
       const h = headers();

@@ -29,8 +29,8 @@ const deniedAccess = ({ actor, capability, path, answer }: Refusal) =>
   accessDenied({ actor, capability, path }, answer.code);
 
 /**
- * The one gate of every signed vault request: the signature first, on the bytes as signed; then
- * freshness, the body's contract and policy; then the operation, with the request's nonce kept in
+ * The one gate of every vault request, signed or in a session: the signature (or the session's MAC)
+ * first, on the bytes as signed; then the session's standing, freshness, the body's contract and policy; then the operation, with the request's nonce kept in
  * its commit. Once the signer is known every refusal — malformed, stale, denied, replayed, or refused
  * by the operation itself (a stale CAS, a missing version) — is recorded, as the rule's refusal event.
  */
@@ -77,7 +77,7 @@ export class Admission {
     const { capability } = rule;
     let path = claimedPath(signed.payload);
     try {
-      this.identity.assertFresh(caller);
+      this.identity.assertAdmissible(caller);
       const request = rule.parse(signed.payload);
       const asked = rule.path(request);
       if (asked !== null) path = asked;

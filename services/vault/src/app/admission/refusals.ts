@@ -51,7 +51,9 @@ export class Refusals {
     const { caller, capability, path } = request;
     const actor = caller.principal.name;
     const answer = await this.unitOfWork.run(async (tx) => {
-      const replay = cause === 'replay' || !(await this.nonces.remember(tx, actor, caller.nonce));
+      // Only the principal's own request burns its nonce: one that merely names its session does not.
+      const replay =
+        cause === 'replay' || (caller.authenticated && !(await this.nonces.remember(tx, actor, caller.nonce)));
       const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
       const id = refusalId(actor, caller.nonce, answer.code);
       const refusal = {

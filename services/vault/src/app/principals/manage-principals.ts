@@ -7,6 +7,7 @@ import {
   PolicyGrantRequest,
   PolicyRevokeRequest,
   PrincipalCreateRequest,
+  PrincipalRevokeRequest,
   type PolicyRule,
 } from '@hearth/contracts';
 import type { z } from 'zod';
@@ -40,6 +41,7 @@ function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => 
 const create = about(PrincipalCreateRequest, (r) => r.name);
 const grant = about(PolicyGrantRequest, (r) => r.principal);
 const revoke = about(PolicyRevokeRequest, (r) => r.principal);
+const remove = about(PrincipalRevokeRequest, (r) => r.name);
 
 /**
  * A principal grants only what it holds: every capability of the rule on every path of its pattern
@@ -100,6 +102,24 @@ export class ManagePrincipals {
         if (revoked)
           await this.audit.record(tx, { type: 'PolicyRevokedV1', data: { name, pattern } }, caller.principal.name);
         return { name, revoked };
+      }),
+    );
+  }
+
+  /**
+   * Ends a principal: its key, its rules and its sessions go in one transaction, so none of its
+   * requests, signed or in a session, is admitted after the commit. Root is never removed: nobody
+   * would be left to manage the vault.
+   */
+  revokePrincipal(signed: SignedRequest): Promise<{ name: string }> {
+    return this.changed(
+      this.admission.run(signed, remove, async (tx, caller, { name }) => {
+        if (name === ROOT_PRINCIPAL) throw new HearthError(ErrorCode.PolicyDenied, 'root is never revoked');
+        const held = (await this.directory.find(name))?.rules ?? [];
+        for (const rule of held) assertHeld(caller.principal, rule.pattern, rule.capabilities);
+        await this.registry.remove(tx, name);
+        await this.audit.record(tx, { type: 'PrincipalRevokedV1', data: { name } }, caller.principal.name);
+        return { name };
       }),
     );
   }

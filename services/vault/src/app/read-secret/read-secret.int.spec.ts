@@ -76,8 +76,9 @@ describe('the audited read', () => {
   });
 
   it("carries the caller's correlation id into the read's event", async () => {
-    const from = await eventMark(h.db.name);
     const correlated = new VaultClient(h.nc, 'acme-app', acmeKeys, { correlationId: () => 'deploy-acme-42' });
+    await correlated.openSession();
+    const from = await eventMark(h.db.name);
     await correlated.read('hearth/acme');
     const [event] = await expectNewEvents(h.db.name, from, [{ type: 'SecretReadV1', data: { outcome: 'OK' } }]);
     expect(event!.metadata.correlation_id).toBe('deploy-acme-42');
@@ -198,7 +199,11 @@ describe('the audited read', () => {
     const hatch = (await streamMessages(await jetstreamManager(h.nc), HatchStream.name)).filter((m) =>
       Buffer.from(m.data).toString().includes('killed-reader'),
     );
-    expect(hatch.map((m) => m.subject)).toEqual(['hatch.vault.principal.create', 'hatch.vault.policy.grant']);
+    expect(hatch.map((m) => m.subject)).toEqual([
+      'hatch.vault.principal.create',
+      'hatch.vault.policy.grant',
+      'hatch.vault.session.open',
+    ]);
 
     // The pool replaced the dead connection: the next read is recorded and answered.
     expect((await client.read('hearth/acme')).values.POSTGRES_PASSWORD).toBe('acme-password-1');

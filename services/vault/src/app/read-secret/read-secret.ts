@@ -3,7 +3,6 @@ import {
   HearthError,
   isEngineCredentialPath,
   parseRequest,
-  sealTo,
   SecretReadRequest,
   type SealedSecret,
   type SecretReadV1,
@@ -92,7 +91,7 @@ export class ReadSecret {
           actor,
         );
         if (!(await this.commit(actor, caller.nonce, event))) throw new NonceSeen();
-        const sealed = sealTo(caller.principal.publicKey, plaintext);
+        const sealed = caller.seal(plaintext);
         return { path, version, sealed: Buffer.from(sealed).toString('base64'), read_event_id: event.id };
       } finally {
         plaintext.fill(0);

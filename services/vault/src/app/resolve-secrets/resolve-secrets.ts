@@ -6,7 +6,6 @@ import {
   scopeOfPath,
   scopePath,
   scopesOf,
-  sealTo,
   type RefusedName,
   type ResolvedName,
   type ResolvedSet,
@@ -197,7 +196,7 @@ export class ResolveSecrets {
     // JS strings cannot be zeroed; the one buffer of them all together can, once sealed.
     const plaintext = Buffer.from(JSON.stringify(values), 'utf8');
     try {
-      const box = sealTo(caller.principal.publicKey, plaintext);
+      const box = caller.seal(plaintext);
       return {
         ...tree,
         resolve_event_id: resolution.id,

@@ -96,6 +96,14 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     );
   }
 
+  async remove(tx: Transaction, name: string): Promise<void> {
+    const manager = managerOf(tx);
+    await mustExist(manager, name);
+    // Sessions go with the principal (ON DELETE CASCADE); its rules first, which reference it.
+    await manager.delete(PolicyRuleRecord, { principal: name });
+    await manager.delete(PrincipalRecord, { name });
+  }
+
   async revoke(tx: Transaction, name: string, pattern: string): Promise<boolean> {
     const manager = managerOf(tx);
     await mustExist(manager, name);

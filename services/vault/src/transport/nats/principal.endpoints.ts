@@ -15,6 +15,11 @@ export class PrincipalEndpoints {
     return this.principals.create(signedRequestOf(ctx, body));
   }
 
+  @MessagePattern(VaultSubjects.principalRevoke)
+  remove(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<{ name: string }> {
+    return this.principals.revokePrincipal(signedRequestOf(ctx, body));
+  }
+
   @MessagePattern(VaultSubjects.policyGrant)
   grant(@Payload() body: unknown, @Ctx() ctx: NatsRequestContext): Promise<{ name: string; rule: PolicyRule }> {
     return this.principals.grant(signedRequestOf(ctx, body));
