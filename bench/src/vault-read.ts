@@ -13,10 +13,11 @@ const BASELINE_SUBJECT = 'bench.baseline.secret.read';
 const baselineEntry = fileURLToPath(new URL('./vault-read-baseline.js', import.meta.url));
 
 /**
- * Signed, sealed, audited reads against the real vault process — every read's event committed
- * before its reply — beside a hand-written NATS → pg select → decrypt → outbox insert + commit →
- * reply responder, both measured in the same run, with the CPU each read costs the server process
- * and Postgres. `BENCH_CPU_PROF_DIR=<dir>` runs the vault with `--cpu-prof` into that directory.
+ * Audited reads against the real vault process — every read's event committed before its reply —
+ * signed per request and in a session, beside a hand-written NATS → pg select → decrypt → outbox
+ * insert + commit → reply responder, all measured in the same run, with the CPU each read costs the
+ * server process, Postgres and the callers. `BENCH_CPU_PROF_DIR=<dir>` runs the vault with
+ * `--cpu-prof` into that directory.
  */
 export async function runVaultRead(): Promise<void> {
   console.log(
@@ -58,7 +59,9 @@ export async function runVaultRead(): Promise<void> {
     const readerKeys = generatePrincipalKeys();
     await root.createPrincipal('bench-reader', readerKeys.publicKey);
     await root.grant('bench-reader', { pattern: 'hearth/*', capabilities: ['read'] });
-    const signed = new VaultClient(nc, 'bench-reader', readerKeys);
+    const signed = new VaultClient(nc, 'bench-reader', readerKeys, { sessions: false });
+    const inSession = new VaultClient(nc, 'bench-reader', readerKeys);
+    await inSession.openSession();
     const hearthRead = (reader: VaultClient) => async () => {
       const read = await reader.read(PATH);
       if (read.values.POSTGRES_PASSWORD !== value) throw new Error('hearth: wrong value');
@@ -86,6 +89,13 @@ export async function runVaultRead(): Promise<void> {
       sides: [
         // One signature per request, verified by the vault, and the reply sealed to the caller's key.
         { name: 'signed', request: hearthRead(signed), cpu: vaultCpu, targets: { throughputRatioAt64: 0.6 } },
+        // One signed handshake, then each request MACed and the value sealed with the session's key.
+        {
+          name: 'session',
+          request: hearthRead(inSession),
+          cpu: vaultCpu,
+          targets: { p50RatioAt1: 1.3, throughputRatioAt64: 1.0 },
+        },
       ],
     });
   });
