@@ -176,10 +176,11 @@ describe('a request’s correlation', () => {
     let current: string | undefined = 'client-flow-1';
     const correlationId = () => current;
     await new ConsoleClient(nc, busKeys.verifier(), { correlationId }).getWorkspaceDeployment('acme');
-    await new VaultClient(nc, 'probe', keys, { correlationId }).list();
+    // Signed per request: the echo stands in for the vault's list endpoint alone, with no session to open.
+    await new VaultClient(nc, 'probe', keys, { correlationId, sessions: false }).list();
     current = undefined;
     await new ConsoleClient(nc, busKeys.verifier(), { correlationId }).getWorkspaceDeployment('acme');
-    await new VaultClient(nc, 'probe', keys).list();
+    await new VaultClient(nc, 'probe', keys, { sessions: false }).list();
 
     expect(HeaderEcho.seen).toEqual([
       'client-flow-1',
