@@ -122,7 +122,7 @@ describe('attack: vault sessions', () => {
       everything.unsubscribe();
     }
     const text = seen
-      .map((m) => `${m.subject} ${m.headers?.toString() ?? ''} ${Buffer.from(m.data).toString('latin1')}`)
+      .map((m) => `${m.subject} ${[...(m.headers ?? [])].flat(2).join(' ')} ${Buffer.from(m.data).toString('latin1')}`)
       .join('\n');
     for (const form of [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('hex')])
       expect({ form, found: text.includes(form) }).toEqual({ form, found: false });
