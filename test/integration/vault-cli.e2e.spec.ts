@@ -120,6 +120,15 @@ describe('the hearth CLI against a running vault', () => {
     expect((await hearth(['secret', 'list', 'hearth/cli/'], app)).stderr).toContain('error VAULT.POLICY_DENIED:');
   });
 
+  it('removes a principal: its key is refused from then on, and root is never removed', async () => {
+    expect((await hearth(['principal', 'create', 'cli-gone', '--out', 'cli-gone.json'])).code).toBe(0);
+    const gone = join(workDir, 'cli-gone.json');
+    expect((await hearth(['secret', 'read', 'hearth/cli/api'], gone)).stderr).toContain('error VAULT.POLICY_DENIED:');
+    expect(await hearth(['principal', 'remove', 'cli-gone'])).toMatchObject({ code: 0 });
+    expect((await hearth(['secret', 'read', 'hearth/cli/api'], gone)).stderr).toContain('error VAULT.BAD_SIGNATURE:');
+    expect((await hearth(['principal', 'remove', 'root'])).stderr).toContain('error VAULT.POLICY_DENIED:');
+  });
+
   it('lists, shows versions, deletes, undeletes and destroys', async () => {
     const table = await hearth(['secret', 'list', 'hearth/cli/']);
     expect(table.code).toBe(0);

@@ -81,4 +81,14 @@ export function registerPrincipalCommands(program: Command): void {
       printOut(revoked ? `revoked ${pattern} from ${name}` : `${name} had no rule for ${pattern}`);
     }),
   );
+
+  principal
+    .command('remove <name>')
+    .description('end a principal: its key, its rules and its live sessions (never root)')
+    .action((name: string) =>
+      withVault(async (vault) => {
+        await vault.revokePrincipal(name);
+        printOut(`removed ${name}: its requests, signed or in a session, are refused from now on`);
+      }),
+    );
 }
