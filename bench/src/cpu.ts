@@ -73,6 +73,16 @@ export function postgresCpu(label: string, database?: string): CpuProbe {
 }
 
 /**
+ * The nats-server listening on `url`'s port (a benchmark's own, `startNats`): every message a request
+ * causes (the request, its reply, what the service publishes meanwhile) costs it CPU, so a side that
+ * sends more messages per request is charged for them here.
+ */
+export function natsServerCpu(label: string, url: string): CpuProbe {
+  const port = ` -p ${new URL(url).port} `;
+  return { label, read: () => readAll(processesMatching((line) => /nats-server /.test(line) && line.includes(port))) };
+}
+
+/**
  * CPU µs used between two reads of one probe. A process that started in between counts from zero; one
  * that ended in between is lost (its last CPU cannot be read), so a pool that churns connections reads low.
  */

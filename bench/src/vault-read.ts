@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { compareSides, withCleanup } from './compare.js';
-import { postgresCpu, processCpu } from './cpu.js';
+import { natsServerCpu, postgresCpu, processCpu } from './cpu.js';
 import { fixed } from './report.js';
 
 const PATH = 'hearth/bench';
@@ -68,11 +68,13 @@ export async function runVaultRead(): Promise<void> {
     };
 
     // The server's own process, the Postgres backends serving its database, every Postgres process
-    // (others' too, on a shared server: read it beside the backends), and this process, the callers.
+    // (others' too, on a shared server: read it beside the backends), the bench's nats-server, and
+    // this process, the callers.
     const cpuOf = (server: number, database: string) => [
       processCpu('server', server),
       postgresCpu('pg backends', database),
       postgresCpu('pg all'),
+      natsServerCpu('nats', nats.url),
       processCpu('client', process.pid),
     ];
     const vaultCpu = cpuOf(vault.process.pid, vault.db.name);
