@@ -64,7 +64,7 @@ describe('group commit of the audited reads', () => {
         trace_id: null,
         occurred_at: new Date().toISOString(),
       },
-    } as SecretReadV1;
+    };
   };
 
   /** How many times each id was committed as an event, and how many HATCH messages carry it. */

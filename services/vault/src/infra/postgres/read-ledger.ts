@@ -104,15 +104,14 @@ export class ReadLedger implements ReadRecorder {
   }
 
   private async commit(batch: readonly WaitingRead[]): Promise<void> {
-    const rows = distinctByNonce(batch);
-    const columns = rows[0]!.columns.map((_, column) => rows.map((read) => read.columns[column]));
-    let recorded: Set<string>;
     try {
-      recorded = new Set((await this.fastPath.query<{ id: string }>(recordSecretReads, columns)).map((r) => r.id));
+      const rows = distinctByNonce(batch);
+      const columns = rows[0]!.columns.map((_, column) => rows.map((read) => read.columns[column]));
+      const recorded = await this.fastPath.query<{ id: string }>(recordSecretReads, columns);
+      const ids = new Set(recorded.map((row) => row.id));
+      for (const read of batch) read.resolve(ids.has(read.eventId));
     } catch (error) {
       for (const read of batch) read.reject(error);
-      return;
     }
-    for (const read of batch) read.resolve(recorded.has(read.eventId));
   }
 }
