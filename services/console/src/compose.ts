@@ -63,7 +63,7 @@ export function composeConsole(
     entries: discoveryCacheEntries,
     relistenMs: discoveryRelistenMs,
   });
-  EvictOnCommit.register(dataSource, discoveryCache);
+  EvictOnCommit.of(dataSource).add(discoveryCache);
   const audit = new ConsoleAuditTrail(clock, ids);
   const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
   const tree = new TenancyTables(dataSource);

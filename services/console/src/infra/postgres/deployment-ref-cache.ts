@@ -162,34 +162,45 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
 
 /** Where a transaction notes the slugs it wrote, on its query runner's own scratch space. */
 const WRITTEN = 'deploymentRefsWritten';
+type Written = { [WRITTEN]?: Set<string> };
 
 /** Notes that the transaction on `runner` wrote the row of `slug`, for EvictOnCommit. */
 export function noteRefWritten(runner: QueryRunner | undefined, slug: string): void {
   if (!runner) return;
-  const data = runner.data as { [WRITTEN]?: Set<string> };
+  const data = runner.data as Written;
   (data[WRITTEN] ??= new Set()).add(slug);
 }
 
 /**
- * Evicts from this process's cache the rows a transaction wrote, as soon as it commits: the
+ * Evicts from this process's caches the rows a transaction wrote, as soon as it commits: the
  * notification would do it too, but a little later, and a use case reads its own writes.
  */
 export class EvictOnCommit implements EntitySubscriberInterface {
-  constructor(private readonly cache: Pick<DeploymentRefCache, 'forget'>) {}
+  private readonly caches = new Set<Pick<DeploymentRefCache, 'forget'>>();
 
-  /** Registered on the DataSource, whose broadcaster calls every subscriber at each commit. */
-  static register(dataSource: DataSource, cache: Pick<DeploymentRefCache, 'forget'>): void {
-    dataSource.subscribers.push(new EvictOnCommit(cache));
+  /** The DataSource's one EvictOnCommit (its broadcaster calls every subscriber at each commit), registered on first use. */
+  static of(dataSource: DataSource): EvictOnCommit {
+    const registered = dataSource.subscribers.find((subscriber) => subscriber instanceof EvictOnCommit);
+    if (registered) return registered;
+    const created = new EvictOnCommit();
+    dataSource.subscribers.push(created);
+    return created;
+  }
+
+  /** Evicts from `cache` too, until the function it answers is called. */
+  add(cache: Pick<DeploymentRefCache, 'forget'>): () => void {
+    this.caches.add(cache);
+    return () => this.caches.delete(cache);
   }
 
   afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
     if (queryRunner.isTransactionActive) return; // a savepoint released: the outer transaction may still roll back
-    const data = queryRunner.data as { [WRITTEN]?: Set<string> };
-    for (const slug of data[WRITTEN] ?? []) this.cache.forget(slug);
+    const data = queryRunner.data as Written;
+    for (const slug of data[WRITTEN] ?? []) for (const cache of this.caches) cache.forget(slug);
     delete data[WRITTEN];
   }
 
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
-    if (!queryRunner.isTransactionActive) delete (queryRunner.data as { [WRITTEN]?: Set<string> })[WRITTEN];
+    if (!queryRunner.isTransactionActive) delete (queryRunner.data as Written)[WRITTEN];
   }
 }
