@@ -72,12 +72,11 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
     try {
       await client.query(`LISTEN ${CHANGED}`);
     } catch (error) {
-      client.removeAllListeners();
-      client.release(true);
+      discard(client);
       throw error;
     }
     if (this.stopped) {
-      client.release(true);
+      discard(client);
       return;
     }
     this.forgetAll();
@@ -90,10 +89,7 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
     const client = this.listener;
     this.listener = null;
     this.forgetAll();
-    if (client) {
-      client.removeAllListeners();
-      client.release(true);
-    }
+    if (client) discard(client);
     return Promise.resolve();
   }
 
@@ -139,8 +135,7 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
     if (this.listener !== client) return;
     this.listener = null;
     this.forgetAll();
-    client.removeAllListeners();
-    client.release(true);
+    discard(client);
     this.logger.warn({ err: error }, 'discovery cache: lost its LISTEN connection, serving from the table');
     this.scheduleRelisten();
   }
@@ -158,6 +153,13 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
       );
     }, this.options.relistenMs);
   }
+}
+
+/** Closes a LISTEN connection for good; errors it raises on its way out are no news (and must not crash). */
+function discard(client: pg.PoolClient): void {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  client.release(true);
 }
 
 /** Where a transaction notes the slugs it wrote, on its query runner's own scratch space. */
