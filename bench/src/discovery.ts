@@ -23,7 +23,7 @@ const DEPLOYMENTS = 10_000;
 const SEED_CONCURRENCY = 32;
 const BASELINE_SUBJECT = 'bench.baseline.deployment.get';
 /** Targets: hearth/baseline p50 at one caller, and throughput at 64 callers. */
-const TARGET = { p50RatioAt1: 1.5, throughputRatioAt64: 0.6 };
+const TARGET = { p50RatioAt1: 1.0, throughputRatioAt64: 1.0 };
 
 const baselineEntry = fileURLToPath(new URL('./discovery-baseline.js', import.meta.url));
 const slugs = Array.from({ length: DEPLOYMENTS }, (_, i) => `bench-${String(i + 1).padStart(5, '0')}`);
@@ -69,6 +69,7 @@ export async function runDiscovery(): Promise<void> {
       baseline: baselineRequest(baselineNc),
     };
     await checkSameAnswers(requests);
+    await askEverySlugOnce(requests);
     await measureBoth(requests);
   });
 }
@@ -147,6 +148,18 @@ async function checkSameAnswers(requests: Record<Side, (slug: string) => Promise
         `answers differ for ${slug}:\n  hearth   ${JSON.stringify(hearth)}\n  baseline ${JSON.stringify(baseline)}`,
       );
     }
+  }
+}
+
+/**
+ * Each side answers every slug once before the measurement, so both are measured in their steady
+ * state: the console's discovery cache holds every ref, as it does for workspaces asked about often,
+ * and Postgres' buffers hold every row the baseline reads.
+ */
+async function askEverySlugOnce(requests: Record<Side, (slug: string) => Promise<unknown>>): Promise<void> {
+  for (const side of ['baseline', 'hearth'] as const) {
+    let next = 0;
+    await measure(() => requests[side](slugs[next++]!), { concurrency: 64, requests: slugs.length });
   }
 }
 

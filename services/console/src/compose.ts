@@ -27,6 +27,7 @@ import { RecordDriverEvent } from './app/record-driver-event/record-driver-event
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
 import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
 import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
+import { DeploymentRefCache, EvictOnCommit } from './infra/postgres/deployment-ref-cache.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { EventSourcedTenancy } from './infra/postgres/event-sourced-tenancy.js';
@@ -37,6 +38,8 @@ import { TenancyTables } from './infra/postgres/tenancy-tables.js';
 export interface ConsoleDependencies {
   clock?: Clock;
   ids?: Ids;
+  /** How long discovery's cache waits to listen again after losing its connection (1 s). */
+  discoveryRelistenMs?: number;
 }
 
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -47,13 +50,20 @@ export function composeConsole(
     clock = systemClock,
     ids = randomIds,
     journalRetentionMs,
-  }: ConsoleDependencies & { journalRetentionMs?: number } = {},
+    discoveryCacheEntries = 50_000,
+    discoveryRelistenMs = 1_000,
+  }: ConsoleDependencies & { journalRetentionMs?: number; discoveryCacheEntries?: number } = {},
 ) {
   const { dataSource } = runtime;
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
   const fastPath = new FastPath(dataSource);
   const store = new EventStore();
   const refs = new DeploymentRefTable(dataSource, fastPath);
+  const discoveryCache = new DeploymentRefCache(refs, fastPath, runtime.logger, {
+    entries: discoveryCacheEntries,
+    relistenMs: discoveryRelistenMs,
+  });
+  EvictOnCommit.of(dataSource).add(discoveryCache);
   const audit = new ConsoleAuditTrail(clock, ids);
   const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
   const tree = new TenancyTables(dataSource);
@@ -63,7 +73,7 @@ export function composeConsole(
   const parked = new ParkedMessageTable(dataSource);
   const useCases = {
     createDeployment: new CreateDeployment(deployments, tree, clock, ids),
-    discoverDeployment: new DiscoverDeployment(refs),
+    discoverDeployment: new DiscoverDeployment(discoveryCache),
     getDeployment: new GetDeployment(refs),
     getDeploymentHistory: new GetDeploymentHistory(deployments),
     listDeployments: new ListDeployments(refs),
@@ -90,7 +100,7 @@ export function composeConsole(
       recordDriverEvent,
     ),
   };
-  return { useCases, workers };
+  return { useCases, workers, discoveryCache };
 }
 export type ConsoleUseCases = ReturnType<typeof composeConsole>['useCases'];
 export type ConsoleWorkers = ReturnType<typeof composeConsole>['workers'];

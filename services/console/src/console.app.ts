@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { BusSigner, BusVerifier, HatchStream, signingKeyOf, Streams } from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import { startRuntime, type ServiceRuntime } from '@hearth/platform/runtime';
+import { meter } from '@hearth/platform/telemetry';
 import { composeConsole, type ConsoleDependencies, type ConsoleUseCases, type ConsoleWorkers } from './compose.js';
 import type { ConsoleConfig } from './config.js';
 import { consoleModule } from './console.module.js';
+import type { DeploymentRefCache } from './infra/postgres/deployment-ref-cache.js';
 import { consoleEntities } from './infra/postgres/entities.js';
 import { consoleMigrations } from './infra/postgres/migrations/index.js';
 
@@ -22,6 +24,8 @@ export interface ConsoleApp {
   runtime: ServiceRuntime;
   useCases: ConsoleUseCases;
   workers: ConsoleWorkers;
+  /** Discovery's cache of deployment_refs (whether it listens, how much it holds). */
+  discoveryCache: DeploymentRefCache;
 }
 
 /** The one way the console starts: main, the medium tests' harness and the process starters all come here. */
@@ -43,10 +47,16 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     signer: new BusSigner('console', signingKeyOf(config.CONSOLE_SIGNING_KEY, 'CONSOLE_SIGNING_KEY')),
     verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
   };
-  const { useCases, workers } = composeConsole(runtime, bus, {
+  const { useCases, workers, discoveryCache } = composeConsole(runtime, bus, {
     ...options,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
+    discoveryCacheEntries: config.CONSOLE_DISCOVERY_CACHE_ENTRIES,
   });
+  await discoveryCache.listen();
+  runtime.onShutdown(() => discoveryCache.stop());
+  meter('console')
+    .createObservableGauge('console.discovery_cache.entries', { description: 'Workspaces discovery holds in memory' })
+    .addCallback((gauge) => gauge.observe(discoveryCache.cached));
   const rebuilt = await useCases.rebuildProjection.runIfBehind();
   if (rebuilt !== null) runtime.logger.warn({ streams: rebuilt }, 'a projection was behind its events: rebuilt');
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
@@ -76,5 +86,5 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     { http: `http://${config.CONSOLE_HOST}:${config.CONSOLE_PORT}`, nats: config.NATS_URL },
     'console ready',
   );
-  return { runtime, useCases, workers };
+  return { runtime, useCases, workers, discoveryCache };
 }

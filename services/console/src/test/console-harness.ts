@@ -53,6 +53,11 @@ export interface ConsoleHarness extends ConsoleApp {
   driverAnswer(answer: DriverAnswer, slug: string): Promise<DriverEvent>;
   /** That answer, recorded as the driver-events worker records it (in a transaction of its own). */
   recordAnswer(answer: DriverAnswer, slug: string): Promise<void>;
+  /**
+   * Another console on the same database and NATS, as a second process would be (settings in `env`
+   * override the harness's), with neither edges nor workers; closed with the harness.
+   */
+  replica(env?: Record<string, string>, options?: ConsoleOptions): Promise<ConsoleApp>;
   close(): Promise<void>;
 }
 
@@ -69,7 +74,7 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
   const db = await createTestDatabase('hearth_console');
   const port = await freePort();
   const adminToken = randomBytes(24).toString('base64url');
-  const config = ConsoleEnv.parse({
+  const env = {
     ...process.env,
     NATS_URL: nats.url,
     LOG_LEVEL: 'silent',
@@ -77,13 +82,24 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     CONSOLE_PORT: String(port),
     HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
     ...sharedServiceKeys().env('console'),
-  });
+  };
+  const config = ConsoleEnv.parse(env);
   const app = await startConsole(config, {
     serve: false,
     startWorkers: false,
     forceCloseConnections: true,
     ...options,
   });
+  const replicas: ConsoleApp[] = [];
+  const replica = async (overrides: Record<string, string> = {}, replicaOptions: ConsoleOptions = {}) => {
+    const started = await startConsole(ConsoleEnv.parse({ ...env, ...overrides }), {
+      serve: false,
+      startWorkers: false,
+      ...replicaOptions,
+    });
+    replicas.push(started);
+    return started;
+  };
 
   const pendingCommand = async (slug: string) => {
     const commands = [
@@ -144,7 +160,9 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
       const event = await driverAnswer(answer, slug);
       await unitOfWork.run((tx) => app.useCases.recordDriverEvent.run(event, tx));
     },
+    replica,
     close: async () => {
+      for (const started of replicas) await started.runtime.shutdown();
       await app.runtime.shutdown();
       await db.drop();
       await nats.stop();

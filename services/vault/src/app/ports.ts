@@ -173,7 +173,9 @@ export interface Nonces {
 
 /**
  * The commit of a read: its nonce, its event and the event's HATCH message, all or nothing, before
- * any value leaves. False when the nonce was kept before (nothing is recorded then).
+ * any value leaves; reads arriving together may share one commit. Settles only once the commit
+ * holding this read's event has ended. False when the nonce was kept before, by an earlier request or
+ * an earlier read of the same commit (nothing is recorded for this read then).
  */
 export interface ReadRecorder {
   record(principal: string, nonce: string, event: VaultEvent): Promise<boolean>;

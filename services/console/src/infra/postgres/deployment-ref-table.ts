@@ -3,6 +3,7 @@ import { managerOf, type FastPath, type PreparedStatement } from '@hearth/platfo
 import type { Transaction } from '@hearth/platform/ports';
 import { MoreThan, type DataSource, type FindOptionsWhere } from 'typeorm';
 import type { DeploymentRefReader, DeploymentRefRebuild } from '../../app/ports.js';
+import { noteRefWritten } from './deployment-ref-cache.js';
 import { DeploymentRefEntity } from './deployment-ref.entity.js';
 
 type RefRow = Omit<DeploymentRefEntity, 'stream_version'>;
@@ -58,7 +59,9 @@ export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefReb
 
   async put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void> {
     const row: DeploymentRefEntity = { ...ref, created: new Date(ref.created), stream_version: streamVersion };
-    await managerOf(tx).upsert(DeploymentRefEntity, row, ['workspace_slug']);
+    const manager = managerOf(tx);
+    await manager.upsert(DeploymentRefEntity, row, ['workspace_slug']);
+    noteRefWritten(manager.queryRunner, ref.workspace_slug);
   }
 
   /** EXCLUSIVE mode: readers pass, writers (whose upserts take ROW EXCLUSIVE) wait. TypeORM has no LOCK TABLE. */
@@ -80,6 +83,8 @@ export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefReb
 
   async clear(tx: Transaction): Promise<void> {
     // A DELETE, not TRUNCATE (repository.clear): TRUNCATE would make readers wait for the rebuild.
-    await managerOf(tx).createQueryBuilder().delete().from(DeploymentRefEntity).execute();
+    const manager = managerOf(tx);
+    await manager.createQueryBuilder().delete().from(DeploymentRefEntity).execute();
+    noteRefWritten(manager.queryRunner, ''); // every row: this process forgets them all at commit
   }
 }
