@@ -55,7 +55,10 @@ export class Refusals {
       const replay =
         cause === 'replay' || (caller.authenticated && !(await this.nonces.remember(tx, actor, caller.nonce)));
       const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
-      const id = refusalId(actor, caller.nonce, answer.code);
+      // A request that only names a session proves nothing but the id, which is no secret (it is on the
+      // record): it is recorded once per session and answer, so a forger cannot flood the owner's record.
+      const seen = caller.authenticated ? caller.nonce : `session/${caller.session}`;
+      const id = refusalId(actor, seen, answer.code);
       const refusal = {
         actor,
         nonce: caller.nonce,
@@ -67,12 +70,7 @@ export class Refusals {
       };
       const events = ([] as EventBody<VaultEvent>[]).concat(eventOf(refusal));
       for (const [i, event] of events.entries()) {
-        await this.audit.recordOnce(
-          tx,
-          event,
-          actor,
-          i === 0 ? id : refusalId(actor, caller.nonce, `${answer.code}#${i}`),
-        );
+        await this.audit.recordOnce(tx, event, actor, i === 0 ? id : refusalId(actor, seen, `${answer.code}#${i}`));
       }
       return answer;
     });

@@ -153,7 +153,7 @@ describe('vault sessions', () => {
     expect((await readIn({ id: owner.id, keys: owner.keys }, 'session-other')).code).toBe('VAULT.SESSION_MISMATCH');
     expect(await h.refusalsSince(from)).toEqual([
       refusal('SecretReadV1', 'session-reader', 'VAULT.BAD_MAC'),
-      refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
+      // Both mismatches name the same session with the same answer: recorded once (see below).
       refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
     ]);
     // The forger could not burn the owner's nonce: the owner's own request with it is served.
@@ -161,6 +161,18 @@ describe('vault sessions', () => {
       code: null,
       value: { POSTGRES_PASSWORD: VALUE },
     });
+  });
+
+  it("records a stolen session id's forged requests once, however many come: its owner's record is not the forger's to flood", async () => {
+    const owner = await handshake('session-reader', reader.keys);
+    const forged = { id: owner.id, keys: (await handshake('session-reader', reader.keys)).keys };
+    const from = await eventMark(h.db.name);
+    for (let i = 0; i < 5; i++) expect((await readIn(forged, 'session-reader')).code).toBe('VAULT.BAD_MAC');
+    for (let i = 0; i < 5; i++) expect((await readIn(forged, 'session-other')).code).toBe('VAULT.SESSION_MISMATCH');
+    expect(await h.refusalsSince(from)).toEqual([
+      refusal('SecretReadV1', 'session-reader', 'VAULT.BAD_MAC'),
+      refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
+    ]);
   });
 
   it('refuses an unknown session unrecorded, like a bad signature', async () => {
