@@ -318,10 +318,14 @@ export class VaultClient {
     return this.call(LeaseSubjects.roleDelete, { name }, z.object({ name: z.string() }).strict());
   }
 
-  /** A new database user for `role`; the password arrives sealed to this caller's key and is opened here. */
+  /** A new database user for `role`; the password arrives sealed for this caller (like a read's value) and is opened here. */
   async issueLease(role: string, ttl?: number): Promise<Lease> {
-    const reply = await this.call(LeaseSubjects.leaseIssue, { role, ...(ttl ? { ttl } : {}) }, SealedLease);
-    const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
+    const { reply, open } = await this.exchange(
+      LeaseSubjects.leaseIssue,
+      { role, ...(ttl ? { ttl } : {}) },
+      SealedLease,
+    );
+    const opened = open(reply.sealed);
     try {
       const { password } = LeasedPassword.parse(JSON.parse(decoder.decode(opened)));
       const { lease_id, username, ttl, expires_at, max_expires_at } = reply;
