@@ -269,6 +269,25 @@ describe('vault sessions', () => {
     ).toHaveLength(256);
   });
 
+  it('holds the per-principal limit against handshakes sent all at once', async () => {
+    const racer = await h.principal('session-racer', []);
+    const open = () => {
+      const request = { client_key: ephemeralKey().publicKey };
+      return h.raw(
+        VaultSubjects.sessionOpen,
+        request,
+        signAs(VaultSubjects.sessionOpen, request, 'session-racer', racer.keys.secretKey),
+      );
+    };
+    // The client's own session is one of the 256: 300 at once leave room for 255 of them.
+    const codes = (await Promise.all(Array.from({ length: 300 }, open))).map((reply) => reply.code);
+    expect(codes.filter((code) => code === null)).toHaveLength(255);
+    expect(codes.filter((code) => code !== null).every((code) => code === 'VAULT.SESSION_LIMIT')).toBe(true);
+    expect(
+      await queryDatabase(h.db.name, `SELECT 1 FROM vault_sessions WHERE principal = 'session-racer'`),
+    ).toHaveLength(256);
+  });
+
   it('never keeps, logs or publishes a session key in clear', async () => {
     const session = await handshake('session-reader', reader.keys);
     expect((await readIn(session, 'session-reader')).code).toBeNull();
