@@ -88,7 +88,12 @@ export class IssueLease {
         lastError: null,
       };
       await this.leases.insert(tx, lease);
-      return { lease, statements: role.statements, seal: caller.seal, nonce: caller.nonce };
+      return {
+        lease,
+        statements: role.statements,
+        seal: (plaintext: Uint8Array) => caller.seal(plaintext),
+        nonce: caller.nonce,
+      };
     });
     const password = this.passwords.generate();
     const verifier = await this.passwords.verifierOf(password);
