@@ -221,9 +221,12 @@ describe('vault sessions', () => {
     const from = await eventMark(h.db.name);
     await h.root.revokePrincipal('session-revoked');
     expect((await readIn(session, 'session-revoked')).code).toBe('VAULT.SESSION_REVOKED');
-    expect(await queryDatabase(h.db.name, `SELECT 1 FROM vault_sessions WHERE principal = 'session-revoked'`)).toEqual(
-      [],
-    );
+    expect(
+      await queryDatabase(
+        h.db.name,
+        `SELECT 1 FROM vault_sessions WHERE principal = 'session-revoked' AND expires_at > now()`,
+      ),
+    ).toEqual([]);
     await expect(client.read(PATH)).rejects.toMatchObject({ code: 'VAULT.SESSION_REVOKED' });
 
     // Back under the same name with a new key: a session opened with the old one stays ended.
@@ -239,6 +242,24 @@ describe('vault sessions', () => {
     expect(await h.refusalsSince(from)).toEqual(
       expect.arrayContaining([refusal('SecretReadV1', 'session-revoked', 'VAULT.SESSION_REVOKED')]),
     );
+  });
+
+  it("refuses a revoked principal's session on the record also on a vault process that never held it, and never revives it for a principal made again with the same key", async () => {
+    const keys = generatePrincipalKeys();
+    const rule = { pattern: 'hearth/sessions/*', capabilities: ['read' as const] };
+    await h.root.createPrincipal('session-gone', keys.publicKey);
+    await h.root.grant('session-gone', rule);
+    const session = await handshake('session-gone', keys);
+    await h.restart(); // a replica that never saw the session
+    await h.root.revokePrincipal('session-gone');
+    const from = await eventMark(h.db.name);
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_REVOKED');
+    expect(await h.refusalsSince(from)).toEqual([refusal('SecretReadV1', 'session-gone', 'VAULT.SESSION_REVOKED')]);
+
+    await h.root.createPrincipal('session-gone', keys.publicKey);
+    await h.root.grant('session-gone', rule);
+    await h.restart();
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_EXPIRED');
   });
 
   it('refuses a session opened from within a session, and one beyond the per-principal limit', async () => {

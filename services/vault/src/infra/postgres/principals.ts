@@ -99,7 +99,12 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   async remove(tx: Transaction, name: string): Promise<void> {
     const manager = managerOf(tx);
     await mustExist(manager, name);
-    // Sessions go with the principal (ON DELETE CASCADE); its rules first, which reference it.
+    // Its sessions end now but stay until their principal opens another (live() drops them): a request
+    // in one is refused on the record as revoked by any vault process, and the principal made again
+    // with the same key finds them expired, not revived.
+    await manager.query('UPDATE vault_sessions SET expires_at = now() WHERE principal = $1 AND expires_at > now()', [
+      name,
+    ]);
     await manager.delete(PolicyRuleRecord, { principal: name });
     await manager.delete(PrincipalRecord, { name });
   }
