@@ -258,8 +258,22 @@ describe('vault sessions', () => {
 
     await h.root.createPrincipal('session-gone', keys.publicKey);
     await h.root.grant('session-gone', rule);
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_EXPIRED');
     await h.restart();
     expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_EXPIRED');
+  });
+
+  it('never revives a session a vault process holds in memory for a principal made again with the same key', async () => {
+    const keys = generatePrincipalKeys();
+    const rule = { pattern: 'hearth/sessions/*', capabilities: ['read' as const] };
+    await h.root.createPrincipal('session-reborn', keys.publicKey);
+    await h.root.grant('session-reborn', rule);
+    const session = await handshake('session-reborn', keys);
+    expect((await readIn(session, 'session-reborn')).code).toBeNull();
+    await h.root.revokePrincipal('session-reborn');
+    await h.root.createPrincipal('session-reborn', keys.publicKey);
+    await h.root.grant('session-reborn', rule);
+    expect((await readIn(session, 'session-reborn')).code).toBe('VAULT.SESSION_EXPIRED');
   });
 
   it('refuses a session opened from within a session, and one beyond the per-principal limit', async () => {

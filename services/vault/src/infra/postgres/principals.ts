@@ -29,6 +29,7 @@ const principalWithRules: PreparedStatement = {
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private listener: pg.PoolClient | null = null;
+  private readonly forgetters: Array<() => void> = [];
 
   constructor(
     private readonly fastPath: FastPath,
@@ -40,22 +41,28 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     return this.cache.size;
   }
 
+  /** `listener` runs whenever the cache is dropped: what else a principal's change makes stale (its sessions). */
+  onForget(listener: () => void): void {
+    this.forgetters.push(listener);
+  }
+
   async listen(): Promise<void> {
     this.listener = await this.fastPath.connect();
-    this.listener.on('notification', () => this.cache.clear());
-    this.listener.on('error', () => this.cache.clear());
+    this.listener.on('notification', () => this.forget());
+    this.listener.on('error', () => this.forget());
     await this.listener.query('LISTEN principals_changed');
   }
 
   stop(): Promise<void> {
     this.listener?.release();
     this.listener = null;
-    this.cache.clear();
+    this.forget();
     return Promise.resolve();
   }
 
   forget(): void {
     this.cache.clear();
+    for (const forgetter of this.forgetters) forgetter();
   }
 
   async find(name: string): Promise<Principal | null> {
