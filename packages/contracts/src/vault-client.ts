@@ -110,6 +110,8 @@ export class VaultClient {
   private readonly timeoutMs: number;
   private session: ClientSession | null = null;
   private opening: Promise<ClientSession> | null = null;
+  /** How each claimed work item is opened (its claim's session and nonce), kept no longer than the item. */
+  private readonly workOpeners = new WeakMap<CredentialWork, Opener>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -209,14 +211,21 @@ export class VaultClient {
     return this.call(CredentialSubjects.schedule, { path, every_days: everyDays }, CredentialDetails);
   }
 
-  /** The driver's rotation work: what it has to apply or check in its sidecars, values sealed to its key. */
+  /** The driver's rotation work: what it has to apply or check in its sidecars, values sealed for it (like a read's). */
   async claimCredentialWork(): Promise<CredentialWork[]> {
-    return (await this.call(CredentialSubjects.workClaim, {}, CredentialWorkList)).work;
+    const { reply, open } = await this.exchange(CredentialSubjects.workClaim, {}, CredentialWorkList);
+    for (const work of reply.work) this.workOpeners.set(work, open);
+    return reply.work;
   }
 
-  /** Opens a work item's values; the caller zeroes nothing (strings), so it keeps them no longer than it needs. */
+  /**
+   * Opens a work item this client claimed, as its claim's reply is opened; the caller zeroes nothing
+   * (strings), so it keeps them no longer than it needs.
+   */
   openCredentialWork(work: CredentialWork): CredentialWorkValues {
-    const opened = openSealed(Buffer.from(work.sealed, 'base64'), this.keys);
+    const open = this.workOpeners.get(work);
+    if (!open) throw new HearthError(ErrorCode.BadSeal, 'the work was not claimed by this client');
+    const opened = open(work.sealed);
     try {
       const values = CredentialWorkValues.parse(JSON.parse(decoder.decode(opened)));
       if (values.path !== work.path || values.version !== work.version) {
@@ -318,10 +327,14 @@ export class VaultClient {
     return this.call(LeaseSubjects.roleDelete, { name }, z.object({ name: z.string() }).strict());
   }
 
-  /** A new database user for `role`; the password arrives sealed to this caller's key and is opened here. */
+  /** A new database user for `role`; the password arrives sealed for this caller (like a read's value) and is opened here. */
   async issueLease(role: string, ttl?: number): Promise<Lease> {
-    const reply = await this.call(LeaseSubjects.leaseIssue, { role, ...(ttl ? { ttl } : {}) }, SealedLease);
-    const opened = openSealed(Buffer.from(reply.sealed, 'base64'), this.keys);
+    const { reply, open } = await this.exchange(
+      LeaseSubjects.leaseIssue,
+      { role, ...(ttl ? { ttl } : {}) },
+      SealedLease,
+    );
+    const opened = open(reply.sealed);
     try {
       const { password } = LeasedPassword.parse(JSON.parse(decoder.decode(opened)));
       const { lease_id, username, ttl, expires_at, max_expires_at } = reply;

@@ -133,6 +133,7 @@ export function composeVault(
   const audit = new AuditTrail(auditedEvents, clock, ids);
   const sessionRecords = new PostgresSessions(fastPath);
   const sessions = new SessionDirectory(sessionRecords, cipher, logger, principalCacheEntries);
+  principals.onForget(() => sessions.forget());
   const admission = new Admission(
     unitOfWork,
     new CallerIdentity(principals, sessions, clock),

@@ -208,7 +208,7 @@ export interface SessionRecord {
 }
 
 export interface SessionRecords {
-  /** Drops the principal's ended sessions and counts its live ones, in the transaction that opens another. */
+  /** Drops the principal's ended sessions and counts its live ones, in the transaction that opens another: its other handshakes wait for that one. */
   live(tx: Transaction, principal: string, now: Date): Promise<number>;
   insert(tx: Transaction, session: SessionRecord): Promise<void>;
   /** A request's session, on a process that has not seen it yet. */

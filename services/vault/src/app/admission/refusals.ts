@@ -55,7 +55,12 @@ export class Refusals {
       const replay =
         cause === 'replay' || (caller.authenticated && !(await this.nonces.remember(tx, actor, caller.nonce)));
       const answer = replay ? new HearthError(ErrorCode.ReplayedNonce, 'this request was seen before') : cause;
-      const id = refusalId(actor, caller.nonce, answer.code);
+      // A request that only names a session proves nothing but the id, which is no secret (it is on the
+      // record): it is recorded once per session and answer, so a forger cannot flood the owner's record.
+      const seen = caller.authenticated
+        ? { domain: 'vault-refusal', of: caller.nonce }
+        : { domain: 'vault-session-refusal', of: caller.session ?? '' };
+      const id = refusalId(seen, actor, answer.code);
       const refusal = {
         actor,
         nonce: caller.nonce,
@@ -67,12 +72,7 @@ export class Refusals {
       };
       const events = ([] as EventBody<VaultEvent>[]).concat(eventOf(refusal));
       for (const [i, event] of events.entries()) {
-        await this.audit.recordOnce(
-          tx,
-          event,
-          actor,
-          i === 0 ? id : refusalId(actor, caller.nonce, `${answer.code}#${i}`),
-        );
+        await this.audit.recordOnce(tx, event, actor, i === 0 ? id : refusalId(seen, actor, `${answer.code}#${i}`));
       }
       return answer;
     });
@@ -80,9 +80,13 @@ export class Refusals {
   }
 }
 
-/** A UUID (version 8, name-based) of signer, nonce and reason: the same refusal always gets the same id. */
-function refusalId(actor: string, nonce: string, reason: string): string {
-  const hash = createHash('sha256').update(`vault-refusal\n${actor}\n${nonce}\n${reason}`).digest();
+/**
+ * A UUID (version 8, name-based) of signer, what was seen (a nonce, or a session whose name alone came,
+ * each under a domain of its own so neither can pose as the other) and reason: the same refusal
+ * always gets the same id.
+ */
+function refusalId(seen: { domain: string; of: string }, actor: string, reason: string): string {
+  const hash = createHash('sha256').update(`${seen.domain}\n${actor}\n${seen.of}\n${reason}`).digest();
   hash[6] = (hash[6]! & 0x0f) | 0x80;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

@@ -45,6 +45,14 @@ export class SessionDirectory {
     return session;
   }
 
+  /**
+   * Drops every session held: a principal changed, and one revoked and made again with the same key
+   * must meet its old sessions as the database has them (ended), not as they were remembered.
+   */
+  forget(): void {
+    this.cache.clear();
+  }
+
   /** The session this process just opened, so its first request costs no lookup. */
   opened(session: LiveSession): void {
     this.remember(session.id, session);

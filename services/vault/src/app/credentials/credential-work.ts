@@ -3,7 +3,6 @@ import {
   ErrorCode,
   HearthError,
   parseRequest,
-  sealTo,
   SIDECAR_TAG,
   type CredentialWork,
   type CredentialWorkList,
@@ -73,7 +72,7 @@ export class CredentialWorkQueue {
         if (!mayAccess(caller.principal.rules, item.path, 'write') || !item.current.sealed) continue;
         if (item.kind === 'rotate' && item.pending === null) continue;
         const plaintext = Buffer.from(JSON.stringify(this.valuesOf(item)), 'utf8');
-        const sealed = sealTo(caller.principal.publicKey, plaintext);
+        const sealed = caller.seal(plaintext);
         plaintext.fill(0);
         const read = { actor, path: item.path, nonce: `${caller.nonce}/${item.id}` };
         for (const version of item.kind === 'rotate' ? [item.current.version, item.version] : [item.version]) {

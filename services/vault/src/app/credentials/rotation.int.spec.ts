@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HatchStream, type CredentialWork, type VaultClient } from '@hearth/contracts';
+import { HatchStream, openSealed, type CredentialWork, type PrincipalKeys, type VaultClient } from '@hearth/contracts';
 import { eventMark, eventsSince, expectNewEvents, queryDatabase, streamMessages, until } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
@@ -19,6 +19,7 @@ describe('rotating credentials', () => {
   let h: VaultHarness;
   /** A test client acting as the driver: it made the AUTO_MANAGED credentials, so their work is its own. */
   let driver: VaultClient;
+  let driverKeys: PrincipalKeys;
   /** Another principal with the same rights, which made none of them. */
   let other: VaultClient;
   /** Reads generated values (only a principal granted the workspace does). */
@@ -26,7 +27,7 @@ describe('rotating credentials', () => {
 
   beforeAll(async () => {
     h = await startVaultHarness({ VAULT_CREDENTIAL_WORK_CLAIM_SECONDS: '1', VAULT_ROTATION_CHECK_SECONDS: '0.2' });
-    driver = (await h.principal('driver', [DRIVER_RULE])).client;
+    ({ client: driver, keys: driverKeys } = await h.principal('driver', [DRIVER_RULE]));
     other = (await h.principal('other-writer', [DRIVER_RULE])).client;
     reader = (await h.principal('acme-reader', [{ pattern: 'hearth/acme/*', capabilities: ['read'] }])).client;
   });
@@ -323,5 +324,17 @@ describe('rotating credentials', () => {
       message: 'password authentication failed',
     });
     await expect(checked).resolves.toEqual({ status: 'FAILED', message: 'password authentication failed' });
+  });
+
+  it("seals the work of a driver in a session with the session's key: its principal key, stolen later, opens nothing", async () => {
+    const path = 'hearth/acme/forward-secret';
+    await sidecar(path);
+    await h.root.rotateCredential(path);
+    const work = await claimFor(path);
+    expect(() => openSealed(Buffer.from(work.sealed, 'base64'), driverKeys)).toThrow();
+    const values = driver.openCredentialWork(work);
+    expect(values.current).toMatchObject(sidecarValues('old-sidecar-password'));
+    await driver.reportCredentialWork({ id: work.id, path, version: 2, outcome: 'applied', message: 'login ok' });
+    expect((await reader.read(path)).values).toEqual(values.pending);
   });
 });

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  deriveSessionKeys,
+  ephemeralKey,
   generatePrincipalKeys,
   HatchStream,
   LEASE_ID_PATTERN,
   LeasedPassword,
   LeaseSubjects,
+  openFromSession,
   openSealed,
   SealedLease,
+  SessionOpened,
+  sessionHeaders,
+  VaultSubjects,
   type Lease,
   type VaultClient,
 } from '@hearth/contracts';
@@ -22,6 +28,7 @@ import {
   until,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
 import { refusal, signAs, startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { startLeaseTarget, type LeaseTarget } from '../../test/lease-target.js';
 
@@ -116,6 +123,40 @@ describe('issuing a lease', () => {
     expect(reply.body).not.toContain(password);
     await (await t.login(username, password)).end();
     expect(() => openSealed(bytes, generatePrincipalKeys())).toThrow();
+  });
+
+  it("seals the password in a session under the session's reply key, bound to the request: the principal key, stolen later, opens nothing", async () => {
+    const own = ephemeralKey();
+    const hello = { client_key: own.publicKey };
+    const handshake = await h.raw(
+      VaultSubjects.sessionOpen,
+      hello,
+      signAs(VaultSubjects.sessionOpen, hello, 'reporting-app', appKeys.secretKey),
+    );
+    const opened = SessionOpened.parse(JSON.parse(handshake.body));
+    const session = {
+      id: opened.session_id,
+      keys: deriveSessionKeys(own.privateKey, opened.vault_key, {
+        sessionId: opened.session_id,
+        principal: 'reporting-app',
+        clientKey: own.publicKey,
+        vaultKey: opened.vault_key,
+      }),
+    };
+    const body = { role: 'readonly' };
+    const nonce = randomUUID();
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const auth = sessionHeaders(session, LeaseSubjects.leaseIssue, bytes, 'reporting-app', Date.now(), nonce);
+    const reply = await h.raw(LeaseSubjects.leaseIssue, body, auth);
+    expect(reply.code).toBeNull();
+    const { sealed, username } = SealedLease.parse(JSON.parse(reply.body));
+    const box = Buffer.from(sealed, 'base64');
+    expect(() => openSealed(box, appKeys)).toThrow();
+    expect(() => openFromSession(session.keys.reply, session.id, randomUUID(), box)).toThrow();
+    const plain = openFromSession(session.keys.reply, session.id, nonce, box);
+    const { password } = LeasedPassword.parse(JSON.parse(Buffer.from(plain).toString()));
+    issued.push({ username, password } as Lease);
+    await (await t.login(username, password)).end();
   });
 
   it('refuses a principal without read on db/creds/<role>, on the record, and makes no user', async () => {

@@ -4,7 +4,6 @@ import {
   HearthError,
   LeaseIssueRequest,
   parseRequest,
-  sealTo,
   type SealedLease,
 } from '@hearth/contracts';
 import type { Clock, UnitOfWork } from '@hearth/platform/ports';
@@ -13,7 +12,7 @@ import { leaseIssued } from '../../domain/lease/events.js';
 import { issueTimes, LEASE_RANDOM_CHARS, leaseIdOf } from '../../domain/lease/lease.js';
 import { renderUsername, USERNAME_RANDOM_CHARS } from '../../domain/lease/templates.js';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
-import type { SignedRequest } from '../admission/caller-identity.js';
+import type { Caller, SignedRequest } from '../admission/caller-identity.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type {
   EngineStore,
@@ -38,7 +37,8 @@ const issue: AdmissionRule<IssueRequest> = {
 interface Intent {
   lease: StoredLease;
   statements: LeaseStatements;
-  publicKey: string;
+  /** Seals the password for the caller alone: in its session, bound to this request, or to its key. */
+  seal: Caller['seal'];
   nonce: string;
 }
 
@@ -88,7 +88,12 @@ export class IssueLease {
         lastError: null,
       };
       await this.leases.insert(tx, lease);
-      return { lease, statements: role.statements, publicKey: caller.principal.publicKey, nonce: caller.nonce };
+      return {
+        lease,
+        statements: role.statements,
+        seal: (plaintext: Uint8Array) => caller.seal(plaintext),
+        nonce: caller.nonce,
+      };
     });
     const password = this.passwords.generate();
     const verifier = await this.passwords.verifierOf(password);
@@ -104,7 +109,7 @@ export class IssueLease {
         ttl: Math.round((lease.expiresAt.getTime() - lease.issuedAt.getTime()) / 1000),
         expires_at: lease.expiresAt.toISOString(),
         max_expires_at: lease.maxExpiresAt.toISOString(),
-        sealed: Buffer.from(sealTo(intent.publicKey, plaintext)).toString('base64'),
+        sealed: Buffer.from(intent.seal(plaintext)).toString('base64'),
       };
     } finally {
       plaintext.fill(0);

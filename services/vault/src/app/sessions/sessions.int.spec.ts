@@ -153,7 +153,7 @@ describe('vault sessions', () => {
     expect((await readIn({ id: owner.id, keys: owner.keys }, 'session-other')).code).toBe('VAULT.SESSION_MISMATCH');
     expect(await h.refusalsSince(from)).toEqual([
       refusal('SecretReadV1', 'session-reader', 'VAULT.BAD_MAC'),
-      refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
+      // Both mismatches name the same session with the same answer: recorded once (see below).
       refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
     ]);
     // The forger could not burn the owner's nonce: the owner's own request with it is served.
@@ -161,6 +161,18 @@ describe('vault sessions', () => {
       code: null,
       value: { POSTGRES_PASSWORD: VALUE },
     });
+  });
+
+  it("records a stolen session id's forged requests once, however many come: its owner's record is not the forger's to flood", async () => {
+    const owner = await handshake('session-reader', reader.keys);
+    const forged = { id: owner.id, keys: (await handshake('session-reader', reader.keys)).keys };
+    const from = await eventMark(h.db.name);
+    for (let i = 0; i < 5; i++) expect((await readIn(forged, 'session-reader')).code).toBe('VAULT.BAD_MAC');
+    for (let i = 0; i < 5; i++) expect((await readIn(forged, 'session-other')).code).toBe('VAULT.SESSION_MISMATCH');
+    expect(await h.refusalsSince(from)).toEqual([
+      refusal('SecretReadV1', 'session-reader', 'VAULT.BAD_MAC'),
+      refusal('SecretReadV1', 'session-reader', 'VAULT.SESSION_MISMATCH'),
+    ]);
   });
 
   it('refuses an unknown session unrecorded, like a bad signature', async () => {
@@ -209,9 +221,12 @@ describe('vault sessions', () => {
     const from = await eventMark(h.db.name);
     await h.root.revokePrincipal('session-revoked');
     expect((await readIn(session, 'session-revoked')).code).toBe('VAULT.SESSION_REVOKED');
-    expect(await queryDatabase(h.db.name, `SELECT 1 FROM vault_sessions WHERE principal = 'session-revoked'`)).toEqual(
-      [],
-    );
+    expect(
+      await queryDatabase(
+        h.db.name,
+        `SELECT 1 FROM vault_sessions WHERE principal = 'session-revoked' AND expires_at > now()`,
+      ),
+    ).toEqual([]);
     await expect(client.read(PATH)).rejects.toMatchObject({ code: 'VAULT.SESSION_REVOKED' });
 
     // Back under the same name with a new key: a session opened with the old one stays ended.
@@ -227,6 +242,38 @@ describe('vault sessions', () => {
     expect(await h.refusalsSince(from)).toEqual(
       expect.arrayContaining([refusal('SecretReadV1', 'session-revoked', 'VAULT.SESSION_REVOKED')]),
     );
+  });
+
+  it("refuses a revoked principal's session on the record also on a vault process that never held it, and never revives it for a principal made again with the same key", async () => {
+    const keys = generatePrincipalKeys();
+    const rule = { pattern: 'hearth/sessions/*', capabilities: ['read' as const] };
+    await h.root.createPrincipal('session-gone', keys.publicKey);
+    await h.root.grant('session-gone', rule);
+    const session = await handshake('session-gone', keys);
+    await h.restart(); // a replica that never saw the session
+    await h.root.revokePrincipal('session-gone');
+    const from = await eventMark(h.db.name);
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_REVOKED');
+    expect(await h.refusalsSince(from)).toEqual([refusal('SecretReadV1', 'session-gone', 'VAULT.SESSION_REVOKED')]);
+
+    await h.root.createPrincipal('session-gone', keys.publicKey);
+    await h.root.grant('session-gone', rule);
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_EXPIRED');
+    await h.restart();
+    expect((await readIn(session, 'session-gone')).code).toBe('VAULT.SESSION_EXPIRED');
+  });
+
+  it('never revives a session a vault process holds in memory for a principal made again with the same key', async () => {
+    const keys = generatePrincipalKeys();
+    const rule = { pattern: 'hearth/sessions/*', capabilities: ['read' as const] };
+    await h.root.createPrincipal('session-reborn', keys.publicKey);
+    await h.root.grant('session-reborn', rule);
+    const session = await handshake('session-reborn', keys);
+    expect((await readIn(session, 'session-reborn')).code).toBeNull();
+    await h.root.revokePrincipal('session-reborn');
+    await h.root.createPrincipal('session-reborn', keys.publicKey);
+    await h.root.grant('session-reborn', rule);
+    expect((await readIn(session, 'session-reborn')).code).toBe('VAULT.SESSION_EXPIRED');
   });
 
   it('refuses a session opened from within a session, and one beyond the per-principal limit', async () => {
@@ -254,6 +301,25 @@ describe('vault sessions', () => {
     expect((await open()).code).toBe('VAULT.SESSION_LIMIT');
     expect(
       await queryDatabase(h.db.name, `SELECT 1 FROM vault_sessions WHERE principal = 'session-flood'`),
+    ).toHaveLength(256);
+  });
+
+  it('holds the per-principal limit against handshakes sent all at once', async () => {
+    const racer = await h.principal('session-racer', []);
+    const open = () => {
+      const request = { client_key: ephemeralKey().publicKey };
+      return h.raw(
+        VaultSubjects.sessionOpen,
+        request,
+        signAs(VaultSubjects.sessionOpen, request, 'session-racer', racer.keys.secretKey),
+      );
+    };
+    // The client's own session is one of the 256: 300 at once leave room for 255 of them.
+    const codes = (await Promise.all(Array.from({ length: 300 }, open))).map((reply) => reply.code);
+    expect(codes.filter((code) => code === null)).toHaveLength(255);
+    expect(codes.filter((code) => code !== null).every((code) => code === 'VAULT.SESSION_LIMIT')).toBe(true);
+    expect(
+      await queryDatabase(h.db.name, `SELECT 1 FROM vault_sessions WHERE principal = 'session-racer'`),
     ).toHaveLength(256);
   });
 

@@ -29,6 +29,7 @@ const principalWithRules: PreparedStatement = {
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private listener: pg.PoolClient | null = null;
+  private readonly forgetters: Array<() => void> = [];
 
   constructor(
     private readonly fastPath: FastPath,
@@ -40,22 +41,28 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     return this.cache.size;
   }
 
+  /** `listener` runs whenever the cache is dropped: what else a principal's change makes stale (its sessions). */
+  onForget(listener: () => void): void {
+    this.forgetters.push(listener);
+  }
+
   async listen(): Promise<void> {
     this.listener = await this.fastPath.connect();
-    this.listener.on('notification', () => this.cache.clear());
-    this.listener.on('error', () => this.cache.clear());
+    this.listener.on('notification', () => this.forget());
+    this.listener.on('error', () => this.forget());
     await this.listener.query('LISTEN principals_changed');
   }
 
   stop(): Promise<void> {
     this.listener?.release();
     this.listener = null;
-    this.cache.clear();
+    this.forget();
     return Promise.resolve();
   }
 
   forget(): void {
     this.cache.clear();
+    for (const forgetter of this.forgetters) forgetter();
   }
 
   async find(name: string): Promise<Principal | null> {
@@ -99,7 +106,12 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   async remove(tx: Transaction, name: string): Promise<void> {
     const manager = managerOf(tx);
     await mustExist(manager, name);
-    // Sessions go with the principal (ON DELETE CASCADE); its rules first, which reference it.
+    // Its sessions end now but stay until their principal opens another (live() drops them): a request
+    // in one is refused on the record as revoked by any vault process, and the principal made again
+    // with the same key finds them expired, not revived.
+    await manager.query('UPDATE vault_sessions SET expires_at = now() WHERE principal = $1 AND expires_at > now()', [
+      name,
+    ]);
     await manager.delete(PolicyRuleRecord, { principal: name });
     await manager.delete(PrincipalRecord, { name });
   }

@@ -29,6 +29,9 @@ export class PostgresSessions implements SessionRecords {
 
   async live(tx: Transaction, principal: string, now: Date): Promise<number> {
     const manager = managerOf(tx);
+    // Handshakes of one principal count and insert one at a time, else those sent at once all count
+    // the same and overshoot the limit. NO KEY UPDATE: the key share of a foreign key does not wait on it.
+    await manager.query('SELECT 1 FROM principals WHERE name = $1 FOR NO KEY UPDATE', [principal]);
     await manager.query('DELETE FROM vault_sessions WHERE principal = $1 AND expires_at <= $2', [principal, now]);
     const [row] = await manager.query<Array<{ live: number }>>(
       'SELECT count(*)::int AS live FROM vault_sessions WHERE principal = $1',
