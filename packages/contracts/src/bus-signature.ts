@@ -1,7 +1,17 @@
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.js';
 import { ErrorCode, HearthError } from './errors.js';
+import { cryptoReady, openSealed, sealTo, strictBase64, type PrincipalKeys } from './vault-crypto.js';
 
 /**
  * Who may sign on the bus: each service with an ed25519 key of its own, separate from its NATS
@@ -33,11 +43,18 @@ export const BusHeaders = {
   messageId: 'Hearth-Msg-Id',
   /** A caller's random nonce, which a signed reply is bound to: a recorded reply answers no other request. */
   requestNonce: 'Hearth-Request-Nonce',
+  /**
+   * A caller's reply key, sealed to the service it asks: the service then answers with a MAC under
+   * it (`replyMac`) instead of a signature. Only that service can open it, so the MAC proves it answered.
+   */
+  replyKey: 'Hearth-Reply-Key',
+  replyMac: 'Hearth-Reply-Mac',
 } as const;
 
 /** Signed bytes start with these, so a message signature can pass for no reply, checkpoint or request. */
 const MESSAGE_CONTEXT = 'hearth-msg-v1';
 const REPLY_CONTEXT = 'hearth-reply-v1';
+const REPLY_MAC_CONTEXT = 'hearth-reply-mac-v1';
 
 const RawPublicKey = z
   .base64()
@@ -121,6 +138,8 @@ interface HeaderSource {
 
 /** Signs what one service publishes and answers with its own key. */
 export class BusSigner {
+  private openedReplyKeys: OpenedReplyKeys | null = null;
+
   constructor(
     readonly service: ServiceName,
     private readonly key: KeyObject,
@@ -140,6 +159,21 @@ export class BusSigner {
   signReply(subject: string, nonce: string, body: unknown): string {
     return sign(null, replySigningPayload(subject, nonce, body), this.key).toString('base64');
   }
+
+  /**
+   * The MAC header of the reply bytes `reply` to `request` (on `subject`, with `nonce`) that carried
+   * `sealedKey` (Hearth-Reply-Key); BUS.BAD_REPLY_KEY when that is no reply key sealed to this service.
+   */
+  async macReply(
+    request: { subject: string; nonce: string; bytes: Uint8Array },
+    reply: Uint8Array,
+    sealedKey: string,
+  ): Promise<string> {
+    this.openedReplyKeys ??= new OpenedReplyKeys(openingKeysOf(this.key));
+    const key = await this.openedReplyKeys.open(sealedKey);
+    const { subject, nonce, bytes } = request;
+    return replyMac(key, { service: this.service, subject, nonce, request: bytes }, reply).toString('base64');
+  }
 }
 
 /** What a verified message proves: who emitted it, and the signature an auditor can check again offline. */
@@ -152,6 +186,11 @@ export interface MessageOrigin {
 /** Checks messages and replies against the pinned service keys. */
 export class BusVerifier {
   constructor(private readonly keys: ServiceKeys) {}
+
+  /** A fresh holder of reply keys sealed to `service`'s pinned key, for a caller that asks it often. */
+  replyKeysFor(service: ServiceName): ReplyKeys {
+    return new ReplyKeys(this.keys.of(service));
+  }
 
   /**
    * The origin of a message, if `allowed` (the service that may emit it) signed it; else a
@@ -186,6 +225,130 @@ export class BusVerifier {
       throw new HearthError(ErrorCode.BusBadSignature, `the answer on ${subject} is not signed by ${from}`);
     }
   }
+}
+
+/** How long a caller keeps one reply key, and a service an opened one. */
+export const REPLY_KEY_TTL_MS = 15 * 60_000;
+const REPLY_KEY_BYTES = 32;
+/** crypto_box_seal of a reply key: the ephemeral X25519 key, the Poly1305 tag, the key. */
+const SEALED_REPLY_KEY_BYTES = 32 + 16 + REPLY_KEY_BYTES;
+/** Opened reply keys a service keeps: a flood of fresh ones costs it X25519 opens, never more memory. */
+const OPENED_REPLY_KEYS_LIMIT = 10_000;
+
+/** What a reply MAC binds the reply to: who answers which request (its subject, nonce and exact bytes). */
+export interface ReplyBinding {
+  service: ServiceName;
+  subject: string;
+  nonce: string;
+  request: Uint8Array;
+}
+
+/**
+ * HMAC-SHA256 under a reply key of the binding (each part length-prefixed) and the reply's exact
+ * bytes, so no canonical JSON is needed. The request's bytes are covered too: whoever sees a request
+ * cannot have the service answer another one (another slug) under its nonce and pass that answer on.
+ */
+export function replyMac(key: Uint8Array, binding: ReplyBinding, reply: Uint8Array): Buffer {
+  const hmac = createHmac('sha256', key).update(REPLY_MAC_CONTEXT);
+  const { service, subject, nonce, request } = binding;
+  for (const part of [Buffer.from(service), Buffer.from(subject), Buffer.from(nonce), request]) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(part.length);
+    hmac.update(length).update(part);
+  }
+  return hmac.update(reply).digest();
+}
+
+/** Throws BUS.UNSIGNED or BUS.BAD_SIGNATURE unless `mac` is the MAC under `key` of these reply bytes so bound. */
+export function verifyReplyMac(
+  key: Uint8Array,
+  binding: ReplyBinding,
+  reply: Uint8Array,
+  mac: string | undefined,
+): void {
+  const { service: from, subject } = binding;
+  if (!mac) throw new HearthError(ErrorCode.BusUnsigned, `the answer on ${subject} carries no reply MAC`);
+  const given = strictBase64(mac, 32);
+  if (!given || !timingSafeEqual(given, replyMac(key, binding, reply))) {
+    throw new HearthError(ErrorCode.BusBadSignature, `the answer on ${subject} is not ${from}'s`);
+  }
+}
+
+/** A reply key as a caller holds it: in clear to check MACs, sealed to the service for the request header. */
+export interface ReplyKey {
+  key: Buffer;
+  sealed: string;
+}
+
+/**
+ * A caller's current reply key for one service, renewed every REPLY_KEY_TTL_MS: a caller that asks
+ * the service often pays one seal per renewal, and each reply a MAC instead of an ed25519 verify.
+ */
+export class ReplyKeys {
+  private held: (ReplyKey & { until: number }) | null = null;
+
+  constructor(
+    private readonly servicePublicKey: KeyObject,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async current(): Promise<ReplyKey> {
+    await cryptoReady(); // before the check: callers waiting here together then share one renewal
+    const now = this.now();
+    if (this.held && now < this.held.until) return this.held;
+    const key = randomBytes(REPLY_KEY_BYTES);
+    const sealed = Buffer.from(sealTo(rawPublicKeyOf(this.servicePublicKey), key)).toString('base64');
+    this.held = { key, sealed, until: now + REPLY_KEY_TTL_MS };
+    return this.held;
+  }
+}
+
+/**
+ * The reply keys callers sealed to a service, each opened on first sight (so any replica answers
+ * any caller) and kept for REPLY_KEY_TTL_MS, at most OPENED_REPLY_KEYS_LIMIT of them.
+ */
+class OpenedReplyKeys {
+  /** In the order they were opened, so the expired and the oldest are at the front. */
+  private readonly opened = new Map<string, { key: Buffer; until: number }>();
+
+  constructor(private readonly own: PrincipalKeys) {}
+
+  async open(sealed: string): Promise<Buffer> {
+    const now = Date.now();
+    const known = this.opened.get(sealed);
+    if (known && now < known.until) return known.key;
+    const key = await this.openAfresh(sealed);
+    this.opened.delete(sealed);
+    for (const [oldest, { until }] of this.opened) {
+      if (until > now && this.opened.size < OPENED_REPLY_KEYS_LIMIT) break;
+      this.opened.delete(oldest);
+    }
+    this.opened.set(sealed, { key, until: now + REPLY_KEY_TTL_MS });
+    return key;
+  }
+
+  private async openAfresh(sealed: string): Promise<Buffer> {
+    const raw = strictBase64(sealed, SEALED_REPLY_KEY_BYTES);
+    if (raw) {
+      await cryptoReady();
+      try {
+        return Buffer.from(openSealed(raw, this.own));
+      } catch {
+        // refused below, as a malformed one is
+      }
+    }
+    throw new HearthError(ErrorCode.BusBadReplyKey, 'the reply key is not one sealed to this service');
+  }
+}
+
+/** A service's ed25519 key in the form `openSealed` takes (libsodium's seed ‖ public key). */
+function openingKeysOf(key: KeyObject): PrincipalKeys {
+  const { d, x } = key.export({ format: 'jwk' });
+  const publicKey = Buffer.from(x!, 'base64url');
+  return {
+    publicKey: publicKey.toString('base64'),
+    secretKey: Buffer.concat([Buffer.from(d!, 'base64url'), publicKey]).toString('base64'),
+  };
 }
 
 /** Whether `signature` (base64) over `payload` is the key's; any malformed input is simply not. */

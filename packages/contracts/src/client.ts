@@ -1,5 +1,12 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
-import { BusHeaders, requestNonce, type BusVerifier, type ServiceName } from './bus-signature.js';
+import {
+  BusHeaders,
+  requestNonce,
+  verifyReplyMac,
+  type BusVerifier,
+  type ReplyKeys,
+  type ServiceName,
+} from './bus-signature.js';
 import { DeploymentRef, type GetDeploymentRequest } from './deployment.js';
 import { WorkspaceScope } from './scopes.js';
 import { ErrorCode, fieldsOfHeader, HearthError, InvalidFieldsError } from './errors.js';
@@ -44,9 +51,14 @@ export function callerHeaders(options: ClientOptions, into?: MsgHdrs): MsgHdrs |
 }
 
 /**
- * Asks service `from` on `subject` and answers its reply's body only if `from` signed it for this very
- * request (bound to a fresh nonce), so nobody else on the bus can answer in its place. An error it
- * answers with is thrown as it came: it grants nothing.
+ * Asks service `from` on `subject` and answers its reply's body only if `from` authenticated it for
+ * this very request (bound to a fresh nonce), so nobody else on the bus can answer in its place. An
+ * error it answers with is thrown as it came: it grants nothing.
+ *
+ * With `replyKeys`, the request carries a reply key sealed to `from` and the reply must bear a MAC
+ * under it, which only `from` could have opened: as sure, and far cheaper on both sides. Without,
+ * the reply is signed, a proof anyone holding the pinned keys can check again later (an audit
+ * journal's head, a token's holder).
  */
 export async function askSigned(
   nc: NatsConnection,
@@ -54,29 +66,41 @@ export async function askSigned(
   from: ServiceName,
   subject: string,
   request: unknown,
-  options: ClientOptions & { headers?: MsgHdrs },
+  options: ClientOptions & { headers?: MsgHdrs; replyKeys?: ReplyKeys },
 ): Promise<unknown> {
   const nonce = requestNonce();
   const headers = callerHeaders(options, options.headers ?? natsHeaders())!;
   headers.set(BusHeaders.requestNonce, nonce);
-  const reply: Msg = await nc.request(subject, encoder.encode(JSON.stringify(request)), {
-    timeout: options.timeoutMs ?? 5_000,
-    headers,
-  });
+  const replyKey = await options.replyKeys?.current();
+  if (replyKey) headers.set(BusHeaders.replyKey, replyKey.sealed);
+  const bytes = encoder.encode(JSON.stringify(request));
+  const reply: Msg = await nc.request(subject, bytes, { timeout: options.timeoutMs ?? 5_000, headers });
   const error = serviceErrorOf(reply.headers);
   if (error) throw error;
+  if (replyKey) {
+    const binding = { service: from, subject, nonce, request: bytes };
+    verifyReplyMac(replyKey.key, binding, reply.data, reply.headers?.get(BusHeaders.replyMac));
+    return reply.json();
+  }
   const body: unknown = reply.json();
   verifier.verifyReply(from, subject, nonce, body, reply.headers?.get(BusHeaders.signature));
   return body;
 }
 
-/** A typed client any subsystem imports to find a workspace's deployment over NATS; it takes only the console's signed word. */
+/**
+ * A typed client any subsystem imports to find a workspace's deployment over NATS; it takes only the
+ * console's word, MACed under a reply key of its own (nothing here needs a signature to keep).
+ */
 export class ConsoleClient {
+  private readonly options: ClientOptions & { replyKeys: ReplyKeys };
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly verifier: BusVerifier,
-    private readonly options: ClientOptions = {},
-  ) {}
+    options: ClientOptions = {},
+  ) {
+    this.options = { ...options, replyKeys: verifier.replyKeysFor('console') };
+  }
 
   async getWorkspaceDeployment(slug: string): Promise<DeploymentRef | null> {
     const request: GetDeploymentRequest = { slug };

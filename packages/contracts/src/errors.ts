@@ -85,6 +85,7 @@ export const ErrorCode = {
   BusUnsigned: 'BUS.UNSIGNED',
   BusBadSignature: 'BUS.BAD_SIGNATURE',
   BusWrongOrigin: 'BUS.WRONG_ORIGIN',
+  BusBadReplyKey: 'BUS.BAD_REPLY_KEY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -175,6 +176,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'BUS.UNSIGNED': 'unauthenticated',
   'BUS.BAD_SIGNATURE': 'unauthenticated',
   'BUS.WRONG_ORIGIN': 'forbidden',
+  'BUS.BAD_REPLY_KEY': 'invalid',
 };
 
 /** A failure with a stable code. Messages are for people and never carry secret material. */

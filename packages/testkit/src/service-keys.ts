@@ -2,6 +2,8 @@ import {
   BusHeaders,
   BusSigner,
   BusVerifier,
+  type HearthError,
+  ServiceErrorHeaders,
   ServiceKeysJson,
   rawPublicKeyOf,
   ServiceName,
@@ -48,11 +50,30 @@ export function sharedServiceKeys(): TestServiceKeys {
 }
 
 /**
- * Answers a request on `subject` with `body` as the service `signer` speaks for answers: signed for
- * the request's nonce. How a stand-in (a console that knows a few tokens) answers what a service asks.
+ * Answers a request on `subject` with `body` as the service `signer` speaks for answers: MACed under
+ * the caller's reply key when the request carries one (refused with its coded error when that is no
+ * key sealed to the service), else signed for the request's nonce. How a stand-in (a console that
+ * knows a few tokens) answers what a service asks.
  */
 export function respondSigned(msg: Msg, subject: string, body: unknown, signer: BusSigner): void {
-  const signed = headers();
-  signed.set(BusHeaders.signature, signer.signReply(subject, msg.headers?.get(BusHeaders.requestNonce) ?? '', body));
-  msg.respond(JSON.stringify(body), { headers: signed });
+  const answer = headers();
+  const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
+  const sealedReplyKey = msg.headers?.get(BusHeaders.replyKey);
+  if (!sealedReplyKey) {
+    answer.set(BusHeaders.signature, signer.signReply(subject, nonce, body));
+    msg.respond(JSON.stringify(body), { headers: answer });
+    return;
+  }
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  void signer.macReply({ subject, nonce, bytes: msg.data }, bytes, sealedReplyKey).then(
+    (mac) => {
+      answer.set(BusHeaders.replyMac, mac);
+      msg.respond(bytes, { headers: answer });
+    },
+    (error: HearthError) => {
+      answer.set(ServiceErrorHeaders.code, error.code);
+      answer.set(ServiceErrorHeaders.message, error.message);
+      msg.respond(JSON.stringify({ error: { code: error.code, message: error.message } }), { headers: answer });
+    },
+  );
 }

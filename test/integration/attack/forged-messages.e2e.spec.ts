@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AuditRecordPage,
+  BusHeaders,
   BusSigner,
+  ConsoleClient,
   cryptoReady,
   DeploymentRef,
   DriverCommand,
   DriverEvent,
+  ErrorCode,
+  replyMac,
   Streams,
   Subjects,
   VaultClient,
@@ -35,7 +39,7 @@ import {
   until,
 } from '@hearth/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -241,6 +245,62 @@ describe('attack: forged messages on the bus', () => {
       sub.unsubscribe();
       await forger.close();
     }
+  });
+
+  it('does not let anyone answer a discovery request in the console’s place, MACed under a key of its own', async () => {
+    const slug = 'forged-discovery';
+    await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, slug);
+    const created = await fetch(`${hearthConsole.url}/v1/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hearthConsole.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        slug,
+        tier: 'dev',
+        driver: 'localdocker',
+        sidecars: [{ name: 'tool', image: 'busybox' }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const client = new ConsoleClient(nc, keys.verifier());
+    const genuine = await client.getWorkspaceDeployment(slug);
+    expect(genuine?.workspace_slug).toBe(slug);
+
+    // The attacker sees every discovery request and answers at once, before the console can: null
+    // (what makes a driver remove a live workspace), MACed under a reply key of its own, since the
+    // caller's is sealed to the console and the attacker cannot open it.
+    const ownKey = randomBytes(32);
+    const forger = await connect({ servers: nats.url });
+    const sub = forger.subscribe(Subjects.deploymentGet, {
+      callback: (_error, msg) => {
+        const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
+        const binding = { service: 'console' as const, subject: Subjects.deploymentGet, nonce, request: msg.data };
+        const h = headers();
+        h.set(BusHeaders.replyMac, replyMac(ownKey, binding, Buffer.from('null')).toString('base64'));
+        msg.respond('null', { headers: h });
+      },
+    });
+    const taken: unknown[] = [];
+    let refused = 0;
+    try {
+      await forger.flush();
+      // Asked until a forged answer has reached the caller first; each one it took must be the console's.
+      await until(
+        async () => {
+          try {
+            taken.push(await client.getWorkspaceDeployment(slug));
+          } catch (error) {
+            expect(error).toMatchObject({ code: ErrorCode.BusBadSignature });
+            refused += 1;
+          }
+          return refused > 0;
+        },
+        { what: 'a forged answer reaching the caller first' },
+      );
+    } finally {
+      sub.unsubscribe();
+      await forger.close();
+    }
+    expect(taken).toEqual(taken.map(() => genuine));
   });
 });
 

@@ -34,7 +34,8 @@ export interface ServiceTransportOptions {
   queue?: string;
   /**
    * Signs every answer (not errors, which grant nothing) over the request's subject and
-   * Hearth-Request-Nonce, so a caller can tell this service's answer from anyone else's on the bus.
+   * Hearth-Request-Nonce, so a caller can tell this service's answer from anyone else's on the bus;
+   * or MACs it, when the request carries a reply key sealed to this service (Hearth-Reply-Key).
    */
   replySigner?: BusSigner;
 }
@@ -99,7 +100,7 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
           // few µs of allocations and microtask hops per request.
           const answer: unknown = await handler(body, new NatsRequestContext([msg]));
           const result = isObservable(answer) ? await lastValueFrom(answer, { defaultValue: null }) : answer;
-          this.respond(msg, subject, result ?? null);
+          await this.respond(msg, subject, result ?? null);
         } catch (error) {
           this.respondError(msg, subject, error);
         }
@@ -107,16 +108,25 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
     );
   }
 
-  private respond(msg: ServiceMsg, subject: string, body: unknown): void {
+  private async respond(msg: ServiceMsg, subject: string, body: unknown): Promise<void> {
     const text = JSON.stringify(body);
     const signer = this.options.replySigner;
     if (!signer) {
       msg.respond(text);
       return;
     }
-    // Signed as the caller will read it back (a Date as its ISO text, no undefined fields).
     const h = headers();
     const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
+    const sealedReplyKey = msg.headers?.get(BusHeaders.replyKey);
+    if (sealedReplyKey) {
+      // A caller that sent a reply key gets a MAC under it over the very bytes it receives.
+      const bytes = Buffer.from(text, 'utf8');
+      const request = { subject, nonce, bytes: msg.data };
+      h.set(BusHeaders.replyMac, await signer.macReply(request, bytes, sealedReplyKey));
+      msg.respond(bytes, { headers: h });
+      return;
+    }
+    // Signed as the caller will read it back (a Date as its ISO text, no undefined fields).
     h.set(BusHeaders.signature, signer.signReply(subject, nonce, JSON.parse(text) as unknown));
     msg.respond(text, { headers: h });
   }
