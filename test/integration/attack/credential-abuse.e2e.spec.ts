@@ -51,7 +51,9 @@ describe('attack: credential abuse', () => {
     const keys = generatePrincipalKeys();
     await root.createPrincipal(name, keys.publicKey);
     await root.grant(name, { pattern, capabilities });
-    return new VaultClient(nc, name, keys, { vaultSealKey: vault.sealPublicKey, timeoutMs: 10_000 });
+    const client = new VaultClient(nc, name, keys, { vaultSealKey: vault.sealPublicKey, timeoutMs: 10_000 });
+    await client.openSession(); // before any test marks where its events begin
+    return client;
   };
   const postgresValues = (password: string, port = cluster.port): SecretValues => ({
     host: '127.0.0.1',

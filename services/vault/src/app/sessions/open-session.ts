@@ -10,12 +10,7 @@ import {
 import type { Clock, Ids } from '@hearth/platform/ports';
 import type { Admission, AdmissionRule } from '../admission/admission.js';
 import type { SignedRequest } from '../admission/caller-identity.js';
-import {
-  SESSION_KEYS_FORMAT,
-  sessionKeysRef,
-  type LiveSession,
-  type SessionDirectory,
-} from '../admission/sessions.js';
+import { SESSION_KEYS_FORMAT, sessionKeysRef, type LiveSession, type SessionDirectory } from '../admission/sessions.js';
 import type { AuditTrail } from '../audit-trail.js';
 import type { Cipher, SessionRecords } from '../ports.js';
 
