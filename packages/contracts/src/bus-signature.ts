@@ -1,4 +1,5 @@
 import {
+  createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
@@ -126,9 +127,14 @@ export function messageSigningPayload(fields: SignedFields, body: unknown): Buff
   return Buffer.from(`${MESSAGE_CONTEXT}\n${canonicalJson(signed)}`, 'utf8');
 }
 
-/** The bytes a reply signature covers: the request's subject and nonce, and the body. */
-export function replySigningPayload(subject: string, nonce: string, body: unknown): Buffer {
-  return Buffer.from(`${REPLY_CONTEXT}\n${canonicalJson({ subject, nonce, body })}`, 'utf8');
+/**
+ * The bytes a reply signature covers: the request's subject, nonce and the SHA-256 of its exact bytes,
+ * and the body — so a signed answer holds for the one request it answers, never for another that
+ * reused the nonce.
+ */
+export function replySigningPayload(subject: string, nonce: string, request: Uint8Array, body: unknown): Buffer {
+  const request_sha256 = createHash('sha256').update(request).digest('hex');
+  return Buffer.from(`${REPLY_CONTEXT}\n${canonicalJson({ subject, nonce, request_sha256, body })}`, 'utf8');
 }
 
 /** A header block as both nats.js and an outbox row hold it. */
@@ -155,9 +161,9 @@ export class BusSigner {
     };
   }
 
-  /** The signature header of a reply to a request on `subject` that carried `nonce`. */
-  signReply(subject: string, nonce: string, body: unknown): string {
-    return sign(null, replySigningPayload(subject, nonce, body), this.key).toString('base64');
+  /** The signature header of a reply to the request bytes `request` on `subject` that carried `nonce`. */
+  signReply(subject: string, nonce: string, request: Uint8Array, body: unknown): string {
+    return sign(null, replySigningPayload(subject, nonce, request, body), this.key).toString('base64');
   }
 
   /**
@@ -218,10 +224,16 @@ export class BusVerifier {
     return { service: allowed, signature, sourceSeq };
   }
 
-  /** Throws BUS.UNSIGNED or BUS.BAD_SIGNATURE unless `from` signed this reply to the request with `nonce`. */
-  verifyReply(from: ServiceName, subject: string, nonce: string, body: unknown, signature: string | undefined): void {
+  /** Throws BUS.UNSIGNED or BUS.BAD_SIGNATURE unless `from` signed this reply to the request bytes `request` with `nonce`. */
+  verifyReply(
+    from: ServiceName,
+    request: { subject: string; nonce: string; bytes: Uint8Array },
+    body: unknown,
+    signature: string | undefined,
+  ): void {
+    const { subject, nonce, bytes } = request;
     if (!signature) throw new HearthError(ErrorCode.BusUnsigned, `the answer on ${subject} is unsigned`);
-    if (!signatureValid(replySigningPayload(subject, nonce, body), this.keys.of(from), signature)) {
+    if (!signatureValid(replySigningPayload(subject, nonce, bytes, body), this.keys.of(from), signature)) {
       throw new HearthError(ErrorCode.BusBadSignature, `the answer on ${subject} is not signed by ${from}`);
     }
   }

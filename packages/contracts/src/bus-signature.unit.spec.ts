@@ -2,10 +2,12 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   BusSigner,
+  BusVerifier,
   rawPublicKeyOf,
   REPLY_KEY_TTL_MS,
   ReplyKeys,
   replyMac,
+  ServiceKeys,
   verifyReplyMac,
   type ReplyBinding,
   type ReplyKey,
@@ -116,5 +118,31 @@ describe('reply keys between a caller and a service', () => {
     // The service answers under the new key as under the old (each opened on first sight).
     const mac = await macOf(renewed.sealed);
     expect(codeOf(() => verifyReplyMac(renewed.key, binding, reply, mac))).toBe('accepted');
+  });
+});
+
+describe('a signed reply', () => {
+  const pinned = new ServiceKeys({
+    console: rawPublicKeyOf(consoleKey.publicKey),
+    vault: rawPublicKeyOf(vaultKey.publicKey),
+    hatch: rawPublicKeyOf(generateKeyPairSync('ed25519').publicKey),
+    'driver-localdocker': rawPublicKeyOf(generateKeyPairSync('ed25519').publicKey),
+  });
+  const verifier = new BusVerifier(pinned);
+  const request = { subject: binding.subject, nonce: binding.nonce, bytes: binding.request };
+  const body = { workspace_slug: 'acme' };
+  const signature = asConsole.signReply(request.subject, request.nonce, request.bytes, body);
+  const verdict = (asked: typeof request, answered: unknown, from: 'console' | 'vault' = 'console') =>
+    codeOf(() => verifier.verifyReply(from, asked, answered, signature));
+
+  it('holds for the request it answers, and for no other request, body or signer', () => {
+    expect(verdict(request, body)).toBe('accepted');
+    // The same subject and nonce with other request bytes: a reply meant for one request never answers another.
+    expect(verdict({ ...request, bytes: encoder.encode('{"slug":"evil"}') }, body)).toBe(ErrorCode.BusBadSignature);
+    expect(verdict({ ...request, nonce: 'another-nonce' }, body)).toBe(ErrorCode.BusBadSignature);
+    expect(verdict({ ...request, subject: 'console.workspace.scope' }, body)).toBe(ErrorCode.BusBadSignature);
+    expect(verdict(request, { workspace_slug: 'evil' })).toBe(ErrorCode.BusBadSignature);
+    expect(verdict(request, body, 'vault')).toBe(ErrorCode.BusBadSignature);
+    expect(codeOf(() => verifier.verifyReply('console', request, body, undefined))).toBe(ErrorCode.BusUnsigned);
   });
 });

@@ -83,7 +83,7 @@ export async function askSigned(
     return reply.json();
   }
   const body: unknown = reply.json();
-  verifier.verifyReply(from, subject, nonce, body, reply.headers?.get(BusHeaders.signature));
+  verifier.verifyReply(from, { subject, nonce, bytes }, body, reply.headers?.get(BusHeaders.signature));
   return body;
 }
 

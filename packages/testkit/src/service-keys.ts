@@ -60,7 +60,7 @@ export function respondSigned(msg: Msg, subject: string, body: unknown, signer: 
   const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
   const sealedReplyKey = msg.headers?.get(BusHeaders.replyKey);
   if (!sealedReplyKey) {
-    answer.set(BusHeaders.signature, signer.signReply(subject, nonce, body));
+    answer.set(BusHeaders.signature, signer.signReply(subject, nonce, msg.data, body));
     msg.respond(JSON.stringify(body), { headers: answer });
     return;
   }

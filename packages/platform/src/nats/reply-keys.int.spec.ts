@@ -158,7 +158,7 @@ describe('reply keys: an answer MACed under a key only the console could open', 
     // A signature (even another service's genuine one) is not what the caller asked for; nor is nothing.
     const signed = (request: Msg) => {
       const h = natsHeaders();
-      h.set(BusHeaders.signature, busKeys.signer('vault').signReply(Subjects.deploymentGet, '', null));
+      h.set(BusHeaders.signature, busKeys.signer('vault').signReply(Subjects.deploymentGet, '', request.data, null));
       request.respond('null', { headers: h });
     };
     expect(await askedWhile(signed)).toEqual({ refused: ErrorCode.BusUnsigned });

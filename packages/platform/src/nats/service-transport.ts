@@ -127,7 +127,7 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
       return;
     }
     // Signed as the caller will read it back (a Date as its ISO text, no undefined fields).
-    h.set(BusHeaders.signature, signer.signReply(subject, nonce, JSON.parse(text) as unknown));
+    h.set(BusHeaders.signature, signer.signReply(subject, nonce, msg.data, JSON.parse(text) as unknown));
     msg.respond(text, { headers: h });
   }
 

@@ -84,7 +84,7 @@ export class AuditJournal {
       // Signed for this very request, as the console's answers are: nobody else can answer for the emitter.
       const h = headers();
       const nonce = msg.headers?.get(BusHeaders.requestNonce) ?? '';
-      h.set(BusHeaders.signature, this.signer.signReply(msg.subject, nonce, body));
+      h.set(BusHeaders.signature, this.signer.signReply(msg.subject, nonce, msg.data, body));
       msg.respond(JSON.stringify(body), { headers: h });
     } catch (error) {
       this.logger.warn({ err: error, subject: msg.subject }, 'audit journal request failed');
