@@ -40,6 +40,14 @@ interface TestSession {
   keys: SessionKeys;
 }
 
+/** Signed handshakes of `actor`, one fresh client key each, answered as they come (codes unchecked). */
+function handshakesOf(actor: string, secretKey: PrincipalKeys['secretKey']) {
+  return () => {
+    const request = { client_key: ephemeralKey().publicKey };
+    return h.raw(VaultSubjects.sessionOpen, request, signAs(VaultSubjects.sessionOpen, request, actor, secretKey));
+  };
+}
+
 /** The handshake as a caller makes it by hand, so the test holds the session's keys. */
 async function handshake(actor: string, keys: PrincipalKeys): Promise<TestSession> {
   const own = ephemeralKey();
@@ -287,15 +295,7 @@ describe('vault sessions', () => {
     );
     expect((await h.raw(VaultSubjects.sessionOpen, body, auth)).code).toBe('VAULT.UNSIGNED');
 
-    const flood = await h.principal('session-flood', []);
-    const open = () => {
-      const request = { client_key: ephemeralKey().publicKey };
-      return h.raw(
-        VaultSubjects.sessionOpen,
-        request,
-        signAs(VaultSubjects.sessionOpen, request, 'session-flood', flood.keys.secretKey),
-      );
-    };
+    const open = handshakesOf('session-flood', (await h.principal('session-flood', [])).keys.secretKey);
     // The harness opened one for the principal's client already; the default limit is 256.
     for (let i = 1; i < 256; i++) expect((await open()).code).toBeNull();
     expect((await open()).code).toBe('VAULT.SESSION_LIMIT');
@@ -305,15 +305,7 @@ describe('vault sessions', () => {
   });
 
   it('holds the per-principal limit against handshakes sent all at once', async () => {
-    const racer = await h.principal('session-racer', []);
-    const open = () => {
-      const request = { client_key: ephemeralKey().publicKey };
-      return h.raw(
-        VaultSubjects.sessionOpen,
-        request,
-        signAs(VaultSubjects.sessionOpen, request, 'session-racer', racer.keys.secretKey),
-      );
-    };
+    const open = handshakesOf('session-racer', (await h.principal('session-racer', [])).keys.secretKey);
     // The client's own session is one of the 256: 300 at once leave room for 255 of them.
     const codes = (await Promise.all(Array.from({ length: 300 }, open))).map((reply) => reply.code);
     expect(codes.filter((code) => code === null)).toHaveLength(255);
