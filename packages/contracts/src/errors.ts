@@ -7,6 +7,8 @@ export const ErrorCode = {
   MalformedJson: 'HEARTH.MALFORMED_JSON',
   Internal: 'HEARTH.INTERNAL',
   Unavailable: 'HEARTH.UNAVAILABLE',
+  /** The service's own database cannot be reached: transient, try again. */
+  DatabaseUnavailable: 'HEARTH.DATABASE_UNAVAILABLE',
   Unauthenticated: 'AUTH.UNAUTHENTICATED',
   Forbidden: 'AUTH.FORBIDDEN',
   VersionConflict: 'STORE.VERSION_CONFLICT',
@@ -98,6 +100,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'HEARTH.MALFORMED_JSON': 'invalid',
   'HEARTH.INTERNAL': 'internal',
   'HEARTH.UNAVAILABLE': 'unavailable',
+  'HEARTH.DATABASE_UNAVAILABLE': 'unavailable',
   'AUTH.UNAUTHENTICATED': 'unauthenticated',
   'AUTH.FORBIDDEN': 'forbidden',
   'STORE.VERSION_CONFLICT': 'conflict',

@@ -91,6 +91,7 @@ export function composeConsole(
   const workers = {
     relay: new OutboxRelay(fastPath, runtime.js, bus.signer, runtime.logger, {
       ...(journalRetentionMs ? { journalRetentionMs } : {}),
+      connection: runtime.nc,
     }),
     auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, runtime.logger),
     driverEvents: new DriverEventsWorker(

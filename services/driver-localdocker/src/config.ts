@@ -41,8 +41,12 @@ export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, NATS_NKEY_SEED: true
     VAULT_SEAL_PUBLIC_KEY: z.base64().length(44),
     /** How long a sidecar may take to answer its readiness check. */
     DRIVER_READY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
-    /** How long NATS waits for the ack of a command before delivering it again (a driver that died on it). */
-    DRIVER_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(3_600).default(30),
+    /**
+     * How long NATS waits for the ack of a command before delivering it again: how soon a restarted
+     * driver takes back the command its killed predecessor held. Short, since a command that runs
+     * longer is kept alive by working() every third of it (the work is idempotent by command id besides).
+     */
+    DRIVER_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(3_600).default(5),
     /**
      * Host directories sidecars may bind from, comma-separated, each `path`, `path:ro` or `path:rw`
      * (read-only unless `:rw`). Empty, the default: no bind mounts at all.

@@ -259,7 +259,7 @@ export function composeVault(
       ),
     },
     workers: {
-      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs }),
+      relay: new OutboxRelay(fastPath, runtime.js, bus.signer, logger, { journalRetentionMs, connection: runtime.nc }),
       auditJournal: new AuditJournal(fastPath, runtime.nc, runtime.js, bus.signer, logger),
       nonceSweep: new NonceSweep(nonces, logger),
       leaseSweeper: new LeaseSweeper(leases, target, unitOfWork, audit, clock, logger, leaseSweep),

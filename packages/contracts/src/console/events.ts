@@ -5,6 +5,12 @@ import { Slug } from '../slug.js';
 
 /** The driver command a deployment waits on once this event has happened. */
 const awaiting = { command_id: z.string().min(1) };
+/**
+ * A driver's answer to that command, taken: `driver_seq` is the answer's sequence in DRIVER_EVENTS,
+ * the order the driver said things in, so an older answer delivered late changes nothing (absent in
+ * events written before answers were ordered).
+ */
+const answered = { ...awaiting, driver_seq: z.number().int().nonnegative().optional() };
 
 /** The console's deployment events, as its event store keeps them in stream `deployment-<slug>`. */
 export const DeploymentRequestedV1 = envelopeOf(
@@ -24,15 +30,15 @@ export const DeploymentRequestedV1 = envelopeOf(
 );
 export const DeploymentProvisioningStartedV1 = envelopeOf(
   'DeploymentProvisioningStartedV1',
-  z.object(awaiting).strict(),
+  z.object(answered).strict(),
 );
 export const DeploymentReadyV1 = envelopeOf(
   'DeploymentReadyV1',
-  z.object({ ...awaiting, endpoint: z.string() }).strict(),
+  z.object({ ...answered, endpoint: z.string() }).strict(),
 );
 export const DeploymentFailedV1 = envelopeOf(
   'DeploymentFailedV1',
-  z.object({ ...awaiting, reason: z.string() }).strict(),
+  z.object({ ...answered, reason: z.string() }).strict(),
 );
 export const DeploymentRetriedV1 = envelopeOf('DeploymentRetriedV1', z.object(awaiting).strict());
 /** Workloads started again (all, or `workload`): status goes back to provisioning until the driver answers. */
@@ -44,7 +50,7 @@ export const DeploymentDeprovisionRequestedV1 = envelopeOf(
   'DeploymentDeprovisionRequestedV1',
   z.object(awaiting).strict(),
 );
-export const DeploymentDeprovisionedV1 = envelopeOf('DeploymentDeprovisionedV1', z.object(awaiting).strict());
+export const DeploymentDeprovisionedV1 = envelopeOf('DeploymentDeprovisionedV1', z.object(answered).strict());
 
 export const DeploymentEvent = z.discriminatedUnion('type', [
   DeploymentRequestedV1,

@@ -26,6 +26,19 @@ export function connectNats(
   });
 }
 
+/**
+ * Calls `then` each time `nc` is connected again after losing its server, until the returned function
+ * is called: for a loop that waits between retries, so it retries as soon as NATS is back.
+ */
+export function onReconnect(nc: Pick<NatsConnection, 'status'>, then: () => void): () => void {
+  const statuses = nc.status();
+  void (async () => {
+    for await (const status of statuses) if (status.type === 'reconnect') then();
+  })();
+  // nats.js's status iterator has stop(), which its declared type leaves out.
+  return () => (statuses as Partial<{ stop(): void }>).stop?.();
+}
+
 export type StreamSpec = Pick<StreamConfig, 'name' | 'subjects'> & Partial<StreamConfig>;
 
 /**

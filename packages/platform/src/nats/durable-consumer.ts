@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { pullOptions } from './pull.js';
 
 export interface DurableConsumerSpec {
   stream: string;
@@ -48,7 +49,7 @@ export async function consumeDurable(
       await jsm.consumers.update(spec.stream, spec.durable, limits);
     });
   const consumer = await js.consumers.get(spec.stream, spec.durable);
-  const messages = await consumer.consume({ max_messages: spec.batch });
+  const messages = await consumer.consume(pullOptions(spec.batch));
   let stopped = false;
   const loop = (async () => {
     for await (const msg of messages) {

@@ -1,4 +1,5 @@
 export * from './connection.js';
 export * from './durable-consumer.js';
+export * from './pull.js';
 export * from './service-transport.js';
 export * from './settled-consumer.js';

@@ -15,6 +15,7 @@ import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandl
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
 import { correlation, correlationIdOf } from '../logging/logger.js';
+import type { DatabaseAvailability } from '../postgres/availability.js';
 import { extractTraceContext, inSpan, SpanKind } from '../telemetry/telemetry.js';
 
 /** What a NATS endpoint handler receives besides the decoded body. */
@@ -38,6 +39,8 @@ export interface ServiceTransportOptions {
    * or MACs it, when the request carries a reply key sealed to this service (Hearth-Reply-Key).
    */
   replySigner?: BusSigner;
+  /** Answers a failure to reach the service's database as HEARTH.DATABASE_UNAVAILABLE, logged once per outage. */
+  database?: Pick<DatabaseAvailability, 'refusal'>;
 }
 
 /**
@@ -132,7 +135,7 @@ export class NatsServiceTransport extends Server implements CustomTransportStrat
   }
 
   private respondError(msg: ServiceMsg, subject: string, error: unknown): void {
-    const known = error instanceof HearthError ? error : null;
+    const known = error instanceof HearthError ? error : (this.options.database?.refusal(error) ?? null);
     if (!known) this.options.logger.error({ err: error, subject }, 'endpoint failed');
     const code = known?.code ?? ErrorCode.Internal;
     const message = known?.message ?? 'internal error';

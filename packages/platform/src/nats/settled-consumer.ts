@@ -30,10 +30,11 @@ export interface ConsumerSpec {
   from: ServiceName;
 }
 
-/** A message as a consumer's handler sees it: `id` is its `Nats-Msg-Id` (the event's id). */
+/** A message as a consumer's handler sees it: `id` is its `Nats-Msg-Id` (the event's id), `streamSeq` its place in the stream. */
 export interface InboundMessage {
   id: string;
   subject: string;
+  streamSeq: number;
   body: unknown;
 }
 
@@ -108,7 +109,7 @@ export class SettledConsumer {
     }
     try {
       await inSpan(`consume ${msg.subject}`, extractTraceContext(msg.headers), SpanKind.CONSUMER, () =>
-        handle({ id, subject: msg.subject, body }),
+        handle({ id, subject: msg.subject, streamSeq: msg.seq, body }),
       );
       msg.ack();
       if (key !== null) this.held.delete(key);

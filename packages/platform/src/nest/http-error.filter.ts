@@ -2,6 +2,7 @@ import { ErrorCode, HearthError, InvalidFieldsError, type ErrorBody, type ErrorK
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
+import type { DatabaseAvailability } from '../postgres/availability.js';
 
 const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
@@ -21,12 +22,16 @@ interface HttpResponse {
 /**
  * The edges of the error model. Over HTTP a HearthError answers with the status of its kind and its
  * stable code; a body that is not JSON is HEARTH.MALFORMED_JSON; anything unexpected is logged and
- * answered as HEARTH.INTERNAL without detail. Over NATS the error passes through untouched (Nest's
+ * answered as HEARTH.INTERNAL without detail, unless it is the database out of reach
+ * (HEARTH.DATABASE_UNAVAILABLE, logged once per outage). Over NATS the error passes through untouched (Nest's
  * default would flatten it to "Internal server error") so the transport can answer with its code.
  */
 @Catch()
 export class EdgeErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly database?: Pick<DatabaseAvailability, 'refusal'>,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc') return throwError(() => exception);
@@ -36,6 +41,8 @@ export class EdgeErrorFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): [number, ErrorBody] {
+    const refusal = this.database?.refusal(exception);
+    if (refusal) return [STATUS_OF_KIND[refusal.kind], bodyOf(refusal.code, refusal.message)];
     if (exception instanceof InvalidFieldsError) {
       const body = bodyOf(exception.code, exception.message);
       return [STATUS_OF_KIND[exception.kind], { error: { ...body.error, fields: exception.fields } }];

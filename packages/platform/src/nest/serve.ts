@@ -21,7 +21,8 @@ interface HttpResponse {
 
 export interface ServeOptions {
   module: DynamicModule;
-  runtime: Pick<ServiceRuntime, 'nc' | 'logger' | 'onShutdown'>;
+  /** `database` when the service has one: a failure to reach it is answered as HEARTH.DATABASE_UNAVAILABLE. */
+  runtime: Pick<ServiceRuntime, 'nc' | 'logger' | 'onShutdown'> & Partial<Pick<ServiceRuntime, 'database'>>;
   /** The NATS service the module's @MessagePattern endpoints join (name, version, queue group). */
   service: { name: string; version: string; description: string; queue: string; replySigner?: BusSigner };
   /** The HTTP edge, when the service has one. */
@@ -34,11 +35,11 @@ export interface ServeOptions {
  * their trace id) and in its correlation, stable error codes on both edges, closed at shutdown.
  */
 export async function serveNest({ module, runtime, service, http }: ServeOptions): Promise<void> {
-  const { logger } = runtime;
-  const strategy = new NatsServiceTransport({ nc: runtime.nc, logger, ...service });
+  const { logger, database } = runtime;
+  const strategy = new NatsServiceTransport({ nc: runtime.nc, logger, database, ...service });
   if (!http) {
     const app = await NestFactory.createMicroservice(module, { strategy, logger: new NestPinoLogger(logger) });
-    app.useGlobalFilters(new EdgeErrorFilter(logger));
+    app.useGlobalFilters(new EdgeErrorFilter(logger, database));
     await app.listen();
     runtime.onShutdown(() => app.close());
     return;
@@ -47,7 +48,7 @@ export async function serveNest({ module, runtime, service, http }: ServeOptions
     logger: new NestPinoLogger(logger),
     forceCloseConnections: http.forceCloseConnections ?? false,
   });
-  app.useGlobalFilters(new EdgeErrorFilter(logger));
+  app.useGlobalFilters(new EdgeErrorFilter(logger, database));
   app.use((request: HttpRequest, response: HttpResponse, next: () => void) => {
     const parent = extractTraceContext(httpHeaderBag(request.headers));
     enterSpan(request.method, parent, SpanKind.SERVER, (span) => {

@@ -10,7 +10,7 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@hearth/testkit';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -272,5 +272,40 @@ describe('outbox relay', () => {
       [5, ids[4]],
     ]);
     expect(again.every((m) => m.headers['Nats-Msg-Id'] === undefined)).toBe(true);
+  });
+
+  it('relays again as soon as NATS is back, not after the retry wait it was in', async () => {
+    const failures: number[] = [];
+    const watching = createLogger({
+      service: 'test',
+      level: 'warn',
+      destination: {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg?: string; failures?: number };
+          if (entry.msg === 'outbox relay failed; retrying') failures.push(entry.failures ?? 0);
+        },
+      },
+    });
+    const own = await connectNats(nats.url, 'test');
+    await enqueueMany('outage.held', 1);
+    const relay = new OutboxRelay(new FastPath(dataSource), jetstream(own), signer, watching, {
+      connection: own,
+    });
+    await relay.start();
+    try {
+      // No stream takes outage.> yet, so each try fails at once until the relay waits its longest (5 s).
+      await until(() => failures.length >= 6, { timeoutMs: 30_000, what: 'the relay waiting its longest' });
+      await ensureStream(jsm, { name: 'OUTAGE', subjects: ['outage.>'] });
+      await nats.restart();
+      // The outbox forgets a message once JetStream has acked it.
+      const relayed = async () =>
+        (await dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox`))[0]!.n === 0;
+      // Well inside the wait it was in: the reconnect ended it.
+      await until(relayed, { timeoutMs: 2_500, what: 'the message relayed once NATS answered' });
+      expect((await jsm.streams.info('OUTAGE')).state.messages).toBe(1);
+    } finally {
+      await relay.stop();
+      await own.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { BusHeaders, type BusSigner } from '@hearth/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { onReconnect } from '../nats/connection.js';
 import type { FastPath, PreparedStatement } from '../postgres/fast-path.js';
 import type { OutboxEntity } from '../postgres/platform-entities.js';
 
@@ -15,6 +16,8 @@ export interface RelayOptions {
   pollMs?: number;
   /** After a notification, how long to let more messages gather before a batch (fewer round trips under load). */
   gatherMs?: number;
+  /** The connection `js` publishes on: when it is back after an outage, a retry wait ends at once. */
+  connection?: Pick<NatsConnection, 'status'>;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -91,7 +94,11 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly gatherMs: number;
   private readonly journalRetentionMs: number;
+  private readonly connection: RelayOptions['connection'];
   private prunedAt = 0;
+  /** Ends the wait before the next try after a failure. */
+  private retryNow: (() => void) | null = null;
+  private unwatch: (() => void) | null = null;
 
   constructor(
     private readonly database: FastPath,
@@ -104,12 +111,14 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 256;
     this.pollMs = options.pollMs ?? 1_000;
     this.gatherMs = options.gatherMs ?? 5;
+    this.connection = options.connection;
   }
 
   async start(): Promise<void> {
     this.running = true;
     this.stopping = new AbortController();
     await this.listen();
+    if (this.connection) this.unwatch = onReconnect(this.connection, () => this.retryNow?.());
     this.loop = this.run();
   }
 
@@ -117,6 +126,9 @@ export class OutboxRelay {
     this.running = false;
     this.stopping.abort();
     this.wake?.();
+    this.retryNow?.();
+    this.unwatch?.();
+    this.unwatch = null;
     await this.loop;
     await this.relistening;
     const listener = this.listener;
@@ -198,12 +210,29 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         this.logger.warn({ err: error, failures }, 'outbox relay failed; retrying');
-        await sleep(backoffMs(failures));
+        await this.pause(backoffMs(failures));
         continue;
       }
       await Promise.race([idle, sleep(this.pollMs)]);
       if (this.running) await sleep(this.gatherMs);
     }
+  }
+
+  /**
+   * Waits `ms` before the next try, or less: NATS back after an outage (the failures were most likely
+   * its absence) or a stop ends the wait, so the relay neither hammers a NATS that is down nor idles
+   * once it is up.
+   */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.retryNow = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.retryNow = done;
+    });
   }
 
   /**

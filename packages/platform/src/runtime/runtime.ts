@@ -5,6 +5,7 @@ import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm'
 import type { PlatformEnv } from '../config/config.js';
 import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '../logging/logger.js';
 import { awaitStream, connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
+import { DatabaseAvailability } from '../postgres/availability.js';
 import { openDatabase } from '../postgres/database.js';
 import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
@@ -13,6 +14,8 @@ export interface ServiceRuntime {
   /** Scrubs the values it remembers from every log line: the config's credentials, and what the service adds. */
   scrubber: SecretScrubber;
   dataSource: DataSource;
+  /** Turns a failure to reach `dataSource` into HEARTH.DATABASE_UNAVAILABLE, the outage logged once. */
+  database: DatabaseAvailability;
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -70,6 +73,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     logger,
     scrubber,
     dataSource,
+    database: new DatabaseAvailability(logger).watch(dataSource),
     nc,
     js: jsm.jetstream(),
     jsm,

@@ -118,6 +118,8 @@ export interface OperatorAudit {
 export interface InboundMessage {
   id: string;
   subject: string;
+  /** Its sequence in its stream: the order its sender published it in. */
+  streamSeq: number;
   body: unknown;
 }
 

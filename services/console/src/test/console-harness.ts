@@ -53,6 +53,8 @@ export interface ConsoleHarness extends ConsoleApp {
   driverAnswer(answer: DriverAnswer, slug: string): Promise<DriverEvent>;
   /** That answer, recorded as the driver-events worker records it (in a transaction of its own). */
   recordAnswer(answer: DriverAnswer, slug: string): Promise<void>;
+  /** A DRIVER_EVENTS sequence later than every one given before, for an answer recorded by hand. */
+  nextDriverSeq(): number;
   /**
    * Another console on the same database and NATS, as a second process would be (settings in `env`
    * override the harness's), with neither edges nor workers; closed with the harness.
@@ -138,6 +140,9 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     });
   };
   const unitOfWork = new TypeOrmUnitOfWork(app.runtime.dataSource);
+  let driverSeq = 0;
+  /** DRIVER_EVENTS sequences for answers recorded without the stream: each later than the one before. */
+  const nextDriverSeq = () => ++driverSeq;
   const keepExisting = (error: unknown) => {
     if (!(error instanceof HearthError && error.code === ErrorCode.TenantExists)) throw error;
   };
@@ -158,8 +163,9 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     driverAnswer,
     recordAnswer: async (answer, slug) => {
       const event = await driverAnswer(answer, slug);
-      await unitOfWork.run((tx) => app.useCases.recordDriverEvent.run(event, tx));
+      await unitOfWork.run((tx) => app.useCases.recordDriverEvent.run(event, nextDriverSeq(), tx));
     },
+    nextDriverSeq,
     replica,
     close: async () => {
       for (const started of replicas) await started.runtime.shutdown();

@@ -108,7 +108,7 @@ describe('the deployment_refs projection', () => {
     let wrote!: () => void;
     const written = new Promise<void>((resolve) => (wrote = resolve));
     const inFlight = new TypeOrmUnitOfWork(h.runtime.dataSource).run(async (tx) => {
-      await h.useCases.recordDriverEvent.run(event, tx);
+      await h.useCases.recordDriverEvent.run(event, h.nextDriverSeq(), tx);
       wrote();
       await gate; // events appended and row written, not yet committed
     });

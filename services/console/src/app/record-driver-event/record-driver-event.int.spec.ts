@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ErrorCode } from '@hearth/contracts';
+import { ErrorCode, type DriverEvent } from '@hearth/contracts';
 import { TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import { eventMark, eventsSince, expectNewEvents } from '@hearth/testkit';
 import { callers, deploymentRequest, startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
@@ -21,12 +21,12 @@ describe('recording a driver’s event', () => {
     for (const answer of ['start', 'ready'] as const) {
       const event = await h.driverAnswer(answer, 'acme');
       answers.push(event);
-      await unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(event, tx));
+      await unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(event, h.nextDriverSeq(), tx));
     }
     await h.useCases.operateDeployment.deprovision('acme', callers.admin);
     const gone = await h.driverAnswer('gone', 'acme');
     answers.push(gone);
-    await unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(gone, tx));
+    await unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(gone, h.nextDriverSeq(), tx));
 
     const events = await expectNewEvents(h.db.name, mark, [
       { type: 'DeploymentProvisioningStartedV1' },
@@ -53,6 +53,26 @@ describe('recording a driver’s event', () => {
     await expectNewEvents(h.db.name, mark, [{ type: 'DeploymentFailedV1', data: { reason: 'image not found' } }]);
   });
 
+  it('goes by the order the driver answered in: a late, older answer never undoes a newer one', async () => {
+    const record = (event: DriverEvent, driverSeq: number) =>
+      unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(event, driverSeq, tx));
+    for (const slug of ['late-failure', 'retried-ready']) {
+      await h.registerWorkspace(slug);
+      await h.useCases.createDeployment.run(deploymentRequest(slug), callers.admin);
+      await record(await h.driverAnswer('start', slug), h.nextDriverSeq());
+    }
+    // The driver's failure came first, its ready (it tried again) after; they arrive the other way round.
+    const [failedFirst, readyAfter] = [h.nextDriverSeq(), h.nextDriverSeq()];
+    await record(await h.driverAnswer('ready', 'late-failure'), readyAfter);
+    await record(await h.driverAnswer('fail', 'late-failure'), failedFirst);
+    // Here they arrive in order: the newer ready replaces the failure.
+    await record(await h.driverAnswer('fail', 'retried-ready'), failedFirst);
+    await record(await h.driverAnswer('ready', 'retried-ready'), readyAfter);
+    for (const slug of ['late-failure', 'retried-ready']) {
+      expect(await h.useCases.discoverDeployment.run(slug)).toMatchObject({ last_status: 'ready' });
+    }
+  });
+
   it('takes effect with the worker’s transaction or not at all', async () => {
     await h.registerWorkspace('undone');
     await h.useCases.createDeployment.run(deploymentRequest('undone'), callers.admin);
@@ -60,7 +80,7 @@ describe('recording a driver’s event', () => {
     const mark = await eventMark(h.db.name);
     await expect(
       unitOfWork.run(async (tx) => {
-        await h.useCases.recordDriverEvent.run(event, tx);
+        await h.useCases.recordDriverEvent.run(event, h.nextDriverSeq(), tx);
         throw new Error('the worker failed after recording');
       }),
     ).rejects.toThrow('the worker failed after recording');
@@ -72,7 +92,9 @@ describe('recording a driver’s event', () => {
     await h.registerWorkspace('early');
     await h.useCases.createDeployment.run(deploymentRequest('early'), callers.admin);
     const ready = await h.driverAnswer('ready', 'early');
-    await expect(unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(ready, tx))).rejects.toMatchObject({
+    await expect(
+      unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(ready, h.nextDriverSeq(), tx)),
+    ).rejects.toMatchObject({
       code: ErrorCode.IllegalTransition,
     });
   });

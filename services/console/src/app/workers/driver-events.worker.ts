@@ -47,7 +47,7 @@ export class DriverEventsWorker {
     const event = parseRequest(DriverEvent, message.body);
     return this.unitOfWork.run(async (tx) => {
       if (!(await this.processed.claim(tx, DRIVER_EVENTS_CONSUMER.durable, message.id))) return;
-      await this.recordDriverEvent.run(event, tx);
+      await this.recordDriverEvent.run(event, message.streamSeq, tx);
     });
   }
 }

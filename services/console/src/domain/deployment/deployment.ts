@@ -32,14 +32,15 @@ export type DeploymentCommand =
       now: string;
       commandId: string;
     }
-  | { type: 'StartProvisioning'; commandId: string }
-  | { type: 'MarkReady'; commandId: string; endpoint: string }
-  | { type: 'MarkFailed'; commandId: string; reason: string }
+  /** A driver's answers: `driverSeq` is the answer's sequence in DRIVER_EVENTS (the order it was said in). */
+  | { type: 'StartProvisioning'; commandId: string; driverSeq: number }
+  | { type: 'MarkReady'; commandId: string; driverSeq: number; endpoint: string }
+  | { type: 'MarkFailed'; commandId: string; driverSeq: number; reason: string }
   | { type: 'RetryProvisioning'; commandId: string }
   /** Start a ready deployment's workloads again: all, or the one named. */
   | { type: 'RestartWorkloads'; commandId: string; workload?: string | undefined }
   | { type: 'RequestDeprovision'; commandId: string }
-  | { type: 'MarkDeprovisioned'; commandId: string };
+  | { type: 'MarkDeprovisioned'; commandId: string; driverSeq: number };
 
 // ── State ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -55,6 +56,8 @@ export interface Deployment {
   failureReason: string | null;
   /** The driver command this deployment waits on. */
   pendingCommand: string;
+  /** The DRIVER_EVENTS sequence of the last answer to it taken (0: none yet): an older one is stale. */
+  answeredSeq: number;
 }
 
 export type DeploymentState = { status: 'absent' } | Deployment;
@@ -75,23 +78,46 @@ export function evolve(state: DeploymentState, event: DeploymentEvent): Deployme
       endpoint: '',
       failureReason: null,
       pendingCommand: data.command_id,
+      answeredSeq: 0,
     };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
     case 'DeploymentProvisioningStartedV1':
-      return { ...state, status: 'provisioning' };
+      return { ...state, status: 'provisioning', answeredSeq: event.data.driver_seq ?? state.answeredSeq };
     case 'DeploymentReadyV1':
-      return { ...state, status: 'ready', endpoint: event.data.endpoint };
+      return {
+        ...state,
+        status: 'ready',
+        endpoint: event.data.endpoint,
+        failureReason: null,
+        answeredSeq: event.data.driver_seq ?? state.answeredSeq,
+      };
     case 'DeploymentFailedV1':
-      return { ...state, status: 'failed', failureReason: event.data.reason };
+      return {
+        ...state,
+        status: 'failed',
+        failureReason: event.data.reason,
+        answeredSeq: event.data.driver_seq ?? state.answeredSeq,
+      };
     case 'DeploymentRetriedV1':
     case 'DeploymentRestartRequestedV1':
-      return { ...state, status: 'provisioning', failureReason: null, pendingCommand: event.data.command_id };
+      return {
+        ...state,
+        status: 'provisioning',
+        failureReason: null,
+        pendingCommand: event.data.command_id,
+        answeredSeq: 0,
+      };
     case 'DeploymentDeprovisionRequestedV1':
-      return { ...state, status: 'deprovisioning', pendingCommand: event.data.command_id };
+      return { ...state, status: 'deprovisioning', pendingCommand: event.data.command_id, answeredSeq: 0 };
     case 'DeploymentDeprovisionedV1':
-      return { ...state, status: 'deprovisioned', endpoint: '' };
+      return {
+        ...state,
+        status: 'deprovisioned',
+        endpoint: '',
+        answeredSeq: event.data.driver_seq ?? state.answeredSeq,
+      };
     default: {
       const unknown: never = event;
       return unknown;
@@ -126,21 +152,19 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
   }
   switch (command.type) {
     case 'StartProvisioning':
-      return answer(state, command.commandId, 'provisioning', () => [
-        { type: 'DeploymentProvisioningStartedV1', data: { command_id: command.commandId } },
+      return answer(state, command, 'provisioning', (taken) => [
+        { type: 'DeploymentProvisioningStartedV1', data: taken },
       ]);
     case 'MarkReady':
-      return answer(state, command.commandId, 'ready', () => [
-        { type: 'DeploymentReadyV1', data: { command_id: command.commandId, endpoint: command.endpoint } },
+      return answer(state, command, 'ready', (taken) => [
+        { type: 'DeploymentReadyV1', data: { ...taken, endpoint: command.endpoint } },
       ]);
     case 'MarkFailed':
-      return answer(state, command.commandId, 'failed', () => [
-        { type: 'DeploymentFailedV1', data: { command_id: command.commandId, reason: command.reason } },
+      return answer(state, command, 'failed', (taken) => [
+        { type: 'DeploymentFailedV1', data: { ...taken, reason: command.reason } },
       ]);
     case 'MarkDeprovisioned':
-      return answer(state, command.commandId, 'deprovisioned', () => [
-        { type: 'DeploymentDeprovisionedV1', data: { command_id: command.commandId } },
-      ]);
+      return answer(state, command, 'deprovisioned', (taken) => [{ type: 'DeploymentDeprovisionedV1', data: taken }]);
     case 'RetryProvisioning':
       if (state.status !== 'failed') {
         throw new HearthError(
@@ -185,14 +209,26 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
   }
 }
 
+/** The outcomes of a command: a newer answer to the same command may turn one into the other. */
+const OUTCOMES: ReadonlySet<Status> = new Set(['ready', 'failed']);
+
 /**
- * A driver's answer to a command. An answer to a command this deployment no longer waits on, or a
- * repeat of one already taken (the deployment is already where it leads), changes nothing.
+ * A driver's answer to a command, in the order the driver gave its answers (their DRIVER_EVENTS
+ * sequence), whatever order they arrive in. An answer to a command this deployment no longer waits on,
+ * one older than the last answer taken (delivered late, or again), or a repeat of where the deployment
+ * already is, changes nothing. A newer answer to the same command is the newer truth: a ready the driver
+ * gave after a failed one (it tried again) makes the deployment ready, and the other way round.
  */
-function answer(state: Deployment, commandId: string, to: Status, events: () => DeploymentEvent[]): DeploymentEvent[] {
-  if (commandId !== state.pendingCommand || state.status === to) return [];
-  guard(state, to);
-  return events();
+function answer(
+  state: Deployment,
+  { commandId, driverSeq }: { commandId: string; driverSeq: number },
+  to: Status,
+  events: (taken: { command_id: string; driver_seq: number }) => DeploymentEvent[],
+): DeploymentEvent[] {
+  if (commandId !== state.pendingCommand || driverSeq <= state.answeredSeq || state.status === to) return [];
+  const newerOutcome = state.answeredSeq > 0 && OUTCOMES.has(state.status) && OUTCOMES.has(to);
+  if (!newerOutcome) guard(state, to);
+  return events({ command_id: commandId, driver_seq: driverSeq });
 }
 
 function guard(state: Deployment, to: Status): void {

@@ -23,14 +23,17 @@ const requested: DeploymentEvent = {
     command_id: 'c1',
   },
 };
-const started: DeploymentEvent = { type: 'DeploymentProvisioningStartedV1', data: { command_id: 'c1' } };
+const started: DeploymentEvent = { type: 'DeploymentProvisioningStartedV1', data: { command_id: 'c1', driver_seq: 1 } };
 const ready: DeploymentEvent = {
   type: 'DeploymentReadyV1',
-  data: { command_id: 'c1', endpoint: 'postgres://x:5432/postgres' },
+  data: { command_id: 'c1', driver_seq: 2, endpoint: 'postgres://x:5432/postgres' },
 };
-const failed: DeploymentEvent = { type: 'DeploymentFailedV1', data: { command_id: 'c1', reason: 'image missing' } };
+const failed: DeploymentEvent = {
+  type: 'DeploymentFailedV1',
+  data: { command_id: 'c1', driver_seq: 2, reason: 'image missing' },
+};
 const deprovisionRequested: DeploymentEvent = { type: 'DeploymentDeprovisionRequestedV1', data: { command_id: 'c2' } };
-const deprovisioned: DeploymentEvent = { type: 'DeploymentDeprovisionedV1', data: { command_id: 'c2' } };
+const deprovisioned: DeploymentEvent = { type: 'DeploymentDeprovisionedV1', data: { command_id: 'c2', driver_seq: 1 } };
 
 /** The shortest history that leaves a deployment in each status. */
 const HISTORY: Record<StatusT, DeploymentEvent[]> = {
@@ -61,18 +64,18 @@ function commandsTowards(to: StatusT, pending: string): DeploymentCommand[] {
       ];
     case 'provisioning':
       return [
-        { type: 'StartProvisioning', commandId: pending },
+        { type: 'StartProvisioning', commandId: pending, driverSeq: 2 },
         { type: 'RetryProvisioning', commandId: 'r' },
         { type: 'RestartWorkloads', commandId: 'w' },
       ];
     case 'ready':
-      return [{ type: 'MarkReady', commandId: pending, endpoint: 'e' }];
+      return [{ type: 'MarkReady', commandId: pending, driverSeq: 2, endpoint: 'e' }];
     case 'failed':
-      return [{ type: 'MarkFailed', commandId: pending, reason: 'r' }];
+      return [{ type: 'MarkFailed', commandId: pending, driverSeq: 2, reason: 'r' }];
     case 'deprovisioning':
       return [{ type: 'RequestDeprovision', commandId: 'd' }];
     case 'deprovisioned':
-      return [{ type: 'MarkDeprovisioned', commandId: pending }];
+      return [{ type: 'MarkDeprovisioned', commandId: pending, driverSeq: 2 }];
   }
 }
 
@@ -81,6 +84,8 @@ describe('deployment transitions', () => {
     Status.options.filter((to) => to !== from).map((to) => [from, to] as const),
   );
 
+  // The answers in commandsTowards are no newer than the last answer each history holds: the table is
+  // the deployment's own moves; a newer answer turning one outcome into the other is below.
   it.each(pairs)('%s → %s is legal exactly when the table says so', (from, to) => {
     const state = HISTORY[from].reduce(evolve, initialState);
     const pending = state.status === 'absent' ? '' : state.pendingCommand;
@@ -130,31 +135,63 @@ describe('a deployment', () => {
   });
 
   it('does not exist before it is requested', () => {
-    given([]).when({ type: 'StartProvisioning', commandId: 'c1' }).thenThrows(ErrorCode.DeploymentNotFound);
+    given([])
+      .when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 1 })
+      .thenThrows(ErrorCode.DeploymentNotFound);
   });
 
   it('starts provisioning when its driver takes the command', () => {
-    given([requested]).when({ type: 'StartProvisioning', commandId: 'c1' }).then([started]);
+    given([requested]).when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 1 }).then([started]);
   });
 
   it('becomes ready with the endpoint its driver reports', () => {
     given([requested, started])
-      .when({ type: 'MarkReady', commandId: 'c1', endpoint: 'postgres://x:5432/postgres' })
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 2, endpoint: 'postgres://x:5432/postgres' })
       .then([ready]);
   });
 
   it('takes a repeated driver answer once', () => {
-    given([requested, started, ready]).when({ type: 'MarkReady', commandId: 'c1', endpoint: 'other' }).then([]);
+    given([requested, started, ready])
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 3, endpoint: 'other' })
+      .then([]);
   });
 
   it('ignores an answer to a command it no longer waits on', () => {
     const retried: DeploymentEvent = { type: 'DeploymentRetriedV1', data: { command_id: 'c3' } };
-    given([requested, started, failed, retried]).when({ type: 'MarkFailed', commandId: 'c1', reason: 'late' }).then([]);
+    given([requested, started, failed, retried])
+      .when({ type: 'MarkFailed', commandId: 'c1', driverSeq: 3, reason: 'late' })
+      .then([]);
+  });
+
+  it('takes the driver’s answers in the order it gave them, not the order they arrive in', () => {
+    // A failure older than the ready taken (delivered late, or again) changes nothing …
+    given([requested, started, ready])
+      .when({ type: 'MarkFailed', commandId: 'c1', driverSeq: 1, reason: 'stale' })
+      .then([]);
+    // … and a ready the driver gave after a failure (it tried the command again) is the newer truth.
+    given([requested, started, failed])
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 5, endpoint: 'postgres://x:5432/postgres' })
+      .then([
+        {
+          type: 'DeploymentReadyV1',
+          data: { command_id: 'c1', driver_seq: 5, endpoint: 'postgres://x:5432/postgres' },
+        },
+      ]);
+    const readyAgain = [requested, started, failed, { ...ready, data: { ...ready.data, driver_seq: 5 } }];
+    expect(readyAgain.reduce(evolve, initialState)).toMatchObject({
+      status: 'ready',
+      failureReason: null,
+      answeredSeq: 5,
+    });
+    // A newer failure of the same command undoes a ready: the driver found it broken when it tried again.
+    given([requested, started, ready])
+      .when({ type: 'MarkFailed', commandId: 'c1', driverSeq: 6, reason: 'gone' })
+      .then([{ type: 'DeploymentFailedV1', data: { command_id: 'c1', driver_seq: 6, reason: 'gone' } }]);
   });
 
   it('cannot become ready before its driver started', () => {
     given([requested])
-      .when({ type: 'MarkReady', commandId: 'c1', endpoint: 'e' })
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 2, endpoint: 'e' })
       .thenThrows(ErrorCode.IllegalTransition);
   });
 
@@ -187,10 +224,10 @@ describe('a deployment', () => {
       pendingCommand: 'c5',
     });
     given([requested, started, ready, restarted])
-      .when({ type: 'MarkFailed', commandId: 'c5', reason: 'image gone' })
-      .then([{ type: 'DeploymentFailedV1', data: { command_id: 'c5', reason: 'image gone' } }]);
+      .when({ type: 'MarkFailed', commandId: 'c5', driverSeq: 3, reason: 'image gone' })
+      .then([{ type: 'DeploymentFailedV1', data: { command_id: 'c5', driver_seq: 3, reason: 'image gone' } }]);
     given([requested, started, ready, restarted])
-      .when({ type: 'MarkReady', commandId: 'c1', endpoint: 'late' })
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 4, endpoint: 'late' })
       .then([]);
   });
 

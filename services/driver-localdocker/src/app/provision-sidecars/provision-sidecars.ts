@@ -61,17 +61,22 @@ export class ProvisionSidecars {
     const answer = (a: Answer) => this.deps.answers.publish(answerTo(command, a, this.deps.clock.now(), traceId));
     await answer({ type: 'ProvisioningStartedV1', data: { slug } });
     const generated: string[] = [];
+    let outcome: Answer;
     try {
       const endpoint = await this.provision(command, generated);
       this.deps.logger.info({ slug, command_id: command.id, endpoint }, 'sidecars provisioned');
-      await answer({ type: 'SidecarsProvisionedV1', data: { slug, endpoint } });
+      outcome = { type: 'SidecarsProvisionedV1', data: { slug, endpoint } };
     } catch (error) {
       const reason = failureReason(error, (text) => this.deps.scrubber.scrub(text));
       this.deps.logger.warn({ slug, command_id: command.id, reason }, 'provisioning failed');
-      await answer({ type: 'ProvisioningFailedV1', data: { slug, reason } });
+      outcome = { type: 'ProvisioningFailedV1', data: { slug, reason } };
     } finally {
       for (const value of generated) this.deps.scrubber.forget(value);
     }
+    // Outside the try: an answer that could not be published is no failed provisioning (that answer
+    // getting through in its stead marked a healthy deployment failed). The command is delivered again
+    // and, its containers found complete, answered again.
+    await answer(outcome);
   }
 
   /** Provisions and returns the endpoint; every value generated is added to `generated` (and the scrubber). */

@@ -42,15 +42,18 @@ export class RestartWorkloads {
     }
     const answer = (a: Answer) => this.deps.answers.publish(answerTo(command, a, this.deps.clock.now(), traceId));
     await answer({ type: 'ProvisioningStartedV1', data: { slug } });
+    let outcome: Answer;
     try {
       const endpoint = await this.restart(command);
       this.deps.logger.info({ slug, command_id: command.id, workload: command.data.workload }, 'workloads restarted');
-      await answer({ type: 'SidecarsProvisionedV1', data: { slug, endpoint } });
+      outcome = { type: 'SidecarsProvisionedV1', data: { slug, endpoint } };
     } catch (error) {
       const reason = failureReason(error, (text) => this.deps.scrubber.scrub(text));
       this.deps.logger.warn({ slug, command_id: command.id, reason }, 'restarting workloads failed');
-      await answer({ type: 'ProvisioningFailedV1', data: { slug, reason } });
+      outcome = { type: 'ProvisioningFailedV1', data: { slug, reason } };
     }
+    // Outside the try: an answer that could not be published is no failed restart; the command is delivered again.
+    await answer(outcome);
   }
 
   private async restart(command: RestartCommand): Promise<string> {

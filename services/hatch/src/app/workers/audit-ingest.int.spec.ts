@@ -79,6 +79,28 @@ describe('the ingest: the HATCH stream into the log', () => {
     }
   });
 
+  it('reads again within 10 s of NATS answering after an outage (nats.js alone waited out a 30 s pull)', async () => {
+    const before = await h.count();
+    await h.publish(secretReadFixture({ actor: 'svc-before-outage' }));
+    await h.recorded(before + 1);
+    await h.nats.restart(1_000);
+    const first = secretReadFixture({ actor: 'svc-after-outage' });
+    const stored = () =>
+      h.publish(first).then(
+        () => true,
+        () => false,
+      );
+    await until(stored, { what: 'JetStream took an event again' });
+    // nats.js's ordered consumer, recreated, pulled one message and then waited out its 30 s pull.
+    const later = Array.from({ length: 3 }, (_, n) => secretReadFixture({ actor: `svc-after-outage-${n}` }));
+    for (const event of later) await h.publish(event);
+    // The time the issue allows is the condition itself.
+    await until(() => isRecorded(later.at(-1)!.id), {
+      timeoutMs: 10_000,
+      what: 'hatch reading again after the outage',
+    });
+  });
+
   it('parks a message that is not JSON, and goes on', async () => {
     const after = secretReadFixture({ actor: 'svc-after-garbage' });
     await h.runtime.js.publish('hatch.vault.secret.read', '{"id": nope', { msgID: 'garbage-1' });

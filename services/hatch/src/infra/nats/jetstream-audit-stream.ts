@@ -1,5 +1,6 @@
 import { BusHeaders, HatchStream } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
+import { pullOptions } from '@hearth/platform/nats';
 import { extractTraceContext } from '@hearth/platform/telemetry';
 import {
   DeliverPolicy,
@@ -53,7 +54,7 @@ export class JetStreamAuditStream implements AuditStream {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(1, start),
     });
-    return new OrderedReading(await consumer.consume({ max_messages: batchSize }), batchSize);
+    return new OrderedReading(await consumer.consume(pullOptions(batchSize)), batchSize);
   }
 }
 

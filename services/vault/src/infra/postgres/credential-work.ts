@@ -1,6 +1,7 @@
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
 import type pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
 import { CredentialWorkRecord, type SecretVersionRecord } from './entities.js';
@@ -48,6 +49,7 @@ const workOf = (row: WorkRow): StoredWork => ({
  */
 export class PostgresCredentialWork implements CredentialWorkStore {
   private listener: pg.PoolClient | null = null;
+  private stopped = false;
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
@@ -56,17 +58,44 @@ export class PostgresCredentialWork implements CredentialWorkStore {
   ) {}
 
   async listen(): Promise<void> {
-    this.listener = await this.fastPath.connect();
-    this.listener.on('notification', ({ payload }) => {
+    const listener = await this.fastPath.connect();
+    this.listener = listener;
+    this.stopped = false;
+    listener.on('notification', ({ payload }) => {
       for (const wake of this.waiters.get(payload ?? '') ?? []) wake();
     });
-    await this.listener.query(`LISTEN ${WORK_DONE}`);
+    // Unheard, a cut connection's error would end the process. Dropped instead, and heard again once
+    // the database is back; a caller waiting meanwhile has its own deadline.
+    listener.on('error', (error) => {
+      if (this.listener !== listener) return;
+      this.listener = null;
+      listener.release(error);
+      void this.listenAgain();
+    });
+    try {
+      await listener.query(`LISTEN ${WORK_DONE}`);
+    } catch (error) {
+      if (this.listener === listener) {
+        this.listener = null;
+        listener.release(error instanceof Error ? error : new Error(String(error)));
+      }
+      throw error;
+    }
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     this.listener?.release();
     this.listener = null;
     return Promise.resolve();
+  }
+
+  private async listenAgain(): Promise<void> {
+    while (!this.stopped && !this.listener) {
+      await sleep(1_000);
+      if (this.stopped) return;
+      await this.listen().catch(() => undefined);
+    }
   }
 
   async subject(path: string, tx?: Transaction): Promise<RotationSubject | null> {
