@@ -126,9 +126,10 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
   }
   switch (command.type) {
     case 'StartProvisioning':
-      return answer(state, command.commandId, 'provisioning', () => [
-        { type: 'DeploymentProvisioningStartedV1', data: { command_id: command.commandId } },
-      ]);
+      // Only a requested deployment starts: once the command's outcome is in (taken first by another
+      // console replica, or this start redelivered late), its start is old news and must not undo it.
+      if (command.commandId !== state.pendingCommand || state.status !== 'requested') return [];
+      return [provisioningStarted(command.commandId)];
     case 'MarkReady':
       return answer(state, command.commandId, 'ready', () => [
         { type: 'DeploymentReadyV1', data: { command_id: command.commandId, endpoint: command.endpoint } },
@@ -191,8 +192,16 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
  */
 function answer(state: Deployment, commandId: string, to: Status, events: () => DeploymentEvent[]): DeploymentEvent[] {
   if (commandId !== state.pendingCommand || state.status === to) return [];
+  // The outcome came before the start (console replicas share the driver's events, so one may take
+  // the outcome while another still holds the start): an outcome of the command implies its start.
+  if (state.status === 'requested' && (to === 'ready' || to === 'failed'))
+    return [provisioningStarted(commandId), ...events()];
   guard(state, to);
   return events();
+}
+
+function provisioningStarted(commandId: string): DeploymentEvent {
+  return { type: 'DeploymentProvisioningStartedV1', data: { command_id: commandId } };
 }
 
 function guard(state: Deployment, to: Status): void {
