@@ -7,3 +7,4 @@ export * from './platform-schema.migration.js';
 export * from './parked-messages.js';
 export * from './processed-messages.js';
 export * from './unit-of-work.js';
+export * from './session-lock.js';
