@@ -26,6 +26,12 @@ export interface RunningService {
    * this run and those after it (`HEARTH_FAILPOINTS: ''` disarms what the last run was started with).
    */
   restart(env?: Record<string, string>): Promise<void>;
+  /**
+   * Another process of the service beside this one, as a replica runs: the same database, NATS, keys
+   * and settings, on an HTTP port of its own; `env` adds to them. Its stop() ends its own process and
+   * leaves the database to this one.
+   */
+  replica(env?: Record<string, string>): Promise<RunningService>;
   stop(): Promise<void>;
 }
 
@@ -88,37 +94,54 @@ export async function startServiceProcess(
   const shape = SHAPES[name];
   const db = shape.database ? await createTestDatabase(shape.database.prefix) : undefined;
   const port = shape.port ? await freePort() : undefined;
-  let settings = {
+  const settings = {
     ...natsSettings(name, nats),
     ...(db && shape.database ? { [shape.database.setting]: db.name } : {}),
     ...(port && shape.port ? { [shape.port]: String(port) } : {}),
     ...shape.defaults(),
     ...env,
   };
-  const launch = () =>
-    startService(resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`), settings, `${name} ready`);
   try {
-    const first = await launch();
-    const running: RunningService = {
-      process: first,
-      runs: [first],
-      ...(db ? { db } : {}),
-      ...(port ? { url: `http://127.0.0.1:${port}` } : {}),
-      restart: async (env = {}) => {
-        settings = { ...settings, ...env };
-        running.process = await launch();
-        running.runs.push(running.process);
-      },
-      stop: async () => {
-        await running.process.kill();
-        await db?.drop();
-      },
-    };
-    return running;
+    return await launchService(name, settings, db);
   } catch (error) {
     await db?.drop();
     throw error;
   }
+}
+
+/** Runs `name` with `initial` settings; stop() drops `db`, the database this run owns (a replica owns none). */
+async function launchService(
+  name: HearthServiceName,
+  initial: Record<string, string>,
+  db: TestDatabase | undefined,
+): Promise<RunningService> {
+  const portSetting = SHAPES[name].port;
+  let settings = initial;
+  const launch = () =>
+    startService(resolve(import.meta.dirname, `../../../services/${name}/dist/main.js`), settings, `${name} ready`);
+  const first = await launch();
+  const running: RunningService = {
+    process: first,
+    runs: [first],
+    ...(db ? { db } : {}),
+    ...(portSetting ? { url: `http://127.0.0.1:${settings[portSetting]}` } : {}),
+    restart: async (env = {}) => {
+      settings = { ...settings, ...env };
+      running.process = await launch();
+      running.runs.push(running.process);
+    },
+    replica: async (env = {}) =>
+      launchService(
+        name,
+        { ...settings, ...(portSetting ? { [portSetting]: String(await freePort()) } : {}), ...env },
+        undefined,
+      ),
+    stop: async () => {
+      await running.process.kill();
+      await db?.drop();
+    },
+  };
+  return running;
 }
 
 export interface RunningConsole extends RunningService {

@@ -1,7 +1,7 @@
 import { HatchStream, type BusVerifier } from '@hearth/contracts';
 import { ConsoleOperatorDirectory, ConsoleTokenCache } from '@hearth/platform/operators';
 import type { Clock, Ids } from '@hearth/platform/ports';
-import { FastPath, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
+import { FastPath, SessionLock, TypeOrmUnitOfWork } from '@hearth/platform/postgres';
 import type { ServiceRuntime } from '@hearth/platform/runtime';
 import { AuditorAccess } from './app/auditor-access/auditor-access.js';
 import { ExportLog } from './app/export-log/export-log.js';
@@ -28,6 +28,8 @@ import { SourceSequenceTables } from './infra/postgres/source-sequences.js';
 
 /** hatch's name in the processed_messages ledger. */
 const INGEST_CONSUMER = 'hatch';
+/** How often a standby hatch asks for the ingest's turn: how long a dead ingester's turn waits at most. */
+const INGEST_TAKEOVER_MS = 500;
 /** With no token cache, an open tail still asks the console only once a second. */
 const MIN_RECHECK_MS = 1_000;
 
@@ -116,6 +118,7 @@ export function composeHatch(
       metrics,
       logger,
       settings.HATCH_INGEST_BATCH,
+      new SessionLock(fastPath, 'hearth.hatch-ingest', INGEST_TAKEOVER_MS),
     ),
     checkpointTimer: new CheckpointTimer(signCheckpoint, logger, settings.HATCH_CHECKPOINT_SECONDS * 1000),
     sequenceWatch: new SequenceWatch(

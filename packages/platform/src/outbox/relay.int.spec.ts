@@ -56,8 +56,8 @@ describe('outbox relay', () => {
       },
       stdio: 'ignore',
     });
-  const relayBackends = (where: string) =>
-    dataSource.query<Array<{ pid: number }>>(
+  const relayBackends = (where: string, on: DataSource = dataSource) =>
+    on.query<Array<{ pid: number }>>(
       `SELECT pid FROM pg_stat_activity
        WHERE datname = current_database() AND application_name = 'relay-fixture' AND ${where}`,
     );
@@ -306,6 +306,78 @@ describe('outbox relay', () => {
     } finally {
       await relay.stop();
       await own.close();
+    }
+  });
+
+  it('runs one relay at a time over an outbox shared by replicas: in outbox order, numbered once, a killed one taken over', async () => {
+    // Its own server and database: the audit numbering starts at 1, and `hatch.>` is this test's stream.
+    const ownNats = await startNats();
+    const ownDb = await createTestDatabase('hearth_platform');
+    const own = await openDatabase(pgEnv, { database: ownDb.name, migrations: [], applicationName: 'test' });
+    const ownNc = await connectNats(ownNats.url, 'test');
+    const ownJsm = await jetstreamManager(ownNc);
+    const relays: Array<ReturnType<typeof spawnRelay>> = [];
+    const replica = () => {
+      const child = spawnRelay({ NATS_URL: ownNats.url, RELAY_DATABASE: ownDb.name, RELAY_POLL_MS: '200' });
+      relays.push(child);
+      return child;
+    };
+    const listening = async () => (await relayBackends("query = 'LISTEN outbox'", own)).length;
+    let next = 0;
+    const enqueueAudit = (n: number) =>
+      new TypeOrmUnitOfWork(own).run((tx) =>
+        enqueue(
+          tx,
+          Array.from({ length: n }, () => ({ id: randomUUID(), subject: 'hatch.test.thing', payload: { n: next++ } })),
+        ),
+      );
+    try {
+      await ensureStream(ownJsm, { name: 'SHARED', subjects: ['hatch.>'] });
+      await enqueueAudit(1_000);
+      // The first relay publishes a batch and is held before it can forget it (as above); the second
+      // finds the turn taken. Then the first is killed: its batch goes again, from the second.
+      const holder = await new FastPath(own).connect();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE outbox IN SHARE MODE');
+      const first = replica();
+      await until(async () => (await ownJsm.streams.info('SHARED')).state.messages >= 50);
+      await until(async () => (await relayBackends("wait_event_type = 'Lock'", own)).length > 0);
+      replica();
+      await until(async () => (await listening()) === 2);
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.once('exit', resolve));
+      await holder.query('ROLLBACK');
+      holder.release();
+      await until(async () => (await own.getRepository(OutboxEntity).count()) === 0, { timeoutMs: 20_000 });
+
+      // Two live relays, woken by the same notifications, while events keep coming in small transactions.
+      replica();
+      await until(async () => (await listening()) === 2);
+      for (let i = 0; i < 20; i++) await enqueueAudit(50);
+      await until(async () => (await own.getRepository(OutboxEntity).count()) === 0, { timeoutMs: 20_000 });
+
+      const sent = (await streamMessages(ownJsm, 'SHARED')).map((m) => ({
+        n: (JSON.parse(Buffer.from(m.data).toString('utf8')) as { n: number }).n,
+        seq: Number(m.headers['Hearth-Source-Seq']),
+      }));
+      // Each event once, in the order the outbox holds them, numbered 1.. in that order: what hatch checks.
+      expect(sent.map((m) => m.n)).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+      expect(sent.map((m) => m.seq)).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
+      const [{ journaled }] = await own.query<[{ journaled: number }]>(
+        'SELECT count(DISTINCT source_seq)::int AS journaled FROM audit_journal',
+      );
+      expect(journaled).toBe(2_000);
+    } finally {
+      for (const child of relays) {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await new Promise((resolve) => child.once('exit', resolve));
+        }
+      }
+      await ownNc.close();
+      await own.destroy();
+      await ownDb.drop();
+      await ownNats.stop();
     }
   });
 });

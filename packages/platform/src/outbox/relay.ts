@@ -28,6 +28,16 @@ function backoffMs(failures: number): number {
 
 type OutboxRow = Pick<OutboxEntity, 'position' | 'messageId' | 'subject' | 'payload' | 'headers'>;
 
+/**
+ * One relay at a time per database: a service's replicas each run one, and two relaying at once would
+ * send batches out of outbox order (a deployment's later command before its earlier one) and number
+ * audit events in an order the stream does not keep. The lock is the batch transaction's own, so a
+ * relay that dies (even by SIGKILL) lets go of it as Postgres ends its transaction.
+ */
+const TAKE_TURN: PreparedStatement = {
+  name: 'platform_outbox_take_turn',
+  text: `SELECT pg_try_advisory_xact_lock(hashtextextended('hearth.outbox-relay', 0)) AS ours`,
+};
 /** The relay's statements: hot (every event that leaves a service passes them), so on the fast path. */
 const LOCK_BATCH: PreparedStatement = {
   name: 'platform_outbox_lock_batch',
@@ -77,6 +87,9 @@ const LAG: PreparedStatement = {
  * is deleted only after JetStream acked all of it: killed mid-batch, it is sent again, and JetStream's
  * duplicate window and consumers' processed_messages absorb the copies. A lost LISTEN connection is
  * replaced with backoff, the poll (`pollMs`) keeping messages moving meanwhile.
+ *
+ * Any number of relays may run over one database (one per replica): one relays at a time, in outbox order;
+ * the others look again every `pollMs`, so a dead relay's messages leave within about that long.
  *
  * Audit events (`hatch.>`) are numbered here, in the batch's transaction, gap-free per emitter (the
  * signer's service, its `Hearth-Origin`): the number goes out as a header the signature covers, and
@@ -204,6 +217,12 @@ export class OutboxRelay {
       const idle = new Promise<void>((resolve) => (this.wake = resolve));
       try {
         const moved = await this.relayBatch();
+        if (moved === null) {
+          // Another relay is at work: its notifications are its business; look again after a poll.
+          failures = 0;
+          await sleep(this.pollMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          continue;
+        }
         await this.pruneJournal();
         failures = 0;
         if (moved === this.batchSize) continue;
@@ -236,10 +255,11 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch; returns how many messages it moved. BEGIN/COMMIT by hand on a connection of
-   * its own: the row locks must outlive the JetStream publishes, and only a held connection can.
+   * Publishes one batch; returns how many messages it moved, or null when another relay holds the
+   * turn. BEGIN/COMMIT by hand on a connection of its own: the locks must outlive the JetStream
+   * publishes, and only a held connection can.
    */
-  async relayBatch(): Promise<number> {
+  async relayBatch(): Promise<number | null> {
     const client = await this.database.connect();
     // The same ending can hit this connection mid-batch: the query fails (and the batch is retried),
     // and the 'error' pg emits besides must not reach the process.
@@ -248,6 +268,11 @@ export class OutboxRelay {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
+      const turn = await client.query<{ ours: boolean }>(TAKE_TURN);
+      if (!turn.rows[0]!.ours) {
+        await client.query('COMMIT');
+        return null;
+      }
       const { rows } = await client.query<OutboxRow>({ ...LOCK_BATCH, values: [this.batchSize] });
       if (rows.length === 0) {
         await client.query('COMMIT');

@@ -57,8 +57,28 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
     logging: false,
   });
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  await migrateAlone(dataSource);
   return dataSource;
+}
+
+/**
+ * Runs the pending migrations holding a lock on the database, so that replicas starting at once
+ * take turns: the first migrates, the others find nothing left to run (two at once would both
+ * create the same tables, and one would fail to start).
+ */
+async function migrateAlone(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(hashtextextended('hearth.migrations', 0))`);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock(hashtextextended('hearth.migrations', 0))`);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /** A service that still lists a platform migration itself gets it once. */

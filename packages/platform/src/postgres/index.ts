@@ -8,3 +8,4 @@ export * from './parked-messages.js';
 export * from './processed-messages.js';
 export * from './unit-of-work.js';
 export * from './availability.js';
+export * from './session-lock.js';

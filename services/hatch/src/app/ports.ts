@@ -63,6 +63,17 @@ export class StaleIngestError extends HearthError {
   }
 }
 
+/**
+ * Which hatch ingests: one at a time among replicas, the others standing by to take over. The chain
+ * stays right without it (the position's compare-and-set refuses a second appender's batch); it
+ * spares the standby reading and verifying every event only to be refused.
+ */
+export interface IngestTurn {
+  /** Resolves once this hatch has the turn (at once if it has it); `lost` runs if it loses it then. */
+  acquire(signal: AbortSignal, lost: () => void): Promise<void>;
+  release(): Promise<void>;
+}
+
 /** Where the ingest is in the HATCH stream, and which message ids took effect. */
 export interface IngestLedger {
   /** The stream sequence of the last message that took effect. */

@@ -91,11 +91,32 @@ describe('recording a driver’s event', () => {
   it('refuses an answer the deployment cannot take', async () => {
     await h.registerWorkspace('early');
     await h.useCases.createDeployment.run(deploymentRequest('early'), callers.admin);
-    const ready = await h.driverAnswer('ready', 'early');
+    const gone = await h.driverAnswer('gone', 'early');
     await expect(
-      unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(ready, h.nextDriverSeq(), tx)),
+      unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(gone, h.nextDriverSeq(), tx)),
     ).rejects.toMatchObject({
       code: ErrorCode.IllegalTransition,
     });
+  });
+
+  it('ends ready when another console takes the outcome while the start is still held elsewhere', async () => {
+    await h.registerWorkspace('reordered');
+    await h.useCases.createDeployment.run(deploymentRequest('reordered'), callers.admin);
+    const start = await h.driverAnswer('start', 'reordered');
+    const ready = await h.driverAnswer('ready', 'reordered');
+    const [startSeq, readySeq] = [h.nextDriverSeq(), h.nextDriverSeq()];
+    // Replicas share the driver's events: one takes the outcome, the other's start comes back late.
+    const replica = await h.replica();
+    const mark = await eventMark(h.db.name);
+    await new TypeOrmUnitOfWork(replica.runtime.dataSource).run((tx) =>
+      replica.useCases.recordDriverEvent.run(ready, readySeq, tx),
+    );
+    await unitOfWork.run((tx) => h.useCases.recordDriverEvent.run(start, startSeq, tx));
+
+    await expectNewEvents(h.db.name, mark, [
+      { type: 'DeploymentProvisioningStartedV1' },
+      { type: 'DeploymentReadyV1', data: { endpoint: 'postgres://hearth-reordered-postgres:5432/postgres' } },
+    ]);
+    expect(await h.useCases.discoverDeployment.run('reordered')).toMatchObject({ last_status: 'ready' });
   });
 });

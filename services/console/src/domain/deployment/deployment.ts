@@ -152,9 +152,7 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
   }
   switch (command.type) {
     case 'StartProvisioning':
-      return answer(state, command, 'provisioning', (taken) => [
-        { type: 'DeploymentProvisioningStartedV1', data: taken },
-      ]);
+      return answer(state, command, 'provisioning', (taken) => [provisioningStarted(taken)]);
     case 'MarkReady':
       return answer(state, command, 'ready', (taken) => [
         { type: 'DeploymentReadyV1', data: { ...taken, endpoint: command.endpoint } },
@@ -226,9 +224,18 @@ function answer(
   events: (taken: { command_id: string; driver_seq: number }) => DeploymentEvent[],
 ): DeploymentEvent[] {
   if (commandId !== state.pendingCommand || driverSeq <= state.answeredSeq || state.status === to) return [];
+  const taken = { command_id: commandId, driver_seq: driverSeq };
+  // The outcome came before the start (console replicas share the driver's events, so one may take
+  // the outcome while another still holds the start): an outcome of the command implies its start,
+  // and the start, older, then changes nothing.
+  if (state.status === 'requested' && OUTCOMES.has(to)) return [provisioningStarted(taken), ...events(taken)];
   const newerOutcome = state.answeredSeq > 0 && OUTCOMES.has(state.status) && OUTCOMES.has(to);
   if (!newerOutcome) guard(state, to);
-  return events({ command_id: commandId, driver_seq: driverSeq });
+  return events(taken);
+}
+
+function provisioningStarted(taken: { command_id: string; driver_seq: number }): DeploymentEvent {
+  return { type: 'DeploymentProvisioningStartedV1', data: taken };
 }
 
 function guard(state: Deployment, to: Status): void {

@@ -60,13 +60,25 @@ describe('the ingest: the HATCH stream into the log', () => {
     expect(await h.hatch.workers.ingest.lag()).toBe(0);
   });
 
-  it('stays in stream order, each event once, with a second hatch ingesting the same stream', async () => {
+  it('stays in stream order, each event once, with a second hatch standing by; takes over when the ingester dies', async () => {
     const second = await h.startReplica({ startWorkers: true });
-    try {
+    /** The backends holding the ingest's turn: a session advisory lock on its name. */
+    const holders = () =>
+      h.runtime.dataSource.query<Array<{ pid: number }>>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('hearth.hatch-ingest', 0)`,
+      );
+    /** The consumers that read HATCH to its end (a stopped reading's consumer lingers a while, behind). */
+    const readers = async () => {
+      const last = (await h.runtime.jsm.streams.info('HATCH')).state.last_seq;
+      const consumers = await h.runtime.jsm.consumers.list('HATCH').next();
+      return consumers.filter((c) => c.delivered.stream_seq === last).length;
+    };
+    const publishAndCheck = async (label: string) => {
       const before = await h.count();
-      const events = Array.from({ length: 120 }, (_, n) => secretReadFixture({ actor: `svc-pair-${n}` }));
+      const events = Array.from({ length: 60 }, (_, n) => secretReadFixture({ actor: `svc-${label}-${n}` }));
       for (const event of events) await h.publish(event);
-      await h.recorded(before + 120);
+      await h.recorded(before + 60);
       // Nothing can land twice once the shared position is at the stream's end: a batch from behind it is refused.
       await until(async () => (await second.hatch.workers.ingest.lag()) === 0, {
         what: 'the position reached the end',
@@ -74,6 +86,22 @@ describe('the ingest: the HATCH stream into the log', () => {
       const { records, checkpoints } = await chain();
       expect(records.slice(before).map((r) => r.event_id)).toEqual(events.map((e) => e.id));
       expect(verifyChain(records, checkpoints, h.publicKey)).toMatchObject({ ok: true });
+    };
+    try {
+      await publishAndCheck('pair');
+      expect(await holders()).toHaveLength(1);
+      expect(await readers()).toBe(1);
+
+      // The ingester's session ends as a killed process's would: the turn is free, and taken again.
+      const [holder] = await holders();
+      await h.runtime.dataSource.query('SELECT pg_terminate_backend($1)', [holder!.pid]);
+      await until(async () => (await holders()).some((backend) => backend.pid !== holder!.pid), {
+        timeoutMs: 5_000,
+        what: 'the turn taken over',
+      });
+      await publishAndCheck('takeover');
+      expect(await holders()).toHaveLength(1);
+      expect(await readers()).toBe(1);
     } finally {
       await second.stop();
     }

@@ -9,6 +9,7 @@ import {
   type AuditStream,
   type HatchBatch,
   type IngestLedger,
+  type IngestTurn,
   type StreamReading,
 } from '../ports.js';
 import type { RecordAuditEvents } from '../record-events/record-events.js';
@@ -19,13 +20,16 @@ import type { RecordAuditEvents } from '../record-events/record-events.js';
  * kill, a lost database, another hatch). Whatever has arrived is appended as one batch in one
  * transaction; on any failure the reading is dropped and, after a pause, started again from the
  * committed position. One transaction per event made about a fifth of the baseline's throughput
- * (bench hatch-ingest).
+ * (bench hatch-ingest). Among replicas, only the hatch holding the turn reads; a standby takes over
+ * once the turn is free (its holder stopped, or died).
  */
 export class AuditIngest {
   private running = false;
   private stopping = new AbortController();
   private reading: StreamReading | null = null;
   private loop: Promise<void> | null = null;
+  /** The turn was lost while reading: what is read is dropped, and the turn asked for again. */
+  private turnLost = false;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -35,6 +39,7 @@ export class AuditIngest {
     private readonly metrics: AuditMetrics,
     private readonly logger: Logger,
     private readonly batchSize: number,
+    private readonly turn: IngestTurn,
   ) {}
 
   start(): void {
@@ -48,6 +53,7 @@ export class AuditIngest {
     this.stopping.abort();
     this.reading?.stop();
     await this.loop;
+    await this.turn.release();
   }
 
   /** Events in the stream after the last one the log took. */
@@ -60,14 +66,23 @@ export class AuditIngest {
     let failures = 0;
     while (this.running) {
       try {
+        this.turnLost = false;
+        await this.turn.acquire(this.stopping.signal, () => {
+          this.turnLost = true;
+          this.reading?.stop();
+        });
         let position = await this.ledger.position(HatchStream.name);
         this.reading = await this.stream.follow(position, this.batchSize);
-        // A stop() that came while the reading was being opened found nothing to stop.
-        if (!this.running) this.reading.stop();
+        // A stop() or a lost turn that came while the reading was being opened found nothing to stop.
+        if (!this.running || this.turnLost) this.reading.stop();
         for (let batch = await this.reading.nextBatch(); batch; batch = await this.reading.nextBatch()) {
           await this.append(batch, position);
           position = batch.messages.at(-1)!.streamSeq;
           failures = 0;
+        }
+        if (this.turnLost) {
+          this.logger.warn('audit ingest lost its turn (its database connection ended); asking for it again');
+          continue;
         }
         if (this.running) throw new Error('the HATCH consumer stopped delivering');
       } catch (error) {

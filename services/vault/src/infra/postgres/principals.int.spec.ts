@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FastPath } from '@hearth/platform/postgres';
+import { until } from '@hearth/testkit';
 import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
 import { PrincipalStore } from './principals.js';
 
@@ -19,6 +20,40 @@ describe('the principal store', () => {
       expect((await store.find('root'))?.name).toBe('root');
       expect(store.cached).toBe(3);
     } finally {
+      await store.stop();
+    }
+  });
+
+  it('trusts nothing it holds once its LISTEN connection is lost, and listens again', async () => {
+    const dataSource = h.vault.runtime.dataSource;
+    const store = new PrincipalStore(new FastPath(dataSource), 10, 200);
+    await store.listen();
+    // A change another vault commits: only its notification tells this one.
+    const ruleOf = async () => (await store.find('root'))?.rules.map((r) => r.capabilities.join(','));
+    const setRootCapabilities = (capabilities: string) =>
+      dataSource.query(`UPDATE policy_rules SET capabilities = $1 WHERE principal = 'root'`, [`{${capabilities}}`]);
+    const [before] = await dataSource.query<Array<{ capabilities: string[] }>>(
+      `SELECT capabilities FROM policy_rules WHERE principal = 'root'`,
+    );
+    try {
+      await store.find('root');
+      await dataSource.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query = 'LISTEN principals_changed' AND pid <> pg_backend_pid()`,
+      );
+      await until(() => !store.listening, { intervalMs: 5, what: 'the loss noticed' });
+      await setRootCapabilities('read'); // its notification reaches nobody in this store
+      expect(await ruleOf()).toEqual(['read']);
+
+      await until(() => store.listening, { timeoutMs: 10_000, what: 'listening again' });
+      expect(await ruleOf()).toEqual(['read']);
+      await setRootCapabilities('read,list');
+      await until(async () => (await ruleOf())?.[0] === 'read,list', {
+        timeoutMs: 10_000,
+        what: 'changes heard again',
+      });
+    } finally {
+      await setRootCapabilities(before!.capabilities.join(','));
       await store.stop();
     }
   });

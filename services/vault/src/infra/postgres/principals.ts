@@ -22,23 +22,32 @@ const principalWithRules: PreparedStatement = {
 /**
  * Principals (their ed25519 public keys) and their policy rules. Every request looks its signer up,
  * so lookups are cached; a trigger on both tables notifies `principals_changed`, which clears the
- * cache of every vault process, and entries expire anyway after CACHE_SECONDS. The cache holds at
- * most `cacheEntries` names, misses included, the oldest dropped first: a flood of made-up actors
- * costs lookups, never memory.
+ * cache of every vault process, and entries expire anyway after CACHE_SECONDS. While it does not
+ * listen (its connection lost, until it listens again after `relistenMs`) it trusts nothing it holds,
+ * so a change made through another vault holds here at once. The cache holds at most `cacheEntries`
+ * names, misses included, the oldest dropped first: a flood of made-up actors costs lookups, never memory.
  */
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private listener: pg.PoolClient | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  private stopped = false;
   private readonly forgetters: Array<() => void> = [];
 
   constructor(
     private readonly fastPath: FastPath,
     private readonly cacheEntries: number,
+    private readonly relistenMs = 1_000,
   ) {}
 
   /** How many names the cache holds now (a gauge). */
   get cached(): number {
     return this.cache.size;
+  }
+
+  /** Whether it hears changes now, and so may answer from memory. */
+  get listening(): boolean {
+    return this.listener !== null;
   }
 
   /** `listener` runs whenever the cache is dropped: what else a principal's change makes stale (its sessions). */
@@ -47,15 +56,28 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   }
 
   async listen(): Promise<void> {
-    this.listener = await this.fastPath.connect();
-    this.listener.on('notification', () => this.forget());
-    this.listener.on('error', () => this.forget());
-    await this.listener.query('LISTEN principals_changed');
+    const client = await this.fastPath.connect();
+    const lost = () => this.lost(client);
+    client.on('notification', () => this.forget());
+    client.on('error', lost);
+    client.on('end', lost);
+    try {
+      await client.query('LISTEN principals_changed');
+    } catch (error) {
+      discard(client);
+      throw error;
+    }
+    if (this.stopped) return discard(client);
+    this.listener = client;
+    this.forget(); // a change while nobody listened went unheard
   }
 
   stop(): Promise<void> {
-    this.listener?.release();
+    this.stopped = true;
+    if (this.relisten) clearTimeout(this.relisten);
+    const client = this.listener;
     this.listener = null;
+    if (client) discard(client);
     this.forget();
     return Promise.resolve();
   }
@@ -63,6 +85,23 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   forget(): void {
     this.cache.clear();
     for (const forgetter of this.forgetters) forgetter();
+  }
+
+  /** Its LISTEN connection ended: nothing held can be trusted until it listens again. */
+  private lost(client: pg.PoolClient): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    discard(client);
+    this.forget();
+    this.scheduleRelisten();
+  }
+
+  private scheduleRelisten(): void {
+    if (this.stopped) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = null;
+      this.listen().catch(() => this.scheduleRelisten());
+    }, this.relistenMs);
   }
 
   async find(name: string): Promise<Principal | null> {
@@ -128,4 +167,11 @@ async function mustExist(manager: EntityManager, name: string): Promise<void> {
   if (!(await manager.existsBy(PrincipalRecord, { name }))) {
     throw new HearthError(ErrorCode.PrincipalNotFound, `no principal ${name}`);
   }
+}
+
+/** Closes a LISTEN connection for good; errors it raises on its way out are no news (and must not crash). */
+function discard(client: pg.PoolClient): void {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  client.release(true);
 }
