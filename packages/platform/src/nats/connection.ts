@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * The servers of a NATS_URL: one URL, or several comma-separated (the nodes of a cluster, as
  * nats.js `servers` takes them), blanks ignored.
  */
-function natsServers(url: string): string[] {
+export function natsServers(url: string): string[] {
   return url
     .split(',')
     .map((server) => server.trim())
