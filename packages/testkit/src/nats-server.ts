@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from './until.js';
 
@@ -199,7 +200,8 @@ const answers = (connectAs: ReturnType<typeof connector>) =>
 
 /**
  * One nats-server process with a store of its own (`-sd`), started (and after a kill started again on
- * the same store) until `answers` says it is up, killed with SIGKILL as a crash would.
+ * the same store) until `answers` says it is up, killed with SIGKILL as a crash would. A server that
+ * does not come up fails with the last lines it logged.
  */
 function natsServer(spec: {
   binary: string | undefined;
@@ -220,11 +222,20 @@ function natsServer(spec: {
   };
   return {
     start: async () => {
+      const logged: string[] = [];
       child = spawn(binary, [...spec.args, '-sd', await storeDir], {
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
         env: { PATH: process.env.PATH, ...spec.env },
       });
-      await until(spec.answers, { timeoutMs: 30_000, what: `nats-server ${spec.args.join(' ')}` });
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        logged.push(line);
+        if (logged.length > 40) logged.shift();
+      });
+      try {
+        await until(spec.answers, { timeoutMs: 30_000, what: `nats-server ${spec.args.join(' ')}` });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; it logged:\n${logged.join('\n')}`, { cause: error });
+      }
     },
     kill,
     stop: async () => {
