@@ -2,7 +2,8 @@
 # Builds the images infra/compose.yml runs, from Debian's packages and the npm registry only (no
 # container registry can be reached here):
 #   hearth/hearth:local  Node 24, the built services and the CLI; one entry per service
-#   hearth/nats:local    Debian's nats-server, JetStream on, with Hearth's identities (infra/nats.conf)
+#   hearth/nats:local    Debian's nats-server, JetStream on, with Hearth's identities (infra/nats.conf),
+#                        alone or as a cluster node (infra/nats-cluster.conf)
 # and the local test images (scripts/build-test-images.sh): hearth-test/postgres:15 is the stack's
 # database and the demo's sidecar. An image whose inputs have not changed is kept (label
 # hearth.inputs), so a second run takes seconds.
@@ -114,11 +115,12 @@ add_nats() {
   printf 'nats:x:1000:1000:NATS:/nonexistent:/bin/false\n' >>"$1/etc/passwd"
   printf 'nats:x:1000:\n' >>"$1/etc/group"
   mkdir "$(dirname "$1")/data" # the store, which the Dockerfile gives to the server's user
-  cp infra/nats.conf "$(dirname "$1")/hearth.conf" # who may say what: the image's include
+  # Who may say what, and a cluster node's routes, which include it (compose.cluster.yml): the image's includes.
+  cp infra/nats.conf infra/nats-cluster.conf "$(dirname "$1")/"
 }
 
 build hearth/nats:local infra/images/nats \
-  "$(inputs_hash infra/images/nats "$busybox_version" "$nats_version" "$(sha256sum infra/nats.conf)")" \
+  "$(inputs_hash infra/images/nats "$busybox_version" "$nats_version" "$(sha256sum infra/nats.conf infra/nats-cluster.conf)")" \
   add_busybox_from_deb add_nats
 build hearth/hearth:local infra/images/hearth \
   "$(inputs_hash infra/images/hearth "$busybox_version" "$node_version" "$docker_version" "$app_hash")" \

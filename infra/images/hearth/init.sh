@@ -52,4 +52,13 @@ put driver-localdocker $root_uid service-keys.json <"$home/service-keys.json"
 for service in console vault hatch; do put $service $hearth_uid nats.seed <"$home/nats/$service.seed"; done
 put driver-localdocker $root_uid nats.seed <"$home/nats/driver-localdocker.seed"
 for pub in "$home"/nats/*.pub; do put nats $nats_uid "$(basename "$pub")" <"$pub"; done
+# A NATS cluster's route password (compose.cluster.yml mounts its volume here): every node presents it
+# to its peers and asks it of them. Hex, so it goes into a route URL and the server's configuration as it is.
+if [ -d /secrets/nats-routes ]; then
+  if [ ! -s "$home/nats-route-password" ]; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$home/nats-route-password.tmp"
+    mv -f "$home/nats-route-password.tmp" "$home/nats-route-password"
+  fi
+  put nats-routes $nats_uid route-password <"$home/nats-route-password"
+fi
 echo 'hearth init: keys and token ready; each service has its own secrets'

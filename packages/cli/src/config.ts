@@ -6,7 +6,10 @@ export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:7700';
 /** The loopback port of the NATS `hearth up` runs (HEARTH_NATS_PORT); the machine's NATS on 4222 is not Hearth's. */
 export const DEFAULT_NATS_PORT = 4223;
 
-/** Hearth's NATS: NATS_URL when it names one configured as infra/nats.conf, else the one `hearth up` runs. */
+/**
+ * Hearth's NATS: NATS_URL when it names one configured as infra/nats.conf (or a cluster's nodes,
+ * comma-separated, configured as infra/nats-cluster.conf), else the one `hearth up` runs.
+ */
 export function natsUrl(env = process.env): string {
   return env.NATS_URL ?? `nats://127.0.0.1:${env.HEARTH_NATS_PORT ?? DEFAULT_NATS_PORT}`;
 }

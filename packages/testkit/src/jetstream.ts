@@ -54,9 +54,12 @@ export interface StoredMessage {
 /** Every message of `only` (of every stream when none is named), oldest first. */
 export async function streamMessages(jsm: JetStreamManager, only?: string): Promise<StoredMessage[]> {
   const out: StoredMessage[] = [];
+  // A cluster's listing, paged while a node is down, can name a stream twice: each is read once.
+  const seen = new Set<string>();
   for await (const stream of jsm.streams.list()) {
     if (only !== undefined && stream.config.name !== only) continue;
-    if (stream.state.messages === 0) continue;
+    if (stream.state.messages === 0 || seen.has(stream.config.name)) continue;
+    seen.add(stream.config.name);
     for (let seq = stream.state.first_seq; seq <= stream.state.last_seq; seq++) {
       const message = await jsm.streams.getMessage(stream.config.name, { seq }).catch(() => null);
       if (!message) continue;

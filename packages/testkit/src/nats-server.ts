@@ -2,10 +2,12 @@ import { inboxPrefixOf, NatsIdentities, nkeyVariableOf, type NatsIdentity } from
 import { createUser } from '@nats-io/nkeys';
 import { connect, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from './until.js';
 
@@ -22,12 +24,13 @@ export async function freePort(): Promise<number> {
 }
 
 export interface TestNats {
+  /** Its client URL; a cluster's nodes, comma-separated, as NATS_URL takes them. */
   url: string;
   /** Each identity's nkey seed on a server started with `auth`; none on an anonymous one. */
   seeds?: Readonly<Record<NatsIdentity, string>>;
   /** A connection as `identity` with its inbox prefix: by its seed with `auth`, anonymously otherwise. */
   connect(identity: NatsIdentity, options?: Partial<ConnectionOptions>): Promise<NatsConnection>;
-  /** Kills the server and starts it again on the same port and storage (JetStream state kept). */
+  /** Kills the server (every node of a cluster) and starts it again on the same ports and storage (JetStream state kept). */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -44,43 +47,171 @@ export interface NatsOptions {
  * Anonymous, unless `auth`: then Hearth's own configuration, with a fresh seed for each identity.
  */
 export async function startNats(options: NatsOptions = {}): Promise<TestNats> {
-  const binary = options.binary ?? process.env.NATS_SERVER_BIN ?? 'nats-server';
   const port = await freePort();
-  const storeDir = await mkdtemp(join(tmpdir(), 'hearth-nats-'));
   const url = `nats://127.0.0.1:${port}`;
-  const users = options.auth ? NatsIdentities.map((identity) => ({ identity, keys: createUser() })) : undefined;
-  const seeds = users
-    ? (Object.fromEntries(
-        users.map(({ identity, keys }) => [identity, new TextDecoder().decode(keys.getSeed())]),
-      ) as Record<NatsIdentity, string>)
-    : undefined;
-  const connectAs = (identity: NatsIdentity, extra: Partial<ConnectionOptions> = {}) =>
+  const identities = options.auth ? freshIdentities() : undefined;
+  const connectAs = connector([url], identities?.seeds);
+  const server = natsServer({
+    binary: options.binary,
+    args: identities ? ['-c', NATS_CONFIG, ...clientPort(port)] : [...clientPort(port), '-js'],
+    env: identities?.env ?? {},
+    answers: () => answers(connectAs),
+  });
+  await server.start();
+  return {
+    url,
+    ...(identities ? { seeds: identities.seeds } : {}),
+    connect: connectAs,
+    restart: async (downMs = 0) => {
+      await server.kill();
+      await sleep(downMs);
+      await server.start();
+    },
+    stop: server.stop,
+  };
+}
+
+/** Hearth's NATS as one node of a cluster: the shipped identities and permissions, and the routes. */
+export const NATS_CLUSTER_CONFIG = resolve(import.meta.dirname, '../../../infra/nats-cluster.conf');
+
+/** One node of a test's NATS cluster. */
+export interface TestNatsNode {
+  /** Its server name (HEARTH_NATS_NODE). */
+  readonly name: string;
+  /** Its own client URL. */
+  readonly url: string;
+  /** Kills it as a crash would (SIGKILL); its store stays. */
+  kill(): Promise<void>;
+  /** Starts it again, on the same ports and store, once killed: resolves when it has caught up with the cluster. */
+  start(): Promise<void>;
+  /** The names of the clients connected to it now (a Hearth process connects as `hearth-<service>`). */
+  clients(): Promise<string[]>;
+}
+
+export interface TestNatsCluster extends TestNats {
+  nodes: readonly TestNatsNode[];
+}
+
+/**
+ * Three nats-servers on loopback as one JetStream cluster, each on its own free ports with its own
+ * store, running the shipped infra/nats-cluster.conf (so always with Hearth's identities: `auth`)
+ * with fresh identities and a fresh route password. Resolves once the cluster has a JetStream meta
+ * leader. Its `url` names the three nodes; a node can be killed and started again.
+ */
+export async function startNatsCluster(options: NatsOptions & { auth: true }): Promise<TestNatsCluster> {
+  const names = ['hearth-nats-1', 'hearth-nats-2', 'hearth-nats-3'];
+  const ports = await Promise.all(
+    names.map(async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })),
+  );
+  const identities = freshIdentities();
+  const routePassword = randomBytes(24).toString('hex');
+  const routes = ports.map(({ route }) => `"nats-route://route:${routePassword}@127.0.0.1:${route}"`);
+  const urls = ports.map(({ client }) => `nats://127.0.0.1:${client}`);
+  const connectAs = connector(urls, identities.seeds);
+  const nodes = names.map((name, i) => {
+    const { client, route, monitor } = ports[i]!;
+    const monitorUrl = `http://127.0.0.1:${monitor}`;
+    // Caught up: it answers, and its health says JetStream is current (a meta leader known, its streams in step).
+    const healthy = () =>
+      fetch(`${monitorUrl}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    const server = natsServer({
+      binary: options.binary,
+      args: ['-c', NATS_CLUSTER_CONFIG, ...clientPort(client), '-m', String(monitor)],
+      env: {
+        ...identities.env,
+        HEARTH_NATS_NODE: name,
+        HEARTH_NATS_CLUSTER_LISTEN: `127.0.0.1:${route}`,
+        HEARTH_NATS_ROUTES: `[${routes.join(', ')}]`,
+        HEARTH_NATS_ROUTE_PASSWORD: `"${routePassword}"`,
+      },
+      answers: async () => (await answers(connector([urls[i]!], identities.seeds))) && (await healthy()),
+    });
+    return {
+      server,
+      node: {
+        name,
+        url: urls[i]!,
+        kill: server.kill,
+        start: server.start,
+        clients: async () => {
+          const connz = (await (await fetch(`${monitorUrl}/connz?limit=1024`)).json()) as {
+            connections?: { name?: string }[];
+          };
+          return (connz.connections ?? []).flatMap(({ name }) => (name ? [name] : []));
+        },
+      } satisfies TestNatsNode,
+    };
+  });
+  // Together: a node's health waits for the meta leader, which needs a quorum of them up.
+  const startAll = () => Promise.all(nodes.map(({ server }) => server.start()));
+  await startAll().catch(async (error: unknown) => {
+    await Promise.all(nodes.map(({ server }) => server.stop()));
+    throw error;
+  });
+  return {
+    url: urls.join(','),
+    seeds: identities.seeds,
+    connect: connectAs,
+    nodes: nodes.map(({ node }) => node),
+    restart: async (downMs = 0) => {
+      await Promise.all(nodes.map(({ server }) => server.kill()));
+      await sleep(downMs);
+      await startAll();
+    },
+    stop: async () => {
+      await Promise.all(nodes.map(({ server }) => server.stop()));
+    },
+  };
+}
+
+/** Hearth's NATS identities, each with a fresh nkey: their seeds, and the public keys as nats.conf reads them. */
+function freshIdentities() {
+  const users = NatsIdentities.map((identity) => ({ identity, keys: createUser() }));
+  return {
+    seeds: Object.fromEntries(
+      users.map(({ identity, keys }) => [identity, new TextDecoder().decode(keys.getSeed())]),
+    ) as Record<NatsIdentity, string>,
+    env: Object.fromEntries(users.map(({ identity, keys }) => [nkeyVariableOf(identity), keys.getPublicKey()])),
+  };
+}
+
+/** Connects as an identity to `servers`: by its seed when there are seeds, anonymously otherwise. */
+function connector(servers: string[], seeds?: Readonly<Record<NatsIdentity, string>>) {
+  return (identity: NatsIdentity, extra: Partial<ConnectionOptions> = {}) =>
     connect({
-      servers: url,
+      servers,
       inboxPrefix: inboxPrefixOf(identity),
       ...(seeds ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seeds[identity])) } : {}),
       ...extra,
     });
-  let child: ChildProcess | null = null;
+}
 
-  const start = async () => {
-    const where = ['-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
-    child = users
-      ? spawn(binary, ['-c', NATS_CONFIG, ...where], {
-          stdio: 'ignore',
-          env: {
-            PATH: process.env.PATH,
-            ...Object.fromEntries(users.map(({ identity, keys }) => [nkeyVariableOf(identity), keys.getPublicKey()])),
-          },
-        })
-      : spawn(binary, [...where, '-js'], { stdio: 'ignore' });
-    const answers = () =>
-      connectAs('admin', { reconnect: false, timeout: 500 }).then(
-        (nc) => nc.close().then(() => true),
-        () => false,
-      );
-    await until(answers, { timeoutMs: 30_000, what: `nats-server on ${url}` });
-  };
+const clientPort = (port: number) => ['-a', '127.0.0.1', '-p', String(port)];
+
+/** Whether a server lets `admin` connect now. */
+const answers = (connectAs: ReturnType<typeof connector>) =>
+  connectAs('admin', { reconnect: false, timeout: 500 }).then(
+    (nc) => nc.close().then(() => true),
+    () => false,
+  );
+
+/**
+ * One nats-server process with a store of its own (`-sd`), started (and after a kill started again on
+ * the same store) until `answers` says it is up, killed with SIGKILL as a crash would. A server that
+ * does not come up fails with the last lines it logged.
+ */
+function natsServer(spec: {
+  binary: string | undefined;
+  args: string[];
+  env: Record<string, string>;
+  answers: () => Promise<boolean>;
+}) {
+  const binary = spec.binary ?? process.env.NATS_SERVER_BIN ?? 'nats-server';
+  const storeDir = mkdtemp(join(tmpdir(), 'hearth-nats-'));
+  let child: ChildProcess | null = null;
   const kill = async () => {
     const running = child;
     child = null;
@@ -89,20 +220,27 @@ export async function startNats(options: NatsOptions = {}): Promise<TestNats> {
     running.kill('SIGKILL');
     await exited;
   };
-
-  await start();
   return {
-    url,
-    ...(seeds ? { seeds } : {}),
-    connect: connectAs,
-    restart: async (downMs = 0) => {
-      await kill();
-      await sleep(downMs);
-      await start();
+    start: async () => {
+      const logged: string[] = [];
+      child = spawn(binary, [...spec.args, '-sd', await storeDir], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: process.env.PATH, ...spec.env },
+      });
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        logged.push(line);
+        if (logged.length > 40) logged.shift();
+      });
+      try {
+        await until(spec.answers, { timeoutMs: 30_000, what: `nats-server ${spec.args.join(' ')}` });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; it logged:\n${logged.join('\n')}`, { cause: error });
+      }
     },
+    kill,
     stop: async () => {
       await kill();
-      await rm(storeDir, { recursive: true, force: true });
+      await rm(await storeDir, { recursive: true, force: true });
     },
   };
 }

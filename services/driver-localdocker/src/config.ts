@@ -21,10 +21,15 @@ const BindRootSetting = z
 
 /**
  * The driver's settings. It owns no database (Docker labels are its state), so of the platform's
- * settings it takes NATS and logging only. Its vault identity has no default: either a key file as
+ * settings it takes NATS (PARKED, its stream, with NATS_STREAM_REPLICAS) and logging only. Its vault identity has no default: either a key file as
  * `hearth principal create --out` writes it, or the principal's name and secret key in the environment.
  */
-export const DriverEnv = PlatformEnv.pick({ NATS_URL: true, NATS_NKEY_SEED: true, LOG_LEVEL: true })
+export const DriverEnv = PlatformEnv.pick({
+  NATS_URL: true,
+  NATS_NKEY_SEED: true,
+  NATS_STREAM_REPLICAS: true,
+  LOG_LEVEL: true,
+})
   .extend({
     /** Names this driver's containers and networks (label hearth.instance); another instance's are never touched. */
     DRIVER_INSTANCE: z

@@ -67,6 +67,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
     max_msgs_per_subject: ParkedStream.maxMsgsPerSubject,
     max_msg_size: ParkedStream.maxMsgSize,
     discard: DiscardPolicy.Old,
+    num_replicas: config.NATS_STREAM_REPLICAS,
   });
   const ports = realPorts({
     nc,

@@ -6,6 +6,7 @@ import {
   type NatsIdentity,
   type ServiceName,
 } from '@hearth/contracts';
+import { natsServers } from '@hearth/platform/nats';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +97,12 @@ async function up(withDemo: boolean): Promise<void> {
       : undefined;
   nats?.start();
   await nats?.ready();
-  await reachable(natsAt, 'NATS with JetStream');
+  // A cluster's nodes (NATS_URL, comma-separated): one that answers will do, the services find the rest.
+  await Promise.any(natsServers(natsAt).map((server) => reachable(server, 'NATS with JetStream'))).catch(
+    (error: AggregateError) => {
+      throw error.errors[0];
+    },
+  );
   await reachable(`tcp://${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}`, 'PostgreSQL');
 
   const base = withoutSecrets(process.env);

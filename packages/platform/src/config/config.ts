@@ -45,7 +45,13 @@ const port = z.coerce.number().int().min(1).max(65_535);
 
 /** Settings every service shares; the defaults are the ones in DESIGN.md and are never secrets. */
 export const PlatformEnv = z.object({
+  /** One NATS server, or a cluster's nodes comma-separated (`nats://a:4222,nats://b:4222`): the client reconnects among them. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /**
+   * The replicas of each JetStream stream the service owns (HATCH, DRIVER_COMMANDS, DRIVER_EVENTS,
+   * PARKED): 3 on a three-node cluster (infra/README.md), so a stream outlives one node; 1 on a lone server.
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** The seed of the process's own NATS identity (infra/nats.conf), best by NATS_NKEY_SEED_FILE; none: anonymous. */
   NATS_NKEY_SEED: z.string().min(1).optional(),
   PGHOST: z.string().default('127.0.0.1'),

@@ -4,11 +4,23 @@ import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transp
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
+ * The servers of a NATS_URL: one URL, or several comma-separated (the nodes of a cluster, as
+ * nats.js `servers` takes them), blanks ignored.
+ */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server !== '');
+}
+
+/**
  * Connects to NATS as `identity` (infra/nats.conf): authenticated by its nkey `seed` when given
  * (NATS_NKEY_SEED; without one, anonymously, as a test's own server allows), and with the
- * identity's own inbox prefix, the only inboxes its permissions let it hear. `noAsyncTraces` drops
- * the async stack capture nats.js takes per request (measured: +40% throughput at 64 callers);
- * reconnects never give up.
+ * identity's own inbox prefix, the only inboxes its permissions let it hear. `url` may name several
+ * servers (natsServers): a connection that loses its server reconnects to another, and also to those
+ * the cluster announces. `noAsyncTraces` drops the async stack capture nats.js takes per request
+ * (measured: +40% throughput at 64 callers); reconnects never give up.
  */
 export function connectNats(
   url: string,
@@ -16,7 +28,7 @@ export function connectNats(
   seed?: string,
 ): Promise<NatsConnection> {
   return connect({
-    servers: url,
+    servers: natsServers(url),
     name: `hearth-${identity}`,
     inboxPrefix: inboxPrefixOf(identity),
     ...(seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) } : {}),
@@ -43,7 +55,10 @@ export type StreamSpec = Pick<StreamConfig, 'name' | 'subjects'> & Partial<Strea
 
 /**
  * Creates a stream, or brings an existing one to `spec`: only the stream's owner does
- * (infra/nats.conf), and a stream someone else made first is brought to the owner's spec.
+ * (infra/nats.conf), and a stream someone else made first is brought to the owner's spec. That
+ * includes its `num_replicas` (NATS_STREAM_REPLICAS): a stream made R1 before the cluster is scaled
+ * to R3 in place, its durable consumers with it (they inherit the stream's replicas); a server that
+ * is not clustered refuses more than one replica, and the service stops at start saying so.
  */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
   try {

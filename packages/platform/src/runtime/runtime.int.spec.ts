@@ -17,6 +17,7 @@ describe('a service runtime', () => {
       env: {
         ...pgEnv,
         NATS_URL: nats.url,
+        NATS_STREAM_REPLICAS: 1,
         LOG_LEVEL: 'silent',
         ...{
           PROBE_ADMIN_TOKEN: token,

@@ -30,7 +30,10 @@ export interface RuntimeOptions {
   database: string;
   migrations: (new () => MigrationInterface)[];
   entities?: DataSourceOptions['entities'];
-  /** The streams this service owns (creates and keeps to spec); the ones it only uses it never makes. */
+  /**
+   * The streams this service owns (creates and keeps to spec, with env.NATS_STREAM_REPLICAS replicas);
+   * the ones it only uses it never makes.
+   */
   streams: StreamSpec[];
   /** Streams another service owns that this one needs before it starts: waited for. */
   awaits?: string[];
@@ -66,7 +69,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const nc = await connectNats(options.env.NATS_URL, options.service, options.env.NATS_NKEY_SEED);
   steps.push(() => nc.drain());
   const jsm = await jetstreamManager(nc);
-  for (const stream of options.streams) await ensureStream(jsm, stream);
+  for (const stream of options.streams)
+    await ensureStream(jsm, { ...stream, num_replicas: options.env.NATS_STREAM_REPLICAS });
   for (const name of options.awaits ?? []) await awaitStream(jsm, name);
   let stopping: Promise<void> | null = null;
   return {
