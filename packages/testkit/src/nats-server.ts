@@ -67,18 +67,24 @@ export async function startNats(options: NatsOptions = {}): Promise<TestNats> {
     const where = ['-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
     child = users
       ? spawn(binary, ['-c', NATS_CONFIG, ...where], {
-          stdio: 'ignore',
+          stdio: ['ignore', 'ignore', 'pipe'],
           env: {
             PATH: process.env.PATH,
             ...Object.fromEntries(users.map(({ identity, keys }) => [nkeyVariableOf(identity), keys.getPublicKey()])),
           },
         })
-      : spawn(binary, [...where, '-js'], { stdio: 'ignore' });
-    const answers = () =>
-      connectAs('admin', { reconnect: false, timeout: 500 }).then(
+      : spawn(binary, [...where, '-js'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = child;
+    const said: string[] = [];
+    started.stderr?.on('data', (chunk: Buffer) => said.push(chunk.toString('utf8')));
+    // One that exits (its port taken meanwhile, say) says why at once, instead of a wait to the timeout.
+    const answers = () => {
+      if (started.exitCode !== null) throw new Error(`nats-server on ${url} exited ${started.exitCode}: ${said.join('')}`);
+      return connectAs('admin', { reconnect: false, timeout: 500 }).then(
         (nc) => nc.close().then(() => true),
         () => false,
       );
+    };
     await until(answers, { timeoutMs: 30_000, what: `nats-server on ${url}` });
   };
   const kill = async () => {
