@@ -1,8 +1,9 @@
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
-import type pg from 'pg';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
+import type { Logger } from '@hearth/platform/logging';
+import { ChannelListener } from './channel-listener.js';
 import { CredentialWorkRecord, type SecretVersionRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
 
@@ -47,26 +48,38 @@ const workOf = (row: WorkRow): StoredWork => ({
  * every vault process LISTENs for, so a check's caller wakes on its report, not on a poll.
  */
 export class PostgresCredentialWork implements CredentialWorkStore {
-  private listener: pg.PoolClient | null = null;
+  private readonly listener: ChannelListener;
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly fastPath: FastPath,
-  ) {}
+    fastPath: FastPath,
+    logger: Logger,
+  ) {
+    // Heard again after a loss, every waiter looks at its row afresh: its report may have come unheard.
+    const wakeAll = () => {
+      for (const waiting of this.waiters.values()) for (const wake of waiting) wake();
+    };
+    this.listener = new ChannelListener(
+      fastPath,
+      WORK_DONE,
+      {
+        notified: (id) => {
+          for (const wake of this.waiters.get(id) ?? []) wake();
+        },
+        lost: () => undefined,
+        relistened: wakeAll,
+      },
+      logger,
+    );
+  }
 
-  async listen(): Promise<void> {
-    this.listener = await this.fastPath.connect();
-    this.listener.on('notification', ({ payload }) => {
-      for (const wake of this.waiters.get(payload ?? '') ?? []) wake();
-    });
-    await this.listener.query(`LISTEN ${WORK_DONE}`);
+  listen(): Promise<void> {
+    return this.listener.start();
   }
 
   stop(): Promise<void> {
-    this.listener?.release();
-    this.listener = null;
-    return Promise.resolve();
+    return this.listener.stop();
   }
 
   async subject(path: string, tx?: Transaction): Promise<RotationSubject | null> {

@@ -11,7 +11,7 @@ describe('the principal store', () => {
   afterAll(() => h?.close());
 
   it('caches at most its bound of names, made-up ones included, the oldest dropped first', async () => {
-    const store = new PrincipalStore(new FastPath(h.vault.runtime.dataSource), 3);
+    const store = new PrincipalStore(new FastPath(h.vault.runtime.dataSource), 3, h.vault.runtime.logger);
     await store.listen();
     try {
       for (let n = 0; n < 50; n++) expect(await store.find(`made-up-${n}`)).toBeNull();

@@ -1,9 +1,10 @@
 import { ErrorCode, HearthError, type PolicyRule } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { isUniqueViolation, managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
-import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import type { Logger } from '@hearth/platform/logging';
 import type { Principal, PrincipalDirectory, PrincipalRegistry } from '../../app/ports.js';
+import { ChannelListener } from './channel-listener.js';
 import { PolicyRuleRecord, PrincipalRecord } from './entities.js';
 
 /** How long a cached principal is trusted without a change notification (a lost LISTEN connection). */
@@ -28,13 +29,24 @@ const principalWithRules: PreparedStatement = {
  */
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
-  private listener: pg.PoolClient | null = null;
+  private readonly listener: ChannelListener;
   private readonly forgetters: Array<() => void> = [];
 
   constructor(
     private readonly fastPath: FastPath,
     private readonly cacheEntries: number,
-  ) {}
+    logger: Logger,
+  ) {
+    // While it does not listen, nothing is kept (find() reads the table each time), and what it held
+    // when the connection went is dropped, once then and once more when it hears again.
+    const forget = () => this.forget();
+    this.listener = new ChannelListener(
+      fastPath,
+      'principals_changed',
+      { notified: forget, lost: forget, relistened: forget },
+      logger,
+    );
+  }
 
   /** How many names the cache holds now (a gauge). */
   get cached(): number {
@@ -46,18 +58,13 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     this.forgetters.push(listener);
   }
 
-  async listen(): Promise<void> {
-    this.listener = await this.fastPath.connect();
-    this.listener.on('notification', () => this.forget());
-    this.listener.on('error', () => this.forget());
-    await this.listener.query('LISTEN principals_changed');
+  listen(): Promise<void> {
+    return this.listener.start();
   }
 
-  stop(): Promise<void> {
-    this.listener?.release();
-    this.listener = null;
+  async stop(): Promise<void> {
+    await this.listener.stop();
     this.forget();
-    return Promise.resolve();
   }
 
   forget(): void {
@@ -68,7 +75,7 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   async find(name: string): Promise<Principal | null> {
     const now = Date.now();
     const hit = this.cache.get(name);
-    if (hit && hit.until > now && this.listener) return hit.principal;
+    if (hit && hit.until > now && this.listener.listening) return hit.principal;
     const [row] = await this.fastPath.query<Pick<PrincipalRecord, 'publicKey'> & { rules: PolicyRule[] }>(
       principalWithRules,
       [name],
