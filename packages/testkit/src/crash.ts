@@ -1,5 +1,5 @@
 import { verifyExport } from '@hearth/audit-chain';
-import { HearthError, ServiceKeysJson, Status, type VaultClient } from '@hearth/contracts';
+import { HearthError, ServiceKeysJson, Status } from '@hearth/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queryDatabase } from './database.js';
 import { docker } from './docker.js';
@@ -26,12 +26,24 @@ export const vaultPath = (slug: string) => `hearth/${slug}`;
 
 export type CrashStack = DriverStack & { readonly hatch: RunningHatch };
 
+/** The read loads running on each stack: its stop() ends them first, also when a case failed midway. */
+const loadsOf = new WeakMap<DriverStack, Set<ReadLoad>>();
+
 /** A DriverStack with hatch, for the crash sidecar; `vaultEnv` and `driverEnv` as startDriverStack takes them. */
 export async function startCrashStack(
   options: { vaultEnv?: Record<string, string>; driverEnv?: Record<string, string> } = {},
 ): Promise<CrashStack> {
   const stack = await startDriverStack([CRASH_SIDECAR.image], { ...options, withHatch: true });
-  return Object.assign(stack, { hatch: stack.hatch! });
+  const loads = new Set<ReadLoad>();
+  loadsOf.set(stack, loads);
+  const stopStack = stack.stop.bind(stack);
+  return Object.assign(stack, {
+    hatch: stack.hatch!,
+    stop: async () => {
+      await Promise.all([...loads].map((load) => load.stop()));
+      await stopStack();
+    },
+  });
 }
 
 /** How a request for a deployment ended: answered 201 or 409 (it exists), or not answered at all (the console down). */
@@ -167,15 +179,16 @@ export interface ReadLoad {
 }
 
 /**
- * Reads `paths` round and round as `reader`, `workers` at a time, each pausing `pauseMs` between
+ * Reads `paths` round and round as the stack's reader, `workers` at a time, each pausing `pauseMs` between
  * its reads (a paced load of a few dozen reads a second, not a flood). A value counts as returned
  * only once it is opened, exactly as a subsystem would use it.
  */
 export function startReadLoad(
-  reader: Pick<VaultClient, 'read'>,
+  stack: CrashStack,
   paths: readonly string[],
   { workers = 2, pauseMs = 25 } = {},
 ): ReadLoad {
+  const { reader } = stack;
   const outcome: ReadOutcome = { values: [], refusals: {} };
   let stopped = false;
   let next = 0;
@@ -195,21 +208,26 @@ export function startReadLoad(
     }
   };
   const running = Promise.all(Array.from({ length: workers }, worker));
-  return {
+  const load: ReadLoad = {
     returned: () => outcome.values.length,
     firstValueAfter: async (at, timeoutMs = 90_000) => {
       const first = () => outcome.values.find((v) => v.sentAt > at);
       await until(() => first() !== undefined, { timeoutMs }).catch(() => {
-        throw new Error(`no value returned within ${timeoutMs} ms; refusals so far: ${JSON.stringify(outcome.refusals)}`);
+        throw new Error(
+          `no value returned within ${timeoutMs} ms; refusals so far: ${JSON.stringify(outcome.refusals)}`,
+        );
       });
       return first()!.returnedAt;
     },
     stop: async () => {
       stopped = true;
       await running;
+      loadsOf.get(stack)?.delete(load);
       return outcome;
     },
   };
+  loadsOf.get(stack)?.add(load);
+  return load;
 }
 
 /** The values a load was handed against what the vault committed and hatch recorded of the reader's reads. */

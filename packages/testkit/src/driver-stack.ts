@@ -110,6 +110,7 @@ export async function startDriverStack(
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
   let hatch: RunningHatch | undefined;
+  let hatchStarting: Promise<unknown> | undefined;
   let driver: ServiceProcess | undefined;
   /** Every driver the stack ran: a test that restarts it scans what each said. */
   const driverRuns: ServiceProcess[] = [];
@@ -133,6 +134,7 @@ export async function startDriverStack(
       if (left.networks) await docker(['network', 'rm', ...left.networks.split('\n')]);
     }
     await nc?.close();
+    await hatchStarting?.catch(() => undefined); // a stack that failed to start stops what did start
     await hatch?.stop();
     await hearthConsole?.stop();
     await vault?.stop();
@@ -145,8 +147,10 @@ export async function startDriverStack(
     const jsm = await jetstreamManager(nc);
     vault = await startVaultProcess(nats, { ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
+    // hatch starts beside the console: it needs the console only to check an auditor's token.
+    if (options.withHatch) hatchStarting = startHatchProcess(nats, keys.env('hatch')).then((h) => (hatch = h));
     hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
-    if (options.withHatch) hatch = await startHatchProcess(nats, keys.env('hatch'));
+    await hatchStarting;
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);

@@ -79,13 +79,16 @@ export async function startNats(options: NatsOptions = {}): Promise<TestNats> {
     started.stderr?.on('data', (chunk: Buffer) => said.push(chunk.toString('utf8')));
     // One that exits (its port taken meanwhile, say) says why at once, instead of a wait to the timeout.
     const answers = () => {
-      if (started.exitCode !== null) throw new Error(`nats-server on ${url} exited ${started.exitCode}: ${said.join('')}`);
+      if (started.exitCode !== null)
+        throw new Error(`nats-server on ${url} exited ${started.exitCode}: ${said.join('')}`);
       return connectAs('admin', { reconnect: false, timeout: 500 }).then(
         (nc) => nc.close().then(() => true),
         () => false,
       );
     };
-    await until(answers, { timeoutMs: 30_000, what: `nats-server on ${url}` });
+    await until(answers, { timeoutMs: 30_000 }).catch((error: unknown) => {
+      throw new Error(`nats-server on ${url} did not answer: ${String(error)}\n${said.join('')}`);
+    });
   };
   const kill = async () => {
     const running = child;
