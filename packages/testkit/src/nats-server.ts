@@ -81,14 +81,18 @@ export async function startNats(options: NatsOptions = {}): Promise<TestNats> {
     const answers = () => {
       if (started.exitCode !== null)
         throw new Error(`nats-server on ${url} exited ${started.exitCode}: ${said.join('')}`);
-      return connectAs('admin', { reconnect: false, timeout: 500 }).then(
+      // A generous handshake: on a loaded machine a short one fails every time against a server that is up.
+      return connectAs('admin', { reconnect: false, timeout: 5_000 }).then(
         (nc) => nc.close().then(() => true),
         () => false,
       );
     };
     await until(answers, { timeoutMs: 30_000 }).catch((error: unknown) => {
+      started.kill('SIGKILL'); // never left running by a start that failed
       throw new Error(`nats-server on ${url} did not answer: ${String(error)}\n${said.join('')}`);
     });
+    // Read on and dropped from now on: a pipe nobody reads would stall the server once full.
+    started.stderr?.removeAllListeners('data').resume();
   };
   const kill = async () => {
     const running = child;
