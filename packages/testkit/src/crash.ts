@@ -327,18 +327,41 @@ export interface CrashCounts {
 export async function endCrashCase(
   stack: CrashStack,
   name: string,
-  { load, slugs, extra = {} }: { load?: ReadLoad; slugs: readonly string[]; extra?: Record<string, unknown> },
+  {
+    load,
+    slugs,
+    extra = {},
+    failedMayKeepParts,
+  }: {
+    load?: ReadLoad;
+    slugs: readonly string[];
+    extra?: Record<string, unknown>;
+    /**
+     * Why a failed deployment's parts are printed but not asserted: a known fault not yet fixed on
+     * main (a lost `ready` followed by a `failed` marks a running deployment failed).
+     */
+    failedMayKeepParts?: string;
+  },
 ): Promise<CrashCounts> {
   const outcome = load ? await load.stop() : null;
   const reads = outcome ? await settleReads(stack, outcome) : null;
   const deployments = await settleDeployments(stack, slugs);
   const leftovers = await findLeftovers(stack, deployments.ready);
   const refusals = outcome?.refusals ?? {};
+  const failedAnswers = await Promise.all(
+    deployments.failed.map(async (slug) => ({
+      slug,
+      answers: (await stack.driverAnswers(slug)).map(
+        (a) => `${a.type}${'reason' in a.data ? `: ${a.data.reason}` : ''}`,
+      ),
+    })),
+  );
   const counts = { reads, refusals, deployments, leftovers };
   console.log(
-    [`crash: ${name}`, ...Object.entries({ ...extra, ...counts }).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)].join(
-      '\n',
-    ),
+    [
+      `crash: ${name}`,
+      ...Object.entries({ ...extra, ...counts, failedAnswers }).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    ].join('\n'),
   );
   if (reads) {
     expect(reads.returned).toBeGreaterThan(0);
@@ -360,6 +383,17 @@ export async function endCrashCase(
     expect(reads.committedUnreturned).toBeLessThanOrEqual(Object.values(refusals).reduce((a, b) => a + b, 0));
   }
   expect(deployments.stuck).toEqual([]);
-  expect(leftovers).toEqual({ orphans: { containers: [], networks: [], credentials: [] }, missing: [] });
+  const ofFailed = (name: string) => deployments.failed.some((slug) => name.includes(slug));
+  const asserted = failedMayKeepParts
+    ? {
+        ...leftovers,
+        orphans: {
+          containers: leftovers.orphans.containers.filter((c) => !ofFailed(c)),
+          networks: leftovers.orphans.networks.filter((n) => !ofFailed(n)),
+          credentials: leftovers.orphans.credentials.filter((c) => !ofFailed(c)),
+        },
+      }
+    : leftovers;
+  expect(asserted).toEqual({ orphans: { containers: [], networks: [], credentials: [] }, missing: [] });
   return counts;
 }
