@@ -9,7 +9,7 @@ describe('crash: the console killed (SIGKILL) during creates, then started again
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('ends every deployment asked for ready once the unanswered are asked again, with nothing orphaned', async () => {
     const slugs = Array.from({ length: 8 }, () => stack.newSlug());

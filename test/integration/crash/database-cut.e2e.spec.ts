@@ -27,7 +27,7 @@ describe("crash: the vault's database connections cut for 20 s under reads", () 
   afterAll(async () => {
     await stack?.stop();
     await proxy?.stop();
-  });
+  }, 240_000);
 
   it('refuses every read with a code meanwhile, never times out, never hands out a value without its record', async () => {
     const slugs = await createDeployments(stack, 6);

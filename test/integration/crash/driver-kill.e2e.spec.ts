@@ -10,7 +10,7 @@ describe('crash: the driver killed between creating a container and its readines
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('ends every queued deployment ready, each sidecar holding the credential the vault holds, nothing orphaned', async () => {
     const slugs = await createDeployments(stack, 6);

@@ -20,7 +20,7 @@ describe('crash: hatch killed (SIGKILL) while it ingests, twice, then started ag
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('loses and doubles nothing: every committed read is in the chain once, and the chain verifies', async () => {
     const slugs = await createDeployments(stack, 6);

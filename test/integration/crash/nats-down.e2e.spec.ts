@@ -18,7 +18,7 @@ describe('crash: the whole NATS down for 10 s under reads and creates', () => {
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('hands out no value without its record, and every deployment ends ready or failed with nothing orphaned', async () => {
     const readable = await createDeployments(stack, 3);

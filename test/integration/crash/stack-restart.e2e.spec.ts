@@ -29,7 +29,7 @@ describe('crash: the whole stack killed (SIGKILL) with its sidecars stopped, the
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('comes back with the projection identical, every sidecar running again and nothing orphaned', async () => {
     const slugs = await createDeployments(stack, DEPLOYMENTS);

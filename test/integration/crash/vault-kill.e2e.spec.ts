@@ -17,7 +17,7 @@ describe('crash: the vault killed (SIGKILL) during signed reads, then started ag
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 240_000);
 
   it('hands out no value without one committed read and one HATCH record; reads come back, nothing stuck or orphaned', async () => {
     const slugs = await createDeployments(stack, 6);
