@@ -17,8 +17,10 @@ import { docker } from './docker.js';
 import {
   startConsoleProcess,
   startDriverProcess,
+  startHatchProcess,
   startVaultProcess,
   type RunningConsole,
+  type RunningHatch,
   type RunningVault,
 } from './hearth-services.js';
 import { jetStreamText, streamMessages } from './jetstream.js';
@@ -27,6 +29,9 @@ import type { ServiceProcess } from './service-process.js';
 import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { registerWorkspace } from './tenancy.js';
 import { until } from './until.js';
+
+/** The vault principal of a DriverStack's `reader`: whose reads a test finds in the vault's events and HATCH. */
+export const STACK_READER = 'e2e-subsystem';
 
 /**
  * Console, vault and driver-localdocker as processes of the test's own on one NATS (Hearth's own
@@ -38,6 +43,8 @@ export interface DriverStack {
   readonly nats: TestNats;
   readonly vault: RunningVault;
   readonly console: RunningConsole;
+  /** hatch, recording the HATCH stream, when the stack was started `withHatch`. */
+  readonly hatch: RunningHatch | null;
   /** The driver now running (`startDriver` replaces it once it was killed). */
   readonly driver: ServiceProcess;
   /** The test's own hands on the bus: the `admin` identity. */
@@ -83,11 +90,12 @@ export interface DriverStack {
 /**
  * Starts a DriverStack, after checking that the local `images` exist. The driver logs at debug,
  * gets a command it died on again after 3 s and reconciles on start only; `driverEnv` adds to its
- * settings (bind roots, HEARTH_HOME), `vaultEnv` to the vault's.
+ * settings (bind roots, HEARTH_HOME), `vaultEnv` to the vault's; `withHatch` runs hatch too, so the
+ * stack's audit events end in a chain.
  */
 export async function startDriverStack(
   images: readonly string[],
-  options: { driverEnv?: Record<string, string>; vaultEnv?: Record<string, string> } = {},
+  options: { driverEnv?: Record<string, string>; vaultEnv?: Record<string, string>; withHatch?: boolean } = {},
 ): Promise<DriverStack> {
   for (const image of images) {
     if ((await docker(['image', 'inspect', image])).status !== 0) {
@@ -101,6 +109,8 @@ export async function startDriverStack(
   const nats = await startNats({ auth: true });
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
+  let hatch: RunningHatch | undefined;
+  let hatchStarting: Promise<unknown> | undefined;
   let driver: ServiceProcess | undefined;
   /** Every driver the stack ran: a test that restarts it scans what each said. */
   const driverRuns: ServiceProcess[] = [];
@@ -124,6 +134,8 @@ export async function startDriverStack(
       if (left.networks) await docker(['network', 'rm', ...left.networks.split('\n')]);
     }
     await nc?.close();
+    await hatchStarting?.catch(() => undefined); // a stack that failed to start stops what did start
+    await hatch?.stop();
     await hearthConsole?.stop();
     await vault?.stop();
     await nats.stop();
@@ -135,7 +147,10 @@ export async function startDriverStack(
     const jsm = await jetstreamManager(nc);
     vault = await startVaultProcess(nats, { ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
+    // hatch starts beside the console: it needs the console only to check an auditor's token.
+    if (options.withHatch) hatchStarting = startHatchProcess(nats, keys.env('hatch')).then((h) => (hatch = h));
     hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
+    await hatchStarting;
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
@@ -148,14 +163,14 @@ export async function startDriverStack(
       await root.grant('driver-localdocker', { pattern: `${mount}/*`, capabilities: ['resolve'] });
     }
     const readerKeys = generatePrincipalKeys();
-    await root.createPrincipal('e2e-subsystem', readerKeys.publicKey);
-    const readerClient = new VaultClient(nc, 'e2e-subsystem', readerKeys);
+    await root.createPrincipal(STACK_READER, readerKeys.publicKey);
+    const readerClient = new VaultClient(nc, STACK_READER, readerKeys);
     const granted = new Set<string>();
     const reader = {
       read: async (path: string, version?: number) => {
         const workspace = path.split('/').slice(0, 2).join('/');
         if (!granted.has(workspace)) {
-          await root.grant('e2e-subsystem', { pattern: `${workspace}/*`, capabilities: ['read'] });
+          await root.grant(STACK_READER, { pattern: `${workspace}/*`, capabilities: ['read'] });
           granted.add(workspace);
         }
         return readerClient.read(path, version);
@@ -206,6 +221,7 @@ export async function startDriverStack(
       nats,
       vault: runningVault,
       console: runningConsole,
+      hatch: hatch ?? null,
       get driver() {
         return driver!;
       },

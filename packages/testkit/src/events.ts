@@ -3,7 +3,9 @@ import type { EventMetadata } from '@hearth/contracts';
 import { queryDatabase } from './database.js';
 
 /** jest's expect, from the global jest gives a test: the testkit also loads outside jest (benches). */
-const expect = (actual: unknown) => (globalThis as unknown as { expect: typeof jestExpect }).expect(actual);
+export function testExpect(actual: unknown): ReturnType<typeof jestExpect> {
+  return (globalThis as unknown as { expect: typeof jestExpect }).expect(actual);
+}
 
 /** An event as a service's event store keeps it. */
 export interface RecordedEvent {
@@ -46,9 +48,9 @@ export async function expectNewEvents(
   expected: ReadonlyArray<{ type: string; data?: Record<string, unknown> }>,
 ): Promise<RecordedEvent[]> {
   const events = await eventsSince(database, mark);
-  expect(events.map((e) => e.type)).toEqual(expected.map((e) => e.type));
+  testExpect(events.map((e) => e.type)).toEqual(expected.map((e) => e.type));
   expected.forEach(({ data }, i) => {
-    if (data) expect(events[i]!.data).toMatchObject(data);
+    if (data) testExpect(events[i]!.data).toMatchObject(data);
   });
   return events;
 }

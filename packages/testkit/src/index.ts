@@ -15,3 +15,5 @@ export * from './metrics.js';
 export * from './postgres-engine.js';
 export * from './credential-servers.js';
 export * from './tenancy.js';
+export * from './tcp-proxy.js';
+export * from './crash.js';

@@ -191,9 +191,12 @@ function connector(servers: string[], seeds?: Readonly<Record<NatsIdentity, stri
 
 const clientPort = (port: number) => ['-a', '127.0.0.1', '-p', String(port)];
 
-/** Whether a server lets `admin` connect now. */
+/**
+ * Whether a server lets `admin` connect now. A generous handshake: on a loaded machine a short one
+ * fails every time against a server that is up.
+ */
 const answers = (connectAs: ReturnType<typeof connector>) =>
-  connectAs('admin', { reconnect: false, timeout: 500 }).then(
+  connectAs('admin', { reconnect: false, timeout: 5_000 }).then(
     (nc) => nc.close().then(() => true),
     () => false,
   );
@@ -231,9 +234,16 @@ function natsServer(spec: {
         logged.push(line);
         if (logged.length > 40) logged.shift();
       });
+      const started = child;
+      // One that exits (its port taken meanwhile, say) says why at once, instead of a wait to the timeout.
+      const up = () => {
+        if (started.exitCode !== null) throw new Error(`nats-server exited ${started.exitCode}`);
+        return spec.answers();
+      };
       try {
-        await until(spec.answers, { timeoutMs: 30_000, what: `nats-server ${spec.args.join(' ')}` });
+        await until(up, { timeoutMs: 30_000, what: `nats-server ${spec.args.join(' ')}` });
       } catch (error) {
+        await kill(); // never left running by a start that failed
         throw new Error(`${(error as Error).message}; it logged:\n${logged.join('\n')}`, { cause: error });
       }
     },

@@ -22,7 +22,9 @@ export async function startService(
   command: string | readonly [string, ...string[]],
   env: Record<string, string>,
   ready: string | RegExp,
-  timeoutMs = 30_000,
+  // Generous: a Nest service on a loaded two-core machine, beside others starting, can take a minute (a
+  // driver's start includes its reconcile pass, one engine call after another).
+  timeoutMs = 120_000,
 ): Promise<ServiceProcess> {
   const isReady = (line: string) => (typeof ready === 'string' ? line.includes(`"msg":"${ready}"`) : ready.test(line));
   const [entry, ...args] = typeof command === 'string' ? [command] : command;

@@ -125,7 +125,7 @@ export function composeVault(
   const fastPath = new FastPath(dataSource);
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
   const secrets = new SecretStore(dataSource, fastPath);
-  const principals = new PrincipalStore(fastPath, principalCacheEntries);
+  const principals = new PrincipalStore(fastPath, principalCacheEntries, logger);
   const nonces = new NonceStore(dataSource);
   const cipher = new EnvelopeCipher(ring);
   const store = new EventStore();
@@ -174,7 +174,7 @@ export function composeVault(
   );
   // Credential rotation: the write's own path promotes; the driver's work queue beside the secrets.
   const writeSecret = new WriteSecret(admission, commands, secrets, cipher, clock, keepVersions, sealKeys, typeCatalog);
-  const credentialWork = new PostgresCredentialWork(dataSource, fastPath);
+  const credentialWork = new PostgresCredentialWork(dataSource, fastPath, logger);
   const rotateCredential = new RotateCredential(
     admission,
     writeSecret,

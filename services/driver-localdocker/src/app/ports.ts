@@ -33,6 +33,8 @@ export interface ManagedContainer {
   image: string;
   labels: Record<string, string>;
   running: boolean;
+  /** Started at least once: its files were put in before that start (one never started may lack them). */
+  started: boolean;
 }
 
 export interface ManagedNetwork {

@@ -387,6 +387,31 @@ describe('provisioning on the real engine', () => {
     await h.useCases.commands.handle(command);
     expect(await h.answersTo(command.id)).toEqual(first);
   });
+
+  it('makes anew a container a driver that died created and never started, so it never runs without its credential file', async () => {
+    const slug = h.newSlug();
+    const command = h.provisionCommand(slug, [
+      { name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'TOOL_TOKEN' }] },
+    ]);
+    // What the first delivery left when the driver died right after creating the container: no file in it yet.
+    const labels = { ...mine(slug), [Labels.command]: command.id, [Labels.sidecar]: 'tool' };
+    const created = await docker([
+      'create',
+      '--name',
+      `hearth-${slug}-tool`,
+      ...Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+      BUSYBOX_IMAGE,
+    ]);
+    expect(created.status).toBe(0);
+
+    await h.useCases.commands.handle(command);
+    const [, provisioned] = await h.answersTo(command.id);
+    expect(provisioned?.type).toBe('SidecarsProvisionedV1');
+    const [container] = await h.engine.listContainers(mine(slug));
+    expect(container!.id).not.toBe(created.stdout);
+    const token = h.vault.secrets.get(`hearth/${slug}`)!.values.TOOL_TOKEN;
+    expect((await execIn(`hearth-${slug}-tool`, 'cat "$TOOL_TOKEN_FILE"')).stdout).toBe(token);
+  });
 });
 
 describe('a sidecar that is not ready in time', () => {

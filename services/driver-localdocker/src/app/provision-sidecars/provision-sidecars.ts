@@ -12,6 +12,7 @@ import type {
   DeploymentDirectory,
   ValueScrubber,
 } from '../ports.js';
+import { failpoint } from '@hearth/platform/runtime';
 import type { Clock } from '@hearth/platform/ports';
 import { waitUntilReady, type ReadinessOptions } from '../readiness.js';
 import type { WorkloadDispatch } from '../workload-dispatch.js';
@@ -148,9 +149,11 @@ export class ProvisionSidecars {
   private async finishedEarlier(plan: DeploymentPlan, commandId: string): Promise<boolean> {
     const existing = await this.deps.resources.containersOf(plan.slug);
     const names = new Set([...plan.sidecars, ...plan.workloads].map((s) => s.container));
+    // A container never started may lack its credential files (a driver that died between creating
+    // it and putting them in): started as it is, it would run without its value, or with none checked.
     const complete =
       existing.length === names.size &&
-      existing.every((c) => c.labels[Labels.command] === commandId && names.has(c.name));
+      existing.every((c) => c.labels[Labels.command] === commandId && names.has(c.name) && c.started);
     if (!complete || existing.length === 0) return false;
     this.deps.logger.info({ slug: plan.slug, command_id: commandId }, 'finishing a provisioning begun earlier');
     const containerOf = (name: string) => existing.find((c) => c.name === name)!;
@@ -201,6 +204,7 @@ export class ProvisionSidecars {
       binds: sidecar.binds,
       limits: plan.limits,
     });
+    failpoint('driver.provision.after-create');
     const files = sidecar.credentials
       .filter((c) => c.file !== null)
       .map((c) => ({ path: c.file!, content: Buffer.from(credentialFileContent(c, valueOf(c.name)), 'utf8') }));

@@ -297,6 +297,7 @@ export class DockerEngine implements ContainerEngine {
       image: c.Image,
       labels: c.Labels ?? {},
       running: c.State === 'running' || c.State === 'restarting',
+      started: c.State !== 'created',
     }));
   }
 

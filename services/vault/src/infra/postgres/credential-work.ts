@@ -1,9 +1,9 @@
 import type { Transaction } from '@hearth/platform/ports';
 import { managerOf, type FastPath } from '@hearth/platform/postgres';
-import type pg from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
+import type { Logger } from '@hearth/platform/logging';
+import { ChannelListener } from './channel-listener.js';
 import { CredentialWorkRecord, type SecretVersionRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
 
@@ -48,54 +48,38 @@ const workOf = (row: WorkRow): StoredWork => ({
  * every vault process LISTENs for, so a check's caller wakes on its report, not on a poll.
  */
 export class PostgresCredentialWork implements CredentialWorkStore {
-  private listener: pg.PoolClient | null = null;
-  private stopped = false;
+  private readonly listener: ChannelListener;
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly fastPath: FastPath,
-  ) {}
+    fastPath: FastPath,
+    logger: Logger,
+  ) {
+    // Heard again after a loss, every waiter looks at its row afresh: its report may have come unheard.
+    const wakeAll = () => {
+      for (const waiting of this.waiters.values()) for (const wake of waiting) wake();
+    };
+    this.listener = new ChannelListener(
+      fastPath,
+      WORK_DONE,
+      {
+        notified: (id) => {
+          for (const wake of this.waiters.get(id) ?? []) wake();
+        },
+        lost: () => undefined,
+        relistened: wakeAll,
+      },
+      logger,
+    );
+  }
 
-  async listen(): Promise<void> {
-    const listener = await this.fastPath.connect();
-    this.listener = listener;
-    this.stopped = false;
-    listener.on('notification', ({ payload }) => {
-      for (const wake of this.waiters.get(payload ?? '') ?? []) wake();
-    });
-    // Unheard, a cut connection's error would end the process. Dropped instead, and heard again once
-    // the database is back; a caller waiting meanwhile has its own deadline.
-    listener.on('error', (error) => {
-      if (this.listener !== listener) return;
-      this.listener = null;
-      listener.release(error);
-      void this.listenAgain();
-    });
-    try {
-      await listener.query(`LISTEN ${WORK_DONE}`);
-    } catch (error) {
-      if (this.listener === listener) {
-        this.listener = null;
-        listener.release(error instanceof Error ? error : new Error(String(error)));
-      }
-      throw error;
-    }
+  listen(): Promise<void> {
+    return this.listener.start();
   }
 
   stop(): Promise<void> {
-    this.stopped = true;
-    this.listener?.release();
-    this.listener = null;
-    return Promise.resolve();
-  }
-
-  private async listenAgain(): Promise<void> {
-    while (!this.stopped && !this.listener) {
-      await sleep(1_000);
-      if (this.stopped) return;
-      await this.listen().catch(() => undefined);
-    }
+    return this.listener.stop();
   }
 
   async subject(path: string, tx?: Transaction): Promise<RotationSubject | null> {

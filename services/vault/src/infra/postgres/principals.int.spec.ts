@@ -12,7 +12,7 @@ describe('the principal store', () => {
   afterAll(() => h?.close());
 
   it('caches at most its bound of names, made-up ones included, the oldest dropped first', async () => {
-    const store = new PrincipalStore(new FastPath(h.vault.runtime.dataSource), 3);
+    const store = new PrincipalStore(new FastPath(h.vault.runtime.dataSource), 3, h.vault.runtime.logger);
     await store.listen();
     try {
       for (let n = 0; n < 50; n++) expect(await store.find(`made-up-${n}`)).toBeNull();
@@ -26,7 +26,7 @@ describe('the principal store', () => {
 
   it('trusts nothing it holds once its LISTEN connection is lost, and listens again', async () => {
     const dataSource = h.vault.runtime.dataSource;
-    const store = new PrincipalStore(new FastPath(dataSource), 10, 200);
+    const store = new PrincipalStore(new FastPath(dataSource), 10, h.vault.runtime.logger);
     await store.listen();
     // A change another vault commits: only its notification tells this one.
     const ruleOf = async () => (await store.find('root'))?.rules.map((r) => r.capabilities.join(','));

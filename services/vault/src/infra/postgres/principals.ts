@@ -1,9 +1,10 @@
 import { ErrorCode, HearthError, type PolicyRule } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { isUniqueViolation, managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
-import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import type { Logger } from '@hearth/platform/logging';
 import type { Principal, PrincipalDirectory, PrincipalRegistry } from '../../app/ports.js';
+import { ChannelListener } from './channel-listener.js';
 import { PolicyRuleRecord, PrincipalRecord } from './entities.js';
 
 /** How long a cached principal is trusted without a change notification (a lost LISTEN connection). */
@@ -23,22 +24,30 @@ const principalWithRules: PreparedStatement = {
  * Principals (their ed25519 public keys) and their policy rules. Every request looks its signer up,
  * so lookups are cached; a trigger on both tables notifies `principals_changed`, which clears the
  * cache of every vault process, and entries expire anyway after CACHE_SECONDS. While it does not
- * listen (its connection lost, until it listens again after `relistenMs`) it trusts nothing it holds,
+ * listen (its connection lost, until it listens again) it trusts nothing it holds,
  * so a change made through another vault holds here at once. The cache holds at most `cacheEntries`
  * names, misses included, the oldest dropped first: a flood of made-up actors costs lookups, never memory.
  */
 export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
-  private listener: pg.PoolClient | null = null;
-  private relisten: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly listener: ChannelListener;
   private readonly forgetters: Array<() => void> = [];
 
   constructor(
     private readonly fastPath: FastPath,
     private readonly cacheEntries: number,
-    private readonly relistenMs = 1_000,
-  ) {}
+    logger: Logger,
+  ) {
+    // While it does not listen, nothing is kept (find() reads the table each time), and what it held
+    // when the connection went is dropped, once then and once more when it hears again.
+    const forget = () => this.forget();
+    this.listener = new ChannelListener(
+      fastPath,
+      'principals_changed',
+      { notified: forget, lost: forget, relistened: forget },
+      logger,
+    );
+  }
 
   /** How many names the cache holds now (a gauge). */
   get cached(): number {
@@ -47,7 +56,7 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
 
   /** Whether it hears changes now, and so may answer from memory. */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener.listening;
   }
 
   /** `listener` runs whenever the cache is dropped: what else a principal's change makes stale (its sessions). */
@@ -55,31 +64,13 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     this.forgetters.push(listener);
   }
 
-  async listen(): Promise<void> {
-    const client = await this.fastPath.connect();
-    const lost = () => this.lost(client);
-    client.on('notification', () => this.forget());
-    client.on('error', lost);
-    client.on('end', lost);
-    try {
-      await client.query('LISTEN principals_changed');
-    } catch (error) {
-      discard(client);
-      throw error;
-    }
-    if (this.stopped) return discard(client);
-    this.listener = client;
-    this.forget(); // a change while nobody listened went unheard
+  listen(): Promise<void> {
+    return this.listener.start();
   }
 
-  stop(): Promise<void> {
-    this.stopped = true;
-    if (this.relisten) clearTimeout(this.relisten);
-    const client = this.listener;
-    this.listener = null;
-    if (client) discard(client);
+  async stop(): Promise<void> {
+    await this.listener.stop();
     this.forget();
-    return Promise.resolve();
   }
 
   forget(): void {
@@ -87,27 +78,10 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     for (const forgetter of this.forgetters) forgetter();
   }
 
-  /** Its LISTEN connection ended: nothing held can be trusted until it listens again. */
-  private lost(client: pg.PoolClient): void {
-    if (this.listener !== client) return;
-    this.listener = null;
-    discard(client);
-    this.forget();
-    this.scheduleRelisten();
-  }
-
-  private scheduleRelisten(): void {
-    if (this.stopped) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = null;
-      this.listen().catch(() => this.scheduleRelisten());
-    }, this.relistenMs);
-  }
-
   async find(name: string): Promise<Principal | null> {
     const now = Date.now();
     const hit = this.cache.get(name);
-    if (hit && hit.until > now && this.listener) return hit.principal;
+    if (hit && hit.until > now && this.listener.listening) return hit.principal;
     const [row] = await this.fastPath.query<Pick<PrincipalRecord, 'publicKey'> & { rules: PolicyRule[] }>(
       principalWithRules,
       [name],
@@ -167,11 +141,4 @@ async function mustExist(manager: EntityManager, name: string): Promise<void> {
   if (!(await manager.existsBy(PrincipalRecord, { name }))) {
     throw new HearthError(ErrorCode.PrincipalNotFound, `no principal ${name}`);
   }
-}
-
-/** Closes a LISTEN connection for good; errors it raises on its way out are no news (and must not crash). */
-function discard(client: pg.PoolClient): void {
-  client.removeAllListeners();
-  client.on('error', () => undefined);
-  client.release(true);
 }

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FastPath } from '@hearth/platform/postgres';
+import { queryDatabase, until } from '@hearth/testkit';
+import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+import { ChannelListener } from './channel-listener.js';
+
+describe('a LISTEN connection the database drops', () => {
+  let h: VaultHarness;
+  beforeAll(async () => {
+    h = await startVaultHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('is told lost, listens again and hears what comes after, instead of ending the process', async () => {
+    const fastPath = new FastPath(h.vault.runtime.dataSource);
+    const heard: string[] = [];
+    const events: string[] = [];
+    const listener = new ChannelListener(
+      fastPath,
+      'channel_listener_spec',
+      {
+        notified: (payload) => heard.push(payload),
+        lost: () => events.push('lost'),
+        relistened: () => events.push('relistened'),
+      },
+      h.vault.runtime.logger,
+      50,
+    );
+    await listener.start();
+    try {
+      const notify = (payload: string) =>
+        queryDatabase(h.db.name, "SELECT pg_notify('channel_listener_spec', $1)", [payload]);
+      await notify('before');
+      await until(() => heard.includes('before'), { what: 'the first notification heard' });
+
+      // As a database restart or a network cut would: its backend ends, its socket with it.
+      await queryDatabase(
+        h.db.name,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query = 'LISTEN channel_listener_spec'`,
+      );
+      await until(() => events.join() === 'lost,relistened', { what: 'lost, then listening again' });
+      expect(listener.listening).toBe(true);
+      await notify('after');
+      await until(() => heard.includes('after'), { what: 'a notification after the loss heard' });
+    } finally {
+      await listener.stop();
+    }
+    expect(listener.listening).toBe(false);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  createDeployments,
+  docker,
+  endCrashCase,
+  queryDatabase,
+  startCrashStack,
+  startReadLoad,
+  until,
+  vaultPath,
+  type CrashStack,
+} from '@hearth/testkit';
+
+/**
+ * Deployments present when everything stops. Not the 50 of the issue: each is a network of its own,
+ * and Docker's default address pools hold about 30 networks on an engine every e2e test shares; and
+ * the restarted driver starts every stopped sidecar before it says ready, within a service's start
+ * timeout, on an engine that may be busy with other tests' containers.
+ */
+const DEPLOYMENTS = 8;
+
+describe('crash: the whole stack killed (SIGKILL) with its sidecars stopped, then started again', () => {
+  let stack: CrashStack;
+  const projection = () =>
+    queryDatabase(stack.console.db.name, 'SELECT * FROM deployment_refs ORDER BY workspace_slug');
+
+  beforeAll(async () => {
+    stack = await startCrashStack();
+  }, 240_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 240_000);
+
+  it('comes back with the projection identical, every sidecar running again and nothing orphaned', async () => {
+    const slugs = await createDeployments(stack, DEPLOYMENTS);
+    for (const slug of slugs) await stack.until(slug, ['ready'], 120_000);
+    const before = await projection();
+    const load = startReadLoad(stack, slugs.map(vaultPath));
+    await until(() => load.returned() >= 30, { what: 'reads under way' });
+
+    // As a host going down: every process at once, the sidecars with them, then the bus.
+    const killedAt = Date.now();
+    await Promise.all(
+      [stack.driver, stack.hatch.process, stack.console.process, stack.vault.process].map((p) => p.kill('SIGKILL')),
+    );
+    const sidecars = slugs.map((slug) => `hearth-${slug}-tool`);
+    expect((await docker(['kill', ...sidecars])).status).toBe(0);
+    await stack.nats.restart();
+    // One after another, as a host's boot would start them: four Node processes starting at once on a
+    // busy machine take longer each than a service may take to start.
+    for (const service of [stack.vault, stack.console, stack.hatch]) await service.restart();
+    await stack.startDriver();
+    const running = async () =>
+      (
+        await docker(['ps', '-q', '--filter', `label=hearth.instance=${stack.instance}`, '--filter', 'status=running'])
+      ).stdout
+        .split('\n')
+        .filter(Boolean).length;
+    await until(async () => (await running()) === DEPLOYMENTS, { timeoutMs: 120_000, what: 'every sidecar running' });
+    const sidecarsBackMs = Date.now() - killedAt;
+    const readsBack = await load.firstValueAfter(killedAt);
+
+    const { deployments } = await endCrashCase(stack, `the whole stack restarted with ${DEPLOYMENTS} deployments`, {
+      load,
+      slugs,
+      extra: { readsBackAfterKillMs: readsBack - killedAt, sidecarsBackAfterKillMs: sidecarsBackMs },
+    });
+    expect(deployments.ready).toEqual(slugs);
+    expect(await projection()).toEqual(before);
+  }, 300_000);
+});
