@@ -44,7 +44,7 @@ export function processCpu(label: string, pid: number): CpuProbe {
 }
 
 /** Every running process whose command line `matches`. */
-function processesMatching(matches: (commandLine: string) => boolean): number[] {
+export function processesMatching(matches: (commandLine: string) => boolean): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)

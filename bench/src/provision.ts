@@ -16,6 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withCleanup, type Side } from './compare.js';
+import { dockerOk, removeLabelled } from './engine.js';
 import { measure, summarize, type Measurement } from './measure.js';
 import { fixed, printTable, whole } from './report.js';
 
@@ -145,21 +146,6 @@ export async function runProvision(): Promise<void> {
 }
 
 const msOf = (run: Measurement) => Number(run.latenciesNs[0]!) / 1e6;
-
-/** `docker <args>`, failing with the command line when it does not exit 0. */
-async function dockerOk(args: string[]): Promise<string> {
-  const { status, stdout } = await docker(args);
-  if (status !== 0) throw new Error(`docker ${args.join(' ')} exited with ${status}`);
-  return stdout;
-}
-
-/** Removes every container (with its volumes), then every network, carrying `label`. */
-async function removeLabelled(label: string): Promise<void> {
-  const containers = await dockerOk(['ps', '-aq', '--filter', `label=${label}`]);
-  if (containers) await dockerOk(['rm', '-fv', ...containers.split('\n')]);
-  const networks = await dockerOk(['network', 'ls', '-q', '--filter', `label=${label}`]);
-  if (networks) await dockerOk(['network', 'rm', ...networks.split('\n')]);
-}
 
 /** The console's HTTP API as an operator uses it, and the driver's containers by label. */
 class HearthSide {

@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   provision: async () => (await import('./provision.js')).runProvision(),
   lease: async () => (await import('./lease.js')).runLease(),
   'lease-outage': async () => (await import('./lease-outage.js')).runLeaseOutage(),
+  scale: async () => (await import('./scale.js')).runScale(),
 };
 
 const name = process.argv[2];

@@ -150,14 +150,18 @@ const RequestedWorkloadSpec = WorkloadSpec.superRefine((workload, ctx) => {
   }
 });
 
+/** How many sidecars, and how many workloads, one deployment may ask for: what a workspace network must hold. */
+export const MAX_SIDECARS = 16;
+export const MAX_WORKLOADS = 16;
+
 export const DeploymentRequest = z
   .object({
     /** The workspace the deployment is for: it must exist in the console's tenancy tree. */
     slug: Slug,
     tier: Tier,
     driver: DriverName,
-    sidecars: z.array(RequestedSidecarSpec).max(16),
-    workloads: z.array(RequestedWorkloadSpec).max(16).optional(),
+    sidecars: z.array(RequestedSidecarSpec).max(MAX_SIDECARS),
+    workloads: z.array(RequestedWorkloadSpec).max(MAX_WORKLOADS).optional(),
   })
   .strict()
   .refine(

@@ -29,8 +29,10 @@ import { RestartWorkloads } from './app/restart-workloads/restart-workloads.js';
 import { CredentialWorkWorker } from './app/workers/credential-work.js';
 import { DriverWorker } from './app/workers/driver.worker.js';
 import { WorkloadDispatch } from './app/workload-dispatch.js';
+import { WorkspaceNetworks } from './app/workspace-network.js';
 import { Serial, WorkspaceResources } from './app/workspace-resources.js';
 import type { VaultIdentity } from './config.js';
+import type { SubnetPool } from './domain/network/subnet-pool.js';
 import type { MountPolicy } from './domain/plan/container-rules.js';
 import { ConsoleDirectory } from './infra/console/console-directory.js';
 import { randomCredentials } from './infra/crypto/random-credentials.js';
@@ -69,6 +71,8 @@ export interface DriverSettings {
   mounts: MountPolicy;
   /** Between polls of the vault for credential work (rotations, checks); 0: never. */
   credentialWorkMs: number;
+  /** Where workspace networks take their subnets (DRIVER_SUBNET_POOL, DRIVER_SUBNET_PREFIX). */
+  subnetPool: SubnetPool;
 }
 
 /** The driver's one composition root: its use cases and its worker, wired once from its ports. */
@@ -76,7 +80,8 @@ export function composeDriver(ports: DriverPorts, settings: DriverSettings) {
   const resources = new WorkspaceResources(ports.engine, settings.instance);
   const workloads = new WorkloadDispatch({ ...ports, resources, readiness: settings.readiness });
   const planning = { ...ports, resources, workloads, readiness: settings.readiness, mounts: settings.mounts };
-  const provision = new ProvisionSidecars(planning);
+  const networks = new WorkspaceNetworks({ ...ports, pool: settings.subnetPool });
+  const provision = new ProvisionSidecars({ ...planning, networks });
   const restart = new RestartWorkloads(planning);
   const deprovision = new DeprovisionSidecars({ ...ports, resources });
   const reconcile = new Reconcile({ ...ports, resources });

@@ -1,7 +1,9 @@
+import { MAX_SIDECARS, MAX_WORKLOADS } from '@hearth/contracts';
 import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { z } from 'zod';
+import { networkBlock, type SubnetPool } from './domain/network/subnet-pool.js';
 import type { BindRoot } from './domain/plan/container-rules.js';
 
 /**
@@ -18,6 +20,22 @@ const BindRootSetting = z
     const path = mode === undefined ? entry : entry.slice(0, -3);
     return { path: posix.normalize(path), writable: mode === 'rw' };
   });
+
+/**
+ * The longest prefix whose subnet holds a workspace at its largest: every sidecar and workload the
+ * contract allows, beside the network's own address, its broadcast and the gateway Docker reserves.
+ */
+const LONGEST_SUBNET_PREFIX = 32 - Math.ceil(Math.log2(MAX_SIDECARS + MAX_WORKLOADS + 3)); // 26
+
+/**
+ * The default pool, 10.64.0.0/15 in /26s: 2,048 workspaces of up to 61 containers. It lies outside
+ * Docker's default pools (172.17–31.0.0/16, 192.168.0.0/16 in /20s), so networks made without a
+ * subnet never compete for it, and away from the ranges other tools take by default (Kubernetes
+ * 10.96.0.0/12 and 10.244.0.0/16, k3s 10.42–43.0.0/16, Podman 10.88.0.0/16, GCP 10.128.0.0/9,
+ * Tailscale 100.64.0.0/10). A workspace network installs no route on the host (`inhibit_ipv4`), so
+ * even where it overlaps a LAN the host's routing is unchanged.
+ */
+const DEFAULT_SUBNET_POOL = '10.64.0.0/15';
 
 /**
  * The driver's settings. It owns no database (Docker labels are its state), so of the platform's
@@ -74,6 +92,30 @@ export const DriverEnv = PlatformEnv.pick({
     DRIVER_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** Seconds between polls of the vault for credential work (rotations, checks of sidecar credentials); 0: never. */
     DRIVER_CREDENTIAL_WORK_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
+    /** IPv4 network (CIDR) the workspace networks take their subnets from. */
+    DRIVER_SUBNET_POOL: z
+      .string()
+      .default(DEFAULT_SUBNET_POOL)
+      .transform((text, context) => {
+        const block = networkBlock(text);
+        if (typeof block === 'string') {
+          context.addIssue({
+            code: 'custom',
+            message: `an IPv4 network in CIDR notation, such as 10.64.0.0/15: ${block}`,
+          });
+          return z.NEVER;
+        }
+        return block;
+      }),
+    /** Prefix length of each workspace's subnet in the pool. */
+    DRIVER_SUBNET_PREFIX: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LONGEST_SUBNET_PREFIX, {
+        message: `at most ${LONGEST_SUBNET_PREFIX}: a workspace may hold ${MAX_SIDECARS} sidecars and ${MAX_WORKLOADS} workloads, beside the addresses Docker reserves`,
+      })
+      .default(LONGEST_SUBNET_PREFIX),
     ...busKeysEnv('DRIVER_SIGNING_KEY'),
   })
   .refine(
@@ -84,8 +126,17 @@ export const DriverEnv = PlatformEnv.pick({
       message: 'set DRIVER_VAULT_KEY_FILE, or DRIVER_VAULT_ACTOR with DRIVER_VAULT_SECRET_KEY (not both)',
       path: ['DRIVER_VAULT_KEY_FILE'],
     },
-  );
+  )
+  .refine((env) => env.DRIVER_SUBNET_PREFIX >= env.DRIVER_SUBNET_POOL.prefix, {
+    message: 'shorter than the prefix of DRIVER_SUBNET_POOL: a workspace subnet must fit in the pool',
+    path: ['DRIVER_SUBNET_PREFIX'],
+  });
 export type DriverConfig = z.infer<typeof DriverEnv>;
+
+/** The pool the settings name. */
+export function subnetPoolOf(config: DriverConfig): SubnetPool {
+  return { block: config.DRIVER_SUBNET_POOL, subnetPrefix: config.DRIVER_SUBNET_PREFIX };
+}
 
 export function loadDriverConfig(env: NodeJS.ProcessEnv = process.env): DriverConfig {
   return loadConfig(DriverEnv, env);

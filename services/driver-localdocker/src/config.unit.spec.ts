@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { sharedServiceKeys } from '@hearth/testkit';
 import { resolve } from 'node:path';
-import { DriverEnv } from './config.js';
+import { DriverEnv, loadDriverConfig, subnetPoolOf } from './config.js';
+import { capacityOf } from './domain/network/subnet-pool.js';
 
 const base = {
   DRIVER_VAULT_ACTOR: 'driver',
@@ -35,5 +36,45 @@ describe('the driver’s credential work setting', () => {
     expect(DriverEnv.parse(base).DRIVER_CREDENTIAL_WORK_SECONDS).toBe(2);
     expect(DriverEnv.parse({ ...base, DRIVER_CREDENTIAL_WORK_SECONDS: '0' }).DRIVER_CREDENTIAL_WORK_SECONDS).toBe(0);
     expect(DriverEnv.safeParse({ ...base, DRIVER_CREDENTIAL_WORK_SECONDS: '-1' }).success).toBe(false);
+  });
+});
+
+describe('the driver’s subnet pool settings', () => {
+  it('take /26s out of 10.64.0.0/15 by default: 2,048 workspaces of up to 61 containers', () => {
+    const config = DriverEnv.parse(base);
+    expect(subnetPoolOf(config)).toEqual({
+      block: { start: 10 * 2 ** 24 + 64 * 2 ** 16, prefix: 15 },
+      subnetPrefix: 26,
+    });
+    expect(capacityOf(subnetPoolOf(config))).toBe(2048);
+  });
+
+  it('read a pool and a prefix the operator chose', () => {
+    const config = DriverEnv.parse({ ...base, DRIVER_SUBNET_POOL: '172.20.0.0/16', DRIVER_SUBNET_PREFIX: '24' });
+    expect(subnetPoolOf(config)).toEqual({
+      block: { start: (172 * 256 + 20) * 2 ** 16, prefix: 16 },
+      subnetPrefix: 24,
+    });
+  });
+
+  const refusals: Array<[Record<string, string>, string, RegExp]> = [
+    [{ DRIVER_SUBNET_POOL: '10.64.0.0' }, 'DRIVER_SUBNET_POOL', /CIDR notation.*not an IPv4 address\/prefix/],
+    [{ DRIVER_SUBNET_POOL: 'fd00::/64' }, 'DRIVER_SUBNET_POOL', /not an IPv4 address\/prefix/],
+    [{ DRIVER_SUBNET_POOL: '10.65.0.0/15' }, 'DRIVER_SUBNET_POOL', /host bits set/],
+    [
+      { DRIVER_SUBNET_PREFIX: '28' },
+      'DRIVER_SUBNET_PREFIX',
+      /at most 26: a workspace may hold 16 sidecars and 16 workloads/,
+    ],
+    [{ DRIVER_SUBNET_PREFIX: 'wide' }, 'DRIVER_SUBNET_PREFIX', /number/],
+    [
+      { DRIVER_SUBNET_POOL: '10.64.0.0/24', DRIVER_SUBNET_PREFIX: '20' },
+      'DRIVER_SUBNET_PREFIX',
+      /shorter than the prefix of DRIVER_SUBNET_POOL/,
+    ],
+  ];
+  it.each(refusals)('refuse %p at start, naming %s and why', (settings, key, why) => {
+    expect(() => loadDriverConfig({ ...base, ...settings })).toThrow(new RegExp(`${key}: .*`));
+    expect(() => loadDriverConfig({ ...base, ...settings })).toThrow(why);
   });
 });

@@ -7,7 +7,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import Docker from 'dockerode';
 import type { ReadinessOptions } from './app/readiness.js';
 import { composeDriver, realPorts, type DriverPorts, type DriverUseCases, type DriverWorkers } from './compose.js';
-import { loadVaultIdentity, type DriverConfig } from './config.js';
+import { loadVaultIdentity, subnetPoolOf, type DriverConfig } from './config.js';
+import { capacityOf, formatBlock } from './domain/network/subnet-pool.js';
 
 export interface DriverOptions {
   /** Ports a test puts in place of the real ones (an in-memory vault, a journaling engine…). */
@@ -95,6 +96,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
       reconcileMs: config.DRIVER_RECONCILE_SECONDS * 1000,
       mounts: { roots: config.DRIVER_BIND_ROOTS, guarded: [config.HEARTH_HOME] },
       credentialWorkMs: config.DRIVER_CREDENTIAL_WORK_SECONDS * 1000,
+      subnetPool: subnetPoolOf(config),
     },
   );
   if (options.startWorkers ?? true) {
@@ -107,6 +109,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
       instance: config.DRIVER_INSTANCE,
       vault_actor: identity.actor,
       bind_roots: config.DRIVER_BIND_ROOTS,
+      subnet_pool: `${formatBlock(config.DRIVER_SUBNET_POOL)} in /${config.DRIVER_SUBNET_PREFIX}s (${capacityOf(subnetPoolOf(config))})`,
     },
     'driver-localdocker ready',
   );

@@ -43,6 +43,8 @@ export interface ManagedNetwork {
   labels: Record<string, string>;
 }
 
+export type NetworkCreation = 'created' | 'subnet-taken';
+
 export interface ContainerRequest {
   name: string;
   image: string;
@@ -79,8 +81,13 @@ export interface ContainerState {
 export interface ContainerEngine {
   /** What the engine knows `image` (a name, an id or a digest) as: its tags, labels and how it runs; null when it has no such image. */
   inspectImage(image: string): Promise<EngineImage | null>;
-  /** An internal bridge network that reaches neither the outside nor the host; fails if the name is taken. */
-  createNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * An internal bridge network on `subnet` that reaches neither the outside nor the host; fails if
+   * the name is taken, and answers `subnet-taken` when the subnet overlaps another network's.
+   */
+  createNetwork(name: string, labels: Record<string, string>, subnet: string): Promise<NetworkCreation>;
+  /** The subnets of every network on the engine, whoever made it (IPv4 and IPv6, in CIDR notation). */
+  subnetsInUse(): Promise<string[]>;
   listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]>;
   /** Removes a network; one that is already gone is fine. */
   removeNetwork(id: string): Promise<void>;

@@ -11,6 +11,7 @@ import {
   type Status,
   type WorkloadSpec,
 } from '@hearth/contracts';
+import type { Logger } from '@hearth/platform/logging';
 import { createDriverStreams, sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -24,9 +25,11 @@ import type {
   CredentialWorkSource,
   DeploymentDirectory,
   ManagedContainer,
+  NetworkCreation,
 } from '../app/ports.js';
 import type { DriverUseCases } from '../compose.js';
-import { DriverEnv } from '../config.js';
+import { DriverEnv, subnetPoolOf } from '../config.js';
+import type { SubnetPool } from '../domain/network/subnet-pool.js';
 import { Labels } from '../domain/naming.js';
 import { startDriver } from '../driver.app.js';
 import { DockerEngine } from '../infra/docker/docker-engine.js';
@@ -146,6 +149,10 @@ export interface DriverHarness {
   logs: string[];
   nats: TestNats;
   instance: string;
+  /** The pool the driver's workspace networks take their subnets from. */
+  subnetPool: SubnetPool;
+  /** The driver's logger (its lines land in `logs`). */
+  logger: Logger;
   /** A fresh workspace slug; the directory says it is requested. */
   newSlug(): string;
   provisionCommand(
@@ -178,9 +185,9 @@ class JournalingEngine extends DockerEngine {
     super(docker);
   }
 
-  override createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  override createNetwork(name: string, labels: Record<string, string>, subnet: string): Promise<NetworkCreation> {
     this.journal.push(`docker.network ${name}`);
-    return super.createNetwork(name, labels);
+    return super.createNetwork(name, labels, subnet);
   }
 
   override createContainer(request: ContainerRequest): Promise<string> {
@@ -215,6 +222,8 @@ export async function startDriverHarness(
     readyTimeoutMs?: number;
     startWorkers?: boolean;
     bindRoots?: string;
+    /** DRIVER_SUBNET_POOL (the default pool unless said). */
+    subnetPool?: string;
     /** The vault's resolution for workloads, as a test stands it in (none: the real client, unanswered). */
     resolver?: CredentialResolver;
   } = {},
@@ -252,6 +261,7 @@ export async function startDriverHarness(
     VAULT_SEAL_PUBLIC_KEY: randomBytes(32).toString('base64'),
     DRIVER_RECONCILE_SECONDS: '0',
     ...(options.bindRoots === undefined ? {} : { DRIVER_BIND_ROOTS: options.bindRoots }),
+    ...(options.subnetPool === undefined ? {} : { DRIVER_SUBNET_POOL: options.subnetPool }),
     ...sharedServiceKeys().env('driver-localdocker'),
   });
   const app = await startDriver(config, {
@@ -287,6 +297,8 @@ export async function startDriverHarness(
     logs,
     nats,
     instance,
+    subnetPool: subnetPoolOf(config),
+    logger: app.logger,
     newSlug: () => {
       const slug = `it-${randomBytes(4).toString('hex')}`;
       directory.statuses.set(slug, 'requested');

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Labels } from '../../domain/naming.js';
+import { formatBlock, networkBlock, type Ipv4Block } from '../../domain/network/subnet-pool.js';
 import { BUSYBOX_IMAGE, POSTGRES_IMAGE, startDriverHarness, type DriverHarness } from '../../test/driver-harness.js';
+import { WorkspaceNetworks } from '../workspace-network.js';
 
 /** Runs `script` with sh inside a container, `input` on its stdin (so no value is on a command line). */
 const execIn = (container: string, script: string, input = '') =>
@@ -122,9 +124,11 @@ describe('provisioning on the real engine', () => {
         (await h.docker.getContainer(container).inspect()).NetworkSettings.Networks[network]!.IPAddress;
       const own = await addressOf(sidecar, `hearth-${slug}`);
       const otherWorkspace = await addressOf(`hearth-${other}-postgres`, `hearth-${other}`);
-      // The gateway the engine's IPAM gave the network (the bridge itself has no address on the host).
+      // The gateway the engine's IPAM reserves on the network, its subnet's first host (the bridge
+      // itself has no address on the host).
       const network = await h.docker.getNetwork(`hearth-${slug}`).inspect();
-      const gateway = network.IPAM?.Config?.[0]?.Gateway;
+      const subnet = networkBlock(network.IPAM?.Config?.[0]?.Subnet ?? '') as Ipv4Block;
+      const gateway = formatBlock({ start: subnet.start + 1, prefix: 32 }).replace(/\/32$/, '');
       for (const address of [own, otherWorkspace, gateway]) expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
       /** Prints each `address:port` where something answered (all tried at once, from inside a container). */
@@ -176,7 +180,7 @@ describe('provisioning on the real engine', () => {
     }
   });
 
-  it('creates the network as asked: CheckDuplicate, internal, no address on the host', async () => {
+  it('creates the network as asked: CheckDuplicate, internal, no address on the host, a subnet of the pool', async () => {
     const slug = h.newSlug();
     await h.useCases.commands.handle(h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]));
     expect(h.networkRequests.filter((r) => r.Name === `hearth-${slug}`)).toEqual([
@@ -187,6 +191,10 @@ describe('provisioning on the real engine', () => {
         Internal: true,
         Labels: expect.objectContaining({ [Labels.slug]: slug, [Labels.instance]: h.instance }) as unknown,
         Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+        IPAM: {
+          Driver: 'default',
+          Config: [{ Subnet: expect.stringMatching(/^10\.6[45]\.\d+\.\d+\/26$/) as unknown }],
+        },
       },
     ]);
   });
@@ -197,8 +205,9 @@ describe('provisioning on the real engine', () => {
     const labels = { [Labels.instance]: h.instance, [Labels.slug]: slug };
     const named = async () =>
       (await h.docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
-    await h.engine.createNetwork(name, labels);
-    await expect(h.engine.createNetwork(name, labels)).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    const networks = new WorkspaceNetworks({ engine: h.engine, pool: h.subnetPool, logger: h.logger });
+    await networks.create(name, labels);
+    await expect(networks.create(name, labels)).rejects.toMatchObject({ code: ErrorCode.Unavailable });
     expect(await named()).toHaveLength(1);
   });
 

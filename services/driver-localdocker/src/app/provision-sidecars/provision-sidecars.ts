@@ -16,6 +16,7 @@ import { failpoint } from '@hearth/platform/runtime';
 import type { Clock } from '@hearth/platform/ports';
 import { waitUntilReady, type ReadinessOptions } from '../readiness.js';
 import type { WorkloadDispatch } from '../workload-dispatch.js';
+import type { WorkspaceNetworks } from '../workspace-network.js';
 import type { WorkspaceResources } from '../workspace-resources.js';
 
 export type ProvisionCommand = Extract<DriverCommand, { type: 'ProvisionSidecarsV1' }>;
@@ -26,8 +27,9 @@ const WANTING = new Set(['requested', 'provisioning']);
 export interface ProvisionDependencies extends PlanningDependencies {
   engine: Pick<
     ContainerEngine,
-    'inspectImage' | 'createNetwork' | 'createContainer' | 'placeFiles' | 'startContainer' | 'stateOf' | 'exec'
+    'inspectImage' | 'createContainer' | 'placeFiles' | 'startContainer' | 'stateOf' | 'exec'
   >;
+  networks: Pick<WorkspaceNetworks, 'create'>;
   resources: Pick<WorkspaceResources, 'labels' | 'containersOf' | 'removeAll'>;
   vault: Pick<CredentialStore, 'writeGenerated' | 'destroyGenerated'>;
   answers: AnswerPublisher;
@@ -125,7 +127,7 @@ export class ProvisionSidecars {
             ));
         written = true;
       }
-      await this.deps.engine.createNetwork(plan.network, this.deps.resources.labels(plan.slug, command.id));
+      await this.deps.networks.create(plan.network, this.deps.resources.labels(plan.slug, command.id));
       const started = [];
       for (const sidecar of plan.sidecars) started.push(await this.start(plan, sidecar, command.id, values));
       await Promise.all(

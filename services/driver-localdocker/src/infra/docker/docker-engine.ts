@@ -11,6 +11,7 @@ import type {
   ContainerState,
   ManagedContainer,
   ManagedNetwork,
+  NetworkCreation,
 } from '../../app/ports.js';
 import type { EngineImage } from '../../domain/plan/deployment-plan.js';
 import { tarOf, type TarEntry } from './tar.js';
@@ -74,9 +75,11 @@ export class DockerEngine implements ContainerEngine {
   /**
    * CheckDuplicate is looked at before the create, not atomically with it (Engine 20.10 lets two
    * creates of one name at once both through). The driver never races itself: it runs one per engine
-   * and takes its commands one at a time, so a check before the create is enough.
+   * and takes its commands one at a time, so a check before the create is enough. The subnet is
+   * another matter: the engine's IPAM refuses a pool that overlaps any network's, atomically, which
+   * is how a driver learns that another one took the subnet it chose.
    */
-  async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  async createNetwork(name: string, labels: Record<string, string>, subnet: string): Promise<NetworkCreation> {
     try {
       await this.docker.createNetwork({
         Name: name,
@@ -85,13 +88,22 @@ export class DockerEngine implements ContainerEngine {
         Internal: true,
         Labels: labels,
         Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
       });
+      return 'created';
     } catch (error) {
       if (statusOf(error) === 409) {
         throw new HearthError(ErrorCode.Unavailable, `network ${name} already exists and is not this driver's`);
       }
+      // "Pool overlaps with other one on this address space" (403 since Engine 1.13).
+      if (statusOf(error) === 403 && /overlaps/i.test(String((error as Error).message))) return 'subnet-taken';
       throw error;
     }
+  }
+
+  async subnetsInUse(): Promise<string[]> {
+    const networks = await this.docker.listNetworks();
+    return networks.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])));
   }
 
   async listNetworks(labels: Record<string, string>): Promise<ManagedNetwork[]> {
