@@ -135,7 +135,11 @@ export async function startDriverStack(
     const jsm = await jetstreamManager(nc);
     vault = await startVaultProcess(nats, { ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
-    hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
+    hearthConsole = await startConsoleProcess(nats, {
+      LOG_LEVEL: 'debug',
+      CONSOLE_ENGINES: instance,
+      ...keys.env('console'),
+    });
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();
     await root.createPrincipal('driver-localdocker', driverKeys.publicKey);
