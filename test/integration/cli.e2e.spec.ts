@@ -97,12 +97,22 @@ describe('the hearth CLI against a running console', () => {
     const run = await asAdmin('deploy', 'create', slug, '--tier', 'dev', '--sidecar', 'postgres=postgres:16');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const [header, row] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s+/)).toEqual(['SLUG', 'STATUS', 'TIER', 'DRIVER', 'ENDPOINT', 'SECRETS', 'CREATED']);
-    expect(row!.split(/\s+/).slice(0, 6)).toEqual([
+    expect(header!.split(/\s+/)).toEqual([
+      'SLUG',
+      'STATUS',
+      'TIER',
+      'DRIVER',
+      'ENGINE',
+      'ENDPOINT',
+      'SECRETS',
+      'CREATED',
+    ]);
+    expect(row!.split(/\s+/).slice(0, 7)).toEqual([
       slug,
       'requested',
       'dev',
       'localdocker',
+      DEFAULT_ENGINE,
       '-',
       `vault://hearth/${slug}`,
     ]);

@@ -64,7 +64,16 @@ export class JetStreamCommandQueue implements CommandQueue {
         batch: 1,
       },
       (msg) => this.process(msg, handle),
-    );
+    ).catch((error: unknown) => {
+      // A work queue takes no second consumer whose filter overlaps: the one-engine driver's, left by an upgrade.
+      if (!/not unique/.test(String(error))) throw error;
+      throw new Error(
+        `another consumer of ${Streams.driverCommands.name} takes this engine's commands (the one-engine ` +
+          'driver-localdocker, filtered to cmd.localdocker.>?): once it has no command pending, remove it ' +
+          `(nats consumer rm ${Streams.driverCommands.name} driver-localdocker, as admin) and start again`,
+        { cause: error },
+      );
+    });
   }
 
   async stop(): Promise<void> {
