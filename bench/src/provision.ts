@@ -61,7 +61,7 @@ export async function runProvision(): Promise<void> {
     cleanup.push(() => nats.stop());
     const vault = await startVaultProcess(nats.url, { LOG_LEVEL: 'info' });
     cleanup.push(() => vault.stop());
-    const hearthConsole = await startConsoleProcess(nats.url);
+    const hearthConsole = await startConsoleProcess(nats.url, { CONSOLE_ENGINES: instance });
     cleanup.push(() => hearthConsole.stop());
 
     // The driver's vault principal: writes, lists and destroys under hearth/, made by the root key.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  DEFAULT_ENGINE,
   DeploymentHistory,
   DeploymentList,
   DeploymentRef,
@@ -60,7 +61,7 @@ describe('the hearth CLI against a running console', () => {
       let command: DriverCommand | undefined;
       for (let i = 0; i < 200 && !command; i++, await sleep(50)) {
         const message = (await streamMessages(jsm, Streams.driverCommands.name)).find(
-          (m) => m.subject === Subjects.driverCommand('localdocker', target),
+          (m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, target),
         );
         if (message) command = DriverCommand.parse(JSON.parse(Buffer.from(message.data).toString('utf8')));
       }
@@ -96,12 +97,22 @@ describe('the hearth CLI against a running console', () => {
     const run = await asAdmin('deploy', 'create', slug, '--tier', 'dev', '--sidecar', 'postgres=postgres:16');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const [header, row] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s+/)).toEqual(['SLUG', 'STATUS', 'TIER', 'DRIVER', 'ENDPOINT', 'SECRETS', 'CREATED']);
-    expect(row!.split(/\s+/).slice(0, 6)).toEqual([
+    expect(header!.split(/\s+/)).toEqual([
+      'SLUG',
+      'STATUS',
+      'TIER',
+      'DRIVER',
+      'ENGINE',
+      'ENDPOINT',
+      'SECRETS',
+      'CREATED',
+    ]);
+    expect(row!.split(/\s+/).slice(0, 7)).toEqual([
       slug,
       'requested',
       'dev',
       'localdocker',
+      DEFAULT_ENGINE,
       '-',
       `vault://hearth/${slug}`,
     ]);

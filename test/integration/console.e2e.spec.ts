@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  DEFAULT_ENGINE,
   ConsoleClient,
   DeploymentHistory,
   DeploymentRef,
@@ -62,7 +63,7 @@ describe('console, as a process: create over HTTP, discover over NATS', () => {
   /** The driver commands the console sent for one workspace, oldest first. */
   const commandsOf = async (slug: string) =>
     (await driverCommands())
-      .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
+      .filter((m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug))
       .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))));
   /** What a request could leave behind, once the relay has moved what it will (no driver takes commands here). */
   const footprint = async () => {

@@ -22,6 +22,8 @@ export const collectRepeated = (value: string, previous: string[] = []): string[
 export interface DeploymentOptions {
   tier?: string;
   driver?: string;
+  /** `--engine name`: where to place it. */
+  engine?: string;
   /** `--sidecar name=image` */
   sidecar?: NamedValue[];
   /** `--workload name=image` */
@@ -38,8 +40,8 @@ const DEFAULT_DRIVER = 'localdocker';
 const invalid = (message: string) => new HearthError(ErrorCode.InvalidRequest, message);
 
 /**
- * The deployment to request: the file's body (shaped like the request: tier, driver, sidecars,
- * workloads, slug), then the options. `--tier`/`--driver` override the file's; `--sidecar` and
+ * The deployment to request: the file's body (shaped like the request: tier, driver, engine,
+ * sidecars, workloads, slug), then the options. `--tier`/`--driver`/`--engine` override the file's; `--sidecar` and
  * `--workload` add containers; `--command`, `--env-ref` and `--secrets-as-env` apply to a workload
  * named in either. A slug in both the command and the file must be the same: neither silently wins.
  */
@@ -70,6 +72,7 @@ export function deploymentRequest(
     slug: slug ?? file.slug,
     tier: o.tier ?? file.tier,
     driver: o.driver ?? file.driver ?? DEFAULT_DRIVER,
+    ...(o.engine !== undefined ? { engine: o.engine } : {}),
     sidecars,
     ...(workloads.length > 0 || file.workloads !== undefined ? { workloads } : {}),
   });

@@ -84,6 +84,9 @@ describe('hearth deploy create: the request from options and a file', () => {
     // The file is read once and left as it was: options change a copy.
     expect((FILE.workloads as Array<{ env_refs: string[] }>)[0]!.env_refs).toEqual(['OPENAI_API_KEY']);
     expect(deploymentRequest('web', FILE, {}).tier).toBe('dev');
+    // No engine unless asked for: the console places it.
+    expect(deploymentRequest('web', FILE, {})).not.toHaveProperty('engine');
+    expect(deploymentRequest('web', { ...FILE, engine: 'east' }, { engine: 'west' }).engine).toBe('west');
   });
 
   it('reads a JSON file the same way', () => {

@@ -10,6 +10,19 @@ export type Tier = z.infer<typeof Tier>;
 export const DriverName = z.enum(['localdocker']);
 export type DriverName = z.infer<typeof DriverName>;
 
+/**
+ * An engine a driver runs workspaces on (a Docker host for LocalDocker): its driver's
+ * DRIVER_INSTANCE. A token of the command subjects (`cmd.<driver>.<engine>.<slug>`) and part of a
+ * durable consumer's name, so no dot.
+ */
+export const DeploymentEngine = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+  message: 'an engine name is 1-63 characters of a-z, 0-9, "_" and "-", starting with a letter or digit',
+});
+export type DeploymentEngine = z.infer<typeof DeploymentEngine>;
+
+/** Where every deployment made before there were several engines lives. */
+export const DEFAULT_ENGINE = 'default';
+
 export const Status = z.enum(['requested', 'provisioning', 'ready', 'failed', 'deprovisioning', 'deprovisioned']);
 export type Status = z.infer<typeof Status>;
 
@@ -160,6 +173,8 @@ export const DeploymentRequest = z
     slug: Slug,
     tier: Tier,
     driver: DriverName,
+    /** The engine to place it on; absent: the console's engine with the fewest workspaces that has room. */
+    engine: DeploymentEngine.optional(),
     sidecars: z.array(RequestedSidecarSpec).max(MAX_SIDECARS),
     workloads: z.array(RequestedWorkloadSpec).max(MAX_WORKLOADS).optional(),
   })
@@ -179,6 +194,8 @@ export const DeploymentRef = z
     workspace_slug: Slug,
     tier: Tier,
     driver: DriverName,
+    /** The engine it lives on, which its driver commands go to. */
+    engine: DeploymentEngine,
     /** Resolvable URL or socket path; empty until the deployment is ready. */
     endpoint: z.string(),
     secrets_vault_path: VaultPointerText,

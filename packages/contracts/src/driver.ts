@@ -6,8 +6,10 @@ import { Slug } from './slug.js';
 
 /**
  * The command/event contract between the console and any driver (LocalDocker today; Kubernetes or a
- * cloud later implement the same). Commands go to `cmd.<driver>.<slug>` on the DRIVER_COMMANDS work
- * queue; the driver answers with events on `evt.driver-<driver>.deployment.<EventType>`.
+ * cloud later implement the same). Commands go to `cmd.<driver>.<engine>.<slug>` on the
+ * DRIVER_COMMANDS work queue, where each engine's driver takes only its own (the console's signature
+ * covers the subject, so a command moved to another engine does not verify); the driver answers with
+ * events on `evt.driver-<driver>.deployment.<EventType>`.
  */
 export const ProvisionSidecarsV1 = envelopeOf(
   'ProvisionSidecarsV1',

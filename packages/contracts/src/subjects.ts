@@ -2,7 +2,7 @@ import { DriverName } from './deployment.js';
 
 /**
  * Subject names on the bus. Request-reply: `<service>.<aggregate>.<verb>`; driver commands:
- * `cmd.<driver>.<slug>`; integration events: `evt.<service>.<aggregate>.<EventType>`.
+ * `cmd.<driver>.<engine>.<slug>`; integration events: `evt.<service>.<aggregate>.<EventType>`.
  */
 export const Subjects = {
   deploymentGet: 'console.deployment.get',
@@ -11,7 +11,10 @@ export const Subjects = {
   tokenAuthenticate: 'console.token.authenticate',
   /** Hatch's record search. Not under `hatch.`: the HATCH stream captures `hatch.>`. */
   auditRecordsQuery: 'audit.records.query',
-  driverCommand: (driver: string, slug: string) => `cmd.${driver}.${slug}`,
+  /** A deployment's commands, to the one driver that runs its engine. */
+  driverCommand: (driver: string, engine: string, slug: string) => `cmd.${driver}.${engine}.${slug}`,
+  /** Every command for one engine: its driver's consumer filter. */
+  engineCommands: (driver: string, engine: string) => `cmd.${driver}.${engine}.>`,
   driverEvent: (driver: string, type: string) => `evt.driver-${driver}.deployment.${type}`,
 } as const;
 

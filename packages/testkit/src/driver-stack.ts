@@ -149,7 +149,11 @@ export async function startDriverStack(
     const { sealPublicKey } = vault;
     // hatch starts beside the console: it needs the console only to check an auditor's token.
     if (options.withHatch) hatchStarting = startHatchProcess(nats, keys.env('hatch')).then((h) => (hatch = h));
-    hearthConsole = await startConsoleProcess(nats, { LOG_LEVEL: 'debug', ...keys.env('console') });
+    hearthConsole = await startConsoleProcess(nats, {
+      LOG_LEVEL: 'debug',
+      CONSOLE_ENGINES: instance,
+      ...keys.env('console'),
+    });
     await hatchStarting;
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });
     const driverKeys = generatePrincipalKeys();

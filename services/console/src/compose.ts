@@ -26,6 +26,7 @@ import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.j
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
 import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
+import type { EngineCapacity } from './domain/engine/placement.js';
 import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
 import { DeploymentRefCache, EvictOnCommit } from './infra/postgres/deployment-ref-cache.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
@@ -52,7 +53,13 @@ export function composeConsole(
     journalRetentionMs,
     discoveryCacheEntries = 50_000,
     discoveryRelistenMs = 1_000,
-  }: ConsoleDependencies & { journalRetentionMs?: number; discoveryCacheEntries?: number } = {},
+    engines,
+  }: ConsoleDependencies & {
+    journalRetentionMs?: number;
+    discoveryCacheEntries?: number;
+    /** Where deployments are placed (CONSOLE_ENGINES). */
+    engines: readonly EngineCapacity[];
+  },
 ) {
   const { dataSource } = runtime;
   const unitOfWork = new TypeOrmUnitOfWork(dataSource);
@@ -72,7 +79,7 @@ export function composeConsole(
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const parked = new ParkedMessageTable(dataSource);
   const useCases = {
-    createDeployment: new CreateDeployment(deployments, tree, clock, ids),
+    createDeployment: new CreateDeployment(unitOfWork, deployments, refs, tree, engines, clock, ids),
     discoverDeployment: new DiscoverDeployment(discoveryCache),
     getDeployment: new GetDeployment(refs),
     getDeploymentHistory: new GetDeploymentHistory(deployments),

@@ -1,5 +1,25 @@
 import { AuditEmitterEnv, busKeysEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
+import { DeploymentEngine } from '@hearth/contracts';
 import { z } from 'zod';
+import type { EngineCapacity } from './domain/engine/placement.js';
+
+/** What an engine holds when its entry names no capacity: the thousand workspaces a Docker host is sized for. */
+const DEFAULT_CAPACITY = 1_000;
+
+/** `name` or `name:capacity`. */
+const EngineEntry = z
+  .string()
+  .trim()
+  .transform((entry, ctx): EngineCapacity => {
+    const [name = '', capacity, ...rest] = entry.split(':');
+    const parsedName = DeploymentEngine.safeParse(name);
+    const workspaces = capacity === undefined ? DEFAULT_CAPACITY : Number(capacity);
+    if (!parsedName.success || rest.length > 0 || !Number.isInteger(workspaces) || workspaces < 1) {
+      ctx.addIssue({ code: 'custom', message: `${entry}: an engine is name or name:capacity (a positive integer)` });
+      return z.NEVER;
+    }
+    return { name: parsedName.data, capacity: workspaces };
+  });
 
 export const ConsoleEnv = PlatformEnv.extend({
   ...AuditEmitterEnv,
@@ -8,6 +28,20 @@ export const ConsoleEnv = PlatformEnv.extend({
   CONSOLE_DATABASE: z.string().default('hearth_console'),
   /** How many workspaces discovery's cache holds at most (unknown ones included). */
   CONSOLE_DISCOVERY_CACHE_ENTRIES: z.coerce.number().int().positive().default(50_000),
+  /**
+   * The engines deployments are placed on, comma-separated, each `name` (its driver's
+   * DRIVER_INSTANCE) or `name:capacity` (most workspaces it holds; 1000 when not named).
+   */
+  CONSOLE_ENGINES: z
+    .string()
+    .default('default')
+    .transform((value) => value.split(',').filter((entry) => entry.trim() !== ''))
+    .pipe(
+      z
+        .array(EngineEntry)
+        .min(1)
+        .refine((engines) => new Set(engines.map((e) => e.name)).size === engines.length, 'engine names are unique'),
+    ),
   /** The first admin's bearer token; hashed on start, never stored in clear. No default. */
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }),
   ...busKeysEnv('CONSOLE_SIGNING_KEY'),

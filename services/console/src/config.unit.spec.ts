@@ -41,7 +41,22 @@ describe('the console’s configuration', () => {
       CONSOLE_HOST: '127.0.0.1',
       CONSOLE_DATABASE: 'hearth_console',
       NATS_URL: 'nats://127.0.0.1:4222',
+      CONSOLE_ENGINES: [{ name: 'default', capacity: 1000 }],
     });
+  });
+
+  it('reads the engines it places on, each with its capacity or the default one, and refuses a malformed list', () => {
+    const token = 'x'.repeat(12) + 'long-enough-token';
+    const engines = (CONSOLE_ENGINES: string) =>
+      loadConsoleConfig({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token, CONSOLE_ENGINES }).CONSOLE_ENGINES;
+    expect(engines('east:50, west')).toEqual([
+      { name: 'east', capacity: 50 },
+      { name: 'west', capacity: 1000 },
+    ]);
+    for (const bad of ['east:0', 'east:x', 'east:1:2', 'East', 'a.b', 'east,east', ' , ']) {
+      const error = failure({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token, CONSOLE_ENGINES: bad });
+      expect(error.message).toContain('CONSOLE_ENGINES');
+    }
   });
 
   it('reads the token from the file HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE names, so it need not sit in the environment', () => {

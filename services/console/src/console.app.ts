@@ -51,6 +51,7 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     ...options,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     discoveryCacheEntries: config.CONSOLE_DISCOVERY_CACHE_ENTRIES,
+    engines: config.CONSOLE_ENGINES,
   });
   await discoveryCache.listen();
   runtime.onShutdown(() => discoveryCache.stop());

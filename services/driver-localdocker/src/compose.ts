@@ -107,6 +107,8 @@ export interface DriverConnections {
   identity: VaultIdentity;
   scrubber: SecretScrubber;
   logger: Logger;
+  /** The engine it runs (DRIVER_INSTANCE): whose commands it takes. */
+  engine: string;
   /** How soon a command the driver died on is delivered again. */
   ackWaitMs: number;
   /** Signs its answers; checks the console's commands and answers. */
@@ -123,7 +125,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
     resolver: new VaultResolver(vault),
     credentialWork: new VaultCredentialWork(vault),
     answers: new JetStreamAnswers(js, bus.signer),
-    directory: new ConsoleDirectory(new ConsoleClient(nc, bus.verifier, { injectTraceContext })),
+    directory: new ConsoleDirectory(new ConsoleClient(nc, bus.verifier, { injectTraceContext }), connections.engine),
     metrics: new OtelDriverMetrics(),
     commandQueue: new JetStreamCommandQueue(
       js,
@@ -131,10 +133,7 @@ export function realPorts(connections: DriverConnections): DriverPorts {
       logger,
       new JetStreamParkedRecords(js, systemClock),
       bus.verifier,
-      {
-        durable: 'driver-localdocker',
-        ackWaitMs: connections.ackWaitMs,
-      },
+      { engine: connections.engine, ackWaitMs: connections.ackWaitMs },
     ),
     hostPaths: realHostPaths,
     credentials: randomCredentials,

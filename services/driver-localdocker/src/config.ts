@@ -1,4 +1,4 @@
-import { MAX_SIDECARS, MAX_WORKLOADS } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DeploymentEngine, MAX_SIDECARS, MAX_WORKLOADS } from '@hearth/contracts';
 import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
@@ -49,11 +49,12 @@ export const DriverEnv = PlatformEnv.pick({
   LOG_LEVEL: true,
 })
   .extend({
-    /** Names this driver's containers and networks (label hearth.instance); another instance's are never touched. */
-    DRIVER_INSTANCE: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/)
-      .default('default'),
+    /**
+     * The engine this driver runs (one driver per engine): it takes the commands addressed to it
+     * (`cmd.localdocker.<instance>.>`, its own durable consumer) and labels what it makes with it
+     * (hearth.instance); another instance's containers, networks and credentials are never touched.
+     */
+    DRIVER_INSTANCE: DeploymentEngine.default(DEFAULT_ENGINE),
     /** JSON `{name, publicKey, secretKey}` of the driver's vault principal. */
     DRIVER_VAULT_KEY_FILE: z.string().min(1).optional(),
     /** Or: the principal's name … */

@@ -78,6 +78,7 @@ export async function startDriver(config: DriverConfig, options: DriverOptions =
     identity,
     scrubber,
     logger,
+    engine: config.DRIVER_INSTANCE,
     ackWaitMs: config.DRIVER_ACK_WAIT_SECONDS * 1000,
     bus: {
       signer: new BusSigner('driver-localdocker', signingKeyOf(config.DRIVER_SIGNING_KEY, 'DRIVER_SIGNING_KEY')),

@@ -242,6 +242,10 @@ describe('attack: the bus lets nobody act as a service', () => {
       [vault, `$JS.API.CONSUMER.CREATE.${HatchStream.name}`],
       [driver, `$JS.API.STREAM.DELETE.${Streams.driverCommands.name}`],
       [driver, `$JS.API.CONSUMER.DELETE.${Streams.driverEvents.name}.console`],
+      // A consumer of driver commands only filtered to one engine's (cmd.localdocker.<engine>.>): none unfiltered.
+      [driver, `$JS.API.CONSUMER.CREATE.${Streams.driverCommands.name}.spy`],
+      [driver, `$JS.API.CONSUMER.CREATE.${Streams.driverCommands.name}.spy.cmd.>`],
+      [driver, `$JS.API.CONSUMER.DURABLE.CREATE.${Streams.driverCommands.name}.spy`],
       [consoleNc, `$JS.API.STREAM.MSG.DELETE.${HatchStream.name}`],
       [consoleNc, `$JS.API.CONSUMER.DELETE.${Streams.driverCommands.name}.driver-localdocker`],
     ] as const)

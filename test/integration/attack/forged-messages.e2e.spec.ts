@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  DEFAULT_ENGINE,
   AuditRecordPage,
   BusHeaders,
   BusSigner,
@@ -163,7 +164,7 @@ describe('attack: forged messages on the bus', () => {
       DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
     const commandOf = async (slug: string) =>
       (await streamMessages(jsm, Streams.driverCommands.name))
-        .filter((m) => m.subject === Subjects.driverCommand('localdocker', slug))
+        .filter((m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug))
         .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))[0];
     const create = async (slug: string) => {
       await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, slug);
@@ -357,10 +358,11 @@ describe('attack: forged commands and answers to the driver', () => {
       };
     };
     const unsigned = forged();
-    await js.publish(Subjects.driverCommand('localdocker', slug), JSON.stringify(unsigned), { msgID: unsigned.id });
+    const subject = Subjects.driverCommand('localdocker', stack.instance, slug);
+    await js.publish(subject, JSON.stringify(unsigned), { msgID: unsigned.id });
     const byDriver = forged();
     const asDriver = stack.keys.signer('driver-localdocker');
-    await publishSigned(js, asDriver, Subjects.driverCommand('localdocker', slug), byDriver, { msgID: byDriver.id });
+    await publishSigned(js, asDriver, subject, byDriver, { msgID: byDriver.id });
     const sidecars = [{ name: 'tool', image: BUSYBOX_IMAGE }];
     await registerWorkspace(stack.console.url, stack.console.adminToken, slug);
     const created = await stack.http('/v1/deployments', {

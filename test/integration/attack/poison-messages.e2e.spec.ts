@@ -147,7 +147,7 @@ describe('attack: poison messages to every consumer', () => {
     // Each poison command names a slug of its own, whose leftovers the stack removes.
     const commandSlug = stack.newSlug();
     const driverPoisons = poisonsOf(
-      Subjects.driverCommand('localdocker', commandSlug),
+      Subjects.driverCommand('localdocker', stack.instance, commandSlug),
       () => command(commandSlug),
       () => ({
         ...command(commandSlug),

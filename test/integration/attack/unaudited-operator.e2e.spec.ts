@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuditRecordPage, DriverCommand, Streams, Subjects, TokenCreated, type AuditRecord } from '@hearth/contracts';
+import {
+  DEFAULT_ENGINE,
+  AuditRecordPage,
+  DriverCommand,
+  Streams,
+  Subjects,
+  TokenCreated,
+  type AuditRecord,
+} from '@hearth/contracts';
 import {
   publishDriverEvent,
   runCli,
@@ -43,7 +51,7 @@ describe("attack: an operator's actions kept out of the audit log", () => {
     let command: DriverCommand | undefined;
     await until(async () => {
       const message = (await streamMessages(jsm, Streams.driverCommands.name)).find(
-        (m) => m.subject === Subjects.driverCommand('localdocker', slug),
+        (m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug),
       );
       if (message) command = DriverCommand.parse(JSON.parse(Buffer.from(message.data).toString('utf8')));
       return command !== undefined;

@@ -15,6 +15,7 @@ const REF = {
   workspace_slug: 'web',
   tier: 'dev',
   driver: 'localdocker',
+  engine: 'default',
   endpoint: '',
   secrets_vault_path: 'vault://hearth/web',
   created: CREATED,

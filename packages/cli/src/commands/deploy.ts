@@ -26,12 +26,13 @@ const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).sl
 
 export function deploymentTable(refs: readonly DeploymentRef[]): string {
   return formatTable(
-    ['slug', 'status', 'tier', 'driver', 'endpoint', 'secrets', 'created'],
+    ['slug', 'status', 'tier', 'driver', 'engine', 'endpoint', 'secrets', 'created'],
     refs.map((r) => [
       r.workspace_slug,
       r.last_status,
       r.tier,
       r.driver,
+      r.engine,
       r.endpoint || '-',
       r.secrets_vault_path,
       r.created,
@@ -73,10 +74,14 @@ export function registerDeployCommands(program: Command): void {
     )
     .option(
       '-f, --file <deployment.yaml|json>',
-      'the request body (slug, tier, driver, sidecars, workloads); options add to it',
+      'the request body (slug, tier, driver, engine, sidecars, workloads); options add to it',
     )
     .option('--tier <tier>', Tier.options.join(' | '))
     .option('--driver <driver>', `${DriverName.options.join(' | ')} (default: localdocker)`)
+    .option(
+      '--engine <name>',
+      'the engine to place it on (a driver instance the console knows); default: the one with the fewest workspaces',
+    )
     .option(
       '--sidecar <name=image>',
       'a container to run beside the workspace (repeatable)',

@@ -132,6 +132,10 @@ async function up(withDemo: boolean): Promise<void> {
       ...database,
       ...bus('console'),
       ...fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
+      // One driver runs here: the console places on its engine unless told of others.
+      ...(process.env.CONSOLE_ENGINES === undefined && process.env.DRIVER_INSTANCE !== undefined
+        ? { CONSOLE_ENGINES: process.env.DRIVER_INSTANCE }
+        : {}),
     }),
     vault: own('vault', {
       ...database,

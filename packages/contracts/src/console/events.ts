@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DriverName, SidecarSpec, Tier, WorkloadSpec } from '../deployment.js';
+import { DEFAULT_ENGINE, DriverName, DeploymentEngine, SidecarSpec, Tier, WorkloadSpec } from '../deployment.js';
 import { envelopeOf } from '../envelope.js';
 import { Slug } from '../slug.js';
 
@@ -20,6 +20,11 @@ export const DeploymentRequestedV1 = envelopeOf(
       slug: Slug,
       tier: Tier,
       driver: DriverName,
+      /**
+       * Where it was placed. Absent in events written before there were several engines: those
+       * deployments live on the default engine, and are read so (upcast on read, never rewritten).
+       */
+      engine: DeploymentEngine.default(DEFAULT_ENGINE),
       sidecars: z.array(SidecarSpec),
       /** Absent in events written before workloads existed. */
       workloads: z.array(WorkloadSpec).optional(),

@@ -24,6 +24,7 @@ const LIVE = {
   workspace_slug: 'acme',
   tier: 'dev',
   driver: 'localdocker',
+  engine: 'default',
   endpoint: '',
   secrets_vault_path: 'vault://hearth/acme',
   created: '2026-01-01T00:00:00.000Z',

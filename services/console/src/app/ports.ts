@@ -48,6 +48,15 @@ export interface DeploymentRefReader {
   list(query: DeploymentListQuery): Promise<DeploymentList>;
 }
 
+/** The workspaces each engine holds, as placement counts them. */
+export interface EngineLoads {
+  /**
+   * Holds every other placement back until `tx` ends, then counts per engine the deployments that
+   * live there (all not deprovisioned), as committed.
+   */
+  holdAndCount(tx: Transaction): Promise<Map<string, number>>;
+}
+
 /** The deployment_refs projection, as a rebuild replaces it inside one transaction. */
 export interface DeploymentRefRebuild {
   /** Makes the projection's writers wait until `tx` ends, while readers go on reading the old rows. */

@@ -4,9 +4,9 @@ import type {
   CredentialWorkValues,
   DriverCommand,
   DriverEvent,
-  Status,
 } from '@hearth/contracts';
 import type { Bind } from '../domain/plan/container-rules.js';
+import type { Whereabouts } from '../domain/reconcile/workspace-fate.js';
 import type { EngineImage, ResourceLimits } from '../domain/plan/deployment-plan.js';
 
 /**
@@ -170,9 +170,12 @@ export interface AnswerPublisher {
   publish(event: DriverEvent): Promise<void>;
 }
 
-/** What the console says a deployment is at; null when it knows none. */
+/**
+ * What the console says a deployment is at: its status when it lives on this driver's engine,
+ * `elsewhere` when it lives on another engine (whose driver alone touches it), null when it knows none.
+ */
 export interface DeploymentDirectory {
-  statusOf(slug: string): Promise<Status | null>;
+  statusOf(slug: string): Promise<Whereabouts>;
 }
 
 /** The driver's metrics. */

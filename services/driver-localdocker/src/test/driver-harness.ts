@@ -31,6 +31,7 @@ import type { DriverUseCases } from '../compose.js';
 import { DriverEnv, subnetPoolOf } from '../config.js';
 import type { SubnetPool } from '../domain/network/subnet-pool.js';
 import { Labels } from '../domain/naming.js';
+import type { Whereabouts } from '../domain/reconcile/workspace-fate.js';
 import { startDriver } from '../driver.app.js';
 import { DockerEngine } from '../infra/docker/docker-engine.js';
 
@@ -123,11 +124,12 @@ export class MemoryCredentialWork implements CredentialWorkSource {
 
 /** The console's view of each deployment, as a test sets it. */
 export class MemoryDirectory implements DeploymentDirectory {
-  readonly statuses = new Map<string, Status>();
+  /** Each deployment's status, or `elsewhere` for one that lives on another engine. */
+  readonly statuses = new Map<string, Status | 'elsewhere'>();
   /** Slugs the console does not answer for (a timeout, an answer that did not verify). */
   readonly unanswered = new Set<string>();
 
-  statusOf(slug: string): Promise<Status | null> {
+  statusOf(slug: string): Promise<Whereabouts> {
     if (this.unanswered.has(slug)) return Promise.reject(new HearthError(ErrorCode.Unavailable, 'no answer'));
     return Promise.resolve(this.statuses.get(slug) ?? null);
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DriverCommand, ErrorCode, Subjects } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DriverCommand, ErrorCode, Subjects } from '@hearth/contracts';
 import { eventMark, expectNewEvents } from '@hearth/testkit';
 import { callers, deploymentRequest, startConsoleHarness, type ConsoleHarness } from '../../test/console-harness.js';
 
@@ -29,6 +29,7 @@ describe('creating a deployment', () => {
       workspace_slug: 'acme',
       tier: 'dev',
       driver: 'localdocker',
+      engine: DEFAULT_ENGINE,
       endpoint: '',
       secrets_vault_path: 'vault://hearth/acme',
       created: NOW.toISOString(),
@@ -42,7 +43,7 @@ describe('creating a deployment', () => {
     ]);
     expect(requested!.metadata.actor).toBe('operator:test-operator');
     const [queued] = await outbox();
-    expect(queued?.subject).toBe(Subjects.driverCommand('localdocker', 'acme'));
+    expect(queued?.subject).toBe(Subjects.driverCommand('localdocker', DEFAULT_ENGINE, 'acme'));
     const command = DriverCommand.parse(JSON.parse(queued!.payload));
     expect(command).toMatchObject({
       type: 'ProvisionSidecarsV1',
@@ -75,6 +76,35 @@ describe('creating a deployment', () => {
     });
     await expectNewEvents(h.db.name, mark, []);
     expect(await outbox()).toHaveLength(queued);
+  });
+
+  it('places it on the engine named, else on the emptiest with room, one placement at a time', async () => {
+    const placing = await h.replica({ CONSOLE_ENGINES: 'east:2,west:1' });
+    const slugs = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    for (const slug of slugs) await h.registerWorkspace(slug);
+    const create = (slug: string, engine?: string) =>
+      placing.useCases.createDeployment.run(
+        { ...deploymentRequest(slug), ...(engine === undefined ? {} : { engine }) },
+        callers.operator,
+      );
+    expect((await create('p1')).engine).toBe('east'); // a tie: the first configured
+    expect((await create('p2')).engine).toBe('west'); // the fewest
+    const mark = await eventMark(h.db.name);
+    await expect(create('p3', 'west')).rejects.toMatchObject({ code: ErrorCode.EngineFull });
+    await expect(create('p3', 'south')).rejects.toMatchObject({ code: ErrorCode.EngineUnknown });
+    await expectNewEvents(h.db.name, mark, []);
+    // One place left (east): of two requests at once, one takes it and the other finds every engine full.
+    const raced = await Promise.allSettled([create('p3'), create('p4')]);
+    expect(raced.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(raced.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: ErrorCode.EngineFull } });
+    // Each provision command is addressed to the engine its deployment lives on.
+    const subjects = (await outbox()).map((row) => row.subject);
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        Subjects.driverCommand('localdocker', 'east', 'p1'),
+        Subjects.driverCommand('localdocker', 'west', 'p2'),
+      ]),
+    );
   });
 
   it('carries its workloads in the requested event and the provision command', async () => {

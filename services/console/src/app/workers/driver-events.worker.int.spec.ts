@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DriverCommand, Streams, Subjects, type DriverEvent } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DriverCommand, Streams, Subjects, type DriverEvent } from '@hearth/contracts';
 import { eventsSince, publishSigned, sharedServiceKeys, until } from '@hearth/testkit';
 import { AckPolicy } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +22,7 @@ describe('the driver-events worker: driver events off the bus move a deployment'
     await jsm.consumers.add(Streams.driverCommands.name, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      filter_subject: Subjects.driverCommand('localdocker', slug),
+      filter_subject: Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug),
     });
     const consumer = await js.consumers.get(Streams.driverCommands.name, durable);
     const msg = await consumer.next({ expires: 10_000 });

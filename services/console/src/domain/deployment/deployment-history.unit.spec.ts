@@ -14,6 +14,7 @@ const ONE_OF_EACH: { [T in DeploymentEventType]: Extract<DeploymentEvent, { type
       slug: 'acme',
       tier: 'dev',
       driver: 'localdocker',
+      engine: 'default',
       sidecars: [{ name: 'postgres', image: 'postgres:16', privileged: true }],
       requested_at: '2026-12-01T10:00:00.000Z',
       command_id: 'c1',

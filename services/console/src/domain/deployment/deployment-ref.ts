@@ -7,6 +7,7 @@ export function deploymentRefOf(deployment: Deployment): DeploymentRef {
     workspace_slug: deployment.slug,
     tier: deployment.tier,
     driver: deployment.driver,
+    engine: deployment.engine,
     endpoint: deployment.endpoint,
     secrets_vault_path: workspaceSecretsPointer(deployment.slug),
     created: deployment.requestedAt,

@@ -27,6 +27,8 @@ export type DeploymentCommand =
       slug: string;
       tier: Tier;
       driver: DriverName;
+      /** Where placement put it. */
+      engine: string;
       sidecars: SidecarSpec[];
       workloads?: WorkloadSpec[] | undefined;
       now: string;
@@ -48,6 +50,8 @@ export interface Deployment {
   slug: string;
   tier: Tier;
   driver: DriverName;
+  /** The engine it lives on: every driver command for it goes to that engine's driver. */
+  engine: string;
   sidecars: SidecarSpec[];
   workloads: WorkloadSpec[];
   requestedAt: string;
@@ -71,6 +75,7 @@ export function evolve(state: DeploymentState, event: DeploymentEvent): Deployme
       slug: data.slug,
       tier: data.tier,
       driver: data.driver,
+      engine: data.engine,
       sidecars: data.sidecars,
       workloads: data.workloads ?? [],
       requestedAt: data.requested_at,
@@ -139,6 +144,7 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
           slug: command.slug,
           tier: command.tier,
           driver: command.driver,
+          engine: command.engine,
           sidecars: command.sidecars,
           ...(command.workloads?.length ? { workloads: command.workloads } : {}),
           requested_at: command.now,

@@ -15,11 +15,18 @@ describe('a stored deployment event, read back', () => {
   };
 
   it('comes back as the event the decider knows', () => {
-    expect(upcastDeploymentEvent(requested)).toEqual(requested);
+    const placed = { ...requested, data: { ...requested.data, engine: 'east' } };
+    expect(upcastDeploymentEvent(placed)).toEqual(placed);
     expect(upcastDeploymentEvent({ type: 'DeploymentReadyV1', data: { command_id: 'c1', endpoint: 'e' } })).toEqual({
       type: 'DeploymentReadyV1',
       data: { command_id: 'c1', endpoint: 'e' },
     });
+  });
+
+  it('lives on the default engine when it was requested before there were several', () => {
+    expect(upcastDeploymentEvent(requested)).toEqual({ ...requested, data: { ...requested.data, engine: 'default' } });
+    // The stored data is left as it was: the engine is added on reading, never written back.
+    expect(requested.data).not.toHaveProperty('engine');
   });
 
   it('is refused when its type is unknown or its data is not that type’s', () => {

@@ -2,7 +2,7 @@ import type { DeploymentList, DeploymentListQuery, DeploymentRef } from '@hearth
 import { managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
 import type { Transaction } from '@hearth/platform/ports';
 import { MoreThan, type DataSource, type FindOptionsWhere } from 'typeorm';
-import type { DeploymentRefReader, DeploymentRefRebuild } from '../../app/ports.js';
+import type { DeploymentRefReader, DeploymentRefRebuild, EngineLoads } from '../../app/ports.js';
 import { noteRefWritten } from './deployment-ref-cache.js';
 import { DeploymentRefEntity } from './deployment-ref.entity.js';
 
@@ -13,6 +13,7 @@ function refOf(row: RefRow): DeploymentRef {
     workspace_slug: row.workspace_slug,
     tier: row.tier,
     driver: row.driver,
+    engine: row.engine,
     endpoint: row.endpoint,
     secrets_vault_path: row.secrets_vault_path,
     created: row.created.toISOString(),
@@ -21,7 +22,7 @@ function refOf(row: RefRow): DeploymentRef {
 }
 
 /** The `deployment_refs` projection: written inline with the events, read by discovery and operators. */
-export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefRebuild {
+export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefRebuild, EngineLoads {
   /** The discovery hot path, a named prepared statement on the fast path (bench: discovery). */
   private readonly bySlug: PreparedStatement;
 
@@ -55,6 +56,17 @@ export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefReb
     const page = rows.slice(0, query.limit).map(refOf);
     const more = rows.length > query.limit;
     return { items: page, next_cursor: more ? (page.at(-1)?.workspace_slug ?? null) : null };
+  }
+
+  /** A transaction-scoped advisory lock serializes placements; discovery and other writes pass. */
+  async holdAndCount(tx: Transaction): Promise<Map<string, number>> {
+    const manager = managerOf(tx);
+    await manager.query("SELECT pg_advisory_xact_lock(hashtextextended('console:placement', 0))");
+    const rows = await manager.query<Array<{ engine: string; workspaces: number }>>(
+      `SELECT engine, count(*)::int AS workspaces FROM deployment_refs
+        WHERE last_status <> 'deprovisioned' GROUP BY engine`,
+    );
+    return new Map(rows.map((row) => [row.engine, row.workspaces]));
   }
 
   async put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void> {

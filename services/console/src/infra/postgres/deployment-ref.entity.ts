@@ -17,6 +17,9 @@ export class DeploymentRefEntity {
   driver!: DriverName;
 
   @Column('text')
+  engine!: string;
+
+  @Column('text')
   endpoint!: string;
 
   @Column('text')

@@ -53,7 +53,7 @@ export class EventSourcedDeployments implements Deployments {
           tx,
           driverCommandsFor(events, after).map((c) => ({
             id: c.id,
-            subject: Subjects.driverCommand(after.driver, after.slug),
+            subject: Subjects.driverCommand(after.driver, after.engine, after.slug),
             payload: { ...c, stream, version: last.version, metadata: last.metadata },
           })),
         );

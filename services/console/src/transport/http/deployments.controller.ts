@@ -33,14 +33,15 @@ export class DeploymentsController {
 
   @Post()
   @ApiRoute({
-    summary: 'Request a deployment of a workspace in the tenancy tree; its driver is told to provision it',
+    summary:
+      'Request a deployment of a workspace in the tenancy tree: placed on the engine named, else the one with the fewest workspaces that has room; that engine’s driver is told to provision it',
     body: 'DeploymentRequest',
     reply: { description: 'requested', schema: 'DeploymentRef' },
     errors: {
       400: 'invalid request or slug, or a credential in a sidecar or workload env (CONSOLE.SECRET_IN_SPEC: secrets belong in the vault)',
       403: 'role may not write',
-      404: 'no such workspace in the tenancy tree (CONSOLE.WORKSPACE_NOT_FOUND)',
-      409: 'slug taken',
+      404: 'no such workspace in the tenancy tree (CONSOLE.WORKSPACE_NOT_FOUND), or no such engine (CONSOLE.ENGINE_UNKNOWN)',
+      409: 'slug taken (CONSOLE.DEPLOYMENT_EXISTS), or the engine named, or every engine, is full (CONSOLE.ENGINE_FULL)',
     },
   })
   create(@Body() body: unknown, @Caller() caller: OperatorToken): Promise<DeploymentRef> {

@@ -65,6 +65,21 @@ describe('reconciling on the real engine', () => {
     expect(h.vault.secrets.get(`hearth/${slug}`)?.destroyed).toBe(false);
   });
 
+  it('leaves another engine’s credential alone, and holds what it made for a deployment placed elsewhere', async () => {
+    const [theirs, strayed] = [h.newSlug(), h.newSlug()];
+    await h.vault.writeGenerated(`hearth/${theirs}`, 'generic', { K: 'another-engines' }, {});
+    await h.useCases.commands.handle(
+      h.provisionCommand(strayed, [{ name: 'tool', image: BUSYBOX_IMAGE, auto_credentials: [{ name: 'K' }] }]),
+    );
+    h.directory.statuses.set(theirs, 'elsewhere');
+    h.directory.statuses.set(strayed, 'elsewhere');
+    const report = await h.useCases.commands.reconcileNow();
+    expect(Object.values(report).flat()).not.toContain(theirs);
+    expect(h.vault.secrets.get(`hearth/${theirs}`)?.destroyed).toBe(false);
+    expect(report.held).toContain(strayed);
+    expect(h.vault.secrets.get(`hearth/${strayed}`)?.destroyed).toBe(false);
+  });
+
   it('changes nothing for a workspace the console does not answer for', async () => {
     const slug = h.newSlug();
     await h.useCases.commands.handle(

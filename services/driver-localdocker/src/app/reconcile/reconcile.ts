@@ -35,7 +35,8 @@ export class Reconcile {
 
   async run(): Promise<ReconcileReport> {
     const report: ReconcileReport = { removed: [], restarted: [], held: [], left: [] };
-    const slugs = await this.deps.resources.slugs();
+    const local = await this.deps.resources.slugs();
+    const slugs = new Set(local);
     for (const path of await this.deps.vault.generatedPaths('hearth/')) {
       const [, slug, ...rest] = path.split('/');
       if (slug !== undefined && rest.length === 0 && SLUG_PATTERN.test(slug)) slugs.add(slug);
@@ -43,6 +44,8 @@ export class Reconcile {
     for (const slug of [...slugs].sort()) {
       try {
         const answer = await this.answerFor(slug);
+        // The vault is every engine's: a credential of another engine's deployment is its driver's business.
+        if (answer === 'elsewhere' && !local.has(slug)) continue;
         const fate = workspaceFate(answer);
         switch (fate) {
           case 'destroy':

@@ -23,7 +23,7 @@ describe('the driver worker', () => {
   const drained = () =>
     until(
       async () => {
-        const info = await jsm.consumers.info(Streams.driverCommands.name, 'driver-localdocker');
+        const info = await jsm.consumers.info(Streams.driverCommands.name, `driver-localdocker-${h.instance}`);
         return info.num_pending === 0 && info.num_ack_pending === 0;
       },
       { what: 'the command queue drained' },
@@ -37,13 +37,26 @@ describe('the driver worker', () => {
     await publishSigned(
       js,
       console,
-      Subjects.driverCommand('localdocker', 'junk'),
+      Subjects.driverCommand('localdocker', h.instance, 'junk'),
       { type: 'NoSuchCommandV1' },
       { msgID: 'junk-1' },
     );
     const slug = h.newSlug();
     const command = h.provisionCommand(slug, [{ name: 'tool', image: BUSYBOX_IMAGE }]);
-    await publishSigned(js, console, Subjects.driverCommand('localdocker', slug), command, { msgID: command.id });
+    await publishSigned(js, console, Subjects.driverCommand('localdocker', h.instance, slug), command, {
+      msgID: command.id,
+    });
+    // Another engine's command is that engine's driver's: it stays on the queue, untouched.
+    const theirs = h.provisionCommand(h.newSlug(), [{ name: 'tool', image: BUSYBOX_IMAGE }]);
+    await publishSigned(
+      js,
+      console,
+      Subjects.driverCommand('localdocker', 'another-engine', theirs.data.slug),
+      theirs,
+      {
+        msgID: theirs.id,
+      },
+    );
 
     await until(async () => (await h.answersTo(command.id)).length === 2, { what: 'both answers' });
     expect((await h.answersTo(command.id)).map((a) => a.type)).toEqual([
@@ -51,13 +64,15 @@ describe('the driver worker', () => {
       'SidecarsProvisionedV1',
     ]);
     await drained();
+    expect((await jsm.streams.info(Streams.driverCommands.name)).state.messages).toBe(1);
+    expect(await h.answersTo(theirs.id)).toEqual([]);
     const parked = (await streamMessages(jsm, ParkedStream.name)).map((m) =>
       ParkedMessage.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))),
     );
     expect(parked).toEqual([
       expect.objectContaining({
-        consumer: 'driver-localdocker',
-        subject: Subjects.driverCommand('localdocker', 'junk'),
+        consumer: `driver-localdocker-${h.instance}`,
+        subject: Subjects.driverCommand('localdocker', h.instance, 'junk'),
         reason: 'invalid',
         excerpt: '{"type":"NoSuchCommandV1"}',
       }),

@@ -6,6 +6,7 @@ describe('what the reconcile does with a workspace, by what the console answered
     ['deprovisioned', 'destroy'],
     ['failed', 'destroy'],
     [null, 'hold'],
+    ['elsewhere', 'hold'],
     ['unanswered', 'leave'],
     ['ready', 'restart'],
     ['requested', 'leave'],
@@ -19,5 +20,6 @@ describe('what the reconcile does with a workspace, by what the console answered
   it('destroys only on positive evidence: neither an unknown workspace nor a failed question destroys', () => {
     expect(workspaceFate(null)).not.toBe('destroy');
     expect(workspaceFate('unanswered')).not.toBe('destroy');
+    expect(workspaceFate('elsewhere')).not.toBe('destroy');
   });
 });

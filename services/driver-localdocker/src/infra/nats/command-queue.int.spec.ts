@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Subjects, type DriverCommand } from '@hearth/contracts';
+import { DEFAULT_ENGINE, Subjects, type DriverCommand } from '@hearth/contracts';
 import { createLogger } from '@hearth/platform/logging';
 import {
   createDriverStreams,
@@ -58,7 +58,7 @@ describe('the command queue, its driver killed mid-command', () => {
       logger,
       { park: () => Promise.reject(new Error('nothing here is parked')) },
       sharedServiceKeys().verifier(),
-      { durable: 'driver-localdocker', ackWaitMs },
+      { engine: DEFAULT_ENGINE, ackWaitMs },
     );
     queues.push(queue);
     await queue.start(handle);
@@ -69,7 +69,7 @@ describe('the command queue, its driver killed mid-command', () => {
     await publishSigned(
       jsm.jetstream(),
       sharedServiceKeys().signer('console'),
-      Subjects.driverCommand('localdocker', command.data.slug),
+      Subjects.driverCommand('localdocker', DEFAULT_ENGINE, command.data.slug),
       command,
       { msgID: command.id },
     );

@@ -19,13 +19,14 @@ import type { CommandQueue } from '../../app/ports.js';
 type Handle = Parameters<CommandQueue['start']>[0];
 
 export interface CommandQueueOptions {
-  durable: string;
+  /** The engine whose commands it takes (DRIVER_INSTANCE): the consumer's filter and name. */
+  engine: string;
   /** How long the server waits for an ack before delivering a command again; extended while work goes on. */
   ackWaitMs: number;
 }
 
 /**
- * Takes LocalDocker's commands off the DRIVER_COMMANDS work queue, one at a time. A command is acked
+ * Takes the commands for this driver's engine off the DRIVER_COMMANDS work queue, one at a time. A command is acked
  * only once its answer is published, so a driver that dies mid-way gets it again (the work is
  * idempotent by command id); while it works, the ack deadline is pushed back. A failure to reach the
  * console, the vault or NATS is retried with backoff. A message that the console did not sign, that is
@@ -44,21 +45,35 @@ export class JetStreamCommandQueue implements CommandQueue {
     private readonly options: CommandQueueOptions,
   ) {}
 
+  /** One durable consumer per engine: a work queue hands each command to the one consumer whose filter it matches. */
+  private get durable(): string {
+    return `driver-localdocker-${this.options.engine}`;
+  }
+
   async start(handle: Handle): Promise<void> {
     this.running = await consumeDurable(
       this.js,
       this.jsm,
       {
         stream: Streams.driverCommands.name,
-        durable: this.options.durable,
-        filterSubjects: [Subjects.driverCommand('localdocker', '>')],
+        durable: this.durable,
+        filterSubjects: [Subjects.engineCommands('localdocker', this.options.engine)],
         ackWaitMs: this.options.ackWaitMs,
         maxAckPending: 1,
         maxDeliver: MAX_DELIVER,
         batch: 1,
       },
       (msg) => this.process(msg, handle),
-    );
+    ).catch((error: unknown) => {
+      // A work queue takes no second consumer whose filter overlaps: the one-engine driver's, left by an upgrade.
+      if (!/not unique/.test(String(error))) throw error;
+      throw new Error(
+        `another consumer of ${Streams.driverCommands.name} takes this engine's commands (the one-engine ` +
+          'driver-localdocker, filtered to cmd.localdocker.>?): once it has no command pending, remove it ' +
+          `(nats consumer rm ${Streams.driverCommands.name} driver-localdocker, as admin) and start again`,
+        { cause: error },
+      );
+    });
   }
 
   async stop(): Promise<void> {
@@ -120,7 +135,7 @@ export class JetStreamCommandQueue implements CommandQueue {
   private async park(msg: JsMsg, body: unknown, reason: ParkReason, detail: string): Promise<void> {
     try {
       await this.parking.park({
-        consumer: this.options.durable,
+        consumer: this.durable,
         subject: msg.subject,
         message_id: msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`,
         stream_seq: msg.seq,
@@ -133,7 +148,7 @@ export class JetStreamCommandQueue implements CommandQueue {
       msg.nak(Math.min(500 * msg.info.deliveryCount, 15_000));
       return;
     }
-    countParked(this.options.durable, reason);
+    countParked(this.durable, reason);
     this.logger.error({ subject: msg.subject, seq: msg.seq, reason, detail }, 'command parked; terminated');
     msg.term(); // no reason: nats-server 2.9 (Debian 12's) ignores a +TERM that carries one
   }

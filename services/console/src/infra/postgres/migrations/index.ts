@@ -1,6 +1,12 @@
 import { ConsoleSchema1763800000100 } from './1763800000100-console-schema.js';
 import { Tenancy1767000000100 } from './1767000000100-tenancy.js';
 import { DeploymentRefsNotify1767200000100 } from './1767200000100-deployment-refs-notify.js';
+import { DeploymentEngines1767400000100 } from './1767400000100-deployment-engines.js';
 
 /** The console's own migrations; openDatabase runs the platform's (events, outbox…) with them. */
-export const consoleMigrations = [ConsoleSchema1763800000100, Tenancy1767000000100, DeploymentRefsNotify1767200000100];
+export const consoleMigrations = [
+  ConsoleSchema1763800000100,
+  Tenancy1767000000100,
+  DeploymentRefsNotify1767200000100,
+  DeploymentEngines1767400000100,
+];
