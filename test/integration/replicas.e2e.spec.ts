@@ -62,7 +62,8 @@ describe('replicas: two of each service, one of each killed under load', () => {
       HATCH_CHECKPOINT_SECONDS: '1',
     });
     vault = await startVaultProcess(nats);
-    hearthConsole = await startConsoleProcess(nats);
+    // Its engine is the driver's: deployments are placed there and their commands addressed to it.
+    hearthConsole = await startConsoleProcess(nats, { CONSOLE_ENGINES: instance });
     root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: vault.sealPublicKey });
     const startDriver = async () => {
       const driverKeys = generatePrincipalKeys();
