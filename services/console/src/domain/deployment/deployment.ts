@@ -158,6 +158,9 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
   }
   switch (command.type) {
     case 'StartProvisioning':
+      // A start moves a requested deployment only: retry and restart are in provisioning from their
+      // request, and after an outcome a start (the command delivered again, newer or not) is old news.
+      if (state.status !== 'requested') return [];
       return answer(state, command, 'provisioning', (taken) => [provisioningStarted(taken)]);
     case 'MarkReady':
       return answer(state, command, 'ready', (taken) => [

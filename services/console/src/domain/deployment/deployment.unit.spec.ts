@@ -214,6 +214,9 @@ describe('a deployment', () => {
   it('takes a start that comes after its outcome as old news', () => {
     given([requested, started, ready]).when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 1 }).then([]);
     given([requested, started, failed]).when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 1 }).then([]);
+    // The command delivered again after its outcome, and started again: newer, and still old news.
+    given([requested, started, ready]).when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 9 }).then([]);
+    given([requested, started, failed]).when({ type: 'StartProvisioning', commandId: 'c1', driverSeq: 9 }).then([]);
   });
 
   it('retries a failure with a fresh command', () => {
