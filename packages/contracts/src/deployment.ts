@@ -20,7 +20,7 @@ export const DeploymentEngine = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
 });
 export type DeploymentEngine = z.infer<typeof DeploymentEngine>;
 
-/** Where every deployment made before there were several engines lives. */
+/** The engine a console places on when its operator names none (CONSOLE_ENGINES' default). */
 export const DEFAULT_ENGINE = 'default';
 
 export const Status = z.enum(['requested', 'provisioning', 'ready', 'failed', 'deprovisioning', 'deprovisioned']);

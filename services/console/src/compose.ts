@@ -30,6 +30,7 @@ import type { EngineCapacity } from './domain/engine/placement.js';
 import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
 import { DeploymentRefCache, EvictOnCommit } from './infra/postgres/deployment-ref-cache.js';
 import { DeploymentRefTable } from './infra/postgres/deployment-ref-table.js';
+import { deploymentUpcaster } from './domain/deployment/upcast.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { EventSourcedTenancy } from './infra/postgres/event-sourced-tenancy.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
@@ -72,7 +73,9 @@ export function composeConsole(
   });
   EvictOnCommit.of(dataSource).add(discoveryCache);
   const audit = new ConsoleAuditTrail(clock, ids);
-  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids);
+  // Deployments requested before there were several engines live on the first one named.
+  const upcast = deploymentUpcaster(engines[0]!.name);
+  const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids, upcast);
   const tree = new TenancyTables(dataSource);
   const tenancy = new EventSourcedTenancy(unitOfWork, store, tree, audit, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
@@ -82,11 +85,11 @@ export function composeConsole(
     createDeployment: new CreateDeployment(unitOfWork, deployments, refs, tree, engines, clock, ids),
     discoverDeployment: new DiscoverDeployment(discoveryCache),
     getDeployment: new GetDeployment(refs),
-    getDeploymentHistory: new GetDeploymentHistory(deployments),
+    getDeploymentHistory: new GetDeploymentHistory(deployments, upcast),
     listDeployments: new ListDeployments(refs),
     operateDeployment: new OperateDeployment(deployments, ids),
     recordDriverEvent,
-    rebuildProjection: new RebuildProjection(unitOfWork, store, refs, tree),
+    rebuildProjection: new RebuildProjection(unitOfWork, store, refs, tree, upcast),
     createTenant: new CreateTenant(tenancy, tree, clock),
     readTenancy: new ReadTenancy(tree),
     getWorkspaceScope: new GetWorkspaceScope(tree),

@@ -1,5 +1,5 @@
 import { AuditEmitterEnv, busKeysEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
-import { DeploymentEngine } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DeploymentEngine } from '@hearth/contracts';
 import { z } from 'zod';
 import type { EngineCapacity } from './domain/engine/placement.js';
 
@@ -30,11 +30,12 @@ export const ConsoleEnv = PlatformEnv.extend({
   CONSOLE_DISCOVERY_CACHE_ENTRIES: z.coerce.number().int().positive().default(50_000),
   /**
    * The engines deployments are placed on, comma-separated, each `name` (its driver's
-   * DRIVER_INSTANCE) or `name:capacity` (most workspaces it holds; 1000 when not named).
+   * DRIVER_INSTANCE) or `name:capacity` (most workspaces it holds; 1000 when not named). Deployments
+   * made before there were several engines live on the first.
    */
   CONSOLE_ENGINES: z
     .string()
-    .default('default')
+    .default(DEFAULT_ENGINE)
     .transform((value) => value.split(',').filter((entry) => entry.trim() !== ''))
     .pipe(
       z

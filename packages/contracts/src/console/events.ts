@@ -21,8 +21,9 @@ export const DeploymentRequestedV1 = envelopeOf(
       tier: Tier,
       driver: DriverName,
       /**
-       * Where it was placed. Absent in events written before there were several engines: those
-       * deployments live on the default engine, and are read so (upcast on read, never rewritten).
+       * Where it was placed. Absent in events written before there were several engines: the console
+       * reads those as placed on its first engine (upcast on read, never rewritten); the default here
+       * is for readers that know no engines.
        */
       engine: DeploymentEngine.default(DEFAULT_ENGINE),
       sidecars: z.array(SidecarSpec),

@@ -61,7 +61,7 @@ export interface EngineLoads {
 export interface DeploymentRefRebuild {
   /** Makes the projection's writers wait until `tx` ends, while readers go on reading the old rows. */
   holdWriters(tx: Transaction): Promise<void>;
-  /** True when some deployment's events are ahead of its row, or it has none. */
+  /** True when some deployment's events are ahead of its row, it has none, or its row names no engine (it predates engines). */
   behindEvents(): Promise<boolean>;
   clear(tx: Transaction): Promise<void>;
   put(tx: Transaction, ref: DeploymentRef, streamVersion: number): Promise<void>;

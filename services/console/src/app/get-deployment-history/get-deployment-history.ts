@@ -1,6 +1,6 @@
 import { ErrorCode, HearthError, type DeploymentHistory } from '@hearth/contracts';
 import { historyEntryOf } from '../../domain/deployment/deployment-history.js';
-import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
+import type { DeploymentUpcaster } from '../../domain/deployment/upcast.js';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { Deployments } from '../ports.js';
 
@@ -9,7 +9,10 @@ import type { Deployments } from '../ports.js';
  * went through, with the driver's failure reasons, which the DeploymentRef does not carry.
  */
 export class GetDeploymentHistory {
-  constructor(private readonly deployments: Pick<Deployments, 'history'>) {}
+  constructor(
+    private readonly deployments: Pick<Deployments, 'history'>,
+    private readonly upcast: DeploymentUpcaster,
+  ) {}
 
   async run(slug: string, caller: OperatorToken): Promise<DeploymentHistory> {
     authorize(caller, 'deployment.read');
@@ -18,7 +21,7 @@ export class GetDeploymentHistory {
     return {
       workspace_slug: slug,
       entries: stored.map((event) =>
-        historyEntryOf(upcastDeploymentEvent(event), {
+        historyEntryOf(this.upcast(event), {
           version: event.version,
           occurredAt: event.metadata.occurred_at,
         }),

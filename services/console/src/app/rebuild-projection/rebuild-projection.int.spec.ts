@@ -62,6 +62,21 @@ describe('the deployment_refs projection', () => {
     expect(await rows()).toEqual(before);
   });
 
+  it('places a deployment made before there were several engines on the first engine named, at start', async () => {
+    await create('pre-engines');
+    // As one made before engines: its request names none, and the migration left its row without one.
+    await h.runtime.dataSource.query(
+      `UPDATE events SET data = data - 'engine' WHERE stream_id = 'deployment-pre-engines' AND type = 'DeploymentRequestedV1'`,
+    );
+    await h.runtime.dataSource.query(`UPDATE deployment_refs SET engine = NULL WHERE workspace_slug = 'pre-engines'`);
+
+    // A console upgraded in a stack whose one driver ran as `compose`: its start rebuilds the rows.
+    const upgraded = await h.replica({ CONSOLE_ENGINES: 'compose,east' });
+    expect(await upgraded.useCases.getDeployment.run('pre-engines', admin)).toMatchObject({ engine: 'compose' });
+    const history = await upgraded.useCases.getDeploymentHistory.run('pre-engines', admin);
+    expect(history.entries[0]).toMatchObject({ status: 'requested' });
+  });
+
   it('rebuilds the tenancy tree to identical rows too, and at start when a tenant has no row', async () => {
     const tree = () =>
       Promise.all(

@@ -1,7 +1,7 @@
 import type { UnitOfWork } from '@hearth/platform/ports';
 import { deploymentDecider, type DeploymentState } from '../../domain/deployment/deployment.js';
 import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
-import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
+import type { DeploymentUpcaster } from '../../domain/deployment/upcast.js';
 import { tenancyDecider, upcastTenancyEvent, type TenantState } from '../../domain/tenancy/tenancy.js';
 import type { DeploymentRefRebuild, EventLog, TenancyRebuild } from '../ports.js';
 
@@ -28,6 +28,7 @@ export class RebuildProjection {
     private readonly events: EventLog,
     private readonly refs: DeploymentRefRebuild,
     private readonly tree: TenancyRebuild,
+    private readonly upcast: DeploymentUpcaster,
   ) {}
 
   /**
@@ -53,7 +54,7 @@ export class RebuildProjection {
           if (event.stream.startsWith('deployment-')) {
             const previous = deployments.get(event.stream)?.state ?? deploymentDecider.initialState;
             deployments.set(event.stream, {
-              state: deploymentDecider.evolve(previous, upcastDeploymentEvent(event)),
+              state: deploymentDecider.evolve(previous, this.upcast(event)),
               version: event.version,
             });
           } else if (TENANT_STREAM.test(event.stream)) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { upcastDeploymentEvent } from './upcast.js';
+import { deploymentUpcaster } from './upcast.js';
+
+const upcastDeploymentEvent = deploymentUpcaster('compose');
 
 describe('a stored deployment event, read back', () => {
   const requested = {
@@ -23,8 +25,8 @@ describe('a stored deployment event, read back', () => {
     });
   });
 
-  it('lives on the default engine when it was requested before there were several', () => {
-    expect(upcastDeploymentEvent(requested)).toEqual({ ...requested, data: { ...requested.data, engine: 'default' } });
+  it('lives on the console’s first engine when it was requested before there were several', () => {
+    expect(upcastDeploymentEvent(requested)).toEqual({ ...requested, data: { ...requested.data, engine: 'compose' } });
     // The stored data is left as it was: the engine is added on reading, never written back.
     expect(requested.data).not.toHaveProperty('engine');
   });

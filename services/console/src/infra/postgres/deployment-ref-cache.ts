@@ -1,6 +1,5 @@
 import type { DeploymentRef } from '@hearth/contracts';
-import type { FastPath } from '@hearth/platform/postgres';
-import type pg from 'pg';
+import { ChannelListener, type FastPath } from '@hearth/platform/postgres';
 import type { Logger } from '@hearth/platform/logging';
 import type {
   DataSource,
@@ -41,16 +40,24 @@ export interface DeploymentRefCacheOptions {
 export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
   private readonly entries = new Map<string, DeploymentRef | null>();
   private readonly loads = new Map<string, Load>();
-  private listener: pg.PoolClient | null = null;
-  private relisten: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private readonly listener: ChannelListener;
 
   constructor(
     private readonly table: Pick<DeploymentRefReader, 'get'>,
-    private readonly connections: Pick<FastPath, 'connect'>,
-    private readonly logger: Logger,
+    connections: Pick<FastPath, 'connect'>,
+    logger: Logger,
     private readonly options: DeploymentRefCacheOptions,
-  ) {}
+  ) {
+    // Lost, nothing held can be trusted; heard again, a change in between went unheard.
+    const forgetAll = () => this.forgetAll();
+    this.listener = new ChannelListener(
+      connections,
+      CHANGED,
+      { notified: (slug) => this.forget(slug), lost: forgetAll, relistened: forgetAll },
+      logger,
+      options.relistenMs,
+    );
+  }
 
   /** How many slugs it holds now (a gauge). */
   get cached(): number {
@@ -59,42 +66,21 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
 
   /** Whether it hears changes now, and so may answer from memory. */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener.listening;
   }
 
   /** Starts listening for changes; fails as its connection does (at start, the console does not start). */
-  async listen(): Promise<void> {
-    const client = await this.connections.connect();
-    const lost = (error?: Error) => this.lost(client, error);
-    client.on('notification', ({ payload }) => this.forget(payload ?? ''));
-    client.on('error', lost);
-    client.on('end', lost);
-    try {
-      await client.query(`LISTEN ${CHANGED}`);
-    } catch (error) {
-      discard(client);
-      throw error;
-    }
-    if (this.stopped) {
-      discard(client);
-      return;
-    }
-    this.forgetAll();
-    this.listener = client;
+  listen(): Promise<void> {
+    return this.listener.start();
   }
 
-  stop(): Promise<void> {
-    this.stopped = true;
-    if (this.relisten) clearTimeout(this.relisten);
-    const client = this.listener;
-    this.listener = null;
+  async stop(): Promise<void> {
+    await this.listener.stop();
     this.forgetAll();
-    if (client) discard(client);
-    return Promise.resolve();
   }
 
   async get(slug: string): Promise<DeploymentRef | null> {
-    if (!this.listener) return this.table.get(slug);
+    if (!this.listener.listening) return this.table.get(slug);
     const hit = this.entries.get(slug);
     if (hit !== undefined) return hit;
     const running = this.loads.get(slug);
@@ -103,7 +89,7 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
     this.loads.set(slug, load);
     try {
       const ref = await load.ref;
-      if (!load.stale && this.listener) this.keep(slug, ref);
+      if (!load.stale && this.listener.listening) this.keep(slug, ref);
       return ref;
     } finally {
       if (this.loads.get(slug) === load) this.loads.delete(slug);
@@ -129,37 +115,6 @@ export class DeploymentRefCache implements Pick<DeploymentRefReader, 'get'> {
     if (this.entries.size >= this.options.entries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(slug, ref);
   }
-
-  /** Its LISTEN connection failed: nothing it holds can be trusted, and nothing is kept until it listens again. */
-  private lost(client: pg.PoolClient, error: Error | undefined): void {
-    if (this.listener !== client) return;
-    this.listener = null;
-    this.forgetAll();
-    discard(client);
-    this.logger.warn({ err: error }, 'discovery cache: lost its LISTEN connection, serving from the table');
-    this.scheduleRelisten();
-  }
-
-  private scheduleRelisten(): void {
-    if (this.stopped) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = null;
-      this.listen().then(
-        () => this.logger.info('discovery cache: listening again'),
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'discovery cache: cannot listen yet, serving from the table');
-          this.scheduleRelisten();
-        },
-      );
-    }, this.options.relistenMs);
-  }
-}
-
-/** Closes a LISTEN connection for good; errors it raises on its way out are no news (and must not crash). */
-function discard(client: pg.PoolClient): void {
-  client.removeAllListeners();
-  client.on('error', () => undefined);
-  client.release(true);
 }
 
 /** Where a transaction notes the slugs it wrote, on its query runner's own scratch space. */

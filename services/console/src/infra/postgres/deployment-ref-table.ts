@@ -89,7 +89,7 @@ export class DeploymentRefTable implements DeploymentRefReader, DeploymentRefReb
               WHERE stream_id LIKE 'deployment-%' GROUP BY stream_id) AS streams
         LEFT JOIN deployment_refs AS refs ON 'deployment-' || refs.workspace_slug = streams.stream_id
         WHERE refs.stream_version IS DISTINCT FROM streams.version
-      ) AS behind`);
+      ) OR EXISTS (SELECT 1 FROM deployment_refs WHERE engine IS NULL) AS behind`);
     return behind;
   }
 

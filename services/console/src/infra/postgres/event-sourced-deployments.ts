@@ -9,7 +9,7 @@ import { deploymentDecider, streamOf, type DeploymentCommand } from '../../domai
 import { deploymentRefOf } from '../../domain/deployment/deployment-ref.js';
 import { deploymentAudit } from '../../domain/operator/operator-audit.js';
 import { driverCommandsFor } from '../../domain/deployment/driver-commands.js';
-import { upcastDeploymentEvent } from '../../domain/deployment/upcast.js';
+import type { DeploymentUpcaster } from '../../domain/deployment/upcast.js';
 
 /**
  * Deployments as event streams in the console's store. A command is decided on the stream's state
@@ -25,6 +25,7 @@ export class EventSourcedDeployments implements Deployments {
     private readonly audit: Pick<ConsoleAuditTrail, 'queue'>,
     private readonly clock: Clock,
     private readonly ids: Ids,
+    private readonly upcast: DeploymentUpcaster,
   ) {}
 
   async execute(
@@ -39,7 +40,7 @@ export class EventSourcedDeployments implements Deployments {
       ...(tx ? { tx } : {}),
       store: this.store,
       decider: deploymentDecider,
-      upcast: upcastDeploymentEvent,
+      upcast: this.upcast,
       stream,
       command,
       metadata: eventMetadataOf(origin, this.clock, this.ids),
