@@ -1,18 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FastPath } from '@hearth/platform/postgres';
-import { queryDatabase, until } from '@hearth/testkit';
-import { startVaultHarness, type VaultHarness } from '../../test/vault-harness.js';
+import { createTestDatabase, pgEnv, queryDatabase, until, type TestDatabase } from '@hearth/testkit';
+import type { DataSource } from 'typeorm';
+import { createLogger } from '../logging/index.js';
 import { ChannelListener } from './channel-listener.js';
+import { openDatabase } from './database.js';
+import { FastPath } from './fast-path.js';
 
 describe('a LISTEN connection the database drops', () => {
-  let h: VaultHarness;
+  let db: TestDatabase;
+  let dataSource: DataSource;
   beforeAll(async () => {
-    h = await startVaultHarness();
+    db = await createTestDatabase('hearth_platform');
+    dataSource = await openDatabase(pgEnv, { database: db.name, migrations: [], applicationName: 'test' });
   });
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
 
   it('is told lost, listens again and hears what comes after, instead of ending the process', async () => {
-    const fastPath = new FastPath(h.vault.runtime.dataSource);
+    const fastPath = new FastPath(dataSource);
     const heard: string[] = [];
     const events: string[] = [];
     const listener = new ChannelListener(
@@ -23,19 +30,19 @@ describe('a LISTEN connection the database drops', () => {
         lost: () => events.push('lost'),
         relistened: () => events.push('relistened'),
       },
-      h.vault.runtime.logger,
+      createLogger({ service: 'test', level: 'silent' }),
       50,
     );
     await listener.start();
     try {
       const notify = (payload: string) =>
-        queryDatabase(h.db.name, "SELECT pg_notify('channel_listener_spec', $1)", [payload]);
+        queryDatabase(db.name, "SELECT pg_notify('channel_listener_spec', $1)", [payload]);
       await notify('before');
       await until(() => heard.includes('before'), { what: 'the first notification heard' });
 
       // As a database restart or a network cut would: its backend ends, its socket with it.
       await queryDatabase(
-        h.db.name,
+        db.name,
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE datname = current_database() AND query = 'LISTEN channel_listener_spec'`,
       );

@@ -1,6 +1,6 @@
-import type { Logger } from '@hearth/platform/logging';
-import type { FastPath } from '@hearth/platform/postgres';
 import type pg from 'pg';
+import type { Logger } from '../logging/index.js';
+import type { FastPath } from './fast-path.js';
 
 export interface ChannelHandlers {
   notified(payload: string): void;
@@ -12,8 +12,8 @@ export interface ChannelHandlers {
 
 /**
  * A LISTEN on one channel that outlives its connection. A database that resets or drops the
- * connection (a restart, a network cut) makes it emit `error`; unheard, that error ended the whole
- * vault. It is dropped instead, the handlers told, and the channel listened to again every
+ * connection (a restart, a network cut) makes it emit `error`; unheard, that error ends the whole
+ * process. It is dropped instead, the handlers told, and the channel listened to again every
  * `relistenMs` until it works or the listener stops.
  */
 export class ChannelListener {
@@ -33,7 +33,7 @@ export class ChannelListener {
     return this.client !== null;
   }
 
-  /** Listens; fails as its connection does (at start, the vault does not start). */
+  /** Listens; fails as its connection does (at start, the service does not start). */
   async start(): Promise<void> {
     const client = await this.connections.connect();
     client.on('notification', ({ payload }) => this.handlers.notified(payload ?? ''));

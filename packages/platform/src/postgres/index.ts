@@ -9,3 +9,4 @@ export * from './processed-messages.js';
 export * from './unit-of-work.js';
 export * from './availability.js';
 export * from './session-lock.js';
+export * from './channel-listener.js';

@@ -18,11 +18,6 @@ export class SessionLock {
     private readonly retryMs: number,
   ) {}
 
-  /** Whether this process holds the lock now. */
-  get holding(): boolean {
-    return this.held !== null;
-  }
-
   /**
    * Resolves once this process holds the lock (at once if it does); `lost` runs if its connection
    * then ends. Rejects when `signal` aborts; a database out of reach is asked again after `retryMs`.

@@ -1,9 +1,9 @@
 import type { Transaction } from '@hearth/platform/ports';
-import { managerOf, type FastPath } from '@hearth/platform/postgres';
+import { ChannelListener, managerOf, type FastPath } from '@hearth/platform/postgres';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { ClaimedWork, CredentialWorkStore, RotationSubject, StoredWork, WorkOutcome } from '../../app/ports.js';
 import type { Logger } from '@hearth/platform/logging';
-import { ChannelListener } from './channel-listener.js';
+
 import { CredentialWorkRecord, type SecretVersionRecord } from './entities.js';
 import { pendingSealed, sealedOf } from './secret-store.js';
 

@@ -1,10 +1,16 @@
 import { ErrorCode, HearthError, type PolicyRule } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
-import { isUniqueViolation, managerOf, type FastPath, type PreparedStatement } from '@hearth/platform/postgres';
+import {
+  ChannelListener,
+  isUniqueViolation,
+  managerOf,
+  type FastPath,
+  type PreparedStatement,
+} from '@hearth/platform/postgres';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from '@hearth/platform/logging';
 import type { Principal, PrincipalDirectory, PrincipalRegistry } from '../../app/ports.js';
-import { ChannelListener } from './channel-listener.js';
+
 import { PolicyRuleRecord, PrincipalRecord } from './entities.js';
 
 /** How long a cached principal is trusted without a change notification (a lost LISTEN connection). */
