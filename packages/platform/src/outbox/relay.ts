@@ -18,12 +18,12 @@ export interface RelayOptions {
   gatherMs?: number;
   /** The connection `js` publishes on: when it is back after an outage, a retry wait ends at once. */
   connection?: Pick<NatsConnection, 'status'>;
+  /** The wait before a try after `failures` failed ones: doubling from 200 ms, at most 5 s. */
+  backoffMs?: (failures: number) => number;
 }
 
-const MAX_BACKOFF_MS = 5_000;
-
-function backoffMs(failures: number): number {
-  return Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
+function defaultBackoffMs(failures: number): number {
+  return Math.min(100 * 2 ** failures, 5_000);
 }
 
 type OutboxRow = Pick<OutboxEntity, 'position' | 'messageId' | 'subject' | 'payload' | 'headers'>;
@@ -108,6 +108,7 @@ export class OutboxRelay {
   private readonly gatherMs: number;
   private readonly journalRetentionMs: number;
   private readonly connection: RelayOptions['connection'];
+  private readonly backoffMs: (failures: number) => number;
   private prunedAt = 0;
   /** Ends the wait before the next try after a failure. */
   private retryNow: (() => void) | null = null;
@@ -125,6 +126,7 @@ export class OutboxRelay {
     this.pollMs = options.pollMs ?? 1_000;
     this.gatherMs = options.gatherMs ?? 5;
     this.connection = options.connection;
+    this.backoffMs = options.backoffMs ?? defaultBackoffMs;
   }
 
   async start(): Promise<void> {
@@ -190,7 +192,7 @@ export class OutboxRelay {
   private async relisten(): Promise<void> {
     for (let failures = 1; this.running && !this.listener; failures++) {
       try {
-        await sleep(backoffMs(failures), undefined, { signal: this.stopping.signal });
+        await sleep(this.backoffMs(failures), undefined, { signal: this.stopping.signal });
       } catch {
         return; // stopped while waiting
       }
@@ -229,7 +231,7 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         this.logger.warn({ err: error, failures }, 'outbox relay failed; retrying');
-        await this.pause(backoffMs(failures));
+        await this.pause(this.backoffMs(failures));
         continue;
       }
       await Promise.race([idle, sleep(this.pollMs)]);
