@@ -116,10 +116,14 @@ describe('the command queue, its driver killed mid-command', () => {
     await publish(long);
     await until(() => taken.includes(`second ${long.id}`), { what: 'the long command taken' });
     const jsm = await jetstreamManager(connections[0]!);
-    await until(async () => (await jsm.consumers.info('DRIVER_COMMANDS', 'driver-localdocker')).num_ack_pending === 0, {
-      timeoutMs: 6 * ackWaitMs,
-      what: 'the long command acked',
-    });
+    await until(
+      async () =>
+        (await jsm.consumers.info('DRIVER_COMMANDS', `driver-localdocker-${DEFAULT_ENGINE}`)).num_ack_pending === 0,
+      {
+        timeoutMs: 6 * ackWaitMs,
+        what: 'the long command acked',
+      },
+    );
     expect(taken).toEqual([`first ${dying.id}`, `second ${dying.id}`, `second ${long.id}`]);
     await dead;
   });
