@@ -153,29 +153,30 @@ describe('attack: forged messages on the bus', () => {
     }
   });
 
-  it('does not let forged driver events turn a failed deployment ready', async () => {
-    const http = (path: string, body?: unknown) =>
-      fetch(`${hearthConsole.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${hearthConsole.adminToken}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    const deployment = async (slug: string) =>
-      DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
-    const commandOf = async (slug: string) =>
-      (await streamMessages(jsm, Streams.driverCommands.name))
-        .filter((m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug))
-        .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))[0];
-    const create = async (slug: string) => {
-      await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, slug);
-      expect((await http('/v1/deployments', { slug, tier: 'dev', driver: 'localdocker', sidecars: [] })).status).toBe(
-        201,
-      );
-      let command: DriverCommand | undefined;
-      await until(async () => (command = await commandOf(slug)) !== undefined, { what: `${slug}'s command` });
-      return command!;
-    };
+  /** The console's HTTP API as its admin. */
+  const http = (path: string, body?: unknown) =>
+    fetch(`${hearthConsole.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${hearthConsole.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const deployment = async (slug: string) => DeploymentRef.parse(await (await http(`/v1/deployments/${slug}`)).json());
+  const commandOf = async (slug: string) =>
+    (await streamMessages(jsm, Streams.driverCommands.name))
+      .filter((m) => m.subject === Subjects.driverCommand('localdocker', DEFAULT_ENGINE, slug))
+      .map((m) => DriverCommand.parse(JSON.parse(Buffer.from(m.data).toString('utf8'))))[0];
+  /** A deployment with no sidecars, and the driver command the console queued for it. */
+  const create = async (slug: string) => {
+    await registerWorkspace(hearthConsole.url, hearthConsole.adminToken, slug);
+    expect((await http('/v1/deployments', { slug, tier: 'dev', driver: 'localdocker', sidecars: [] })).status).toBe(
+      201,
+    );
+    let command: DriverCommand | undefined;
+    await until(async () => (command = await commandOf(slug)) !== undefined, { what: `${slug}'s command` });
+    return command!;
+  };
 
+  it('does not let forged driver events turn a failed deployment ready', async () => {
     const failed = await create('forged-failed');
     await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'forged-failed', command_id: failed.id });
     await publishDriverEvent(jsm, 'ProvisioningFailedV1', {
@@ -225,6 +226,33 @@ describe('attack: forged messages on the bus', () => {
     await until(async () => (await deployment('forged-sentinel')).last_status === 'ready', { what: 'sentinel ready' });
 
     const ref = await deployment('forged-failed');
+    expect(ref.last_status).toBe('failed');
+    expect(JSON.stringify(ref)).not.toContain('attacker');
+  });
+
+  it('does not let a signed answer move a deployment to another endpoint, as a driver retrying never would', async () => {
+    const moved = await create('forged-moved');
+    const answer = (type: DriverEvent['type'], data: Record<string, unknown> = {}) =>
+      publishDriverEvent(jsm, type, { slug: 'forged-moved', command_id: moved.id, ...data });
+    await answer('ProvisioningStartedV1');
+    await answer('SidecarsProvisionedV1', { endpoint: 'postgres://hearth-forged-moved-postgres:5432/postgres' });
+    await until(async () => (await deployment('forged-moved')).last_status === 'ready', { what: 'ready' });
+    // With the drivers' signing key (every localdocker driver holds it): a newer failed, then a ready elsewhere.
+    await answer('ProvisioningFailedV1', { reason: 'gone' });
+    await until(async () => (await deployment('forged-moved')).last_status === 'failed', { what: 'failed' });
+    await answer('SidecarsProvisionedV1', { endpoint: 'postgres://attacker.example:5432/x' });
+
+    // A genuine deployment's answers, behind the forgery on the console's in-order consumer.
+    const sentinel = await create('moved-sentinel');
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'moved-sentinel', command_id: sentinel.id });
+    await publishDriverEvent(jsm, 'SidecarsProvisionedV1', {
+      slug: 'moved-sentinel',
+      command_id: sentinel.id,
+      endpoint: 'postgres://sentinel:5432/x',
+    });
+    await until(async () => (await deployment('moved-sentinel')).last_status === 'ready', { what: 'sentinel ready' });
+
+    const ref = await deployment('forged-moved');
     expect(ref.last_status).toBe('failed');
     expect(JSON.stringify(ref)).not.toContain('attacker');
   });

@@ -163,6 +163,17 @@ export function decide(command: DeploymentCommand, state: DeploymentState): Depl
       if (state.status !== 'requested') return [];
       return answer(state, command, 'provisioning', (taken) => [provisioningStarted(taken)]);
     case 'MarkReady':
+      // A newer ready may turn a failed deployment ready again (the driver tried again), never move
+      // it: its endpoint follows from its slug and sidecars, so a ready naming another one than it had
+      // is no retry of its driver's (anything holding the drivers' signing key could redirect it).
+      if (
+        command.commandId === state.pendingCommand &&
+        state.status === 'failed' &&
+        state.endpoint !== '' &&
+        command.endpoint !== state.endpoint
+      ) {
+        throw new HearthError(ErrorCode.IllegalTransition, `a deployment's endpoint does not change`);
+      }
       return answer(state, command, 'ready', (taken) => [
         { type: 'DeploymentReadyV1', data: { ...taken, endpoint: command.endpoint } },
       ]);

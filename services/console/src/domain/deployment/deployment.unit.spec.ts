@@ -196,6 +196,10 @@ describe('a deployment', () => {
       failureReason: null,
       answeredSeq: 5,
     });
+    // … but never with another endpoint: no retry of the driver's moves a deployment.
+    given([requested, started, ready, { ...failed, data: { ...failed.data, driver_seq: 3 } }])
+      .when({ type: 'MarkReady', commandId: 'c1', driverSeq: 4, endpoint: 'postgres://elsewhere:5432/postgres' })
+      .thenThrows(ErrorCode.IllegalTransition);
     // A newer failure of the same command undoes a ready: the driver found it broken when it tried again.
     given([requested, started, ready])
       .when({ type: 'MarkFailed', commandId: 'c1', driverSeq: 6, reason: 'gone' })
