@@ -55,11 +55,14 @@ export function composeConsole(
     discoveryCacheEntries = 50_000,
     discoveryRelistenMs = 1_000,
     engines,
+    preEngine,
   }: ConsoleDependencies & {
     journalRetentionMs?: number;
     discoveryCacheEntries?: number;
     /** Where deployments are placed (CONSOLE_ENGINES). */
     engines: readonly EngineCapacity[];
+    /** Where deployments made before there were several engines live. */
+    preEngine: string;
   },
 ) {
   const { dataSource } = runtime;
@@ -73,8 +76,7 @@ export function composeConsole(
   });
   EvictOnCommit.of(dataSource).add(discoveryCache);
   const audit = new ConsoleAuditTrail(clock, ids);
-  // Deployments requested before there were several engines live on the first one named.
-  const upcast = deploymentUpcaster(engines[0]!.name);
+  const upcast = deploymentUpcaster(preEngine);
   const deployments = new EventSourcedDeployments(unitOfWork, store, refs, audit, clock, ids, upcast);
   const tree = new TenancyTables(dataSource);
   const tenancy = new EventSourcedTenancy(unitOfWork, store, tree, audit, clock, ids);

@@ -9,6 +9,7 @@ import { consoleModule } from './console.module.js';
 import type { DeploymentRefCache } from './infra/postgres/deployment-ref-cache.js';
 import { consoleEntities } from './infra/postgres/entities.js';
 import { consoleMigrations } from './infra/postgres/migrations/index.js';
+import { settledSetting } from './infra/postgres/console-settings.js';
 
 export interface ConsoleOptions extends ConsoleDependencies {
   /** Serve the HTTP and NATS edges (default); a medium test of the use cases alone goes without. */
@@ -47,11 +48,22 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     signer: new BusSigner('console', signingKeyOf(config.CONSOLE_SIGNING_KEY, 'CONSOLE_SIGNING_KEY')),
     verifier: new BusVerifier(config.HEARTH_SERVICE_KEYS),
   };
+  // Where deployments made before there were several engines live: fixed at the first start, so a
+  // later reordering of CONSOLE_ENGINES cannot send their commands to another engine's driver.
+  const engineNames = config.CONSOLE_ENGINES.map((engine) => engine.name);
+  const preEngine = await settledSetting(runtime.dataSource, 'pre_engine_engine', engineNames[0]!);
+  if (!engineNames.includes(preEngine)) {
+    runtime.logger.warn(
+      { preEngine, engines: engineNames },
+      'deployments made before there were several engines live on an engine CONSOLE_ENGINES does not name',
+    );
+  }
   const { useCases, workers, discoveryCache } = composeConsole(runtime, bus, {
     ...options,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     discoveryCacheEntries: config.CONSOLE_DISCOVERY_CACHE_ENTRIES,
     engines: config.CONSOLE_ENGINES,
+    preEngine,
   });
   await discoveryCache.listen();
   runtime.onShutdown(() => discoveryCache.stop());

@@ -62,19 +62,23 @@ describe('the deployment_refs projection', () => {
     expect(await rows()).toEqual(before);
   });
 
-  it('places a deployment made before there were several engines on the first engine named, at start', async () => {
+  it('places a deployment made before there were several engines on the first engine named at the upgrade, for good', async () => {
     await create('pre-engines');
-    // As one made before engines: its request names none, and the migration left its row without one.
+    // As the upgrade finds it: the request names no engine, the migration left its row without one and
+    // no console has started since to record where such deployments live.
     await h.runtime.dataSource.query(
       `UPDATE events SET data = data - 'engine' WHERE stream_id = 'deployment-pre-engines' AND type = 'DeploymentRequestedV1'`,
     );
     await h.runtime.dataSource.query(`UPDATE deployment_refs SET engine = NULL WHERE workspace_slug = 'pre-engines'`);
+    await h.runtime.dataSource.query('DELETE FROM console_settings');
 
-    // A console upgraded in a stack whose one driver ran as `compose`: its start rebuilds the rows.
+    // The upgraded console of a stack whose one driver ran as `compose`: its start rebuilds the rows.
     const upgraded = await h.replica({ CONSOLE_ENGINES: 'compose,east' });
     expect(await upgraded.useCases.getDeployment.run('pre-engines', admin)).toMatchObject({ engine: 'compose' });
-    const history = await upgraded.useCases.getDeploymentHistory.run('pre-engines', admin);
-    expect(history.entries[0]).toMatchObject({ status: 'requested' });
+    // Named in another order later, the engines do not move it: a rebuild reads it where it was.
+    const reordered = await h.replica({ CONSOLE_ENGINES: 'east,compose' });
+    await reordered.useCases.rebuildProjection.run();
+    expect(await reordered.useCases.getDeployment.run('pre-engines', admin)).toMatchObject({ engine: 'compose' });
   });
 
   it('rebuilds the tenancy tree to identical rows too, and at start when a tenant has no row', async () => {
