@@ -24,6 +24,33 @@ describe('the principal store', () => {
     }
   });
 
+  it('keeps no lookup a change overtook: what it read before a revoke was heard is answered, not cached', async () => {
+    const fastPath = new FastPath(h.vault.runtime.dataSource);
+    let reachedGate = false;
+    let release = () => {};
+    // Its lookups read the row, then wait at a gate: a change is heard meanwhile.
+    const gated = Object.assign(Object.create(fastPath) as FastPath, {
+      query: async (...args: Parameters<FastPath['query']>) => {
+        const rows = await fastPath.query(...args);
+        reachedGate = true;
+        await new Promise<void>((resolve) => (release = resolve));
+        return rows;
+      },
+    });
+    const store = new PrincipalStore(gated, 10, h.vault.runtime.logger);
+    await store.listen();
+    try {
+      const lookup = store.find('root');
+      await until(() => reachedGate, { what: 'the lookup read its row' });
+      store.forget(); // as principals_changed does for a change committed after that read
+      release();
+      expect((await lookup)?.name).toBe('root');
+      expect(store.cached).toBe(0);
+    } finally {
+      await store.stop();
+    }
+  });
+
   it('trusts nothing it holds once its LISTEN connection is lost, and listens again', async () => {
     const dataSource = h.vault.runtime.dataSource;
     const store = new PrincipalStore(new FastPath(dataSource), 10, h.vault.runtime.logger);

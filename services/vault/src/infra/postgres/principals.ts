@@ -38,6 +38,8 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
   private readonly listener: ChannelListener;
   private readonly forgetters: Array<() => void> = [];
+  /** Counts the times the cache was dropped: a lookup begun before the last drop is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly fastPath: FastPath,
@@ -80,6 +82,7 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   }
 
   forget(): void {
+    this.generation++;
     this.cache.clear();
     for (const forgetter of this.forgetters) forgetter();
   }
@@ -88,11 +91,14 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
     const now = Date.now();
     const hit = this.cache.get(name);
     if (hit && hit.until > now && this.listener.listening) return hit.principal;
+    const generation = this.generation;
     const [row] = await this.fastPath.query<Pick<PrincipalRecord, 'publicKey'> & { rules: PolicyRule[] }>(
       principalWithRules,
       [name],
     );
     const principal = row ? { name, publicKey: row.publicKey, rules: row.rules } : null;
+    // A change heard while this lookup ran may postdate what it read: answered, but not kept.
+    if (generation !== this.generation) return principal;
     this.cache.delete(name);
     if (this.cache.size >= this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(name, { principal, until: now + CACHE_SECONDS * 1000 });
