@@ -29,7 +29,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08')))
       return true;
-    if (typeof message === 'string' && CONNECTION_LOST.test(message)) return true;
+    // pg's own words only: a server error (it has a SQLSTATE) may repeat a caller's input in its message.
+    if (typeof code !== 'string' && typeof message === 'string' && CONNECTION_LOST.test(message)) return true;
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
