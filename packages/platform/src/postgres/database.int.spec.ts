@@ -21,4 +21,11 @@ describe('opening a database', () => {
     const ran = await opened[0]!.query<Array<{ name: string }>>('SELECT name FROM schema_migrations ORDER BY id');
     expect(ran.map((r) => r.name)).toEqual(platformMigrations.map((migration) => migration.name));
   });
+
+  it('has the server probe a silent client within seconds, so a dead holder’s locks pass on', async () => {
+    const [setting] = await opened[0]!.query<Array<{ idle: string; count: string }>>(
+      `SELECT current_setting('tcp_keepalives_idle') AS idle, current_setting('tcp_keepalives_count') AS count`,
+    );
+    expect(setting).toEqual({ idle: '10', count: '3' });
+  });
 });

@@ -55,6 +55,14 @@ export async function openDatabase(env: Connection, options: DatabaseOptions): P
     migrationsTableName: 'schema_migrations',
     poolSize: options.poolSize ?? 10,
     logging: false,
+    // A client gone silent (its host cut off) is noticed within seconds rather than the kernel's two
+    // hours, on both ends: the server ends its session, and the advisory locks it held (the relay's
+    // turn, hatch's ingest turn) pass to a replica.
+    extra: {
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
+    },
   });
   await dataSource.initialize();
   await migrateAlone(dataSource);
