@@ -1,5 +1,6 @@
 // Three tiers by suffix: *.unit.spec.ts (pure), *.int.spec.ts (one service against real Postgres and
-// NATS), test/integration/*.e2e.spec.ts (services as processes). Workspace packages resolve to their
+// NATS), test/integration/*.e2e.spec.ts (services as processes); and the crash suite
+// (test/integration/crash/, a fault per file under load), a tier of its own that `pnpm test:crash` runs. Workspace packages resolve to their
 // sources, so a test never runs against a stale build; e2e tests spawn the built services.
 const swc = [
   '@swc/jest',
@@ -36,6 +37,12 @@ export default {
       displayName: 'int',
       testMatch: ['<rootDir>/{packages,services}/*/src/**/*.int.spec.ts'],
     },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/integration/**/*.e2e.spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/integration/**/*.e2e.spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '/test/integration/crash/'],
+    },
+    { ...base, displayName: 'crash', testMatch: ['<rootDir>/test/integration/crash/*.e2e.spec.ts'] },
   ],
 };

@@ -31,7 +31,7 @@ const loadsOf = new WeakMap<DriverStack, Set<ReadLoad>>();
 
 /** A DriverStack with hatch, for the crash sidecar; `vaultEnv` and `driverEnv` as startDriverStack takes them. */
 export async function startCrashStack(
-  options: { vaultEnv?: Record<string, string>; driverEnv?: Record<string, string> } = {},
+  options: { vaultEnv?: Record<string, string>; driverEnv?: Record<string, string>; cluster?: boolean } = {},
 ): Promise<CrashStack> {
   const stack = await startDriverStack([CRASH_SIDECAR.image], { ...options, withHatch: true });
   const loads = new Set<ReadLoad>();

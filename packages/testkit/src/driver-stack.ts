@@ -24,7 +24,7 @@ import {
   type RunningVault,
 } from './hearth-services.js';
 import { jetStreamText, streamMessages } from './jetstream.js';
-import { startNats, type TestNats } from './nats-server.js';
+import { startNats, startNatsCluster, type TestNats, type TestNatsNode } from './nats-server.js';
 import type { ServiceProcess } from './service-process.js';
 import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { registerWorkspace } from './tenancy.js';
@@ -41,6 +41,8 @@ export const STACK_READER = 'e2e-subsystem';
  */
 export interface DriverStack {
   readonly nats: TestNats;
+  /** The nodes of its NATS cluster, when started with `cluster`; none on one server. */
+  readonly natsNodes: readonly TestNatsNode[];
   readonly vault: RunningVault;
   readonly console: RunningConsole;
   /** hatch, recording the HATCH stream, when the stack was started `withHatch`. */
@@ -91,11 +93,17 @@ export interface DriverStack {
  * Starts a DriverStack, after checking that the local `images` exist. The driver logs at debug,
  * gets a command it died on again after 3 s and reconciles on start only; `driverEnv` adds to its
  * settings (bind roots, HEARTH_HOME), `vaultEnv` to the vault's; `withHatch` runs hatch too, so the
- * stack's audit events end in a chain.
+ * stack's audit events end in a chain; `cluster` runs NATS as a three-node cluster, the services'
+ * streams R3.
  */
 export async function startDriverStack(
   images: readonly string[],
-  options: { driverEnv?: Record<string, string>; vaultEnv?: Record<string, string>; withHatch?: boolean } = {},
+  options: {
+    driverEnv?: Record<string, string>;
+    vaultEnv?: Record<string, string>;
+    withHatch?: boolean;
+    cluster?: boolean;
+  } = {},
 ): Promise<DriverStack> {
   for (const image of images) {
     if ((await docker(['image', 'inspect', image])).status !== 0) {
@@ -106,7 +114,9 @@ export async function startDriverStack(
   const keys = generateServiceKeys();
   const slugs: string[] = [];
   const keyDir = await mkdtemp(join(tmpdir(), 'hearth-driver-'));
-  const nats = await startNats({ auth: true });
+  const cluster = options.cluster ? await startNatsCluster({ auth: true }) : null;
+  const nats = cluster ?? (await startNats({ auth: true }));
+  const streams: Record<string, string> = cluster ? { NATS_STREAM_REPLICAS: '3' } : {};
   let vault: RunningVault | undefined;
   let hearthConsole: RunningConsole | undefined;
   let hatch: RunningHatch | undefined;
@@ -145,13 +155,15 @@ export async function startDriverStack(
   try {
     nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
-    vault = await startVaultProcess(nats, { ...keys.env('vault'), ...options.vaultEnv });
+    vault = await startVaultProcess(nats, { ...streams, ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
     // hatch starts beside the console: it needs the console only to check an auditor's token.
-    if (options.withHatch) hatchStarting = startHatchProcess(nats, keys.env('hatch')).then((h) => (hatch = h));
+    if (options.withHatch)
+      hatchStarting = startHatchProcess(nats, { ...streams, ...keys.env('hatch') }).then((h) => (hatch = h));
     hearthConsole = await startConsoleProcess(nats, {
       LOG_LEVEL: 'debug',
       CONSOLE_ENGINES: instance,
+      ...streams,
       ...keys.env('console'),
     });
     await hatchStarting;
@@ -190,6 +202,7 @@ export async function startDriverStack(
         DRIVER_INSTANCE: instance,
         DRIVER_ACK_WAIT_SECONDS: '3',
         DRIVER_RECONCILE_SECONDS: '0',
+        ...streams,
         ...keys.env('driver-localdocker'),
         ...options.driverEnv,
         ...env,
@@ -223,6 +236,7 @@ export async function startDriverStack(
     const runningConsole = hearthConsole;
     return {
       nats,
+      natsNodes: cluster?.nodes ?? [],
       vault: runningVault,
       console: runningConsole,
       hatch: hatch ?? null,
