@@ -442,4 +442,22 @@ describe('a sidecar that is not ready in time', () => {
     expect((await h.engine.listContainers(labels)).length + (await h.engine.listNetworks(labels)).length).toBe(0);
     expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true });
   });
+
+  it('destroys the credential of a failed attempt whose write committed but whose answer was lost', async () => {
+    const slug = h.newSlug();
+    // As a vault killed after its commit, or a NATS node with it, loses the answer: the caller times out.
+    const write = h.vault.writeGenerated.bind(h.vault);
+    h.vault.writeGenerated = async (...args) => {
+      await write(...args);
+      throw Object.assign(new Error('timeout'), { name: 'TimeoutError' });
+    };
+    try {
+      const command = h.provisionCommand(slug, [{ name: 'postgres', image: POSTGRES_IMAGE }]);
+      await h.useCases.commands.handle(command);
+      expect((await h.answersTo(command.id)).map((answer) => answer.type)).toContain('ProvisioningFailedV1');
+    } finally {
+      h.vault.writeGenerated = write;
+    }
+    expect(h.vault.secrets.get(`hearth/${slug}`)).toMatchObject({ destroyed: true });
+  });
 });

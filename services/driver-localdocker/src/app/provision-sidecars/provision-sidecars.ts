@@ -98,7 +98,8 @@ export class ProvisionSidecars {
 
     await this.deps.resources.removeAll(plan.slug); // what an earlier command or a crashed attempt left
     const values = new Map<string, string>();
-    let written = false;
+    /** Whether this attempt may have written the credential: a write whose answer was lost may have committed. */
+    let mayHaveWritten = false;
     try {
       for (const sidecar of plan.sidecars) {
         for (const credential of sidecar.credentials) {
@@ -112,6 +113,7 @@ export class ProvisionSidecars {
       // anything of it, and no container can start without its credential stored.
       if (values.size > 0) {
         const { typed } = plan;
+        mayHaveWritten = true;
         await (typed === null
           ? this.deps.vault.writeGenerated(
               plan.vaultPath,
@@ -125,7 +127,6 @@ export class ProvisionSidecars {
               { ...typed.fields, password: values.get(typed.name)! },
               plan.credentialTags,
             ));
-        written = true;
       }
       await this.deps.networks.create(plan.network, this.deps.resources.labels(plan.slug, command.id));
       const started = [];
@@ -137,7 +138,7 @@ export class ProvisionSidecars {
       for (const workload of plan.workloads) await this.deps.workloads.start(plan, workload, command.id);
       return plan.endpoint;
     } catch (error) {
-      await this.undo(plan, written);
+      await this.undo(plan, mayHaveWritten);
       throw error;
     }
   }
@@ -215,11 +216,15 @@ export class ProvisionSidecars {
     return { id, sidecar };
   }
 
-  /** Removes what the failed attempt made; the credential goes only if this attempt wrote it. */
-  private async undo(plan: DeploymentPlan, written: boolean): Promise<void> {
+  /**
+   * Removes what the failed attempt made. The credential goes if this attempt may have written it (its
+   * write refused, or its answer lost with the vault or NATS, as a crash does); a generated one only:
+   * destroyGenerated leaves a USER credential at the path alone.
+   */
+  private async undo(plan: DeploymentPlan, mayHaveWritten: boolean): Promise<void> {
     try {
       await this.deps.resources.removeAll(plan.slug);
-      if (written) await this.deps.vault.destroyGenerated(plan.vaultPath);
+      if (mayHaveWritten) await this.deps.vault.destroyGenerated(plan.vaultPath);
     } catch (error) {
       // The reconcile pass finds by label whatever is left.
       this.deps.logger.error({ slug: plan.slug, err: error }, 'cleanup after a failed provisioning failed');
