@@ -176,6 +176,21 @@ describe('attack: forged messages on the bus', () => {
     return command!;
   };
 
+  /**
+   * A genuine deployment of `slug` made ready behind everything published so far: once it is ready,
+   * the console has taken what came before it on its in-order consumer.
+   */
+  const settledBehind = async (slug: string) => {
+    const sentinel = await create(slug);
+    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug, command_id: sentinel.id });
+    await publishDriverEvent(jsm, 'SidecarsProvisionedV1', {
+      slug,
+      command_id: sentinel.id,
+      endpoint: 'postgres://sentinel:5432/x',
+    });
+    await until(async () => (await deployment(slug)).last_status === 'ready', { what: `${slug} ready` });
+  };
+
   it('does not let forged driver events turn a failed deployment ready', async () => {
     const failed = await create('forged-failed');
     await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'forged-failed', command_id: failed.id });
@@ -215,15 +230,7 @@ describe('attack: forged messages on the bus', () => {
       await publishSigned(js, evil, Subjects.driverEvent('localdocker', event.type), event, { msgID: event.id });
     }
 
-    // A genuine deployment's answers, behind the forgeries on the console's in-order consumer.
-    const sentinel = await create('forged-sentinel');
-    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'forged-sentinel', command_id: sentinel.id });
-    await publishDriverEvent(jsm, 'SidecarsProvisionedV1', {
-      slug: 'forged-sentinel',
-      command_id: sentinel.id,
-      endpoint: 'postgres://sentinel:5432/x',
-    });
-    await until(async () => (await deployment('forged-sentinel')).last_status === 'ready', { what: 'sentinel ready' });
+    await settledBehind('forged-sentinel');
 
     const ref = await deployment('forged-failed');
     expect(ref.last_status).toBe('failed');
@@ -242,15 +249,7 @@ describe('attack: forged messages on the bus', () => {
     await until(async () => (await deployment('forged-moved')).last_status === 'failed', { what: 'failed' });
     await answer('SidecarsProvisionedV1', { endpoint: 'postgres://attacker.example:5432/x' });
 
-    // A genuine deployment's answers, behind the forgery on the console's in-order consumer.
-    const sentinel = await create('moved-sentinel');
-    await publishDriverEvent(jsm, 'ProvisioningStartedV1', { slug: 'moved-sentinel', command_id: sentinel.id });
-    await publishDriverEvent(jsm, 'SidecarsProvisionedV1', {
-      slug: 'moved-sentinel',
-      command_id: sentinel.id,
-      endpoint: 'postgres://sentinel:5432/x',
-    });
-    await until(async () => (await deployment('moved-sentinel')).last_status === 'ready', { what: 'sentinel ready' });
+    await settledBehind('moved-sentinel');
 
     const ref = await deployment('forged-moved');
     expect(ref.last_status).toBe('failed');
