@@ -155,11 +155,15 @@ export async function startDriverStack(
   try {
     nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
+    const startHatch = () => startHatchProcess(nats, { ...streams, ...keys.env('hatch') }).then((h) => (hatch = h));
+    // On a cluster hatch goes first, so HATCH is made once as hatch makes it rather than a stand-in's
+    // brought to hatch's settings: Debian's nats-server 2.9 panics replaying that update when a node
+    // restarts on its store.
+    if (options.withHatch && cluster) await startHatch();
     vault = await startVaultProcess(nats, { ...streams, ...keys.env('vault'), ...options.vaultEnv });
     const { sealPublicKey } = vault;
-    // hatch starts beside the console: it needs the console only to check an auditor's token.
-    if (options.withHatch)
-      hatchStarting = startHatchProcess(nats, { ...streams, ...keys.env('hatch') }).then((h) => (hatch = h));
+    // Elsewhere hatch starts beside the console: it needs the console only to check an auditor's token.
+    if (options.withHatch && !cluster) hatchStarting = startHatch();
     hearthConsole = await startConsoleProcess(nats, {
       LOG_LEVEL: 'debug',
       CONSOLE_ENGINES: instance,

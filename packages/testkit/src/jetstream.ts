@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstre
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { sharedServiceKeys } from './service-keys.js';
+import { until } from './until.js';
 
 /**
  * Publishes `body` (as JSON) to JetStream as `signer`'s service publishes: Nats-Msg-Id = `msgID`,
@@ -33,7 +34,19 @@ export async function createHatchStream(jsm: JetStreamManager): Promise<void> {
   await jsm.streams.add({ ...HatchStream, subjects: [...HatchStream.subjects] }).catch((error: unknown) => {
     if (!/already in use|subjects overlap/.test(String(error))) throw error;
   });
-  await jsm.streams.info(HatchStream.name); // and it is HATCH that is there, not another stream on hatch.>
+  // And it is HATCH that is there, not another stream on hatch.> (on a cluster, a stream just made is
+  // known to every node a moment later).
+  await until(
+    () =>
+      jsm.streams.info(HatchStream.name).then(
+        () => true,
+        () => false,
+      ),
+    {
+      timeoutMs: 15_000,
+      what: 'the HATCH stream',
+    },
+  );
 }
 
 /** The driver streams, for a test that runs the driver without the console, whose streams they are. */

@@ -23,6 +23,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `count` free loopback ports, all different: each held open until every one is found. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 export interface TestNats {
   /** Its client URL; a cluster's nodes, comma-separated, as NATS_URL takes them. */
   url: string;
@@ -100,9 +109,9 @@ export interface TestNatsCluster extends TestNats {
  */
 export async function startNatsCluster(options: NatsOptions & { auth: true }): Promise<TestNatsCluster> {
   const names = ['hearth-nats-1', 'hearth-nats-2', 'hearth-nats-3'];
-  const ports = await Promise.all(
-    names.map(async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })),
-  );
+  // Nine different ports: one at a time, the OS may hand out a port just closed again.
+  const free = await freePorts(names.length * 3);
+  const ports = names.map((_, i) => ({ client: free[3 * i]!, route: free[3 * i + 1]!, monitor: free[3 * i + 2]! }));
   const identities = freshIdentities();
   const routePassword = randomBytes(24).toString('hex');
   const routes = ports.map(({ route }) => `"nats-route://route:${routePassword}@127.0.0.1:${route}"`);
