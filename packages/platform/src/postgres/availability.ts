@@ -15,9 +15,10 @@ const SOCKET_CODES = new Set([
 ]);
 /** SQLSTATEs of a server that will not serve: shutting down, starting up, out of connections. */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
-/** pg's and pg-pool's own words for a connection that is gone or never came. */
-const CONNECTION_LOST =
-  /Connection terminated|timeout exceeded when trying to connect|not queryable|is not currently accepting connections/;
+/** pg's and pg-pool's own words for a connection that is gone or never came (they carry no SQLSTATE). */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|not queryable/;
+/** A database closed to connections (ALLOW_CONNECTIONS false): SQLSTATE 55000, a class too wide to take whole. */
+const CLOSED_DATABASE = /^database ".*" is not currently accepting connections$/;
 
 /**
  * Whether `error` says the database could not be reached, rather than that a statement failed: a
@@ -31,6 +32,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       return true;
     // pg's own words only: a server error (it has a SQLSTATE) may repeat a caller's input in its message.
     if (typeof code !== 'string' && typeof message === 'string' && CONNECTION_LOST.test(message)) return true;
+    if (code === '55000' && typeof message === 'string' && CLOSED_DATABASE.test(message)) return true;
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;

@@ -9,6 +9,9 @@ describe('whether an error says the database could not be reached', () => {
     expect(isDatabaseUnavailable(withCode('08006'))).toBe(true); // connection failure
     expect(isDatabaseUnavailable(withCode('57P01'))).toBe(true); // admin shutdown
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(
+      isDatabaseUnavailable(withCode('55000', 'database "hearth_vault" is not currently accepting connections')),
+    ).toBe(true);
     // TypeORM's QueryFailedError, looked into.
     expect(isDatabaseUnavailable({ message: 'query failed', driverError: withCode('ECONNRESET') })).toBe(true);
   });
@@ -18,6 +21,7 @@ describe('whether an error says the database could not be reached', () => {
     expect(
       isDatabaseUnavailable(withCode('22P02', 'invalid input syntax for type uuid: "Connection terminated"')),
     ).toBe(false);
+    expect(isDatabaseUnavailable(withCode('55000', 'cannot refresh materialized view concurrently'))).toBe(false);
     expect(isDatabaseUnavailable(new Error('something else'))).toBe(false);
     expect(isDatabaseUnavailable(null)).toBe(false);
   });
