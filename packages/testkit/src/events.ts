@@ -1,10 +1,22 @@
 import type { expect as jestExpect } from '@jest/globals';
 import type { EventMetadata } from '@hearth/contracts';
+import { randomUUID } from 'node:crypto';
 import { queryDatabase } from './database.js';
 
 /** jest's expect, from the global jest gives a test: the testkit also loads outside jest (benches). */
 export function testExpect(actual: unknown): ReturnType<typeof jestExpect> {
   return (globalThis as unknown as { expect: typeof jestExpect }).expect(actual);
+}
+
+/** The metadata of a fresh message from `actor`: a correlation of its own, no cause, said now. */
+export function freshMetadata(actor: string): EventMetadata {
+  return {
+    actor,
+    correlation_id: randomUUID(),
+    causation_id: null,
+    trace_id: null,
+    occurred_at: new Date().toISOString(),
+  };
 }
 
 /** An event as a service's event store keeps it. */

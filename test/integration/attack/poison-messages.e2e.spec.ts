@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HatchStream, ParkedMessage, Streams, Subjects, type ParkReason } from '@hearth/contracts';
 import {
   type DriverStack,
+  freshMetadata,
   queryDatabase,
   registerWorkspace,
   runCli,
@@ -120,13 +121,7 @@ describe('attack: poison messages to every consumer', () => {
       stream: `deployment-${slug}`,
       version: 1,
       data: { slug, tier: 'dev', driver: 'localdocker', sidecars: [{ name: 'postgres', image: POSTGRES_IMAGE }] },
-      metadata: {
-        actor: 'console',
-        correlation_id: randomUUID(),
-        causation_id: null,
-        trace_id: null,
-        occurred_at: new Date().toISOString(),
-      },
+      metadata: freshMetadata('console'),
     });
     const driverEvent = (slug: string): Envelope => ({
       id: randomUUID(),
@@ -134,13 +129,7 @@ describe('attack: poison messages to every consumer', () => {
       stream: `driver-${slug}`,
       version: 1,
       data: { slug, command_id: randomUUID() },
-      metadata: {
-        actor: 'driver:localdocker',
-        correlation_id: randomUUID(),
-        causation_id: null,
-        trace_id: null,
-        occurred_at: new Date().toISOString(),
-      },
+      metadata: freshMetadata('driver:localdocker'),
     });
     const auditEvent = () => secretReadFixture({ actor: 'svc-poison' }) as unknown as Envelope;
 

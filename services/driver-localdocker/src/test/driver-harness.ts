@@ -12,7 +12,14 @@ import {
   type WorkloadSpec,
 } from '@hearth/contracts';
 import type { Logger } from '@hearth/platform/logging';
-import { createDriverStreams, sharedServiceKeys, startNats, streamMessages, type TestNats } from '@hearth/testkit';
+import {
+  createDriverStreams,
+  freshMetadata,
+  sharedServiceKeys,
+  startNats,
+  streamMessages,
+  type TestNats,
+} from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Docker from 'dockerode';
@@ -280,13 +287,7 @@ export async function startDriverHarness(
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   const mine = (slug: string) => ({ [Labels.instance]: instance, [Labels.slug]: slug });
-  const metadata = () => ({
-    actor: 'test',
-    correlation_id: randomUUID(),
-    causation_id: null,
-    trace_id: null,
-    occurred_at: new Date().toISOString(),
-  });
+  const metadata = () => freshMetadata('test');
   return {
     useCases: app.useCases,
     docker,

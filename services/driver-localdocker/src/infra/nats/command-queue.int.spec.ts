@@ -3,6 +3,7 @@ import { DEFAULT_ENGINE, Subjects, type DriverCommand } from '@hearth/contracts'
 import { createLogger } from '@hearth/platform/logging';
 import {
   createDriverStreams,
+  freshMetadata,
   publishSigned,
   sharedServiceKeys,
   startNats,
@@ -33,13 +34,7 @@ function deprovision(slug: string): DriverCommand {
     stream: `deployment-${slug}`,
     version: 1,
     data: { slug, driver: 'localdocker' },
-    metadata: {
-      actor: 'console',
-      correlation_id: randomUUID(),
-      causation_id: null,
-      trace_id: null,
-      occurred_at: new Date().toISOString(),
-    },
+    metadata: freshMetadata('console'),
   };
 }
 
