@@ -16,11 +16,7 @@ export const NATS_CONFIG = resolve(import.meta.dirname, '../../../infra/nats.con
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 /** `count` free loopback ports, all different: each held open until every one is found. */
