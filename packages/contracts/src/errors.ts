@@ -25,6 +25,8 @@ export const ErrorCode = {
   WorkloadNotFound: 'CONSOLE.WORKLOAD_NOT_FOUND',
   EngineUnknown: 'CONSOLE.ENGINE_UNKNOWN',
   EngineFull: 'CONSOLE.ENGINE_FULL',
+  /** The console was given no vault principal (CONSOLE_PRINCIPAL_KEY) or seal key: it makes no write to the vault. */
+  VaultWritesUnconfigured: 'CONSOLE.VAULT_WRITES_UNCONFIGURED',
   NotFound: 'HEARTH.NOT_FOUND',
   InvalidPath: 'VAULT.INVALID_PATH',
   InvalidPattern: 'VAULT.INVALID_PATTERN',
@@ -120,6 +122,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'CONSOLE.WORKLOAD_NOT_FOUND': 'not_found',
   'CONSOLE.ENGINE_UNKNOWN': 'not_found',
   'CONSOLE.ENGINE_FULL': 'conflict',
+  'CONSOLE.VAULT_WRITES_UNCONFIGURED': 'unavailable',
   'HEARTH.NOT_FOUND': 'not_found',
   'VAULT.INVALID_PATH': 'invalid',
   'VAULT.INVALID_PATTERN': 'invalid',
