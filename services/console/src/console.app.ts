@@ -64,7 +64,11 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     discoveryCacheEntries: config.CONSOLE_DISCOVERY_CACHE_ENTRIES,
     engines: config.CONSOLE_ENGINES,
     preEngine,
+    vault: { principal: config.CONSOLE_PRINCIPAL_KEY, sealPublicKey: config.VAULT_SEAL_PUBLIC_KEY },
   });
+  if (config.CONSOLE_PRINCIPAL_KEY === undefined) {
+    runtime.logger.warn('no CONSOLE_PRINCIPAL_KEY: the web console makes no write to the vault');
+  }
   await discoveryCache.listen();
   runtime.onShutdown(() => discoveryCache.stop());
   meter('console')

@@ -7,6 +7,7 @@ import { OpenApiController } from './transport/http/openapi.controller.js';
 import { ParkedController } from './transport/http/parked.controller.js';
 import { TenancyController } from './transport/http/tenancy.controller.js';
 import { TokensController } from './transport/http/tokens.controller.js';
+import { VaultWritesController } from './transport/http/vault-writes.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
 import { TenancyEndpoints } from './transport/nats/tenancy.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
@@ -18,6 +19,7 @@ export function consoleModule(useCases: ConsoleUseCases): DynamicModule {
       DeploymentsController,
       TenancyController,
       TokensController,
+      VaultWritesController,
       ParkedController,
       OpenApiController,
       DeploymentEndpoints,

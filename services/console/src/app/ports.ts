@@ -3,10 +3,12 @@ import type {
   DeploymentListQuery,
   DeploymentRef,
   Envelope,
+  ErrorCode,
   Org,
   ParkedMessage,
   Team,
   TeamListQuery,
+  VaultClient,
   Workspace,
   WorkspaceListQuery,
 } from '@hearth/contracts';
@@ -14,6 +16,7 @@ import type { Transaction } from '@hearth/platform/ports';
 import type { DeploymentCommand } from '../domain/deployment/deployment.js';
 import type { TenancyCommand, Tenant } from '../domain/tenancy/tenancy.js';
 import type { OperatorToken } from '../domain/operator/operator.js';
+import type { VaultWrite } from '../domain/operator/operator-audit.js';
 
 /** Who asks for a change to a deployment, and in answer to what. */
 export interface CommandOrigin {
@@ -117,11 +120,22 @@ export interface OperatorTokenStore {
   findBySha256(hash: Buffer): Promise<OperatorToken | null>;
 }
 
-/** Operators' token actions, as audit events for HATCH in the action's transaction. */
+/** Operators' token actions and writes to the vault, as audit events for HATCH in `tx`. */
 export interface OperatorAudit {
   tokenCreated(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
   tokenRevoked(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
+  /** `refusal`: the vault's code when it refused (or gave no answer); null when it did what was asked. */
+  vaultWritten(tx: Transaction, write: VaultWrite, refusal: ErrorCode | null, caller: OperatorToken): Promise<void>;
 }
+
+/**
+ * The vault, as the console's own principal writes to it (VaultClient over NATS, each request signed):
+ * values arrive sealed to the vault's seal key and leave so; nothing here answers a value.
+ */
+export type VaultWriter = Pick<
+  VaultClient,
+  'testCredential' | 'rotateSealed' | 'writeSealed' | 'renewLease' | 'revokeLease'
+>;
 
 /** A message off the bus, as a worker takes it: `id` is its `Nats-Msg-Id`. */
 export interface InboundMessage {

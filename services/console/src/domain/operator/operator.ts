@@ -13,11 +13,27 @@ export interface OperatorToken {
 export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
 export type Permission =
-  'deployment.read' | 'deployment.write' | 'tenancy.read' | 'tenancy.write' | 'token.create' | 'token.revoke';
+  | 'deployment.read'
+  | 'deployment.write'
+  | 'tenancy.read'
+  | 'tenancy.write'
+  | 'token.create'
+  | 'token.revoke'
+  | 'credential.write'
+  | 'lease.write';
 
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
-  admin: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write', 'token.create', 'token.revoke'],
-  operator: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write'],
+  admin: [
+    'deployment.read',
+    'deployment.write',
+    'tenancy.read',
+    'tenancy.write',
+    'token.create',
+    'token.revoke',
+    'credential.write',
+    'lease.write',
+  ],
+  operator: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write', 'credential.write', 'lease.write'],
   auditor: ['deployment.read', 'tenancy.read'],
 };
 
