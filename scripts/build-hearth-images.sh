@@ -58,7 +58,8 @@ deb=$(busybox_deb)
 busybox_version=$(basename "$deb")
 
 # The services run what tsc built; the image holds their JavaScript, not tests or type declarations.
-pnpm exec tsc -b
+# The console serves the web console's built files (packages/web/dist, all of them: html, css, js).
+pnpm build >/dev/null
 runtime_files() { (cd "$1" && find dist -name '*.js' ! -name '*.spec.js' ! -path 'dist/test/*' -print0 | sort -z); }
 app_hash=$(
   {
@@ -67,6 +68,7 @@ app_hash=$(
       sha256sum "$project/package.json"
       runtime_files "$project" | (cd "$project" && xargs -0 sha256sum)
     done
+    find packages/web/dist -type f -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1
 )
 
@@ -104,6 +106,9 @@ add_app() {
     rm -rf "$stage" "$log"
     return 1
   fi
+  # After the install: pnpm takes a workspace directory without its package.json for a broken project.
+  mkdir -p "$stage/packages/web"
+  cp -r packages/web/dist "$stage/packages/web/"
   pack "$stage" "$(dirname "$1")/app.tar"
   rm -rf "$stage" "$log"
 }

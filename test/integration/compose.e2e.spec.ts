@@ -48,7 +48,7 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
     await removeLeftovers(project);
   }, 120_000);
 
-  it("answers on the console's published loopback port with the admin token init generated", async () => {
+  it("answers on the console's published loopback port with the admin token init generated, and serves the web console", async () => {
     const token = await secretOf('console', 'admin-token');
     const response = await fetch(`http://127.0.0.1:${env.HEARTH_CONSOLE_PORT}/v1/deployments`, {
       headers: { authorization: `Bearer ${token}` },
@@ -58,6 +58,10 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       headers: { authorization: `Bearer ${'x'.repeat(43)}` },
     });
     expect(refused.status).toBe(401);
+    // The web console, from the image's own copy of the built app.
+    const page = await fetch(`http://127.0.0.1:${env.HEARTH_CONSOLE_PORT}/deployments`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module"');
   });
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
