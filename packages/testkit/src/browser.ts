@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
+/** Playwright's types, for a test that drives a page (playwright-core is the testkit's, not the test's). */
+export type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+
 /**
  * Debian's Chromium, which scripts/setup.sh --tests installs (HEARTH_CHROMIUM names another): the
  * browser tests drive it with playwright-core, which never downloads a browser of its own.
@@ -24,8 +27,8 @@ export interface Received {
 export interface ConsolePage {
   context: BrowserContext;
   page: Page;
-  /** Every request the page made: method and URL, in order. */
-  readonly requests: { method: string; url: string }[];
+  /** Every request the page made: method, URL and Playwright's resource type (`document` for a page load), in order. */
+  readonly requests: { method: string; url: string; type: string }[];
   /** Every text-ish response body and every SSE message the page received so far. */
   readonly received: Received[];
   /** Waits for the bodies of the responses seen so far to be recorded (a stream still open is skipped). */
@@ -62,7 +65,9 @@ export async function openConsole(
   const requests: ConsolePage['requests'] = [];
   const received: Received[] = [];
   const pending = new Set<Promise<void>>();
-  page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
+  page.on('request', (request) =>
+    requests.push({ method: request.method(), url: request.url(), type: request.resourceType() }),
+  );
   page.on('response', (response) => {
     const type = response.headers()['content-type'] ?? '';
     if (type !== '' && !TEXT.test(type)) return;
