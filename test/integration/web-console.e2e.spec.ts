@@ -132,12 +132,14 @@ describe('the web console in a browser, on hearth up with its demo', () => {
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     expect((await created).status()).toBe(201);
 
-    // Back on the list by the nav link: the row's status changes with no reload and no polling.
-    if (pathOf(page.url()) !== '/deployments') await go(page, 'Deployments');
+    // The app shows the new deployment (its detail, or its row); then the list, by the nav link: the
+    // row's status changes with no reload and no polling.
     const row = page
       .getByRole('table', { name: 'Deployments' })
       .getByRole('row')
       .filter({ has: page.getByRole('link', { name: slug, exact: true }) });
+    await page.getByRole('heading', { name: slug, exact: true }).or(row).waitFor();
+    if (pathOf(page.url()) !== '/deployments') await go(page, 'Deployments');
     await row.waitFor();
     const documents = admin.requests.filter((r) => r.type === 'document').length;
     const lists = () => admin.requests.filter((r) => pathOf(r.url) === '/v1/deployments' && r.method === 'GET').length;
@@ -274,8 +276,12 @@ describe('the web console in a browser, on hearth up with its demo', () => {
     expect((await revoked).status()).toBe(200);
     await row.waitFor({ state: 'detached' });
 
-    await auditor.page.getByRole('navigation').getByRole('link', { name: 'Audit', exact: true }).click();
-    await auditor.page.getByRole('textbox', { name: 'Operator token' }).waitFor();
+    // The next action (unless its live stream's re-check of the session was quicker): to sign-in.
+    const signInBox = auditor.page.getByRole('textbox', { name: 'Operator token' });
+    const action = auditor.page.getByRole('navigation').getByRole('link', { name: 'Audit', exact: true }).click();
+    await Promise.race([action, signInBox.waitFor()]);
+    action.catch(() => undefined);
+    await signInBox.waitFor();
     await expect(auditor.page.evaluate(async () => (await fetch('/v1/session')).status)).resolves.toBe(401);
     storage['auditor, signed out by the revocation'] = await auditor.storage();
   });
