@@ -25,6 +25,8 @@ export const ErrorCode = {
   WorkloadNotFound: 'CONSOLE.WORKLOAD_NOT_FOUND',
   EngineUnknown: 'CONSOLE.ENGINE_UNKNOWN',
   EngineFull: 'CONSOLE.ENGINE_FULL',
+  /** A cookie-authenticated write without its session's X-CSRF-Token, or from another origin. */
+  CsrfRefused: 'CONSOLE.CSRF_REFUSED',
   NotFound: 'HEARTH.NOT_FOUND',
   InvalidPath: 'VAULT.INVALID_PATH',
   InvalidPattern: 'VAULT.INVALID_PATTERN',
@@ -120,6 +122,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'CONSOLE.WORKLOAD_NOT_FOUND': 'not_found',
   'CONSOLE.ENGINE_UNKNOWN': 'not_found',
   'CONSOLE.ENGINE_FULL': 'conflict',
+  'CONSOLE.CSRF_REFUSED': 'forbidden',
   'HEARTH.NOT_FOUND': 'not_found',
   'VAULT.INVALID_PATH': 'invalid',
   'VAULT.INVALID_PATTERN': 'invalid',

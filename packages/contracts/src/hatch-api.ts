@@ -136,3 +136,20 @@ export const AuditExportLine = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('checkpoint'), checkpoint: AuditCheckpoint }).strict(),
 ]);
 export type AuditExportLine = z.infer<typeof AuditExportLine>;
+
+/**
+ * `GET /v1/audit/verification`: hatch's own check of its chain, carried on from where the last check
+ * stopped. `ok` false names the first `problem` found; `verified_through_seq` is where the chain still
+ * held (records after it are not vouched for), `head_seq` the log's last record when it was checked.
+ */
+export const AuditVerification = z
+  .object({
+    head_seq: z.number().int().nonnegative(),
+    verified_through_seq: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    problem: z.string().nullable(),
+    last_checkpoint: AuditCheckpoint.nullable(),
+    checked_at: z.iso.datetime(),
+  })
+  .strict();
+export type AuditVerification = z.infer<typeof AuditVerification>;

@@ -11,6 +11,7 @@ export * from './subjects.js';
 export * from './vault-pointer.js';
 export * from './parse.js';
 export * from './operator.js';
+export * from './session.js';
 export * from './parked.js';
 export * from './audit.js';
 export * from './secret-fields.js';

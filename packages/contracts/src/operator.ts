@@ -29,3 +29,13 @@ export type TokenAuthenticateRequest = z.infer<typeof TokenAuthenticateRequest>;
 
 export const AuthenticatedOperator = z.object({ name: z.string(), role: OperatorRole }).strict();
 export type AuthenticatedOperator = z.infer<typeof AuthenticatedOperator>;
+
+/** One operator token as `GET /v1/tokens` lists it: never the token nor its hash. */
+export const TokenSummary = z
+  .object({ name: z.string(), role: OperatorRole, created_by: z.string(), created_at: z.iso.datetime() })
+  .strict();
+export type TokenSummary = z.infer<typeof TokenSummary>;
+
+/** `GET /v1/tokens`, by name. */
+export const TokenList = z.object({ items: z.array(TokenSummary) }).strict();
+export type TokenList = z.infer<typeof TokenList>;

@@ -24,7 +24,7 @@ import {
   type RunningVault,
 } from './hearth-services.js';
 import { jetStreamText, streamMessages } from './jetstream.js';
-import { startNats, startNatsCluster, type TestNats, type TestNatsNode } from './nats-server.js';
+import { freePort, startNats, startNatsCluster, type TestNats, type TestNatsNode } from './nats-server.js';
 import type { ServiceProcess } from './service-process.js';
 import { generateServiceKeys, type TestServiceKeys } from './service-keys.js';
 import { registerWorkspace } from './tenancy.js';
@@ -155,7 +155,10 @@ export async function startDriverStack(
   try {
     nc = await nats.connect('admin');
     const jsm = await jetstreamManager(nc);
-    const startHatch = () => startHatchProcess(nats, { ...streams, ...keys.env('hatch') }).then((h) => (hatch = h));
+    // hatch's port is known before it starts, so the console, which may start first, proxies its reads there.
+    const hatchPort = String(await freePort());
+    const startHatch = () =>
+      startHatchProcess(nats, { ...streams, ...keys.env('hatch'), HATCH_PORT: hatchPort }).then((h) => (hatch = h));
     // On a cluster hatch goes first, so HATCH is made once as hatch makes it rather than a stand-in's
     // brought to hatch's settings: Debian's nats-server 2.9 panics replaying that update when a node
     // restarts on its store.
@@ -167,6 +170,8 @@ export async function startDriverStack(
     hearthConsole = await startConsoleProcess(nats, {
       LOG_LEVEL: 'debug',
       CONSOLE_ENGINES: instance,
+      CONSOLE_VAULT_URL: vault.url,
+      CONSOLE_HATCH_URL: `http://127.0.0.1:${hatchPort}`,
       ...streams,
       ...keys.env('console'),
     });

@@ -20,6 +20,9 @@ import { GetWorkspaceScope } from './app/get-workspace-scope/get-workspace-scope
 import { ListDeployments } from './app/list-deployments/list-deployments.js';
 import { OperateDeployment } from './app/operate-deployment/operate-deployment.js';
 import { OperatorAccess } from './app/operator-access/operator-access.js';
+import { OperatorSessions } from './app/operator-sessions/operator-sessions.js';
+import { ListTokens } from './app/list-tokens/list-tokens.js';
+import { WatchDeployments } from './app/watch-deployments/watch-deployments.js';
 import { ListParkedMessages } from './app/list-parked-messages/list-parked-messages.js';
 import { ReadTenancy } from './app/read-tenancy/read-tenancy.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
@@ -34,6 +37,8 @@ import { deploymentUpcaster } from './domain/deployment/upcast.js';
 import { EventSourcedDeployments } from './infra/postgres/event-sourced-deployments.js';
 import { EventSourcedTenancy } from './infra/postgres/event-sourced-tenancy.js';
 import { OperatorTokenTable } from './infra/postgres/operator-token-table.js';
+import { OperatorSessionTable } from './infra/postgres/operator-session-table.js';
+import { DeploymentRefFeed } from './infra/postgres/deployment-ref-feed.js';
 import { TenancyTables } from './infra/postgres/tenancy-tables.js';
 
 /** What a test may put in place of the real thing. */
@@ -42,6 +47,8 @@ export interface ConsoleDependencies {
   ids?: Ids;
   /** How long discovery's cache waits to listen again after losing its connection (1 s). */
   discoveryRelistenMs?: number;
+  /** How often a live stream is quiet at most, and asks about its caller again (15 s). */
+  streamRecheckMs?: number;
 }
 
 /** The console's one composition root: every use case and worker, built once from the runtime's connections. */
@@ -54,8 +61,10 @@ export function composeConsole(
     journalRetentionMs,
     discoveryCacheEntries = 50_000,
     discoveryRelistenMs = 1_000,
+    streamRecheckMs = 15_000,
     engines,
     preEngine,
+    sessionIdleMs = 30 * 60_000,
   }: ConsoleDependencies & {
     journalRetentionMs?: number;
     discoveryCacheEntries?: number;
@@ -63,6 +72,8 @@ export function composeConsole(
     engines: readonly EngineCapacity[];
     /** Where deployments made before there were several engines live. */
     preEngine: string;
+    /** CONSOLE_SESSION_IDLE_SECONDS, in ms. */
+    sessionIdleMs?: number;
   },
 ) {
   const { dataSource } = runtime;
@@ -81,6 +92,16 @@ export function composeConsole(
   const tree = new TenancyTables(dataSource);
   const tenancy = new EventSourcedTenancy(unitOfWork, store, tree, audit, clock, ids);
   const tokens = new OperatorTokenTable(dataSource);
+  const operatorSessions = new OperatorSessions(
+    unitOfWork,
+    new OperatorSessionTable(dataSource),
+    tokens,
+    audit,
+    clock,
+    ids,
+    sessionIdleMs,
+  );
+  const deploymentChanges = new DeploymentRefFeed(refs, fastPath, runtime.logger, discoveryRelistenMs);
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const parked = new ParkedMessageTable(dataSource);
   const useCases = {
@@ -96,7 +117,10 @@ export function composeConsole(
     readTenancy: new ReadTenancy(tree),
     getWorkspaceScope: new GetWorkspaceScope(tree),
     listParkedMessages: new ListParkedMessages(parked),
-    operatorAccess: new OperatorAccess(tokens, ids),
+    operatorAccess: new OperatorAccess(tokens, ids, operatorSessions),
+    operatorSessions,
+    listTokens: new ListTokens(tokens),
+    watchDeployments: new WatchDeployments(deploymentChanges, streamRecheckMs),
     createToken: new CreateToken(unitOfWork, tokens, audit, ids),
     revokeToken: new RevokeToken(unitOfWork, tokens, audit),
   };
@@ -113,7 +137,7 @@ export function composeConsole(
       recordDriverEvent,
     ),
   };
-  return { useCases, workers, discoveryCache };
+  return { useCases, workers, discoveryCache, deploymentChanges };
 }
 export type ConsoleUseCases = ReturnType<typeof composeConsole>['useCases'];
 export type ConsoleWorkers = ReturnType<typeof composeConsole>['workers'];

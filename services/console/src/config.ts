@@ -43,6 +43,14 @@ export const ConsoleEnv = PlatformEnv.extend({
         .min(1)
         .refine((engines) => new Set(engines.map((e) => e.name)).size === engines.length, 'engine names are unique'),
     ),
+  /** How long a web console session left alone stays signed in (30 minutes). */
+  CONSOLE_SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(1800),
+  /** The vault's HTTP edge, whose reads the console proxies at /v1/vault/… for the web console. */
+  CONSOLE_VAULT_URL: z.url().default('http://127.0.0.1:7701'),
+  /** hatch's HTTP edge, whose reads the console proxies at /v1/audit/… for the web console. */
+  CONSOLE_HATCH_URL: z.url().default('http://127.0.0.1:7702'),
+  /** The built web console (packages/web/dist, found from the repository when not given). */
+  CONSOLE_WEB_ROOT: z.string().min(1).optional(),
   /** The first admin's bearer token; hashed on start, never stored in clear. No default. */
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }),
   ...busKeysEnv('CONSOLE_SIGNING_KEY'),

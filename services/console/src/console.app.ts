@@ -10,6 +10,8 @@ import type { DeploymentRefCache } from './infra/postgres/deployment-ref-cache.j
 import { consoleEntities } from './infra/postgres/entities.js';
 import { consoleMigrations } from './infra/postgres/migrations/index.js';
 import { settledSetting } from './infra/postgres/console-settings.js';
+import { ReadUpstreams } from './transport/http/read-proxy.controller.js';
+import { serveWebConsole, webRootOf } from './transport/http/web-console.js';
 
 export interface ConsoleOptions extends ConsoleDependencies {
   /** Serve the HTTP and NATS edges (default); a medium test of the use cases alone goes without. */
@@ -58,15 +60,18 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
       'deployments made before there were several engines live on an engine CONSOLE_ENGINES does not name',
     );
   }
-  const { useCases, workers, discoveryCache } = composeConsole(runtime, bus, {
+  const { useCases, workers, discoveryCache, deploymentChanges } = composeConsole(runtime, bus, {
     ...options,
     journalRetentionMs: config.AUDIT_JOURNAL_RETENTION_SECONDS * 1000,
     discoveryCacheEntries: config.CONSOLE_DISCOVERY_CACHE_ENTRIES,
     engines: config.CONSOLE_ENGINES,
     preEngine,
+    sessionIdleMs: config.CONSOLE_SESSION_IDLE_SECONDS * 1000,
   });
   await discoveryCache.listen();
   runtime.onShutdown(() => discoveryCache.stop());
+  await deploymentChanges.listen();
+  runtime.onShutdown(() => deploymentChanges.stop());
   meter('console')
     .createObservableGauge('console.discovery_cache.entries', { description: 'Workspaces discovery holds in memory' })
     .addCallback((gauge) => gauge.observe(discoveryCache.cached));
@@ -74,8 +79,10 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
   if (rebuilt !== null) runtime.logger.warn({ streams: rebuilt }, 'a projection was behind its events: rebuilt');
   await useCases.operatorAccess.bootstrap(config.HEARTH_BOOTSTRAP_ADMIN_TOKEN);
   if (options.serve ?? true) {
+    const webRoot = webRootOf(config.CONSOLE_WEB_ROOT);
+    if (webRoot === null) runtime.logger.warn('the web console is not built (run pnpm build): / says so until it is');
     await serveNest({
-      module: consoleModule(useCases),
+      module: consoleModule(useCases, ReadUpstreams.of(config.CONSOLE_VAULT_URL, config.CONSOLE_HATCH_URL)),
       runtime,
       service: {
         name: 'hearth-console',
@@ -88,6 +95,7 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
         port: config.CONSOLE_PORT,
         host: config.CONSOLE_HOST,
         forceCloseConnections: options.forceCloseConnections ?? false,
+        configure: (app) => serveWebConsole(app, webRoot),
       },
     });
   }

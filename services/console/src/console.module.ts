@@ -5,6 +5,8 @@ import { BearerTokenGuard } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
 import { OpenApiController } from './transport/http/openapi.controller.js';
 import { ParkedController } from './transport/http/parked.controller.js';
+import { ReadProxyController, ReadUpstreams } from './transport/http/read-proxy.controller.js';
+import { SessionController } from './transport/http/session.controller.js';
 import { TenancyController } from './transport/http/tenancy.controller.js';
 import { TokensController } from './transport/http/tokens.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
@@ -12,19 +14,21 @@ import { TenancyEndpoints } from './transport/nats/tenancy.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
 
 /** The console's edges: the controllers that route; the use cases are those composeConsole built. */
-export function consoleModule(useCases: ConsoleUseCases): DynamicModule {
+export function consoleModule(useCases: ConsoleUseCases, upstreams: ReadUpstreams): DynamicModule {
   return nestModuleOf(
     [
+      SessionController,
       DeploymentsController,
       TenancyController,
       TokensController,
       ParkedController,
       OpenApiController,
+      ReadProxyController,
       DeploymentEndpoints,
       TenancyEndpoints,
       TokenEndpoints,
     ],
     useCases,
-    [BearerTokenGuard],
+    [BearerTokenGuard, { provide: ReadUpstreams, useValue: upstreams }],
   );
 }

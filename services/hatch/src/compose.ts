@@ -12,6 +12,7 @@ import { SearchRecords } from './app/search-records/search-records.js';
 import { SignCheckpoint } from './app/sign-checkpoint/sign-checkpoint.js';
 import { AuditorTail } from './app/tail-records/auditor-tail.js';
 import { TailRecords } from './app/tail-records/tail-records.js';
+import { VerifyChain } from './app/verify-chain/verify-chain.js';
 import { AuditIngest } from './app/workers/audit-ingest.js';
 import { CheckpointTimer } from './app/workers/checkpoint-timer.js';
 import { SequenceWatch } from './app/workers/sequence-watch.js';
@@ -105,6 +106,7 @@ export function composeHatch(
     // An open tail asks about its token as often as a cached answer expires (and at least every second).
     auditorTail: new AuditorTail(tailRecords, auditorAccess, clock, Math.max(tokenCacheMs, MIN_RECHECK_MS)),
     exportLog: new ExportLog(log, checkpoints, signCheckpoint, signer, clock),
+    verifyChain: new VerifyChain(log, checkpoints, signer, clock),
     auditorAccess,
   };
   const workers = {

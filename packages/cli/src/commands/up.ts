@@ -132,6 +132,9 @@ async function up(withDemo: boolean): Promise<void> {
       ...database,
       ...bus('console'),
       ...fromEnvOr('HEARTH_BOOTSTRAP_ADMIN_TOKEN', { HEARTH_BOOTSTRAP_ADMIN_TOKEN_FILE: file(HomeFiles.adminToken) }),
+      // The web console's reads of the vault and hatch go through the console, to these two here.
+      CONSOLE_VAULT_URL: process.env.CONSOLE_VAULT_URL ?? `http://127.0.0.1:${process.env.VAULT_PORT ?? 7701}`,
+      CONSOLE_HATCH_URL: process.env.CONSOLE_HATCH_URL ?? `http://127.0.0.1:${process.env.HATCH_PORT ?? 7702}`,
       // One driver runs here: the console places on its engine unless told of others.
       ...(process.env.CONSOLE_ENGINES === undefined && process.env.DRIVER_INSTANCE !== undefined
         ? { CONSOLE_ENGINES: process.env.DRIVER_INSTANCE }

@@ -14,6 +14,14 @@ const deployment = { workspace_slug: Slug, outcome: AuditOutcome.extract(['OK'])
 
 export const OperatorTokenCreatedV1 = envelopeOf('OperatorTokenCreatedV1', token);
 export const OperatorTokenRevokedV1 = envelopeOf('OperatorTokenRevokedV1', token);
+/** A browser session begun or ended at the web console, naming the token's holder; never the token or session secret. */
+export const OperatorSignedInV1 = envelopeOf('OperatorSignedInV1', token);
+export const OperatorSignedOutV1 = envelopeOf('OperatorSignedOutV1', token);
+/** A sign-in with a token the console does not know: nobody to name, so only the refusal. */
+export const OperatorSignInRefusedV1 = envelopeOf(
+  'OperatorSignInRefusedV1',
+  z.object({ outcome: AuditOutcome.extract(['DENIED']) }).strict(),
+);
 /** The deployment events an operator's request appended, under their own ids, without the sidecar specs. */
 export const DeploymentRequestAuditedV1 = envelopeOf(
   'DeploymentRequestAuditedV1',
@@ -38,6 +46,9 @@ export const TenantCreateAuditedV1 = envelopeOf(
 export const ConsoleAuditEvent = z.discriminatedUnion('type', [
   OperatorTokenCreatedV1,
   OperatorTokenRevokedV1,
+  OperatorSignedInV1,
+  OperatorSignedOutV1,
+  OperatorSignInRefusedV1,
   DeploymentRequestAuditedV1,
   DeploymentDeprovisionAuditedV1,
   DeploymentRetryAuditedV1,
@@ -51,6 +62,9 @@ export type ConsoleAuditEventType = ConsoleAuditEvent['type'];
 export const CONSOLE_AUDIT_ACTIONS = {
   OperatorTokenCreatedV1: 'token.create',
   OperatorTokenRevokedV1: 'token.revoke',
+  OperatorSignedInV1: 'session.create',
+  OperatorSignedOutV1: 'session.delete',
+  OperatorSignInRefusedV1: 'session.refuse',
   DeploymentRequestAuditedV1: 'deployment.request',
   DeploymentDeprovisionAuditedV1: 'deployment.deprovision',
   DeploymentRetryAuditedV1: 'deployment.retry',

@@ -3,3 +3,4 @@ export * from './module.js';
 export * from './nest-logger.js';
 export * from './serve.js';
 export * from './openapi.js';
+export * from './streaming.js';

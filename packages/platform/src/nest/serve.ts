@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CorrelationHeader, type BusSigner } from '@hearth/contracts';
 import { correlation, correlationIdOf } from '../logging/logger.js';
@@ -25,8 +25,16 @@ export interface ServeOptions {
   runtime: Pick<ServiceRuntime, 'nc' | 'logger' | 'onShutdown'> & Partial<Pick<ServiceRuntime, 'database'>>;
   /** The NATS service the module's @MessagePattern endpoints join (name, version, queue group). */
   service: { name: string; version: string; description: string; queue: string; replySigner?: BusSigner };
-  /** The HTTP edge, when the service has one. */
-  http?: { port: number; host: string; forceCloseConnections?: boolean };
+  /**
+   * The HTTP edge, when the service has one. `configure` adds the service's own middleware (headers,
+   * static files) before its routes: what app.use registers before listen runs ahead of every route.
+   */
+  http?: {
+    port: number;
+    host: string;
+    forceCloseConnections?: boolean;
+    configure?: (app: INestApplication) => void;
+  };
 }
 
 /**
@@ -63,6 +71,7 @@ export async function serveNest({ module, runtime, service, http }: ServeOptions
       correlation.run(correlationIdOf(typeof sent === 'string' ? sent : undefined), next);
     });
   });
+  http.configure?.(app);
   app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(http.port, http.host);

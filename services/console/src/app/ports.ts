@@ -7,6 +7,7 @@ import type {
   ParkedMessage,
   Team,
   TeamListQuery,
+  TokenSummary,
   Workspace,
   WorkspaceListQuery,
 } from '@hearth/contracts';
@@ -117,10 +118,40 @@ export interface OperatorTokenStore {
   findBySha256(hash: Buffer): Promise<OperatorToken | null>;
 }
 
-/** Operators' token actions, as audit events for HATCH in the action's transaction. */
+/** A browser session as stored: hashes only, and the token it was opened with. */
+export interface StoredSession {
+  id: string;
+  secretSha256: Buffer;
+  csrfSha256: Buffer;
+  tokenId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+/** The web console's browser sessions (operator_sessions); a revoked token takes its sessions with it. */
+export interface OperatorSessionStore {
+  insert(tx: Transaction, session: StoredSession): Promise<void>;
+  /** The session with this secret hash and its token as it is now; null when either is gone. */
+  findBySecretSha256(hash: Buffer): Promise<{ session: StoredSession; token: OperatorToken } | null>;
+  touch(id: string, at: Date): Promise<void>;
+  /** Forgets the session; false when it was gone already. */
+  delete(id: string, tx?: Transaction): Promise<boolean>;
+  /** Forgets every session last seen before `cutoff`. */
+  deleteSeenBefore(cutoff: Date): Promise<void>;
+}
+
+/** The operator tokens as `GET /v1/tokens` lists them, by name. */
+export interface OperatorTokenList {
+  list(): Promise<TokenSummary[]>;
+}
+
+/** Operators' token and session actions, as audit events for HATCH in the action's transaction. */
 export interface OperatorAudit {
   tokenCreated(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
   tokenRevoked(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
+  signedIn(tx: Transaction, caller: OperatorToken): Promise<void>;
+  signedOut(tx: Transaction, caller: OperatorToken): Promise<void>;
+  signInRefused(tx: Transaction): Promise<void>;
 }
 
 /** A message off the bus, as a worker takes it: `id` is its `Nats-Msg-Id`. */
@@ -150,4 +181,14 @@ export interface ProcessedMessages {
 /** The messages the console's consumers parked (parked_messages), newest first. */
 export interface ParkedMessageReader {
   latest(): Promise<ParkedMessage[]>;
+}
+
+/** A committed change to a deployment, as live streams pass it on; `lost` when changes may have gone unheard. */
+export type DeploymentChange =
+  { kind: 'deployment'; ref: DeploymentRef } | { kind: 'deleted'; slug: string } | { kind: 'lost' };
+
+/** Committed changes to deployments, as they happen. */
+export interface DeploymentChanges {
+  /** Calls `listener` with every change from now on, until the function it answers is called. */
+  subscribe(listener: (change: DeploymentChange) => void): () => void;
 }

@@ -66,8 +66,12 @@ export interface ConsoleHarness extends ConsoleApp {
 /**
  * The console over a real database and a nats-server of the test's own, started as main starts it.
  * By default its edges are not served and its workers not started: a test turns on what it exercises.
+ * `env` adds to or overrides its settings.
  */
-export async function startConsoleHarness(options: ConsoleOptions = {}): Promise<ConsoleHarness> {
+export async function startConsoleHarness({
+  env: settings = {},
+  ...options
+}: ConsoleOptions & { env?: Record<string, string> } = {}): Promise<ConsoleHarness> {
   const nats = await startNats();
   // HATCH is hatch's; the console waits for it, so the harness makes it as hatch would.
   const nc = await connect({ servers: nats.url });
@@ -84,6 +88,7 @@ export async function startConsoleHarness(options: ConsoleOptions = {}): Promise
     CONSOLE_PORT: String(port),
     HEARTH_BOOTSTRAP_ADMIN_TOKEN: adminToken,
     ...sharedServiceKeys().env('console'),
+    ...settings,
   };
   const config = ConsoleEnv.parse(env);
   const app = await startConsole(config, {

@@ -1,6 +1,7 @@
 import { ErrorCode, HearthError, type AuthenticatedOperator } from '@hearth/contracts';
 import type { Ids } from '@hearth/platform/ports';
 import { BOOTSTRAP_ADMIN, type OperatorToken } from '../../domain/operator/operator.js';
+import type { OperatorSessions } from '../operator-sessions/operator-sessions.js';
 import type { OperatorTokenStore } from '../ports.js';
 
 /** Who holds an operator token: for the console's own routes, and for other services' edges. */
@@ -8,6 +9,7 @@ export class OperatorAccess {
   constructor(
     private readonly tokens: Pick<OperatorTokenStore, 'replace' | 'findBySecret' | 'findBySha256'>,
     private readonly ids: Ids,
+    private readonly sessions: Pick<OperatorSessions, 'holderOfHash' | 'stillLive'>,
   ) {}
 
   /** Makes HEARTH_BOOTSTRAP_ADMIN_TOKEN the first admin; a changed value replaces the old one. */
@@ -26,9 +28,24 @@ export class OperatorAccess {
     return token;
   }
 
-  /** For another service's edge, which only ever sees the token's SHA-256. */
+  /**
+   * The holder of what a caller authenticated with, as it is now, for a long stream that asks again:
+   * its bearer token, or its web console session (which this does not count as use).
+   */
+  recheck(credential: { kind: 'bearer' | 'session'; secret: string }): Promise<OperatorToken> {
+    return credential.kind === 'session'
+      ? this.sessions.stillLive(credential.secret)
+      : this.authenticate(`Bearer ${credential.secret}`);
+  }
+
+  /**
+   * For another service's edge, which only ever sees the token's SHA-256. A web console session's
+   * secret passes too, as its token's holder now: the console forwards it to the vault and hatch.
+   */
   async authenticateHash(tokenSha256Hex: string): Promise<AuthenticatedOperator | null> {
-    const token = await this.tokens.findBySha256(Buffer.from(tokenSha256Hex, 'hex'));
-    return token ? { name: token.name, role: token.role } : null;
+    const hash = Buffer.from(tokenSha256Hex, 'hex');
+    const token = await this.tokens.findBySha256(hash);
+    if (token) return { name: token.name, role: token.role };
+    return this.sessions.holderOfHash(hash);
   }
 }

@@ -8,9 +8,12 @@ import {
 import { slugOfTenant, type Tenant } from '../tenancy/tenancy.js';
 import type { OperatorToken } from './operator.js';
 
-/** A token created or revoked, as HATCH records it: its name and role, never the token. */
+/**
+ * A token created or revoked, or a browser session opened or closed with it, as HATCH records it: its
+ * name and role, never the token nor the session's secret.
+ */
 export function tokenAudit(
-  type: 'OperatorTokenCreatedV1' | 'OperatorTokenRevokedV1',
+  type: 'OperatorTokenCreatedV1' | 'OperatorTokenRevokedV1' | 'OperatorSignedInV1' | 'OperatorSignedOutV1',
   token: OperatorToken,
   id: string,
   metadata: EventMetadata,
@@ -21,6 +24,18 @@ export function tokenAudit(
     stream: `operator-token-${token.name}`,
     version: 0,
     data: { name: token.name, role: token.role, outcome: 'OK' },
+    metadata,
+  };
+}
+
+/** A sign-in with a token nobody holds: there is no one to name. */
+export function signInRefusedAudit(id: string, metadata: EventMetadata): ConsoleAuditEvent {
+  return {
+    id,
+    type: 'OperatorSignInRefusedV1',
+    stream: 'operator-sign-in',
+    version: 0,
+    data: { outcome: 'DENIED' },
     metadata,
   };
 }

@@ -1,6 +1,6 @@
-import { ErrorCode, HearthError, type OperatorRole } from '@hearth/contracts';
+import { ErrorCode, HearthError, Permission, type OperatorRole } from '@hearth/contracts';
 
-export type { OperatorRole };
+export type { OperatorRole, Permission };
 
 export interface OperatorToken {
   id: string;
@@ -12,17 +12,23 @@ export interface OperatorToken {
 /** The admin HEARTH_BOOTSTRAP_ADMIN_TOKEN makes at every start: changed by that setting, never revoked. */
 export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
-export type Permission =
-  'deployment.read' | 'deployment.write' | 'tenancy.read' | 'tenancy.write' | 'token.create' | 'token.revoke';
+const ALL = Permission.options;
+const TOKENS: readonly Permission[] = ['token.create', 'token.revoke'];
 
+/** admin: everything; operator: everything but tokens; auditor: every read. */
 const GRANTS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
-  admin: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write', 'token.create', 'token.revoke'],
-  operator: ['deployment.read', 'deployment.write', 'tenancy.read', 'tenancy.write'],
-  auditor: ['deployment.read', 'tenancy.read'],
+  admin: ALL,
+  operator: ALL.filter((permission) => !TOKENS.includes(permission)),
+  auditor: ALL.filter((permission) => permission.endsWith('.read')),
 };
 
 export function mayDo(role: OperatorRole, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
+}
+
+/** What `role` may do, in the contract's order: what the web console shows. */
+export function permissionsOf(role: OperatorRole): Permission[] {
+  return [...GRANTS[role]];
 }
 
 export function authorize(caller: OperatorToken, permission: Permission): void {

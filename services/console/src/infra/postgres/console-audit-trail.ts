@@ -4,7 +4,7 @@ import { enqueue } from '@hearth/platform/outbox';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 import { currentTraceId } from '@hearth/platform/telemetry';
 import type { OperatorAudit } from '../../app/ports.js';
-import { tokenAudit } from '../../domain/operator/operator-audit.js';
+import { signInRefusedAudit, tokenAudit } from '../../domain/operator/operator-audit.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 
 /** The console's audit events, queued for HATCH (`hatch.console.<action>`) in the caller's transaction. */
@@ -22,6 +22,18 @@ export class ConsoleAuditTrail implements OperatorAudit {
     return this.queue(tx, [tokenAudit('OperatorTokenRevokedV1', token, this.ids.next(), this.metadataOf(caller))]);
   }
 
+  signedIn(tx: Transaction, caller: OperatorToken): Promise<void> {
+    return this.queue(tx, [tokenAudit('OperatorSignedInV1', caller, this.ids.next(), this.metadataOf(caller))]);
+  }
+
+  signedOut(tx: Transaction, caller: OperatorToken): Promise<void> {
+    return this.queue(tx, [tokenAudit('OperatorSignedOutV1', caller, this.ids.next(), this.metadataOf(caller))]);
+  }
+
+  signInRefused(tx: Transaction): Promise<void> {
+    return this.queue(tx, [signInRefusedAudit(this.ids.next(), this.metadataOf(null))]);
+  }
+
   async queue(tx: Transaction, events: readonly ConsoleAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await enqueue(
@@ -34,9 +46,10 @@ export class ConsoleAuditTrail implements OperatorAudit {
     );
   }
 
-  private metadataOf(caller: OperatorToken): EventMetadata {
+  /** A null caller is someone the console could not name (a refused sign-in). */
+  private metadataOf(caller: OperatorToken | null): EventMetadata {
     return {
-      actor: `operator:${caller.name}`,
+      actor: caller ? `operator:${caller.name}` : 'anonymous',
       correlation_id: correlation.getStore() ?? this.ids.next(),
       causation_id: null,
       trace_id: currentTraceId(),

@@ -1,10 +1,11 @@
-import { ErrorCode, HearthError } from '@hearth/contracts';
+import { ErrorCode, HearthError, type TokenSummary } from '@hearth/contracts';
 import type { Transaction } from '@hearth/platform/ports';
 import { isUniqueViolation, managerOf } from '@hearth/platform/postgres';
 import { createHash } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
-import type { OperatorTokenStore } from '../../app/ports.js';
+import type { OperatorTokenList, OperatorTokenStore } from '../../app/ports.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
+import { OperatorSessionEntity } from './operator-session.entity.js';
 import { OperatorTokenEntity } from './operator-token.entity.js';
 
 type TokenRow = Pick<OperatorTokenEntity, 'id' | 'name' | 'role' | 'created_by'>;
@@ -29,7 +30,7 @@ const rowOf = (token: OperatorToken, secret: string): Omit<OperatorTokenEntity, 
 });
 
 /** The `operator_tokens` table: tokens stored only as SHA-256 hashes. */
-export class OperatorTokenTable implements OperatorTokenStore {
+export class OperatorTokenTable implements OperatorTokenStore, OperatorTokenList {
   private readonly tokens: Repository<OperatorTokenEntity>;
 
   constructor(dataSource: DataSource) {
@@ -45,14 +46,43 @@ export class OperatorTokenTable implements OperatorTokenStore {
     }
   }
 
-  /** The name keeps its id and creator; only its role and hash change. */
+  /**
+   * The name keeps its id and creator; only its role and hash change. A changed hash ends the browser
+   * sessions opened with the old token, as a revocation would: the old token no longer signs anyone in.
+   */
   async replace(token: OperatorToken, secret: string): Promise<void> {
-    await this.tokens
-      .createQueryBuilder()
-      .insert()
-      .values(rowOf(token, secret))
-      .orUpdate(['role', 'token_sha256'], ['name'])
-      .execute();
+    const row = rowOf(token, secret);
+    await this.tokens.manager.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(OperatorSessionEntity)
+        .where('token_id IN (SELECT id FROM operator_tokens WHERE name = :name AND token_sha256 <> :hash)', {
+          name: row.name,
+          hash: row.token_sha256,
+        })
+        .execute();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(OperatorTokenEntity)
+        .values(row)
+        .orUpdate(['role', 'token_sha256'], ['name'])
+        .execute();
+    });
+  }
+
+  async list(): Promise<TokenSummary[]> {
+    const rows = await this.tokens.find({
+      select: { name: true, role: true, created_by: true, created_at: true },
+      order: { name: 'ASC' },
+    });
+    return rows.map((row) => ({
+      name: row.name,
+      role: row.role,
+      created_by: row.created_by,
+      created_at: row.created_at.toISOString(),
+    }));
   }
 
   async deleteByName(name: string, tx?: Transaction): Promise<OperatorToken | null> {

@@ -1,25 +1,89 @@
+import { ErrorCode, HearthError } from '@hearth/contracts';
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { OperatorAccess } from '../../app/operator-access/operator-access.js';
+import { OperatorSessions } from '../../app/operator-sessions/operator-sessions.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 
-interface AuthenticatedRequest {
+/** The web console's session cookie. */
+export const SESSION_COOKIE = 'hearth_session';
+
+/** The little of Express's request the guard and the session routes read. */
+export interface ConsoleRequest {
+  method: string;
+  protocol: string;
   headers: Record<string, string | undefined>;
   caller?: OperatorToken;
+  /** What the caller authenticated with, as a bearer token: its own, or its session's secret. */
+  credential?: { kind: 'bearer' | 'session'; secret: string };
 }
 
-/** Every /v1 route but the OpenAPI document needs a bearer token; what it may do is the use case's call. */
+/** The session secret of the request's cookie, if it has one. */
+export function sessionSecretOf(request: Pick<ConsoleRequest, 'headers'>): string | undefined {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE && value.length > 0) return value.join('=') || undefined;
+  }
+  return undefined;
+}
+
+/** Whether the request came over TLS, at the console or at a proxy in front of it. */
+export function overTls(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): boolean {
+  return request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+}
+
+/**
+ * A cookie-authenticated write must come from the console's own pages: an Origin, when the browser
+ * sends one, must be this console's (scheme and host as the request reached it).
+ */
+export function assertSameOrigin(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const own = `${overTls(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
+  if (origin !== own) throw new HearthError(ErrorCode.CsrfRefused, 'a write from another origin is refused');
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Every /v1 route but the OpenAPI document and signing in needs a caller: an `Authorization: Bearer`
+ * token (the CLI; it wins when both are sent), or the web console's session cookie, whose writes must
+ * also carry the session's X-CSRF-Token and come from this origin. What the caller may do is the use
+ * case's call.
+ */
 @Injectable()
 export class BearerTokenGuard implements CanActivate {
-  constructor(private readonly access: OperatorAccess) {}
+  constructor(
+    private readonly access: OperatorAccess,
+    private readonly sessions: OperatorSessions,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.caller = await this.access.authenticate(request.headers.authorization);
+    const request = context.switchToHttp().getRequest<ConsoleRequest>();
+    const { authorization } = request.headers;
+    const secret = sessionSecretOf(request);
+    if (authorization !== undefined || secret === undefined) {
+      request.caller = await this.access.authenticate(authorization);
+      request.credential = { kind: 'bearer', secret: /^Bearer (\S+)$/.exec(authorization!)![1]! };
+      return true;
+    }
+    const write = !READS.has(request.method);
+    if (write) assertSameOrigin(request);
+    const { caller } = await this.sessions.resolve(
+      secret,
+      write ? { csrfToken: request.headers['x-csrf-token'] } : undefined,
+    );
+    request.caller = caller;
+    request.credential = { kind: 'session', secret };
     return true;
   }
 }
 
 export const Caller = createParamDecorator(
-  (_: unknown, context: ExecutionContext): OperatorToken =>
-    context.switchToHttp().getRequest<AuthenticatedRequest>().caller!,
+  (_: unknown, context: ExecutionContext): OperatorToken => context.switchToHttp().getRequest<ConsoleRequest>().caller!,
+);
+
+/** What the caller authenticated with, to forward as its bearer token (the read proxy) or re-check (live streams). */
+export const Credential = createParamDecorator(
+  (_: unknown, context: ExecutionContext): NonNullable<ConsoleRequest['credential']> =>
+    context.switchToHttp().getRequest<ConsoleRequest>().credential!,
 );

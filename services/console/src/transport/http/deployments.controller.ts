@@ -8,14 +8,18 @@ import {
   type DeploymentList,
   type DeploymentRef,
 } from '@hearth/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { closedSignal, writeChunks } from '@hearth/platform/nest';
+import type { Response } from 'express';
 import { CreateDeployment } from '../../app/create-deployment/create-deployment.js';
 import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
 import { GetDeploymentHistory } from '../../app/get-deployment-history/get-deployment-history.js';
 import { ListDeployments } from '../../app/list-deployments/list-deployments.js';
 import { OperateDeployment } from '../../app/operate-deployment/operate-deployment.js';
+import { OperatorAccess } from '../../app/operator-access/operator-access.js';
+import { WatchDeployments, type DeploymentWatchItem } from '../../app/watch-deployments/watch-deployments.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller } from './caller.js';
+import { BearerTokenGuard, Caller, Credential, type ConsoleRequest } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).slug;
@@ -29,6 +33,8 @@ export class DeploymentsController {
     private readonly getDeploymentHistory: GetDeploymentHistory,
     private readonly listDeployments: ListDeployments,
     private readonly operateDeployment: OperateDeployment,
+    private readonly watchDeployments: WatchDeployments,
+    private readonly access: OperatorAccess,
   ) {}
 
   @Post()
@@ -56,6 +62,28 @@ export class DeploymentsController {
   })
   list(@Query() query: unknown, @Caller() caller: OperatorToken): Promise<DeploymentList> {
     return this.listDeployments.run(parseRequest(DeploymentListQuery, query), caller);
+  }
+
+  /**
+   * Server-Sent Events: each committed change of a deployment (`deployment`, or `deleted`), a
+   * keep-alive when quiet; ends with an `error` event once the caller no longer passes. Before
+   * `:slug`, which would take `events` for a slug.
+   */
+  @Get('events')
+  async events(
+    @Caller() caller: OperatorToken,
+    @Credential() credential: NonNullable<ConsoleRequest['credential']>,
+    @Res() response: Response,
+  ): Promise<void> {
+    // Refused before a byte is written: an ordinary HTTP error.
+    const items = this.watchDeployments.run(caller, () => this.access.recheck(credential), closedSignal(response));
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    response.write(': deployments\n\n');
+    await writeChunks(response, sse(items));
   }
 
   @Get(':slug')
@@ -116,5 +144,31 @@ export class DeploymentsController {
   restart(@Param('slug') slug: string, @Body() body: unknown, @Caller() caller: OperatorToken): Promise<DeploymentRef> {
     // A restart of every workload may come without a body.
     return this.operateDeployment.restart(slugOf(slug), parseRequest(RestartRequest, body ?? {}), caller);
+  }
+}
+
+async function* sse(items: AsyncIterable<DeploymentWatchItem>): AsyncGenerator<string> {
+  for await (const item of items) {
+    switch (item.kind) {
+      case 'deployment':
+        yield `event: deployment\ndata: ${JSON.stringify(item.ref)}\n\n`;
+        break;
+      case 'deleted':
+        yield `event: deleted\ndata: ${JSON.stringify({ workspace_slug: item.slug })}\n\n`;
+        break;
+      case 'idle':
+        yield ': keep-alive\n\n';
+        break;
+      case 'refused': {
+        // The same body an HTTP error carries, so a client reads the code the same way.
+        const body = { error: { code: item.error.code, message: item.error.message } };
+        yield `event: error\ndata: ${JSON.stringify(body)}\n\n`;
+        break;
+      }
+      default: {
+        const unknown: never = item;
+        throw new Error(`unknown deployment stream item ${JSON.stringify(unknown)}`);
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import {
   TeamListQuery,
   TokenCreated,
   TokenCreateRequest,
+  TokenList,
   TokenRevoked,
   Workspace,
   WorkspaceCreateRequest,
@@ -47,6 +48,7 @@ const SCHEMAS = {
   TokenCreateRequest,
   TokenCreated,
   TokenRevoked,
+  TokenList,
 };
 
 /** Documents a console route, naming only the console's schemas. */

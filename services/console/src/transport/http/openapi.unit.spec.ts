@@ -37,6 +37,7 @@ describe('the console’s OpenAPI document', () => {
       'GET /v1/workspaces': '200',
       'GET /v1/workspaces/{slug}': '200',
       'POST /v1/tokens': '201',
+      'GET /v1/tokens': '200',
       'DELETE /v1/tokens/{name}': '200',
     });
   });

@@ -1,6 +1,14 @@
-import { parseRequest, TokenCreateRequest, TokenName, type TokenCreated, type TokenRevoked } from '@hearth/contracts';
-import { Body, Controller, Delete, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  parseRequest,
+  TokenCreateRequest,
+  TokenName,
+  type TokenCreated,
+  type TokenList,
+  type TokenRevoked,
+} from '@hearth/contracts';
+import { Body, Controller, Delete, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { CreateToken } from '../../app/create-token/create-token.js';
+import { ListTokens } from '../../app/list-tokens/list-tokens.js';
 import { RevokeToken } from '../../app/revoke-token/revoke-token.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 import { BearerTokenGuard, Caller } from './caller.js';
@@ -12,6 +20,7 @@ export class TokensController {
   constructor(
     private readonly createToken: CreateToken,
     private readonly revokeToken: RevokeToken,
+    private readonly listTokens: ListTokens,
   ) {}
 
   @Post()
@@ -23,6 +32,16 @@ export class TokensController {
   })
   create(@Body() body: unknown, @Caller() caller: OperatorToken): Promise<TokenCreated> {
     return this.createToken.run(parseRequest(TokenCreateRequest, body), caller);
+  }
+
+  @Get()
+  @ApiRoute({
+    summary: 'The operator tokens by name: role, maker, creation time; never a token or its hash (admin)',
+    reply: { description: 'the tokens', schema: 'TokenList' },
+    errors: { 403: 'may not create tokens' },
+  })
+  list(@Caller() caller: OperatorToken): Promise<TokenList> {
+    return this.listTokens.run(caller);
   }
 
   @Delete(':name')

@@ -62,10 +62,11 @@ describe('the ingest: the HATCH stream into the log', () => {
 
   it('stays in stream order, each event once, with a second hatch standing by; takes over when the ingester dies', async () => {
     const second = await h.startReplica({ startWorkers: true });
-    /** The backends holding the ingest's turn: a session advisory lock on its name. */
+    /** The backends holding the ingest's turn in this test's database (another test's hatch takes its own). */
     const holders = () =>
       h.runtime.dataSource.query<Array<{ pid: number }>>(
         `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
          AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('hearth.hatch-ingest', 0)`,
       );
     /** The consumers that read HATCH to its end (a stopped reading's consumer lingers a while, behind). */

@@ -6,6 +6,7 @@ import {
   parseRequest,
   type AuditExportLine,
   type AuditRecordPage,
+  type AuditVerification,
 } from '@hearth/contracts';
 import { exportLine } from '@hearth/audit-chain';
 import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
@@ -14,8 +15,9 @@ import { ExportLog } from '../../app/export-log/export-log.js';
 import { SearchRecords } from '../../app/search-records/search-records.js';
 import { AuditorTail, type AuditorTailItem } from '../../app/tail-records/auditor-tail.js';
 import { TailRecords } from '../../app/tail-records/tail-records.js';
+import { VerifyChain } from '../../app/verify-chain/verify-chain.js';
 import { AuditReaderGuard } from './audit-reader.guard.js';
-import { closedSignal, writeChunks } from './streaming.js';
+import { closedSignal, writeChunks } from '@hearth/platform/nest';
 
 /** The auditor's HTTP API. Read-only: no route changes or deletes a record. */
 @Controller('v1/audit')
@@ -26,6 +28,7 @@ export class AuditController {
     private readonly tailRecords: TailRecords,
     private readonly auditorTail: AuditorTail,
     private readonly exportLog: ExportLog,
+    private readonly verifyChain: VerifyChain,
   ) {}
 
   @Get('records')
@@ -54,6 +57,12 @@ export class AuditController {
     });
     response.write(`: tail after seq ${after}\n\n`);
     await writeChunks(response, sse(this.auditorTail.run(authorization, filter, after, closedSignal(response))));
+  }
+
+  /** hatch's own check of its chain, carried on from the last one: what the auditor's screen shows. */
+  @Get('verification')
+  verification(): Promise<AuditVerification> {
+    return this.verifyChain.run();
   }
 
   @Get('export')

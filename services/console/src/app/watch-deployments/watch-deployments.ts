@@ -1,0 +1,108 @@
+import { ErrorCode, HearthError, type DeploymentRef } from '@hearth/contracts';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { DeploymentChange, DeploymentChanges } from '../ports.js';
+
+export type DeploymentWatchItem =
+  | { kind: 'deployment'; ref: DeploymentRef }
+  | { kind: 'deleted'; slug: string }
+  | { kind: 'idle' }
+  | { kind: 'refused'; error: HearthError };
+
+/**
+ * An operator's live view of deployments: each committed change as it happens, a keep-alive when
+ * nothing happened for `recheckMs`, and the caller asked about again (`recheck`: its session or token
+ * as it is now) at least that often; the stream ends with `refused` once the answer is no, or when
+ * changes may have gone unheard (the client reads the list again and reopens it).
+ */
+export class WatchDeployments {
+  constructor(
+    private readonly changes: DeploymentChanges,
+    private readonly recheckMs: number,
+  ) {}
+
+  /** Refused at once (an ordinary error) when the caller may not read deployments; listening from then on. */
+  run(
+    caller: OperatorToken,
+    recheck: () => Promise<OperatorToken>,
+    signal: AbortSignal,
+  ): AsyncGenerator<DeploymentWatchItem> {
+    authorize(caller, 'deployment.read');
+    const pending: DeploymentChange[] = [];
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.changes.subscribe((change) => {
+      pending.push(change);
+      wake?.();
+    });
+    const aborted = () => {
+      unsubscribe();
+      wake?.();
+    };
+    signal.addEventListener('abort', aborted, { once: true });
+    return this.watch(
+      pending,
+      (resolve) => (wake = resolve),
+      recheck,
+      signal,
+      () => {
+        unsubscribe();
+        signal.removeEventListener('abort', aborted);
+      },
+    );
+  }
+
+  private async *watch(
+    pending: DeploymentChange[],
+    onWake: (resolve: () => void) => void,
+    recheck: () => Promise<OperatorToken>,
+    signal: AbortSignal,
+    done: () => void,
+  ): AsyncGenerator<DeploymentWatchItem> {
+    let checkedAt = Date.now();
+    try {
+      while (!signal.aborted) {
+        if (pending.length === 0) await this.nextOrTimeout(onWake);
+        if (signal.aborted) return;
+        if (Date.now() - checkedAt >= this.recheckMs) {
+          const refusal = await refusalOf(recheck);
+          if (refusal) {
+            yield { kind: 'refused', error: refusal };
+            return;
+          }
+          checkedAt = Date.now();
+        }
+        const change = pending.shift();
+        if (change === undefined) yield { kind: 'idle' };
+        else if (change.kind === 'lost') {
+          yield {
+            kind: 'refused',
+            error: new HearthError(ErrorCode.Unavailable, 'changes may have been missed: reload'),
+          };
+          return;
+        } else yield change;
+      }
+    } finally {
+      done();
+    }
+  }
+
+  private nextOrTimeout(register: (resolve: () => void) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.recheckMs);
+      register(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Null while the caller still passes and may still read deployments; else why not. */
+async function refusalOf(recheck: () => Promise<OperatorToken>): Promise<HearthError | null> {
+  try {
+    authorize(await recheck(), 'deployment.read');
+    return null;
+  } catch (error) {
+    if (error instanceof HearthError) return error;
+    throw error;
+  }
+}
