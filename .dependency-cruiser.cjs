@@ -53,6 +53,21 @@ module.exports = {
       from: { path: '^packages/contracts/' },
       to: { path: '^(packages/(?!contracts)|services/)' },
     },
+    {
+      name: 'web-browser-safe',
+      comment:
+        'The web console runs in a browser: of the workspace it imports only @hearth/contracts/web (schemas, no NATS, libsodium or node: modules); a spec may use libsodium to prove the seal.',
+      severity: 'error',
+      from: { path: '^packages/web/', pathNot: '\\.spec\\.ts$' },
+      to: {
+        path: [
+          '^services/',
+          '^packages/(?!web/|contracts/)',
+          '^packages/contracts/(?!(src|dist)/web\\.)',
+          'node_modules/(@nats-io|libsodium)',
+        ],
+      },
+    },
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {
@@ -65,7 +80,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],
-      extensions: ['.ts', '.js'],
+      extensions: ['.ts', '.tsx', '.js'],
     },
   },
 };

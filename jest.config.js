@@ -20,6 +20,7 @@ const base = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@hearth/(contracts|testkit|audit-chain|pg-lease)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@hearth/contracts/web$': '<rootDir>/packages/contracts/src/web.ts',
     '^@hearth/platform/(\\w+)$': '<rootDir>/packages/platform/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -130,7 +130,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   }
   printf '%s' "$want" >"$stamp"
 fi
-pnpm exec tsc -b || fail build "the TypeScript build failed (above)" "fix the error, then run pnpm exec tsc -b"
+# The root build: tsc -b, then the web console's bundle (packages/web/dist, which the console serves at /).
+pnpm build || fail build "the build failed (above)" "fix the error, then run pnpm build"
 images=$(scripts/build-test-images.sh) || fail images "scripts/build-test-images.sh failed (above)" "run it and read its error"
 grep -v 'is up to date' <<<"$images" || true
 

@@ -62,8 +62,17 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
     const expected: Record<string, string[]> = {
-      console: ['admin-token', 'nats.seed', 'postgres-password', 'service-keys.json', 'signing-key.pem'],
+      console: [
+        'admin-token',
+        'console.json',
+        'nats.seed',
+        'postgres-password',
+        'service-keys.json',
+        'signing-key.pem',
+        'vault-seal.pub',
+      ],
       vault: [
+        'console.pub',
         'driver-localdocker.pub',
         'nats.seed',
         'postgres-password',
@@ -106,6 +115,8 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
       "hatch's signing key": (await secretOf('hatch', 'hatch-signing-key.pem')).split('\n')[1]!,
       "the console's signing key": (await secretOf('console', 'signing-key.pem')).split('\n')[1]!,
       "the driver's vault key": driverKey.secretKey,
+      "the console's vault key": (JSON.parse(await secretOf('console', 'console.json')) as { secretKey: string })
+        .secretKey,
       "the vault's seal key": await secretOf('vault', 'vault-seal.key'),
       "root's vault key": (JSON.parse(rootKey.stdout) as { secretKey: string }).secretKey,
       ...Object.fromEntries(

@@ -1,15 +1,21 @@
-import { cryptoReady, ErrorCode, HearthError, VaultClient, type PrincipalKeys } from '@hearth/contracts';
+import {
+  cryptoReady,
+  ErrorCode,
+  HearthError,
+  PrincipalKeyFile,
+  VaultClient,
+  type PrincipalKeys,
+} from '@hearth/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { hearthHome, natsUrl } from './config.js';
 import { HomeFiles } from './commands/init.js';
 import { connectAsOperator } from './nats-session.js';
 
 /** A principal's key file, as `hearth principal create --out` and `hearth init` write it. */
-export const KeyFile = z.object({ name: z.string(), publicKey: z.string(), secretKey: z.string() }).strict();
-export type KeyFile = z.infer<typeof KeyFile>;
+export const KeyFile = PrincipalKeyFile;
+export type KeyFile = PrincipalKeyFile;
 
 /** The key file the CLI signs with: HEARTH_KEY_FILE, or the root key `hearth init` writes. */
 export function readKeyFile(path = process.env.HEARTH_KEY_FILE ?? join(hearthHome(), 'keys/root.json')): KeyFile {

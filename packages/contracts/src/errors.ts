@@ -27,6 +27,8 @@ export const ErrorCode = {
   EngineFull: 'CONSOLE.ENGINE_FULL',
   /** A cookie-authenticated write without its session's X-CSRF-Token, or from another origin. */
   CsrfRefused: 'CONSOLE.CSRF_REFUSED',
+  /** The console was given no vault principal (CONSOLE_PRINCIPAL_KEY) or seal key: it makes no write to the vault. */
+  VaultWritesUnconfigured: 'CONSOLE.VAULT_WRITES_UNCONFIGURED',
   NotFound: 'HEARTH.NOT_FOUND',
   InvalidPath: 'VAULT.INVALID_PATH',
   InvalidPattern: 'VAULT.INVALID_PATTERN',
@@ -123,6 +125,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'CONSOLE.ENGINE_UNKNOWN': 'not_found',
   'CONSOLE.ENGINE_FULL': 'conflict',
   'CONSOLE.CSRF_REFUSED': 'forbidden',
+  'CONSOLE.VAULT_WRITES_UNCONFIGURED': 'unavailable',
   'HEARTH.NOT_FOUND': 'not_found',
   'VAULT.INVALID_PATH': 'invalid',
   'VAULT.INVALID_PATTERN': 'invalid',

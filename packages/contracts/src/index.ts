@@ -2,6 +2,7 @@ export * from './bounds.js';
 export * from './client.js';
 export * from './console/events.js';
 export * from './console/audit-events.js';
+export * from './console/vault-writes.js';
 export * from './deployment.js';
 export * from './driver.js';
 export * from './envelope.js';

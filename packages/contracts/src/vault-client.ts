@@ -157,7 +157,15 @@ export class VaultClient {
   /** The values leave sealed to the vault's seal key with the path they are for: no subscriber reads them. */
   write(write: SecretWrite): Promise<SecretWritten> {
     const { values, ...fields } = write;
-    const request: SecretWriteRequest = { ...fields, sealed_values: this.sealForVault(write.path, values) };
+    return this.writeSealed({ ...fields, sealed_values: this.sealForVault(write.path, values) });
+  }
+
+  /**
+   * A write whose values someone else sealed to the vault's seal key (the web console's browser):
+   * forwarded as they are, so this caller never holds them in clear. The vault opens them only for
+   * `request.path` (VAULT.BAD_SEAL otherwise).
+   */
+  writeSealed(request: SecretWriteRequest): Promise<SecretWritten> {
     return this.call(VaultSubjects.write, request, SecretWritten);
   }
 
@@ -203,7 +211,12 @@ export class VaultClient {
 
   /** A USER credential rotates to `values` (sealed like a write's); an AUTO_MANAGED one takes none. */
   rotateCredential(path: string, values?: SecretValues): Promise<CredentialRotation> {
-    const sealed = values === undefined ? {} : { sealed_values: this.sealForVault(path, values) };
+    return this.rotateSealed(path, values === undefined ? undefined : this.sealForVault(path, values));
+  }
+
+  /** A rotation whose new values someone else sealed to the vault's seal key, forwarded as they are (see writeSealed). */
+  rotateSealed(path: string, sealedValues?: string): Promise<CredentialRotation> {
+    const sealed = sealedValues === undefined ? {} : { sealed_values: sealedValues };
     return this.call(CredentialSubjects.rotate, { path, ...sealed }, CredentialRotation);
   }
 

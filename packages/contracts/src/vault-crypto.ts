@@ -9,6 +9,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import sodium from 'libsodium-wrappers-sumo';
+import { z } from 'zod';
 
 /**
  * The caller's side of the vault's identity and sealing. Requests are signed with ed25519: node's
@@ -31,6 +32,19 @@ export interface PrincipalKeys {
   publicKey: string;
   secretKey: string;
 }
+
+/**
+ * A principal's key file, as `hearth init` and `hearth principal create --out` write it: its name and
+ * its keys. What the CLI, the driver and the console sign with.
+ */
+export const PrincipalKeyFile = z
+  .object({ name: z.string().min(1), publicKey: z.base64(), secretKey: z.base64() })
+  .strict()
+  .refine(({ publicKey, secretKey }) => {
+    const secret = Buffer.from(secretKey, 'base64');
+    return secret.length === 64 && secret.subarray(32).toString('base64') === publicKey;
+  }, 'secretKey is 64 bytes of base64 (seed ‖ public key), publicKey its last 32');
+export type PrincipalKeyFile = z.infer<typeof PrincipalKeyFile>;
 
 export function generatePrincipalKeys(): PrincipalKeys {
   const pair = sodium.crypto_sign_keypair();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { databaseText, queryDatabase } from './database.js';
 import { docker } from './docker.js';
 import {
+  consolePrincipal,
   startConsoleProcess,
   startDriverProcess,
   startHatchProcess,
@@ -36,7 +37,7 @@ export const STACK_READER = 'e2e-subsystem';
 /**
  * Console, vault and driver-localdocker as processes of the test's own on one NATS (Hearth's own
  * configuration: each connects as its own identity) and the real Docker engine, wired as an operator wires them: the driver a vault principal that writes, lists
- * and destroys under hearth/ and never reads; a subsystem (`reader`) that reads there with a key of
+ * and destroys under hearth/ and never reads; the console its own, which writes and never reads; a subsystem (`reader`) that reads there with a key of
  * its own. With what an end-to-end test of the driver asks of them.
  */
 export interface DriverStack {
@@ -163,7 +164,14 @@ export async function startDriverStack(
     // brought to hatch's settings: Debian's nats-server 2.9 panics replaying that update when a node
     // restarts on its store.
     if (options.withHatch && cluster) await startHatch();
-    vault = await startVaultProcess(nats, { ...streams, ...keys.env('vault'), ...options.vaultEnv });
+    // The console writes to the vault as its own principal (the web console's credential and lease writes).
+    const consoleVault = await consolePrincipal();
+    vault = await startVaultProcess(nats, {
+      ...streams,
+      ...keys.env('vault'),
+      ...consoleVault.vaultEnv,
+      ...options.vaultEnv,
+    });
     const { sealPublicKey } = vault;
     // Elsewhere hatch starts beside the console: it needs the console only to check an auditor's token.
     if (options.withHatch && !cluster) hatchStarting = startHatch();
@@ -174,6 +182,7 @@ export async function startDriverStack(
       CONSOLE_HATCH_URL: `http://127.0.0.1:${hatchPort}`,
       ...streams,
       ...keys.env('console'),
+      ...consoleVault.consoleEnv(vault),
     });
     await hatchStarting;
     const root = new VaultClient(nc, 'root', vault.rootKeys, { vaultSealKey: sealPublicKey });

@@ -1,4 +1,10 @@
-import { cryptoReady, generatePrincipalKeys, generateSealKeys, type PrincipalKeys } from '@hearth/contracts';
+import {
+  CONSOLE_PRINCIPAL,
+  cryptoReady,
+  generatePrincipalKeys,
+  generateSealKeys,
+  type PrincipalKeys,
+} from '@hearth/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
@@ -183,6 +189,29 @@ export async function startVaultProcess(nats: ServiceNats, env: Record<string, s
     ...env,
   });
   return Object.assign(running, { db: running.db!, url: running.url!, rootKeys, sealPublicKey: seal.publicKey });
+}
+
+/** The console's own vault principal, as `hearth init` and `hearth up` give it to the vault and the console. */
+export interface ConsolePrincipal {
+  keys: PrincipalKeys;
+  /** What makes the vault create it at start, with its rules (VAULT_CONSOLE_PUBLIC_KEY). */
+  vaultEnv: Record<string, string>;
+  /** What the console signs its writes to the vault with, and the seal key it serves the browser. */
+  consoleEnv(vault: Pick<RunningVault, 'sealPublicKey'>): Record<string, string>;
+}
+
+/** A fresh key pair for the console's vault principal: start the vault with `vaultEnv`, then the console with `consoleEnv(vault)`. */
+export async function consolePrincipal(): Promise<ConsolePrincipal> {
+  await cryptoReady();
+  const keys = generatePrincipalKeys();
+  return {
+    keys,
+    vaultEnv: { VAULT_CONSOLE_PUBLIC_KEY: keys.publicKey },
+    consoleEnv: (vault) => ({
+      CONSOLE_PRINCIPAL_KEY: JSON.stringify({ name: CONSOLE_PRINCIPAL, ...keys }),
+      VAULT_SEAL_PUBLIC_KEY: vault.sealPublicKey,
+    }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { BusSigner, BusVerifier } from '@hearth/contracts';
+import { VaultClient, type BusSigner, type BusVerifier, type PrincipalKeyFile } from '@hearth/contracts';
+import { correlation } from '@hearth/platform/logging';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { SettledConsumer } from '@hearth/platform/nats';
 import { AuditJournal, OutboxRelay } from '@hearth/platform/outbox';
@@ -10,6 +11,7 @@ import {
   TypeOrmUnitOfWork,
 } from '@hearth/platform/postgres';
 import { randomIds, systemClock, type ServiceRuntime } from '@hearth/platform/runtime';
+import { injectTraceContext } from '@hearth/platform/telemetry';
 import { CreateDeployment } from './app/create-deployment/create-deployment.js';
 import { CreateTenant } from './app/create-tenant/create-tenant.js';
 import { CreateToken } from './app/create-token/create-token.js';
@@ -28,6 +30,7 @@ import { ReadTenancy } from './app/read-tenancy/read-tenancy.js';
 import { RebuildProjection } from './app/rebuild-projection/rebuild-projection.js';
 import { RecordDriverEvent } from './app/record-driver-event/record-driver-event.js';
 import { RevokeToken } from './app/revoke-token/revoke-token.js';
+import { VaultWrites } from './app/vault-writes/vault-writes.js';
 import { DRIVER_EVENTS_CONSUMER, DriverEventsWorker } from './app/workers/driver-events.worker.js';
 import type { EngineCapacity } from './domain/engine/placement.js';
 import { ConsoleAuditTrail } from './infra/postgres/console-audit-trail.js';
@@ -65,6 +68,7 @@ export function composeConsole(
     engines,
     preEngine,
     sessionIdleMs = 30 * 60_000,
+    vault = {},
   }: ConsoleDependencies & {
     journalRetentionMs?: number;
     discoveryCacheEntries?: number;
@@ -74,6 +78,8 @@ export function composeConsole(
     preEngine: string;
     /** CONSOLE_SESSION_IDLE_SECONDS, in ms. */
     sessionIdleMs?: number;
+    /** The console's vault principal (CONSOLE_PRINCIPAL_KEY) and the vault's seal key, when configured. */
+    vault?: { principal?: PrincipalKeyFile | undefined; sealPublicKey?: string | undefined };
   },
 ) {
   const { dataSource } = runtime;
@@ -104,6 +110,7 @@ export function composeConsole(
   const deploymentChanges = new DeploymentRefFeed(refs, fastPath, runtime.logger, discoveryRelistenMs);
   const recordDriverEvent = new RecordDriverEvent(deployments);
   const parked = new ParkedMessageTable(dataSource);
+  const vaultWriter = vault.principal ? vaultClientOf(runtime, vault.principal) : null;
   const useCases = {
     createDeployment: new CreateDeployment(unitOfWork, deployments, refs, tree, engines, clock, ids),
     discoverDeployment: new DiscoverDeployment(discoveryCache),
@@ -123,6 +130,7 @@ export function composeConsole(
     watchDeployments: new WatchDeployments(deploymentChanges, streamRecheckMs),
     createToken: new CreateToken(unitOfWork, tokens, audit, ids),
     revokeToken: new RevokeToken(unitOfWork, tokens, audit),
+    vaultWrites: new VaultWrites(vaultWriter, vault.sealPublicKey ?? null, unitOfWork, audit),
   };
   const workers = {
     relay: new OutboxRelay(fastPath, runtime.js, bus.signer, runtime.logger, {
@@ -141,3 +149,17 @@ export function composeConsole(
 }
 export type ConsoleUseCases = ReturnType<typeof composeConsole>['useCases'];
 export type ConsoleWorkers = ReturnType<typeof composeConsole>['workers'];
+
+/**
+ * The vault as the console's principal reaches it: each request signed on its own (a write now and
+ * then needs no session), the request's trace and correlation id carried, and time enough for a
+ * credential's test, which the vault ends at its own timeout (VAULT_CREDENTIAL_TEST_TIMEOUT_MS, at most 120 s).
+ */
+function vaultClientOf(runtime: Pick<ServiceRuntime, 'nc'>, principal: PrincipalKeyFile): VaultClient {
+  return new VaultClient(runtime.nc, principal.name, principal, {
+    sessions: false,
+    timeoutMs: 125_000,
+    injectTraceContext,
+    correlationId: () => correlation.getStore(),
+  });
+}

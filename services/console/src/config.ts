@@ -1,5 +1,5 @@
 import { AuditEmitterEnv, busKeysEnv, loadConfig, PlatformEnv, PortSchema } from '@hearth/platform/config';
-import { DEFAULT_ENGINE, DeploymentEngine } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DeploymentEngine, PrincipalKeyFile } from '@hearth/contracts';
 import { z } from 'zod';
 import type { EngineCapacity } from './domain/engine/placement.js';
 
@@ -20,6 +20,24 @@ const EngineEntry = z
     }
     return { name: parsedName.data, capacity: workspaces };
   });
+
+/** A principal key file's JSON, checked without a word of it in the error: the key is a secret. */
+const PrincipalKeyJson = z.string().transform((text, ctx): PrincipalKeyFile => {
+  let parsed;
+  try {
+    parsed = PrincipalKeyFile.safeParse(JSON.parse(text));
+  } catch {
+    parsed = null;
+  }
+  if (!parsed?.success) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a principal key file as hearth init writes it: {name, publicKey, secretKey}',
+    });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 
 export const ConsoleEnv = PlatformEnv.extend({
   ...AuditEmitterEnv,
@@ -53,6 +71,15 @@ export const ConsoleEnv = PlatformEnv.extend({
   CONSOLE_WEB_ROOT: z.string().min(1).optional(),
   /** The first admin's bearer token; hashed on start, never stored in clear. No default. */
   HEARTH_BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }),
+  /**
+   * The console's own vault principal (`console`), which carries the web console's writes to the
+   * vault: its key file's JSON, as `hearth init` writes keys/console.json (best by
+   * CONSOLE_PRINCIPAL_KEY_FILE). Without it the console starts, and those routes answer
+   * CONSOLE.VAULT_WRITES_UNCONFIGURED.
+   */
+  CONSOLE_PRINCIPAL_KEY: PrincipalKeyJson.optional(),
+  /** The vault's seal public key (VAULT_SEAL_PUBLIC_KEY_FILE works), which the browser seals values to: served at /v1/vault-seal-key. */
+  VAULT_SEAL_PUBLIC_KEY: z.base64().length(44).optional(),
   ...busKeysEnv('CONSOLE_SIGNING_KEY'),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleEnv>;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { cryptoReady, generatePrincipalKeys } from '@hearth/contracts';
 import { ConfigError } from '@hearth/platform/config';
 import { sharedServiceKeys } from '@hearth/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,28 @@ describe('the console’s configuration', () => {
       expect(error.message).not.toContain('tooShort-9f3k2');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes its vault principal as hearth init writes it, and refuses a broken one without a word of the key', async () => {
+    await cryptoReady();
+    const token = 'x'.repeat(12) + 'long-enough-token';
+    const keys = generatePrincipalKeys();
+    const key = JSON.stringify({ name: 'console', ...keys });
+    expect(loadConsoleConfig({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token }).CONSOLE_PRINCIPAL_KEY).toBeUndefined();
+    expect(
+      loadConsoleConfig({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token, CONSOLE_PRINCIPAL_KEY: key })
+        .CONSOLE_PRINCIPAL_KEY,
+    ).toEqual({ name: 'console', ...keys });
+    const other = generatePrincipalKeys();
+    for (const broken of [
+      key.slice(0, -2),
+      JSON.stringify({ name: 'console', publicKey: other.publicKey, secretKey: keys.secretKey }),
+      keys.secretKey,
+    ]) {
+      const error = failure({ ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: token, CONSOLE_PRINCIPAL_KEY: broken });
+      expect(error.message).toContain('CONSOLE_PRINCIPAL_KEY');
+      expect(error.message).not.toContain(keys.secretKey.slice(0, 16));
     }
   });
 });

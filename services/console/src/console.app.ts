@@ -67,7 +67,11 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     engines: config.CONSOLE_ENGINES,
     preEngine,
     sessionIdleMs: config.CONSOLE_SESSION_IDLE_SECONDS * 1000,
+    vault: { principal: config.CONSOLE_PRINCIPAL_KEY, sealPublicKey: config.VAULT_SEAL_PUBLIC_KEY },
   });
+  if (config.CONSOLE_PRINCIPAL_KEY === undefined) {
+    runtime.logger.warn('no CONSOLE_PRINCIPAL_KEY: the web console makes no write to the vault');
+  }
   await discoveryCache.listen();
   runtime.onShutdown(() => discoveryCache.stop());
   await deploymentChanges.listen();

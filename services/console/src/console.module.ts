@@ -9,6 +9,7 @@ import { ReadProxyController, ReadUpstreams } from './transport/http/read-proxy.
 import { SessionController } from './transport/http/session.controller.js';
 import { TenancyController } from './transport/http/tenancy.controller.js';
 import { TokensController } from './transport/http/tokens.controller.js';
+import { VaultWritesController } from './transport/http/vault-writes.controller.js';
 import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
 import { TenancyEndpoints } from './transport/nats/tenancy.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
@@ -21,6 +22,7 @@ export function consoleModule(useCases: ConsoleUseCases, upstreams: ReadUpstream
       DeploymentsController,
       TenancyController,
       TokensController,
+      VaultWritesController,
       ParkedController,
       OpenApiController,
       ReadProxyController,

@@ -1,4 +1,4 @@
-import { DEFAULT_ENGINE, DeploymentEngine, MAX_SIDECARS, MAX_WORKLOADS } from '@hearth/contracts';
+import { DEFAULT_ENGINE, DeploymentEngine, MAX_SIDECARS, MAX_WORKLOADS, PrincipalKeyFile } from '@hearth/contracts';
 import { busKeysEnv, loadConfig, PlatformEnv } from '@hearth/platform/config';
 import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
@@ -151,8 +151,6 @@ export interface VaultIdentity {
   vaultSealKey: string;
 }
 
-const KeyFile = z.object({ name: z.string().min(1), publicKey: z.base64(), secretKey: z.base64() }).strict();
-
 /** Reads the driver's vault principal; errors name the setting, never a key. */
 export function loadVaultIdentity(config: DriverConfig): VaultIdentity {
   let actor: string;
@@ -160,7 +158,7 @@ export function loadVaultIdentity(config: DriverConfig): VaultIdentity {
   if (config.DRIVER_VAULT_KEY_FILE !== undefined) {
     let parsed;
     try {
-      parsed = KeyFile.parse(JSON.parse(readFileSync(config.DRIVER_VAULT_KEY_FILE, 'utf8')));
+      parsed = PrincipalKeyFile.parse(JSON.parse(readFileSync(config.DRIVER_VAULT_KEY_FILE, 'utf8')));
     } catch {
       throw new Error(`DRIVER_VAULT_KEY_FILE: ${config.DRIVER_VAULT_KEY_FILE} is not a readable principal key file`);
     }

@@ -6,6 +6,7 @@ import {
   PlatformEnv,
   PortSchema,
 } from '@hearth/platform/config';
+import { CONSOLE_PRINCIPAL } from '@hearth/contracts';
 import { z } from 'zod';
 
 export const VaultEnv = PlatformEnv.extend({
@@ -33,9 +34,16 @@ export const VaultEnv = PlatformEnv.extend({
   VAULT_DRIVER_PRINCIPAL: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,62}$/)
-    .refine((name) => name !== 'root', { message: 'cannot be root' })
+    .refine((name) => name !== 'root' && name !== CONSOLE_PRINCIPAL, {
+      message: `cannot be root or ${CONSOLE_PRINCIPAL}`,
+    })
     .default('driver-localdocker'),
   VAULT_DRIVER_PUBLIC_KEY: z.base64().min(40).optional(),
+  /**
+   * The web console's principal (`console`), made at start with CONSOLE_RULES when its key is set:
+   * write on every scope's credentials and on leases, delete on leases, never read.
+   */
+  VAULT_CONSOLE_PUBLIC_KEY: z.base64().min(40).optional(),
   /**
    * The vault's X25519 seal key (base64, 32 bytes; VAULT_SEAL_KEY_FILE works): callers seal the values
    * of their writes to its public half, VAULT_SEAL_PUBLIC_KEY in their configuration. No default.

@@ -1,4 +1,12 @@
-import { BusSigner, BusVerifier, cryptoReady, HatchStream, sealKeysOf, signingKeyOf } from '@hearth/contracts';
+import {
+  BusSigner,
+  BusVerifier,
+  CONSOLE_PRINCIPAL,
+  cryptoReady,
+  HatchStream,
+  sealKeysOf,
+  signingKeyOf,
+} from '@hearth/contracts';
 import { serveNest } from '@hearth/platform/nest';
 import type { Clock, Ids } from '@hearth/platform/ports';
 import { openDatabase, type DatabaseOptions } from '@hearth/platform/postgres';
@@ -10,7 +18,7 @@ import {
   type ServiceRuntime,
 } from '@hearth/platform/runtime';
 import { meter } from '@hearth/platform/telemetry';
-import { DRIVER_RULES, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
+import { CONSOLE_RULES, DRIVER_RULES, ROOT_PRINCIPAL, ROOT_RULE } from './app/principals/manage-principals.js';
 import type { Rewrap } from './app/rewrap/rewrap.js';
 import { composeRewrap, composeVault, type ComposedVault, type VaultUseCases } from './compose.js';
 import type { RewrapConfig, VaultConfig } from './config.js';
@@ -112,6 +120,8 @@ export async function startVault(config: VaultConfig, overrides: VaultOverrides 
   await useCases.principals.bootstrap(ROOT_PRINCIPAL, config.VAULT_ROOT_PUBLIC_KEY, [ROOT_RULE]);
   if (config.VAULT_DRIVER_PUBLIC_KEY !== undefined)
     await useCases.principals.bootstrap(config.VAULT_DRIVER_PRINCIPAL, config.VAULT_DRIVER_PUBLIC_KEY, DRIVER_RULES);
+  if (config.VAULT_CONSOLE_PUBLIC_KEY !== undefined)
+    await useCases.principals.bootstrap(CONSOLE_PRINCIPAL, config.VAULT_CONSOLE_PUBLIC_KEY, CONSOLE_RULES);
 
   // A root rotation a stopped vault left in flight is settled before any request can meet it.
   await useCases.rotateRoot.recover();

@@ -1,5 +1,6 @@
 import { loadPrivateKey, publicKeyPem } from '@hearth/audit-chain';
 import {
+  CONSOLE_PRINCIPAL,
   cryptoReady,
   generatePrincipalKeys,
   generateSealKeys,
@@ -28,6 +29,9 @@ export const HomeFiles = {
   rootPublicKey: 'keys/root.pub',
   driverKey: 'keys/driver-localdocker.json',
   driverPublicKey: 'keys/driver-localdocker.pub',
+  /** The console's vault principal: the web console's writes, signed; it reads no value. */
+  consoleKey: 'keys/console.json',
+  consolePublicKey: 'keys/console.pub',
   hatchSigningKey: 'hatch-signing-key.pem',
   /** What an auditor pins `hearth audit verify` to. */
   hatchPublicKey: 'hatch-signing-key.pub',
@@ -56,7 +60,7 @@ export function registerInitCommand(program: Command): void {
   program
     .command('init')
     .description(
-      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root and driver principals' keys, each service's signing key and service-keys.json pinning them, each NATS identity's nkey seed); files mode 600",
+      "generate, once, what Hearth's services need into HEARTH_HOME (the first admin token, the vault's KEK and seal key, the root, driver and console principals' keys, each service's signing key and service-keys.json pinning them, each NATS identity's nkey seed); files mode 600",
     )
     .action(async () => {
       for (const written of await initHome(hearthHome())) printOut(`hearth: generated ${written}`);
@@ -89,6 +93,7 @@ export async function initHome(home: string): Promise<string[]> {
   for (const [name, key, pub] of [
     ['root', HomeFiles.rootKey, HomeFiles.rootPublicKey],
     [DRIVER_PRINCIPAL, HomeFiles.driverKey, HomeFiles.driverPublicKey],
+    [CONSOLE_PRINCIPAL, HomeFiles.consoleKey, HomeFiles.consolePublicKey],
   ] as const) {
     const keys = generatePrincipalKeys();
     write(key, () => JSON.stringify({ name, ...keys }, null, 2));

@@ -135,6 +135,9 @@ async function up(withDemo: boolean): Promise<void> {
       // The web console's reads of the vault and hatch go through the console, to these two here.
       CONSOLE_VAULT_URL: process.env.CONSOLE_VAULT_URL ?? `http://127.0.0.1:${process.env.VAULT_PORT ?? 7701}`,
       CONSOLE_HATCH_URL: process.env.CONSOLE_HATCH_URL ?? `http://127.0.0.1:${process.env.HATCH_PORT ?? 7702}`,
+      // The web console's writes to the vault, signed as its own principal; values come sealed from the browser.
+      CONSOLE_PRINCIPAL_KEY_FILE: file(HomeFiles.consoleKey),
+      ...fromEnvOr('VAULT_SEAL_PUBLIC_KEY', { VAULT_SEAL_PUBLIC_KEY_FILE: file(HomeFiles.vaultSealPublicKey) }),
       // One driver runs here: the console places on its engine unless told of others.
       ...(process.env.CONSOLE_ENGINES === undefined && process.env.DRIVER_INSTANCE !== undefined
         ? { CONSOLE_ENGINES: process.env.DRIVER_INSTANCE }
@@ -148,6 +151,7 @@ async function up(withDemo: boolean): Promise<void> {
         : { VAULT_KEK_FILE: process.env.VAULT_KEK_FILE ?? file(HomeFiles.vaultKek) }),
       VAULT_ROOT_PUBLIC_KEY_FILE: file(HomeFiles.rootPublicKey),
       VAULT_DRIVER_PUBLIC_KEY_FILE: file(HomeFiles.driverPublicKey),
+      VAULT_CONSOLE_PUBLIC_KEY_FILE: file(HomeFiles.consolePublicKey),
       ...fromEnvOr('VAULT_SEAL_KEY', { VAULT_SEAL_KEY_FILE: file(HomeFiles.vaultSealKey) }),
     }),
     hatch: own('hatch', {

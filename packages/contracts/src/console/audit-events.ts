@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { AuditOutcome } from '../audit.js';
 import { DriverName, Tier } from '../deployment.js';
 import { envelopeOf } from '../envelope.js';
+import { ErrorCode } from '../errors.js';
+import { LeaseId } from '../leases.js';
 import { OperatorRole, TokenName } from '../operator.js';
 import { Slug } from '../slug.js';
+import { SecretPath } from '../vault.js';
 
 /**
  * What operators do at the console, as it publishes it to HATCH (`hatch.console.<action>`) in the
@@ -43,6 +46,23 @@ export const TenantCreateAuditedV1 = envelopeOf(
   z.object({ kind: z.enum(['org', 'team', 'workspace']), slug: Slug, outcome: AuditOutcome.extract(['OK']) }).strict(),
 );
 
+/**
+ * An operator's write to the vault made through the console (signed there as the console's own
+ * principal, which the vault records as the actor of its own event): who asked, on what, and how the
+ * vault answered — `error_code` its refusal's code. Never a value: the console only ever holds them sealed.
+ */
+const vaultAction = {
+  outcome: AuditOutcome,
+  error_code: z.enum(ErrorCode).optional(),
+};
+const atCredential = { path: SecretPath, workspace_slug: Slug.nullable(), ...vaultAction };
+const atLease = { path: LeaseId, lease_id: LeaseId, ...vaultAction };
+export const CredentialTestAuditedV1 = envelopeOf('CredentialTestAuditedV1', z.object(atCredential).strict());
+export const CredentialRotateAuditedV1 = envelopeOf('CredentialRotateAuditedV1', z.object(atCredential).strict());
+export const CredentialWriteAuditedV1 = envelopeOf('CredentialWriteAuditedV1', z.object(atCredential).strict());
+export const LeaseRenewAuditedV1 = envelopeOf('LeaseRenewAuditedV1', z.object(atLease).strict());
+export const LeaseRevokeAuditedV1 = envelopeOf('LeaseRevokeAuditedV1', z.object(atLease).strict());
+
 export const ConsoleAuditEvent = z.discriminatedUnion('type', [
   OperatorTokenCreatedV1,
   OperatorTokenRevokedV1,
@@ -54,6 +74,11 @@ export const ConsoleAuditEvent = z.discriminatedUnion('type', [
   DeploymentRetryAuditedV1,
   DeploymentRestartAuditedV1,
   TenantCreateAuditedV1,
+  CredentialTestAuditedV1,
+  CredentialRotateAuditedV1,
+  CredentialWriteAuditedV1,
+  LeaseRenewAuditedV1,
+  LeaseRevokeAuditedV1,
 ]);
 export type ConsoleAuditEvent = z.infer<typeof ConsoleAuditEvent>;
 export type ConsoleAuditEventType = ConsoleAuditEvent['type'];
@@ -70,4 +95,9 @@ export const CONSOLE_AUDIT_ACTIONS = {
   DeploymentRetryAuditedV1: 'deployment.retry',
   DeploymentRestartAuditedV1: 'deployment.restart',
   TenantCreateAuditedV1: 'tenant.create',
+  CredentialTestAuditedV1: 'credential.test',
+  CredentialRotateAuditedV1: 'credential.rotate',
+  CredentialWriteAuditedV1: 'credential.write',
+  LeaseRenewAuditedV1: 'lease.renew',
+  LeaseRevokeAuditedV1: 'lease.revoke',
 } as const satisfies Record<ConsoleAuditEventType, string>;

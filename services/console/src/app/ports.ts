@@ -3,11 +3,13 @@ import type {
   DeploymentListQuery,
   DeploymentRef,
   Envelope,
+  ErrorCode,
   Org,
   ParkedMessage,
   Team,
   TeamListQuery,
   TokenSummary,
+  VaultClient,
   Workspace,
   WorkspaceListQuery,
 } from '@hearth/contracts';
@@ -15,6 +17,7 @@ import type { Transaction } from '@hearth/platform/ports';
 import type { DeploymentCommand } from '../domain/deployment/deployment.js';
 import type { TenancyCommand, Tenant } from '../domain/tenancy/tenancy.js';
 import type { OperatorToken } from '../domain/operator/operator.js';
+import type { VaultWrite } from '../domain/operator/operator-audit.js';
 
 /** Who asks for a change to a deployment, and in answer to what. */
 export interface CommandOrigin {
@@ -145,14 +148,25 @@ export interface OperatorTokenList {
   list(): Promise<TokenSummary[]>;
 }
 
-/** Operators' token and session actions, as audit events for HATCH in the action's transaction. */
+/** Operators' token and session actions and writes to the vault, as audit events for HATCH in the action's transaction. */
 export interface OperatorAudit {
   tokenCreated(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
   tokenRevoked(tx: Transaction, token: OperatorToken, caller: OperatorToken): Promise<void>;
   signedIn(tx: Transaction, caller: OperatorToken): Promise<void>;
   signedOut(tx: Transaction, caller: OperatorToken): Promise<void>;
   signInRefused(tx: Transaction): Promise<void>;
+  /** `refusal`: the vault's code when it refused (or gave no answer); null when it did what was asked. */
+  vaultWritten(tx: Transaction, write: VaultWrite, refusal: ErrorCode | null, caller: OperatorToken): Promise<void>;
 }
+
+/**
+ * The vault, as the console's own principal writes to it (VaultClient over NATS, each request signed):
+ * values arrive sealed to the vault's seal key and leave so; nothing here answers a value.
+ */
+export type VaultWriter = Pick<
+  VaultClient,
+  'testCredential' | 'rotateSealed' | 'writeSealed' | 'renewLease' | 'revokeLease'
+>;
 
 /** A message off the bus, as a worker takes it: `id` is its `Nats-Msg-Id`. */
 export interface InboundMessage {

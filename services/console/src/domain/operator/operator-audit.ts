@@ -1,8 +1,12 @@
 import {
   DeploymentRestartRequestedV1,
+  ERROR_KINDS,
+  scopeOfPath,
+  type AuditOutcome,
   type ConsoleAuditEvent,
   type DeploymentRef,
   type Envelope,
+  type ErrorCode,
   type EventMetadata,
 } from '@hearth/contracts';
 import { slugOfTenant, type Tenant } from '../tenancy/tenancy.js';
@@ -80,4 +84,47 @@ export function tenancyAudit(event: Envelope, tenant: Tenant): ConsoleAuditEvent
     type: 'TenantCreateAuditedV1',
     data: { kind: tenant.kind, slug: slugOfTenant(tenant), outcome: 'OK' },
   };
+}
+
+/** What an operator asked the vault for through the console, and on what. */
+export type VaultWrite =
+  | { type: 'CredentialTestAuditedV1' | 'CredentialRotateAuditedV1' | 'CredentialWriteAuditedV1'; path: string }
+  | { type: 'LeaseRenewAuditedV1' | 'LeaseRevokeAuditedV1'; leaseId: string };
+
+/** How the vault's refusal reads in HATCH: denied, not found, or failed (null: it did it). */
+function outcomeOf(refusal: ErrorCode | null): AuditOutcome {
+  if (refusal === null) return 'OK';
+  switch (ERROR_KINDS[refusal]) {
+    case 'forbidden':
+    case 'unauthenticated':
+      return 'DENIED';
+    case 'not_found':
+      return 'NOT_FOUND';
+    case 'invalid':
+    case 'conflict':
+    case 'unavailable':
+    case 'internal':
+      return 'FAILED';
+  }
+}
+
+/**
+ * An operator's write to the vault as HATCH records it for the console, beside the vault's own event
+ * (whose actor is the console's principal): the operator in the metadata, what was asked on which
+ * credential or lease, and the vault's answer. Never a value: the console never holds one in clear.
+ */
+export function vaultWriteAudit(
+  write: VaultWrite,
+  refusal: ErrorCode | null,
+  id: string,
+  metadata: EventMetadata,
+): ConsoleAuditEvent {
+  const answer = { outcome: outcomeOf(refusal), ...(refusal === null ? {} : { error_code: refusal }) };
+  const base = { id, stream: `${write.type}-${id}`, version: 0, metadata };
+  if ('leaseId' in write) {
+    return { ...base, type: write.type, data: { path: write.leaseId, lease_id: write.leaseId, ...answer } };
+  }
+  const scope = scopeOfPath(write.path);
+  const workspace = scope?.kind === 'workspace' ? scope.slug : null;
+  return { ...base, type: write.type, data: { path: write.path, workspace_slug: workspace, ...answer } };
 }

@@ -1,10 +1,21 @@
-import { auditSubject, CONSOLE_AUDIT_ACTIONS, type ConsoleAuditEvent, type EventMetadata } from '@hearth/contracts';
+import {
+  auditSubject,
+  CONSOLE_AUDIT_ACTIONS,
+  type ConsoleAuditEvent,
+  type ErrorCode,
+  type EventMetadata,
+} from '@hearth/contracts';
 import { correlation } from '@hearth/platform/logging';
 import { enqueue } from '@hearth/platform/outbox';
 import type { Clock, Ids, Transaction } from '@hearth/platform/ports';
 import { currentTraceId } from '@hearth/platform/telemetry';
 import type { OperatorAudit } from '../../app/ports.js';
-import { signInRefusedAudit, tokenAudit } from '../../domain/operator/operator-audit.js';
+import {
+  signInRefusedAudit,
+  tokenAudit,
+  vaultWriteAudit,
+  type VaultWrite,
+} from '../../domain/operator/operator-audit.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
 
 /** The console's audit events, queued for HATCH (`hatch.console.<action>`) in the caller's transaction. */
@@ -32,6 +43,10 @@ export class ConsoleAuditTrail implements OperatorAudit {
 
   signInRefused(tx: Transaction): Promise<void> {
     return this.queue(tx, [signInRefusedAudit(this.ids.next(), this.metadataOf(null))]);
+  }
+
+  vaultWritten(tx: Transaction, write: VaultWrite, refusal: ErrorCode | null, caller: OperatorToken): Promise<void> {
+    return this.queue(tx, [vaultWriteAudit(write, refusal, this.ids.next(), this.metadataOf(caller))]);
   }
 
   async queue(tx: Transaction, events: readonly ConsoleAuditEvent[]): Promise<void> {

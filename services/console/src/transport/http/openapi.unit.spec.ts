@@ -4,9 +4,15 @@ import { DeploymentsController } from './deployments.controller.js';
 import { openApiDocumentOf } from './openapi.js';
 import { TenancyController } from './tenancy.controller.js';
 import { TokensController } from './tokens.controller.js';
+import { VaultWritesController } from './vault-writes.controller.js';
 
 describe('the console’s OpenAPI document', () => {
-  const { paths, components } = openApiDocumentOf([DeploymentsController, TenancyController, TokensController]);
+  const { paths, components } = openApiDocumentOf([
+    DeploymentsController,
+    TenancyController,
+    TokensController,
+    VaultWritesController,
+  ]);
   const operations = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       route: `${method.toUpperCase()} ${path}`,
@@ -39,6 +45,12 @@ describe('the console’s OpenAPI document', () => {
       'POST /v1/tokens': '201',
       'GET /v1/tokens': '200',
       'DELETE /v1/tokens/{name}': '200',
+      'GET /v1/vault-seal-key': '200',
+      'POST /v1/vault/credentials/{path}/test': '200',
+      'POST /v1/vault/credentials/{path}/rotate': '200',
+      'PUT /v1/vault/credentials/{path}': '200',
+      'POST /v1/vault/leases/{lease_id}/renew': '200',
+      'DELETE /v1/vault/leases/{lease_id}': '200',
     });
   });
 
@@ -69,6 +81,9 @@ describe('the console’s OpenAPI document', () => {
       'POST /v1/teams': 'TeamCreateRequest',
       'POST /v1/workspaces': 'WorkspaceCreateRequest',
       'POST /v1/tokens': 'TokenCreateRequest',
+      'POST /v1/vault/credentials/{path}/rotate': 'CredentialRotateBody',
+      'PUT /v1/vault/credentials/{path}': 'CredentialWriteBody',
+      'POST /v1/vault/leases/{lease_id}/renew': 'LeaseRenewBody',
     });
     expect(of('GET /v1/teams').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['query:org']);
     expect(of('GET /v1/workspaces').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['query:team', 'query:org']);

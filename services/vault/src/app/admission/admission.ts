@@ -9,6 +9,12 @@ import { isRefusal, type Refusal, type RefusalRecord, type Refusals } from './re
 /** What a request asks for: a capability on the path of its validated body, and how a refusal is recorded. */
 export interface AdmissionRule<R> {
   capability: Capability;
+  /**
+   * Another capability that admits the request as well, for a request two kinds of principal make
+   * (a lease's renewal: its holder's `read`, or an operator's `write`, which reads nothing). A refusal is
+   * recorded against `capability`.
+   */
+  orCapability?: Capability;
   /** The body by its contract (and any limit the contract cannot say); throws a coded HearthError. */
   parse(payload: unknown): R;
   /**
@@ -81,7 +87,9 @@ export class Admission {
       const request = rule.parse(signed.payload);
       const asked = rule.path(request);
       if (asked !== null) path = asked;
-      if (asked !== null && !mayAccess(caller.principal.rules, path, capability)) {
+      const { rules } = caller.principal;
+      const admitted = (held: Capability | undefined) => held !== undefined && mayAccess(rules, path, held);
+      if (asked !== null && !admitted(capability) && !admitted(rule.orCapability)) {
         throw new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`);
       }
       return await operation(caller, request);

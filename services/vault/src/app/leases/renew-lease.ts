@@ -9,8 +9,10 @@ import type { AuditTrail } from '../audit-trail.js';
 import type { LeaseStatements, LeaseStore, RoleStore, TargetDatabases } from '../ports.js';
 
 type RenewRequest = z.output<typeof LeaseRenewRequest>;
+/** Its holder renews it (`read`, as it was issued); so does an operator's console (`write`), which reads nothing. */
 const renew: AdmissionRule<RenewRequest> = {
   capability: 'read',
+  orCapability: 'write',
   parse: (payload) => parseRequest(LeaseRenewRequest, payload),
   path: ({ lease_id }) => lease_id,
 };

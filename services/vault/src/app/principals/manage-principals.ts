@@ -30,6 +30,21 @@ export const DRIVER_RULES: readonly PolicyRule[] = [
   { pattern: 'org/*', capabilities: ['resolve'], effect: 'allow' },
 ];
 
+/**
+ * The web console's own principal (CONSOLE_PRINCIPAL): it carries operators' writes — a credential's
+ * write, test and rotation in every scope, a lease's renewal and revocation — and holds no `read`
+ * anywhere, so nothing it asks for answers a value. No `resolve`, `destroy`, or rule under `sys/`
+ * or `credential-types/` either: it manages no principal and defines no type.
+ */
+export const CONSOLE_RULES: readonly PolicyRule[] = [
+  ...['hearth/*', 'team/*', 'org/*'].map((pattern): PolicyRule => ({
+    pattern,
+    capabilities: ['write'],
+    effect: 'allow',
+  })),
+  { pattern: 'db/creds/*', capabilities: ['write', 'delete'], effect: 'allow' },
+];
+
 /** A principal-management request, authorised as `write` on the principal's own path. */
 function about<S extends z.ZodType>(schema: S, nameOf: (request: z.infer<S>) => string): AdmissionRule<z.infer<S>> {
   return {
@@ -125,7 +140,7 @@ export class ManagePrincipals {
   }
 
   /**
-   * Principals pinned by configuration (`root`, allowed everything; the driver, on its own paths): made,
+   * Principals pinned by configuration (`root`, allowed everything; the driver and the console, on their own paths): made,
    * or given the configured key, at start, and given each of `rules` they do not hold as it is (a
    * release that adds a capability, `resolve` say, reaches principals made by an earlier one).
    * Recorded when something changes.

@@ -1,0 +1,38 @@
+/**
+ * The browser-safe entry of contracts (`@hearth/contracts/web`): the schemas and types the web console
+ * needs, and nothing that pulls NATS, libsodium or a `node:` module into a browser bundle. Add a name
+ * here only from a module whose imports are zod and other such modules (web.unit.spec.ts checks it).
+ */
+export { ErrorCode, type ErrorBody, type FieldRefusal } from './errors.js';
+export { Slug } from './slug.js';
+export {
+  DeploymentHistory,
+  DeploymentHistoryEntry,
+  DeploymentList,
+  DeploymentRef,
+  DeploymentRequest,
+  DriverName,
+  MAX_SIDECARS,
+  MAX_WORKLOADS,
+  SidecarSpec,
+  Status,
+  Tier,
+  WorkloadSpec,
+  looksLikeCredential,
+} from './deployment.js';
+export { OperatorRole, TokenCreated, TokenCreateRequest, TokenName, TokenRevoked } from './operator.js';
+export { Org, OrgList, Team, TeamList, Workspace, WorkspaceList } from './tenancy.js';
+export { Provider, SecretMetadata, SecretPath, SecretVersionInfo } from './vault.js';
+export {
+  CredentialCategory,
+  CredentialTypeInfo,
+  DEFAULT_ENVIRONMENT,
+  FieldKind,
+  GENERIC_TYPE,
+  TestStatus,
+  isSecretKind,
+} from './credential-types.js';
+export { CredentialDetails, CredentialHistoryEntry, CredentialRotation, CredentialTestResult } from './credentials.js';
+export { EngineInfo, LeaseInfo, LeaseRenewed, LeasesRevoked, LeaseState } from './leases.js';
+export { AuditOutcome } from './audit.js';
+export { AuditCheckpoint, AuditRecord, AuditRecordPage } from './hatch-api.js';
