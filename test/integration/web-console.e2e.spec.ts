@@ -421,14 +421,15 @@ describe('the Deployments page with 1,000 deployments', () => {
   it('renders them from one list and one event stream, with no call per row', async () => {
     const web = await openConsole(browser, hearth.url);
     await signIn(web, hearth.adminToken);
+    const table = web.page.getByRole('table', { name: 'Deployments' });
+    const last = table.getByRole('link', { name: `many-${String(COUNT - 1).padStart(4, '0')}`, exact: true });
+    // The signed-in page has paged through them all: none of its calls is counted for the fresh load.
+    await last.waitFor({ state: 'attached' });
     const from = web.requests.length;
     await web.page.goto(`${hearth.url}/deployments`);
-    const table = web.page.getByRole('table', { name: 'Deployments' });
     await table.getByRole('link', { name: 'many-0000', exact: true }).waitFor();
     const firstAt = await web.page.evaluate(() => performance.now());
-    await table
-      .getByRole('link', { name: `many-${String(COUNT - 1).padStart(4, '0')}`, exact: true })
-      .waitFor({ state: 'attached' });
+    await last.waitFor({ state: 'attached' });
     const allAt = await web.page.evaluate(() => performance.now());
     const rows = await table.getByRole('row').count();
     const calls = web.requests
