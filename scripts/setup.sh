@@ -5,7 +5,8 @@
 # dependencies, the build and the local images — then runs COMMAND with that toolchain on PATH.
 # `--tests` first adds what only the tests need (docker-compose, for the compose stack's test; MariaDB,
 # Redis and RabbitMQ, whose binaries the driver's catalog test images are made of; openssh-server,
-# whose sshd the SSH credential test starts on a loopback port).
+# whose sshd the SSH credential test starts on a loopback port; Chromium, the browser the web console's
+# test drives through playwright-core, which never downloads one of its own).
 # A step that cannot be done stops here with its name, the reason and what to do by hand.
 set -euo pipefail
 for_tests=
@@ -114,6 +115,8 @@ if [ -n "$for_tests" ]; then
   [ ${#missing[@]} -eq 0 ] || apt_install "test images" "${missing[@]}"
   # sshd for the SSH credential test, started by the test itself (never as the machine's service).
   [ -x /usr/sbin/sshd ] || apt_install "ssh test server" openssh-server
+  # The browser of the web console's test (packages/testkit/src/browser.ts launches this one).
+  [ -x /usr/bin/chromium ] || apt_install "browser" chromium
 fi
 
 # --- Dependencies (when the lockfile changed since the last install), the build, the local images.

@@ -1,36 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cryptoReady, DeploymentRef, HearthError, isSecretSetting } from '@hearth/contracts';
 import {
-  cryptoReady,
-  DeploymentRef,
-  HearthError,
-  isSecretSetting,
-  VaultClient,
-  type PrincipalKeys,
-} from '@hearth/contracts';
-import {
-  createTestDatabase,
   databaseText,
-  freePort,
+  HEARTH_UP,
+  type HearthUp,
   jetStreamText,
   queryDatabase,
   registerWorkspace,
-  startService,
+  startHearthUp,
   type ServiceProcess,
   type TestDatabase,
   until,
 } from '@hearth/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-const root = resolve(import.meta.dirname, '../..');
-const UP = [join(root, 'packages/cli/dist/main.js'), 'up'] as const;
 
 /**
  * The README's first command after its set-up, as an operator runs it: `hearth up` starts Hearth's
@@ -38,83 +27,26 @@ const UP = [join(root, 'packages/cli/dist/main.js'), 'up'] as const;
  * here with fresh databases, free ports and a HEARTH_HOME of its own.
  */
 describe('npm start: its NATS, four services and the demo, end to end, run like a service', () => {
-  const databases: TestDatabase[] = [];
-  let home: string;
+  let up: HearthUp;
   let hearth: ServiceProcess;
+  let home: string;
   let env: Record<string, string>;
-  /** What `hearth up` says runs: its pid file. */
-  const running = () =>
-    JSON.parse(readFileSync(join(home, 'hearth.pid'), 'utf8')) as {
-      pid: number;
-      services: Record<string, number>;
-      nats: number;
-    };
   let consoleUrl: string;
-  /** The demo's subsystem, made by the demo with read on its path: what reads the generated password (root never does). */
-  const demoReader = async () => {
-    const key = JSON.parse(await readFile(join(home, 'keys/demo.json'), 'utf8')) as PrincipalKeys & { name: string };
-    return new VaultClient(nc, key.name, key);
-  };
   let nc: NatsConnection;
+  let databases: TestDatabase[];
+  let running: HearthUp['running'];
+  /** The demo's subsystem, made by the demo with read on its path: what reads the generated password (root never does). */
+  const demoReader = () => up.vaultAs('demo');
   const slug = `qs-${randomBytes(4).toString('hex')}`;
-  const instance = `qs-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    const [consoleDb, vaultDb, hatchDb] = await Promise.all(
-      ['hearth_console', 'hearth_vault', 'hearth_hatch'].map((name) => createTestDatabase(name)),
-    );
-    databases.push(consoleDb!, vaultDb!, hatchDb!);
-    home = await mkdtemp(join(tmpdir(), 'hearth-home-'));
-    const consolePort = await freePort();
-    consoleUrl = `http://127.0.0.1:${consolePort}`;
-    env = {
-      HEARTH_HOME: home,
-      HEARTH_NATS_PORT: String(await freePort()),
-      CONSOLE_PORT: String(consolePort),
-      CONSOLE_DATABASE: consoleDb!.name,
-      VAULT_DATABASE: vaultDb!.name,
-      VAULT_PORT: String(await freePort()),
-      HATCH_PORT: String(await freePort()),
-      HATCH_DATABASE: hatchDb!.name,
-      DRIVER_INSTANCE: instance,
-      DRIVER_RECONCILE_SECONDS: '0',
-      HEARTH_DEMO_SLUG: slug,
-    };
-    hearth = await startService(UP, env, /^hearth: (running|the demo failed)/, 180_000);
-    // The test's own hands on Hearth's NATS: the admin identity `hearth init` made.
-    nc = await connect({
-      servers: `nats://127.0.0.1:${env.HEARTH_NATS_PORT}`,
-      authenticator: nkeyAuthenticator(await readFile(join(home, 'nats/admin.seed'))),
-      inboxPrefix: '_INBOX_admin',
-    });
+    up = await startHearthUp({ HEARTH_DEMO_SLUG: slug });
+    ({ process: hearth, home, env, consoleUrl, running } = up);
+    databases = [up.databases.console, up.databases.vault, up.databases.hatch];
+    nc = await up.nats();
   });
 
-  afterAll(async () => {
-    const token = await readFile(join(home, 'admin-token'), 'utf8').catch(() => '');
-    if (token) {
-      await fetch(`${consoleUrl}/v1/deployments/${slug}`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${token.trim()}` },
-      }).catch(() => undefined);
-      for (let i = 0; i < 150; i++) {
-        const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=hearth.instance=${instance}`]).stdout;
-        if (String(left).trim() === '') break;
-        await sleep(200);
-      }
-    }
-    await hearth?.kill();
-    const containers = String(
-      spawnSync('docker', ['ps', '-aq', '--filter', `label=hearth.instance=${instance}`]).stdout,
-    ).trim();
-    if (containers) spawnSync('docker', ['rm', '-fv', ...containers.split('\n')]);
-    const networks = String(
-      spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=hearth.instance=${instance}`]).stdout,
-    ).trim();
-    if (networks) spawnSync('docker', ['network', 'rm', ...networks.split('\n')]);
-    await nc?.close();
-    await Promise.all(databases.map((db) => db.drop()));
-    if (home) await rm(home, { recursive: true, force: true });
-  });
+  afterAll(() => up?.stop());
 
   it('starts every service, then deploys, reads, logs in and shows the HATCH line, and the password stays in the vault', async () => {
     const output = hearth.output.join('\n');
@@ -194,7 +126,7 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
   });
 
   it('a second start says Hearth is already running, and where, instead of failing on a port', () => {
-    const second = spawnSync(process.execPath, [...UP], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const second = spawnSync(process.execPath, [...HEARTH_UP], { env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(second.status).toBe(0);
     expect(second.stdout).toContain(`hearth: already running (pid ${running().pid}, console ${consoleUrl}`);
   });
@@ -253,8 +185,8 @@ describe('npm start: its NATS, four services and the demo, end to end, run like 
       await sleep(100);
     }
     const left = (args: string[]) => String(spawnSync('docker', args).stdout).trim();
-    expect(left(['ps', '-aq', '--filter', `label=hearth.instance=${instance}`])).toBe('');
-    expect(left(['network', 'ls', '-q', '--filter', `label=hearth.instance=${instance}`])).toBe('');
+    expect(left(['ps', '-aq', '--filter', `label=hearth.instance=${up.instance}`])).toBe('');
+    expect(left(['network', 'ls', '-q', '--filter', `label=hearth.instance=${up.instance}`])).toBe('');
 
     await cryptoReady();
     const refused = await (await demoReader()).read(`hearth/${slug}`).then(

@@ -17,3 +17,5 @@ export * from './credential-servers.js';
 export * from './tenancy.js';
 export * from './tcp-proxy.js';
 export * from './crash.js';
+export * from './browser.js';
+export * from './hearth-up.js';
