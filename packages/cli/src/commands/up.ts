@@ -213,7 +213,11 @@ async function up(withDemo: boolean): Promise<void> {
   );
   say(`all ${services.length} services ready; logs in ${shown(join(home, 'logs'))}; Ctrl-C stops them`);
   if (withDemo && !stopping) await demo(home, consoleUrl, natsAt, say);
-  if (!stopping) say('running — `npm run demo` again, or `npm run hearth -- deploy list`');
+  if (!stopping) {
+    say(
+      `running — the web console at ${consoleUrl}/ (sign in with ${shown(join(home, HomeFiles.adminToken))}); \`npm run demo\` again, or \`npm run hearth -- deploy list\``,
+    );
+  }
 }
 
 /**
