@@ -62,6 +62,13 @@ describe('infra/compose.yml: the whole of Hearth from images built here', () => 
     const page = await fetch(`http://127.0.0.1:${env.HEARTH_CONSOLE_PORT}/deployments`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module"');
+    // Its reads of the vault and hatch reach them across the stack's network.
+    for (const path of ['/v1/vault/credentials', '/v1/audit/verification']) {
+      const read = await fetch(`http://127.0.0.1:${env.HEARTH_CONSOLE_PORT}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect({ path, status: read.status }).toEqual({ path, status: 200 });
+    }
   });
 
   it('gives each service its own secrets only, as files of mode 600, and none in docker inspect', async () => {
