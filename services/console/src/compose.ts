@@ -127,7 +127,7 @@ export function composeConsole(
     operatorAccess: new OperatorAccess(tokens, ids, operatorSessions),
     operatorSessions,
     listTokens: new ListTokens(tokens),
-    watchDeployments: new WatchDeployments(deploymentChanges, streamRecheckMs),
+    watchDeployments: new WatchDeployments(deploymentChanges, streamRecheckMs, clock),
     createToken: new CreateToken(unitOfWork, tokens, audit, ids),
     revokeToken: new RevokeToken(unitOfWork, tokens, audit),
     vaultWrites: new VaultWrites(vaultWriter, vault.sealPublicKey ?? null, unitOfWork, audit),

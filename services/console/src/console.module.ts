@@ -1,7 +1,7 @@
 import { nestModuleOf } from '@hearth/platform/nest';
 import type { DynamicModule } from '@nestjs/common';
 import type { ConsoleUseCases } from './compose.js';
-import { BearerTokenGuard } from './transport/http/caller.js';
+import { CallerGuard } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
 import { OpenApiController } from './transport/http/openapi.controller.js';
 import { ParkedController } from './transport/http/parked.controller.js';
@@ -31,6 +31,6 @@ export function consoleModule(useCases: ConsoleUseCases, upstreams: ReadUpstream
       TokenEndpoints,
     ],
     useCases,
-    [BearerTokenGuard, { provide: ReadUpstreams, useValue: upstreams }],
+    [CallerGuard, { provide: ReadUpstreams, useValue: upstreams }],
   );
 }

@@ -39,3 +39,26 @@ async function drainedOrClosed(response: ServerResponse): Promise<void> {
     settled.abort();
   }
 }
+
+/** Starts a Server-Sent Events answer: no cache, no proxy buffering, then `comment` as its first line. */
+export function openEventStream(response: ServerResponse, comment: string): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  response.write(`: ${comment}\n\n`);
+}
+
+/** One Server-Sent Event: its type, its JSON data and, for a stream a client resumes, its id. */
+export function sseEvent(event: string, data: unknown, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** What keeps an idle stream open through proxies. */
+export const SSE_KEEP_ALIVE = ': keep-alive\n\n';
+
+/** Ends a stream with the body an HTTP error carries, so a client reads the code the same way. */
+export function sseRefusal(error: { code: string; message: string }): string {
+  return sseEvent('error', { error: { code: error.code, message: error.message } });
+}

@@ -1,5 +1,6 @@
 import { ErrorCode, HearthError, type DeploymentRef } from '@hearth/contracts';
 import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
+import type { Clock } from '@hearth/platform/ports';
 import type { DeploymentChange, DeploymentChanges } from '../ports.js';
 
 export type DeploymentWatchItem =
@@ -18,6 +19,7 @@ export class WatchDeployments {
   constructor(
     private readonly changes: DeploymentChanges,
     private readonly recheckMs: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Refused at once (an ordinary error) when the caller may not read deployments; listening from then on. */
@@ -57,18 +59,18 @@ export class WatchDeployments {
     signal: AbortSignal,
     done: () => void,
   ): AsyncGenerator<DeploymentWatchItem> {
-    let checkedAt = Date.now();
+    let checkedAt = this.clock.now().getTime();
     try {
       while (!signal.aborted) {
         if (pending.length === 0) await this.nextOrTimeout(onWake);
         if (signal.aborted) return;
-        if (Date.now() - checkedAt >= this.recheckMs) {
+        if (this.clock.now().getTime() - checkedAt >= this.recheckMs) {
           const refusal = await refusalOf(recheck);
           if (refusal) {
             yield { kind: 'refused', error: refusal };
             return;
           }
-          checkedAt = Date.now();
+          checkedAt = this.clock.now().getTime();
         }
         const change = pending.shift();
         if (change === undefined) yield { kind: 'idle' };

@@ -51,7 +51,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * case's call.
  */
 @Injectable()
-export class BearerTokenGuard implements CanActivate {
+export class CallerGuard implements CanActivate {
   constructor(
     private readonly access: OperatorAccess,
     private readonly sessions: OperatorSessions,

@@ -9,7 +9,14 @@ import {
   type DeploymentRef,
 } from '@hearth/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { closedSignal, writeChunks } from '@hearth/platform/nest';
+import {
+  closedSignal,
+  openEventStream,
+  sseEvent,
+  sseRefusal,
+  SSE_KEEP_ALIVE,
+  writeChunks,
+} from '@hearth/platform/nest';
 import type { Response } from 'express';
 import { CreateDeployment } from '../../app/create-deployment/create-deployment.js';
 import { GetDeployment } from '../../app/get-deployment/get-deployment.js';
@@ -19,13 +26,13 @@ import { OperateDeployment } from '../../app/operate-deployment/operate-deployme
 import { OperatorAccess } from '../../app/operator-access/operator-access.js';
 import { WatchDeployments, type DeploymentWatchItem } from '../../app/watch-deployments/watch-deployments.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller, Credential, type ConsoleRequest } from './caller.js';
+import { CallerGuard, Caller, Credential, type ConsoleRequest } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 const slugOf = (slug: string) => parseRequest(GetDeploymentRequest, { slug }).slug;
 
 @Controller('v1/deployments')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class DeploymentsController {
   constructor(
     private readonly createDeployment: CreateDeployment,
@@ -77,12 +84,7 @@ export class DeploymentsController {
   ): Promise<void> {
     // Refused before a byte is written: an ordinary HTTP error.
     const items = this.watchDeployments.run(caller, () => this.access.recheck(credential), closedSignal(response));
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-    });
-    response.write(': deployments\n\n');
+    openEventStream(response, 'deployments');
     await writeChunks(response, sse(items));
   }
 
@@ -151,20 +153,17 @@ async function* sse(items: AsyncIterable<DeploymentWatchItem>): AsyncGenerator<s
   for await (const item of items) {
     switch (item.kind) {
       case 'deployment':
-        yield `event: deployment\ndata: ${JSON.stringify(item.ref)}\n\n`;
+        yield sseEvent('deployment', item.ref);
         break;
       case 'deleted':
-        yield `event: deleted\ndata: ${JSON.stringify({ workspace_slug: item.slug })}\n\n`;
+        yield sseEvent('deleted', { workspace_slug: item.slug });
         break;
       case 'idle':
-        yield ': keep-alive\n\n';
+        yield SSE_KEEP_ALIVE;
         break;
-      case 'refused': {
-        // The same body an HTTP error carries, so a client reads the code the same way.
-        const body = { error: { code: item.error.code, message: item.error.message } };
-        yield `event: error\ndata: ${JSON.stringify(body)}\n\n`;
+      case 'refused':
+        yield sseRefusal(item.error);
         break;
-      }
       default: {
         const unknown: never = item;
         throw new Error(`unknown deployment stream item ${JSON.stringify(unknown)}`);

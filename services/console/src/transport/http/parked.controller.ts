@@ -2,11 +2,11 @@ import type { ParkedList } from '@hearth/contracts';
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ListParkedMessages } from '../../app/list-parked-messages/list-parked-messages.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller } from './caller.js';
+import { CallerGuard, Caller } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 @Controller('v1/parked')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class ParkedController {
   constructor(private readonly listParkedMessages: ListParkedMessages) {}
 

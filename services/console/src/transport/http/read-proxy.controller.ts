@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BearerTokenGuard, Credential, type ConsoleRequest } from './caller.js';
+import { CallerGuard, Credential, type ConsoleRequest } from './caller.js';
 import { passThrough, type Upstream } from './read-proxy.js';
 
 /** Where the console finds the vault's and hatch's HTTP edges (CONSOLE_VAULT_URL, CONSOLE_HATCH_URL). */
@@ -23,7 +23,7 @@ export class ReadUpstreams {
  * the web are console routes of their own, which call the vault over NATS.
  */
 @Controller('v1')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class ReadProxyController {
   constructor(@Inject(ReadUpstreams) private readonly upstreams: ReadUpstreams) {}
 

@@ -16,7 +16,7 @@ import { Body, Controller, Get, Param, Post, Query, UseGuards } from '@nestjs/co
 import { CreateTenant } from '../../app/create-tenant/create-tenant.js';
 import { ReadTenancy } from '../../app/read-tenancy/read-tenancy.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller } from './caller.js';
+import { CallerGuard, Caller } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 const slugOf = (slug: string) => parseRequest(OrgCreateRequest.pick({ slug: true }), { slug }).slug;
@@ -29,7 +29,7 @@ const created = {
 
 /** The tenancy tree: organisations, their teams, the teams' workspaces. */
 @Controller('v1')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class TenancyController {
   constructor(
     private readonly createTenant: CreateTenant,

@@ -11,11 +11,11 @@ import { CreateToken } from '../../app/create-token/create-token.js';
 import { ListTokens } from '../../app/list-tokens/list-tokens.js';
 import { RevokeToken } from '../../app/revoke-token/revoke-token.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller } from './caller.js';
+import { CallerGuard, Caller } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 @Controller('v1/tokens')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class TokensController {
   constructor(
     private readonly createToken: CreateToken,

@@ -15,7 +15,7 @@ import {
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { VaultWrites } from '../../app/vault-writes/vault-writes.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
-import { BearerTokenGuard, Caller } from './caller.js';
+import { CallerGuard, Caller } from './caller.js';
 import { ApiRoute } from './openapi.js';
 
 /** A `*name` route parameter keeps its slashes: its segments joined again. */
@@ -35,7 +35,7 @@ const refusals = {
  * vault's own refusals with their status.
  */
 @Controller('v1')
-@UseGuards(BearerTokenGuard)
+@UseGuards(CallerGuard)
 export class VaultWritesController {
   constructor(private readonly writes: VaultWrites) {}
 

@@ -17,7 +17,14 @@ import { AuditorTail, type AuditorTailItem } from '../../app/tail-records/audito
 import { TailRecords } from '../../app/tail-records/tail-records.js';
 import { VerifyChain } from '../../app/verify-chain/verify-chain.js';
 import { AuditReaderGuard } from './audit-reader.guard.js';
-import { closedSignal, writeChunks } from '@hearth/platform/nest';
+import {
+  closedSignal,
+  openEventStream,
+  sseEvent,
+  sseRefusal,
+  SSE_KEEP_ALIVE,
+  writeChunks,
+} from '@hearth/platform/nest';
 
 /** The auditor's HTTP API. Read-only: no route changes or deletes a record. */
 @Controller('v1/audit')
@@ -50,12 +57,7 @@ export class AuditController {
     const { since_seq, ...filter } = parseRequest(AuditTailQuery, query);
     const after =
       resumeAfter(lastEventId) ?? (since_seq !== undefined ? since_seq - 1 : await this.tailRecords.headSeq());
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-    });
-    response.write(`: tail after seq ${after}\n\n`);
+    openEventStream(response, `tail after seq ${after}`);
     await writeChunks(response, sse(this.auditorTail.run(authorization, filter, after, closedSignal(response))));
   }
 
@@ -85,17 +87,14 @@ async function* sse(items: AsyncIterable<AuditorTailItem>): AsyncGenerator<strin
   for await (const item of items) {
     switch (item.kind) {
       case 'record':
-        yield `id: ${item.record.seq}\nevent: record\ndata: ${JSON.stringify(item.record)}\n\n`;
+        yield sseEvent('record', item.record, item.record.seq);
         break;
       case 'idle':
-        yield ': keep-alive\n\n';
+        yield SSE_KEEP_ALIVE;
         break;
-      case 'refused': {
-        // The same body an HTTP error carries, so a client reads the code the same way.
-        const body = { error: { code: item.error.code, message: item.error.message } };
-        yield `event: error\ndata: ${JSON.stringify(body)}\n\n`;
+      case 'refused':
+        yield sseRefusal(item.error);
         break;
-      }
       default: {
         const unknown: never = item;
         throw new Error(`unknown tail item ${JSON.stringify(unknown)}`);
