@@ -182,6 +182,26 @@ describe('the console writes to the vault for an operator, and reads nothing', (
     );
   });
 
+  it('never writes over a generated (AUTO_MANAGED) credential, nor makes one', async () => {
+    const path = 'hearth/generated/db';
+    await root.write({ path, provider: 'AUTO_MANAGED', values: { password: 'generated-by-its-driver' } });
+    const values = { password: 'chosen-by-the-operator' };
+    // Naming the provider is refused by the console's own schema, before the vault is asked.
+    const named = await api(`/v1/vault/credentials/${path}`, {
+      method: 'PUT',
+      body: { provider: 'AUTO_MANAGED', sealed_values: await sealed(path, values) },
+    });
+    expect(named).toMatchObject({ status: 400, body: { error: { code: 'HEARTH.INVALID_REQUEST' } } });
+    // A USER write over it is the vault's to refuse.
+    const over = await api(`/v1/vault/credentials/${path}`, {
+      method: 'PUT',
+      body: { sealed_values: await sealed(path, values) },
+    });
+    expect(over.status).toBe(409);
+    // Still its driver's one version: no value an operator chose was ever current.
+    expect(await root.credential(path)).toMatchObject({ provider: 'AUTO_MANAGED', current_version: 1 });
+  });
+
   it("renews and revokes a lease, and the lease's user is gone", async () => {
     await configureEngineOn(root, cluster, 'reporting');
     await root.defineRole({

@@ -12,8 +12,12 @@ import { SecretWriteRequest } from '../vault.js';
  */
 export const CONSOLE_PRINCIPAL = 'console';
 
-/** `PUT /v1/vault/credentials/<path>`: a write's metadata and its values sealed to the vault; the path is the URL's. */
-export const CredentialWriteBody = SecretWriteRequest.omit({ path: true });
+/**
+ * `PUT /v1/vault/credentials/<path>`: a USER credential's metadata and its values sealed to the vault;
+ * the path is the URL's. No provider: an operator never writes a generated (AUTO_MANAGED) value,
+ * which its driver alone makes and rotates, and the vault refuses a USER write over one.
+ */
+export const CredentialWriteBody = SecretWriteRequest.omit({ path: true, provider: true });
 export type CredentialWriteBody = z.input<typeof CredentialWriteBody>;
 
 /** `POST /v1/vault/credentials/<path>/rotate`: a USER credential's new values, sealed; none for an AUTO_MANAGED one. */

@@ -62,7 +62,7 @@ export class VaultWrites {
 
   writeCredential(path: string, body: CredentialWriteBody, caller: OperatorToken): Promise<SecretWritten> {
     return this.carry(caller, 'credential.write', { type: 'CredentialWriteAuditedV1', path }, (vault) =>
-      vault.writeSealed({ ...body, path }),
+      vault.writeSealed({ ...body, path, provider: 'USER' }),
     );
   }
 
