@@ -363,20 +363,20 @@ function CredentialForm({ mode, onDone }: { mode: FormMode; onDone: (written: st
     setFieldErrors({});
     run(async () => {
       const all: Record<string, string> = {};
-      if (typeName === GENERIC_TYPE)
-        for (const { name, value } of generic)
-          if (name.trim()) all[name.trim()] = value;
-          else
-            for (const field of type?.fields ?? [])
-              if ((values[field.name] ?? '') !== '') all[field.name] = values[field.name]!;
+      if (typeName === GENERIC_TYPE) {
+        for (const { name, value } of generic) if (name.trim()) all[name.trim()] = value;
+      } else {
+        for (const field of type?.fields ?? [])
+          if ((values[field.name] ?? '') !== '') all[field.name] = values[field.name]!;
+      }
       const { public_key } = await api.vaultSealKey();
+      // Sealed with the path it is for ({path, values}): the vault opens it for this path only.
       const sealed = sealValuesForVault(public_key, path, all);
       try {
         if (mode.kind === 'rotate') {
-          await api.rotateCredential(path, sealed);
+          await api.rotateCredential(path, { sealed_values: sealed });
         } else {
           await api.writeCredential(path, {
-            path,
             type: typeName,
             environment,
             provider: 'USER',
