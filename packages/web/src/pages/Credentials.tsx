@@ -82,7 +82,14 @@ function CredentialList() {
   const can = useCan();
   const [prefix, setPrefix] = useState('');
   const [writing, setWriting] = useState(false);
-  const list = useLoad(() => api.credentials(prefix), prefix);
+  // A scope is `hearth/<slug>/`: its own path (a workspace's generated credential is `hearth/<slug>`) and
+  // what is below it. The vault's prefix is a plain string prefix, so `hearth/demo` would also list
+  // `hearth/demo2`: ask for the path and keep only the scope's own.
+  const list = useLoad(async () => {
+    const own = prefix.replace(/\/$/, '');
+    const items = await api.credentials(own);
+    return prefix === '' ? items : items.filter((c) => c.path === own || c.path.startsWith(prefix));
+  }, prefix);
   return (
     <>
       <div className="page-head">
