@@ -418,11 +418,15 @@ function CredentialForm({ mode, onDone }: { mode: FormMode; onDone: (written: st
               <Field label="Type">
                 {(props) => (
                   <select {...props} value={typeName} onChange={(e) => setTypeName(e.target.value)}>
+                    {/* The vault's type list holds the typed ones only: generic (named values) is offered here. */}
+                    {!types.data?.some((t) => t.name === GENERIC_TYPE) && (
+                      <option value={GENERIC_TYPE}>Generic (named values)</option>
+                    )}
                     {types.data?.map((t) => (
                       <option key={t.name} value={t.name}>
                         {t.display_name}
                       </option>
-                    )) ?? <option value={GENERIC_TYPE}>generic</option>}
+                    ))}
                   </select>
                 )}
               </Field>
