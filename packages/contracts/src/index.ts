@@ -7,6 +7,7 @@ export * from './deployment.js';
 export * from './driver.js';
 export * from './envelope.js';
 export * from './errors.js';
+export * from './sidecar-catalog.js';
 export * from './slug.js';
 export * from './subjects.js';
 export * from './vault-pointer.js';

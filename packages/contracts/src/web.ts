@@ -5,6 +5,7 @@
  */
 export { ErrorCode, type ErrorBody, type FieldRefusal } from './errors.js';
 export { Slug } from './slug.js';
+export { imageBaseName, sidecarCatalogEntryOf, SIDECAR_CATALOG, type KnownSidecarImage } from './sidecar-catalog.js';
 export {
   DeploymentHistory,
   DeploymentHistoryEntry,
@@ -20,9 +21,18 @@ export {
   WorkloadSpec,
   looksLikeCredential,
 } from './deployment.js';
-export { OperatorRole, TokenCreated, TokenCreateRequest, TokenName, TokenRevoked } from './operator.js';
+export {
+  OperatorRole,
+  TokenCreated,
+  TokenCreateRequest,
+  TokenList,
+  TokenName,
+  TokenRevoked,
+  TokenSummary,
+} from './operator.js';
+export { Permission, Session, SessionCreate } from './session.js';
 export { Org, OrgList, Team, TeamList, Workspace, WorkspaceList } from './tenancy.js';
-export { Provider, SecretMetadata, SecretPath, SecretVersionInfo } from './vault.js';
+export { Provider, SecretMetadata, SecretPath, SecretVersionInfo, SecretWritten } from './vault.js';
 export {
   CredentialCategory,
   CredentialTypeInfo,
@@ -35,4 +45,5 @@ export {
 export { CredentialDetails, CredentialHistoryEntry, CredentialRotation, CredentialTestResult } from './credentials.js';
 export { EngineInfo, LeaseInfo, LeaseRenewed, LeasesRevoked, LeaseState } from './leases.js';
 export { AuditOutcome } from './audit.js';
-export { AuditCheckpoint, AuditRecord, AuditRecordPage } from './hatch-api.js';
+export { AuditCheckpoint, AuditRecord, AuditRecordPage, AuditVerification } from './hatch-api.js';
+export { CredentialRotateBody, CredentialWriteBody, LeaseRenewBody, VaultSealKey } from './console/vault-writes.js';

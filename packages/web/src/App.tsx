@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { onUnauthenticated, setCsrfToken } from './api/client';
 import { api } from './api/endpoints';
-import type { Session } from './api/pending-contracts';
+import type { Session } from '@hearth/contracts/web';
 import { Link, match, navigate, usePath } from './router';
 import { SessionContext, useCan, useSession } from './session';
 import { ErrorAlert } from './ui';

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { Permission, Session } from './api/pending-contracts';
+import type { Permission, Session } from '@hearth/contracts/web';
 
 export interface SessionState {
   session: Session;

@@ -1,4 +1,4 @@
-import { DeploymentRequest, ErrorCode, type Tier } from '@hearth/contracts/web';
+import { DeploymentRequest, ErrorCode, SIDECAR_CATALOG, sidecarCatalogEntryOf, type Tier } from '@hearth/contracts/web';
 import type { ApiError } from '../api/client';
 
 /**
@@ -8,17 +8,16 @@ import type { ApiError } from '../api/client';
  */
 
 /**
- * Images whose credential the driver generates and keeps in the vault (the driver's known-sidecar
- * catalog, services/driver-localdocker/src/domain/catalog): picking one fills the row.
+ * Picking a catalog sidecar (contracts' SIDECAR_CATALOG, the driver's known-sidecar rows) names the
+ * row after it and sets the image's base name, keeping a tag or registry already typed for that base
+ * (`hearth-test/postgres:15` stays as it is when PostgreSQL is picked).
  */
-export const SIDECAR_CATALOG: readonly { label: string; name: string; image: string }[] = [
-  { label: 'PostgreSQL', name: 'postgres', image: 'postgres:16' },
-  { label: 'MariaDB', name: 'mariadb', image: 'mariadb:11' },
-  { label: 'MySQL', name: 'mysql', image: 'mysql:8' },
-  { label: 'MongoDB', name: 'mongo', image: 'mongo:7' },
-  { label: 'RabbitMQ', name: 'rabbitmq', image: 'rabbitmq:3-management' },
-  { label: 'Elasticsearch', name: 'elasticsearch', image: 'elasticsearch:8.15.0' },
-];
+export function pickSidecar(row: ContainerRow, image: string): ContainerRow {
+  const entry = SIDECAR_CATALOG.find((e) => e.image === image);
+  if (!entry) return row;
+  const keeps = sidecarCatalogEntryOf(row.image)?.image === entry.image;
+  return { ...row, name: row.name || entry.image, image: keeps ? row.image : entry.image };
+}
 
 export interface ContainerRow {
   name: string;

@@ -7,6 +7,7 @@ import {
   emptyWorkload,
   fieldErrorsOfApi,
   fieldOf,
+  pickSidecar,
   type DeploymentForm,
 } from './form';
 
@@ -115,5 +116,24 @@ describe("the console's refusals on the form's fields", () => {
   it('names a row by its index', () => {
     expect(fieldOf(['sidecars', 2])).toBe('sidecars.2.name');
     expect(fieldOf([])).toBe('form');
+  });
+});
+
+describe('pickSidecar', () => {
+  it('names the row after the catalog entry and sets its base name', () => {
+    expect(pickSidecar(emptyContainer(), 'postgres')).toEqual({
+      ...emptyContainer(),
+      name: 'postgres',
+      image: 'postgres',
+    });
+  });
+  it('keeps a tag or registry already typed for that base, and a name already given', () => {
+    const row = { ...emptyContainer(), name: 'db', image: 'hearth-test/postgres:15' };
+    expect(pickSidecar(row, 'postgres')).toEqual(row);
+    expect(pickSidecar(row, 'mariadb').image).toBe('mariadb');
+  });
+  it('leaves the row alone for Other image', () => {
+    const row = { ...emptyContainer(), image: 'busybox:1' };
+    expect(pickSidecar(row, '')).toBe(row);
   });
 });

@@ -82,7 +82,14 @@ function CredentialList() {
   const can = useCan();
   const [prefix, setPrefix] = useState('');
   const [writing, setWriting] = useState(false);
-  const list = useLoad(() => api.credentials(prefix), prefix);
+  // A scope is `hearth/<slug>/`: its own path (a workspace's generated credential is `hearth/<slug>`) and
+  // what is below it. The vault's prefix is a plain string prefix, so `hearth/demo` would also list
+  // `hearth/demo2`: ask for the path and keep only the scope's own.
+  const list = useLoad(async () => {
+    const own = prefix.replace(/\/$/, '');
+    const items = await api.credentials(own);
+    return prefix === '' ? items : items.filter((c) => c.path === own || c.path.startsWith(prefix));
+  }, prefix);
   return (
     <>
       <div className="page-head">
@@ -363,23 +370,22 @@ function CredentialForm({ mode, onDone }: { mode: FormMode; onDone: (written: st
     setFieldErrors({});
     run(async () => {
       const all: Record<string, string> = {};
-      if (typeName === GENERIC_TYPE)
-        for (const { name, value } of generic)
-          if (name.trim()) all[name.trim()] = value;
-          else
-            for (const field of type?.fields ?? [])
-              if ((values[field.name] ?? '') !== '') all[field.name] = values[field.name]!;
+      if (typeName === GENERIC_TYPE) {
+        for (const { name, value } of generic) if (name.trim()) all[name.trim()] = value;
+      } else {
+        for (const field of type?.fields ?? [])
+          if ((values[field.name] ?? '') !== '') all[field.name] = values[field.name]!;
+      }
       const { public_key } = await api.vaultSealKey();
+      // Sealed with the path it is for ({path, values}): the vault opens it for this path only.
       const sealed = sealValuesForVault(public_key, path, all);
       try {
         if (mode.kind === 'rotate') {
-          await api.rotateCredential(path, sealed);
+          await api.rotateCredential(path, { sealed_values: sealed });
         } else {
           await api.writeCredential(path, {
-            path,
             type: typeName,
             environment,
-            provider: 'USER',
             ...(description ? { description } : {}),
             ...(existing ? { cas: existing.current_version } : {}),
             sealed_values: sealed,
@@ -411,11 +417,15 @@ function CredentialForm({ mode, onDone }: { mode: FormMode; onDone: (written: st
               <Field label="Type">
                 {(props) => (
                   <select {...props} value={typeName} onChange={(e) => setTypeName(e.target.value)}>
+                    {/* The vault's type list holds the typed ones only: generic (named values) is offered here. */}
+                    {!types.data?.some((t) => t.name === GENERIC_TYPE) && (
+                      <option value={GENERIC_TYPE}>Generic (named values)</option>
+                    )}
                     {types.data?.map((t) => (
                       <option key={t.name} value={t.name}>
                         {t.display_name}
                       </option>
-                    )) ?? <option value={GENERIC_TYPE}>generic</option>}
+                    ))}
                   </select>
                 )}
               </Field>

@@ -1,11 +1,11 @@
 import { memo, useEffect, useId, useReducer, useState, type FormEvent, type ReactNode } from 'react';
-import { Tier, type DeploymentRef } from '@hearth/contracts/web';
+import { SIDECAR_CATALOG, sidecarCatalogEntryOf, Tier, type DeploymentRef } from '@hearth/contracts/web';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import { openStream } from '../api/sse';
 import { deploymentsReducer, emptyDeployments } from '../deployments/store';
 import {
-  SIDECAR_CATALOG,
+  pickSidecar,
   checkForm,
   emptyContainer,
   emptyForm,
@@ -219,20 +219,20 @@ function CreateDeployment({ onCancel }: { onCancel: () => void }) {
           <fieldset key={i} className="row">
             <legend>Sidecar {i + 1}</legend>
             <div className="grid">
-              <Field label="Sidecar" hint="A catalog image gets a credential the vault keeps and no one sees.">
+              <Field
+                label="Sidecar"
+                hint="A catalog image gets a credential the vault keeps and no one sees; type its tag or registry in Image."
+              >
                 {(props) => (
                   <select
                     {...props}
-                    value={SIDECAR_CATALOG.find((c) => c.image === row.image)?.image ?? ''}
-                    onChange={(e) => {
-                      const pick = SIDECAR_CATALOG.find((c) => c.image === e.target.value);
-                      setSidecar(i, pick ? { ...row, name: row.name || pick.name, image: pick.image } : row);
-                    }}
+                    value={sidecarCatalogEntryOf(row.image)?.image ?? ''}
+                    onChange={(e) => setSidecar(i, pickSidecar(row, e.target.value))}
                   >
                     <option value="">Other image</option>
                     {SIDECAR_CATALOG.map((c) => (
                       <option key={c.image} value={c.image}>
-                        {c.label} ({c.image})
+                        {c.label}
                       </option>
                     ))}
                   </select>
@@ -362,6 +362,7 @@ function ContainerFields({
           <input
             {...props}
             autoComplete="off"
+            placeholder="postgres:16, hearth-test/postgres:15, …"
             value={row.image}
             onChange={(e) => onChange({ ...row, image: e.target.value })}
           />

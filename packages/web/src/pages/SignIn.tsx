@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
-import type { Session } from '../api/pending-contracts';
+import type { Session } from '@hearth/contracts/web';
 import { ErrorAlert, useAction } from '../ui';
 
 export function SignIn({ onSignedIn, error: initial }: { onSignedIn: (session: Session) => void; error?: unknown }) {

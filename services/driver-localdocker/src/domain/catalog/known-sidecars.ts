@@ -1,3 +1,5 @@
+import type { KnownSidecarImage } from '@hearth/contracts';
+
 /**
  * The known-sidecar catalog: the images whose root credential Hearth generates, keeps in the vault
  * and never shows to anyone. A new row is a reviewed change to this file, not "any image we
@@ -14,8 +16,8 @@
  * these images and proves nothing).
  */
 export interface KnownSidecar {
-  /** The image's base name: no registry, path, tag or digest. */
-  readonly image: string;
+  /** The image's base name: no registry, path, tag or digest; one of contracts' SIDECAR_CATALOG, which the web console offers. */
+  readonly image: KnownSidecarImage;
   readonly sugar: Readonly<Record<string, string>>;
   /**
    * Variables the image reads that would defeat the generated credential (trust or empty-password

@@ -4,6 +4,7 @@ import {
   ENV_PREFIX_TAG,
   ErrorCode,
   HearthError,
+  SIDECAR_CATALOG,
   SidecarSpec,
   SYSTEM_CREDENTIAL_TYPES,
 } from '@hearth/contracts';
@@ -26,6 +27,10 @@ const plan = (image: string) =>
 describe('the known-sidecar catalog', () => {
   it('holds exactly the seed’s rows, in its order', () => {
     expect(KNOWN_SIDECARS.map((row) => row.image)).toEqual(SEED_TABLE.map(([image]) => image));
+  });
+
+  it('is exactly the catalog contracts names, which the web console offers', () => {
+    expect(KNOWN_SIDECARS.map((row) => row.image)).toEqual(SIDECAR_CATALOG.map((entry) => entry.image));
   });
 
   it.each(SEED_TABLE)('gives %s the sugar %j and a generated %s', (image, sugar, credential) => {
