@@ -27,6 +27,8 @@ export const ErrorCode = {
   EngineFull: 'CONSOLE.ENGINE_FULL',
   /** A cookie-authenticated write without its session's X-CSRF-Token, or from another origin. */
   CsrfRefused: 'CONSOLE.CSRF_REFUSED',
+  /** Too many refused sign-ins from one address of late: it may try again once the window has passed. */
+  SignInThrottled: 'CONSOLE.SIGN_IN_THROTTLED',
   /** The console was given no vault principal (CONSOLE_PRINCIPAL_KEY) or seal key: it makes no write to the vault. */
   VaultWritesUnconfigured: 'CONSOLE.VAULT_WRITES_UNCONFIGURED',
   NotFound: 'HEARTH.NOT_FOUND',
@@ -100,7 +102,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The kind of failure, which each edge maps to its own status (HTTP 4xx/5xx, NATS header). */
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'throttled' | 'unavailable' | 'internal';
 
 export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'HEARTH.INVALID_REQUEST': 'invalid',
@@ -125,6 +127,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'CONSOLE.ENGINE_UNKNOWN': 'not_found',
   'CONSOLE.ENGINE_FULL': 'conflict',
   'CONSOLE.CSRF_REFUSED': 'forbidden',
+  'CONSOLE.SIGN_IN_THROTTLED': 'throttled',
   'CONSOLE.VAULT_WRITES_UNCONFIGURED': 'unavailable',
   'HEARTH.NOT_FOUND': 'not_found',
   'VAULT.INVALID_PATH': 'invalid',

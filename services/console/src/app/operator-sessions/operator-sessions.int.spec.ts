@@ -161,4 +161,32 @@ describe('web console sessions', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(session.csrf_token);
   });
+
+  it('signs in from a JSON body only: a form posted by another page is no sign-in', async () => {
+    const form = await fetch(`${h.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(h.adminToken)}`,
+    });
+    expect(form.status).toBe(400);
+    expect(form.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('turns an address away after 10 refused sign-ins in a minute, unrecorded, even with a good token', async () => {
+    now += 120_000; // past the window of the refusal made above
+    const refusals = async () => (await outboxSubjects()).filter((s) => s === 'hatch.console.session.refuse').length;
+    const before = await refusals();
+    for (let n = 0; n < 10; n++) {
+      const refused = await call('/v1/session', { method: 'POST', body: { token: `hth_wrong-${n}` } });
+      expect(refused.status).toBe(401);
+    }
+    for (const token of ['hth_wrong-again', h.adminToken]) {
+      const throttled = await call('/v1/session', { method: 'POST', body: { token } });
+      expect(throttled.status).toBe(429);
+      expect(await errorCode(throttled)).toBe(ErrorCode.SignInThrottled);
+    }
+    expect((await refusals()) - before).toBe(10);
+    now += 60_000;
+    await signIn(h.adminToken);
+  });
 });

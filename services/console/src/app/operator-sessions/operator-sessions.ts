@@ -9,6 +9,7 @@ import type { Clock, Ids, UnitOfWork } from '@hearth/platform/ports';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { permissionsOf, type OperatorToken } from '../../domain/operator/operator.js';
 import { idleExpiresAt, sessionAt } from '../../domain/operator/session.js';
+import { SignInThrottle } from '../../domain/operator/sign-in-throttle.js';
 import type { OperatorAudit, OperatorSessionStore, OperatorTokenStore, StoredSession } from '../ports.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -43,16 +44,24 @@ export class OperatorSessions {
     private readonly clock: Clock,
     private readonly ids: Ids,
     private readonly idleMs: number,
+    private readonly throttle = new SignInThrottle({ limit: 10, windowMs: 60_000, addresses: 10_000 }),
   ) {}
 
-  /** Opens a session for the holder of `token`; the secret goes in the cookie and nowhere else. */
-  async signIn({ token: presented }: SessionCreate): Promise<{ secret: string; session: Session }> {
+  /**
+   * Opens a session for the holder of `token`; the secret goes in the cookie and nowhere else. An
+   * address refused too often of late is turned away first (CONSOLE.SIGN_IN_THROTTLED, unrecorded).
+   */
+  async signIn({ token: presented }: SessionCreate, address: string): Promise<{ secret: string; session: Session }> {
+    const now = this.clock.now();
+    if (!this.throttle.admits(address, now.getTime())) {
+      throw new HearthError(ErrorCode.SignInThrottled, 'too many refused sign-ins from here: wait a minute');
+    }
     const token = await this.tokens.findBySecret(presented);
     if (!token) {
+      this.throttle.refused(address, now.getTime());
       await this.unitOfWork.run((tx) => this.audit.signInRefused(tx));
       throw new HearthError(ErrorCode.Unauthenticated, 'that is not a valid operator token');
     }
-    const now = this.clock.now();
     // Sessions nobody came back to are swept here, where sessions are made, so the table stays small.
     await this.sessions.deleteSeenBefore(new Date(now.getTime() - this.idleMs));
     const secret = randomBytes(32).toString('base64url');

@@ -102,6 +102,7 @@ function outcomeOf(refusal: ErrorCode | null): AuditOutcome {
       return 'NOT_FOUND';
     case 'invalid':
     case 'conflict':
+    case 'throttled':
     case 'unavailable':
     case 'internal':
       return 'FAILED';

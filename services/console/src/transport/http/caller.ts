@@ -11,6 +11,8 @@ export const SESSION_COOKIE = 'hearth_session';
 export interface ConsoleRequest {
   method: string;
   protocol: string;
+  /** The client's address (express: the socket's, as no proxy is trusted). */
+  ip?: string;
   headers: Record<string, string | undefined>;
   caller?: OperatorToken;
   /** What the caller authenticated with, as a bearer token: its own, or its session's secret. */

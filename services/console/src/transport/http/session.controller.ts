@@ -29,7 +29,11 @@ export class SessionController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<Session> {
     assertSameOrigin(request);
-    const { secret, session } = await this.sessions.signIn(parseRequest(SessionCreate, body));
+    // JSON only: a form another site posts (which needs no preflight) is no sign-in.
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw new HearthError(ErrorCode.InvalidRequest, 'sign in with a JSON body: {"token": "…"}');
+    }
+    const { secret, session } = await this.sessions.signIn(parseRequest(SessionCreate, body), request.ip ?? 'unknown');
     response.cookie(SESSION_COOKIE, secret, cookieOptions(request));
     return session;
   }
