@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { onUnauthenticated, setCsrfToken } from './api/client';
+import { ApiError, onUnauthenticated, setCsrfToken } from './api/client';
 import { api } from './api/endpoints';
 import type { Session } from '@hearth/contracts/web';
 import { Link, match, navigate, usePath } from './router';
@@ -120,7 +120,7 @@ function Page({ path }: { path: string }) {
   return (
     <>
       <h1>Not found</h1>
-      <ErrorAlert error={{ code: 'HEARTH.NOT_FOUND', message: `nothing at ${path}` }} />
+      <ErrorAlert error={new ApiError('HEARTH.NOT_FOUND', `nothing at ${path}`, 404)} />
       <p>
         <Link to="/deployments">Go to Deployments</Link>
       </p>

@@ -16,6 +16,18 @@ const ref = (slug: string, last_status: DeploymentRef['last_status'] = 'requeste
 describe('the deployments reducer', () => {
   const loaded = deploymentsReducer(emptyDeployments, { type: 'loaded', items: [ref('beta'), ref('alpha')] });
 
+  it('applies the changes heard while the list was read on top of it: the list may be older than they are', () => {
+    let state = deploymentsReducer(loaded, { type: 'loading' });
+    state = deploymentsReducer(state, { type: 'deployment', data: ref('beta', 'ready') });
+    state = deploymentsReducer(state, { type: 'deleted', data: { workspace_slug: 'alpha' } });
+    state = deploymentsReducer(state, { type: 'deployment', data: ref('gamma') });
+    // The list as read before those changes.
+    state = deploymentsReducer(state, { type: 'loaded', items: [ref('alpha'), ref('beta')] });
+    expect(state.order).toEqual(['beta', 'gamma']);
+    expect(state.bySlug.get('beta')?.last_status).toBe('ready');
+    expect(state.heardWhileLoading).toBeNull();
+  });
+
   it('orders a loaded list by slug', () => {
     expect(loaded.order).toEqual(['alpha', 'beta']);
     expect(loaded.bySlug.get('beta')?.last_status).toBe('requested');

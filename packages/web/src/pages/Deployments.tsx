@@ -43,6 +43,7 @@ export function DeploymentsPage() {
     const controller = new AbortController();
     let opened = 0;
     const load = (): void => {
+      dispatch({ type: 'loading' });
       loadAll(controller.signal).then(
         (items) => {
           if (controller.signal.aborted) return;

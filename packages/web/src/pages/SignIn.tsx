@@ -31,7 +31,8 @@ export function SignIn({ onSignedIn, error: initial }: { onSignedIn: (session: S
           onChange={(e) => setToken(e.target.value)}
         />
         <p className="hint">
-          An operator token from <code>hearth token create</code> (or the admin token <code>hearth init</code> printed).
+          An operator token from <code>hearth token create</code> (the first admin&apos;s is in{' '}
+          <code>.hearth/admin-token</code>).
         </p>
         <button type="submit" className="primary" disabled={busy}>
           Sign in
