@@ -27,16 +27,20 @@ export function match(pattern: string, path: string): Record<string, string> | n
   const want = pattern.split('/').filter(Boolean);
   const have = path.split('/').filter(Boolean);
   const params: Record<string, string> = {};
-  for (const [i, part] of want.entries()) {
-    if (part.startsWith('*')) {
-      if (i >= have.length) return null;
-      params[part.slice(1)] = have.slice(i).map(decodeURIComponent).join('/');
-      return params;
+  try {
+    for (const [i, part] of want.entries()) {
+      if (part.startsWith('*')) {
+        if (i >= have.length) return null;
+        params[part.slice(1)] = have.slice(i).map(decodeURIComponent).join('/');
+        return params;
+      }
+      const segment = have[i];
+      if (segment === undefined) return null;
+      if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(segment);
+      else if (part !== segment) return null;
     }
-    const segment = have[i];
-    if (segment === undefined) return null;
-    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(segment);
-    else if (part !== segment) return null;
+  } catch {
+    return null; // a malformed %-escape matches nothing: the page says Not found
   }
   return want.length === have.length ? params : null;
 }

@@ -144,7 +144,17 @@ export async function request<S extends z.ZodType>(
 }
 
 /** Path segments, each encoded: a credential path keeps its `/`. */
-export const encodePath = (path: string): string => path.split('/').map(encodeURIComponent).join('/');
+/**
+ * A credential path in a URL, its slashes kept. A `.` or `..` segment is refused here: the browser
+ * would resolve it, and the request would act on another path than the page shows.
+ */
+export function encodePath(path: string): string {
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new ApiError('VAULT.INVALID_PATH', `not a credential path: ${path}`, 400);
+  }
+  return segments.map(encodeURIComponent).join('/');
+}
 
 /** `?a=1&b=2` of the defined, non-empty values, or ''. */
 export function queryOf(params: Record<string, string | number | undefined>): string {

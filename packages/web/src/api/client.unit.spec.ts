@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { ApiError, describeError, errorOf, onUnauthenticated, request, setCsrfToken, setFetch } from './client';
+import {
+  ApiError,
+  describeError,
+  encodePath,
+  errorOf,
+  onUnauthenticated,
+  request,
+  setCsrfToken,
+  setFetch,
+} from './client';
 
 interface Sent {
   path: string;
@@ -77,5 +86,12 @@ describe('the API client', () => {
   it('says when the console cannot be reached', async () => {
     setFetch(() => Promise.reject(new TypeError('Failed to fetch')));
     await expect(request(Thing, '/v1/thing')).rejects.toMatchObject({ code: 'WEB.NETWORK' });
+  });
+
+  it("keeps a credential path's slashes in a URL, and refuses a segment the browser would resolve", () => {
+    expect(encodePath('hearth/acme/db main')).toBe('hearth/acme/db%20main');
+    for (const path of ['hearth/staging/../prod/db', 'hearth/./db', 'hearth//db', '/hearth/db']) {
+      expect(() => encodePath(path)).toThrow(ApiError);
+    }
   });
 });
