@@ -39,7 +39,9 @@ debian_file() {
   printf '%s\n%s\n' "$dir$path" "$(dpkg-deb -f "$deb" Version)"
 }
 
-scripts/build-test-images.sh
+# HEARTH_SETUP_BUILT: scripts/setup.sh built the workspace and the test images just now (it runs the
+# tests with it set), so the compose stack's test does not do both again.
+[ -n "${HEARTH_SETUP_BUILT:-}" ] || scripts/build-test-images.sh
 
 node_version=$(node --version)
 case "$node_version" in
@@ -59,7 +61,7 @@ busybox_version=$(basename "$deb")
 
 # The services run what tsc built; the image holds their JavaScript, not tests or type declarations.
 # The console serves the web console's built files (packages/web/dist, all of them: html, css, js).
-pnpm build >/dev/null
+[ -n "${HEARTH_SETUP_BUILT:-}" ] || pnpm build >/dev/null
 runtime_files() { (cd "$1" && find dist -name '*.js' ! -name '*.spec.js' ! -path 'dist/test/*' -print0 | sort -z); }
 app_hash=$(
   {

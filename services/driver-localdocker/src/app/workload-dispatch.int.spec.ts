@@ -98,10 +98,29 @@ describe('workloads dispatched with their credentials', () => {
     return container!;
   }
 
+  /**
+   * Deployments shared by the cases that only look at them, or act on them in an order the file
+   * keeps: each provisioned once, by whichever of its cases runs first (so one alone still runs).
+   * `delivered`: looked at (files, environment), then its provisioning delivered again, then
+   * deprovisioned. `restarted`: its agent restarted with a new value, then restarted with the
+   * value refused.
+   */
+  const shared = new Map<string, Promise<{ slug: string; command: ProvisionCommand }>>();
+  const sharedDeployment = (name: 'delivered' | 'restarted', openAiKey: string) => {
+    let deployment = shared.get(name);
+    if (deployment === undefined) {
+      resolver.fixed.set('OPENAI_API_KEY', openAiKey);
+      const slug = harness.newSlug();
+      deployment = provisioned(slug).then((command) => ({ slug, command }));
+      shared.set(name, deployment);
+    }
+    return deployment;
+  };
+  const delivered = () => sharedDeployment('delivered', API_KEY);
+  const restarted = () => sharedDeployment('restarted', 'first-value');
+
   it('delivers each value as a file on a tmpfs, logs in to the sidecar with it, and leaves no value in docker inspect', async () => {
-    resolver.fixed.set('OPENAI_API_KEY', API_KEY);
-    const slug = harness.newSlug();
-    await provisioned(slug);
+    const { slug } = await delivered();
     const password = harness.vault.secrets.get(`hearth/${slug}`)!.values['password']!;
     const postgresNames = [
       'POSTGRES_DATABASE',
@@ -165,8 +184,7 @@ describe('workloads dispatched with their credentials', () => {
   });
 
   it('puts the values in the process environment too when secrets_as_env is set, and only there and in the tmpfs', async () => {
-    const slug = harness.newSlug();
-    await provisioned(slug);
+    const { slug } = await delivered();
     const password = harness.vault.secrets.get(`hearth/${slug}`)!.values['password']!;
     const envonly = await workloadContainer(slug, 'envonly');
     const environ = await run(harness.docker, envonly.id, ['cat', '/proc/1/environ']);
@@ -179,9 +197,7 @@ describe('workloads dispatched with their credentials', () => {
   });
 
   it('gives a restarted workload the value the vault resolves now, and leaves the sidecars as they are', async () => {
-    resolver.fixed.set('OPENAI_API_KEY', 'first-value');
-    const slug = harness.newSlug();
-    await provisioned(slug);
+    const { slug } = await restarted();
     const before = await harness.containersOf(slug);
     const sidecar = before.find((c) => c.name === `hearth-${slug}-db`)!;
     const envonly = before.find((c) => c.name === `hearth-${slug}-envonly`)!;
@@ -219,9 +235,12 @@ describe('workloads dispatched with their credentials', () => {
   });
 
   it('fails a restart whose resolution is refused, removing the workload it was restarting', async () => {
-    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
-    const slug = harness.newSlug();
-    await provisioned(slug);
+    const { slug } = await restarted();
+    expect((await harness.containersOf(slug)).map((c) => c.name).sort()).toEqual([
+      `hearth-${slug}-agent`,
+      `hearth-${slug}-db`,
+      `hearth-${slug}-envonly`,
+    ]);
     resolver.fixed.delete('OPENAI_API_KEY');
     harness.directory.statuses.set(slug, 'provisioning');
     const restart = harness.restartCommand(slug, sidecars, workloads, 'agent');
@@ -232,19 +251,8 @@ describe('workloads dispatched with their credentials', () => {
     expect(names).toEqual([`hearth-${slug}-db`, `hearth-${slug}-envonly`]);
   });
 
-  it('removes workloads with the rest on deprovisioning', async () => {
-    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
-    const slug = harness.newSlug();
-    await provisioned(slug);
-    expect((await harness.leftovers(slug)).containers).toBe(3);
-    harness.directory.statuses.set(slug, 'deprovisioning');
-    await harness.useCases.deprovision.run(harness.deprovisionCommand(slug));
-    expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
-  });
   it('finishes a redelivered provisioning whose workloads were delivered, making nothing again', async () => {
-    resolver.fixed.set('OPENAI_API_KEY', 'some-value');
-    const slug = harness.newSlug();
-    const command = await provisioned(slug);
+    const { slug, command } = await delivered();
     const before = (await harness.containersOf(slug)).map((c) => c.id).sort();
     const asked = resolver.asked.length;
     await harness.useCases.provision.run(command); // the driver died before its ack
@@ -254,6 +262,14 @@ describe('workloads dispatched with their credentials', () => {
       'ProvisioningStartedV1',
       'SidecarsProvisionedV1',
     ]);
+  });
+
+  it('removes workloads with the rest on deprovisioning', async () => {
+    const { slug } = await delivered();
+    expect((await harness.leftovers(slug)).containers).toBe(3);
+    harness.directory.statuses.set(slug, 'deprovisioning');
+    await harness.useCases.deprovision.run(harness.deprovisionCommand(slug));
+    expect(await harness.leftovers(slug)).toEqual({ containers: 0, networks: 0 });
   });
 
   it('leaves a stopped workload for a restart when reconciling, and removes a failed deployment’s workloads', async () => {
