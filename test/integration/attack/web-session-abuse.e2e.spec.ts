@@ -3,6 +3,7 @@ import { ErrorCode, Session, TokenCreated, TokenList } from '@hearth/contracts';
 import {
   databaseText,
   freePort,
+  queryDatabase,
   startConsoleProcess,
   startHatchProcess,
   startNats,
@@ -141,5 +142,34 @@ describe('attack: web console sessions', () => {
       expect(text.length).toBeGreaterThan(0);
       for (const secret of secrets) expect({ place, found: text.includes(secret) }).toEqual({ place, found: false });
     }
+  });
+
+  it('turns a flood of wrong tokens away after 10 a minute, so it cannot grow HATCH by a record a request', async () => {
+    const attempt = (token: string) => {
+      const { body, type } = json({ token });
+      return call('/v1/session', { method: 'POST', headers: type, body });
+    };
+    const statuses: number[] = [];
+    for (let n = 0; n < 40; n++) statuses.push((await attempt(`hth_guess-${n}`)).status);
+    // Earlier cases of this file refused none from here; the throttle counts this address's refusals.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(30).fill(429));
+    // Turned away before the token is looked at: the admin's own token too, from this address, for now.
+    const good = await attempt(hearthConsole.adminToken);
+    expect(good.status).toBe(429);
+    expect(await errorCode(good)).toBe(ErrorCode.SignInThrottled);
+    // Ten refusal events in all, once the relay has sent every one of them.
+    const count = async (table: string) =>
+      Number(
+        (
+          await queryDatabase<{ n: string }>(
+            hearthConsole.db.name,
+            `SELECT count(*) AS n FROM ${table} WHERE subject = 'hatch.console.session.refuse'`,
+          )
+        )[0]!.n,
+      );
+    await until(async () => (await count('outbox')) === 0 && (await count('audit_journal')) === 10, {
+      what: 'ten refusal events sent, and no more',
+    });
   });
 });
