@@ -5,6 +5,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, ensureStream, jetstreamManager } from './connection.js';
 import { consumeDurable } from './durable-consumer.js';
 
+/** A request that went unanswered while the cluster moved a leader counts as "not yet". */
+const orNotYet = <T>(info: Promise<T>): Promise<T | null> => info.catch(() => null);
+
 /** The nodes that hold a stream or consumer (its leader and its replicas), and whether each replica is in step. */
 const placement = (info: Pick<StreamInfo, 'cluster'>) => ({
   nodes: [info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((replica) => replica.name)].sort(),
@@ -26,7 +29,9 @@ describe('streams on a three-node NATS cluster', () => {
     cluster = await startNatsCluster({ auth: true });
     // NATS_URL as a service is given it: the three nodes, comma-separated.
     nc = await connectNats(cluster.url, 'admin', cluster.seeds!.admin);
-    jsm = await jetstreamManager(nc);
+    // A stream or consumer being placed, scaled or re-elected answers no API request meanwhile: on a
+    // loaded two-core machine that outlasted the default 5 s (CI saw a TimeoutError scaling GROWN).
+    jsm = await jetstreamManager(nc, { timeout: 20_000 });
   });
   afterAll(async () => {
     await nc?.close();
@@ -43,14 +48,24 @@ describe('streams on a three-node NATS cluster', () => {
     expect(placement(await jsm.streams.info('GROWN')).nodes).toHaveLength(1);
 
     await ensureStream(jsm, { name: 'GROWN', subjects: ['grown.>'], num_replicas: 3 });
+    // Placing two more copies of each and electing their groups: seconds alone, far more on a busy machine.
+    let seen: unknown = null;
     await until(
       async () => {
-        const stream = placement(await jsm.streams.info('GROWN'));
-        const consumer = placement(await jsm.consumers.info('GROWN', 'reader'));
-        return [stream, consumer].every((p) => p.current && p.nodes.join() === nodeNames().join());
+        const infos = [
+          await orNotYet(jsm.streams.info('GROWN')),
+          await orNotYet(jsm.consumers.info('GROWN', 'reader')),
+        ];
+        seen = infos.map((info) => info && placement(info));
+        return infos.every((info) => {
+          const p = info && placement(info);
+          return p?.current && p.nodes.join() === nodeNames().join();
+        });
       },
-      { timeoutMs: 20_000, what: 'the stream and its durable consumer on all three nodes' },
-    );
+      { timeoutMs: 60_000, what: 'the stream and its durable consumer on all three nodes' },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
+    });
     expect((await jsm.streams.info('GROWN')).state.messages).toBe(1);
   });
 
@@ -93,10 +108,11 @@ describe('streams on a three-node NATS cluster', () => {
     await dead.start();
     await until(
       async () => {
-        const now = placement(await jsm.streams.info('STEADY'));
-        return now.current && now.nodes.join() === nodeNames().join();
+        const info = await orNotYet(jsm.streams.info('STEADY'));
+        const now = info && placement(info);
+        return Boolean(now?.current && now.nodes.join() === nodeNames().join());
       },
-      { timeoutMs: 20_000, what: 'the restarted node in step again' },
+      { timeoutMs: 60_000, what: 'the restarted node in step again' },
     );
     await consumer.stop();
   });
