@@ -226,7 +226,12 @@ describe('the web console in a browser, on hearth up with its demo', () => {
       .locator('input, textarea')
       .evaluateAll((fields: { value: string }[]) => fields.map((f) => f.value));
     expect([await shown.textContent(), ...values].join('\n')).toContain(token);
-    await page.getByRole('table', { name: 'Tokens' }).getByRole('row').filter({ hasText: auditorName }).waitFor();
+    const rows = page.getByRole('table', { name: 'Tokens' }).getByRole('row');
+    await rows.filter({ hasText: auditorName }).getByRole('button', { name: 'Revoke' }).waitFor();
+    // The bootstrap admin comes from a setting: the console refuses to revoke it, so no button offers to.
+    const bootstrap = rows.filter({ has: page.getByRole('rowheader', { name: 'bootstrap-admin', exact: true }) });
+    await expect(bootstrap.count()).resolves.toBe(1);
+    await expect(bootstrap.getByRole('button').count()).resolves.toBe(0);
     // Shown once: gone when the page is left and opened again.
     await go(page, 'Deployments');
     await go(page, 'Tokens');
@@ -417,29 +422,33 @@ describe('the Deployments page with 1,000 deployments', () => {
   it('renders them from one list and one event stream, with no call per row', async () => {
     const web = await openConsole(browser, hearth.url);
     await signIn(web, hearth.adminToken);
-    const table = web.page.getByRole('table', { name: 'Deployments' });
-    const last = table.getByRole('link', { name: `many-${String(COUNT - 1).padStart(4, '0')}`, exact: true });
-    // The signed-in page has paged through them all: none of its calls is counted for the fresh load.
-    await last.waitFor({ state: 'attached' });
-    const from = web.requests.length;
-    await web.page.goto(`${hearth.url}/deployments`);
+    const lastSlug = `many-${String(COUNT - 1).padStart(4, '0')}`;
+    const lastOf = (page: Page) =>
+      page.getByRole('table', { name: 'Deployments' }).getByRole('link', { name: lastSlug, exact: true });
+    // The signed-in page has paged through them all. The fresh load is a tab of its own (the session's
+    // cookie, its own requests): whatever the first tab still asks for is not counted with it.
+    await lastOf(web.page).waitFor({ state: 'attached' });
+    const page = await web.context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${pathOf(r.url())}${new URL(r.url()).search}`));
+    await page.goto(`${hearth.url}/deployments`);
+    const table = page.getByRole('table', { name: 'Deployments' });
     await table.getByRole('link', { name: 'many-0000', exact: true }).waitFor();
-    const firstAt = await web.page.evaluate(() => performance.now());
-    await last.waitFor({ state: 'attached' });
-    const allAt = await web.page.evaluate(() => performance.now());
+    const firstAt = await page.evaluate(() => performance.now());
+    await lastOf(page).waitFor({ state: 'attached' });
+    const allAt = await page.evaluate(() => performance.now());
     const rows = await table.getByRole('row').count();
-    const calls = web.requests
-      .slice(from)
-      .filter((r) => pathOf(r.url).startsWith('/v1/') && pathOf(r.url) !== '/v1/session')
-      .map((r) => `${r.method} ${pathOf(r.url)}${new URL(r.url).search}`);
+    const calls = requests.filter((c) => / \/v1\//.test(c) && !c.startsWith('GET /v1/session'));
     console.log(
       `web console: ${COUNT} deployments: first row ${Math.round(firstAt)} ms, all ${Math.round(allAt)} ms after navigation start; ${rows} rows; API calls: ${calls.join(', ')}`,
     );
     const lists = calls.filter((c) => /^GET \/v1\/deployments(\?|$)/.test(c));
-    expect(calls.filter((c) => !lists.includes(c))).toEqual(['GET /v1/deployments/events']);
-    // One list: a page of all of them, or the API's pages of at most 500, each asked once.
-    expect(lists.length).toBeLessThanOrEqual(COUNT / 500);
-    expect(new Set(lists).size).toBe(lists.length);
+    const streams = calls.filter((c) => !lists.includes(c));
+    expect(new Set(streams)).toEqual(new Set(['GET /v1/deployments/events']));
+    // One list: a page of all of them, or the API's pages of at most 500, each asked once — and once
+    // again only if the stream had to be opened again (the page reads the list anew then).
+    expect(new Set(lists).size).toBeLessThanOrEqual(COUNT / 500);
+    expect(lists.length).toBeLessThanOrEqual(new Set(lists).size * streams.length);
     await web.close();
   });
 });
