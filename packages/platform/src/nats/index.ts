@@ -1,5 +1,4 @@
 export * from './connection.js';
 export * from './durable-consumer.js';
 export * from './pull.js';
-export * from './service-transport.js';
 export * from './settled-consumer.js';

@@ -4,3 +4,4 @@ export * from './nest-logger.js';
 export * from './serve.js';
 export * from './openapi.js';
 export * from './streaming.js';
+export * from './service-transport.js';

@@ -2,7 +2,7 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CorrelationHeader, type BusSigner } from '@hearth/contracts';
 import { correlation, correlationIdOf } from '../logging/logger.js';
-import { NatsServiceTransport } from '../nats/service-transport.js';
+import { NatsServiceTransport } from './service-transport.js';
 import type { ServiceRuntime } from '../runtime/runtime.js';
 import { enterSpan, extractTraceContext, httpHeaderBag, SpanKind, SpanStatusCode } from '../telemetry/telemetry.js';
 import { EdgeErrorFilter } from './http-error.filter.js';

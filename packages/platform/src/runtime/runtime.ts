@@ -7,7 +7,7 @@ import { createLogger, SecretScrubber, type Logger, type LoggerOptions } from '.
 import { awaitStream, connectNats, ensureStream, type StreamSpec } from '../nats/connection.js';
 import { DatabaseAvailability } from '../postgres/availability.js';
 import { openDatabase } from '../postgres/database.js';
-import { startTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { startTelemetry, type Telemetry } from '../telemetry/sdk.js';
 
 export interface ServiceRuntime {
   logger: Logger;

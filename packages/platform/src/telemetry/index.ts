@@ -1,1 +1,2 @@
+export * from './sdk.js';
 export * from './telemetry.js';

@@ -11,8 +11,6 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { startNodeSdk } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 
 interface HeaderBag {
   get(key: string): string;
@@ -25,27 +23,6 @@ const getter: TextMapGetter<HeaderBag | undefined> = {
   get: (carrier, key) => carrier?.get(key) || undefined,
   keys: (carrier) => carrier?.keys() ?? [],
 };
-
-export interface Telemetry {
-  shutdown(): Promise<void>;
-}
-
-/**
- * Starts the OpenTelemetry SDK for a service with W3C trace context. Spans always get ids (logs and
- * events carry them); they are exported only where OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER say
- * so, or to the processors a caller passes in.
- */
-export function startTelemetry(serviceName: string, spanProcessors?: SpanProcessor[]): Telemetry {
-  const env = process.env;
-  return startNodeSdk({
-    resourceAttributes: { 'service.name': serviceName },
-    resourceDetectors: [],
-    spanProcessors: spanProcessors ?? (env.OTEL_TRACES_EXPORTER ? undefined : [new NoopSpanProcessor()]),
-    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
-    ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
-    instrumentations: [],
-  });
-}
 
 /** Writes the active trace context into NATS (or any) headers. */
 export function injectTraceContext(headers: HeaderBag, ctx: Context = context.active()): void {

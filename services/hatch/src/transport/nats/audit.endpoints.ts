@@ -1,5 +1,5 @@
 import { AuditRecordQuery, parseRequest, Subjects, TokenHashHeader, type AuditRecordPage } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { AuditorAccess } from '../../app/auditor-access/auditor-access.js';

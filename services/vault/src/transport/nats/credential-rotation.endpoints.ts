@@ -1,5 +1,5 @@
 import { CredentialSubjects, type CredentialRotation, type CredentialWorkList } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CredentialWorkQueue } from '../../app/credentials/credential-work.js';

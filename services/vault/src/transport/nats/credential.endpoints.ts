@@ -1,5 +1,5 @@
 import { CredentialSubjects, type CredentialDetails, type CredentialTypeInfo } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { CredentialQueries } from '../../app/credentials/credential-queries.js';

@@ -5,7 +5,7 @@ import {
   type LeasesRevoked,
   type SealedLease,
 } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { IssueLease } from '../../app/leases/issue-lease.js';

@@ -1,5 +1,5 @@
 import { VaultSubjects, type PolicyRule } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { ManagePrincipals } from '../../app/principals/manage-principals.js';

@@ -1,5 +1,5 @@
 import { LeaseSubjects, type LeaseRoleInfo } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { DefineRole } from '../../app/roles/define-role.js';

@@ -6,7 +6,7 @@ import {
   type SecretVersionInfo,
   type SecretWritten,
 } from '@hearth/contracts';
-import { NatsRequestContext } from '@hearth/platform/nats';
+import { NatsRequestContext } from '@hearth/platform/nest';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { ChangeVersions, type VersionsChanged } from '../../app/change-versions/change-versions.js';

@@ -1,4 +1,4 @@
-import type { NatsRequestContext } from '@hearth/platform/nats';
+import type { NatsRequestContext } from '@hearth/platform/nest';
 import type { SignedRequest } from '../../app/admission/caller-identity.js';
 
 /** The bytes and headers a request was signed over, exactly as they arrived, and its decoded body. */
