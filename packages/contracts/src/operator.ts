@@ -7,6 +7,12 @@ export const TokenName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'a token name is 1-63 of a-z 0-9 . _ -' });
 
+/**
+ * The admin token HEARTH_BOOTSTRAP_ADMIN_TOKEN makes at every start: replaced by changing that
+ * setting, never revoked (the console refuses it; the web console offers no Revoke for it).
+ */
+export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
+
 export const TokenCreateRequest = z.object({ name: TokenName, role: OperatorRole }).strict();
 export type TokenCreateRequest = z.infer<typeof TokenCreateRequest>;
 

@@ -22,6 +22,7 @@ export {
   looksLikeCredential,
 } from './deployment.js';
 export {
+  BOOTSTRAP_ADMIN,
   OperatorRole,
   TokenCreated,
   TokenCreateRequest,

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { OperatorRole, type TokenCreated } from '@hearth/contracts/web';
+import { BOOTSTRAP_ADMIN, OperatorRole, type TokenCreated } from '@hearth/contracts/web';
 import { api } from '../api/endpoints';
 import { useCan } from '../session';
 import { ConfirmButton, Empty, ErrorAlert, useAction, useLoad, when } from '../ui';
@@ -97,18 +97,22 @@ export function TokensPage() {
                   <td>{when(t.created_at)}</td>
                   {can('token.revoke') && (
                     <td>
-                      <ConfirmButton
-                        label="Revoke"
-                        danger
-                        disabled={revoke.busy}
-                        question={`Revoke the token ${t.name}? Its sessions end at once.`}
-                        onConfirm={() =>
-                          revoke.run(async () => {
-                            await api.revokeToken(t.name);
-                            tokens.reload();
-                          })
-                        }
-                      />
+                      {t.name === BOOTSTRAP_ADMIN ? (
+                        <span className="hint">Set by HEARTH_BOOTSTRAP_ADMIN_TOKEN</span>
+                      ) : (
+                        <ConfirmButton
+                          label="Revoke"
+                          danger
+                          disabled={revoke.busy}
+                          question={`Revoke the token ${t.name}? Its sessions end at once.`}
+                          onConfirm={() =>
+                            revoke.run(async () => {
+                              await api.revokeToken(t.name);
+                              tokens.reload();
+                            })
+                          }
+                        />
+                      )}
                     </td>
                   )}
                 </tr>

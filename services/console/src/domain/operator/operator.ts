@@ -1,6 +1,7 @@
-import { ErrorCode, HearthError, Permission, type OperatorRole } from '@hearth/contracts';
+import { BOOTSTRAP_ADMIN, ErrorCode, HearthError, Permission, type OperatorRole } from '@hearth/contracts';
 
 export type { OperatorRole, Permission };
+export { BOOTSTRAP_ADMIN };
 
 export interface OperatorToken {
   id: string;
@@ -8,9 +9,6 @@ export interface OperatorToken {
   role: OperatorRole;
   createdBy: string;
 }
-
-/** The admin HEARTH_BOOTSTRAP_ADMIN_TOKEN makes at every start: changed by that setting, never revoked. */
-export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
 const ALL = Permission.options;
 const TOKENS: readonly Permission[] = ['token.create', 'token.revoke'];
