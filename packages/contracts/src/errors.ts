@@ -29,6 +29,8 @@ export const ErrorCode = {
   CsrfRefused: 'CONSOLE.CSRF_REFUSED',
   /** Too many refused sign-ins from one address of late: it may try again once the window has passed. */
   SignInThrottled: 'CONSOLE.SIGN_IN_THROTTLED',
+  /** The token already holds as many live streams open as one may: close one (a tab) first. */
+  TooManyStreams: 'CONSOLE.TOO_MANY_STREAMS',
   /** The console was given no vault principal (CONSOLE_PRINCIPAL_KEY) or seal key: it makes no write to the vault. */
   VaultWritesUnconfigured: 'CONSOLE.VAULT_WRITES_UNCONFIGURED',
   NotFound: 'HEARTH.NOT_FOUND',
@@ -128,6 +130,7 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   'CONSOLE.ENGINE_FULL': 'conflict',
   'CONSOLE.CSRF_REFUSED': 'forbidden',
   'CONSOLE.SIGN_IN_THROTTLED': 'throttled',
+  'CONSOLE.TOO_MANY_STREAMS': 'throttled',
   'CONSOLE.VAULT_WRITES_UNCONFIGURED': 'unavailable',
   'HEARTH.NOT_FOUND': 'not_found',
   'VAULT.INVALID_PATH': 'invalid',

@@ -9,13 +9,24 @@ export type DeploymentWatchItem =
   | { kind: 'idle' }
   | { kind: 'refused'; error: HearthError };
 
+/** Changes one stream may hold unsent while its reader is slow: past them it ends, and its client reloads. */
+export const MAX_PENDING_CHANGES = 1_000;
+
+/** Live streams one token may hold open at once, over all its sessions' tabs: past them, 429. */
+export const MAX_STREAMS_PER_TOKEN = 8;
+
 /**
  * An operator's live view of deployments: each committed change as it happens, a keep-alive when
  * nothing happened for `recheckMs`, and the caller asked about again (`recheck`: its session or token
  * as it is now) at least that often; the stream ends with `refused` once the answer is no, or when
- * changes may have gone unheard (the client reads the list again and reopens it).
+ * changes may have gone unheard (the client reads the list again and reopens it). A reader that
+ * falls MAX_PENDING_CHANGES behind has its stream ended that way too, so no stalled client holds
+ * memory that grows with every change; and a token holds at most MAX_STREAMS_PER_TOKEN open.
  */
 export class WatchDeployments {
+  /** Open streams by token id. */
+  private readonly open = new Map<string, number>();
+
   constructor(
     private readonly changes: DeploymentChanges,
     private readonly recheckMs: number,
@@ -29,14 +40,21 @@ export class WatchDeployments {
     signal: AbortSignal,
   ): AsyncGenerator<DeploymentWatchItem> {
     authorize(caller, 'deployment.read');
+    const release = this.admit(caller);
     const pending: DeploymentChange[] = [];
     let wake: (() => void) | null = null;
     const unsubscribe = this.changes.subscribe((change) => {
-      pending.push(change);
+      if (pending.length < MAX_PENDING_CHANGES) pending.push(change);
+      else {
+        pending.splice(0, pending.length, { kind: 'lost' });
+        unsubscribe();
+      }
       wake?.();
     });
+    // A generator never started runs no `finally`: the client leaving also releases its place.
     const aborted = () => {
       unsubscribe();
+      release();
       wake?.();
     };
     signal.addEventListener('abort', aborted, { once: true });
@@ -47,9 +65,30 @@ export class WatchDeployments {
       signal,
       () => {
         unsubscribe();
+        release();
         signal.removeEventListener('abort', aborted);
       },
     );
+  }
+
+  /** Counts the caller's stream in, or refuses it; the answer counts it out, once however often called. */
+  private admit(caller: OperatorToken): () => void {
+    const open = this.open.get(caller.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_TOKEN) {
+      throw new HearthError(
+        ErrorCode.TooManyStreams,
+        `this token already holds ${MAX_STREAMS_PER_TOKEN} live streams open: close one first`,
+      );
+    }
+    this.open.set(caller.id, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(caller.id) ?? 1) - 1;
+      if (left === 0) this.open.delete(caller.id);
+      else this.open.set(caller.id, left);
+    };
   }
 
   private async *watch(
