@@ -19,6 +19,7 @@ export class OperatorSessionEntity {
   @Column('timestamptz')
   created_at!: Date;
 
+  @Index('operator_sessions_by_last_seen')
   @Column('timestamptz')
   last_seen_at!: Date;
 }
