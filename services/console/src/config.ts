@@ -67,6 +67,19 @@ export const ConsoleEnv = PlatformEnv.extend({
   CONSOLE_VAULT_URL: z.url().default('http://127.0.0.1:7701'),
   /** hatch's HTTP edge, whose reads the console proxies at /v1/audit/… for the web console. */
   CONSOLE_HATCH_URL: z.url().default('http://127.0.0.1:7702'),
+  /**
+   * The web console's origin as browsers reach it (https://console.example.com), when a proxy in front
+   * rewrites Host or ends TLS: cookie writes must then come from exactly it, and the cookie is Secure
+   * when it is https. Unset, the request's own scheme and Host.
+   */
+  CONSOLE_PUBLIC_ORIGIN: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (url) => URL.canParse(url) && new URL(url).origin === url.replace(/\/$/, ''),
+      'an origin only: scheme, host and port, no path',
+    )
+    .transform((url) => new URL(url).origin)
+    .optional(),
   /** The built web console (packages/web/dist, found from the repository when not given). */
   CONSOLE_WEB_ROOT: z.string().min(1).optional(),
   /** The first admin's bearer token; hashed on start, never stored in clear. No default. */

@@ -107,4 +107,15 @@ describe('the console’s configuration', () => {
       expect(error.message).not.toContain(keys.secretKey.slice(0, 16));
     }
   });
+
+  it('takes CONSOLE_PUBLIC_ORIGIN as an origin only', () => {
+    const base = { ...bus, HEARTH_BOOTSTRAP_ADMIN_TOKEN: 'x'.repeat(30) };
+    expect(loadConsoleConfig({ ...base, CONSOLE_PUBLIC_ORIGIN: 'https://console.example.com/' })).toMatchObject({
+      CONSOLE_PUBLIC_ORIGIN: 'https://console.example.com',
+    });
+    expect(loadConsoleConfig(base).CONSOLE_PUBLIC_ORIGIN).toBeUndefined();
+    for (const wrong of ['https://console.example.com/app', 'ftp://console.example.com', 'console.example.com']) {
+      expect(failure({ ...base, CONSOLE_PUBLIC_ORIGIN: wrong }).message).toContain('CONSOLE_PUBLIC_ORIGIN');
+    }
+  });
 });

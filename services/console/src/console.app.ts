@@ -10,6 +10,7 @@ import type { DeploymentRefCache } from './infra/postgres/deployment-ref-cache.j
 import { consoleEntities } from './infra/postgres/entities.js';
 import { consoleMigrations } from './infra/postgres/migrations/index.js';
 import { settledSetting } from './infra/postgres/console-settings.js';
+import { WebOrigin } from './transport/http/caller.js';
 import { ReadUpstreams } from './transport/http/read-proxy.controller.js';
 import { serveWebConsole, webRootOf } from './transport/http/web-console.js';
 
@@ -86,7 +87,10 @@ export async function startConsole(config: ConsoleConfig, options: ConsoleOption
     const webRoot = webRootOf(config.CONSOLE_WEB_ROOT);
     if (webRoot === null) runtime.logger.warn('the web console is not built (run pnpm build): / says so until it is');
     await serveNest({
-      module: consoleModule(useCases, ReadUpstreams.of(config.CONSOLE_VAULT_URL, config.CONSOLE_HATCH_URL)),
+      module: consoleModule(useCases, {
+        upstreams: ReadUpstreams.of(config.CONSOLE_VAULT_URL, config.CONSOLE_HATCH_URL),
+        origin: new WebOrigin(config.CONSOLE_PUBLIC_ORIGIN ?? null),
+      }),
       runtime,
       service: {
         name: 'hearth-console',

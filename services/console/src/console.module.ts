@@ -1,7 +1,7 @@
 import { nestModuleOf } from '@hearth/platform/nest';
 import type { DynamicModule } from '@nestjs/common';
 import type { ConsoleUseCases } from './compose.js';
-import { CallerGuard } from './transport/http/caller.js';
+import { CallerGuard, WebOrigin } from './transport/http/caller.js';
 import { DeploymentsController } from './transport/http/deployments.controller.js';
 import { OpenApiController } from './transport/http/openapi.controller.js';
 import { ParkedController } from './transport/http/parked.controller.js';
@@ -14,8 +14,14 @@ import { DeploymentEndpoints } from './transport/nats/deployment.endpoints.js';
 import { TenancyEndpoints } from './transport/nats/tenancy.endpoints.js';
 import { TokenEndpoints } from './transport/nats/token.endpoints.js';
 
+/** What the HTTP edge is told of its surroundings: the upstreams it proxies, and its origin as browsers see it. */
+export interface WebEdge {
+  upstreams: ReadUpstreams;
+  origin: WebOrigin;
+}
+
 /** The console's edges: the controllers that route; the use cases are those composeConsole built. */
-export function consoleModule(useCases: ConsoleUseCases, upstreams: ReadUpstreams): DynamicModule {
+export function consoleModule(useCases: ConsoleUseCases, edge: WebEdge): DynamicModule {
   return nestModuleOf(
     [
       SessionController,
@@ -31,6 +37,6 @@ export function consoleModule(useCases: ConsoleUseCases, upstreams: ReadUpstream
       TokenEndpoints,
     ],
     useCases,
-    [CallerGuard, { provide: ReadUpstreams, useValue: upstreams }],
+    [CallerGuard, { provide: ReadUpstreams, useValue: edge.upstreams }, { provide: WebOrigin, useValue: edge.origin }],
   );
 }

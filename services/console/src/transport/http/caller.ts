@@ -1,5 +1,5 @@
 import { ErrorCode, HearthError } from '@hearth/contracts';
-import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { OperatorAccess } from '../../app/operator-access/operator-access.js';
 import { OperatorSessions } from '../../app/operator-sessions/operator-sessions.js';
 import type { OperatorToken } from '../../domain/operator/operator.js';
@@ -29,19 +29,37 @@ export function sessionSecretOf(request: Pick<ConsoleRequest, 'headers'>): strin
 }
 
 /** Whether the request came over TLS, at the console or at a proxy in front of it. */
-export function overTls(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): boolean {
+function overTls(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): boolean {
   return request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
 }
 
 /**
- * A cookie-authenticated write must come from the console's own pages: an Origin, when the browser
- * sends one, must be this console's (scheme and host as the request reached it).
+ * Where the browser finds the web console. Configured (CONSOLE_PUBLIC_ORIGIN), it is that, whatever
+ * Host and scheme a proxy in front hands on; else the request's own scheme and Host.
  */
-export function assertSameOrigin(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): void {
-  const origin = request.headers.origin;
-  if (origin === undefined) return;
-  const own = `${overTls(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
-  if (origin !== own) throw new HearthError(ErrorCode.CsrfRefused, 'a write from another origin is refused');
+export class WebOrigin {
+  constructor(private readonly configured: string | null) {}
+
+  /** The origin a cookie write must come from. */
+  of(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): string {
+    return this.configured ?? `${overTls(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
+  }
+
+  /** Whether the cookie is Secure: the origin is https. */
+  secure(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): boolean {
+    return this.of(request).startsWith('https://');
+  }
+
+  /**
+   * A cookie-authenticated write must come from the console's own pages: an Origin, when the browser
+   * sends one, must be this console's.
+   */
+  assertSameOrigin(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): void {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== this.of(request)) {
+      throw new HearthError(ErrorCode.CsrfRefused, 'a write from another origin is refused');
+    }
+  }
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -49,7 +67,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Every /v1 route but the OpenAPI document and signing in needs a caller: an `Authorization: Bearer`
  * token (the CLI; it wins when both are sent), or the web console's session cookie, whose writes must
- * also carry the session's X-CSRF-Token and come from this origin. What the caller may do is the use
+ * also carry the session's X-CSRF-Token and come from this origin (WebOrigin). What the caller may do is the use
  * case's call.
  */
 @Injectable()
@@ -57,6 +75,7 @@ export class CallerGuard implements CanActivate {
   constructor(
     private readonly access: OperatorAccess,
     private readonly sessions: OperatorSessions,
+    @Inject(WebOrigin) private readonly origin: WebOrigin,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -69,7 +88,7 @@ export class CallerGuard implements CanActivate {
       return true;
     }
     const write = !READS.has(request.method);
-    if (write) assertSameOrigin(request);
+    if (write) this.origin.assertSameOrigin(request);
     const { caller } = await this.sessions.resolve(
       secret,
       write ? { csrfToken: request.headers['x-csrf-token'] } : undefined,

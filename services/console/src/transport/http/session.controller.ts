@@ -1,16 +1,8 @@
 import { ErrorCode, HearthError, parseRequest, SessionCreate, type Session } from '@hearth/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { CookieOptions, Response } from 'express';
 import { OperatorSessions } from '../../app/operator-sessions/operator-sessions.js';
-import { assertSameOrigin, overTls, SESSION_COOKIE, sessionSecretOf, type ConsoleRequest } from './caller.js';
-
-/** HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it; Secure whenever TLS carried it. */
-const cookieOptions = (request: ConsoleRequest): CookieOptions => ({
-  httpOnly: true,
-  sameSite: 'strict',
-  path: '/',
-  secure: overTls(request),
-});
+import { SESSION_COOKIE, sessionSecretOf, WebOrigin, type ConsoleRequest } from './caller.js';
 
 const signedOut = () => new HearthError(ErrorCode.Unauthenticated, 'no session: sign in');
 
@@ -20,7 +12,10 @@ const signedOut = () => new HearthError(ErrorCode.Unauthenticated, 'no session: 
  */
 @Controller('v1/session')
 export class SessionController {
-  constructor(private readonly sessions: OperatorSessions) {}
+  constructor(
+    private readonly sessions: OperatorSessions,
+    @Inject(WebOrigin) private readonly origin: WebOrigin,
+  ) {}
 
   @Post()
   async signIn(
@@ -28,13 +23,13 @@ export class SessionController {
     @Req() request: ConsoleRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Session> {
-    assertSameOrigin(request);
+    this.origin.assertSameOrigin(request);
     // JSON only: a form another site posts (which needs no preflight) is no sign-in.
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
       throw new HearthError(ErrorCode.InvalidRequest, 'sign in with a JSON body: {"token": "…"}');
     }
     const { secret, session } = await this.sessions.signIn(parseRequest(SessionCreate, body), request.ip ?? 'unknown');
-    response.cookie(SESSION_COOKIE, secret, cookieOptions(request));
+    response.cookie(SESSION_COOKIE, secret, this.cookieOptions(request));
     return session;
   }
 
@@ -50,8 +45,13 @@ export class SessionController {
   async signOut(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: Response): Promise<void> {
     const secret = sessionSecretOf(request);
     if (secret === undefined) throw signedOut();
-    assertSameOrigin(request);
+    this.origin.assertSameOrigin(request);
     await this.sessions.signOut(secret, request.headers['x-csrf-token']);
-    response.clearCookie(SESSION_COOKIE, cookieOptions(request));
+    response.clearCookie(SESSION_COOKIE, this.cookieOptions(request));
+  }
+
+  /** HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it; Secure on an https origin. */
+  private cookieOptions(request: ConsoleRequest): CookieOptions {
+    return { httpOnly: true, sameSite: 'strict', path: '/', secure: this.origin.secure(request) };
   }
 }
