@@ -16,8 +16,8 @@ import {
 /**
  * The web console's session, attacked against the console and hatch as processes: writes riding the
  * cookie without its CSRF token or from another site, a session outliving its revoked token at the
- * console, through its read proxy and at hatch's own edge, and the session's secrets looked for where
- * they must never be.
+ * console, through its read proxy and at hatch's own edge, the session's secrets looked for where
+ * they must never be, live streams opened without end, and sign-ins guessed without end.
  */
 describe('attack: web console sessions', () => {
   let nats: TestNats;
@@ -141,6 +141,33 @@ describe('attack: web console sessions', () => {
     for (const [place, text] of Object.entries(places)) {
       expect(text.length).toBeGreaterThan(0);
       for (const secret of secrets) expect({ place, found: text.includes(secret) }).toEqual({ place, found: false });
+    }
+  });
+
+  it('holds at most 8 live streams open for one token however many it asks for, and gives a place back when one closes', async () => {
+    const clients: AbortController[] = [];
+    const openStream = () => {
+      const client = new AbortController();
+      clients.push(client);
+      return fetch(`${hearthConsole.url}/v1/deployments/events`, { headers: admin(), signal: client.signal });
+    };
+    try {
+      for (let n = 0; n < 8; n++) expect((await openStream()).status).toBe(200);
+      const refused = await openStream();
+      expect(refused.status).toBe(429);
+      expect(await errorCode(refused)).toBe(ErrorCode.TooManyStreams);
+      clients[0]!.abort();
+      await until(
+        async () => {
+          const again = await openStream();
+          if (again.status === 200) return true;
+          await again.body?.cancel();
+          return false;
+        },
+        { what: 'a place given back once one stream closed' },
+      );
+    } finally {
+      for (const client of clients) client.abort();
     }
   });
 
