@@ -5,8 +5,15 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, ensureStream, jetstreamManager } from './connection.js';
 import { consumeDurable } from './durable-consumer.js';
 
-/** A request that went unanswered while the cluster moved a leader counts as "not yet". */
-const orNotYet = <T>(info: Promise<T>): Promise<T | null> => info.catch(() => null);
+/** What a JetStream API request meets while the cluster places or elects a group: try again. */
+const ELECTING = /timeout|no responders|temporarily unavailable|no suitable peers/i;
+
+/** The answer, or the message of a refusal an election explains (any other error fails the test). */
+const orNotYet = <T>(info: Promise<T>): Promise<T | string> =>
+  info.catch((error: Error) => {
+    if (ELECTING.test(`${error.name} ${error.message}`)) return `not yet: ${error.message}`;
+    throw error;
+  });
 
 /** The nodes that hold a stream or consumer (its leader and its replicas), and whether each replica is in step. */
 const placement = (info: Pick<StreamInfo, 'cluster'>) => ({
@@ -24,6 +31,20 @@ describe('streams on a three-node NATS cluster', () => {
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   const nodeNames = () => cluster.nodes.map((node) => node.name).sort();
+  /** Until every group `infos` answers for has a copy on each node, all in step; a failure says what it saw last. */
+  const inStep = async (infos: () => Promise<(Pick<StreamInfo, 'cluster'> | string)[]>, what: string) => {
+    let seen: unknown = null;
+    await until(
+      async () => {
+        const now = (await infos()).map((info) => (typeof info === 'string' ? info : placement(info)));
+        seen = now;
+        return now.every((p) => typeof p !== 'string' && p.current && p.nodes.join() === nodeNames().join());
+      },
+      { timeoutMs: 60_000, what },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
+    });
+  };
 
   beforeAll(async () => {
     cluster = await startNatsCluster({ auth: true });
@@ -31,7 +52,7 @@ describe('streams on a three-node NATS cluster', () => {
     nc = await connectNats(cluster.url, 'admin', cluster.seeds!.admin);
     // A stream or consumer being placed, scaled or re-elected answers no API request meanwhile: on a
     // loaded two-core machine that outlasted the default 5 s (CI saw a TimeoutError scaling GROWN).
-    jsm = await jetstreamManager(nc, { timeout: 20_000 });
+    jsm = await jetstreamManager(nc, { timeout: 10_000 });
   });
   afterAll(async () => {
     await nc?.close();
@@ -49,25 +70,12 @@ describe('streams on a three-node NATS cluster', () => {
 
     await ensureStream(jsm, { name: 'GROWN', subjects: ['grown.>'], num_replicas: 3 });
     // Placing two more copies of each and electing their groups: seconds alone, far more on a busy machine.
-    let seen: unknown = null;
-    await until(
-      async () => {
-        const infos = [
-          await orNotYet(jsm.streams.info('GROWN')),
-          await orNotYet(jsm.consumers.info('GROWN', 'reader')),
-        ];
-        seen = infos.map((info) => info && placement(info));
-        return infos.every((info) => {
-          const p = info && placement(info);
-          return p?.current && p.nodes.join() === nodeNames().join();
-        });
-      },
-      { timeoutMs: 60_000, what: 'the stream and its durable consumer on all three nodes' },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
-    });
+    await inStep(
+      async () => [await orNotYet(jsm.streams.info('GROWN')), await orNotYet(jsm.consumers.info('GROWN', 'reader'))],
+      'the stream and its durable consumer on all three nodes',
+    );
     expect((await jsm.streams.info('GROWN')).state.messages).toBe(1);
-  });
+  }, 180_000);
 
   it('takes and delivers every message while the node that led the stream is dead, and lets it catch up', async () => {
     await ensureStream(jsm, { name: 'STEADY', subjects: ['steady.>'], num_replicas: 3 });
@@ -106,14 +114,7 @@ describe('streams on a three-node NATS cluster', () => {
     expect(during.cluster!.leader).not.toBe(leader);
 
     await dead.start();
-    await until(
-      async () => {
-        const info = await orNotYet(jsm.streams.info('STEADY'));
-        const now = info && placement(info);
-        return Boolean(now?.current && now.nodes.join() === nodeNames().join());
-      },
-      { timeoutMs: 60_000, what: 'the restarted node in step again' },
-    );
+    await inStep(async () => [await orNotYet(jsm.streams.info('STEADY'))], 'the restarted node in step again');
     await consumer.stop();
-  });
+  }, 180_000);
 });
