@@ -23,12 +23,12 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { correlation, createLogger } from '../logging/logger.js';
-import { nestModuleOf } from '../nest/module.js';
-import { serveNest } from '../nest/serve.js';
+import { nestModuleOf } from './module.js';
+import { serveNest } from './serve.js';
 import { openDatabase } from '../postgres/database.js';
 import { EventStore } from '../postgres/event-store.js';
 import { TypeOrmUnitOfWork } from '../postgres/unit-of-work.js';
-import { connectNats } from './connection.js';
+import { connectNats } from '../nats/connection.js';
 
 const PROBE = 'probe.record';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

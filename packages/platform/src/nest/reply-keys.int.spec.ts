@@ -14,9 +14,9 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../logging/logger.js';
-import { nestModuleOf } from '../nest/module.js';
-import { serveNest } from '../nest/serve.js';
-import { connectNats } from './connection.js';
+import { nestModuleOf } from './module.js';
+import { serveNest } from './serve.js';
+import { connectNats } from '../nats/connection.js';
 
 const busKeys = generateServiceKeys();
 const logger = createLogger({ service: 'reply-keys', destination: { write: () => undefined } });
