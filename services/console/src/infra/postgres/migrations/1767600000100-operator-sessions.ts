@@ -20,8 +20,6 @@ export class OperatorSessions1767600000100 implements MigrationInterface {
         last_seen_at timestamptz NOT NULL
       )`);
     await q.query('CREATE INDEX operator_sessions_by_token ON operator_sessions (token_id)');
-    // The sweep of idle sessions deletes by last_seen_at.
-    await q.query('CREATE INDEX operator_sessions_by_last_seen ON operator_sessions (last_seen_at)');
   }
 
   async down(q: QueryRunner): Promise<void> {
