@@ -74,10 +74,11 @@ export const ConsoleEnv = PlatformEnv.extend({
    */
   CONSOLE_PUBLIC_ORIGIN: z
     .url({ protocol: /^https?$/ })
-    .refine(
-      (url) => URL.canParse(url) && new URL(url).origin === url.replace(/\/$/, ''),
-      'an origin only: scheme, host and port, no path',
-    )
+    .refine((url) => {
+      if (!URL.canParse(url)) return false; // z.url has said so already
+      const { pathname, search, hash } = new URL(url);
+      return pathname === '/' && search === '' && hash === '';
+    }, 'an origin only: scheme, host and port, no path')
     .transform((url) => new URL(url).origin)
     .optional(),
   /** The built web console (packages/web/dist, found from the repository when not given). */

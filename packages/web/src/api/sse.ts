@@ -28,7 +28,13 @@ export function openStream(path: string, handlers: StreamHandlers): () => void {
       if (isUnauthenticated(error)) signalUnauthenticated();
       else handlers.onError?.(error);
     } else if (source.readyState === EventSource.CLOSED) {
-      handlers.onError?.(new ApiError('WEB.STREAM_CLOSED', 'the live stream closed', 0));
+      handlers.onError?.(
+        new ApiError(
+          'WEB.STREAM_CLOSED',
+          'live updates stopped: the console refused the stream (too many open tabs?) or went away; reload the page',
+          0,
+        ),
+      );
     }
   });
   if (handlers.onOpen) source.addEventListener('open', handlers.onOpen);

@@ -13,6 +13,7 @@ export function DeploymentDetail({ slug }: { slug: string }) {
   const history = useLoad<DeploymentHistory>(() => api.deploymentHistory(slug), slug);
   const action = useAction();
   const [notice, setNotice] = useState('');
+  const [streamError, setStreamError] = useState<unknown>(null);
   const { set: setRef } = ref;
   const { reload: reloadHistory } = history;
 
@@ -28,6 +29,7 @@ export function DeploymentDetail({ slug }: { slug: string }) {
             }
           },
         },
+        onError: setStreamError,
       }),
     [slug, setRef, reloadHistory],
   );
@@ -52,6 +54,7 @@ export function DeploymentDetail({ slug }: { slug: string }) {
       </p>
       <h1>{slug}</h1>
       <ErrorAlert error={ref.error} />
+      <ErrorAlert error={streamError} />
       {d && (
         <>
           <dl className="facts">

@@ -1,6 +1,6 @@
-import { ErrorCode, HearthError, type AuthenticatedOperator } from '@hearth/contracts';
+import { BOOTSTRAP_ADMIN, ErrorCode, HearthError, type AuthenticatedOperator } from '@hearth/contracts';
 import type { Ids } from '@hearth/platform/ports';
-import { BOOTSTRAP_ADMIN, type OperatorToken } from '../../domain/operator/operator.js';
+import type { OperatorToken } from '../../domain/operator/operator.js';
 import type { OperatorSessions } from '../operator-sessions/operator-sessions.js';
 import type { OperatorTokenStore } from '../ports.js';
 

@@ -1,5 +1,5 @@
-import { ErrorCode, HearthError, type TokenRevoked } from '@hearth/contracts';
-import { authorize, BOOTSTRAP_ADMIN, type OperatorToken } from '../../domain/operator/operator.js';
+import { BOOTSTRAP_ADMIN, ErrorCode, HearthError, type TokenRevoked } from '@hearth/contracts';
+import { authorize, type OperatorToken } from '../../domain/operator/operator.js';
 import type { UnitOfWork } from '@hearth/platform/ports';
 import type { OperatorAudit, OperatorTokenStore } from '../ports.js';
 

@@ -9,10 +9,10 @@ export type DeploymentWatchItem =
   | { kind: 'idle' }
   | { kind: 'refused'; error: HearthError };
 
-/** Changes one stream may hold unsent while its reader is slow: past them it ends, and its client reloads. */
+/** Changes one stream may hold unsent while its reader is slow: past them it ends, asking the client to reload. */
 export const MAX_PENDING_CHANGES = 1_000;
 
-/** Live streams one token may hold open at once, over all its sessions' tabs: past them, 429. */
+/** Live streams one token may hold open at once on this console, over all its sessions' tabs: past them, 429. */
 export const MAX_STREAMS_PER_TOKEN = 8;
 
 /**

@@ -1,7 +1,6 @@
-import { BOOTSTRAP_ADMIN, ErrorCode, HearthError, Permission, type OperatorRole } from '@hearth/contracts';
+import { ErrorCode, HearthError, Permission, type OperatorRole } from '@hearth/contracts';
 
 export type { OperatorRole, Permission };
-export { BOOTSTRAP_ADMIN };
 
 export interface OperatorToken {
   id: string;

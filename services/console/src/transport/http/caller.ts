@@ -41,13 +41,13 @@ export class WebOrigin {
   constructor(private readonly configured: string | null) {}
 
   /** The origin a cookie write must come from. */
-  of(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): string {
+  expected(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): string {
     return this.configured ?? `${overTls(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
   }
 
   /** Whether the cookie is Secure: the origin is https. */
   secure(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): boolean {
-    return this.of(request).startsWith('https://');
+    return this.expected(request).startsWith('https://');
   }
 
   /**
@@ -56,7 +56,7 @@ export class WebOrigin {
    */
   assertSameOrigin(request: Pick<ConsoleRequest, 'protocol' | 'headers'>): void {
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== this.of(request)) {
+    if (origin !== undefined && origin !== this.expected(request)) {
       throw new HearthError(ErrorCode.CsrfRefused, 'a write from another origin is refused');
     }
   }
