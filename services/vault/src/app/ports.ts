@@ -218,6 +218,11 @@ export interface SessionRecords {
 /** Every request looks its signer up. */
 export interface PrincipalDirectory {
   find(name: string): Promise<Principal | null>;
+  /**
+   * As the table holds it now, past what this process holds (and kept from then on): a grant made
+   * through another vault may not have been heard here yet.
+   */
+  findCurrent(name: string): Promise<Principal | null>;
   /** After this process committed a change: stop trusting what it holds. */
   forget(): void;
 }

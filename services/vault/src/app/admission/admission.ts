@@ -1,4 +1,4 @@
-import { ErrorCode, HearthError, type Capability } from '@hearth/contracts';
+import { ErrorCode, HearthError, type Capability, type PolicyRule } from '@hearth/contracts';
 import type { Transaction, UnitOfWork } from '@hearth/platform/ports';
 import { accessDenied, claimedPath } from '../../domain/access.js';
 import { mayAccess } from '../../domain/policy/policy.js';
@@ -87,9 +87,11 @@ export class Admission {
       const request = rule.parse(signed.payload);
       const asked = rule.path(request);
       if (asked !== null) path = asked;
-      const { rules } = caller.principal;
-      const admitted = (held: Capability | undefined) => held !== undefined && mayAccess(rules, path, held);
-      if (asked !== null && !admitted(capability) && !admitted(rule.orCapability)) {
+      const admits = (rules: PolicyRule[]) =>
+        [capability, rule.orCapability].some((held) => held !== undefined && mayAccess(rules, path, held));
+      // A refusal is checked once more against the table: a grant committed through another vault
+      // may not have been heard here yet, and a refusal costs a recorded event anyway.
+      if (asked !== null && !admits(caller.principal.rules) && !admits(await this.identity.currentRules(caller))) {
         throw new HearthError(ErrorCode.PolicyDenied, `${caller.principal.name} may not ${capability} ${path}`);
       }
       return await operation(caller, request);

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   HearthError,
   sealForSession,
+  type PolicyRule,
   sealTo,
   SessionHeaders,
   SignatureHeaders,
@@ -63,7 +64,7 @@ const tooLong = (value: string, limit: number) => value.length > limit;
  */
 export class CallerIdentity {
   constructor(
-    private readonly principals: Pick<PrincipalDirectory, 'find'>,
+    private readonly principals: Pick<PrincipalDirectory, 'find' | 'findCurrent'>,
     private readonly sessions: Pick<SessionDirectory, 'find'>,
     private readonly clock: Clock,
   ) {}
@@ -72,6 +73,14 @@ export class CallerIdentity {
     return request.header(SessionHeaders.session) === undefined
       ? this.identifySigned(request)
       : this.identifyInSession(request);
+  }
+
+  /**
+   * The caller's rules as the table holds them now, past this process's cache: a grant committed
+   * through another vault reaches this one by a notification that may not have arrived yet.
+   */
+  async currentRules(caller: Caller): Promise<PolicyRule[]> {
+    return (await this.principals.findCurrent(caller.principal.name))?.rules ?? [];
   }
 
   /** Thrown separately from identify: the caller is known, so the refusal is recorded. */

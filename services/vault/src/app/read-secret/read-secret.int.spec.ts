@@ -108,6 +108,22 @@ describe('the audited read', () => {
     ]);
   });
 
+  it('admits a grant committed through another vault before its notification reaches this one', async () => {
+    const { client } = await h.principal('granted-elsewhere', [{ pattern: 'hearth/acme/*', capabilities: ['read'] }]);
+    // Refused once: this vault now holds the principal, rules and all, and is listening.
+    await expect(client.read('hearth/globex')).rejects.toMatchObject({ code: 'VAULT.POLICY_DENIED' });
+    // Another vault's grant whose principals_changed has not arrived: the rule is in the table, and no
+    // notification comes at all (triggers do not fire in this session).
+    await queryDatabase(
+      h.db.name,
+      `BEGIN; SET LOCAL session_replication_role = replica;
+       INSERT INTO policy_rules (principal, pattern, effect, capabilities)
+         VALUES ('granted-elsewhere', 'hearth/globex/*', 'allow', '{read}');
+       COMMIT`,
+    );
+    expect((await client.read('hearth/globex')).values).toEqual({ POSTGRES_PASSWORD: 'globex-password-1' });
+  });
+
   it('matches policy patterns by whole segments: hearth/acme/* is not hearth/acme2', async () => {
     await h.root.write({ path: 'hearth/acme2', values: { POSTGRES_PASSWORD: 'acme2-password-1' } });
     await h.root.write({ path: 'hearth/acme/api', values: { API_KEY: 'acme-api-key-1' } });

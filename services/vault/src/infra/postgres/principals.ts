@@ -88,9 +88,13 @@ export class PrincipalStore implements PrincipalDirectory, PrincipalRegistry {
   }
 
   async find(name: string): Promise<Principal | null> {
-    const now = Date.now();
     const hit = this.cache.get(name);
-    if (hit && hit.until > now && this.listener.listening) return hit.principal;
+    if (hit && hit.until > Date.now() && this.listener.listening) return hit.principal;
+    return this.findCurrent(name);
+  }
+
+  async findCurrent(name: string): Promise<Principal | null> {
+    const now = Date.now();
     const generation = this.generation;
     const [row] = await this.fastPath.query<Pick<PrincipalRecord, 'publicKey'> & { rules: PolicyRule[] }>(
       principalWithRules,
