@@ -1,10 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 
-/** An AbortSignal that fires when the client goes away (or the response ends). */
+/**
+ * An AbortSignal that fires when the client goes away (or the response ends): at once when it went
+ * already, while the request was being authenticated ('close' has fired then, and would not again).
+ */
 export function closedSignal(response: ServerResponse): AbortSignal {
   const controller = new AbortController();
-  response.once('close', () => controller.abort());
+  if (response.destroyed) controller.abort();
+  else response.once('close', () => controller.abort());
   return controller.signal;
 }
 
