@@ -144,6 +144,20 @@ describe('attack: web console sessions', () => {
     }
   });
 
+  it("refuses the cookie to a sibling subdomain's page, reads and live streams included", async () => {
+    const { cookie } = await signIn(hearthConsole.adminToken);
+    for (const path of ['/v1/deployments', '/v1/deployments/events', '/v1/tokens']) {
+      const refused = await call(path, { headers: { cookie, 'sec-fetch-site': 'same-site' } });
+      expect({ path, status: refused.status, code: await errorCode(refused) }).toEqual({
+        path,
+        status: 403,
+        code: ErrorCode.CsrfRefused,
+      });
+    }
+    const own = await call('/v1/deployments', { headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+    expect(own.status).toBe(200);
+  });
+
   it('holds at most 8 live streams open for one token however many it asks for, and gives a place back when one closes', async () => {
     const clients: AbortController[] = [];
     const openStream = () => {

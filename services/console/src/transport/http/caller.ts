@@ -51,6 +51,18 @@ export class WebOrigin {
   }
 
   /**
+   * A cookie-authenticated request the browser says another site's page made (Fetch Metadata:
+   * `same-site` or `cross-site`) is refused, reads included: SameSite=Strict still lets a page of a
+   * sibling subdomain send the cookie, and its reads could take the token's live-stream places.
+   */
+  assertOwnPage(request: Pick<ConsoleRequest, 'headers'>): void {
+    const site = request.headers['sec-fetch-site'];
+    if (site === 'same-site' || site === 'cross-site') {
+      throw new HearthError(ErrorCode.CsrfRefused, "a request from another site's page is refused");
+    }
+  }
+
+  /**
    * A cookie-authenticated write must come from the console's own pages: an Origin, when the browser
    * sends one, must be this console's.
    */
@@ -66,9 +78,9 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Every /v1 route but the OpenAPI document and signing in needs a caller: an `Authorization: Bearer`
- * token (the CLI; it wins when both are sent), or the web console's session cookie, whose writes must
- * also carry the session's X-CSRF-Token and come from this origin (WebOrigin). What the caller may do is the use
- * case's call.
+ * token (the CLI; it wins when both are sent), or the web console's session cookie, on no request
+ * another site's page made, and on writes only with the session's X-CSRF-Token and from this origin
+ * (WebOrigin). What the caller may do is the use case's call.
  */
 @Injectable()
 export class CallerGuard implements CanActivate {
@@ -87,6 +99,7 @@ export class CallerGuard implements CanActivate {
       request.credential = { kind: 'bearer', secret: /^Bearer (\S+)$/.exec(authorization!)![1]! };
       return true;
     }
+    this.origin.assertOwnPage(request);
     const write = !READS.has(request.method);
     if (write) this.origin.assertSameOrigin(request);
     const { caller } = await this.sessions.resolve(

@@ -45,4 +45,16 @@ describe('the web console’s origin', () => {
     // No Origin (an older browser, a same-origin GET): left to the CSRF token.
     expect(refusal(() => origin.assertSameOrigin(request({})))).toBeNull();
   });
+
+  it("refuses a cookie request another site's page made, reads included, by the browser's Fetch Metadata", () => {
+    const origin = new WebOrigin(null);
+    for (const site of ['same-site', 'cross-site']) {
+      expect(refusal(() => origin.assertOwnPage(request({ 'sec-fetch-site': site })))).toBe(ErrorCode.CsrfRefused);
+    }
+    // Its own pages, an address typed in, or a client that sends no Fetch Metadata (the CLI, curl).
+    const own: Record<string, string>[] = [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, {}];
+    for (const headers of own) {
+      expect(refusal(() => origin.assertOwnPage(request(headers)))).toBeNull();
+    }
+  });
 });
